@@ -1,0 +1,51 @@
+//! The core of taskd, a personal task manager: users and tasks, validation,
+//! password hashing, access tokens and owner-scoped storage.
+//!
+//! taskd serves this library over HTTP; other Rust programs can link it and
+//! work on the same database directly.
+//!
+//! # Example
+//!
+//! Open a database, register a user, and manage that user's tasks:
+//!
+//! ```
+//! use taskcore::{NewTask, NewUser, Page, PasswordHasher, Store, TaskPatch};
+//!
+//! # fn main() -> Result<(), taskcore::Error> {
+//! // `sqlite:///./tasks.db` for a file; `sqlite://` is a private in-memory database.
+//! let store = Store::open("sqlite://")?;
+//! let hasher = PasswordHasher::new(12)?;
+//!
+//! let jane = store.register_user(&NewUser::new("Jane@Example.com", "password123")?, &hasher)?;
+//! assert_eq!(jane.email, "jane@example.com");
+//! let same = store.authenticate("jane@example.com", "password123", &hasher)?;
+//! assert_eq!(same.id, jane.id);
+//!
+//! // Task access is bound to one owner: another user's tasks cannot be reached.
+//! let tasks = store.tasks(jane.id);
+//! let milk = tasks.create(&NewTask::new("Buy milk")?)?;
+//! let done = tasks.update(milk.id, &TaskPatch { completed: Some(true), ..TaskPatch::default() })?;
+//! assert!(done.completed);
+//!
+//! let page = tasks.list(Page::default())?;
+//! assert_eq!(page.total, 1);
+//! assert_eq!(page.tasks[0].title, "Buy milk");
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod auth;
+pub mod error;
+mod input;
+pub mod model;
+pub mod store;
+pub mod types;
+
+pub use auth::{IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
+pub use error::{Error, FieldError, Result, Source, ValidationErrors};
+pub use model::{
+    LoginForm, LoginRequest, NewTask, NewUser, Task, TaskCreate, TaskPage, TaskPatch, TaskUpdate,
+    Token, User, UserCreate,
+};
+pub use store::{DatabaseUrl, OwnerTasks, SqliteOptions, Store, Synchronous};
+pub use types::{Description, Email, Page, Password, TaskId, Title, UserId};

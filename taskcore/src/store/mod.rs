@@ -1,0 +1,272 @@
+//! Owner-scoped storage.
+//!
+//! [`Store`] holds accounts; task access goes through [`OwnerTasks`], a handle
+//! bound to one owner whose every query filters by that owner. A task owned by
+//! someone else is indistinguishable from one that does not exist.
+//!
+//! Every method blocks (database I/O, and bcrypt for accounts): async callers
+//! run them on a blocking thread pool.
+
+mod sqlite;
+mod url;
+
+use crate::auth::PasswordHasher;
+use crate::error::{Error, Result};
+use crate::model::{NewTask, NewUser, Task, TaskPage, TaskPatch, User};
+use crate::types::{Email, Page, TaskId, UserId};
+
+pub use self::sqlite::{SqliteOptions, Synchronous};
+pub use self::url::DatabaseUrl;
+
+/// The database: accounts and, through [`Store::tasks`], each owner's tasks.
+///
+/// Cloning is cheap and shares the connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: sqlite::SqliteStore,
+}
+
+impl Store {
+    /// Opens the database named by `database_url` (for example
+    /// `sqlite:///./tasks.db`, or `sqlite://` for a private in-memory one)
+    /// with default options, and brings its schema up to date.
+    pub fn open(database_url: &str) -> Result<Self> {
+        Self::open_with(
+            &DatabaseUrl::parse(database_url)?,
+            &SqliteOptions::default(),
+        )
+    }
+
+    /// Opens a database with explicit options and brings its schema up to date.
+    pub fn open_with(url: &DatabaseUrl, options: &SqliteOptions) -> Result<Self> {
+        let backend = match url {
+            DatabaseUrl::Sqlite(location) => sqlite::SqliteStore::open(location, options)?,
+        };
+        Ok(Self { backend })
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<()> {
+        self.backend.ping()
+    }
+
+    /// Creates an account. Fails with [`Error::EmailTaken`] when the email is in use.
+    pub fn register_user(&self, new_user: &NewUser, hasher: &PasswordHasher) -> Result<User> {
+        let hashed_password = hasher.hash(&new_user.password)?;
+        self.backend.insert_user(&new_user.email, &hashed_password)
+    }
+
+    /// Finds the account for a login and checks its password.
+    ///
+    /// Unknown emails and wrong passwords both give
+    /// [`Error::InvalidCredentials`] and take about the same time.
+    pub fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<User> {
+        let found = match Email::parse(email) {
+            Ok(email) => self.backend.user_credentials(&email)?,
+            Err(_) => None,
+        };
+        match found {
+            Some((user, hash)) if hasher.verify(password, &hash) => Ok(user),
+            Some(_) => Err(Error::InvalidCredentials),
+            None => {
+                hasher.verify_dummy(password);
+                Err(Error::InvalidCredentials)
+            }
+        }
+    }
+
+    /// The account with this id, if it still exists.
+    pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        self.backend.user_by_id(id)
+    }
+
+    /// The tasks of one owner. The owner id must come from an authenticated source.
+    pub fn tasks(&self, owner: UserId) -> OwnerTasks<'_> {
+        OwnerTasks { store: self, owner }
+    }
+}
+
+/// One owner's tasks. No method takes an owner: it is fixed when the handle is made.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnerTasks<'a> {
+    store: &'a Store,
+    owner: UserId,
+}
+
+impl OwnerTasks<'_> {
+    /// The owner these tasks belong to.
+    pub fn owner(&self) -> UserId {
+        self.owner
+    }
+
+    /// Creates a task.
+    pub fn create(&self, task: &NewTask) -> Result<Task> {
+        self.store.backend.insert_task(self.owner, task)
+    }
+
+    /// One page of tasks, oldest first, with the owner's total count.
+    pub fn list(&self, page: Page) -> Result<TaskPage> {
+        self.store.backend.list_tasks(self.owner, page)
+    }
+
+    /// One task.
+    pub fn get(&self, id: TaskId) -> Result<Task> {
+        self.store
+            .backend
+            .task(self.owner, id)?
+            .ok_or(Error::TaskNotFound)
+    }
+
+    /// Applies a partial update and returns the task as it is now.
+    /// An empty patch changes nothing, not even `updated_at`.
+    pub fn update(&self, id: TaskId, patch: &TaskPatch) -> Result<Task> {
+        if patch.is_empty() {
+            return self.get(id);
+        }
+        self.store
+            .backend
+            .update_task(self.owner, id, patch)?
+            .ok_or(Error::TaskNotFound)
+    }
+
+    /// Deletes a task.
+    pub fn delete(&self, id: TaskId) -> Result<()> {
+        if self.store.backend.delete_task(self.owner, id)? {
+            Ok(())
+        } else {
+            Err(Error::TaskNotFound)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::BCRYPT_MIN_COST;
+
+    fn store_with_two_users() -> (Store, UserId, UserId) {
+        let store = Store::open("sqlite://").expect("open");
+        let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher");
+        let alice = store
+            .register_user(
+                &NewUser::new("alice@example.com", "password-a").expect("valid"),
+                &hasher,
+            )
+            .expect("register");
+        let bob = store
+            .register_user(
+                &NewUser::new("bob@example.com", "password-b").expect("valid"),
+                &hasher,
+            )
+            .expect("register");
+        (store, alice.id, bob.id)
+    }
+
+    #[test]
+    fn owner_cannot_see_update_or_delete_others_task() {
+        let (store, alice, bob) = store_with_two_users();
+        let task = store
+            .tasks(alice)
+            .create(&NewTask::new("alice's").expect("valid"))
+            .expect("create");
+        let bobs = store.tasks(bob);
+        assert!(matches!(bobs.get(task.id), Err(Error::TaskNotFound)));
+        let patch = TaskPatch {
+            completed: Some(true),
+            ..TaskPatch::default()
+        };
+        assert!(matches!(
+            bobs.update(task.id, &patch),
+            Err(Error::TaskNotFound)
+        ));
+        assert!(matches!(bobs.delete(task.id), Err(Error::TaskNotFound)));
+        assert_eq!(bobs.list(Page::default()).expect("list").total, 0);
+        // Untouched for its owner.
+        assert!(!store.tasks(alice).get(task.id).expect("get").completed);
+    }
+
+    #[test]
+    fn duplicate_email_is_a_conflict_whatever_the_case() {
+        let (store, _, _) = store_with_two_users();
+        let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher");
+        let again = NewUser::new("ALICE@Example.com", "password-c").expect("valid");
+        assert!(matches!(
+            store.register_user(&again, &hasher),
+            Err(Error::EmailTaken)
+        ));
+    }
+
+    #[test]
+    fn authenticate_matches_email_case_insensitively() {
+        let (store, alice, _) = store_with_two_users();
+        let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher");
+        let user = store
+            .authenticate(" Alice@EXAMPLE.com", "password-a", &hasher)
+            .expect("login");
+        assert_eq!(user.id, alice);
+        assert!(matches!(
+            store.authenticate("alice@example.com", "password-b", &hasher),
+            Err(Error::InvalidCredentials)
+        ));
+        assert!(matches!(
+            store.authenticate("nobody@example.com", "password-a", &hasher),
+            Err(Error::InvalidCredentials)
+        ));
+    }
+
+    #[test]
+    fn list_pages_oldest_first_with_total() {
+        let (store, alice, _) = store_with_two_users();
+        let tasks = store.tasks(alice);
+        for n in 0..5 {
+            tasks
+                .create(&NewTask::new(&format!("task {n}")).expect("valid"))
+                .expect("create");
+        }
+        let page = tasks.list(Page::new(1, 2).expect("page")).expect("list");
+        assert_eq!(page.total, 5);
+        let titles: Vec<_> = page.tasks.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, ["task 1", "task 2"]);
+    }
+
+    #[test]
+    fn update_changes_only_present_fields_and_moves_updated_at() {
+        let (store, alice, _) = store_with_two_users();
+        let tasks = store.tasks(alice);
+        let mut new_task = NewTask::new("title").expect("valid");
+        new_task.description = Some(crate::types::Description::parse("words").expect("valid"));
+        let created = tasks.create(&new_task).expect("create");
+        let patch = TaskPatch {
+            description: Some(None),
+            ..TaskPatch::default()
+        };
+        let updated = tasks.update(created.id, &patch).expect("update");
+        assert_eq!(updated.title, "title");
+        assert_eq!(updated.description, None);
+        assert_eq!(updated.created_at, created.created_at);
+        assert!(updated.updated_at >= created.updated_at);
+        let unchanged = tasks
+            .update(created.id, &TaskPatch::default())
+            .expect("empty patch");
+        assert_eq!(unchanged, updated);
+    }
+
+    #[test]
+    fn deleted_ids_are_never_reused() {
+        let (store, alice, _) = store_with_two_users();
+        let tasks = store.tasks(alice);
+        let first = tasks
+            .create(&NewTask::new("one").expect("valid"))
+            .expect("create");
+        tasks.delete(first.id).expect("delete");
+        let second = tasks
+            .create(&NewTask::new("two").expect("valid"))
+            .expect("create");
+        assert!(second.id > first.id);
+    }
+}

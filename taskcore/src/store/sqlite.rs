@@ -1,0 +1,454 @@
+//! SQLite storage through an r2d2 connection pool.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use r2d2::{CustomizeConnection, Pool};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use super::url::SqliteLocation;
+use crate::error::{Error, Result};
+use crate::model::{NewTask, Task, TaskPage, TaskPatch, User};
+use crate::types::{Email, Page, TaskId, UserId};
+
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+/// How hard SQLite works to make each commit durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Survives a crash of the process; the last commits may be lost on power loss.
+    #[default]
+    Normal,
+    /// Survives power loss, at the cost of an fsync per commit.
+    Full,
+}
+
+impl std::str::FromStr for Synchronous {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "normal" => Ok(Self::Normal),
+            "full" => Ok(Self::Full),
+            _ => Err(format!(
+                "'{input}' is not a synchronous mode: use normal or full"
+            )),
+        }
+    }
+}
+
+/// Tuning for SQLite databases.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Durability of commits.
+    pub synchronous: Synchronous,
+    /// Largest number of pooled connections.
+    pub pool_size: u32,
+    /// How long a writer waits for another writer's lock before failing.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            synchronous: Synchronous::Normal,
+            pool_size: 8,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Applied to every connection the pool opens: these settings are per connection,
+/// and `foreign_keys` is off by default (then ON DELETE CASCADE silently does nothing).
+#[derive(Debug)]
+struct ConnectionSettings {
+    synchronous: Synchronous,
+    busy_timeout: Duration,
+    in_memory: bool,
+}
+
+impl ConnectionSettings {
+    fn apply(&self, connection: &Connection) -> rusqlite::Result<()> {
+        connection.busy_timeout(self.busy_timeout)?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        if !self.in_memory {
+            let mode: String =
+                connection
+                    .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(rusqlite::Error::InvalidParameterName(format!(
+                    "journal_mode WAL refused (got {mode})"
+                )));
+            }
+        }
+        let synchronous = match self.synchronous {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        };
+        connection.pragma_update(None, "synchronous", synchronous)?;
+        Ok(())
+    }
+}
+
+impl CustomizeConnection<Connection, rusqlite::Error> for ConnectionSettings {
+    fn on_acquire(&self, connection: &mut Connection) -> rusqlite::Result<()> {
+        self.apply(connection)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct SqliteStore {
+    pool: Pool<SqliteConnectionManager>,
+}
+
+impl SqliteStore {
+    pub(super) fn open(location: &SqliteLocation, options: &SqliteOptions) -> Result<Self> {
+        let (manager, in_memory) = match location {
+            SqliteLocation::File(path) => {
+                check_parent_exists(path)?;
+                (SqliteConnectionManager::file(path), false)
+            }
+            SqliteLocation::Memory => (SqliteConnectionManager::memory(), true),
+        };
+        let settings = ConnectionSettings {
+            synchronous: options.synchronous,
+            busy_timeout: options.busy_timeout,
+            in_memory,
+        };
+        let builder = Pool::builder().connection_timeout(Duration::from_secs(10));
+        // Each in-memory connection is a database of its own: keep exactly one, forever.
+        let builder = if in_memory {
+            builder
+                .max_size(1)
+                .min_idle(Some(1))
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            builder.max_size(options.pool_size.max(1)).min_idle(Some(1))
+        };
+        let pool = builder
+            .connection_customizer(Box::new(settings))
+            .build_unchecked(manager);
+        // Open one connection now, so a bad path or a locked file is reported at
+        // once and in SQLite's words instead of after the pool's timeout.
+        let mut connection = pool
+            .get()
+            .map_err(|error| Error::Storage(format!("cannot open the SQLite database: {error}")))?;
+        embedded::migrations::runner()
+            .run(&mut *connection)
+            .map_err(|error| Error::Storage(format!("migrating the SQLite database: {error}")))?;
+        drop(connection);
+        Ok(Self { pool })
+    }
+
+    fn read<T>(&self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut connection = self.pool.get()?;
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `work` in a transaction that takes the write lock at BEGIN, so it
+    /// waits (busy_timeout) for other writers instead of failing with SQLITE_BUSY
+    /// when a read inside it tries to upgrade to a write.
+    fn write<T>(&self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut connection = self.pool.get()?;
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
+    pub(super) fn ping(&self) -> Result<()> {
+        let connection = self.pool.get()?;
+        connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    pub(super) fn insert_user(&self, email: &Email, hashed_password: &str) -> Result<User> {
+        self.write(|transaction| {
+            let inserted = transaction.query_row(
+                "INSERT INTO users (email, hashed_password, created_at) VALUES (?1, ?2, ?3)
+                     RETURNING id, email, created_at",
+                params![email.as_str(), hashed_password, timestamp(now())],
+                user_from_row,
+            );
+            match inserted {
+                Err(rusqlite::Error::SqliteFailure(error, _))
+                    if error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                {
+                    Err(Error::EmailTaken)
+                }
+                other => Ok(other?),
+            }
+        })
+    }
+
+    pub(super) fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>> {
+        self.read(|transaction| {
+            Ok(transaction
+                .query_row(
+                    "SELECT id, email, created_at, hashed_password FROM users WHERE email = ?1",
+                    params![email.as_str()],
+                    |row| Ok((user_from_row(row)?, row.get::<_, String>(3)?)),
+                )
+                .optional()?)
+        })
+    }
+
+    pub(super) fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
+        self.read(|transaction| {
+            Ok(transaction
+                .query_row(
+                    "SELECT id, email, created_at FROM users WHERE id = ?1",
+                    params![id.0],
+                    user_from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    pub(super) fn insert_task(&self, owner: UserId, task: &NewTask) -> Result<Task> {
+        let created_at = timestamp(now());
+        self.write(|transaction| {
+            Ok(transaction.query_row(
+                "INSERT INTO tasks (title, description, completed, owner_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 RETURNING id, title, description, completed, owner_id, created_at, updated_at",
+                params![
+                    task.title.as_str(),
+                    task.description.as_ref().map(|d| d.as_str()),
+                    task.completed,
+                    owner.0,
+                    created_at,
+                ],
+                task_from_row,
+            )?)
+        })
+    }
+
+    pub(super) fn list_tasks(&self, owner: UserId, page: Page) -> Result<TaskPage> {
+        // One read transaction: the count and the page come from the same snapshot.
+        self.read(|transaction| {
+            let total: i64 = transaction.query_row(
+                "SELECT COUNT(*) FROM tasks WHERE owner_id = ?1",
+                params![owner.0],
+                |row| row.get(0),
+            )?;
+            let mut statement = transaction.prepare_cached(
+                "SELECT id, title, description, completed, owner_id, created_at, updated_at
+                 FROM tasks WHERE owner_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+            )?;
+            let skip = i64::try_from(page.skip()).unwrap_or(i64::MAX);
+            let tasks = statement
+                .query_map(params![owner.0, page.limit(), skip], task_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(TaskPage {
+                tasks,
+                total: u64::try_from(total).unwrap_or_default(),
+            })
+        })
+    }
+
+    pub(super) fn task(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
+        self.read(|transaction| {
+            Ok(transaction
+                .query_row(
+                    "SELECT id, title, description, completed, owner_id, created_at, updated_at
+                     FROM tasks WHERE id = ?1 AND owner_id = ?2",
+                    params![id.0, owner.0],
+                    task_from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    pub(super) fn update_task(
+        &self,
+        owner: UserId,
+        id: TaskId,
+        patch: &TaskPatch,
+    ) -> Result<Option<Task>> {
+        let description = patch
+            .description
+            .as_ref()
+            .map(|description| description.as_ref().map(|d| d.as_str()));
+        self.write(|transaction| {
+            Ok(transaction
+                .query_row(
+                    "UPDATE tasks SET
+                        title = CASE WHEN ?1 THEN ?2 ELSE title END,
+                        description = CASE WHEN ?3 THEN ?4 ELSE description END,
+                        completed = CASE WHEN ?5 THEN ?6 ELSE completed END,
+                        updated_at = ?7
+                     WHERE id = ?8 AND owner_id = ?9
+                     RETURNING id, title, description, completed, owner_id, created_at, updated_at",
+                    params![
+                        patch.title.is_some(),
+                        patch.title.as_ref().map(|t| t.as_str()),
+                        description.is_some(),
+                        description.flatten(),
+                        patch.completed.is_some(),
+                        patch.completed.unwrap_or_default(),
+                        timestamp(now()),
+                        id.0,
+                        owner.0,
+                    ],
+                    task_from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    pub(super) fn delete_task(&self, owner: UserId, id: TaskId) -> Result<bool> {
+        self.write(|transaction| {
+            let deleted = transaction.execute(
+                "DELETE FROM tasks WHERE id = ?1 AND owner_id = ?2",
+                params![id.0, owner.0],
+            )?;
+            Ok(deleted > 0)
+        })
+    }
+}
+
+fn check_parent_exists(path: &Path) -> Result<()> {
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty());
+    match parent {
+        Some(parent) if !parent.is_dir() => Err(Error::Storage(format!(
+            "cannot open the SQLite database {}: directory {} does not exist",
+            path.display(),
+            parent.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The current time, to the microsecond (the precision stored).
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_timestamp(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = row.get(index)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|error| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Text,
+                Box::new(error),
+            )
+        })
+}
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId(row.get(0)?),
+        email: row.get(1)?,
+        created_at: parse_timestamp(row, 2)?,
+    })
+}
+
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
+    Ok(Task {
+        id: TaskId(row.get(0)?),
+        title: row.get(1)?,
+        description: row.get(2)?,
+        completed: row.get(3)?,
+        owner_id: UserId(row.get(4)?),
+        created_at: parse_timestamp(row, 5)?,
+        updated_at: parse_timestamp(row, 6)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pooled_connection_has_foreign_keys_wal_and_normal_sync() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let location = SqliteLocation::File(directory.path().join("tasks.db"));
+        let store = SqliteStore::open(&location, &SqliteOptions::default()).expect("open");
+        // Hold several connections at once so the pool must open new ones.
+        let connections: Vec<_> = (0..4)
+            .map(|_| store.pool.get().expect("connection"))
+            .collect();
+        for connection in &connections {
+            let foreign_keys: i64 = connection
+                .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+                .expect("pragma");
+            let journal: String = connection
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .expect("pragma");
+            let synchronous: i64 = connection
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .expect("pragma");
+            let busy: i64 = connection
+                .pragma_query_value(None, "busy_timeout", |r| r.get(0))
+                .expect("pragma");
+            assert_eq!(foreign_keys, 1);
+            assert_eq!(journal, "wal");
+            assert_eq!(synchronous, 1, "NORMAL is 1");
+            assert_eq!(busy, 5000);
+        }
+    }
+
+    #[test]
+    fn migrations_run_twice_are_a_no_op() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let location = SqliteLocation::File(directory.path().join("tasks.db"));
+        SqliteStore::open(&location, &SqliteOptions::default()).expect("first open");
+        let store = SqliteStore::open(&location, &SqliteOptions::default()).expect("second open");
+        let applied: i64 = store
+            .pool
+            .get()
+            .expect("connection")
+            .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
+                r.get(0)
+            })
+            .expect("history");
+        assert_eq!(applied, 1);
+    }
+
+    #[test]
+    fn deleting_a_user_cascades_to_tasks() {
+        let store =
+            SqliteStore::open(&SqliteLocation::Memory, &SqliteOptions::default()).expect("open");
+        let user = store
+            .insert_user(&Email::parse("jane@example.com").expect("valid"), "hash")
+            .expect("user");
+        store
+            .insert_task(user.id, &NewTask::new("t").expect("valid"))
+            .expect("task");
+        let connection = store.pool.get().expect("connection");
+        connection
+            .execute("DELETE FROM users WHERE id = ?1", params![user.id.0])
+            .expect("delete");
+        let left: i64 = connection
+            .query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn missing_directory_is_reported_by_name() {
+        let location = SqliteLocation::File("/nonexistent-dir/tasks.db".into());
+        let error = SqliteStore::open(&location, &SqliteOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("/nonexistent-dir does not exist"), "{error}");
+    }
+}

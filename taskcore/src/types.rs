@@ -1,0 +1,390 @@
+//! Parsed values: once constructed, each one is known to satisfy its rules.
+//!
+//! Constructors return the [`FieldError`](crate::FieldError) parts (kind and
+//! message) rather than a whole error, so callers can collect every broken
+//! rule of an input before answering.
+
+use std::fmt;
+
+use email_address::{EmailAddress, Options};
+use serde::{Deserialize, Serialize};
+
+/// Longest accepted email address, in characters (RFC 3696 erratum 1690).
+pub const EMAIL_MAX_CHARS: usize = 320;
+/// Shortest accepted password, in characters.
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest accepted password, in bytes: bcrypt ignores everything past 72 bytes,
+/// so longer passwords are refused rather than silently truncated.
+pub const PASSWORD_MAX_BYTES: usize = 72;
+/// Longest task title, in characters.
+pub const TITLE_MAX_CHARS: usize = 255;
+/// Longest task description, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 2000;
+/// Default page size of task listings.
+pub const PAGE_DEFAULT_LIMIT: u32 = 100;
+/// Largest page size of task listings.
+pub const PAGE_MAX_LIMIT: u32 = 200;
+
+/// Why a value was refused: a stable kind and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// Machine-readable kind, such as `string_too_long`.
+    pub kind: &'static str,
+    /// Human-readable explanation.
+    pub msg: String,
+}
+
+impl Invalid {
+    fn new(kind: &'static str, msg: impl Into<String>) -> Self {
+        Self {
+            kind,
+            msg: msg.into(),
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// A user's id, as stored and as carried in tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+/// A task's id. Ids are never reused, even after deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TaskId(pub i64);
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An email address: trimmed, lower-cased, syntactically valid, at most 320 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    /// Normalises and checks an address.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let normalised = input.trim().to_lowercase();
+        if normalised.chars().count() > EMAIL_MAX_CHARS {
+            return Err(Invalid::new(
+                "string_too_long",
+                format!(
+                    "value is not a valid email address: it has more than {EMAIL_MAX_CHARS} characters"
+                ),
+            ));
+        }
+        let options = Options {
+            minimum_sub_domains: 2,
+            allow_domain_literal: false,
+            allow_display_text: false,
+            ..Options::default()
+        };
+        match EmailAddress::parse_with_options(&normalised, options) {
+            Ok(_) => Ok(Self(normalised)),
+            Err(error) => Err(Invalid::new(
+                "value_error",
+                format!("value is not a valid email address: {error}"),
+            )),
+        }
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new password: at least 8 characters and at most 72 bytes. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Checks a password chosen at registration.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        if input.chars().count() < PASSWORD_MIN_CHARS {
+            return Err(Invalid::new(
+                "string_too_short",
+                format!("String should have at least {PASSWORD_MIN_CHARS} characters"),
+            ));
+        }
+        if input.len() > PASSWORD_MAX_BYTES {
+            return Err(Invalid::new(
+                "string_too_long",
+                format!(
+                    "Password must be at most {PASSWORD_MAX_BYTES} bytes in UTF-8 (bcrypt's limit); \
+                     longer passwords are refused, not truncated"
+                ),
+            ));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The password itself; handle with care.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A task title: trimmed, 1 to 255 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+
+impl Title {
+    /// Trims and checks a title.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let trimmed = input.trim();
+        let chars = trimmed.chars().count();
+        if chars == 0 {
+            return Err(Invalid::new(
+                "string_too_short",
+                "String should have at least 1 character",
+            ));
+        }
+        if chars > TITLE_MAX_CHARS {
+            return Err(Invalid::new(
+                "string_too_long",
+                format!("String should have at most {TITLE_MAX_CHARS} characters"),
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The title.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A task description: at most 2,000 characters, kept exactly as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    /// Checks a description.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        if input.chars().count() > DESCRIPTION_MAX_CHARS {
+            return Err(Invalid::new(
+                "string_too_long",
+                format!("String should have at most {DESCRIPTION_MAX_CHARS} characters"),
+            ));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The description.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One page of a listing: how many items to skip and how many to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    skip: u64,
+    limit: u32,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            skip: 0,
+            limit: PAGE_DEFAULT_LIMIT,
+        }
+    }
+}
+
+impl Page {
+    /// A page; `limit` must be 1 to 200.
+    pub fn new(skip: u64, limit: u32) -> Result<Self, Invalid> {
+        if !(1..=PAGE_MAX_LIMIT).contains(&limit) {
+            return Err(Invalid::new(
+                if limit == 0 {
+                    "greater_than_equal"
+                } else {
+                    "less_than_equal"
+                },
+                format!("Input should be between 1 and {PAGE_MAX_LIMIT}"),
+            ));
+        }
+        // SQLite and PostgreSQL offsets are signed 64-bit.
+        if skip > i64::MAX as u64 {
+            return Err(Invalid::new(
+                "less_than_equal",
+                format!("Input should be less than or equal to {}", i64::MAX),
+            ));
+        }
+        Ok(Self { skip, limit })
+    }
+
+    /// Parses `skip` from a query-string value.
+    pub fn parse_skip(input: &str) -> Result<u64, Invalid> {
+        match input.trim().parse::<i128>() {
+            Ok(value) if value < 0 => Err(Invalid::new(
+                "greater_than_equal",
+                "Input should be greater than or equal to 0",
+            )),
+            Ok(value) if value > i64::MAX as i128 => Err(Invalid::new(
+                "less_than_equal",
+                format!("Input should be less than or equal to {}", i64::MAX),
+            )),
+            Ok(value) => Ok(value as u64),
+            Err(_) => Err(Invalid::new(
+                "int_parsing",
+                "Input should be a valid integer, unable to parse string as an integer",
+            )),
+        }
+    }
+
+    /// Parses `limit` from a query-string value.
+    pub fn parse_limit(input: &str) -> Result<u32, Invalid> {
+        match input.trim().parse::<i128>() {
+            Ok(value) if value < 1 => Err(Invalid::new(
+                "greater_than_equal",
+                "Input should be greater than or equal to 1",
+            )),
+            Ok(value) if value > PAGE_MAX_LIMIT as i128 => Err(Invalid::new(
+                "less_than_equal",
+                format!("Input should be less than or equal to {PAGE_MAX_LIMIT}"),
+            )),
+            Ok(value) => Ok(value as u32),
+            Err(_) => Err(Invalid::new(
+                "int_parsing",
+                "Input should be a valid integer, unable to parse string as an integer",
+            )),
+        }
+    }
+
+    /// Items to skip.
+    pub fn skip(&self) -> u64 {
+        self.skip
+    }
+
+    /// Largest number of items to return.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        let email = Email::parse("  Jane.Doe@Example.COM ").expect("valid");
+        assert_eq!(email.as_str(), "jane.doe@example.com");
+    }
+
+    #[test]
+    fn email_without_at_or_domain_dot_is_refused() {
+        for bad in [
+            "",
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@localhost",
+            "a b@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn email_longer_than_320_characters_is_refused() {
+        let long = format!("{}@example.com", "a".repeat(320));
+        assert_eq!(Email::parse(&long).unwrap_err().kind, "string_too_long");
+    }
+
+    #[test]
+    fn password_bounds_are_8_characters_and_72_bytes() {
+        assert_eq!(
+            Password::parse("short").unwrap_err().kind,
+            "string_too_short"
+        );
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse(&"a".repeat(72)).is_ok());
+        assert_eq!(
+            Password::parse(&"a".repeat(73)).unwrap_err().kind,
+            "string_too_long"
+        );
+        // 25 three-byte characters: 25 characters but 75 bytes.
+        assert_eq!(
+            Password::parse(&"€".repeat(25)).unwrap_err().kind,
+            "string_too_long"
+        );
+    }
+
+    #[test]
+    fn password_debug_is_redacted() {
+        let password = Password::parse("correct horse").expect("valid");
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+
+    #[test]
+    fn title_is_trimmed_and_bounded() {
+        assert_eq!(
+            Title::parse("  Buy milk ").expect("valid").as_str(),
+            "Buy milk"
+        );
+        assert_eq!(Title::parse("   ").unwrap_err().kind, "string_too_short");
+        assert!(Title::parse(&"é".repeat(255)).is_ok());
+        assert_eq!(
+            Title::parse(&"é".repeat(256)).unwrap_err().kind,
+            "string_too_long"
+        );
+    }
+
+    #[test]
+    fn description_is_bounded_at_2000_characters() {
+        assert!(Description::parse(&"x".repeat(2000)).is_ok());
+        assert!(Description::parse(&"x".repeat(2001)).is_err());
+    }
+
+    #[test]
+    fn page_limits_are_enforced() {
+        assert!(Page::new(0, 0).is_err());
+        assert!(Page::new(0, 201).is_err());
+        assert_eq!(Page::new(5, 200).expect("valid").limit(), 200);
+        assert_eq!(
+            Page::parse_skip("-1").unwrap_err().kind,
+            "greater_than_equal"
+        );
+        assert_eq!(Page::parse_limit("abc").unwrap_err().kind, "int_parsing");
+        assert_eq!(
+            Page::parse_limit("201").unwrap_err().kind,
+            "less_than_equal"
+        );
+        assert_eq!(
+            Page::parse_skip("99999999999999999999").unwrap_err().kind,
+            "less_than_equal"
+        );
+    }
+}

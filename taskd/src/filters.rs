@@ -1,0 +1,165 @@
+//! Small filters shared by the routes: state, authentication, bodies, paging.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use taskcore::{Error, Page, Source, User, ValidationErrors};
+use warp::http::HeaderMap;
+use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use warp::{Filter, Rejection};
+
+use crate::problem::ApiError;
+use crate::state::{AppState, blocking};
+
+/// Largest request body read, in bytes.
+pub const BODY_LIMIT: u64 = 1024 * 1024;
+
+/// Hands the shared state to a handler.
+pub fn with_state(
+    state: AppState,
+) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
+    warp::any().map(move || state.clone())
+}
+
+/// The user named by a valid bearer token; rejects with 401 otherwise.
+pub fn authenticated(state: AppState) -> impl Filter<Extract = (User,), Error = Rejection> + Clone {
+    warp::header::headers_cloned().and_then(move |headers: HeaderMap| {
+        let state = state.clone();
+        async move {
+            authenticate(&state, &headers)
+                .await
+                .map_err(warp::reject::custom)
+        }
+    })
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, ApiError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Err(ApiError::NotAuthenticated);
+    };
+    let value = value.to_str().map_err(|_| Error::InvalidToken)?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    // As FastAPI's OAuth2PasswordBearer: another scheme counts as no credentials.
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::NotAuthenticated);
+    }
+    let user_id = state.keys.verify(token.trim())?;
+    let store = state.store.clone();
+    // The token may outlive its account.
+    blocking(move || store.user(user_id))
+        .await?
+        .ok_or(ApiError::Domain(Error::InvalidToken))
+}
+
+/// The raw body and its media type (lower-cased, without parameters), at most
+/// [`BODY_LIMIT`] bytes. A body without a length is refused; no body at all is empty.
+pub fn body() -> impl Filter<Extract = (Option<String>, Bytes), Error = Rejection> + Clone {
+    warp::header::headers_cloned()
+        .and_then(|headers: HeaderMap| async move {
+            check_length(&headers).map_err(warp::reject::custom)
+        })
+        .and(warp::body::bytes())
+}
+
+fn check_length(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get(CONTENT_LENGTH) {
+        Some(length) => {
+            let length: u64 = length
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().parse().ok())
+                .ok_or(ApiError::BadRequest("Content-Length is not a number"))?;
+            if length > BODY_LIMIT {
+                return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
+            }
+        }
+        None if headers.contains_key(TRANSFER_ENCODING) => return Err(ApiError::LengthRequired),
+        None => {}
+    }
+    Ok(headers.get(CONTENT_TYPE).map(|value| {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        text.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    }))
+}
+
+/// A JSON body, parsed but not yet checked against any shape.
+pub fn json_body() -> impl Filter<Extract = (serde_json::Value,), Error = Rejection> + Clone {
+    body().and_then(|media_type: Option<String>, bytes: Bytes| async move {
+        parse_json(media_type.as_deref(), &bytes).map_err(warp::reject::custom)
+    })
+}
+
+/// Parses a body that must be JSON (a missing content type is taken as JSON).
+pub fn parse_json(media_type: Option<&str>, bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    match media_type {
+        None | Some("application/json") => {}
+        Some(_) => return Err(ApiError::UnsupportedMediaType("application/json")),
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::InvalidJson(
+            "Field required: the request body is empty".into(),
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|error| ApiError::InvalidJson(format!("JSON decode error: {error}")))
+}
+
+/// `skip` and `limit` from the query string, every problem reported at once.
+pub fn page() -> impl Filter<Extract = (Page,), Error = Rejection> + Clone {
+    warp::query::<Vec<(String, String)>>().and_then(|pairs: Vec<(String, String)>| async move {
+        parse_page(&pairs).map_err(|errors| warp::reject::custom(ApiError::from(errors)))
+    })
+}
+
+fn parse_page(pairs: &[(String, String)]) -> Result<Page, ValidationErrors> {
+    let last = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let mut errors = ValidationErrors::new();
+    let skip = match last("skip") {
+        Some(text) => Page::parse_skip(text)
+            .map_err(|e| errors.add(Source::Query, "skip", e.kind, e.msg))
+            .ok(),
+        None => Some(0),
+    };
+    let limit = match last("limit") {
+        Some(text) => Page::parse_limit(text)
+            .map_err(|e| errors.add(Source::Query, "limit", e.kind, e.msg))
+            .ok(),
+        None => Some(Page::default().limit()),
+    };
+    match (skip, limit) {
+        (Some(skip), Some(limit)) if errors.is_empty() => Page::new(skip, limit)
+            .map_err(|e| ValidationErrors::single(Source::Query, "limit", e.kind, e.msg)),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        serde_urlencoded::from_str(query).expect("query")
+    }
+
+    #[test]
+    fn page_defaults_and_bounds() {
+        assert_eq!(parse_page(&pairs("")).expect("valid"), Page::default());
+        assert_eq!(
+            parse_page(&pairs("skip=3&limit=200")).expect("valid"),
+            Page::new(3, 200).expect("page")
+        );
+        let errors = parse_page(&pairs("skip=-1&limit=0")).unwrap_err();
+        let fields: Vec<_> = errors.errors().iter().map(|e| e.loc.join(".")).collect();
+        assert_eq!(fields, ["query.skip", "query.limit"]);
+    }
+}

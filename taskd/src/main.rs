@@ -1,0 +1,188 @@
+//! taskd: the task manager's HTTP server.
+
+mod cors;
+mod filters;
+mod openapi;
+mod problem;
+mod routes;
+mod settings;
+mod state;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use taskcore::{PasswordHasher, Store, TokenKeys};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::settings::{Cli, Command, LogFormat, SecretSource, Settings};
+use crate::state::AppState;
+
+/// How long in-flight requests may run after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+fn main() -> ExitCode {
+    // A missing .env is normal; a broken one is a configuration error.
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("taskd: cannot read .env: {error}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    let secret_key = std::env::var("SECRET_KEY").ok();
+    let settings = match Settings::from_options(cli.options, secret_key) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("taskd: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(settings.log_format);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("taskd: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => runtime.block_on(serve(settings)),
+        Command::Migrate => runtime.block_on(migrate(settings)),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("taskd: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only for people at a terminal, and never when NO_COLOR is set.
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn open_store(settings: &Settings) -> Result<Store, String> {
+    let url = settings.database_url.clone();
+    let options = settings.sqlite.clone();
+    tokio::task::spawn_blocking(move || Store::open_with(&url, &options))
+        .await
+        .map_err(|error| format!("opening the database: {error}"))?
+        .map_err(|error| format!("{error} (DATABASE_URL={})", settings.database_url))
+}
+
+async fn migrate(settings: Settings) -> Result<(), String> {
+    open_store(&settings).await?;
+    tracing::info!(database = %settings.database_url, "database schema is up to date");
+    Ok(())
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    if settings.secret_source == SecretSource::Generated {
+        tracing::warn!(
+            "SECRET_KEY is not set: using a random key; tokens will not survive a restart \
+             (set SECRET_KEY, e.g. from `openssl rand -hex 32`)"
+        );
+    }
+    let store = open_store(&settings).await?;
+    let hasher = PasswordHasher::new(settings.bcrypt_cost).map_err(|error| error.to_string())?;
+    let keys = TokenKeys::new(
+        settings.secret_key.as_bytes(),
+        settings.algorithm,
+        settings.token_lifetime,
+    );
+    let state = AppState {
+        store,
+        hasher,
+        keys,
+        api_prefix: Arc::from(settings.api_prefix.as_str()),
+    };
+    let openapi = openapi::document(&settings.project_name, &settings.api_prefix);
+    let docs =
+        routes::Docs::new(&openapi).map_err(|error| format!("rendering the API docs: {error}"))?;
+    let app = routes::app(
+        state,
+        &settings.api_prefix_segments(),
+        docs,
+        cors::Cors::new(&settings.cors_origins),
+    );
+
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", settings.listen))?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    tracing::info!(
+        environment = %settings.environment,
+        database = %settings.database_url,
+        "listening on http://{address}"
+    );
+
+    let (stop_sender, mut stop_receiver) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, finishing requests in flight");
+        let _ = stop_sender.send(true);
+    });
+    let mut graceful_receiver = stop_receiver.clone();
+    let server = warp::serve(app)
+        .incoming(listener)
+        .graceful(async move {
+            let _ = graceful_receiver.wait_for(|stop| *stop).await;
+        })
+        .run();
+    let deadline = async move {
+        let _ = stop_receiver.wait_for(|stop| *stop).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        () = server => tracing::info!("stopped"),
+        () = deadline => tracing::warn!("stopped with requests still in flight after {SHUTDOWN_GRACE:?}"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops taskd");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,77 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
+
+use crate::problem::{ErrorDetail, ValidationDetail};
+use crate::routes::{
+    __path_create_task, __path_delete_task, __path_get_task, __path_health, __path_list_tasks,
+    __path_login, __path_me, __path_register, __path_update_task,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        description = "A personal task manager: register, log in with the OAuth2 password form to get a \
+                       bearer token, then create, list, read, update and delete your own tasks. \
+                       Errors are JSON with a `detail` key."
+    ),
+    paths(register, login, me, list_tasks, create_task, get_task, update_task, delete_task, health),
+    components(schemas(ErrorDetail, ValidationDetail, taskcore::FieldError)),
+    tags(
+        (name = "auth", description = "Accounts and tokens"),
+        (name = "tasks", description = "Your tasks"),
+        (name = "health", description = "Probes"),
+    ),
+)]
+struct ApiDoc;
+
+/// The document for a server with this name and API prefix: paths are
+/// written without the prefix in the annotations and prefixed here, so the
+/// document always matches the configured routes.
+pub fn document(project_name: &str, api_prefix: &str) -> utoipa::openapi::OpenApi {
+    let mut openapi = ApiDoc::openapi();
+    openapi.info.title = project_name.to_owned();
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let paths = std::mem::take(&mut openapi.paths.paths);
+    openapi.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (format!("{api_prefix}{path}"), item))
+        .collect::<BTreeMap<_, _>>();
+    SecuritySchemes { api_prefix }.modify(&mut openapi);
+    openapi
+}
+
+/// Declares the bearer token twice: as the OAuth2 password flow (so Swagger
+/// UI's "Authorize" can log in with email and password) and as a plain HTTP
+/// bearer scheme (to paste a token).
+struct SecuritySchemes<'a> {
+    api_prefix: &'a str,
+}
+
+impl Modify for SecuritySchemes<'_> {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let token_url = format!("{}/auth/login", self.api_prefix);
+        components.add_security_scheme(
+            "OAuth2PasswordBearer",
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
+                token_url,
+                Scopes::new(),
+            ))])),
+        );
+        components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! The one place where errors and rejections become HTTP responses.
+//!
+//! Handlers return `Result<_, ApiError>` and are attached with `.then`, so
+//! their errors never become rejections. Filters (auth, body, query) reject
+//! with an [`ApiError`]; [`recover`] turns every rejection that reaches the
+//! root into the same JSON shape, checking specific causes before "method not
+//! allowed" and "not found" (warp ranks those above everything else).
+
+use std::convert::Infallible;
+
+use serde::Serialize;
+use taskcore::{Error, FieldError, ValidationErrors};
+use warp::http::{HeaderValue, StatusCode, header};
+use warp::reject::Reject;
+use warp::reply::Response;
+use warp::{Rejection, Reply};
+
+/// Every way a request can fail, each with exactly one status.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A rule of the domain refused the request (validation, conflict, not found, credentials).
+    Domain(Error),
+    /// No bearer token was sent.
+    NotAuthenticated,
+    /// The body is not JSON, or is empty.
+    InvalidJson(String),
+    /// The body's content type is not one the route reads.
+    UnsupportedMediaType(&'static str),
+    /// The body is larger than the limit.
+    PayloadTooLarge(u64),
+    /// A streamed body without a length.
+    LengthRequired,
+    /// A header or query string that cannot be read.
+    BadRequest(&'static str),
+}
+
+impl Reject for ApiError {}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        ApiError::Domain(error)
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        ApiError::Domain(Error::Validation(errors))
+    }
+}
+
+/// The path exists but not with this method; `allow` lists the methods it has.
+#[derive(Debug)]
+pub struct MethodNotAllowed {
+    pub allow: &'static str,
+}
+
+impl Reject for MethodNotAllowed {}
+
+/// Error body with a message: `{"detail": "…"}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// What went wrong.
+    #[schema(example = "Task not found")]
+    pub detail: String,
+}
+
+/// Error body of a validation failure: `{"detail": [{"loc", "msg", "type"}, …]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ValidationDetail {
+    /// Every broken rule.
+    pub detail: Vec<FieldError>,
+}
+
+/// Turns a handler's result into a response.
+pub fn respond<T: Reply>(result: Result<T, ApiError>) -> Response {
+    match result {
+        Ok(reply) => reply.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+impl ApiError {
+    fn status_and_detail(&self) -> (StatusCode, String) {
+        match self {
+            ApiError::Domain(Error::TaskNotFound) => {
+                (StatusCode::NOT_FOUND, "Task not found".into())
+            }
+            ApiError::Domain(Error::EmailTaken) => {
+                (StatusCode::CONFLICT, "Email already registered".into())
+            }
+            ApiError::Domain(Error::InvalidCredentials) => (
+                StatusCode::UNAUTHORIZED,
+                "Incorrect email or password".into(),
+            ),
+            ApiError::Domain(Error::InvalidToken) => (
+                StatusCode::UNAUTHORIZED,
+                "Could not validate credentials".into(),
+            ),
+            ApiError::Domain(Error::Validation(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "Validation failed".into())
+            }
+            ApiError::Domain(Error::Storage(message)) => {
+                tracing::error!(error = %message, "database failure");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Database unavailable, try again later".into(),
+                )
+            }
+            ApiError::Domain(Error::Internal(message)) => {
+                tracing::error!(error = %message, "internal failure");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal server error".into(),
+                )
+            }
+            ApiError::NotAuthenticated => (StatusCode::UNAUTHORIZED, "Not authenticated".into()),
+            ApiError::InvalidJson(message) => (StatusCode::UNPROCESSABLE_ENTITY, message.clone()),
+            ApiError::UnsupportedMediaType(expected) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("Unsupported media type: send Content-Type: {expected}"),
+            ),
+            ApiError::PayloadTooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Request body is larger than {limit} bytes"),
+            ),
+            ApiError::LengthRequired => (
+                StatusCode::LENGTH_REQUIRED,
+                "Request body needs a Content-Length header".into(),
+            ),
+            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, (*message).into()),
+        }
+    }
+}
+
+impl ApiError {
+    /// The response for this error; rendered from a reference because
+    /// rejections only hand out references to their causes.
+    fn to_response(&self) -> Response {
+        let (status, detail) = self.status_and_detail();
+        let mut response = match self {
+            ApiError::Domain(Error::Validation(errors)) => json(
+                status,
+                &ValidationDetail {
+                    detail: errors.errors().to_vec(),
+                },
+            ),
+            ApiError::InvalidJson(message) => {
+                let kind = if message.starts_with("Field required") {
+                    "missing"
+                } else {
+                    "json_invalid"
+                };
+                let errors =
+                    ValidationErrors::single(taskcore::Source::Body, "", kind, message.clone());
+                json(
+                    status,
+                    &ValidationDetail {
+                        detail: errors.errors().to_vec(),
+                    },
+                )
+            }
+            _ => json(status, &ErrorDetail { detail }),
+        };
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl Reply for ApiError {
+    fn into_response(self) -> Response {
+        self.to_response()
+    }
+}
+
+fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    warp::reply::with_status(warp::reply::json(body), status).into_response()
+}
+
+fn detail(status: StatusCode, detail: &str) -> Response {
+    json(
+        status,
+        &ErrorDetail {
+            detail: detail.to_owned(),
+        },
+    )
+}
+
+/// The root rejection handler.
+pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
+    use warp::reject::{
+        InvalidHeader, InvalidQuery, LengthRequired, MissingHeader, PayloadTooLarge,
+        UnsupportedMediaType,
+    };
+
+    let response = if let Some(error) = rejection.find::<ApiError>() {
+        error.to_response()
+    } else if rejection.find::<PayloadTooLarge>().is_some() {
+        detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large")
+    } else if rejection.find::<LengthRequired>().is_some() {
+        ApiError::LengthRequired.into_response()
+    } else if rejection.find::<UnsupportedMediaType>().is_some() {
+        detail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type")
+    } else if rejection.find::<InvalidQuery>().is_some() {
+        detail(StatusCode::BAD_REQUEST, "Query string cannot be read")
+    } else if rejection.find::<InvalidHeader>().is_some()
+        || rejection.find::<MissingHeader>().is_some()
+    {
+        detail(StatusCode::BAD_REQUEST, "A request header cannot be read")
+    } else if let Some(not_allowed) = rejection.find::<MethodNotAllowed>() {
+        let mut response = detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(not_allowed.allow));
+        response
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some()
+        || rejection.is_not_found()
+    {
+        // Every route ends in a MethodNotAllowed fallback, so warp's own
+        // method rejection only survives when no route's path matched.
+        detail(StatusCode::NOT_FOUND, "Not Found")
+    } else {
+        tracing::error!(?rejection, "unhandled rejection");
+        detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    };
+    Ok(response)
+}

@@ -1,0 +1,32 @@
+//! What every handler shares, and the one way to run blocking work.
+
+use std::sync::Arc;
+
+use taskcore::{PasswordHasher, Store, TokenKeys};
+
+use crate::problem::ApiError;
+
+/// Shared by every request. Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub hasher: PasswordHasher,
+    pub keys: TokenKeys,
+    /// The versioned API prefix, such as `/api/v1`, for `Location` and `Link` headers.
+    pub api_prefix: Arc<str>,
+}
+
+/// Runs database or bcrypt work on tokio's blocking pool, never on the
+/// executor threads that serve requests.
+pub async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> taskcore::Result<T> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(join_error) => Err(ApiError::Domain(taskcore::Error::Internal(format!(
+            "blocking task failed: {join_error}"
+        )))),
+    }
+}

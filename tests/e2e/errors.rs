@@ -1,0 +1,311 @@
+//! Error statuses and the headers every response carries.
+
+use serde_json::{Value, json};
+use taskd_tests::{Server, client};
+
+#[tokio::test]
+async fn unknown_path_is_json_404_and_wrong_method_is_405_with_allow() {
+    let server = Server::start();
+    for path in [
+        "/api/v1/nope",
+        "/api/v1/tasks/1/extra",
+        "/nope",
+        "/api/v2/tasks",
+    ] {
+        let response = client()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            response.json::<Value>().await.expect("JSON"),
+            json!({"detail": "Not Found"})
+        );
+    }
+    let cases = [
+        ("PUT", "/api/v1/tasks/1", "GET, PATCH, DELETE"),
+        ("DELETE", "/api/v1/tasks", "GET, POST"),
+        ("GET", "/api/v1/auth/login", "POST"),
+        ("GET", "/api/v1/auth/register", "POST"),
+        ("POST", "/api/v1/auth/me", "GET"),
+        ("POST", "/health", "GET"),
+        ("POST", "/api/v1/health", "GET"),
+        ("DELETE", "/openapi.json", "GET"),
+    ];
+    for (method, path, allow) in cases {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let response = client()
+            .request(method.clone(), format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(
+            response.json::<Value>().await.expect("JSON"),
+            json!({"detail": "Method Not Allowed"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_is_422_and_wrong_content_type_415() {
+    let server = Server::start();
+    let url = format!("{}/auth/register", server.api);
+    let malformed = client()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(malformed.status(), 422);
+    let body: Value = malformed.json().await.expect("JSON");
+    assert_eq!(body["detail"][0]["type"], "json_invalid");
+    assert_eq!(body["detail"][0]["loc"], json!(["body"]));
+
+    let empty = client()
+        .post(&url)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(empty.status(), 422);
+
+    let text = client()
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(text.status(), 415);
+    assert!(text.json::<Value>().await.expect("JSON")["detail"].is_string());
+
+    let login_xml = client()
+        .post(format!("{}/auth/login", server.api))
+        .header("content-type", "application/xml")
+        .body("<login/>")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(login_xml.status(), 415);
+}
+
+#[tokio::test]
+async fn bodies_over_one_mebibyte_are_413() {
+    let server = Server::start();
+    let account = server.account("big").await;
+    let huge = json!({"title": "x", "description": "d".repeat(1024 * 1024)});
+    let response = server.create_task(&account, huge).await;
+    assert_eq!(response.status(), 413);
+    assert!(response.json::<Value>().await.expect("JSON")["detail"].is_string());
+}
+
+#[tokio::test]
+async fn every_response_is_json_nosniff_no_store_and_has_no_server_banner() {
+    let server = Server::start();
+    let account = server.account("headers").await;
+    let requests = [
+        client()
+            .get(format!("{}/tasks", server.api))
+            .header("authorization", account.bearer()),
+        client().get(format!("{}/tasks", server.api)),
+        client()
+            .get(format!("{}/tasks/424242", server.api))
+            .header("authorization", account.bearer()),
+        client().put(format!("{}/tasks", server.api)),
+        client().get(format!("{}/nowhere", server.api)),
+        client().get(format!("{}/health", server.base)),
+        client()
+            .post(format!("{}/auth/register", server.api))
+            .json(&json!({})),
+    ];
+    for request in requests {
+        let response = request.send().await.expect("request");
+        let url = response.url().to_string();
+        let headers = response.headers();
+        assert_eq!(headers["content-type"], "application/json", "{url}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{url}");
+        assert_eq!(headers["cache-control"], "no-store", "{url}");
+        assert!(headers.get("server").is_none(), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn health_reports_database_and_version_at_both_paths() {
+    let server = Server::start();
+    for url in [
+        format!("{}/health", server.base),
+        format!("{}/health", server.api),
+    ] {
+        let response = client().get(&url).send().await.expect("request");
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["database"], "ok");
+        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    }
+}
+
+#[tokio::test]
+async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
+    let server = Server::start();
+    let spec: Value = client()
+        .get(format!("{}/openapi.json", server.base))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(
+        spec["openapi"]
+            .as_str()
+            .expect("version")
+            .starts_with("3.1")
+    );
+    let mut paths: Vec<_> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/auth/login",
+            "/api/v1/auth/me",
+            "/api/v1/auth/register",
+            "/api/v1/health",
+            "/api/v1/tasks",
+            "/api/v1/tasks/{id}"
+        ]
+    );
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"],
+        "/api/v1/auth/login"
+    );
+
+    // Swagger UI: the page and its script come from the binary (no network here).
+    let page = client()
+        .get(format!("{}/docs/", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("HTML").contains("swagger-ui"));
+    let script = client()
+        .get(format!("{}/docs/swagger-initializer.js", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert!(script.text().await.expect("JS").contains("/openapi.json"));
+    let bundle = client()
+        .get(format!("{}/docs/swagger-ui-bundle.js", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(bundle.status(), 200);
+    assert!(bundle.bytes().await.expect("JS").len() > 100_000);
+
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/docs", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(redirect.status(), 303);
+    assert_eq!(redirect.headers()["location"], "/docs/");
+
+    let redoc = client()
+        .get(format!("{}/redoc", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(redoc.status(), 200);
+    assert!(redoc.text().await.expect("HTML").contains("redoc"));
+}
+
+#[tokio::test]
+async fn cors_preflight_and_requests_honour_the_allow_list() {
+    let server = Server::start();
+    let url = format!("{}/tasks", server.api);
+    let preflight = |origin: &str| {
+        client()
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+    };
+    let allowed = preflight("http://localhost:3000")
+        .send()
+        .await
+        .expect("request");
+    assert!(allowed.status().is_success());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+    let methods = allowed.headers()["access-control-allow-methods"]
+        .to_str()
+        .expect("methods");
+    assert!(
+        methods.contains("POST") && methods.contains("PATCH"),
+        "{methods}"
+    );
+    assert!(
+        allowed.headers()["access-control-allow-headers"]
+            .to_str()
+            .expect("headers")
+            .contains("authorization")
+    );
+
+    let refused = preflight("https://evil.example")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), 400);
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let listed = client()
+        .get(&url)
+        .header("origin", "http://localhost:8000")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        listed.headers()["access-control-allow-origin"],
+        "http://localhost:8000"
+    );
+    // Unlisted origins are served, without the header: the browser keeps the response from the page.
+    let unlisted = client()
+        .get(&url)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unlisted.status(), 401);
+    assert!(
+        unlisted
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}

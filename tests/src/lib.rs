@@ -1,0 +1,314 @@
+//! Runs the real taskd binary for end-to-end tests.
+//!
+//! Each [`Server`] is its own process on 127.0.0.1 with port 0 and its own
+//! SQLite file in a temporary directory. Readiness is the `listening on` log
+//! line, never a sleep.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// The secret tests sign with; long enough for production mode.
+pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef-0123456789";
+/// How long a server may take to start or stop before a test fails.
+const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Path of a binary built by this workspace (`cargo test --workspace` builds it).
+pub fn binary(name: &str) -> PathBuf {
+    let test_exe = std::env::current_exe().expect("current test executable");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let profile_dir = test_exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in target/<profile>/deps");
+    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace` so the binary is built",
+        path.display()
+    );
+    path
+}
+
+/// A `taskd` command with a clean environment: no inherited settings, no `.env`.
+pub fn taskd_command(working_dir: &Path) -> Command {
+    let mut command = Command::new(binary("taskd"));
+    command
+        .env_clear()
+        .current_dir(working_dir)
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info");
+    command
+}
+
+/// Options for starting a server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    env: Vec<(String, String)>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            env: vec![
+                ("HOST".into(), "127.0.0.1".into()),
+                ("PORT".into(), "0".into()),
+                ("BCRYPT_COST".into(), "4".into()),
+                ("SECRET_KEY".into(), SECRET_KEY.into()),
+            ],
+        }
+    }
+}
+
+impl ServerOptions {
+    /// Sets (or overrides) one environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.retain(|(existing, _)| existing != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+}
+
+/// A running taskd.
+#[derive(Debug)]
+pub struct Server {
+    /// `None` once the process has been waited for.
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// `http://127.0.0.1:PORT/api/v1`
+    pub api: String,
+    logs: Arc<Mutex<Vec<String>>>,
+    log_lines: Receiver<String>,
+    directory: Arc<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server on a fresh database.
+    pub fn start() -> Self {
+        Self::start_with(ServerOptions::default())
+    }
+
+    /// Starts a server with options, on a fresh database.
+    pub fn start_with(options: ServerOptions) -> Self {
+        let directory = Arc::new(tempfile::tempdir().expect("temporary directory"));
+        Self::start_in(directory, options)
+    }
+
+    /// Starts another server on this one's database (which should be stopped).
+    pub fn restart(&self, options: ServerOptions) -> Self {
+        Self::start_in(self.directory.clone(), options)
+    }
+
+    /// The SQLite file this server uses.
+    pub fn database_path(&self) -> PathBuf {
+        self.directory.path().join("tasks.db")
+    }
+
+    fn start_in(directory: Arc<tempfile::TempDir>, options: ServerOptions) -> Self {
+        let database_url = format!("sqlite:///{}", directory.path().join("tasks.db").display());
+        let mut command = taskd_command(directory.path());
+        command.env("DATABASE_URL", database_url);
+        for (key, value) in &options.env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start taskd");
+
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (sender, receiver) = channel();
+        for stream in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let logs = logs.clone();
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    logs.lock().expect("logs").push(line.clone());
+                    let _ = sender.send(line);
+                }
+            });
+        }
+        let mut server = Self {
+            child: Some(child),
+            base: String::new(),
+            api: String::new(),
+            logs,
+            log_lines: receiver,
+            directory,
+        };
+        let line = server.wait_for_log("listening on http://");
+        let address = line
+            .split("listening on http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("address in the listening line");
+        server.base = format!("http://{address}");
+        server.api = format!("{}/api/v1", server.base);
+        server
+    }
+
+    /// Waits until a log line containing `needle` appears and returns it.
+    pub fn wait_for_log(&mut self, needle: &str) -> String {
+        // Lines seen before this call count too.
+        if let Some(line) = self.logs().into_iter().find(|line| line.contains(needle)) {
+            return line;
+        }
+        loop {
+            match self.log_lines.recv_timeout(PROCESS_TIMEOUT) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => continue,
+                Err(_) => panic!(
+                    "taskd never logged {needle:?}; exit: {:?}; logs:\n{}",
+                    self.child.as_mut().map(|child| child.try_wait()),
+                    self.logs().join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Every line taskd has written so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().expect("logs").clone()
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let child = self.child.as_ref().expect("taskd still running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit and returns its status.
+    pub fn wait(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("taskd not yet waited for");
+        let pid = child.id();
+        let (sender, receiver) = channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(child.wait());
+        });
+        match receiver.recv_timeout(PROCESS_TIMEOUT) {
+            Ok(status) => status.expect("wait for taskd"),
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                panic!("taskd did not exit; logs:\n{}", self.logs().join("\n"));
+            }
+        }
+    }
+
+    /// SIGTERM, then waits for the exit status. The database stays for [`Server::restart`].
+    pub fn stop(&mut self) -> ExitStatus {
+        self.terminate();
+        self.wait()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An HTTP client for tests: no proxies, no pooling surprises.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client")
+}
+
+/// A registered user with a token.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+impl Account {
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+}
+
+/// A unique email for this process and test.
+pub fn unique_email(label: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{label}-{}-{n}@example.com", std::process::id())
+}
+
+impl Server {
+    /// POST /auth/register with a JSON body.
+    pub async fn register(&self, email: &str, password: &str) -> reqwest::Response {
+        client()
+            .post(format!("{}/auth/register", self.api))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("register request")
+    }
+
+    /// POST /auth/login with the OAuth2 form.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        client()
+            .post(format!("{}/auth/login", self.api))
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Registers a fresh user and logs in.
+    pub async fn account(&self, label: &str) -> Account {
+        let email = unique_email(label);
+        let password = "password123".to_owned();
+        let registered = self.register(&email, &password).await;
+        assert_eq!(registered.status(), 201, "register {email}");
+        let user: Value = registered.json().await.expect("user JSON");
+        let login = self.login(&email, &password).await;
+        assert_eq!(login.status(), 200, "login {email}");
+        let token: Value = login.json().await.expect("token JSON");
+        Account {
+            id: user["id"].as_i64().expect("user id"),
+            email,
+            password,
+            token: token["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+        }
+    }
+
+    /// POST /tasks as `account`.
+    pub async fn create_task(&self, account: &Account, body: Value) -> reqwest::Response {
+        client()
+            .post(format!("{}/tasks", self.api))
+            .header("authorization", account.bearer())
+            .json(&body)
+            .send()
+            .await
+            .expect("create request")
+    }
+}
