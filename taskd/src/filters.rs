@@ -100,9 +100,7 @@ pub fn parse_json(media_type: Option<&str>, bytes: &[u8]) -> Result<serde_json::
         Some(_) => return Err(ApiError::UnsupportedMediaType("application/json")),
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::InvalidJson(
-            "Field required: the request body is empty".into(),
-        ));
+        return Err(ApiError::EmptyBody);
     }
     serde_json::from_slice(bytes)
         .map_err(|error| ApiError::InvalidJson(format!("JSON decode error: {error}")))

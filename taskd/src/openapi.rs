@@ -8,10 +8,7 @@ use utoipa::openapi::security::{
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{ErrorDetail, ValidationDetail};
-use crate::routes::{
-    __path_create_task, __path_delete_task, __path_get_task, __path_health, __path_list_tasks,
-    __path_login, __path_me, __path_register, __path_update_task,
-};
+use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +17,17 @@ use crate::routes::{
                        bearer token, then create, list, read, update and delete your own tasks. \
                        Errors are JSON with a `detail` key."
     ),
-    paths(register, login, me, list_tasks, create_task, get_task, update_task, delete_task, health),
+    paths(
+        routes::auth::register,
+        routes::auth::login,
+        routes::auth::me,
+        routes::tasks::list_tasks,
+        routes::tasks::create_task,
+        routes::tasks::get_task,
+        routes::tasks::update_task,
+        routes::tasks::delete_task,
+        routes::health::health,
+    ),
     components(schemas(ErrorDetail, ValidationDetail, taskcore::FieldError)),
     tags(
         (name = "auth", description = "Accounts and tokens"),

@@ -22,8 +22,10 @@ pub enum ApiError {
     Domain(Error),
     /// No bearer token was sent.
     NotAuthenticated,
-    /// The body is not JSON, or is empty.
+    /// The body is not JSON.
     InvalidJson(String),
+    /// The route needs a body and none was sent.
+    EmptyBody,
     /// The body's content type is not one the route reads.
     UnsupportedMediaType(&'static str),
     /// The body is larger than the limit.
@@ -115,6 +117,7 @@ impl ApiError {
             }
             ApiError::NotAuthenticated => (StatusCode::UNAUTHORIZED, "Not authenticated".into()),
             ApiError::InvalidJson(message) => (StatusCode::UNPROCESSABLE_ENTITY, message.clone()),
+            ApiError::EmptyBody => (StatusCode::UNPROCESSABLE_ENTITY, "Field required".into()),
             ApiError::UnsupportedMediaType(expected) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("Unsupported media type: send Content-Type: {expected}"),
@@ -144,14 +147,13 @@ impl ApiError {
                     detail: errors.errors().to_vec(),
                 },
             ),
-            ApiError::InvalidJson(message) => {
-                let kind = if message.starts_with("Field required") {
+            ApiError::InvalidJson(_) | ApiError::EmptyBody => {
+                let kind = if matches!(self, ApiError::EmptyBody) {
                     "missing"
                 } else {
                     "json_invalid"
                 };
-                let errors =
-                    ValidationErrors::single(taskcore::Source::Body, "", kind, message.clone());
+                let errors = ValidationErrors::single(taskcore::Source::Body, "", kind, detail);
                 json(
                     status,
                     &ValidationDetail {

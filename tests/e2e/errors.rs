@@ -72,6 +72,9 @@ async fn malformed_json_is_422_and_wrong_content_type_415() {
         .await
         .expect("request");
     assert_eq!(empty.status(), 422);
+    let body: Value = empty.json().await.expect("JSON");
+    assert_eq!(body["detail"][0]["type"], "missing");
+    assert_eq!(body["detail"][0]["loc"], json!(["body"]));
 
     let text = client()
         .post(&url)

@@ -3,5 +3,6 @@
 mod auth;
 mod errors;
 mod process;
+mod taskctl;
 mod tasks;
 mod tokens;

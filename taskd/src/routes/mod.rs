@@ -5,10 +5,10 @@
 //! directly; each path ends in a fallback that rejects with the methods it
 //! allows, so a wrong method answers 405 with `Allow` and an unknown path 404.
 
-mod auth;
+pub(crate) mod auth;
 mod docs;
-mod health;
-mod tasks;
+pub(crate) mod health;
+pub(crate) mod tasks;
 
 use std::convert::Infallible;
 use std::time::Instant;
@@ -18,11 +18,7 @@ use warp::http::{HeaderValue, header};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-pub(crate) use self::auth::{__path_login, __path_me, __path_register};
-pub(crate) use self::health::__path_health;
-pub(crate) use self::tasks::{
-    __path_create_task, __path_delete_task, __path_get_task, __path_list_tasks, __path_update_task,
-};
+pub use self::docs::Docs;
 use crate::cors::Cors;
 use crate::problem::{self, MethodNotAllowed};
 use crate::state::AppState;
@@ -125,5 +121,3 @@ fn log_request(method: &warp::http::Method, path: &str, response: &Response, sta
         "request"
     );
 }
-
-pub use self::docs::Docs;

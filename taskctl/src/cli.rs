@@ -1,0 +1,154 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the server refused the request (validation, conflict, wrong password)
+  2  usage error
+  3  cannot reach the server
+  4  not logged in, or the session expired (run taskctl login)
+  5  not found
+
+The session (server, email, token) is saved in the config directory,
+readable by you only: $XDG_CONFIG_HOME/taskctl/session.json on Linux.";
+
+/// Manage your taskd tasks from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "taskctl", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// taskd server URL [default: the saved session's server, else http://127.0.0.1:8000]
+    #[arg(long, global = true, env = "TASKCTL_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Print exactly what the API returned, as JSON, and nothing else on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Where the session is saved [default: the platform config directory]
+    #[arg(long, global = true, env = "TASKCTL_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Seconds to wait for a connection.
+    #[arg(long, global = true, env = "TASKCTL_CONNECT_TIMEOUT", value_name = "SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub connect_timeout: u64,
+
+    /// Seconds to wait for a whole request.
+    #[arg(long, global = true, env = "TASKCTL_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// How to get credentials.
+#[derive(Debug, Args)]
+pub struct Credentials {
+    /// Account email [default: asked on the terminal]
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+
+    /// Read the password from standard input (for scripts) instead of asking.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an account, then log in to it.
+    Register(Credentials),
+    /// Log in and save the session.
+    Login(Credentials),
+    /// Forget the saved session.
+    Logout,
+    /// Show who you are logged in as, and where.
+    Whoami,
+    /// Add a task.
+    Add {
+        /// The task's title (1 to 255 characters).
+        title: String,
+        /// A longer description (at most 2,000 characters).
+        #[arg(short, long, value_name = "TEXT")]
+        description: Option<String>,
+    },
+    /// List your tasks, oldest first.
+    #[command(visible_alias = "ls")]
+    List {
+        /// Tasks per page, 1 to 200 [default: 20, or 200 with --all]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
+        limit: Option<u32>,
+        /// Tasks to skip.
+        #[arg(long, default_value_t = 0)]
+        skip: u64,
+        /// Every task, following every page.
+        #[arg(long, conflicts_with = "skip")]
+        all: bool,
+    },
+    /// Show one task in full.
+    Show {
+        /// Task id.
+        #[arg(value_parser = task_id)]
+        id: i64,
+    },
+    /// Change a task's title or description.
+    Edit {
+        /// Task id.
+        #[arg(value_parser = task_id)]
+        id: i64,
+        /// New title.
+        #[arg(long)]
+        title: Option<String>,
+        /// New description.
+        #[arg(long, short, value_name = "TEXT", conflicts_with = "clear_description")]
+        description: Option<String>,
+        /// Remove the description.
+        #[arg(long)]
+        clear_description: bool,
+    },
+    /// Mark tasks complete.
+    Done {
+        /// Task ids.
+        #[arg(required = true, value_parser = task_id)]
+        ids: Vec<i64>,
+    },
+    /// Reopen completed tasks.
+    Undone {
+        /// Task ids.
+        #[arg(required = true, value_parser = task_id)]
+        ids: Vec<i64>,
+    },
+    /// Delete tasks (asks first when run on a terminal).
+    Rm {
+        /// Task ids.
+        #[arg(required = true, value_parser = task_id)]
+        ids: Vec<i64>,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Print a shell completion script: taskctl completions bash > ~/.local/share/bash-completion/completions/taskctl
+    Completions {
+        /// Shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+fn task_id(input: &str) -> Result<i64, String> {
+    match input.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(format!(
+            "'{input}' is not a task id (a positive whole number)"
+        )),
+    }
+}

@@ -1,0 +1,356 @@
+//! A typed, blocking HTTP client for the taskd API.
+//!
+//! Every call returns taskcore's models together with the JSON the server
+//! sent, so callers can show either.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use taskcore::{Task, TaskCreate, TaskUpdate, Token, User};
+
+/// The API's path under the server URL.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// How long to wait for the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// To open a connection.
+    pub connect: Duration,
+    /// For a whole request.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server URL is not an http(s) URL.
+    #[error("'{0}' is not a server URL: use http://HOST:PORT")]
+    InvalidServerUrl(String),
+    /// No answer: refused, timed out, unknown host.
+    #[error("cannot reach taskd at {server}: {reason}")]
+    Unreachable { server: String, reason: String },
+    /// 401: no, expired or revoked credentials, or a failed login.
+    #[error("{detail}")]
+    Unauthorized { detail: String },
+    /// 404.
+    #[error("{detail}")]
+    NotFound { detail: String },
+    /// Another 4xx: the request was refused (validation, conflict…).
+    #[error("{detail}")]
+    Refused { status: u16, detail: String },
+    /// 5xx.
+    #[error("the server failed ({status}): {detail}")]
+    Server { status: u16, detail: String },
+    /// The answer was not what the API promises.
+    #[error("unexpected answer from {server}: {reason}")]
+    InvalidResponse { server: String, reason: String },
+}
+
+/// A value read from the API and the JSON it was read from.
+#[derive(Debug, Clone)]
+pub struct Fetched<T> {
+    pub value: T,
+    pub json: Value,
+}
+
+/// One page of tasks and the total the server reported.
+#[derive(Debug, Clone)]
+pub struct TaskList {
+    pub tasks: Vec<Task>,
+    pub json: Vec<Value>,
+    pub total: u64,
+}
+
+/// A connection to one taskd server, optionally with a bearer token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::blocking::Client,
+    server: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// A client for `server` (such as `http://127.0.0.1:8000`).
+    pub fn new(server: &str, timeouts: Timeouts) -> Result<Self, ClientError> {
+        let server = normalise_server(server)?;
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
+            .user_agent(concat!("taskctl/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| ClientError::Unreachable {
+                server: server.clone(),
+                reason: error.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            server,
+            token: None,
+        })
+    }
+
+    /// The same client, sending `token` as its bearer token.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The server URL, normalised.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{API_PREFIX}{path}", self.server)
+    }
+
+    fn authorised(&self, request: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
+        let response = self
+            .authorised(request)
+            .send()
+            .map_err(|error| self.unreachable(&error))?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(self.refusal(response))
+        }
+    }
+
+    fn read<T: DeserializeOwned>(&self, response: Response) -> Result<Fetched<T>, ClientError> {
+        let json: Value = response
+            .json()
+            .map_err(|error| self.invalid(error.to_string()))?;
+        let value = serde_json::from_value(json.clone())
+            .map_err(|error| self.invalid(error.to_string()))?;
+        Ok(Fetched { value, json })
+    }
+
+    /// `GET /health` (at the root): is the server there and its database answering?
+    pub fn health(&self) -> Result<Value, ClientError> {
+        let response = self.send(self.http.get(format!("{}/health", self.server)))?;
+        Ok(self.read::<Value>(response)?.value)
+    }
+
+    /// `POST /auth/register`.
+    pub fn register(&self, email: &str, password: &str) -> Result<Fetched<User>, ClientError> {
+        let body = serde_json::json!({"email": email, "password": password});
+        let response = self.send(self.http.post(self.url("/auth/register")).json(&body))?;
+        self.read(response)
+    }
+
+    /// `POST /auth/login` with the OAuth2 password form.
+    pub fn login(&self, email: &str, password: &str) -> Result<Token, ClientError> {
+        let form = [
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ];
+        let response = self.send(self.http.post(self.url("/auth/login")).form(&form))?;
+        Ok(self.read::<Token>(response)?.value)
+    }
+
+    /// `GET /auth/me`.
+    pub fn me(&self) -> Result<Fetched<User>, ClientError> {
+        let response = self.send(self.http.get(self.url("/auth/me")))?;
+        self.read(response)
+    }
+
+    /// `POST /tasks`.
+    pub fn create_task(&self, task: &TaskCreate) -> Result<Fetched<Task>, ClientError> {
+        let response = self.send(self.http.post(self.url("/tasks")).json(task))?;
+        self.read(response)
+    }
+
+    /// `GET /tasks?skip=…&limit=…`.
+    pub fn list_tasks(&self, skip: u64, limit: u32) -> Result<TaskList, ClientError> {
+        let request = self
+            .http
+            .get(self.url("/tasks"))
+            .query(&[("skip", skip.to_string()), ("limit", limit.to_string())]);
+        let response = self.send(request)?;
+        let total = response
+            .headers()
+            .get("x-total-count")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| self.invalid("no X-Total-Count header".to_owned()))?;
+        let fetched: Fetched<Vec<Task>> = self.read(response)?;
+        let json = match fetched.json {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        Ok(TaskList {
+            tasks: fetched.value,
+            json,
+            total,
+        })
+    }
+
+    /// `GET /tasks/{id}`.
+    pub fn task(&self, id: i64) -> Result<Fetched<Task>, ClientError> {
+        let response = self.send(self.http.get(self.url(&format!("/tasks/{id}"))))?;
+        self.read(response)
+    }
+
+    /// `PATCH /tasks/{id}`.
+    pub fn update_task(&self, id: i64, patch: &TaskUpdate) -> Result<Fetched<Task>, ClientError> {
+        let response = self.send(
+            self.http
+                .patch(self.url(&format!("/tasks/{id}")))
+                .json(patch),
+        )?;
+        self.read(response)
+    }
+
+    /// `DELETE /tasks/{id}`.
+    pub fn delete_task(&self, id: i64) -> Result<(), ClientError> {
+        self.send(self.http.delete(self.url(&format!("/tasks/{id}"))))?;
+        Ok(())
+    }
+
+    fn invalid(&self, reason: String) -> ClientError {
+        ClientError::InvalidResponse {
+            server: self.server.clone(),
+            reason,
+        }
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> ClientError {
+        let reason = if error.is_timeout() {
+            "timed out".to_owned()
+        } else if error.is_connect() {
+            connect_reason(error)
+        } else {
+            root_cause(error)
+        };
+        ClientError::Unreachable {
+            server: self.server.clone(),
+            reason,
+        }
+    }
+
+    fn refusal(&self, response: Response) -> ClientError {
+        let status = response.status();
+        let detail = response
+            .json::<Value>()
+            .ok()
+            .map(|body| describe_detail(&body["detail"]))
+            .filter(|detail| !detail.is_empty())
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
+        match status {
+            StatusCode::UNAUTHORIZED => ClientError::Unauthorized { detail },
+            StatusCode::NOT_FOUND => ClientError::NotFound { detail },
+            status if status.is_server_error() => ClientError::Server {
+                status: status.as_u16(),
+                detail,
+            },
+            status => ClientError::Refused {
+                status: status.as_u16(),
+                detail,
+            },
+        }
+    }
+}
+
+/// `"text"`, or `[{"loc": ["body", "title"], "msg": "…"}]` → `title: …; …`.
+fn describe_detail(detail: &Value) -> String {
+    match detail {
+        Value::String(text) => text.clone(),
+        Value::Array(errors) => errors
+            .iter()
+            .map(|error| {
+                let field = error["loc"]
+                    .as_array()
+                    .and_then(|loc| loc.last())
+                    .and_then(Value::as_str)
+                    .filter(|field| !matches!(*field, "body" | "query" | "path"));
+                let message = error["msg"].as_str().unwrap_or("invalid");
+                match field {
+                    Some(field) => format!("{field}: {message}"),
+                    None => message.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => String::new(),
+    }
+}
+
+fn connect_reason(error: &reqwest::Error) -> String {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+                std::io::ErrorKind::TimedOut => "connection timed out".to_owned(),
+                _ => io.to_string(),
+            };
+        }
+        source = current.source();
+    }
+    root_cause(error)
+}
+
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+fn normalise_server(server: &str) -> Result<String, ClientError> {
+    let trimmed = server.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(trimmed)
+        .map_err(|_| ClientError::InvalidServerUrl(server.to_owned()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(ClientError::InvalidServerUrl(server.to_owned()));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_details_name_their_fields() {
+        let detail = serde_json::json!([
+            {"loc": ["body", "title"], "msg": "String should have at least 1 character", "type": "string_too_short"},
+            {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"},
+        ]);
+        assert_eq!(
+            describe_detail(&detail),
+            "title: String should have at least 1 character; JSON decode error"
+        );
+    }
+
+    #[test]
+    fn server_urls_are_checked_and_normalised() {
+        assert_eq!(
+            normalise_server("http://localhost:8000/").expect("valid"),
+            "http://localhost:8000"
+        );
+        assert!(normalise_server("localhost:8000").is_err());
+        assert!(normalise_server("ftp://host").is_err());
+    }
+}

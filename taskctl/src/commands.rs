@@ -1,0 +1,390 @@
+//! What each command does.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::CommandFactory;
+use serde_json::{Value, json};
+use taskcore::{TaskCreate, TaskUpdate};
+use taskctl::client::{Client, ClientError, Timeouts};
+use taskctl::session::{Session, SessionStore};
+
+use crate::cli::{Cli, Command, Credentials, Global};
+use crate::failure::{Failure, exit};
+use crate::output::{Output, done_mark, showing};
+use crate::prompt;
+
+/// Where to go when neither `--server` nor a session says.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
+/// Page size of `list`.
+const LIST_PAGE_SIZE: u32 = 20;
+/// Page size of `list --all`: the server's largest.
+const ALL_PAGE_SIZE: u32 = 200;
+
+struct Context {
+    server_override: Option<String>,
+    sessions: SessionStore,
+    timeouts: Timeouts,
+    out: Output,
+}
+
+impl Context {
+    fn new(global: &Global) -> Result<Self, Failure> {
+        let sessions = match &global.config_dir {
+            Some(directory) => SessionStore::new(directory),
+            None => SessionStore::default_location()?,
+        };
+        Ok(Self {
+            server_override: global.server.clone(),
+            sessions,
+            timeouts: Timeouts {
+                connect: Duration::from_secs(global.connect_timeout),
+                request: Duration::from_secs(global.timeout),
+            },
+            out: Output::new(global.json),
+        })
+    }
+
+    /// `--server`, else the session's server, else the default.
+    fn server(&self, session: Option<&Session>) -> String {
+        self.server_override
+            .clone()
+            .or_else(|| session.map(|session| session.server.clone()))
+            .unwrap_or_else(|| DEFAULT_SERVER.to_owned())
+    }
+
+    fn anonymous_client(&self) -> Result<Client, Failure> {
+        let session = self.sessions.load().ok().flatten();
+        Ok(Client::new(&self.server(session.as_ref()), self.timeouts)?)
+    }
+
+    /// A client carrying the saved session's token.
+    fn client(&self) -> Result<Client, Failure> {
+        let Some(session) = self.sessions.load()? else {
+            return Err(Failure::not_logged_in("not logged in\nrun: taskctl login"));
+        };
+        let server = self.server(Some(&session));
+        let client = Client::new(&server, self.timeouts)?;
+        if client.server() != session.server.trim_end_matches('/') {
+            return Err(Failure::not_logged_in(format!(
+                "not logged in to {server} (the saved session is for {})\nrun: taskctl login --server {server}",
+                session.server
+            )));
+        }
+        if session.is_expired() {
+            return Err(Failure::not_logged_in(format!(
+                "the session for {} expired at {}\nrun: taskctl login",
+                session.email,
+                session.expires_at.format("%Y-%m-%d %H:%M UTC")
+            )));
+        }
+        Ok(client.with_token(session.token))
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Completions { shell } = cli.command {
+        let mut command = Cli::command();
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "taskctl", &mut script);
+        crate::output::write_or_exit(&script);
+        return Ok(());
+    }
+    let context = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Register(credentials) => register(&context, credentials),
+        Command::Login(credentials) => login(&context, credentials),
+        Command::Logout => logout(&context),
+        Command::Whoami => whoami(&context),
+        Command::Add { title, description } => add(&context, title, description),
+        Command::List { limit, skip, all } => list(&context, limit, skip, all),
+        Command::Show { id } => show(&context, id),
+        Command::Edit {
+            id,
+            title,
+            description,
+            clear_description,
+        } => edit(&context, id, title, description, clear_description),
+        Command::Done { ids } => set_completed(&context, &ids, true),
+        Command::Undone { ids } => set_completed(&context, &ids, false),
+        Command::Rm { ids, yes } => remove(&context, &ids, yes),
+        Command::Completions { .. } => Ok(()),
+    }
+}
+
+fn register(context: &Context, credentials: Credentials) -> Result<(), Failure> {
+    // Find out whether the server is there before asking anything.
+    let client = context.anonymous_client()?;
+    client.health()?;
+    let email = prompt::email(credentials.email)?;
+    let password = prompt::password(credentials.password_stdin, true)?;
+    let user = client.register(&email, &password)?;
+    let session = start_session(context, &client, &user.value.email, &password)?;
+    if context.out.json {
+        context.out.json(&user.json);
+    } else {
+        context.out.say(&format!(
+            "registered {} and logged in to {}",
+            session.email, session.server
+        ));
+    }
+    Ok(())
+}
+
+fn login(context: &Context, credentials: Credentials) -> Result<(), Failure> {
+    let client = context.anonymous_client()?;
+    client.health()?;
+    let email = prompt::email(credentials.email)?;
+    let password = prompt::password(credentials.password_stdin, false)?;
+    let session = start_session(context, &client, &email, &password)?;
+    if context.out.json {
+        context.out.json(&json!({
+            "server": session.server, "email": session.email, "expires_at": session.expires_at,
+        }));
+    } else {
+        context.out.say(&format!(
+            "logged in to {} as {} (the session lasts until {})",
+            session.server,
+            session.email,
+            session.expires_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    Ok(())
+}
+
+fn start_session(
+    context: &Context,
+    client: &Client,
+    email: &str,
+    password: &str,
+) -> Result<Session, Failure> {
+    let token = client.login(email, password).map_err(|error| match error {
+        // At login, 401 means wrong credentials, not a missing session.
+        ClientError::Unauthorized { detail } => Failure::new(exit::REFUSED, detail.to_lowercase()),
+        other => Failure::from(other),
+    })?;
+    let lifetime =
+        chrono::Duration::seconds(i64::try_from(token.expires_in).unwrap_or(i64::MAX / 1000));
+    let session = Session {
+        server: client.server().to_owned(),
+        email: email.trim().to_lowercase(),
+        token: token.access_token,
+        expires_at: Utc::now() + lifetime,
+    };
+    context.sessions.save(&session)?;
+    Ok(session)
+}
+
+fn logout(context: &Context) -> Result<(), Failure> {
+    let removed = context.sessions.remove()?;
+    if context.out.json {
+        context.out.json(&json!({ "logged_out": removed }));
+    } else if removed {
+        context.out.say("logged out");
+    } else {
+        context.out.say("not logged in; nothing to do");
+    }
+    Ok(())
+}
+
+fn whoami(context: &Context) -> Result<(), Failure> {
+    let client = context.client()?;
+    let user = client.me()?;
+    if context.out.json {
+        context.out.json(&user.json);
+    } else {
+        context
+            .out
+            .say(&format!("{} on {}", user.value.email, client.server()));
+    }
+    Ok(())
+}
+
+fn add(context: &Context, title: String, description: Option<String>) -> Result<(), Failure> {
+    let client = context.client()?;
+    let task = client.create_task(&TaskCreate {
+        title,
+        description,
+        completed: false,
+    })?;
+    if context.out.json {
+        context.out.json(&task.json);
+    } else {
+        context.out.say(&format!(
+            "added task {}: {}",
+            task.value.id, task.value.title
+        ));
+    }
+    Ok(())
+}
+
+fn list(context: &Context, limit: Option<u32>, skip: u64, all: bool) -> Result<(), Failure> {
+    let client = context.client()?;
+    let show_progress = !context.out.json && std::io::stderr().is_terminal();
+    let (tasks, json, total, skip) = if all {
+        let mut tasks = Vec::new();
+        let mut json = Vec::new();
+        let mut total;
+        let mut progress_shown = false;
+        loop {
+            let page = client.list_tasks(tasks.len() as u64, limit.unwrap_or(ALL_PAGE_SIZE))?;
+            total = page.total;
+            let fetched = page.tasks.len();
+            tasks.extend(page.tasks);
+            json.extend(page.json);
+            if fetched == 0 || tasks.len() as u64 >= total {
+                break;
+            }
+            if show_progress {
+                eprint!("\rfetched {} of {total} tasks…", tasks.len());
+                let _ = std::io::stderr().flush();
+                progress_shown = true;
+            }
+        }
+        if progress_shown {
+            eprint!("\r\x1b[2K");
+        }
+        (tasks, json, total, 0)
+    } else {
+        let page = client.list_tasks(skip, limit.unwrap_or(LIST_PAGE_SIZE))?;
+        (page.tasks, page.json, page.total, skip)
+    };
+    if context.out.json {
+        context.out.json(&Value::Array(json));
+        return Ok(());
+    }
+    if !tasks.is_empty() {
+        context.out.say(&context.out.tasks(&tasks));
+    }
+    context.out.say(&showing(skip, tasks.len(), total));
+    Ok(())
+}
+
+fn show(context: &Context, id: i64) -> Result<(), Failure> {
+    let client = context.client()?;
+    let task = client
+        .task(id)
+        .map_err(|error| Failure::for_task(id, error))?;
+    if context.out.json {
+        context.out.json(&task.json);
+    } else {
+        context.out.say(&context.out.task(&task.value));
+    }
+    Ok(())
+}
+
+fn edit(
+    context: &Context,
+    id: i64,
+    title: Option<String>,
+    description: Option<String>,
+    clear_description: bool,
+) -> Result<(), Failure> {
+    let description = if clear_description {
+        Some(None)
+    } else {
+        description.map(Some)
+    };
+    if title.is_none() && description.is_none() {
+        return Err(Failure::usage(
+            "nothing to change: give --title, --description or --clear-description",
+        ));
+    }
+    let client = context.client()?;
+    let patch = TaskUpdate {
+        title,
+        description,
+        completed: None,
+    };
+    let task = client
+        .update_task(id, &patch)
+        .map_err(|error| Failure::for_task(id, error))?;
+    if context.out.json {
+        context.out.json(&task.json);
+    } else {
+        context.out.say(&context.out.task(&task.value));
+    }
+    Ok(())
+}
+
+/// Applies `work` to every id; reports each failure and returns the first.
+fn for_each_id(
+    context: &Context,
+    ids: &[i64],
+    mut work: impl FnMut(i64) -> Result<Option<Value>, Failure>,
+) -> Result<(), Failure> {
+    let mut results = Vec::new();
+    let mut first_failure: Option<Failure> = None;
+    for &id in ids {
+        match work(id) {
+            Ok(json) => results.extend(json),
+            Err(failure) => {
+                // Ends the run at once when nothing else can succeed either.
+                if matches!(failure.code, exit::UNREACHABLE | exit::NOT_LOGGED_IN) {
+                    return Err(failure);
+                }
+                eprintln!("taskctl: {}", failure.message);
+                first_failure.get_or_insert(failure);
+            }
+        }
+    }
+    if context.out.json {
+        context.out.json(&Value::Array(results));
+    }
+    match first_failure {
+        // Already reported above; keep its exit code.
+        Some(failure) => Err(Failure::new(failure.code, String::new())),
+        None => Ok(()),
+    }
+}
+
+fn set_completed(context: &Context, ids: &[i64], completed: bool) -> Result<(), Failure> {
+    let client = context.client()?;
+    let patch = TaskUpdate {
+        completed: Some(completed),
+        ..TaskUpdate::default()
+    };
+    for_each_id(context, ids, |id| {
+        let task = client
+            .update_task(id, &patch)
+            .map_err(|error| Failure::for_task(id, error))?;
+        let verb = if completed { "done" } else { "reopened" };
+        context.out.say(&format!(
+            "{} {} {}: {}",
+            done_mark(task.value.completed),
+            verb,
+            task.value.id,
+            task.value.title
+        ));
+        Ok(Some(task.json))
+    })
+}
+
+fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
+    let client = context.client()?;
+    if !yes && std::io::stdin().is_terminal() {
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let question = match ids.len() {
+            1 => format!("delete task {list}?"),
+            n => format!("delete {n} tasks ({list})?"),
+        };
+        if !prompt::confirm(&question)? {
+            return Err(Failure::new(
+                exit::REFUSED,
+                "cancelled; nothing was deleted",
+            ));
+        }
+    }
+    for_each_id(context, ids, |id| {
+        client
+            .delete_task(id)
+            .map_err(|error| Failure::for_task(id, error))?;
+        context.out.say(&format!("deleted task {id}"));
+        Ok(Some(json!({ "id": id, "deleted": true })))
+    })
+}

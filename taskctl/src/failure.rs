@@ -1,0 +1,85 @@
+//! What went wrong, in one or two lines for people, with an exit code.
+
+use std::fmt;
+
+use taskctl::client::ClientError;
+use taskctl::session::SessionError;
+
+/// Exit codes, documented in `--help` and the README.
+pub mod exit {
+    pub const REFUSED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const UNREACHABLE: u8 = 3;
+    pub const NOT_LOGGED_IN: u8 = 4;
+    pub const NOT_FOUND: u8 = 5;
+}
+
+/// A failed command.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(exit::USAGE, message)
+    }
+
+    pub fn not_logged_in(message: impl Into<String>) -> Self {
+        Self::new(exit::NOT_LOGGED_IN, message)
+    }
+
+    /// A client error about task `id`.
+    pub fn for_task(id: i64, error: ClientError) -> Self {
+        match error {
+            ClientError::NotFound { .. } => {
+                Self::new(exit::NOT_FOUND, format!("task {id} not found"))
+            }
+            other => Self::from(other),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Self {
+        match error {
+            ClientError::InvalidServerUrl(_) => Self::usage(error.to_string()),
+            ClientError::Unreachable { .. } => {
+                Self::new(exit::UNREACHABLE, format!("{error} — is it running?"))
+            }
+            ClientError::Unauthorized { .. } => {
+                Self::not_logged_in("not logged in, or the session has expired\nrun: taskctl login")
+            }
+            ClientError::NotFound { detail } => Self::new(exit::NOT_FOUND, detail.to_lowercase()),
+            ClientError::Refused { .. } => Self::new(exit::REFUSED, error.to_string()),
+            ClientError::Server { .. } | ClientError::InvalidResponse { .. } => Self::new(
+                exit::REFUSED,
+                format!("{error}\ntry again later, or check the server's logs"),
+            ),
+        }
+    }
+}
+
+impl From<SessionError> for Failure {
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::Corrupt { .. } => Self::not_logged_in(error.to_string()),
+            SessionError::NoConfigDir => Self::usage(error.to_string()),
+            SessionError::Io { .. } => Self::new(exit::REFUSED, error.to_string()),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! taskctl: the terminal client for taskd.
+
+mod cli;
+mod commands;
+mod failure;
+mod output;
+mod prompt;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("taskctl: {}", failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! What taskctl prints: tables for people, JSON for programs.
+
+use std::io::{IsTerminal, Write};
+
+use chrono::{DateTime, Utc};
+use comfy_table::presets::{NOTHING, UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use serde_json::Value;
+use taskcore::Task;
+
+/// Terminal width assumed when stdout is not a terminal.
+const PLAIN_WIDTH: usize = 100;
+/// Room the id, done, title and updated columns need besides the description.
+const OTHER_COLUMNS: usize = 60;
+
+/// How to print.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// `--json`: print the API's JSON and nothing else.
+    pub json: bool,
+    /// Box drawing and colour: only on a terminal, and only without NO_COLOR.
+    pub styled: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        Self {
+            json,
+            styled: std::io::stdout().is_terminal() && !no_color,
+        }
+    }
+
+    /// Prints JSON, pretty, on stdout.
+    pub fn json(&self, value: &Value) {
+        emit(&serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
+    }
+
+    /// A line for people; never printed in `--json` mode.
+    pub fn say(&self, line: &str) {
+        if !self.json {
+            emit(line);
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut table = Table::new();
+        if self.styled {
+            table.load_style(UTF8_FULL_CONDENSED);
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table.load_style(NOTHING);
+            table.force_no_tty();
+        }
+        table
+    }
+
+    fn width(&self, table: &Table) -> usize {
+        table.width().map(usize::from).unwrap_or(PLAIN_WIDTH)
+    }
+
+    /// Tasks as a table: id, done mark, title, description shortened to fit, last update.
+    pub fn tasks(&self, tasks: &[Task]) -> String {
+        let mut table = self.table();
+        table.set_header(["ID", "DONE", "TITLE", "DESCRIPTION", "UPDATED"]);
+        let room = self.width(&table).saturating_sub(OTHER_COLUMNS).max(12);
+        let now = Utc::now();
+        for task in tasks {
+            table.add_row([
+                Cell::new(task.id).set_alignment(CellAlignment::Right),
+                Cell::new(done_mark(task.completed)),
+                Cell::new(&task.title),
+                Cell::new(shorten(task.description.as_deref().unwrap_or(""), room)),
+                Cell::new(relative(task.updated_at, now)),
+            ]);
+        }
+        trim_lines(&table.to_string())
+    }
+
+    /// One task, field by field, without borders.
+    pub fn task(&self, task: &Task) -> String {
+        let mut table = self.table();
+        table.load_style(NOTHING);
+        let now = Utc::now();
+        let rows = [
+            ("id", task.id.to_string()),
+            ("title", task.title.clone()),
+            ("description", task.description.clone().unwrap_or_default()),
+            ("done", if task.completed { "yes" } else { "no" }.to_owned()),
+            (
+                "created",
+                format!(
+                    "{} ({})",
+                    task.created_at.format("%Y-%m-%d %H:%M UTC"),
+                    relative(task.created_at, now)
+                ),
+            ),
+            (
+                "updated",
+                format!(
+                    "{} ({})",
+                    task.updated_at.format("%Y-%m-%d %H:%M UTC"),
+                    relative(task.updated_at, now)
+                ),
+            ),
+        ];
+        for (name, value) in rows {
+            table.add_row([name.to_owned(), value]);
+        }
+        trim_lines(&table.to_string())
+    }
+}
+
+/// Writes `text` and a newline to stdout. When the reader has gone away
+/// (`taskctl ls | head`), the program ends quietly, as other Unix tools do.
+pub fn emit(text: &str) {
+    write_or_exit(format!("{text}\n").as_bytes());
+}
+
+/// Writes bytes to stdout, with [`emit`]'s handling of closed pipes.
+pub fn write_or_exit(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("taskctl: cannot write to standard output: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// `✓` for done, blank otherwise.
+pub fn done_mark(completed: bool) -> &'static str {
+    if completed { "✓" } else { " " }
+}
+
+/// `showing 1–20 of 57`.
+pub fn showing(skip: u64, shown: usize, total: u64) -> String {
+    if total == 0 {
+        return "no tasks yet — add one with: taskctl add TITLE".to_owned();
+    }
+    if shown == 0 {
+        return format!("showing none of {total} (skipped {skip})");
+    }
+    format!("showing {}–{} of {total}", skip + 1, skip + shown as u64)
+}
+
+/// `3 minutes ago`.
+pub fn relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let elapsed = (now - time).to_std().unwrap_or_default();
+    let mut formatter = timeago::Formatter::new();
+    formatter.num_items(1);
+    formatter.convert(elapsed)
+}
+
+/// `text` cut to `room` characters, with an ellipsis when cut; on one line.
+pub fn shorten(text: &str, room: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= room {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(room.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn trim_lines(text: &str) -> String {
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn showing_counts_from_one() {
+        assert_eq!(showing(0, 20, 57), "showing 1–20 of 57");
+        assert_eq!(showing(40, 17, 57), "showing 41–57 of 57");
+        assert_eq!(showing(100, 0, 57), "showing none of 57 (skipped 100)");
+        assert!(showing(0, 0, 0).starts_with("no tasks yet"));
+    }
+
+    #[test]
+    fn long_text_is_shortened_on_one_line() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("a\nmulti   line text", 40), "a multi line text");
+        assert_eq!(shorten("abcdefghijkl", 6), "abcde…");
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Utc::now();
+        assert_eq!(
+            relative(now - chrono::Duration::minutes(3), now),
+            "3 minutes ago"
+        );
+        assert_eq!(relative(now, now), "now");
+    }
+}

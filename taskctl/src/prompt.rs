@@ -1,0 +1,83 @@
+//! Asking for an email and a password: on the terminal, or from stdin for scripts.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+
+use crate::failure::{Failure, exit};
+
+/// The email from `--email`, or asked on the terminal.
+pub fn email(given: Option<String>) -> Result<String, Failure> {
+    if let Some(email) = given {
+        return Ok(email);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "no terminal to ask for the email on: pass --email EMAIL",
+        ));
+    }
+    eprint!("Email: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|error| Failure::usage(format!("cannot read the email: {error}")))?;
+    let email = line.trim().to_owned();
+    if email.is_empty() {
+        return Err(Failure::usage("no email given"));
+    }
+    Ok(email)
+}
+
+/// The password from stdin (`--password-stdin`), or asked without echo on the
+/// terminal; `confirm` asks twice. Never from the command line, where it
+/// would show in `ps` and shell history.
+pub fn password(from_stdin: bool, confirm: bool) -> Result<String, Failure> {
+    if from_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| {
+                Failure::usage(format!("cannot read the password from stdin: {error}"))
+            })?;
+        let password = text.strip_suffix('\n').unwrap_or(&text);
+        let password = password.strip_suffix('\r').unwrap_or(password);
+        if password.is_empty() {
+            return Err(Failure::usage(
+                "--password-stdin: standard input held no password",
+            ));
+        }
+        return Ok(password.to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "no terminal to ask for the password on: pipe it in with --password-stdin",
+        ));
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map_err(|error| Failure::usage(format!("cannot read the password: {error}")))
+    };
+    let password = ask("Password: ")?;
+    if confirm && ask("Repeat password: ")? != password {
+        return Err(Failure::new(
+            exit::REFUSED,
+            "the passwords do not match; nothing was changed",
+        ));
+    }
+    Ok(password)
+}
+
+/// Asks a yes/no question on the terminal; anything but y/yes is no.
+pub fn confirm(question: &str) -> Result<bool, Failure> {
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|error| Failure::usage(format!("cannot read the answer: {error}")))?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
