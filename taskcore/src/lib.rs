@@ -47,5 +47,5 @@ pub use model::{
     LoginForm, LoginRequest, NewTask, NewUser, Task, TaskCreate, TaskPage, TaskPatch, TaskUpdate,
     Token, User, UserCreate,
 };
-pub use store::{DatabaseUrl, OwnerTasks, SqliteOptions, Store, Synchronous};
+pub use store::{DatabaseUrl, OwnerTasks, PoolStatus, SqliteOptions, Store, Synchronous};
 pub use types::{Description, Email, Page, Password, TaskId, Title, UserId};

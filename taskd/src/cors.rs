@@ -121,7 +121,7 @@ impl Cors {
     /// Adds the CORS headers of an actual (non-preflight) request.
     pub fn decorate(&self, origin: Option<&HeaderValue>, mut response: Response) -> Response {
         let headers = response.headers_mut();
-        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
         if let Some(origin) = origin.filter(|origin| self.allows(origin)) {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
             headers.insert(

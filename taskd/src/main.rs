@@ -7,8 +7,9 @@ mod problem;
 mod routes;
 mod settings;
 mod state;
+mod telemetry;
 
-use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,11 +19,13 @@ use taskcore::{PasswordHasher, Store, TokenKeys};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::settings::{Cli, Command, LogFormat, SecretSource, Settings};
+use crate::settings::{Cli, Command, SecretSource, Settings};
 use crate::state::AppState;
 
 /// How long in-flight requests may run after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long `taskd healthcheck` waits for an answer.
+const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
     // A missing .env is normal; a broken one is a configuration error.
@@ -33,6 +36,17 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Healthcheck = command {
+        // Needs only HOST and PORT: a probe must not fail over unrelated settings.
+        return match healthcheck(SocketAddr::new(cli.options.host, cli.options.port)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("taskd healthcheck: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let secret_key = std::env::var("SECRET_KEY").ok();
     let settings = match Settings::from_options(cli.options, secret_key) {
         Ok(settings) => settings,
@@ -41,7 +55,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(settings.log_format);
+    telemetry::init_logging(settings.log_format);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -53,9 +67,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
+    let outcome = match command {
         Command::Serve => runtime.block_on(serve(settings)),
         Command::Migrate => runtime.block_on(migrate(settings)),
+        Command::Healthcheck => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -67,18 +82,33 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colour only for people at a terminal, and never when NO_COLOR is set.
-    let colour = std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(colour);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
+/// Asks the server at `listen` for `/health`; Ok when it answers 200 and "ok".
+fn healthcheck(listen: SocketAddr) -> Result<(), String> {
+    if listen.port() == 0 {
+        return Err("PORT is 0 (a random port): set the PORT the server listens on".to_owned());
+    }
+    // A server listening on every interface is reached on loopback.
+    let host: IpAddr = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => Ipv4Addr::LOCALHOST.into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    let url = format!("http://{}/health", SocketAddr::new(host, listen.port()));
+    let client = reqwest::blocking::Client::builder()
+        .timeout(HEALTHCHECK_TIMEOUT)
+        .no_proxy()
+        .build()
+        .map_err(|error| format!("cannot build an HTTP client: {error}"))?;
+    let response = client
+        .get(&url)
+        .send()
+        .map_err(|error| format!("{url}: {error}"))?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().unwrap_or_default();
+    if status.is_success() && body["status"] == "ok" {
+        Ok(())
+    } else {
+        Err(format!("{url} answered {status}: {body}"))
     }
 }
 
@@ -120,11 +150,13 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);
     let docs =
         routes::Docs::new(&openapi).map_err(|error| format!("rendering the API docs: {error}"))?;
+    let metrics = telemetry::init_metrics()?;
     let app = routes::app(
         state,
         &settings.api_prefix_segments(),
         docs,
         cors::Cors::new(&settings.cors_origins),
+        metrics,
     );
 
     let listener = TcpListener::bind(settings.listen)

@@ -73,6 +73,15 @@ pub struct ValidationDetail {
     pub detail: Vec<FieldError>,
 }
 
+/// Like [`respond`], for a request made by `user` (named in its log line).
+pub fn respond_as<T: Reply>(user: taskcore::UserId, result: Result<T, ApiError>) -> Response {
+    let mut response = respond(result);
+    response
+        .extensions_mut()
+        .insert(crate::telemetry::ResponseUser(user.0));
+    response
+}
+
 /// Turns a handler's result into a response.
 pub fn respond<T: Reply>(result: Result<T, ApiError>) -> Response {
     match result {

@@ -23,8 +23,9 @@ Environment only:
   RUST_LOG     Log filter, such as info or taskd=debug,warn (default: info)
 
 Commands:
-  taskd            serve the API (same as taskd serve)
-  taskd migrate    bring the database schema up to date and exit";
+  taskd              serve the API (same as taskd serve)
+  taskd migrate      bring the database schema up to date and exit
+  taskd healthcheck  ask the server on HOST:PORT for /health; exit 0 if healthy, 1 if not";
 
 /// taskd: a personal task manager served as a JSON API over HTTP.
 #[derive(Debug, Parser)]
@@ -43,6 +44,8 @@ pub enum Command {
     Serve,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Check the server on HOST:PORT: exit 0 when /health answers ok, 1 otherwise.
+    Healthcheck,
 }
 
 /// Log line format.

@@ -2,6 +2,7 @@
 
 mod auth;
 mod errors;
+mod observability;
 mod process;
 mod taskctl;
 mod tasks;

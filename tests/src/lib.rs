@@ -105,6 +105,15 @@ impl Server {
         Self::start_in(self.directory.clone(), options)
     }
 
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("port in base URL")
+    }
+
     /// The SQLite file this server uses.
     pub fn database_path(&self) -> PathBuf {
         self.directory.path().join("tasks.db")
@@ -148,11 +157,16 @@ impl Server {
             directory,
         };
         let line = server.wait_for_log("listening on http://");
-        let address = line
+        // The address ends where the line (text) or the JSON string (json) does.
+        let address: String = line
             .split("listening on http://")
             .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("address in the listening line");
+            .expect("address in the listening line")
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']'))
+            .collect();
+        // A server on every interface is reached on loopback.
+        let address = address.replace("0.0.0.0:", "127.0.0.1:");
         server.base = format!("http://{address}");
         server.api = format!("{}/api/v1", server.base);
         server

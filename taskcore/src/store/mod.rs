@@ -45,6 +45,11 @@ impl Store {
         Ok(Self { backend })
     }
 
+    /// How many pooled connections are in use and idle; does not block.
+    pub fn pool_status(&self) -> PoolStatus {
+        self.backend.pool_status()
+    }
+
     /// Checks that the database answers.
     pub fn ping(&self) -> Result<()> {
         self.backend.ping()
@@ -89,6 +94,15 @@ impl Store {
     pub fn tasks(&self, owner: UserId) -> OwnerTasks<'_> {
         OwnerTasks { store: self, owner }
     }
+}
+
+/// Connection pool occupancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections handed out.
+    pub in_use: u32,
+    /// Connections open and waiting.
+    pub idle: u32,
 }
 
 /// One owner's tasks. No method takes an owner: it is fixed when the handle is made.

@@ -164,6 +164,14 @@ impl SqliteStore {
         Ok(value)
     }
 
+    pub(super) fn pool_status(&self) -> super::PoolStatus {
+        let state = self.pool.state();
+        super::PoolStatus {
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            idle: state.idle_connections,
+        }
+    }
+
     pub(super) fn ping(&self) -> Result<()> {
         let connection = self.pool.get()?;
         connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;

@@ -10,8 +10,9 @@ use warp::{Filter, Reply};
 
 use super::method_not_allowed;
 use crate::filters::{authenticated, body, json_body, parse_json, with_state};
-use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond};
+use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond, respond_as};
 use crate::state::{AppState, blocking};
+use crate::telemetry::{LOGIN_FAILURES_TOTAL, ResponseUser};
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let register = warp::path!("auth" / "register").and(
@@ -35,8 +36,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let me = warp::path!("auth" / "me").and(
         warp::get()
             .and(authenticated(state))
-            .then(me)
-            .map(respond)
+            .then(|user: User| async move { respond_as(user.id, me(user).await) })
             .or(method_not_allowed("GET"))
             .unify(),
     );
@@ -98,7 +98,15 @@ pub async fn login(
         keys,
         ..
     } = state;
-    let user = blocking(move || store.authenticate(&email, &password, &hasher)).await?;
+    let user = match blocking(move || store.authenticate(&email, &password, &hasher)).await {
+        Ok(user) => user,
+        Err(error) => {
+            if matches!(error, ApiError::Domain(Error::InvalidCredentials)) {
+                metrics::counter!(LOGIN_FAILURES_TOTAL).increment(1);
+            }
+            return Err(error);
+        }
+    };
     let issued = keys.issue(user.id)?;
     let token = Token {
         access_token: issued.token,
@@ -110,6 +118,7 @@ pub async fn login(
     response
         .headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response.extensions_mut().insert(ResponseUser(user.id.0));
     Ok(response)
 }
 

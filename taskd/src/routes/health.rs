@@ -2,15 +2,17 @@
 
 use std::time::Duration;
 
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Serialize;
 use warp::filters::BoxedFilter;
-use warp::http::StatusCode;
+use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use super::method_not_allowed;
 use crate::filters::with_state;
 use crate::state::{AppState, blocking};
+use crate::telemetry::POOL_CONNECTIONS;
 
 /// How long the database may take to answer a health check.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -67,4 +69,27 @@ pub async fn health(state: AppState) -> Response {
         version: env!("CARGO_PKG_VERSION"),
     };
     warp::reply::with_status(warp::reply::json(&report), code).into_response()
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub fn metrics_route(state: AppState, handle: PrometheusHandle) -> BoxedFilter<(Response,)> {
+    warp::path!("metrics")
+        .and(
+            warp::get()
+                .map(move || {
+                    let pool = state.store.pool_status();
+                    metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use")
+                        .set(f64::from(pool.in_use));
+                    metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle));
+                    let mut response = handle.render().into_response();
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                    );
+                    response
+                })
+                .or(method_not_allowed("GET"))
+                .unify(),
+        )
+        .boxed()
 }

@@ -10,8 +10,9 @@ mod docs;
 pub(crate) mod health;
 pub(crate) mod tasks;
 
-use std::convert::Infallible;
 use std::time::Instant;
+
+use metrics_exporter_prometheus::PrometheusHandle;
 
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
@@ -22,6 +23,7 @@ pub use self::docs::Docs;
 use crate::cors::Cors;
 use crate::problem::{self, MethodNotAllowed};
 use crate::state::AppState;
+use crate::telemetry::{self, REQUEST_ID_HEADER, RouteTemplates};
 
 /// The whole application as one filter that always answers.
 pub fn app(
@@ -29,7 +31,9 @@ pub fn app(
     prefix_segments: &[String],
     docs: docs::Docs,
     cors: Cors,
+    metrics: PrometheusHandle,
 ) -> BoxedFilter<(Response,)> {
+    let templates = RouteTemplates::new(&state.api_prefix);
     let prefix = prefix_segments
         .iter()
         .fold(warp::any().boxed(), |prefix, segment| {
@@ -46,40 +50,44 @@ pub fn app(
         )
         .map(no_store);
     let routes = api
-        .or(health::route(state).map(no_store))
+        .or(health::route(state.clone()).map(no_store))
+        .unify()
+        .or(health::metrics_route(state, metrics))
         .unify()
         .or(docs::routes(docs))
         .unify()
         .recover(problem::recover)
         .unify();
 
-    let started = warp::any().map(Instant::now);
-    let preflight = cors.clone().preflight();
-    let served = started
+    // Every response, preflight or not, gets the CORS headers, a request id,
+    // a log line, metrics and the security headers here.
+    let handled = cors.clone().preflight().or(routes).unify();
+    warp::any()
+        .map(Instant::now)
         .and(warp::method())
         .and(warp::path::full())
-        .and(origin())
-        .and(routes)
+        .and(warp::header::headers_cloned())
+        .and(handled)
         .map(
             move |started: Instant,
                   method,
                   path: warp::path::FullPath,
-                  origin: Option<HeaderValue>,
+                  headers: warp::http::HeaderMap,
                   response| {
-                let response = cors.decorate(origin.as_ref(), response);
-                log_request(&method, path.as_str(), &response, started);
-                response
+                let mut response = cors.decorate(headers.get(header::ORIGIN), response);
+                let request_id = telemetry::request_id(&headers);
+                telemetry::record(
+                    &method,
+                    &templates.template(path.as_str()),
+                    &response,
+                    &request_id,
+                    started,
+                );
+                response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
+                security_headers(response)
             },
-        );
-    preflight.or(served).unify().map(security_headers).boxed()
-}
-
-/// The request's `Origin`, if any, whatever bytes it holds.
-fn origin() -> impl Filter<Extract = (Option<HeaderValue>,), Error = Infallible> + Clone {
-    warp::header::value("origin")
-        .map(Some)
-        .or(warp::any().map(|| None))
-        .unify()
+        )
+        .boxed()
 }
 
 /// The last route of a path: whatever method got here is not one the path has.
@@ -109,15 +117,4 @@ fn security_headers(mut response: Response) -> Response {
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     response
-}
-
-fn log_request(method: &warp::http::Method, path: &str, response: &Response, started: Instant) {
-    tracing::info!(
-        target: "taskd::request",
-        method = %method,
-        path,
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
 }

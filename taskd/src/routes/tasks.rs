@@ -9,55 +9,58 @@ use warp::{Filter, Reply};
 
 use super::method_not_allowed;
 use crate::filters::{authenticated, json_body, page, with_state};
-use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond};
+use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::{AppState, blocking};
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let auth = || authenticated(state.clone());
     let shared = || with_state(state.clone());
 
-    let collection = warp::path!("tasks").and(
-        warp::get()
-            .and(auth())
-            .and(page())
-            .and(shared())
-            .then(list_tasks)
-            .map(respond)
-            .or(warp::post()
-                .and(auth())
-                .and(json_body())
-                .and(shared())
-                .then(create_task)
-                .map(respond))
-            .unify()
-            .or(method_not_allowed("GET, POST"))
-            .unify(),
-    );
-    let item = || warp::path!("tasks" / i64);
-    let get = item()
+    let collection = || warp::path!("tasks");
+    let list = collection()
         .and(warp::get())
         .and(auth())
+        .and(page())
         .and(shared())
-        .then(get_task)
-        .map(respond);
+        .then(|user: User, page, state| async move {
+            respond_as(user.id, list_tasks(user, page, state).await)
+        });
+    let create = collection()
+        .and(warp::post())
+        .and(auth())
+        .and(json_body())
+        .and(shared())
+        .then(|user: User, body, state| async move {
+            respond_as(user.id, create_task(user, body, state).await)
+        });
+    let collection_fallback = collection().and(method_not_allowed("GET, POST"));
+
+    let item = || warp::path!("tasks" / i64);
+    let get = item().and(warp::get()).and(auth()).and(shared()).then(
+        |id, user: User, state| async move { respond_as(user.id, get_task(id, user, state).await) },
+    );
     let update = item()
         .and(warp::patch())
         .and(auth())
         .and(json_body())
         .and(shared())
-        .then(update_task)
-        .map(respond);
-    let delete = item()
-        .and(warp::delete())
-        .and(auth())
-        .and(shared())
-        .then(delete_task)
-        .map(respond);
+        .then(|id, user: User, body, state| async move {
+            respond_as(user.id, update_task(id, user, body, state).await)
+        });
+    let delete =
+        item().and(warp::delete()).and(auth()).and(shared()).then(
+            |id, user: User, state| async move {
+                respond_as(user.id, delete_task(id, user, state).await)
+            },
+        );
     let item_fallback = item()
         .and(method_not_allowed("GET, PATCH, DELETE"))
         .map(|_id: i64, response: Response| response);
 
-    collection
+    list.or(create)
+        .unify()
+        .or(collection_fallback)
+        .unify()
         .or(get)
         .unify()
         .or(update)
