@@ -129,7 +129,7 @@ pub struct UserCreate {
     /// Email address; trimmed and lower-cased, at most 320 characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "jane@example.com", max_length = 320)
+        schema(example = "jane@example.com", format = Email, max_length = 320)
     )]
     pub email: String,
     /// At least 8 characters and at most 72 bytes.

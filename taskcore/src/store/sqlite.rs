@@ -64,33 +64,45 @@ impl Default for SqliteOptions {
 
 /// Applied to every connection the pool opens: these settings are per connection,
 /// and `foreign_keys` is off by default (then ON DELETE CASCADE silently does nothing).
+/// WAL is not among them: it is a property of the database file, set once at
+/// open, and switching to it takes an exclusive lock that a busy pool may not get.
 #[derive(Debug)]
 struct ConnectionSettings {
     synchronous: Synchronous,
     busy_timeout: Duration,
-    in_memory: bool,
 }
 
 impl ConnectionSettings {
     fn apply(&self, connection: &Connection) -> rusqlite::Result<()> {
         connection.busy_timeout(self.busy_timeout)?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
-        if !self.in_memory {
-            let mode: String =
-                connection
-                    .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(rusqlite::Error::InvalidParameterName(format!(
-                    "journal_mode WAL refused (got {mode})"
-                )));
-            }
-        }
         let synchronous = match self.synchronous {
             Synchronous::Normal => "NORMAL",
             Synchronous::Full => "FULL",
         };
         connection.pragma_update(None, "synchronous", synchronous)?;
         Ok(())
+    }
+}
+
+/// Brings the schema up to date; a no-op when it already is.
+fn migrate(connection: &mut Connection) -> Result<()> {
+    embedded::migrations::runner()
+        .run(connection)
+        .map(drop)
+        .map_err(|error| Error::Storage(format!("migrating the SQLite database: {error}")))
+}
+
+/// Puts a database file in WAL mode (persistent: every later connection uses it).
+fn enable_wal(connection: &Connection) -> Result<()> {
+    let mode: String =
+        connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        Ok(())
+    } else {
+        Err(Error::Storage(format!(
+            "the SQLite database refused WAL mode (it is in {mode} mode)"
+        )))
     }
 }
 
@@ -107,41 +119,46 @@ pub(super) struct SqliteStore {
 
 impl SqliteStore {
     pub(super) fn open(location: &SqliteLocation, options: &SqliteOptions) -> Result<Self> {
-        let (manager, in_memory) = match location {
-            SqliteLocation::File(path) => {
-                check_parent_exists(path)?;
-                (SqliteConnectionManager::file(path), false)
-            }
-            SqliteLocation::Memory => (SqliteConnectionManager::memory(), true),
-        };
         let settings = ConnectionSettings {
             synchronous: options.synchronous,
             busy_timeout: options.busy_timeout,
-            in_memory,
         };
         let builder = Pool::builder().connection_timeout(Duration::from_secs(10));
-        // Each in-memory connection is a database of its own: keep exactly one, forever.
-        let builder = if in_memory {
-            builder
-                .max_size(1)
-                .min_idle(Some(1))
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            builder.max_size(options.pool_size.max(1)).min_idle(Some(1))
+        let pool = match location {
+            SqliteLocation::File(path) => {
+                // Prepare the file before the pool opens a connection to it, so
+                // every pooled connection starts out in WAL mode and on the
+                // current schema. Errors here come in SQLite's own words, at once.
+                check_parent_exists(path)?;
+                let mut connection = Connection::open(path).map_err(|error| {
+                    Error::Storage(format!(
+                        "cannot open the SQLite database {}: {error}",
+                        path.display()
+                    ))
+                })?;
+                settings.apply(&connection)?;
+                enable_wal(&connection)?;
+                migrate(&mut connection)?;
+                drop(connection);
+                builder
+                    .max_size(options.pool_size.max(1))
+                    .min_idle(Some(1))
+                    .connection_customizer(Box::new(settings))
+                    .build_unchecked(SqliteConnectionManager::file(path))
+            }
+            SqliteLocation::Memory => {
+                // Each in-memory connection is a database of its own: keep exactly one, forever.
+                let pool = builder
+                    .max_size(1)
+                    .min_idle(Some(1))
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connection_customizer(Box::new(settings))
+                    .build_unchecked(SqliteConnectionManager::memory());
+                migrate(&mut *pool.get()?)?;
+                pool
+            }
         };
-        let pool = builder
-            .connection_customizer(Box::new(settings))
-            .build_unchecked(manager);
-        // Open one connection now, so a bad path or a locked file is reported at
-        // once and in SQLite's words instead of after the pool's timeout.
-        let mut connection = pool
-            .get()
-            .map_err(|error| Error::Storage(format!("cannot open the SQLite database: {error}")))?;
-        embedded::migrations::runner()
-            .run(&mut *connection)
-            .map_err(|error| Error::Storage(format!("migrating the SQLite database: {error}")))?;
-        drop(connection);
         Ok(Self { pool })
     }
 

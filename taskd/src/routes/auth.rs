@@ -129,12 +129,14 @@ fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String
         Some("application/x-www-form-urlencoded") => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
                 .map_err(|_| ApiError::BadRequest("Form body cannot be read"))?;
+            // As FastAPI reads forms: an empty value is no value.
             let field = |name: &str| {
                 pairs
                     .iter()
                     .rev()
                     .find(|(key, _)| key == name)
                     .map(|(_, value)| value.clone())
+                    .filter(|value| !value.is_empty())
             };
             if let Some(grant_type) = field("grant_type")
                 && grant_type != "password"
