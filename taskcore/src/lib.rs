@@ -12,7 +12,8 @@
 //! use taskcore::{NewTask, NewUser, Page, PasswordHasher, Store, TaskPatch};
 //!
 //! # fn main() -> Result<(), taskcore::Error> {
-//! // `sqlite:///./tasks.db` for a file; `sqlite://` is a private in-memory database.
+//! // `sqlite:///./tasks.db` for a file, `sqlite://` for a private in-memory
+//! // database, `postgresql://user:password@host/db` for PostgreSQL.
 //! let store = Store::open("sqlite://")?;
 //! let hasher = PasswordHasher::new(12)?;
 //!
@@ -47,5 +48,5 @@ pub use model::{
     LoginForm, LoginRequest, NewTask, NewUser, Task, TaskCreate, TaskPage, TaskPatch, TaskUpdate,
     Token, User, UserCreate,
 };
-pub use store::{DatabaseUrl, OwnerTasks, PoolStatus, SqliteOptions, Store, Synchronous};
+pub use store::{Backend, DatabaseUrl, OwnerTasks, PoolStatus, Store, StoreOptions, Synchronous};
 pub use types::{Description, Email, Page, Password, TaskId, Title, UserId};

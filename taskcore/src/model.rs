@@ -214,15 +214,23 @@ impl fmt::Debug for Token {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskCreate {
-    /// Title; trimmed, 1 to 255 characters.
+    /// Title; trimmed, 1 to 255 characters, not only white space, no NUL characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "Buy milk", min_length = 1, max_length = 255)
+        schema(
+            example = "Buy milk",
+            min_length = 1,
+            max_length = 255,
+            pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+        )
     )]
     pub title: String,
     /// Optional description, at most 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = "^[^\\u0000]*$")
+    )]
     pub description: Option<String>,
     /// Whether the task starts out done; default false.
     #[serde(default)]
@@ -235,11 +243,11 @@ pub struct TaskCreate {
 pub struct TaskUpdate {
     /// New title; trimmed, 1 to 255 characters; `null` is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 255))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 255, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"))]
     pub title: Option<String>,
     /// New description; `null` clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\u0000]*$"))]
     pub description: Option<Option<String>>,
     /// New completion state.
     #[serde(default, skip_serializing_if = "Option::is_none")]

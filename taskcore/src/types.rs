@@ -153,6 +153,19 @@ impl fmt::Debug for Password {
     }
 }
 
+/// Refuses NUL characters, which PostgreSQL cannot store in text: the same
+/// input must get the same answer whichever backend is in use.
+fn check_no_nul(input: &str) -> Result<(), Invalid> {
+    if input.contains('\0') {
+        Err(Invalid::new(
+            "string_pattern_mismatch",
+            "String should not contain NUL (\\u0000) characters",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A task title: trimmed, 1 to 255 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
@@ -160,6 +173,7 @@ pub struct Title(String);
 impl Title {
     /// Trims and checks a title.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
+        check_no_nul(input)?;
         let trimmed = input.trim();
         let chars = trimmed.chars().count();
         if chars == 0 {
@@ -190,6 +204,7 @@ pub struct Description(String);
 impl Description {
     /// Checks a description.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
+        check_no_nul(input)?;
         if input.chars().count() > DESCRIPTION_MAX_CHARS {
             return Err(Invalid::new(
                 "string_too_long",
@@ -360,6 +375,15 @@ mod tests {
             Title::parse(&"é".repeat(256)).unwrap_err().kind,
             "string_too_long"
         );
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_titles_and_descriptions() {
+        assert_eq!(
+            Title::parse("a\0b").unwrap_err().kind,
+            "string_pattern_mismatch"
+        );
+        assert!(Description::parse("a\0b").is_err());
     }
 
     #[test]

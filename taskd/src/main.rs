@@ -68,8 +68,18 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match command {
-        Command::Serve => runtime.block_on(serve(settings)),
-        Command::Migrate => runtime.block_on(migrate(settings)),
+        Command::Serve => open_store(&settings).and_then(|store| {
+            let outcome = runtime.block_on(serve(settings, store.clone()));
+            // The last reference to the store is dropped here, outside the
+            // runtime: the synchronous PostgreSQL client cannot shut its
+            // connections down from inside an async context.
+            drop(runtime);
+            drop(store);
+            outcome
+        }),
+        Command::Migrate => open_store(&settings).map(|_store| {
+            tracing::info!(database = %settings.database_url, "database schema is up to date");
+        }),
         Command::Healthcheck => Ok(()),
     };
     match outcome {
@@ -112,29 +122,20 @@ fn healthcheck(listen: SocketAddr) -> Result<(), String> {
     }
 }
 
-async fn open_store(settings: &Settings) -> Result<Store, String> {
-    let url = settings.database_url.clone();
-    let options = settings.sqlite.clone();
-    tokio::task::spawn_blocking(move || Store::open_with(&url, &options))
-        .await
-        .map_err(|error| format!("opening the database: {error}"))?
+/// Opens the database and applies migrations. Called before the async
+/// runtime starts serving, so its blocking I/O holds up nothing.
+fn open_store(settings: &Settings) -> Result<Store, String> {
+    Store::open_with(&settings.database_url, &settings.store)
         .map_err(|error| format!("{error} (DATABASE_URL={})", settings.database_url))
 }
 
-async fn migrate(settings: Settings) -> Result<(), String> {
-    open_store(&settings).await?;
-    tracing::info!(database = %settings.database_url, "database schema is up to date");
-    Ok(())
-}
-
-async fn serve(settings: Settings) -> Result<(), String> {
+async fn serve(settings: Settings, store: Store) -> Result<(), String> {
     if settings.secret_source == SecretSource::Generated {
         tracing::warn!(
             "SECRET_KEY is not set: using a random key; tokens will not survive a restart \
              (set SECRET_KEY, e.g. from `openssl rand -hex 32`)"
         );
     }
-    let store = open_store(&settings).await?;
     let hasher = PasswordHasher::new(settings.bcrypt_cost).map_err(|error| error.to_string())?;
     let keys = TokenKeys::new(
         settings.secret_key.as_bytes(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use taskcore::auth::{BCRYPT_DEFAULT_COST, BCRYPT_MAX_COST, BCRYPT_MIN_COST};
-use taskcore::{DatabaseUrl, SqliteOptions, Synchronous, TokenAlgorithm};
+use taskcore::{DatabaseUrl, StoreOptions, Synchronous, TokenAlgorithm};
 
 /// Shortest secret key accepted in production, in bytes.
 pub const SECRET_KEY_MIN_BYTES: usize = 32;
@@ -68,9 +68,25 @@ pub struct Options {
     #[arg(long, env = "PORT", default_value_t = 8000)]
     pub port: u16,
 
-    /// Database: sqlite:///relative/path.db or sqlite:////absolute/path.db.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:///./tasks.db")]
+    /// Database: sqlite:///relative/path.db, sqlite:////absolute/path.db or
+    /// postgresql://user:password@host:5432/database.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:///./tasks.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
+
+    /// Largest number of database connections this process keeps open.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool_size: u32,
+
+    /// Seconds to wait for the database server to accept a connection (PostgreSQL).
+    #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub database_connect_timeout: u64,
 
     /// SQLite durability: normal survives a process crash, full also survives power loss.
     #[arg(long, env = "SQLITE_SYNCHRONOUS", default_value = "normal", value_parser = parse_synchronous)]
@@ -145,7 +161,7 @@ pub enum SecretSource {
 pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: DatabaseUrl,
-    pub sqlite: SqliteOptions,
+    pub store: StoreOptions,
     pub project_name: String,
     pub api_prefix: String,
     pub environment: String,
@@ -194,9 +210,11 @@ impl Settings {
         Ok(Self {
             listen: SocketAddr::new(options.host, options.port),
             database_url,
-            sqlite: SqliteOptions {
+            store: StoreOptions {
                 synchronous: options.sqlite_synchronous,
-                ..SqliteOptions::default()
+                pool_size: options.database_pool_size,
+                connect_timeout: Duration::from_secs(options.database_connect_timeout),
+                ..StoreOptions::default()
             },
             project_name: options.project_name,
             api_prefix: options.api_v1_prefix,

@@ -29,6 +29,8 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "LOG_FORMAT",
         "RUST_LOG",
         "SQLITE_SYNCHRONOUS",
+        "DATABASE_POOL_SIZE",
+        "DATABASE_CONNECT_TIMEOUT",
     ] {
         assert!(
             help.contains(variable),

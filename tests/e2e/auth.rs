@@ -20,7 +20,7 @@ fn locations(body: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn register_returns_the_user_with_a_normalised_email_and_no_hash() {
     let server = Server::start();
     let response = server
@@ -44,8 +44,9 @@ async fn register_returns_the_user_with_a_normalised_email_and_no_hash() {
         "no password hash or other field"
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn duplicate_email_is_409_whatever_the_case() {
     let server = Server::start();
     let email = unique_email("dup");
@@ -57,8 +58,9 @@ async fn duplicate_email_is_409_whatever_the_case() {
     let body: Value = again.json().await.expect("JSON");
     assert_eq!(body, json!({"detail": "Email already registered"}));
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn invalid_email_weak_and_overlong_passwords_are_422_with_locations() {
     let server = Server::start();
     let invalid = server.register("not-an-email", "password123").await;
@@ -89,8 +91,9 @@ async fn invalid_email_weak_and_overlong_passwords_are_422_with_locations() {
         201
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn every_registration_error_is_reported_at_once() {
     let server = Server::start();
     let both = server.register("nope", "short").await;
@@ -111,8 +114,9 @@ async fn every_registration_error_is_reported_at_once() {
     assert_eq!(locations(&body), ["body.email", "body.password"]);
     assert_eq!(body["detail"][0]["type"], "missing");
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn login_with_the_oauth2_form_returns_an_uncached_bearer_token() {
     let server = Server::start();
     let email = unique_email("form");
@@ -132,8 +136,9 @@ async fn login_with_the_oauth2_form_returns_an_uncached_bearer_token() {
         3
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn login_accepts_a_json_body_and_a_password_grant_type() {
     let server = Server::start();
     let email = unique_email("json");
@@ -190,8 +195,9 @@ async fn login_accepts_a_json_body_and_a_password_grant_type() {
         ["body.grant_type"]
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn wrong_password_and_unknown_email_answer_alike() {
     let server = Server::start();
     let email = unique_email("alike");
@@ -205,8 +211,9 @@ async fn wrong_password_and_unknown_email_answer_alike() {
         assert_eq!(body, json!({"detail": "Incorrect email or password"}));
     }
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn a_password_longer_than_72_bytes_never_logs_in_by_its_prefix() {
     let server = Server::start();
     let email = unique_email("prefix");
@@ -221,8 +228,9 @@ async fn a_password_longer_than_72_bytes_never_logs_in_by_its_prefix() {
         401
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn login_form_with_missing_fields_is_422() {
     let server = Server::start();
     let response = client()
@@ -237,8 +245,9 @@ async fn login_form_with_missing_fields_is_422() {
         ["body.username", "body.password"]
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn me_returns_the_token_owner() {
     let server = Server::start();
     let account = server.account("me").await;
@@ -253,4 +262,5 @@ async fn me_returns_the_token_owner() {
     let user: Value = response.json().await.expect("JSON");
     assert_eq!(user["id"], account.id);
     assert_eq!(user["email"], account.email);
+}
 }

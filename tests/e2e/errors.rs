@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use taskd_tests::{Server, client};
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn unknown_path_is_json_404_and_wrong_method_is_405_with_allow() {
     let server = Server::start();
     for path in [
@@ -48,8 +48,9 @@ async fn unknown_path_is_json_404_and_wrong_method_is_405_with_allow() {
         );
     }
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn malformed_json_is_422_and_wrong_content_type_415() {
     let server = Server::start();
     let url = format!("{}/auth/register", server.api);
@@ -95,8 +96,9 @@ async fn malformed_json_is_422_and_wrong_content_type_415() {
         .expect("request");
     assert_eq!(login_xml.status(), 415);
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn bodies_over_one_mebibyte_are_413() {
     let server = Server::start();
     let account = server.account("big").await;
@@ -105,8 +107,9 @@ async fn bodies_over_one_mebibyte_are_413() {
     assert_eq!(response.status(), 413);
     assert!(response.json::<Value>().await.expect("JSON")["detail"].is_string());
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn every_response_is_json_nosniff_no_store_and_has_no_server_banner() {
     let server = Server::start();
     let account = server.account("headers").await;
@@ -135,8 +138,9 @@ async fn every_response_is_json_nosniff_no_store_and_has_no_server_banner() {
         assert!(headers.get("server").is_none(), "{url}");
     }
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn health_reports_database_and_version_at_both_paths() {
     let server = Server::start();
     for url in [
@@ -151,8 +155,9 @@ async fn health_reports_database_and_version_at_both_paths() {
         assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     }
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
     let server = Server::start();
     let spec: Value = client()
@@ -237,8 +242,9 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
     assert_eq!(redoc.status(), 200);
     assert!(redoc.text().await.expect("HTML").contains("redoc"));
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn cors_preflight_and_requests_honour_the_allow_list() {
     let server = Server::start();
     let url = format!("{}/tasks", server.api);
@@ -311,4 +317,5 @@ async fn cors_preflight_and_requests_honour_the_allow_list() {
             .get("access-control-allow-origin")
             .is_none()
     );
+}
 }

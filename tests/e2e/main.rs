@@ -4,6 +4,7 @@ mod auth;
 mod errors;
 mod observability;
 mod process;
+mod scale_out;
 mod taskctl;
 mod tasks;
 mod tokens;

@@ -58,7 +58,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
     );
 }
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn data_and_tokens_survive_a_restart() {
     let mut server = Server::start();
     let account = server.account("restart").await;
@@ -85,6 +85,7 @@ async fn data_and_tokens_survive_a_restart() {
             .status(),
         200
     );
+}
 }
 
 #[test]
@@ -168,7 +169,7 @@ fn bad_settings_are_refused_naming_the_setting() {
     );
 }
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn sixteen_concurrent_writers_lose_nothing() {
     let server = Server::start();
     let mut registrations = tokio::task::JoinSet::new();
@@ -252,4 +253,5 @@ async fn sixteen_concurrent_writers_lose_nothing() {
         .filter(|line| line.contains("ERROR"))
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
+}
 }

@@ -71,7 +71,7 @@ fn field_errors(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn create_returns_201_with_location_defaults_and_trimmed_title() {
     let server = Server::start();
     let account = server.account("create").await;
@@ -97,8 +97,9 @@ async fn create_returns_201_with_location_defaults_and_trimmed_title() {
         .expect("JSON");
     assert_eq!(fetched, task);
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn clients_cannot_set_id_owner_or_timestamps() {
     let server = Server::start();
     let account = server.account("forge").await;
@@ -130,8 +131,9 @@ async fn clients_cannot_set_id_owner_or_timestamps() {
     assert_eq!(patched["owner_id"], account.id);
     assert_eq!(patched["id"], task["id"]);
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn invalid_tasks_are_422_with_every_field_error() {
     let server = Server::start();
     let account = server.account("invalid").await;
@@ -171,8 +173,9 @@ async fn invalid_tasks_are_422_with_every_field_error() {
         json!({"title": "é".repeat(255), "description": "d".repeat(2000), "completed": true});
     assert_eq!(server.create_task(&account, body).await.status(), 201);
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn list_is_oldest_first_with_total_count_and_links() {
     let server = Server::start();
     let account = server.account("list").await;
@@ -206,8 +209,9 @@ async fn list_is_oldest_first_with_total_count_and_links() {
         Vec::<Value>::new()
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn pagination_out_of_bounds_is_422_naming_the_query_field() {
     let server = Server::start();
     let account = server.account("bounds").await;
@@ -236,8 +240,9 @@ async fn pagination_out_of_bounds_is_422_naming_the_query_field() {
         );
     }
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn patch_changes_only_the_fields_present() {
     let server = Server::start();
     let account = server.account("patch").await;
@@ -293,8 +298,9 @@ async fn patch_changes_only_the_fields_present() {
         "an empty patch changes nothing, not even updated_at"
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn delete_answers_204_with_no_body_then_404() {
     let server = Server::start();
     let account = server.account("delete").await;
@@ -317,8 +323,9 @@ async fn delete_answers_204_with_no_body_then_404() {
         404
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn another_users_task_is_404_never_403() {
     let server = Server::start();
     let owner = server.account("owner").await;
@@ -352,8 +359,9 @@ async fn another_users_task_is_404_never_403() {
         .expect("JSON");
     assert_eq!(still, task);
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn ids_that_are_not_positive_64_bit_integers_are_404() {
     let server = Server::start();
     let account = server.account("ids").await;
@@ -366,4 +374,5 @@ async fn ids_that_are_not_positive_64_bit_integers_are_404() {
             "/tasks/{id}"
         );
     }
+}
 }

@@ -59,7 +59,7 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn every_protected_route_requires_a_token() {
     let server = Server::start();
     for (method, path) in PROTECTED {
@@ -79,8 +79,9 @@ async fn every_protected_route_requires_a_token() {
         .await;
     }
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn tampered_tokens_are_refused_on_every_protected_route() {
     let server = Server::start();
     let account = server.account("tamper").await;
@@ -131,4 +132,5 @@ async fn tampered_tokens_are_refused_on_every_protected_route() {
     // The genuine token still works.
     let genuine = call(&server, "GET", "/auth/me", Some(&account.bearer())).await;
     assert_eq!(genuine.status(), 200);
+}
 }

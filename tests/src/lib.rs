@@ -4,6 +4,7 @@
 //! SQLite file in a temporary directory. Readiness is the `listening on` log
 //! line, never a sleep.
 
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -17,6 +18,151 @@ use serde_json::{Value, json};
 pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef-0123456789";
 /// How long a server may take to start or stop before a test fails.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Environment variable naming the PostgreSQL server tests may use, such as
+/// `postgres://postgres@127.0.0.1:5432/test`. Each server gets a database of its own there.
+pub const POSTGRES_URL_VAR: &str = "TASKD_TEST_POSTGRES_URL";
+/// When set, PostgreSQL tests fail instead of being skipped without a server.
+pub const REQUIRE_POSTGRES_VAR: &str = "TASKD_TEST_REQUIRE_POSTGRES";
+
+/// The database backend test servers use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file per server.
+    Sqlite,
+    /// A fresh database per server on this PostgreSQL server (an admin URL).
+    Postgres(String),
+}
+
+thread_local! {
+    // Each test runs on its own thread (and tokio::test on a current-thread runtime).
+    static BACKEND: RefCell<Backend> = const { RefCell::new(Backend::Sqlite) };
+}
+
+/// Servers started on this thread use `backend`.
+pub fn use_backend(backend: Backend) {
+    BACKEND.with(|current| *current.borrow_mut() = backend);
+}
+
+/// Servers started on this thread use PostgreSQL. Returns false (after a
+/// printed notice) when no PostgreSQL server is configured, so the test can
+/// skip; panics instead when PostgreSQL is required.
+pub fn use_postgres() -> bool {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => {
+            use_backend(Backend::Postgres(url));
+            true
+        }
+        _ => {
+            assert!(
+                std::env::var_os(REQUIRE_POSTGRES_VAR).is_none(),
+                "{REQUIRE_POSTGRES_VAR} is set but {POSTGRES_URL_VAR} is not: PostgreSQL tests cannot be skipped here"
+            );
+            eprintln!(
+                "notice: skipping a PostgreSQL test: set {POSTGRES_URL_VAR} (e.g. postgres://postgres@127.0.0.1:5432/test)"
+            );
+            false
+        }
+    }
+}
+
+/// Defines a test twice, as `NAME::sqlite` and `NAME::postgres`; the body
+/// starts servers with [`Server::start`] as usual.
+#[macro_export]
+macro_rules! on_both_backends {
+    (async fn $name:ident() $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::use_backend($crate::Backend::Sqlite);
+                $body
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if !$crate::use_postgres() {
+                    return;
+                }
+                $body
+            }
+        }
+    };
+    (fn $name:ident() $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[test]
+            fn sqlite() {
+                $crate::use_backend($crate::Backend::Sqlite);
+                $body
+            }
+
+            #[test]
+            fn postgres() {
+                if !$crate::use_postgres() {
+                    return;
+                }
+                $body
+            }
+        }
+    };
+}
+
+/// A PostgreSQL database made for one test, dropped with it.
+#[derive(Debug)]
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    fn create(admin_url: &str) -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "taskd_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut url = reqwest::Url::parse(admin_url).expect("TASKD_TEST_POSTGRES_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        let database = Self {
+            admin_url: admin_url.to_owned(),
+            url: url.to_string(),
+            name,
+        };
+        database.admin(&format!("CREATE DATABASE {}", database.name));
+        database
+    }
+
+    /// Runs one statement as the admin, on a thread of its own: the sync
+    /// client must not run inside a test's async runtime.
+    fn admin(&self, statement: &str) {
+        let admin_url = self.admin_url.clone();
+        let statement = statement.to_owned();
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&admin_url, postgres::NoTls)
+                .unwrap_or_else(|error| panic!("cannot connect to {POSTGRES_URL_VAR}: {error}"));
+            client
+                .batch_execute(&statement)
+                .unwrap_or_else(|error| panic!("{statement}: {error}"));
+        })
+        .join()
+        .expect("admin statement");
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.admin(&statement)));
+    }
+}
 
 /// Path of a binary built by this workspace (`cargo test --workspace` builds it).
 pub fn binary(name: &str) -> PathBuf {
@@ -86,6 +232,9 @@ pub struct Server {
     logs: Arc<Mutex<Vec<String>>>,
     log_lines: Receiver<String>,
     directory: Arc<tempfile::TempDir>,
+    database_url: String,
+    /// Keeps a PostgreSQL database alive as long as a server may use it.
+    postgres: Option<Arc<PostgresDatabase>>,
 }
 
 impl Server {
@@ -94,15 +243,37 @@ impl Server {
         Self::start_with(ServerOptions::default())
     }
 
-    /// Starts a server with options, on a fresh database.
+    /// Starts a server with options, on a fresh database of this thread's backend.
     pub fn start_with(options: ServerOptions) -> Self {
         let directory = Arc::new(tempfile::tempdir().expect("temporary directory"));
-        Self::start_in(directory, options)
+        let backend = BACKEND.with(|current| current.borrow().clone());
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite:///{}", directory.path().join("tasks.db").display()),
+                None,
+            ),
+            Backend::Postgres(admin_url) => {
+                let database = PostgresDatabase::create(&admin_url);
+                (database.url.clone(), Some(Arc::new(database)))
+            }
+        };
+        Self::start_in(directory, database_url, postgres, options)
     }
 
-    /// Starts another server on this one's database (which should be stopped).
+    /// Starts another server on this one's database: after a stop, a restart;
+    /// while this one runs, a second instance sharing the database.
     pub fn restart(&self, options: ServerOptions) -> Self {
-        Self::start_in(self.directory.clone(), options)
+        Self::start_in(
+            self.directory.clone(),
+            self.database_url.clone(),
+            self.postgres.clone(),
+            options,
+        )
+    }
+
+    /// The database URL this server uses.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// The port the server listens on.
@@ -114,15 +285,14 @@ impl Server {
             .expect("port in base URL")
     }
 
-    /// The SQLite file this server uses.
-    pub fn database_path(&self) -> PathBuf {
-        self.directory.path().join("tasks.db")
-    }
-
-    fn start_in(directory: Arc<tempfile::TempDir>, options: ServerOptions) -> Self {
-        let database_url = format!("sqlite:///{}", directory.path().join("tasks.db").display());
+    fn start_in(
+        directory: Arc<tempfile::TempDir>,
+        database_url: String,
+        postgres: Option<Arc<PostgresDatabase>>,
+        options: ServerOptions,
+    ) -> Self {
         let mut command = taskd_command(directory.path());
-        command.env("DATABASE_URL", database_url);
+        command.env("DATABASE_URL", &database_url);
         for (key, value) in &options.env {
             command.env(key, value);
         }
@@ -155,6 +325,8 @@ impl Server {
             logs,
             log_lines: receiver,
             directory,
+            database_url,
+            postgres,
         };
         let line = server.wait_for_log("listening on http://");
         // The address ends where the line (text) or the JSON string (json) does.

@@ -7,42 +7,119 @@
 //! Every method blocks (database I/O, and bcrypt for accounts): async callers
 //! run them on a blocking thread pool.
 
+mod postgres;
 mod sqlite;
 mod url;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use crate::auth::PasswordHasher;
 use crate::error::{Error, Result};
 use crate::model::{NewTask, NewUser, Task, TaskPage, TaskPatch, User};
 use crate::types::{Email, Page, TaskId, UserId};
 
-pub use self::sqlite::{SqliteOptions, Synchronous};
-pub use self::url::DatabaseUrl;
+pub use self::sqlite::Synchronous;
+pub use self::url::{DatabaseUrl, SqliteLocation};
+
+/// Tuning shared by the backends.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Largest number of pooled connections.
+    pub pool_size: u32,
+    /// How long to wait for the database server to accept a connection (PostgreSQL).
+    pub connect_timeout: Duration,
+    /// Durability of commits (SQLite).
+    pub synchronous: Synchronous,
+    /// How long a writer waits for another writer's lock before failing (SQLite).
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(5),
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A storage backend: one method per use case, and every task method takes
+/// the owner's id and touches only that owner's rows.
+///
+/// Methods block. Implementations exist for SQLite and PostgreSQL; [`Store`]
+/// wraps one and is what callers use.
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// Checks that the database answers.
+    fn ping(&self) -> Result<()>;
+    /// Pool occupancy; must not block.
+    fn pool_status(&self) -> PoolStatus;
+    /// Inserts an account; [`Error::EmailTaken`] when the email is in use,
+    /// decided by the database's unique index, not by a prior read.
+    fn insert_user(
+        &self,
+        email: &Email,
+        hashed_password: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<User>;
+    /// The account with this email and its password hash.
+    fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>>;
+    /// The account with this id.
+    fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
+    /// Inserts a task for `owner`, created and updated at `now`.
+    fn insert_task(&self, owner: UserId, task: &NewTask, now: DateTime<Utc>) -> Result<Task>;
+    /// A page of `owner`'s tasks, oldest (lowest id) first, and their total, from one snapshot.
+    fn list_tasks(&self, owner: UserId, page: Page) -> Result<TaskPage>;
+    /// One of `owner`'s tasks.
+    fn task(&self, owner: UserId, id: TaskId) -> Result<Option<Task>>;
+    /// Applies a non-empty patch to one of `owner`'s tasks, setting `updated_at` to `now`.
+    fn update_task(
+        &self,
+        owner: UserId,
+        id: TaskId,
+        patch: &TaskPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Task>>;
+    /// Deletes one of `owner`'s tasks; false when there was none.
+    fn delete_task(&self, owner: UserId, id: TaskId) -> Result<bool>;
+}
 
 /// The database: accounts and, through [`Store::tasks`], each owner's tasks.
 ///
 /// Cloning is cheap and shares the connection pool.
 #[derive(Clone, Debug)]
 pub struct Store {
-    backend: sqlite::SqliteStore,
+    backend: Arc<dyn Backend>,
 }
 
 impl Store {
-    /// Opens the database named by `database_url` (for example
-    /// `sqlite:///./tasks.db`, or `sqlite://` for a private in-memory one)
-    /// with default options, and brings its schema up to date.
+    /// Opens the database named by `database_url` with default options and
+    /// brings its schema up to date: `sqlite:///./tasks.db` (a file),
+    /// `sqlite://` (a private in-memory database) or
+    /// `postgresql://user:password@host:5432/database`.
     pub fn open(database_url: &str) -> Result<Self> {
-        Self::open_with(
-            &DatabaseUrl::parse(database_url)?,
-            &SqliteOptions::default(),
-        )
+        Self::open_with(&DatabaseUrl::parse(database_url)?, &StoreOptions::default())
     }
 
     /// Opens a database with explicit options and brings its schema up to date.
-    pub fn open_with(url: &DatabaseUrl, options: &SqliteOptions) -> Result<Self> {
-        let backend = match url {
-            DatabaseUrl::Sqlite(location) => sqlite::SqliteStore::open(location, options)?,
+    pub fn open_with(url: &DatabaseUrl, options: &StoreOptions) -> Result<Self> {
+        let backend: Arc<dyn Backend> = match url {
+            DatabaseUrl::Sqlite(location) => {
+                Arc::new(sqlite::SqliteStore::open(location, options)?)
+            }
+            DatabaseUrl::Postgres(url) => Arc::new(postgres::PostgresStore::open(url, options)?),
         };
         Ok(Self { backend })
+    }
+
+    /// A store over a backend of your own.
+    pub fn with_backend(backend: Arc<dyn Backend>) -> Self {
+        Self { backend }
     }
 
     /// How many pooled connections are in use and idle; does not block.
@@ -58,7 +135,8 @@ impl Store {
     /// Creates an account. Fails with [`Error::EmailTaken`] when the email is in use.
     pub fn register_user(&self, new_user: &NewUser, hasher: &PasswordHasher) -> Result<User> {
         let hashed_password = hasher.hash(&new_user.password)?;
-        self.backend.insert_user(&new_user.email, &hashed_password)
+        self.backend
+            .insert_user(&new_user.email, &hashed_password, now())
     }
 
     /// Finds the account for a login and checks its password.
@@ -96,6 +174,12 @@ impl Store {
     }
 }
 
+/// The current time, to the microsecond: the precision both backends store.
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
 /// Connection pool occupancy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolStatus {
@@ -120,7 +204,7 @@ impl OwnerTasks<'_> {
 
     /// Creates a task.
     pub fn create(&self, task: &NewTask) -> Result<Task> {
-        self.store.backend.insert_task(self.owner, task)
+        self.store.backend.insert_task(self.owner, task, now())
     }
 
     /// One page of tasks, oldest first, with the owner's total count.
@@ -144,7 +228,7 @@ impl OwnerTasks<'_> {
         }
         self.store
             .backend
-            .update_task(self.owner, id, patch)?
+            .update_task(self.owner, id, patch, now())?
             .ok_or(Error::TaskNotFound)
     }
 

@@ -9,6 +9,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::url::SqliteLocation;
+use super::{Backend, PoolStatus, StoreOptions};
 use crate::error::{Error, Result};
 use crate::model::{NewTask, Task, TaskPage, TaskPatch, User};
 use crate::types::{Email, Page, TaskId, UserId};
@@ -37,27 +38,6 @@ impl std::str::FromStr for Synchronous {
             _ => Err(format!(
                 "'{input}' is not a synchronous mode: use normal or full"
             )),
-        }
-    }
-}
-
-/// Tuning for SQLite databases.
-#[derive(Debug, Clone)]
-pub struct SqliteOptions {
-    /// Durability of commits.
-    pub synchronous: Synchronous,
-    /// Largest number of pooled connections.
-    pub pool_size: u32,
-    /// How long a writer waits for another writer's lock before failing.
-    pub busy_timeout: Duration,
-}
-
-impl Default for SqliteOptions {
-    fn default() -> Self {
-        Self {
-            synchronous: Synchronous::Normal,
-            pool_size: 8,
-            busy_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -118,7 +98,7 @@ pub(super) struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub(super) fn open(location: &SqliteLocation, options: &SqliteOptions) -> Result<Self> {
+    pub(super) fn open(location: &SqliteLocation, options: &StoreOptions) -> Result<Self> {
         let settings = ConnectionSettings {
             synchronous: options.synchronous,
             busy_timeout: options.busy_timeout,
@@ -180,27 +160,34 @@ impl SqliteStore {
         transaction.commit()?;
         Ok(value)
     }
+}
 
-    pub(super) fn pool_status(&self) -> super::PoolStatus {
+impl Backend for SqliteStore {
+    fn pool_status(&self) -> PoolStatus {
         let state = self.pool.state();
-        super::PoolStatus {
+        PoolStatus {
             in_use: state.connections.saturating_sub(state.idle_connections),
             idle: state.idle_connections,
         }
     }
 
-    pub(super) fn ping(&self) -> Result<()> {
+    fn ping(&self) -> Result<()> {
         let connection = self.pool.get()?;
         connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;
         Ok(())
     }
 
-    pub(super) fn insert_user(&self, email: &Email, hashed_password: &str) -> Result<User> {
+    fn insert_user(
+        &self,
+        email: &Email,
+        hashed_password: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<User> {
         self.write(|transaction| {
             let inserted = transaction.query_row(
                 "INSERT INTO users (email, hashed_password, created_at) VALUES (?1, ?2, ?3)
                      RETURNING id, email, created_at",
-                params![email.as_str(), hashed_password, timestamp(now())],
+                params![email.as_str(), hashed_password, timestamp(created_at)],
                 user_from_row,
             );
             match inserted {
@@ -214,7 +201,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>> {
+    fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>> {
         self.read(|transaction| {
             Ok(transaction
                 .query_row(
@@ -226,7 +213,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
+    fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
         self.read(|transaction| {
             Ok(transaction
                 .query_row(
@@ -238,8 +225,8 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn insert_task(&self, owner: UserId, task: &NewTask) -> Result<Task> {
-        let created_at = timestamp(now());
+    fn insert_task(&self, owner: UserId, task: &NewTask, now: DateTime<Utc>) -> Result<Task> {
+        let created_at = timestamp(now);
         self.write(|transaction| {
             Ok(transaction.query_row(
                 "INSERT INTO tasks (title, description, completed, owner_id, created_at, updated_at)
@@ -257,7 +244,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn list_tasks(&self, owner: UserId, page: Page) -> Result<TaskPage> {
+    fn list_tasks(&self, owner: UserId, page: Page) -> Result<TaskPage> {
         // One read transaction: the count and the page come from the same snapshot.
         self.read(|transaction| {
             let total: i64 = transaction.query_row(
@@ -280,7 +267,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn task(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
+    fn task(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
         self.read(|transaction| {
             Ok(transaction
                 .query_row(
@@ -293,11 +280,12 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn update_task(
+    fn update_task(
         &self,
         owner: UserId,
         id: TaskId,
         patch: &TaskPatch,
+        now: DateTime<Utc>,
     ) -> Result<Option<Task>> {
         let description = patch
             .description
@@ -320,7 +308,7 @@ impl SqliteStore {
                         description.flatten(),
                         patch.completed.is_some(),
                         patch.completed.unwrap_or_default(),
-                        timestamp(now()),
+                        timestamp(now),
                         id.0,
                         owner.0,
                     ],
@@ -330,7 +318,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn delete_task(&self, owner: UserId, id: TaskId) -> Result<bool> {
+    fn delete_task(&self, owner: UserId, id: TaskId) -> Result<bool> {
         self.write(|transaction| {
             let deleted = transaction.execute(
                 "DELETE FROM tasks WHERE id = ?1 AND owner_id = ?2",
@@ -353,12 +341,6 @@ fn check_parent_exists(path: &Path) -> Result<()> {
         ))),
         _ => Ok(()),
     }
-}
-
-/// The current time, to the microsecond (the precision stored).
-fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
 fn timestamp(time: DateTime<Utc>) -> String {
@@ -406,7 +388,7 @@ mod tests {
     fn every_pooled_connection_has_foreign_keys_wal_and_normal_sync() {
         let directory = tempfile::tempdir().expect("tempdir");
         let location = SqliteLocation::File(directory.path().join("tasks.db"));
-        let store = SqliteStore::open(&location, &SqliteOptions::default()).expect("open");
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("open");
         // Hold several connections at once so the pool must open new ones.
         let connections: Vec<_> = (0..4)
             .map(|_| store.pool.get().expect("connection"))
@@ -435,8 +417,8 @@ mod tests {
     fn migrations_run_twice_are_a_no_op() {
         let directory = tempfile::tempdir().expect("tempdir");
         let location = SqliteLocation::File(directory.path().join("tasks.db"));
-        SqliteStore::open(&location, &SqliteOptions::default()).expect("first open");
-        let store = SqliteStore::open(&location, &SqliteOptions::default()).expect("second open");
+        SqliteStore::open(&location, &StoreOptions::default()).expect("first open");
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("second open");
         let applied: i64 = store
             .pool
             .get()
@@ -451,12 +433,20 @@ mod tests {
     #[test]
     fn deleting_a_user_cascades_to_tasks() {
         let store =
-            SqliteStore::open(&SqliteLocation::Memory, &SqliteOptions::default()).expect("open");
+            SqliteStore::open(&SqliteLocation::Memory, &StoreOptions::default()).expect("open");
         let user = store
-            .insert_user(&Email::parse("jane@example.com").expect("valid"), "hash")
+            .insert_user(
+                &Email::parse("jane@example.com").expect("valid"),
+                "hash",
+                chrono::Utc::now(),
+            )
             .expect("user");
         store
-            .insert_task(user.id, &NewTask::new("t").expect("valid"))
+            .insert_task(
+                user.id,
+                &NewTask::new("t").expect("valid"),
+                chrono::Utc::now(),
+            )
             .expect("task");
         let connection = store.pool.get().expect("connection");
         connection
@@ -471,7 +461,7 @@ mod tests {
     #[test]
     fn missing_directory_is_reported_by_name() {
         let location = SqliteLocation::File("/nonexistent-dir/tasks.db".into());
-        let error = SqliteStore::open(&location, &SqliteOptions::default())
+        let error = SqliteStore::open(&location, &StoreOptions::default())
             .unwrap_err()
             .to_string();
         assert!(error.contains("/nonexistent-dir does not exist"), "{error}");

@@ -5,11 +5,14 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 
-/// Where the database lives, parsed from a URL.
+/// Where the database lives, parsed from a URL. `Display` and `Debug` never
+/// show a password.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// An SQLite database.
     Sqlite(SqliteLocation),
+    /// A PostgreSQL database: the URL as given (`postgres://` or `postgresql://`).
+    Postgres(String),
 }
 
 /// An SQLite file, or a private in-memory database.
@@ -34,10 +37,23 @@ impl DatabaseUrl {
         };
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => Self::parse_sqlite(rest),
+            "postgres" | "postgresql" => Self::parse_postgres(url),
             other => Err(Error::Internal(format!(
-                "DATABASE_URL scheme '{other}' is not supported: use sqlite:///path/to/tasks.db"
+                "DATABASE_URL scheme '{other}' is not supported: use sqlite:///path/to/tasks.db \
+                 or postgresql://user:password@host:5432/database"
             ))),
         }
+    }
+
+    fn parse_postgres(url: &str) -> Result<Self> {
+        // The driver's own parser decides; its errors never repeat the URL.
+        url.parse::<postgres::Config>().map_err(|error| {
+            Error::Internal(format!(
+                "DATABASE_URL {} is not a valid PostgreSQL URL: {error}",
+                redact(url)
+            ))
+        })?;
+        Ok(Self::Postgres(url.to_owned()))
     }
 
     fn parse_sqlite(rest: &str) -> Result<Self> {
@@ -81,8 +97,49 @@ impl fmt::Display for DatabaseUrl {
             DatabaseUrl::Sqlite(SqliteLocation::File(path)) => {
                 write!(f, "sqlite:///{}", path.display())
             }
+            DatabaseUrl::Postgres(url) => f.write_str(&redact(url)),
         }
     }
+}
+
+/// `scheme://user:***@host/…`: the URL with any password masked.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<not a URL>".to_owned();
+    };
+    // The authority ends at the first '/', '?' or '#'; credentials end at its last '@'.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let masked_query = mask_query_password(tail);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials
+                .split_once(':')
+                .map_or(credentials, |(user, _)| user);
+            let password = if credentials.contains(':') {
+                ":***"
+            } else {
+                ""
+            };
+            format!("{scheme}://{user}{password}@{host}{masked_query}")
+        }
+        None => format!("{scheme}://{authority}{masked_query}"),
+    }
+}
+
+/// Masks a `password=` query parameter, which libpq-style URLs also accept.
+fn mask_query_password(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_owned();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
 }
 
 #[cfg(test)]
@@ -123,6 +180,26 @@ mod tests {
         assert!(error.contains("'mysql' is not supported"), "{error}");
         assert!(!error.contains("hunter2"));
         let error = DatabaseUrl::parse("root:hunter2@db")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn postgres_urls_are_accepted_and_never_show_the_password() {
+        for url in [
+            "postgres://taskd:hunter2@db.internal:5432/tasks",
+            "postgresql://taskd:hunter2@db.internal/tasks?sslmode=disable",
+            "postgresql://taskd@db.internal/tasks?password=hunter2",
+        ] {
+            let parsed = DatabaseUrl::parse(url).expect("valid");
+            assert!(matches!(parsed, DatabaseUrl::Postgres(_)));
+            for shown in [parsed.to_string(), format!("{parsed:?}")] {
+                assert!(!shown.contains("hunter2"), "{shown}");
+                assert!(shown.contains("db.internal"), "{shown}");
+            }
+        }
+        let error = DatabaseUrl::parse("postgres://taskd:hunter2@db:notaport/tasks")
             .unwrap_err()
             .to_string();
         assert!(!error.contains("hunter2"), "{error}");
