@@ -138,14 +138,15 @@ pub struct UserCreate {
 }
 
 /// Wire type: JSON body of `POST /auth/login` (the OAuth2 form is accepted too).
+/// Other fields are refused, so `{"username": …}` sent as JSON says what is wrong.
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// Email address, matched case-insensitively.
-    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com"))]
     pub email: String,
     /// Password.
-    #[cfg_attr(feature = "openapi", schema(example = "password123", format = Password))]
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub password: String,
 }
 
@@ -214,14 +215,15 @@ impl fmt::Debug for Token {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskCreate {
-    /// Title; trimmed, 1 to 255 characters, not only white space, no NUL characters.
+    /// Title: at most 255 characters, at least one of them not white space
+    /// (Unicode White_Space, as the pattern lists), no NUL; stored trimmed.
     #[cfg_attr(
         feature = "openapi",
         schema(
             example = "Buy milk",
             min_length = 1,
             max_length = 255,
-            pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+            pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000]*$"
         )
     )]
     pub title: String,
@@ -243,7 +245,7 @@ pub struct TaskCreate {
 pub struct TaskUpdate {
     /// New title; trimmed, 1 to 255 characters; `null` is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 255, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 255, pattern = "^[^\\u0000]*[^\\u0000\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000]*$"))]
     pub title: Option<String>,
     /// New description; `null` clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

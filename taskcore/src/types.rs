@@ -166,7 +166,7 @@ fn check_no_nul(input: &str) -> Result<(), Invalid> {
     }
 }
 
-/// A task title: trimmed, 1 to 255 characters.
+/// A task title: at most 255 characters as sent, trimmed, not empty once trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
 
@@ -174,18 +174,19 @@ impl Title {
     /// Trims and checks a title.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         check_no_nul(input)?;
-        let trimmed = input.trim();
-        let chars = trimmed.chars().count();
-        if chars == 0 {
-            return Err(Invalid::new(
-                "string_too_short",
-                "String should have at least 1 character",
-            ));
-        }
-        if chars > TITLE_MAX_CHARS {
+        // The limit applies to the title as sent (as JSON Schema's maxLength
+        // does), so the trimmed title is within it too.
+        if input.chars().count() > TITLE_MAX_CHARS {
             return Err(Invalid::new(
                 "string_too_long",
                 format!("String should have at most {TITLE_MAX_CHARS} characters"),
+            ));
+        }
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(Invalid::new(
+                "string_too_short",
+                "String should have at least 1 character that is not white space",
             ));
         }
         Ok(Self(trimmed.to_owned()))
@@ -370,6 +371,11 @@ mod tests {
             "Buy milk"
         );
         assert_eq!(Title::parse("   ").unwrap_err().kind, "string_too_short");
+        // 256 characters as sent, though fewer once trimmed: refused, as the schema says.
+        let padded = format!(" {}", "x".repeat(255));
+        assert_eq!(Title::parse(&padded).unwrap_err().kind, "string_too_long");
+        // U+001C is not white space to Rust's trim (nor to the schema's pattern).
+        assert_eq!(Title::parse("\u{1c}").expect("valid").as_str(), "\u{1c}");
         assert!(Title::parse(&"é".repeat(255)).is_ok());
         assert_eq!(
             Title::parse(&"é".repeat(256)).unwrap_err().kind,

@@ -151,6 +151,16 @@ async fn login_accepts_a_json_body_and_a_password_grant_type() {
         .expect("request");
     assert_eq!(json_login.status(), 200);
 
+    // JSON logins take exactly email and password: a form's field names are refused by name.
+    let mixed = client()
+        .post(format!("{}/auth/login", server.api))
+        .json(&json!({"email": email, "password": "password123", "username": ""}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(mixed.status(), 422);
+    assert_eq!(locations(&mixed.json().await.expect("JSON")), ["body.username"]);
+
     let form = [
         ("grant_type", "password"),
         ("username", email.as_str()),

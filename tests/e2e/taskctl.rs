@@ -285,7 +285,7 @@ fn server_validation_errors_are_exit_1_with_the_servers_message() {
     assert_eq!(run.code, Some(1));
     assert_eq!(
         run.stderr.trim(),
-        "taskctl: title: String should have at least 1 character"
+        "taskctl: title: String should have at least 1 character that is not white space"
     );
 
     let other = Taskctl::new(&server);

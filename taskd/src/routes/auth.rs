@@ -185,6 +185,19 @@ fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String
                 };
                 let email = typed("email");
                 let password = typed("password");
+                let extra = body
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|object| object.keys())
+                    .filter(|key| !matches!(key.as_str(), "email" | "password"));
+                for key in extra {
+                    errors.add(
+                        Source::Body,
+                        key,
+                        "extra_forbidden",
+                        "Extra inputs are not permitted",
+                    );
+                }
                 (email, password)
             }
         }
