@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use taskd_tests::{SECRET_KEY, Server, ServerOptions, client, taskd_command};
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn every_response_carries_a_request_id() {
     let server = Server::start();
     let responses = [
@@ -58,8 +58,9 @@ async fn every_response_carries_a_request_id() {
         "<script>alert(1)</script>"
     );
 }
+}
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn request_log_lines_name_the_route_and_user_but_never_a_secret() {
     let mut server = Server::start_with(ServerOptions::default().env("LOG_FORMAT", "json"));
     let account = server.account("logs").await;
@@ -110,6 +111,7 @@ async fn request_log_lines_name_the_route_and_user_but_never_a_secret() {
         );
     }
 }
+}
 
 fn metric(text: &str, series: &str) -> f64 {
     text.lines()
@@ -120,7 +122,7 @@ fn metric(text: &str, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-#[tokio::test]
+taskd_tests::on_both_backends! {
 async fn metrics_count_requests_logins_and_pool_use() {
     let server = Server::start();
     let scrape = || async {
@@ -171,6 +173,7 @@ async fn metrics_count_requests_logins_and_pool_use() {
     let text = scrape().await;
     assert!(!text.contains("12345"), "{text}");
     assert!(text.contains(r#"route="/api/v1/tasks/{id}""#), "{text}");
+}
 }
 
 fn healthcheck(host: &str, port: u16) -> (Option<i32>, String) {

@@ -94,6 +94,35 @@ async fn two_instances_on_one_postgresql_database_serve_any_user() {
     }
 }
 
+#[tokio::test]
+async fn health_is_503_when_the_database_is_gone() {
+    if !taskd_tests::use_postgres() {
+        return;
+    }
+    // A short connect timeout keeps the pool's wait for a connection short.
+    let server = Server::start_with(ServerOptions::default().env("DATABASE_CONNECT_TIMEOUT", "1"));
+    let healthy = client()
+        .get(format!("{}/health", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(healthy.status(), 200);
+    server.drop_postgres_database();
+    let response = client()
+        .get(format!("{}/health", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["database"], "unavailable");
+    // The API answers 503 too, as JSON, never 500.
+    let api = server.register("late@example.com", "password123").await;
+    assert_eq!(api.status(), 503);
+    assert!(api.json::<Value>().await.expect("JSON")["detail"].is_string());
+}
+
 #[test]
 fn unreachable_postgresql_is_one_clear_line_without_the_password() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -58,9 +58,16 @@ pub fn use_postgres() -> bool {
                 std::env::var_os(REQUIRE_POSTGRES_VAR).is_none(),
                 "{REQUIRE_POSTGRES_VAR} is set but {POSTGRES_URL_VAR} is not: PostgreSQL tests cannot be skipped here"
             );
-            eprintln!(
-                "notice: skipping a PostgreSQL test: set {POSTGRES_URL_VAR} (e.g. postgres://postgres@127.0.0.1:5432/test)"
-            );
+            // Once per run, and past libtest's capture of eprintln!, so it shows.
+            static NOTICE: std::sync::Once = std::sync::Once::new();
+            NOTICE.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "notice: PostgreSQL tests are skipped (they pass without running): set \
+                     {POSTGRES_URL_VAR}, e.g. postgres://postgres@127.0.0.1:5432/test"
+                );
+            });
             false
         }
     }
@@ -269,6 +276,13 @@ impl Server {
             self.postgres.clone(),
             options,
         )
+    }
+
+    /// Drops this server's PostgreSQL database under it, as a lost database
+    /// server would look to taskd.
+    pub fn drop_postgres_database(&self) {
+        let database = self.postgres.as_ref().expect("a server on PostgreSQL");
+        database.admin(&format!("DROP DATABASE {} WITH (FORCE)", database.name));
     }
 
     /// The database URL this server uses.
