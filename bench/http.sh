@@ -17,18 +17,19 @@ command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)
 
 cargo build --release --locked -p taskd
 work=$(mktemp -d)
-RUST_LOG=warn NO_COLOR=1 PORT=0 DATABASE_URL="sqlite:///$work/tasks.db" \
-  SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))') \
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+# RUST_LOG=warn keeps request logging out of the measurement.
+RUST_LOG=warn NO_COLOR=1 PORT=$port DATABASE_URL="sqlite:///$work/tasks.db" SECRET_KEY=$secret \
   target/release/taskd > "$work/taskd.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
-# RUST_LOG=warn keeps request logging out of the measurement; the listening line is INFO.
+# Ready when the health probe answers.
 for _ in $(seq 100); do
-  port=$(ss -ltnp 2>/dev/null | grep "pid=$pid," | grep -o '127.0.0.1:[0-9]*' | head -n1 | cut -d: -f2)
-  [ -n "$port" ] && break
+  curl -fsS "http://127.0.0.1:$port/health" > /dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/taskd.log"; echo "bench: taskd exited" >&2; exit 1; }
   sleep 0.1
 done
-[ -n "${port:-}" ] || { cat "$work/taskd.log"; echo "bench: taskd did not start" >&2; exit 1; }
 base="http://127.0.0.1:$port"
 
 token=$(python3 - "$base" <<'PY'
