@@ -120,6 +120,13 @@ impl TaskPatch {
     pub fn is_empty(&self) -> bool {
         self.title.is_none() && self.description.is_none() && self.completed.is_none()
     }
+
+    /// The description change as text: `None` keeps it, `Some(None)` clears it.
+    pub fn description_text(&self) -> Option<Option<&str>> {
+        self.description
+            .as_ref()
+            .map(|description| description.as_ref().map(Description::as_str))
+    }
 }
 
 /// Wire type: body of `POST /auth/register`.

@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::Utc;
 use clap::CommandFactory;
 use serde_json::{Value, json};
-use taskcore::{TaskCreate, TaskUpdate};
-use taskctl::client::{Client, ClientError, Timeouts};
+use taskcore::{Task, TaskCreate, TaskUpdate};
+use taskctl::client::{Client, ClientError, Fetched, Timeouts};
 use taskctl::session::{Session, SessionStore};
 
 use crate::cli::{Cli, Command, Credentials, Global};
@@ -266,11 +266,7 @@ fn show(context: &Context, id: i64) -> Result<(), Failure> {
     let task = client
         .task(id)
         .map_err(|error| Failure::for_task(id, error))?;
-    if context.out.json {
-        context.out.json(&task.json);
-    } else {
-        context.out.say(&context.out.task(&task.value));
-    }
+    print_task(context, &task);
     Ok(())
 }
 
@@ -300,12 +296,17 @@ fn edit(
     let task = client
         .update_task(id, &patch)
         .map_err(|error| Failure::for_task(id, error))?;
+    print_task(context, &task);
+    Ok(())
+}
+
+/// One task in full, or the API's JSON for it.
+fn print_task(context: &Context, task: &Fetched<Task>) {
     if context.out.json {
         context.out.json(&task.json);
     } else {
         context.out.say(&context.out.task(&task.value));
     }
-    Ok(())
 }
 
 /// Applies `work` to every id; reports each failure and returns the first.

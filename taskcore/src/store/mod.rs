@@ -189,6 +189,15 @@ pub struct PoolStatus {
     pub idle: u32,
 }
 
+impl From<r2d2::State> for PoolStatus {
+    fn from(state: r2d2::State) -> Self {
+        Self {
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            idle: state.idle_connections,
+        }
+    }
+}
+
 /// One owner's tasks. No method takes an owner: it is fixed when the handle is made.
 #[derive(Debug, Clone, Copy)]
 pub struct OwnerTasks<'a> {

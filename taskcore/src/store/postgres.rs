@@ -89,11 +89,7 @@ impl Backend for PostgresStore {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let state = self.pool.state();
-        PoolStatus {
-            in_use: state.connections.saturating_sub(state.idle_connections),
-            idle: state.idle_connections,
-        }
+        self.pool.state().into()
     }
 
     fn insert_user(
@@ -191,10 +187,7 @@ impl Backend for PostgresStore {
         patch: &TaskPatch,
         now: DateTime<Utc>,
     ) -> Result<Option<Task>> {
-        let description = patch
-            .description
-            .as_ref()
-            .map(|description| description.as_ref().map(|d| d.as_str()));
+        let description = patch.description_text();
         let row = self.client()?.query_opt(
             &format!(
                 "UPDATE tasks SET

@@ -164,11 +164,7 @@ impl SqliteStore {
 
 impl Backend for SqliteStore {
     fn pool_status(&self) -> PoolStatus {
-        let state = self.pool.state();
-        PoolStatus {
-            in_use: state.connections.saturating_sub(state.idle_connections),
-            idle: state.idle_connections,
-        }
+        self.pool.state().into()
     }
 
     fn ping(&self) -> Result<()> {
@@ -287,10 +283,7 @@ impl Backend for SqliteStore {
         patch: &TaskPatch,
         now: DateTime<Utc>,
     ) -> Result<Option<Task>> {
-        let description = patch
-            .description
-            .as_ref()
-            .map(|description| description.as_ref().map(|d| d.as_str()));
+        let description = patch.description_text();
         self.write(|transaction| {
             Ok(transaction
                 .query_row(
