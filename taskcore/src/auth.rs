@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -28,7 +28,7 @@ pub struct PasswordHasher {
     cost: u32,
     /// A hash of a random password, verified against when an account does not
     /// exist so that unknown emails take as long to refuse as wrong passwords.
-    dummy_hash: Arc<OnceLock<String>>,
+    dummy_hash: Arc<String>,
 }
 
 impl fmt::Debug for PasswordHasher {
@@ -40,16 +40,20 @@ impl fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A hasher with the given bcrypt cost (4 to 31).
+    /// A hasher with the given bcrypt cost (4 to 31). Computes the dummy hash
+    /// now, so the first login for an unknown email takes no longer than others.
     pub fn new(cost: u32) -> Result<Self> {
         if !(BCRYPT_MIN_COST..=BCRYPT_MAX_COST).contains(&cost) {
             return Err(Error::Internal(format!(
                 "bcrypt cost must be between {BCRYPT_MIN_COST} and {BCRYPT_MAX_COST}, got {cost}"
             )));
         }
+        let random: [u8; 16] = rand::random();
+        let dummy_hash = bcrypt::hash(random, cost)
+            .map_err(|error| Error::Internal(format!("password hashing failed: {error}")))?;
         Ok(Self {
             cost,
-            dummy_hash: Arc::new(OnceLock::new()),
+            dummy_hash: Arc::new(dummy_hash),
         })
     }
 
@@ -70,22 +74,17 @@ impl PasswordHasher {
     }
 
     /// True when `password` matches `hash`. Passwords longer than bcrypt's
-    /// 72-byte limit never match: accepting them would compare only a prefix.
+    /// 72-byte limit never match (accepting them would compare only a prefix),
+    /// but are still hashed, so the answer takes the same time either way.
     pub fn verify(&self, password: &str, hash: &str) -> bool {
-        if password.len() > PASSWORD_MAX_BYTES {
-            return false;
-        }
-        bcrypt::verify(password, hash).unwrap_or(false)
+        let matches = bcrypt::verify(password, hash).unwrap_or(false);
+        matches && password.len() <= PASSWORD_MAX_BYTES
     }
 
     /// Spends the time of one verification without any account to check.
     pub fn verify_dummy(&self, password: &str) {
-        let hash = self.dummy_hash.get_or_init(|| {
-            let random: [u8; 16] = rand::random();
-            bcrypt::hash(random, self.cost).unwrap_or_default()
-        });
         // The result is meaningless; only the time spent matters.
-        let _ = bcrypt::verify(password, hash);
+        let _ = bcrypt::verify(password, &self.dummy_hash);
     }
 }
 

@@ -38,6 +38,11 @@ pub enum ClientError {
     /// The server URL is not an http(s) URL.
     #[error("'{0}' is not a server URL: use http://HOST:PORT")]
     InvalidServerUrl(String),
+    /// This build of taskctl speaks plain HTTP only.
+    #[error(
+        "'{0}': this taskctl has no TLS support; reach taskd over http:// (for example through an SSH tunnel or on a private network)"
+    )]
+    HttpsUnsupported(String),
     /// No answer: refused, timed out, unknown host.
     #[error("cannot reach taskd at {server}: {reason}")]
     Unreachable { server: String, reason: String },
@@ -322,7 +327,10 @@ fn normalise_server(server: &str) -> Result<String, ClientError> {
     let trimmed = server.trim().trim_end_matches('/');
     let parsed = reqwest::Url::parse(trimmed)
         .map_err(|_| ClientError::InvalidServerUrl(server.to_owned()))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+    if parsed.scheme() == "https" {
+        return Err(ClientError::HttpsUnsupported(server.to_owned()));
+    }
+    if parsed.scheme() != "http" || parsed.host_str().is_none() {
         return Err(ClientError::InvalidServerUrl(server.to_owned()));
     }
     Ok(trimmed.to_owned())
@@ -352,5 +360,9 @@ mod tests {
         );
         assert!(normalise_server("localhost:8000").is_err());
         assert!(normalise_server("ftp://host").is_err());
+        assert!(matches!(
+            normalise_server("https://host"),
+            Err(ClientError::HttpsUnsupported(_))
+        ));
     }
 }

@@ -57,7 +57,9 @@ impl fmt::Display for Failure {
 impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Self {
         match error {
-            ClientError::InvalidServerUrl(_) => Self::usage(error.to_string()),
+            ClientError::InvalidServerUrl(_) | ClientError::HttpsUnsupported(_) => {
+                Self::usage(error.to_string())
+            }
             ClientError::Unreachable { .. } => {
                 Self::new(exit::UNREACHABLE, format!("{error} — is it running?"))
             }

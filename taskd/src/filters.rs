@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use bytes::Bytes;
 use taskcore::{Error, Page, Source, User, ValidationErrors};
 use warp::http::HeaderMap;
-use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use warp::{Filter, Rejection};
 
 use crate::problem::ApiError;
@@ -52,29 +52,59 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, Api
 }
 
 /// The raw body and its media type (lower-cased, without parameters), at most
-/// [`BODY_LIMIT`] bytes. A body without a length is refused; no body at all is empty.
+/// [`BODY_LIMIT`] bytes. The limit is enforced while reading, so a body without
+/// a `Content-Length` (chunked, or HTTP/2) cannot exceed it either.
 pub fn body() -> impl Filter<Extract = (Option<String>, Bytes), Error = Rejection> + Clone {
     warp::header::headers_cloned()
         .and_then(|headers: HeaderMap| async move {
             check_length(&headers).map_err(warp::reject::custom)
         })
-        .and(warp::body::bytes())
+        .and(warp::body::stream())
+        .and_then(|media_type: Option<String>, stream| async move {
+            read_limited(stream)
+                .await
+                .map(|bytes| (media_type, bytes))
+                .map_err(warp::reject::custom)
+        })
+        .untuple_one()
 }
 
-fn check_length(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    match headers.get(CONTENT_LENGTH) {
-        Some(length) => {
-            let length: u64 = length
-                .to_str()
-                .ok()
-                .and_then(|text| text.trim().parse().ok())
-                .ok_or(ApiError::BadRequest("Content-Length is not a number"))?;
-            if length > BODY_LIMIT {
-                return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
-            }
+async fn read_limited<S, B>(stream: S) -> Result<Bytes, ApiError>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: bytes::Buf,
+{
+    use futures_util::StreamExt;
+    let mut stream = std::pin::pin!(stream);
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let mut chunk =
+            chunk.map_err(|_| ApiError::BadRequest("The request body could not be read"))?;
+        if (body.len() + chunk.remaining()) as u64 > BODY_LIMIT {
+            return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
         }
-        None if headers.contains_key(TRANSFER_ENCODING) => return Err(ApiError::LengthRequired),
-        None => {}
+        while chunk.has_remaining() {
+            let piece = chunk.chunk();
+            let read = piece.len();
+            body.extend_from_slice(piece);
+            chunk.advance(read);
+        }
+    }
+    Ok(body.freeze())
+}
+
+/// Refuses a declared length over the limit before reading anything, and
+/// returns the media type.
+fn check_length(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    if let Some(length) = headers.get(CONTENT_LENGTH) {
+        let length: u64 = length
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .ok_or(ApiError::BadRequest("Content-Length is not a number"))?;
+        if length > BODY_LIMIT {
+            return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
+        }
     }
     Ok(headers.get(CONTENT_TYPE).map(|value| {
         let text = String::from_utf8_lossy(value.as_bytes());

@@ -73,7 +73,8 @@ fn main() -> ExitCode {
             // The last reference to the store is dropped here, outside the
             // runtime: the synchronous PostgreSQL client cannot shut its
             // connections down from inside an async context.
-            drop(runtime);
+            // Blocking work still running (a stuck query) may not hold up the exit.
+            runtime.shutdown_timeout(SHUTDOWN_GRACE);
             drop(store);
             outcome
         }),
@@ -152,6 +153,15 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
     let docs =
         routes::Docs::new(&openapi).map_err(|error| format!("rendering the API docs: {error}"))?;
     let metrics = telemetry::init_metrics()?;
+    // The exporter needs its upkeep run, or histogram samples pile up between scrapes.
+    let upkeep = metrics.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            interval.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
     let app = routes::app(
         state,
         &settings.api_prefix_segments(),

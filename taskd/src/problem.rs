@@ -30,8 +30,6 @@ pub enum ApiError {
     UnsupportedMediaType(&'static str),
     /// The body is larger than the limit.
     PayloadTooLarge(u64),
-    /// A streamed body without a length.
-    LengthRequired,
     /// A header or query string that cannot be read.
     BadRequest(&'static str),
 }
@@ -135,10 +133,6 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("Request body is larger than {limit} bytes"),
             ),
-            ApiError::LengthRequired => (
-                StatusCode::LENGTH_REQUIRED,
-                "Request body needs a Content-Length header".into(),
-            ),
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, (*message).into()),
         }
     }
@@ -212,7 +206,10 @@ pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     } else if rejection.find::<PayloadTooLarge>().is_some() {
         detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large")
     } else if rejection.find::<LengthRequired>().is_some() {
-        ApiError::LengthRequired.into_response()
+        detail(
+            StatusCode::LENGTH_REQUIRED,
+            "Request body needs a Content-Length header",
+        )
     } else if rejection.find::<UnsupportedMediaType>().is_some() {
         detail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type")
     } else if rejection.find::<InvalidQuery>().is_some() {

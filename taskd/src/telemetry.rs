@@ -154,8 +154,19 @@ pub fn record(
         user_id,
         "request"
     );
+    // Clients may send any method name: only the standard ones become labels.
+    let method_label = match *method {
+        Method::GET
+        | Method::POST
+        | Method::PATCH
+        | Method::DELETE
+        | Method::PUT
+        | Method::HEAD
+        | Method::OPTIONS => method.as_str(),
+        _ => "OTHER",
+    };
     let labels = [
-        ("method", method.to_string()),
+        ("method", method_label.to_owned()),
         ("route", route.to_owned()),
         ("status", status.to_string()),
     ];

@@ -32,8 +32,11 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "DATABASE_POOL_SIZE",
         "DATABASE_CONNECT_TIMEOUT",
     ] {
+        let bound = variable == "SECRET_KEY"
+            || variable == "RUST_LOG"
+            || help.contains(&format!("[env: {variable}"));
         assert!(
-            help.contains(variable),
+            bound && help.contains(variable),
             "--help does not mention {variable}:\n{help}"
         );
     }

@@ -319,3 +319,50 @@ async fn cors_preflight_and_requests_honour_the_allow_list() {
     );
 }
 }
+
+/// Sends `body` in chunks without a Content-Length; returns the response's status line.
+fn chunked_request(address: &str, path: &str, bearer: &str, body: &[u8]) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {bearer}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    // The server may answer and close before the whole body is sent: write errors are expected then.
+    let _ = stream.write_all(head.as_bytes());
+    for chunk in body.chunks(64 * 1024) {
+        if write!(stream, "{:x}\r\n", chunk.len()).is_err()
+            || stream.write_all(chunk).is_err()
+            || stream.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut status = String::new();
+    BufReader::new(stream)
+        .read_line(&mut status)
+        .expect("status line");
+    status
+}
+
+taskd_tests::on_both_backends! {
+async fn the_body_limit_holds_without_a_content_length() {
+    let server = Server::start();
+    let account = server.account("chunked").await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let bearer = account.bearer();
+    let huge = json!({"title": "x", "description": "d".repeat(1024 * 1024 + 100)}).to_string();
+    let small = json!({"title": "sent in chunks"}).to_string();
+    let (too_large, created) = tokio::task::spawn_blocking(move || {
+        (
+            chunked_request(&address, "/api/v1/tasks", &bearer, huge.as_bytes()),
+            chunked_request(&address, "/api/v1/tasks", &bearer, small.as_bytes()),
+        )
+    })
+    .await
+    .expect("requests");
+    assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+}
+}

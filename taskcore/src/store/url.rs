@@ -102,44 +102,45 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
-/// `scheme://user:***@host/…`: the URL with any password masked.
+/// The URL rebuilt from what the driver parsed, without the password:
+/// `postgresql://user:***@host:port/database`. Built from the parsed fields,
+/// never from the text, so no spelling of the URL can slip a password through.
 pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "<not a URL>".to_owned();
+    let Ok(config) = url.parse::<postgres::Config>() else {
+        return "<a PostgreSQL URL that could not be parsed>".to_owned();
     };
-    // The authority ends at the first '/', '?' or '#'; credentials end at its last '@'.
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let masked_query = mask_query_password(tail);
-    match authority.rsplit_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials
-                .split_once(':')
-                .map_or(credentials, |(user, _)| user);
-            let password = if credentials.contains(':') {
-                ":***"
-            } else {
-                ""
+    let user = config.get_user().unwrap_or("");
+    let password = if config.get_password().is_some() {
+        ":***"
+    } else {
+        ""
+    };
+    let at = if user.is_empty() && password.is_empty() {
+        ""
+    } else {
+        "@"
+    };
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(index, host)| {
+            let name = match host {
+                postgres::config::Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                postgres::config::Host::Unix(path) => path.display().to_string(),
             };
-            format!("{scheme}://{user}{password}@{host}{masked_query}")
-        }
-        None => format!("{scheme}://{authority}{masked_query}"),
-    }
-}
-
-/// Masks a `password=` query parameter, which libpq-style URLs also accept.
-fn mask_query_password(tail: &str) -> String {
-    let Some((path, query)) = tail.split_once('?') else {
-        return tail.to_owned();
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => pair.to_owned(),
+            match config.get_ports().get(index).or(config.get_ports().first()) {
+                Some(port) => format!("{name}:{port}"),
+                None => name,
+            }
         })
         .collect();
-    format!("{path}?{}", query.join("&"))
+    let database = config.get_dbname().unwrap_or("");
+    format!(
+        "postgresql://{user}{password}{at}{}/{database}",
+        hosts.join(",")
+    )
 }
 
 #[cfg(test)]
@@ -191,11 +192,18 @@ mod tests {
             "postgres://taskd:hunter2@db.internal:5432/tasks",
             "postgresql://taskd:hunter2@db.internal/tasks?sslmode=disable",
             "postgresql://taskd@db.internal/tasks?password=hunter2",
+            "postgresql://taskd:hun/ter2@db.internal/tasks",
+            "postgresql://taskd:hunter2?x@db.internal/tasks",
         ] {
             let parsed = DatabaseUrl::parse(url).expect("valid");
             assert!(matches!(parsed, DatabaseUrl::Postgres(_)));
             for shown in [parsed.to_string(), format!("{parsed:?}")] {
-                assert!(!shown.contains("hunter2"), "{shown}");
+                assert!(
+                    !shown.contains("hunter2")
+                        && !shown.contains("hun/ter2")
+                        && !shown.contains("ter2"),
+                    "{shown}"
+                );
                 assert!(shown.contains("db.internal"), "{shown}");
             }
         }
