@@ -1,4 +1,9 @@
 //! Password hashing (bcrypt) and access tokens (JWT).
+//!
+//! Access tokens are HMAC-signed JWTs naming a user (`sub`), their login
+//! session (`sid`) and themselves (`jti`). The header's `kid` names the key
+//! that signed them, so a new key can sign while the previous one still
+//! verifies the tokens it signed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,7 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::types::{PASSWORD_MAX_BYTES, Password, UserId};
+use crate::types::{PASSWORD_MAX_BYTES, Password, SessionId, UserId};
 
 /// Lowest bcrypt cost accepted (fast; for tests only).
 pub const BCRYPT_MIN_COST: u32 = 4;
@@ -135,10 +140,23 @@ impl fmt::Display for TokenAlgorithm {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Claims {
     sub: String,
+    sid: i64,
+    jti: String,
     iat: i64,
     exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nbf: Option<i64>,
+}
+
+/// What a verified access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    /// The user it was issued to.
+    pub user: UserId,
+    /// The login session it belongs to.
+    pub session: SessionId,
+    /// Its own unique id.
+    pub token_id: String,
 }
 
 /// A freshly signed access token.
@@ -159,12 +177,21 @@ impl fmt::Debug for IssuedToken {
     }
 }
 
-/// Signs and verifies access tokens with one secret key and one algorithm.
+/// A key that verifies tokens, with the id that names it in their headers.
+#[derive(Clone)]
+struct VerifyingKey {
+    id: String,
+    key: DecodingKey,
+}
+
+/// Signs access tokens with the current secret key and verifies them with
+/// it or, during a key rotation, with the previous one.
 #[derive(Clone)]
 pub struct TokenKeys {
     algorithm: TokenAlgorithm,
+    key_id: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    verifying: Vec<VerifyingKey>,
     validation: Validation,
     lifetime: Duration,
 }
@@ -173,9 +200,24 @@ impl fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenKeys")
             .field("algorithm", &self.algorithm)
+            .field("key_id", &self.key_id)
+            .field("verifying_keys", &self.verifying.len())
             .field("lifetime", &self.lifetime)
             .finish_non_exhaustive()
     }
+}
+
+/// The `kid` of a secret: a truncated hash that tells keys apart without
+/// revealing anything usable about them.
+pub fn key_id(secret: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"taskd access-token key id\0");
+    hasher.update(secret);
+    hasher.finalize()[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 impl TokenKeys {
@@ -189,13 +231,36 @@ impl TokenKeys {
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.leeway = TOKEN_LEEWAY_SECONDS;
+        let key_id = key_id(secret);
         Self {
             algorithm,
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            verifying: vec![VerifyingKey {
+                id: key_id.clone(),
+                key: DecodingKey::from_secret(secret),
+            }],
+            key_id,
             validation,
             lifetime,
         }
+    }
+
+    /// Also accepts tokens signed with `previous` (never signs with it), so
+    /// tokens issued before a key rotation keep working until they expire.
+    pub fn with_previous(mut self, previous: &[u8]) -> Self {
+        let id = key_id(previous);
+        if !self.verifying.iter().any(|key| key.id == id) {
+            self.verifying.push(VerifyingKey {
+                id,
+                key: DecodingKey::from_secret(previous),
+            });
+        }
+        self
+    }
+
+    /// The `kid` of the signing key.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
     }
 
     /// How long new tokens live.
@@ -203,28 +268,39 @@ impl TokenKeys {
         self.lifetime
     }
 
-    /// Signs a token naming `user`.
-    pub fn issue(&self, user: UserId) -> Result<IssuedToken> {
+    /// Signs a token naming `user` and their login `session`.
+    pub fn issue(&self, user: UserId, session: SessionId) -> Result<IssuedToken> {
         let now = Utc::now().timestamp();
         let lifetime = i64::try_from(self.lifetime.as_secs()).unwrap_or(i64::MAX);
+        let jti: [u8; 16] = rand::random();
         let claims = Claims {
             sub: user.0.to_string(),
+            sid: session.0,
+            jti: jti.iter().map(|byte| format!("{byte:02x}")).collect(),
             iat: now,
             exp: now.saturating_add(lifetime),
             nbf: None,
         };
-        let token =
-            jsonwebtoken::encode(&Header::new(self.algorithm.jwt()), &claims, &self.encoding)
-                .map_err(|error| Error::Internal(format!("token signing failed: {error}")))?;
+        let mut header = Header::new(self.algorithm.jwt());
+        header.kid = Some(self.key_id.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .map_err(|error| Error::Internal(format!("token signing failed: {error}")))?;
         Ok(IssuedToken {
             token,
             expires_in: self.lifetime.as_secs(),
         })
     }
 
-    /// Checks signature, algorithm, `exp`, `nbf` and `iat`; returns the user it names.
-    pub fn verify(&self, token: &str) -> Result<UserId> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+    /// Checks the key (`kid`), signature, algorithm, `exp`, `nbf` and `iat`;
+    /// returns the user and session it names. Whether the session is still
+    /// live is for the store to say.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::InvalidToken)?;
+        let key = header
+            .kid
+            .and_then(|kid| self.verifying.iter().find(|key| key.id == kid))
+            .ok_or(Error::InvalidToken)?;
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation)
             .map_err(|_| Error::InvalidToken)?;
         let claims = data.claims;
         let now = Utc::now().timestamp();
@@ -233,7 +309,11 @@ impl TokenKeys {
             return Err(Error::InvalidToken);
         }
         match claims.sub.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(UserId(id)),
+            Ok(id) if id > 0 && claims.sid > 0 => Ok(AccessClaims {
+                user: UserId(id),
+                session: SessionId(claims.sid),
+                token_id: claims.jti,
+            }),
             _ => Err(Error::InvalidToken),
         }
     }
@@ -250,26 +330,59 @@ mod tests {
     }
 
     fn sign(claims: &serde_json::Value, algorithm: Algorithm, secret: &[u8]) -> String {
-        jsonwebtoken::encode(
-            &Header::new(algorithm),
-            claims,
-            &EncodingKey::from_secret(secret),
-        )
-        .expect("sign")
+        let mut header = Header::new(algorithm);
+        header.kid = Some(key_id(secret));
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret)).expect("sign")
     }
 
     #[test]
-    fn issued_token_verifies_to_its_user() {
+    fn issued_token_verifies_to_its_user_and_session() {
         let keys = keys();
-        let token = keys.issue(UserId(7)).expect("issue");
+        let token = keys.issue(UserId(7), SessionId(3)).expect("issue");
         assert_eq!(token.expires_in, 60);
-        assert_eq!(keys.verify(&token.token).expect("verify"), UserId(7));
+        let claims = keys.verify(&token.token).expect("verify");
+        assert_eq!((claims.user, claims.session), (UserId(7), SessionId(3)));
+        let again = keys.issue(UserId(7), SessionId(3)).expect("issue");
+        let other = keys.verify(&again.token).expect("verify");
+        assert_ne!(
+            claims.token_id, other.token_id,
+            "every token has its own jti"
+        );
+    }
+
+    #[test]
+    fn previous_key_verifies_but_never_signs() {
+        const OLD: &[u8] = b"the key before the rotation, 32 bytes";
+        let old = TokenKeys::new(OLD, TokenAlgorithm::HS256, Duration::from_secs(60));
+        let old_token = old.issue(UserId(7), SessionId(1)).expect("issue");
+        assert!(keys().verify(&old_token.token).is_err());
+        let rotated = keys().with_previous(OLD);
+        assert_eq!(
+            rotated.verify(&old_token.token).expect("verify").user,
+            UserId(7)
+        );
+        let new_token = rotated.issue(UserId(7), SessionId(1)).expect("issue");
+        let header = jsonwebtoken::decode_header(&new_token.token).expect("header");
+        assert_eq!(header.kid.as_deref(), Some(keys().key_id()));
+        assert_ne!(keys().key_id(), old.key_id());
+        // Without a kid, no key is tried.
+        let now = Utc::now().timestamp();
+        let claims =
+            serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now, "exp": now + 60});
+        let no_kid = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .expect("sign");
+        assert!(keys().verify(&no_kid).is_err());
     }
 
     #[test]
     fn token_signed_with_another_key_or_algorithm_is_refused() {
         let now = Utc::now().timestamp();
-        let claims = serde_json::json!({"sub": "7", "iat": now, "exp": now + 60});
+        let claims =
+            serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now, "exp": now + 60});
         assert!(
             keys()
                 .verify(&sign(&claims, Algorithm::HS256, b"another key"))
@@ -285,8 +398,8 @@ mod tests {
     #[test]
     fn expiry_leeway_is_thirty_seconds() {
         let now = Utc::now().timestamp();
-        let barely = serde_json::json!({"sub": "7", "iat": now - 100, "exp": now - 20});
-        let expired = serde_json::json!({"sub": "7", "iat": now - 100, "exp": now - 40});
+        let barely = serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now - 100, "exp": now - 20});
+        let expired = serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now - 100, "exp": now - 40});
         assert!(
             keys()
                 .verify(&sign(&barely, Algorithm::HS256, SECRET))
@@ -303,11 +416,13 @@ mod tests {
     fn missing_claims_and_future_nbf_are_refused() {
         let now = Utc::now().timestamp();
         let cases = [
-            serde_json::json!({"iat": now, "exp": now + 60}),
-            serde_json::json!({"sub": "7", "exp": now + 60}),
-            serde_json::json!({"sub": "7", "iat": now}),
-            serde_json::json!({"sub": "7", "iat": now, "exp": now + 600, "nbf": now + 300}),
-            serde_json::json!({"sub": "seven", "iat": now, "exp": now + 60}),
+            serde_json::json!({"sid": 1, "jti": "x", "iat": now, "exp": now + 60}),
+            serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "exp": now + 60}),
+            serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now}),
+            serde_json::json!({"sub": "7", "jti": "x", "iat": now, "exp": now + 60}),
+            serde_json::json!({"sub": "7", "sid": 1, "iat": now, "exp": now + 60}),
+            serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now, "exp": now + 600, "nbf": now + 300}),
+            serde_json::json!({"sub": "seven", "sid": 1, "jti": "x", "iat": now, "exp": now + 60}),
         ];
         for claims in cases {
             let token = sign(&claims, Algorithm::HS256, SECRET);

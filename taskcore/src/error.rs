@@ -22,9 +22,16 @@ pub enum Error {
     /// Login failed: unknown email or wrong password (deliberately not told apart).
     #[error("incorrect email or password")]
     InvalidCredentials,
-    /// A bearer token that is malformed, forged, expired or names no user.
+    /// A bearer token that is malformed, forged, expired, of a revoked
+    /// session, or names no user.
     #[error("could not validate credentials")]
     InvalidToken,
+    /// A refresh token that is unknown, expired, spent or of a revoked session.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// The password given to confirm a sensitive change is wrong.
+    #[error("incorrect password")]
+    WrongPassword,
     /// The database could not be reached or refused the operation.
     #[error("storage error: {0}")]
     Storage(String),

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, Source, ValidationErrors};
-use crate::model::{NewTask, NewUser, TaskPatch};
+use crate::model::{NewTask, NewUser, PasswordChange, TaskPatch};
 use crate::types::{Description, Email, Invalid, Password, Title};
 
 /// A JSON field as found in a body: absent, explicitly null, or present.
@@ -146,6 +146,29 @@ impl NewUser {
     }
 }
 
+impl PasswordChange {
+    /// Parses `{"current_password", "new_password"}`; the new password must be acceptable.
+    pub fn from_json(body: &Value) -> Result<Self> {
+        let mut fields = Fields::new(body);
+        let current = fields.required_string("current_password");
+        let new = fields.required_string("new_password");
+        let new = new.and_then(|new| fields.check("new_password", Password::parse(new)));
+        let change = current.zip(new).map(|(current, new)| PasswordChange {
+            current_password: current.to_owned(),
+            new_password: new,
+        });
+        fields.finish(change)
+    }
+}
+
+/// Reads one required string field of a body, such as `{"password"}` or
+/// `{"refresh_token"}`.
+pub fn required_field(body: &Value, name: &str) -> Result<String> {
+    let mut fields = Fields::new(body);
+    let value = fields.required_string(name).map(str::to_owned);
+    fields.finish(value)
+}
+
 impl NewTask {
     /// Parses a creation body `{"title", "description"?, "completed"?}`.
     pub fn from_json(body: &Value) -> Result<Self> {
@@ -274,6 +297,29 @@ mod tests {
         assert_eq!(task.title.as_str(), "Buy milk");
         assert!(task.description.is_none());
         assert!(!task.completed);
+    }
+
+    #[test]
+    fn password_change_checks_the_new_password_only() {
+        let errors = locations(
+            PasswordChange::from_json(&json!({"current_password": 1, "new_password": "short"}))
+                .unwrap_err(),
+        );
+        assert_eq!(
+            errors,
+            pairs(&[
+                ("body.current_password", "string_type"),
+                ("body.new_password", "string_too_short")
+            ])
+        );
+        let change = PasswordChange::from_json(
+            &json!({"current_password": "x", "new_password": "long enough"}),
+        )
+        .expect("valid");
+        assert_eq!(change.current_password, "x");
+        assert!(!format!("{change:?}").contains("long enough"));
+        let errors = locations(required_field(&json!({}), "password").unwrap_err());
+        assert_eq!(errors, pairs(&[("body.password", "missing")]));
     }
 
     #[test]

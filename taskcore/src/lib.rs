@@ -39,14 +39,18 @@ pub mod auth;
 pub mod error;
 mod input;
 pub mod model;
+pub mod session;
 pub mod store;
 pub mod types;
 
-pub use auth::{IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
+pub use auth::{AccessClaims, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
 pub use error::{Error, FieldError, Result, Source, ValidationErrors};
+pub use input::required_field;
 pub use model::{
-    LoginForm, LoginRequest, NewTask, NewUser, Task, TaskCreate, TaskPage, TaskPatch, TaskUpdate,
+    AccountDelete, LoginForm, LoginRequest, NewTask, NewUser, PasswordChange,
+    PasswordChangeRequest, RefreshRequest, Task, TaskCreate, TaskPage, TaskPatch, TaskUpdate,
     Token, User, UserCreate,
 };
+pub use session::{Refresh, RefreshToken};
 pub use store::{Backend, DatabaseUrl, OwnerTasks, PoolStatus, Store, StoreOptions, Synchronous};
-pub use types::{Description, Email, Page, Password, TaskId, Title, UserId};
+pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};

@@ -80,6 +80,22 @@ impl NewUser {
     }
 }
 
+/// A password change, checked: the new password is acceptable; the current
+/// one is checked against the account later.
+#[derive(Clone)]
+pub struct PasswordChange {
+    /// The password in use now, as typed.
+    pub current_password: String,
+    /// The password to use from now on.
+    pub new_password: Password,
+}
+
+impl fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordChange(<redacted>)")
+    }
+}
+
 /// A task to create, checked.
 #[derive(Debug, Clone)]
 pub struct NewTask {
@@ -190,22 +206,76 @@ macro_rules! redacted_debug {
     };
 }
 
+/// Wire type: body of `POST /auth/refresh`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh; it is spent by this call.
+    #[cfg_attr(feature = "openapi", schema(example = "tdr_…"))]
+    pub refresh_token: String,
+}
+
+impl fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshRequest(<redacted>)")
+    }
+}
+
+/// Wire type: body of `POST /auth/password`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChangeRequest {
+    /// The password in use now.
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub current_password: String,
+    /// The new password: at least 8 characters and at most 72 bytes, not the current one.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 72, format = Password))]
+    pub new_password: String,
+}
+
+impl fmt::Debug for PasswordChangeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordChangeRequest(<redacted>)")
+    }
+}
+
+/// Wire type: body of `DELETE /auth/me`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDelete {
+    /// The account's password, to confirm.
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub password: String,
+}
+
+impl fmt::Debug for AccountDelete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccountDelete(<redacted>)")
+    }
+}
+
 redacted_debug!(UserCreate, email);
 redacted_debug!(LoginRequest, email);
 redacted_debug!(LoginForm, username);
 
-/// Wire type: a successful login.
+/// Wire type: a successful login or refresh.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Token {
-    /// The bearer token to send as `Authorization: Bearer …`.
+    /// The bearer token to send as `Authorization: Bearer …`: a short-lived JWT.
     pub access_token: String,
     /// Always `bearer`.
     #[cfg_attr(feature = "openapi", schema(example = "bearer"))]
     pub token_type: String,
-    /// Seconds until the token expires.
+    /// Seconds until the access token expires.
     #[cfg_attr(feature = "openapi", schema(example = 3600))]
     pub expires_in: u64,
+    /// Opaque, single-use token for `POST /auth/refresh`, which answers with
+    /// a new access token and the next refresh token.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 2_592_000))]
+    pub refresh_expires_in: u64,
 }
 
 impl fmt::Debug for Token {
@@ -214,6 +284,8 @@ impl fmt::Debug for Token {
             .field("access_token", &"<redacted>")
             .field("token_type", &self.token_type)
             .field("expires_in", &self.expires_in)
+            .field("refresh_token", &"<redacted>")
+            .field("refresh_expires_in", &self.refresh_expires_in)
             .finish()
     }
 }

@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use taskcore::{Error, Page, Source, User, ValidationErrors};
+use taskcore::{Error, Page, SessionId, Source, User, ValidationErrors};
 use warp::http::HeaderMap;
 use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use warp::{Filter, Rejection};
@@ -21,8 +21,20 @@ pub fn with_state(
     warp::any().map(move || state.clone())
 }
 
-/// The user named by a valid bearer token; rejects with 401 otherwise.
+/// Who a request comes from: the user and the login session of its bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub session: SessionId,
+}
+
+/// The user named by a valid bearer token of a live session; rejects with 401 otherwise.
 pub fn authenticated(state: AppState) -> impl Filter<Extract = (User,), Error = Rejection> + Clone {
+    caller(state).map(|caller: Caller| caller.user)
+}
+
+/// Like [`authenticated`], with the token's session.
+pub fn caller(state: AppState) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
     warp::header::headers_cloned().and_then(move |headers: HeaderMap| {
         let state = state.clone();
         async move {
@@ -33,7 +45,7 @@ pub fn authenticated(state: AppState) -> impl Filter<Extract = (User,), Error = 
     })
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, ApiError> {
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Err(ApiError::NotAuthenticated);
     };
@@ -43,12 +55,17 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, Api
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::NotAuthenticated);
     }
-    let user_id = state.keys.verify(token.trim())?;
+    let claims = state.keys.verify(token.trim())?;
     let store = state.store.clone();
-    // The token may outlive its account.
-    blocking(move || store.user(user_id))
+    // One indexed lookup, as cheap as loading the user: the token may
+    // outlive its session (logout, password change, theft) or its account.
+    let user = blocking(move || store.session_user(claims.user, claims.session))
         .await?
-        .ok_or(ApiError::Domain(Error::InvalidToken))
+        .ok_or(ApiError::Domain(Error::InvalidToken))?;
+    Ok(Caller {
+        user,
+        session: claims.session,
+    })
 }
 
 /// The raw body and its media type (lower-cased, without parameters), at most

@@ -2,6 +2,7 @@
 
 mod cors;
 mod filters;
+mod limits;
 mod openapi;
 mod problem;
 mod routes;
@@ -19,11 +20,14 @@ use taskcore::{PasswordHasher, Store, TokenKeys};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::limits::Limits;
 use crate::settings::{Cli, Command, SecretSource, Settings};
 use crate::state::AppState;
 
 /// How long in-flight requests may run after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How often expired sessions and recovered rate-limit counts are dropped.
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(3600);
 /// How long `taskd healthcheck` waits for an answer.
 const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -48,7 +52,8 @@ fn main() -> ExitCode {
         };
     }
     let secret_key = std::env::var("SECRET_KEY").ok();
-    let settings = match Settings::from_options(cli.options, secret_key) {
+    let previous_secret_key = std::env::var("SECRET_KEY_PREVIOUS").ok();
+    let settings = match Settings::from_options(cli.options, secret_key, previous_secret_key) {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("taskd: {message}");
@@ -138,15 +143,24 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         );
     }
     let hasher = PasswordHasher::new(settings.bcrypt_cost).map_err(|error| error.to_string())?;
-    let keys = TokenKeys::new(
+    let mut keys = TokenKeys::new(
         settings.secret_key.as_bytes(),
         settings.algorithm,
         settings.token_lifetime,
     );
+    if let Some(previous) = &settings.previous_secret_key {
+        keys = keys.with_previous(previous.as_bytes());
+        tracing::info!(
+            "SECRET_KEY_PREVIOUS is set: access tokens it signed are accepted until they expire"
+        );
+    }
+    let limits = Limits::new(&settings.limits);
     let state = AppState {
-        store,
+        store: store.clone(),
         hasher,
         keys,
+        refresh_lifetime: settings.refresh_lifetime,
+        limits: limits.clone(),
         api_prefix: Arc::from(settings.api_prefix.as_str()),
     };
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);
@@ -162,6 +176,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
             upkeep.run_upkeep();
         }
     });
+    tokio::spawn(housekeeping(store, limits));
     let app = routes::app(
         state,
         &settings.api_prefix_segments(),
@@ -204,6 +219,22 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         () = deadline => tracing::warn!("stopped with requests still in flight after {SHUTDOWN_GRACE:?}"),
     }
     Ok(())
+}
+
+/// Every hour: forgets rate-limit counts that have recovered and deletes
+/// sessions whose refresh tokens have all expired.
+async fn housekeeping(store: Store, limits: Limits) {
+    let mut interval = tokio::time::interval(HOUSEKEEPING_PERIOD);
+    loop {
+        interval.tick().await;
+        limits.retain_recent();
+        let store = store.clone();
+        match state::blocking(move || store.purge_expired_sessions()).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "deleted expired sessions"),
+            Err(error) => tracing::warn!(?error, "cannot delete expired sessions"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -14,13 +14,20 @@ use crate::routes;
 #[openapi(
     info(
         description = "A personal task manager: register, log in with the OAuth2 password form to get a \
-                       bearer token, then create, list, read, update and delete your own tasks. \
-                       Errors are JSON with a `detail` key."
+                       short-lived bearer token and a refresh token, then create, list, read, update and \
+                       delete your own tasks. Refresh tokens are single-use: each refresh returns the next \
+                       one, and a spent one presented again revokes its session. Logging out, changing the \
+                       password or deleting the account revokes tokens at once. Errors are JSON with a \
+                       `detail` key; brute-force limits answer 429 with `Retry-After`."
     ),
     paths(
         routes::auth::register,
         routes::auth::login,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::auth::change_password,
         routes::auth::me,
+        routes::auth::delete_me,
         routes::tasks::list_tasks,
         routes::tasks::create_task,
         routes::tasks::get_task,

@@ -15,6 +15,8 @@ use warp::reject::Reject;
 use warp::reply::Response;
 use warp::{Rejection, Reply};
 
+use crate::limits::RetryAfter;
+
 /// Every way a request can fail, each with exactly one status.
 #[derive(Debug)]
 pub enum ApiError {
@@ -32,6 +34,14 @@ pub enum ApiError {
     PayloadTooLarge(u64),
     /// A header or query string that cannot be read.
     BadRequest(&'static str),
+    /// Over a brute-force limit; retry after this many seconds.
+    TooManyRequests(RetryAfter),
+}
+
+impl From<RetryAfter> for ApiError {
+    fn from(wait: RetryAfter) -> Self {
+        ApiError::TooManyRequests(wait)
+    }
 }
 
 impl Reject for ApiError {}
@@ -105,6 +115,13 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 "Could not validate credentials".into(),
             ),
+            ApiError::Domain(Error::InvalidRefreshToken) => (
+                StatusCode::UNAUTHORIZED,
+                "Invalid, expired or revoked refresh token".into(),
+            ),
+            ApiError::Domain(Error::WrongPassword) => {
+                (StatusCode::FORBIDDEN, "Incorrect password".into())
+            }
             ApiError::Domain(Error::Validation(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "Validation failed".into())
             }
@@ -134,6 +151,10 @@ impl ApiError {
                 format!("Request body is larger than {limit} bytes"),
             ),
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, (*message).into()),
+            ApiError::TooManyRequests(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many attempts; try again in {} seconds", wait.seconds()),
+            ),
         }
     }
 }
@@ -170,6 +191,11 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests(wait) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait.seconds()));
         }
         response
     }

@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use taskcore::auth::{BCRYPT_DEFAULT_COST, BCRYPT_MAX_COST, BCRYPT_MIN_COST};
 use taskcore::{DatabaseUrl, StoreOptions, Synchronous, TokenAlgorithm};
 
+use crate::limits::{LimitSetting, LimitSettings};
+
 /// Shortest secret key accepted in production, in bytes.
 pub const SECRET_KEY_MIN_BYTES: usize = 32;
 
@@ -20,6 +22,11 @@ Environment only:
                ENVIRONMENT=production. In development a missing key is replaced
                by a random one and tokens do not survive a restart.
                Generate one with: openssl rand -hex 32
+  SECRET_KEY_PREVIOUS
+               The key SECRET_KEY replaced, during a key rotation: access tokens
+               it signed are still accepted until they expire; nothing new is
+               signed with it. Remove it once ACCESS_TOKEN_EXPIRE_MINUTES has
+               passed since the rotation.
   RUST_LOG     Log filter, such as info or taskd=debug,warn (default: info)
 
 Commands:
@@ -109,6 +116,43 @@ pub struct Options {
           value_parser = clap::value_parser!(u64).range(1..=525_600))]
     pub access_token_expire_minutes: u64,
 
+    /// Access-token lifetime in seconds; when set, it wins over ACCESS_TOKEN_EXPIRE_MINUTES.
+    #[arg(long, env = "ACCESS_TOKEN_EXPIRE_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub access_token_expire_seconds: Option<u64>,
+
+    /// Refresh-token lifetime in days; each refresh hands out a new one for as long.
+    #[arg(long, env = "REFRESH_TOKEN_EXPIRE_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub refresh_token_expire_days: u64,
+
+    /// Failed password checks allowed per account email (COUNT/PERIOD, or off).
+    #[arg(
+        long,
+        env = "LOGIN_LIMIT_PER_EMAIL",
+        default_value = "5/minute",
+        value_name = "LIMIT"
+    )]
+    pub login_limit_per_email: LimitSetting,
+
+    /// Failed password checks allowed per client address (COUNT/PERIOD, or off).
+    #[arg(
+        long,
+        env = "LOGIN_LIMIT_PER_ADDRESS",
+        default_value = "20/minute",
+        value_name = "LIMIT"
+    )]
+    pub login_limit_per_address: LimitSetting,
+
+    /// Registrations allowed per client address (COUNT/PERIOD, or off).
+    #[arg(
+        long,
+        env = "REGISTER_LIMIT_PER_ADDRESS",
+        default_value = "10/hour",
+        value_name = "LIMIT"
+    )]
+    pub register_limit_per_address: LimitSetting,
+
     /// Token signing algorithm: HS256, HS384 or HS512.
     #[arg(long, env = "ALGORITHM", default_value = "HS256", value_parser = parse_algorithm)]
     pub algorithm: TokenAlgorithm,
@@ -167,7 +211,11 @@ pub struct Settings {
     pub environment: String,
     pub secret_key: SecretKey,
     pub secret_source: SecretSource,
+    /// The key SECRET_KEY replaced: verifies, never signs.
+    pub previous_secret_key: Option<SecretKey>,
     pub token_lifetime: Duration,
+    pub refresh_lifetime: Duration,
+    pub limits: LimitSettings,
     pub algorithm: TokenAlgorithm,
     pub cors_origins: Origins,
     pub bcrypt_cost: u32,
@@ -175,9 +223,14 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Cross-checks the options; `secret_key` is the raw `SECRET_KEY`, if set.
+    /// Cross-checks the options; `secret_key` and `previous_secret_key` are the
+    /// raw `SECRET_KEY` and `SECRET_KEY_PREVIOUS`, if set.
     /// Errors are one line naming the variable and the fix.
-    pub fn from_options(options: Options, secret_key: Option<String>) -> Result<Self, String> {
+    pub fn from_options(
+        options: Options,
+        secret_key: Option<String>,
+        previous_secret_key: Option<String>,
+    ) -> Result<Self, String> {
         let database_url =
             DatabaseUrl::parse(&options.database_url).map_err(|error| match error {
                 taskcore::Error::Internal(message) | taskcore::Error::Storage(message) => message,
@@ -207,6 +260,29 @@ impl Settings {
                 (SecretKey(random.to_vec()), SecretSource::Generated)
             }
         };
+        let previous_secret_key = match previous_secret_key.filter(|key| !key.is_empty()) {
+            Some(key) if production && key.len() < SECRET_KEY_MIN_BYTES => {
+                return Err(format!(
+                    "SECRET_KEY_PREVIOUS is {} bytes; ENVIRONMENT=production needs at least {SECRET_KEY_MIN_BYTES}",
+                    key.len()
+                ));
+            }
+            Some(key) if key.as_bytes() == secret_key.as_bytes() => {
+                return Err(
+                    "SECRET_KEY_PREVIOUS is the same as SECRET_KEY: set it to the key being replaced, or unset it"
+                        .to_owned(),
+                );
+            }
+            Some(_) if secret_source == SecretSource::Generated => {
+                return Err("SECRET_KEY_PREVIOUS is set but SECRET_KEY is not: set SECRET_KEY to the new key".to_owned());
+            }
+            Some(key) => Some(SecretKey(key.into_bytes())),
+            None => None,
+        };
+        let token_lifetime = match options.access_token_expire_seconds {
+            Some(seconds) => Duration::from_secs(seconds),
+            None => Duration::from_secs(options.access_token_expire_minutes * 60),
+        };
         Ok(Self {
             listen: SocketAddr::new(options.host, options.port),
             database_url,
@@ -221,7 +297,14 @@ impl Settings {
             environment: options.environment,
             secret_key,
             secret_source,
-            token_lifetime: Duration::from_secs(options.access_token_expire_minutes * 60),
+            previous_secret_key,
+            token_lifetime,
+            refresh_lifetime: Duration::from_secs(options.refresh_token_expire_days * 24 * 3600),
+            limits: LimitSettings {
+                password_failures_per_email: options.login_limit_per_email,
+                password_failures_per_address: options.login_limit_per_address,
+                registrations_per_address: options.register_limit_per_address,
+            },
             algorithm: options.algorithm,
             cors_origins: options.backend_cors_origins,
             bcrypt_cost: options.bcrypt_cost,
@@ -308,26 +391,65 @@ mod tests {
     #[test]
     fn production_requires_a_long_secret() {
         let production = || options(&["--environment", "production"]);
-        let error = Settings::from_options(production(), None).unwrap_err();
+        let error = Settings::from_options(production(), None, None).unwrap_err();
         assert!(error.contains("SECRET_KEY is required"), "{error}");
-        let error = Settings::from_options(production(), Some("short".into())).unwrap_err();
+        let error = Settings::from_options(production(), Some("short".into()), None).unwrap_err();
         assert!(error.contains("at least 32"), "{error}");
         assert!(
             !error.contains("short"),
             "the key must not be echoed: {error}"
         );
-        let settings = Settings::from_options(production(), Some("k".repeat(32))).expect("valid");
+        let settings =
+            Settings::from_options(production(), Some("k".repeat(32)), None).expect("valid");
         assert_eq!(settings.secret_source, SecretSource::Configured);
     }
 
     #[test]
     fn development_generates_a_secret_when_missing() {
-        let settings = Settings::from_options(options(&[]), None).expect("valid");
+        let settings = Settings::from_options(options(&[]), None, None).expect("valid");
         assert_eq!(settings.secret_source, SecretSource::Generated);
         assert_eq!(settings.secret_key.as_bytes().len(), 32);
         assert!(
             !format!("{settings:?}").contains(&format!("{:?}", settings.secret_key.as_bytes()))
         );
+    }
+
+    #[test]
+    fn previous_key_and_token_lifetimes() {
+        let previous = |key: &str| {
+            Settings::from_options(options(&[]), Some("k".repeat(32)), Some(key.to_owned()))
+        };
+        assert!(
+            previous(&"k".repeat(32)).is_err(),
+            "same as the current key"
+        );
+        let settings = previous(&"p".repeat(32)).expect("valid");
+        assert_eq!(
+            settings.previous_secret_key.expect("kept").as_bytes(),
+            "p".repeat(32).as_bytes()
+        );
+        let error = Settings::from_options(options(&[]), None, Some("p".repeat(32))).unwrap_err();
+        assert!(error.contains("SECRET_KEY is not"), "{error}");
+        let settings = Settings::from_options(
+            options(&[
+                "--access-token-expire-minutes",
+                "5",
+                "--access-token-expire-seconds",
+                "2",
+            ]),
+            None,
+            None,
+        )
+        .expect("valid");
+        assert_eq!(settings.token_lifetime, Duration::from_secs(2));
+        assert_eq!(
+            settings.refresh_lifetime,
+            Duration::from_secs(30 * 24 * 3600)
+        );
+        let error = Cli::try_parse_from(["taskd", "--login-limit-per-email", "5"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("COUNT/PERIOD"), "{error}");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! What every handler shares, and the one way to run blocking work.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use taskcore::{PasswordHasher, Store, TokenKeys};
 
+use crate::limits::Limits;
 use crate::problem::ApiError;
 
 /// Shared by every request. Cloning is cheap.
@@ -12,6 +14,10 @@ pub struct AppState {
     pub store: Store,
     pub hasher: PasswordHasher,
     pub keys: TokenKeys,
+    /// How long each refresh token lives.
+    pub refresh_lifetime: Duration,
+    /// Brute-force limits on password checks and registrations.
+    pub limits: Limits,
     /// The versioned API prefix, such as `/api/v1`, for `Location` and `Link` headers.
     pub api_prefix: Arc<str>,
 }

@@ -26,6 +26,8 @@ const LATENCY_BUCKETS: [f64; 12] = [
 pub const REQUESTS_TOTAL: &str = "taskd_http_requests_total";
 pub const REQUEST_DURATION: &str = "taskd_http_request_duration_seconds";
 pub const LOGIN_FAILURES_TOTAL: &str = "taskd_login_failures_total";
+pub const REFRESH_TOKEN_REUSE_TOTAL: &str = "taskd_refresh_token_reuse_total";
+pub const RATE_LIMITED_TOTAL: &str = "taskd_rate_limited_total";
 pub const POOL_CONNECTIONS: &str = "taskd_db_pool_connections";
 
 /// Sets up logging to stdout, as text for people or JSON for collectors.
@@ -63,6 +65,14 @@ pub fn init_metrics() -> Result<PrometheusHandle, String> {
     metrics::describe_counter!(
         LOGIN_FAILURES_TOTAL,
         "Logins refused for a wrong email or password"
+    );
+    metrics::describe_counter!(
+        REFRESH_TOKEN_REUSE_TOTAL,
+        "Spent refresh tokens presented again; each revoked its session"
+    );
+    metrics::describe_counter!(
+        RATE_LIMITED_TOTAL,
+        "Requests refused with 429 by a brute-force limit"
     );
     metrics::describe_gauge!(
         POOL_CONNECTIONS,

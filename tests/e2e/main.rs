@@ -5,6 +5,7 @@ mod errors;
 mod observability;
 mod process;
 mod scale_out;
+mod sessions;
 mod taskctl;
 mod tasks;
 mod tokens;

@@ -6,8 +6,11 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use taskd_tests::{SECRET_KEY, Server, client};
 
-const PROTECTED: [(&str, &str); 7] = [
+const PROTECTED: [(&str, &str); 10] = [
     ("GET", "/auth/me"),
+    ("DELETE", "/auth/me"),
+    ("POST", "/auth/logout"),
+    ("POST", "/auth/password"),
     ("GET", "/tasks"),
     ("POST", "/tasks"),
     ("GET", "/tasks/1"),

@@ -213,6 +213,11 @@ impl Default for ServerOptions {
                 ("PORT".into(), "0".into()),
                 ("BCRYPT_COST".into(), "4".into()),
                 ("SECRET_KEY".into(), SECRET_KEY.into()),
+                // Tests register and fail logins from one address far more
+                // often than people do; the limits have tests of their own.
+                ("LOGIN_LIMIT_PER_EMAIL".into(), "off".into()),
+                ("LOGIN_LIMIT_PER_ADDRESS".into(), "off".into()),
+                ("REGISTER_LIMIT_PER_ADDRESS".into(), "off".into()),
             ],
         }
     }
@@ -223,6 +228,12 @@ impl ServerOptions {
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.retain(|(existing, _)| existing != key);
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Leaves one environment variable unset, so taskd uses its default.
+    pub fn unset(mut self, key: &str) -> Self {
+        self.env.retain(|(existing, _)| existing != key);
         self
     }
 }
@@ -288,6 +299,38 @@ impl Server {
     /// The database URL this server uses.
     pub fn database_url(&self) -> &str {
         &self.database_url
+    }
+
+    /// Runs a `SELECT COUNT(*) …` (plain SQL both backends accept) straight
+    /// against this server's database, to see what is stored.
+    pub fn count(&self, query: &str) -> i64 {
+        let query = query.to_owned();
+        match &self.postgres {
+            Some(database) => {
+                let url = database.url.clone();
+                // The sync client must not run inside a test's async runtime.
+                std::thread::spawn(move || {
+                    let mut client =
+                        postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+                    client
+                        .query_one(query.as_str(), &[])
+                        .expect("count query")
+                        .get::<_, i64>(0)
+                })
+                .join()
+                .expect("count thread")
+            }
+            None => {
+                let path = self
+                    .database_url
+                    .strip_prefix("sqlite:///")
+                    .expect("a SQLite file URL");
+                let connection = rusqlite::Connection::open(path).expect("open the SQLite file");
+                connection
+                    .query_row(&query, [], |row| row.get(0))
+                    .expect("count query")
+            }
+        }
     }
 
     /// The port the server listens on.
@@ -443,6 +486,7 @@ pub struct Account {
     pub email: String,
     pub password: String,
     pub token: String,
+    pub refresh_token: String,
 }
 
 impl Account {
@@ -498,7 +542,50 @@ impl Server {
                 .as_str()
                 .expect("access_token")
                 .to_owned(),
+            refresh_token: token["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
         }
+    }
+
+    /// Logs `account` in again: a second session with tokens of its own.
+    pub async fn session(&self, account: &Account) -> Account {
+        let login = self.login(&account.email, &account.password).await;
+        assert_eq!(login.status(), 200, "login {}", account.email);
+        let token: Value = login.json().await.expect("token JSON");
+        Account {
+            token: token["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh_token: token["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+            ..account.clone()
+        }
+    }
+
+    /// POST /auth/refresh.
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        client()
+            .post(format!("{}/auth/refresh", self.api))
+            .json(&json!({ "refresh_token": refresh_token }))
+            .send()
+            .await
+            .expect("refresh request")
+    }
+
+    /// GET /auth/me with `token`: 200 while the token works.
+    pub async fn me(&self, token: &str) -> reqwest::StatusCode {
+        client()
+            .get(format!("{}/auth/me", self.api))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("me request")
+            .status()
     }
 
     /// POST /tasks as `account`.

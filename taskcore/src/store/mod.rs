@@ -18,9 +18,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::auth::PasswordHasher;
-use crate::error::{Error, Result};
-use crate::model::{NewTask, NewUser, Task, TaskPage, TaskPatch, User};
-use crate::types::{Email, Page, TaskId, UserId};
+use crate::error::{Error, Result, Source, ValidationErrors};
+use crate::model::{NewTask, NewUser, PasswordChange, Task, TaskPage, TaskPatch, User};
+use crate::session::{Refresh, RefreshToken, RevokeReason, Rotation, hash_refresh_token};
+use crate::types::{Email, Page, SessionId, TaskId, UserId};
 
 pub use self::sqlite::Synchronous;
 pub use self::url::{DatabaseUrl, SqliteLocation};
@@ -87,6 +88,52 @@ pub trait Backend: Send + Sync + fmt::Debug {
     ) -> Result<Option<Task>>;
     /// Deletes one of `owner`'s tasks; false when there was none.
     fn delete_task(&self, owner: UserId, id: TaskId) -> Result<bool>;
+
+    /// The password hash of the account with this id.
+    fn password_hash(&self, user: UserId) -> Result<Option<String>>;
+    /// Replaces a user's password hash and, in the same transaction, revokes
+    /// every other live session of the user; returns how many were revoked.
+    fn set_password(
+        &self,
+        user: UserId,
+        hashed_password: &str,
+        keep: SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Deletes an account; its tasks and sessions go with it. False when there was none.
+    fn delete_user(&self, user: UserId) -> Result<bool>;
+
+    /// Opens a session for `user` with its first refresh token (stored as its hash).
+    fn insert_session(
+        &self,
+        user: UserId,
+        refresh_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<SessionId>;
+    /// In one transaction: finds the refresh token with hash `presented` and
+    /// either spends it and stores `next` (expiring at `expires_at`, which
+    /// also becomes the session's expiry), or, when it was spent before,
+    /// revokes its session, or refuses it (unknown, expired, revoked session).
+    fn rotate_refresh_token(
+        &self,
+        presented: &str,
+        next: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Rotation>;
+    /// The user of a live (not revoked) session, if `session` is `user`'s.
+    fn session_user(&self, user: UserId, session: SessionId) -> Result<Option<User>>;
+    /// Revokes one of `user`'s sessions; false when it was not live.
+    fn revoke_session(
+        &self,
+        user: UserId,
+        session: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Deletes sessions (and their refresh tokens) that expired before `now`.
+    fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
 /// The database: accounts and, through [`Store::tasks`], each owner's tasks.
@@ -168,10 +215,120 @@ impl Store {
         self.backend.user_by_id(id)
     }
 
+    /// Opens a session for a user who just proved who they are; returns the
+    /// session and its first refresh token, valid for `refresh_lifetime`.
+    pub fn open_session(
+        &self,
+        user: UserId,
+        refresh_lifetime: Duration,
+    ) -> Result<(SessionId, RefreshToken)> {
+        let now = now();
+        let token = RefreshToken::generate(now + lifetime(refresh_lifetime));
+        let session = self
+            .backend
+            .insert_session(user, token.hash(), now, token.expires_at())?;
+        Ok((session, token))
+    }
+
+    /// Spends a refresh token for the next one of its chain, valid for
+    /// `refresh_lifetime`. A token spent before revokes its whole session.
+    pub fn refresh_session(&self, presented: &str, refresh_lifetime: Duration) -> Result<Refresh> {
+        let now = now();
+        let next = RefreshToken::generate(now + lifetime(refresh_lifetime));
+        let rotation = self.backend.rotate_refresh_token(
+            &hash_refresh_token(presented),
+            next.hash(),
+            now,
+            next.expires_at(),
+        )?;
+        Ok(match rotation {
+            Rotation::Rotated { user, session } => Refresh::Rotated {
+                user,
+                session,
+                refresh_token: next,
+            },
+            Rotation::Reused { user, session } => Refresh::Reused { user, session },
+            Rotation::Refused => Refresh::Refused,
+        })
+    }
+
+    /// The user behind an access token, if its session is still live.
+    pub fn session_user(&self, user: UserId, session: SessionId) -> Result<Option<User>> {
+        self.backend.session_user(user, session)
+    }
+
+    /// Ends a session: its refresh tokens and access tokens stop working.
+    pub fn close_session(&self, user: UserId, session: SessionId) -> Result<()> {
+        self.backend
+            .revoke_session(user, session, RevokeReason::Logout, now())
+            .map(drop)
+    }
+
+    /// Changes a user's password after checking the current one, and revokes
+    /// every session of the user except `current`, which goes on working.
+    /// Returns how many sessions were revoked.
+    pub fn change_password(
+        &self,
+        user: UserId,
+        current: SessionId,
+        change: &PasswordChange,
+        hasher: &PasswordHasher,
+    ) -> Result<u64> {
+        self.confirm_password(user, &change.current_password, hasher)?;
+        if change.new_password.expose() == change.current_password {
+            return Err(ValidationErrors::single(
+                Source::Body,
+                "new_password",
+                "value_error",
+                "Value error, must differ from the current password",
+            )
+            .into());
+        }
+        let hashed = hasher.hash(&change.new_password)?;
+        self.backend.set_password(user, &hashed, current, now())
+    }
+
+    /// Deletes an account after checking its password; its tasks and sessions go with it.
+    pub fn delete_account(
+        &self,
+        user: UserId,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<()> {
+        self.confirm_password(user, password, hasher)?;
+        self.backend.delete_user(user).map(drop)
+    }
+
+    /// Deletes sessions whose last refresh token has expired; returns how many.
+    pub fn purge_expired_sessions(&self) -> Result<u64> {
+        self.backend.purge_sessions(now())
+    }
+
+    /// [`Error::WrongPassword`] unless `password` is the user's password.
+    fn confirm_password(
+        &self,
+        user: UserId,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<()> {
+        match self.backend.password_hash(user)? {
+            Some(hash) if hasher.verify(password, &hash) => Ok(()),
+            Some(_) => Err(Error::WrongPassword),
+            // The account went away under a valid token.
+            None => Err(Error::InvalidToken),
+        }
+    }
+
     /// The tasks of one owner. The owner id must come from an authenticated source.
     pub fn tasks(&self, owner: UserId) -> OwnerTasks<'_> {
         OwnerTasks { store: self, owner }
     }
+}
+
+/// A lifetime as a chrono duration, capped at 100 years.
+fn lifetime(duration: Duration) -> chrono::Duration {
+    const CAP: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    chrono::Duration::from_std(duration.min(CAP)).unwrap_or(chrono::Duration::MAX)
 }
 
 /// The current time, to the microsecond: the precision both backends store.
@@ -361,6 +518,173 @@ mod tests {
             .update(created.id, &TaskPatch::default())
             .expect("empty patch");
         assert_eq!(unchanged, updated);
+    }
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn refresh_rotates_and_a_reused_token_revokes_the_session() {
+        let (store, alice, _) = store_with_two_users();
+        let (session, first) = store.open_session(alice, MINUTE).expect("open");
+        assert!(
+            store
+                .session_user(alice, session)
+                .expect("lookup")
+                .is_some()
+        );
+        let second = match store
+            .refresh_session(first.expose(), MINUTE)
+            .expect("refresh")
+        {
+            Refresh::Rotated {
+                user,
+                session: same,
+                refresh_token,
+            } => {
+                assert_eq!((user.id, same), (alice, session));
+                refresh_token
+            }
+            other => panic!("expected a rotation, got {other:?}"),
+        };
+        assert_ne!(first.expose(), second.expose());
+        // The first token again: theft. The session and its whole chain die.
+        assert!(matches!(
+            store.refresh_session(first.expose(), MINUTE),
+            Ok(Refresh::Reused { .. })
+        ));
+        assert!(matches!(
+            store.refresh_session(second.expose(), MINUTE),
+            Ok(Refresh::Refused)
+        ));
+        assert!(
+            store
+                .session_user(alice, session)
+                .expect("lookup")
+                .is_none()
+        );
+        assert!(matches!(
+            store.refresh_session("tdr_unknown", MINUTE),
+            Ok(Refresh::Refused)
+        ));
+    }
+
+    #[test]
+    fn sessions_belong_to_their_user() {
+        let (store, alice, bob) = store_with_two_users();
+        let (session, _) = store.open_session(alice, MINUTE).expect("open");
+        assert!(store.session_user(bob, session).expect("lookup").is_none());
+        store.close_session(bob, session).expect("no-op");
+        assert!(
+            store
+                .session_user(alice, session)
+                .expect("lookup")
+                .is_some()
+        );
+        store.close_session(alice, session).expect("close");
+        assert!(
+            store
+                .session_user(alice, session)
+                .expect("lookup")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn password_change_keeps_only_the_current_session() {
+        let (store, alice, _) = store_with_two_users();
+        let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher");
+        let (current, _) = store.open_session(alice, MINUTE).expect("open");
+        let (other, other_refresh) = store.open_session(alice, MINUTE).expect("open");
+        let change = |current_password: &str, new_password: &str| PasswordChange {
+            current_password: current_password.to_owned(),
+            new_password: crate::types::Password::parse(new_password).expect("valid"),
+        };
+        assert!(matches!(
+            store.change_password(alice, current, &change("wrong", "new password"), &hasher),
+            Err(Error::WrongPassword)
+        ));
+        assert!(matches!(
+            store.change_password(alice, current, &change("password-a", "password-a"), &hasher),
+            Err(Error::Validation(_))
+        ));
+        let revoked = store
+            .change_password(
+                alice,
+                current,
+                &change("password-a", "new password"),
+                &hasher,
+            )
+            .expect("change");
+        assert_eq!(revoked, 1);
+        assert!(
+            store
+                .session_user(alice, current)
+                .expect("lookup")
+                .is_some()
+        );
+        assert!(store.session_user(alice, other).expect("lookup").is_none());
+        assert!(matches!(
+            store.refresh_session(other_refresh.expose(), MINUTE),
+            Ok(Refresh::Refused)
+        ));
+        assert!(
+            store
+                .authenticate("alice@example.com", "new password", &hasher)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn deleting_an_account_takes_its_tasks_and_sessions() {
+        let (store, alice, bob) = store_with_two_users();
+        let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher");
+        store
+            .tasks(alice)
+            .create(&NewTask::new("mine").expect("valid"))
+            .expect("create");
+        let (session, refresh) = store.open_session(alice, MINUTE).expect("open");
+        assert!(matches!(
+            store.delete_account(alice, "password-b", &hasher),
+            Err(Error::WrongPassword)
+        ));
+        store
+            .delete_account(alice, "password-a", &hasher)
+            .expect("delete");
+        assert!(store.user(alice).expect("lookup").is_none());
+        assert!(
+            store
+                .session_user(alice, session)
+                .expect("lookup")
+                .is_none()
+        );
+        assert!(matches!(
+            store.refresh_session(refresh.expose(), MINUTE),
+            Ok(Refresh::Refused)
+        ));
+        assert_eq!(
+            store
+                .tasks(alice)
+                .list(Page::default())
+                .expect("list")
+                .total,
+            0
+        );
+        assert!(store.user(bob).expect("lookup").is_some());
+    }
+
+    #[test]
+    fn expired_sessions_are_purged() {
+        let (store, alice, _) = store_with_two_users();
+        let (expired, _) = store.open_session(alice, Duration::ZERO).expect("open");
+        let (live, _) = store.open_session(alice, MINUTE).expect("open");
+        assert_eq!(store.purge_expired_sessions().expect("purge"), 1);
+        assert!(
+            store
+                .session_user(alice, expired)
+                .expect("lookup")
+                .is_none()
+        );
+        assert!(store.session_user(alice, live).expect("lookup").is_some());
     }
 
     #[test]

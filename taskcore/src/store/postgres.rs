@@ -13,7 +13,8 @@ use super::url::redact;
 use super::{Backend, PoolStatus, StoreOptions};
 use crate::error::{Error, Result};
 use crate::model::{NewTask, Task, TaskPage, TaskPatch, User};
-use crate::types::{Email, Page, TaskId, UserId};
+use crate::session::{RevokeReason, Rotation, StoredRefreshToken, Verdict};
+use crate::types::{Email, Page, SessionId, TaskId, UserId};
 
 mod embedded {
     refinery::embed_migrations!("migrations/postgres");
@@ -219,6 +220,173 @@ impl Backend for PostgresStore {
             &[&id.0, &owner.0],
         )?;
         Ok(deleted > 0)
+    }
+
+    fn password_hash(&self, user: UserId) -> Result<Option<String>> {
+        let row = self.client()?.query_opt(
+            "SELECT hashed_password FROM users WHERE id = $1",
+            &[&user.0],
+        )?;
+        row.map(|row| Ok(row.try_get(0)?)).transpose()
+    }
+
+    fn set_password(
+        &self,
+        user: UserId,
+        hashed_password: &str,
+        keep: SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut client = self.client()?;
+        let mut transaction = client.transaction()?;
+        transaction.execute(
+            "UPDATE users SET hashed_password = $1 WHERE id = $2",
+            &[&hashed_password, &user.0],
+        )?;
+        let revoked = transaction.execute(
+            "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+             WHERE user_id = $3 AND id <> $4 AND revoked_at IS NULL",
+            &[
+                &now,
+                &RevokeReason::PasswordChanged.as_str(),
+                &user.0,
+                &keep.0,
+            ],
+        )?;
+        transaction.commit()?;
+        Ok(revoked)
+    }
+
+    fn delete_user(&self, user: UserId) -> Result<bool> {
+        let deleted = self
+            .client()?
+            .execute("DELETE FROM users WHERE id = $1", &[&user.0])?;
+        Ok(deleted > 0)
+    }
+
+    fn insert_session(
+        &self,
+        user: UserId,
+        refresh_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<SessionId> {
+        // One statement: the session and its first token, or neither.
+        let row = self.client()?.query_one(
+            "WITH session AS (
+                 INSERT INTO sessions (user_id, created_at, expires_at) VALUES ($1, $2, $3)
+                 RETURNING id
+             )
+             INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+             SELECT id, $4, $2, $3 FROM session
+             RETURNING session_id",
+            &[&user.0, &now, &expires_at, &refresh_hash],
+        )?;
+        Ok(SessionId(row.try_get(0)?))
+    }
+
+    fn rotate_refresh_token(
+        &self,
+        presented: &str,
+        next: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Rotation> {
+        let mut client = self.client()?;
+        let mut transaction = client.transaction()?;
+        // FOR UPDATE: two refreshes with the same token run one after the
+        // other, so the second sees the token spent.
+        let row = transaction.query_opt(
+            "SELECT t.id, t.session_id, s.user_id, t.expires_at,
+                    t.spent_at IS NOT NULL, s.revoked_at IS NOT NULL
+             FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.token_hash = $1
+             FOR UPDATE",
+            &[&presented],
+        )?;
+        let Some(row) = row else {
+            return Ok(Rotation::Refused);
+        };
+        let stored = StoredRefreshToken {
+            token_id: row.try_get(0)?,
+            session: SessionId(row.try_get(1)?),
+            user: UserId(row.try_get(2)?),
+            expires_at: row.try_get(3)?,
+            spent: row.try_get(4)?,
+            session_revoked: row.try_get(5)?,
+        };
+        let rotation = match stored.verdict(now) {
+            Verdict::Refuse => Rotation::Refused,
+            Verdict::RevokeChain => {
+                transaction.execute(
+                    "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3",
+                    &[
+                        &now,
+                        &RevokeReason::RefreshTokenReuse.as_str(),
+                        &stored.session.0,
+                    ],
+                )?;
+                Rotation::Reused {
+                    user: stored.user,
+                    session: stored.session,
+                }
+            }
+            Verdict::Rotate => {
+                transaction.execute(
+                    "UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2",
+                    &[&now, &stored.token_id],
+                )?;
+                transaction.execute(
+                    "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4)",
+                    &[&stored.session.0, &next, &now, &expires_at],
+                )?;
+                let row = transaction.query_one(
+                    "WITH extended AS (
+                         UPDATE sessions SET expires_at = $1 WHERE id = $2 RETURNING user_id
+                     )
+                     SELECT u.id, u.email, u.created_at FROM users u JOIN extended e ON e.user_id = u.id",
+                    &[&expires_at, &stored.session.0],
+                )?;
+                Rotation::Rotated {
+                    user: user_from_row(&row)?,
+                    session: stored.session,
+                }
+            }
+        };
+        transaction.commit()?;
+        Ok(rotation)
+    }
+
+    fn session_user(&self, user: UserId, session: SessionId) -> Result<Option<User>> {
+        let row = self.client()?.query_opt(
+            "SELECT u.id, u.email, u.created_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL",
+            &[&session.0, &user.0],
+        )?;
+        row.map(|row| user_from_row(&row)).transpose()
+    }
+
+    fn revoke_session(
+        &self,
+        user: UserId,
+        session: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let revoked = self.client()?.execute(
+            "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+             WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL",
+            &[&now, &reason.as_str(), &session.0, &user.0],
+        )?;
+        Ok(revoked > 0)
+    }
+
+    fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        Ok(self
+            .client()?
+            .execute("DELETE FROM sessions WHERE expires_at < $1", &[&now])?)
     }
 }
 

@@ -12,7 +12,8 @@ use super::url::SqliteLocation;
 use super::{Backend, PoolStatus, StoreOptions};
 use crate::error::{Error, Result};
 use crate::model::{NewTask, Task, TaskPage, TaskPatch, User};
-use crate::types::{Email, Page, TaskId, UserId};
+use crate::session::{RevokeReason, Rotation, StoredRefreshToken, Verdict};
+use crate::types::{Email, Page, SessionId, TaskId, UserId};
 
 mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
@@ -320,6 +321,194 @@ impl Backend for SqliteStore {
             Ok(deleted > 0)
         })
     }
+
+    fn password_hash(&self, user: UserId) -> Result<Option<String>> {
+        self.read(|transaction| {
+            Ok(transaction
+                .query_row(
+                    "SELECT hashed_password FROM users WHERE id = ?1",
+                    params![user.0],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })
+    }
+
+    fn set_password(
+        &self,
+        user: UserId,
+        hashed_password: &str,
+        keep: SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.write(|transaction| {
+            transaction.execute(
+                "UPDATE users SET hashed_password = ?1 WHERE id = ?2",
+                params![hashed_password, user.0],
+            )?;
+            let revoked = transaction.execute(
+                "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+                 WHERE user_id = ?3 AND id <> ?4 AND revoked_at IS NULL",
+                params![
+                    timestamp(now),
+                    RevokeReason::PasswordChanged.as_str(),
+                    user.0,
+                    keep.0
+                ],
+            )?;
+            Ok(revoked as u64)
+        })
+    }
+
+    fn delete_user(&self, user: UserId) -> Result<bool> {
+        self.write(|transaction| {
+            let deleted =
+                transaction.execute("DELETE FROM users WHERE id = ?1", params![user.0])?;
+            Ok(deleted > 0)
+        })
+    }
+
+    fn insert_session(
+        &self,
+        user: UserId,
+        refresh_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<SessionId> {
+        let (now, expires_at) = (timestamp(now), timestamp(expires_at));
+        self.write(|transaction| {
+            let session: i64 = transaction.query_row(
+                "INSERT INTO sessions (user_id, created_at, expires_at) VALUES (?1, ?2, ?3)
+                 RETURNING id",
+                params![user.0, now, expires_at],
+                |row| row.get(0),
+            )?;
+            transaction.execute(
+                "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![session, refresh_hash, now, expires_at],
+            )?;
+            Ok(SessionId(session))
+        })
+    }
+
+    fn rotate_refresh_token(
+        &self,
+        presented: &str,
+        next: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Rotation> {
+        self.write(|transaction| {
+            let stored = transaction
+                .query_row(
+                    "SELECT t.id, t.session_id, s.user_id, t.expires_at,
+                            t.spent_at IS NOT NULL, s.revoked_at IS NOT NULL
+                     FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+                     WHERE t.token_hash = ?1",
+                    params![presented],
+                    |row| {
+                        Ok(StoredRefreshToken {
+                            token_id: row.get(0)?,
+                            session: SessionId(row.get(1)?),
+                            user: UserId(row.get(2)?),
+                            expires_at: parse_timestamp(row, 3)?,
+                            spent: row.get(4)?,
+                            session_revoked: row.get(5)?,
+                        })
+                    },
+                )
+                .optional()?;
+            let Some(stored) = stored else {
+                return Ok(Rotation::Refused);
+            };
+            let verdict = stored.verdict(now);
+            let now = timestamp(now);
+            match verdict {
+                Verdict::Refuse => Ok(Rotation::Refused),
+                Verdict::RevokeChain => {
+                    transaction.execute(
+                        "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE id = ?3",
+                        params![
+                            now,
+                            RevokeReason::RefreshTokenReuse.as_str(),
+                            stored.session.0
+                        ],
+                    )?;
+                    Ok(Rotation::Reused {
+                        user: stored.user,
+                        session: stored.session,
+                    })
+                }
+                Verdict::Rotate => {
+                    let expires_at = timestamp(expires_at);
+                    transaction.execute(
+                        "UPDATE refresh_tokens SET spent_at = ?1 WHERE id = ?2",
+                        params![now, stored.token_id],
+                    )?;
+                    transaction.execute(
+                        "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![stored.session.0, next, now, expires_at],
+                    )?;
+                    transaction.execute(
+                        "UPDATE sessions SET expires_at = ?1 WHERE id = ?2",
+                        params![expires_at, stored.session.0],
+                    )?;
+                    let user = transaction.query_row(
+                        "SELECT id, email, created_at FROM users WHERE id = ?1",
+                        params![stored.user.0],
+                        user_from_row,
+                    )?;
+                    Ok(Rotation::Rotated {
+                        user,
+                        session: stored.session,
+                    })
+                }
+            }
+        })
+    }
+
+    fn session_user(&self, user: UserId, session: SessionId) -> Result<Option<User>> {
+        self.read(|transaction| {
+            Ok(transaction
+                .query_row(
+                    "SELECT u.id, u.email, u.created_at
+                     FROM sessions s JOIN users u ON u.id = s.user_id
+                     WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL",
+                    params![session.0, user.0],
+                    user_from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    fn revoke_session(
+        &self,
+        user: UserId,
+        session: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|transaction| {
+            let revoked = transaction.execute(
+                "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+                 WHERE id = ?3 AND user_id = ?4 AND revoked_at IS NULL",
+                params![timestamp(now), reason.as_str(), session.0, user.0],
+            )?;
+            Ok(revoked > 0)
+        })
+    }
+
+    fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.write(|transaction| {
+            let purged = transaction.execute(
+                "DELETE FROM sessions WHERE expires_at < ?1",
+                params![timestamp(now)],
+            )?;
+            Ok(purged as u64)
+        })
+    }
 }
 
 fn check_parent_exists(path: &Path) -> Result<()> {
@@ -420,7 +609,7 @@ mod tests {
                 r.get(0)
             })
             .expect("history");
-        assert_eq!(applied, 1);
+        assert_eq!(applied, 2);
     }
 
     #[test]

@@ -1,22 +1,32 @@
-//! `/auth`: register, log in, who am I.
+//! `/auth`: accounts and sessions: register, log in, refresh, log out,
+//! change the password, who am I, delete the account.
+
+use std::net::SocketAddr;
 
 use bytes::Bytes;
 use serde_json::Value;
-use taskcore::{Error, NewUser, Source, Token, User, ValidationErrors};
+use taskcore::{
+    Error, NewUser, PasswordChange, Refresh, RefreshToken, SessionId, Source, Token, User, UserId,
+    ValidationErrors, required_field,
+};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use super::method_not_allowed;
-use crate::filters::{authenticated, body, json_body, parse_json, with_state};
+use crate::filters::{Caller, authenticated, body, caller, json_body, parse_json, with_state};
+use crate::limits::{PasswordAttempt, RetryAfter};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond, respond_as};
 use crate::state::{AppState, blocking};
-use crate::telemetry::{LOGIN_FAILURES_TOTAL, ResponseUser};
+use crate::telemetry::{
+    LOGIN_FAILURES_TOTAL, RATE_LIMITED_TOTAL, REFRESH_TOKEN_REUSE_TOTAL, ResponseUser,
+};
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let register = warp::path!("auth" / "register").and(
         warp::post()
+            .and(warp::addr::remote())
             .and(json_body())
             .and(with_state(state.clone()))
             .then(register)
@@ -26,6 +36,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     );
     let login = warp::path!("auth" / "login").and(
         warp::post()
+            .and(warp::addr::remote())
             .and(body())
             .and(with_state(state.clone()))
             .then(login)
@@ -33,20 +44,75 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(method_not_allowed("POST"))
             .unify(),
     );
-    let me = warp::path!("auth" / "me").and(
-        warp::get()
-            .and(authenticated(state))
-            .then(|user: User| async move { respond_as(user.id, me(user).await) })
-            .or(method_not_allowed("GET"))
+    let refresh = warp::path!("auth" / "refresh").and(
+        warp::post()
+            .and(json_body())
+            .and(with_state(state.clone()))
+            .then(refresh)
+            .map(respond)
+            .or(method_not_allowed("POST"))
             .unify(),
     );
-    register.or(login).unify().or(me).unify().boxed()
+    let logout = warp::path!("auth" / "logout").and(
+        warp::post()
+            .and(caller(state.clone()))
+            .and(with_state(state.clone()))
+            .then(|caller: Caller, state| async move {
+                respond_as(caller.user.id, logout(caller, state).await)
+            })
+            .or(method_not_allowed("POST"))
+            .unify(),
+    );
+    let password = warp::path!("auth" / "password").and(
+        warp::post()
+            .and(warp::addr::remote())
+            .and(caller(state.clone()))
+            .and(json_body())
+            .and(with_state(state.clone()))
+            .then(|address, caller: Caller, body, state| async move {
+                let user = caller.user.id;
+                respond_as(user, change_password(address, caller, body, state).await)
+            })
+            .or(method_not_allowed("POST"))
+            .unify(),
+    );
+    let me = warp::path!("auth" / "me").and(
+        warp::get()
+            .and(authenticated(state.clone()))
+            .then(|user: User| async move { respond_as(user.id, me(user).await) })
+            .or(warp::delete()
+                .and(warp::addr::remote())
+                .and(caller(state.clone()))
+                .and(json_body())
+                .and(with_state(state))
+                .then(|address, caller: Caller, body, state| async move {
+                    let user = caller.user.id;
+                    respond_as(user, delete_me(address, caller, body, state).await)
+                }))
+            .unify()
+            .or(method_not_allowed("GET, DELETE"))
+            .unify(),
+    );
+    register
+        .or(login)
+        .unify()
+        .or(refresh)
+        .unify()
+        .or(logout)
+        .unify()
+        .or(password)
+        .unify()
+        .or(me)
+        .unify()
+        .boxed()
 }
 
 /// Create an account.
 ///
 /// The email is trimmed, lower-cased and must be unique; the password must be
 /// 8 characters to 72 bytes (longer passwords are refused, never truncated).
+/// Registrations are limited per client address (`REGISTER_LIMIT_PER_ADDRESS`);
+/// invalid ones do not count.
 #[utoipa::path(
     post, path = "/auth/register", tag = "auth",
     request_body = taskcore::UserCreate,
@@ -56,22 +122,47 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "Invalid email or password", body = ValidationDetail),
+        (status = 429, description = "Too many registrations from this address; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-pub async fn register(body: Value, state: AppState) -> Result<impl Reply, ApiError> {
+pub async fn register(
+    address: Option<SocketAddr>,
+    body: Value,
+    state: AppState,
+) -> Result<impl Reply, ApiError> {
     let new_user = NewUser::from_json(&body)?;
+    let registration = limited(state.limits.registration(address.map(|a| a.ip())))?;
     let AppState { store, hasher, .. } = state;
-    let user = blocking(move || store.register_user(&new_user, &hasher)).await?;
+    let user = match blocking(move || store.register_user(&new_user, &hasher)).await {
+        Ok(user) => {
+            registration.counted();
+            user
+        }
+        Err(error) => {
+            // Probing for taken emails counts; a database failure does not.
+            if matches!(error, ApiError::Domain(Error::EmailTaken)) {
+                registration.counted();
+            } else {
+                registration.cancelled();
+            }
+            return Err(error);
+        }
+    };
     Ok(warp::reply::with_status(
         warp::reply::json(&user),
         StatusCode::CREATED,
     ))
 }
 
-/// Log in and get a bearer token.
+/// Log in: get an access token and a refresh token.
 ///
 /// Accepts the OAuth2 password form (`username` is the email) or a JSON body
 /// `{"email", "password"}`. Wrong password and unknown email answer alike.
+/// Each login opens a session; the access token (a short-lived JWT) names it,
+/// and the refresh token renews it through `POST /auth/refresh`. Failed
+/// logins are limited per email and per client address; a successful login
+/// clears the email's count.
 #[utoipa::path(
     post, path = "/auth/login", tag = "auth",
     request_body(content(
@@ -79,46 +170,242 @@ pub async fn register(body: Value, state: AppState) -> Result<impl Reply, ApiErr
         (taskcore::LoginRequest = "application/json"),
     )),
     responses(
-        (status = 200, description = "Bearer token", body = Token),
+        (status = 200, description = "Access and refresh tokens", body = Token),
         (status = 401, description = "Incorrect email or password", body = ErrorDetail),
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is neither a form nor JSON", body = ErrorDetail),
         (status = 422, description = "Missing or malformed fields", body = ValidationDetail),
+        (status = 429, description = "Too many failed logins for this email or from this address; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn login(
+    address: Option<SocketAddr>,
     media_type: Option<String>,
     bytes: Bytes,
     state: AppState,
 ) -> Result<Response, ApiError> {
     let (email, password) = credentials(media_type.as_deref(), &bytes)?;
+    let attempt = limited(
+        state
+            .limits
+            .password_attempt(&email, address.map(|a| a.ip())),
+    )?;
     let AppState {
         store,
         hasher,
-        keys,
+        refresh_lifetime,
         ..
-    } = state;
-    let user = match blocking(move || store.authenticate(&email, &password, &hasher)).await {
-        Ok(user) => user,
+    } = state.clone();
+    let outcome = blocking(move || {
+        let user = store.authenticate(&email, &password, &hasher)?;
+        let (session, refresh_token) = store.open_session(user.id, refresh_lifetime)?;
+        Ok((user, session, refresh_token))
+    })
+    .await;
+    let (user, session, refresh_token) = match outcome {
+        Ok(opened) => {
+            attempt.succeeded();
+            opened
+        }
         Err(error) => {
             if matches!(error, ApiError::Domain(Error::InvalidCredentials)) {
                 metrics::counter!(LOGIN_FAILURES_TOTAL).increment(1);
+                attempt.failed();
+            } else {
+                attempt.cancelled();
             }
             return Err(error);
         }
     };
-    let issued = keys.issue(user.id)?;
+    token_response(&state, user.id, session, &refresh_token)
+}
+
+/// Trade a refresh token for a new access token and the next refresh token.
+///
+/// The refresh token sent is spent. Sending a spent one again is taken as
+/// theft (two parties hold the same chain): the whole session is revoked, its
+/// access and refresh tokens stop working, and the answer is 401.
+#[utoipa::path(
+    post, path = "/auth/refresh", tag = "auth",
+    request_body = taskcore::RefreshRequest,
+    responses(
+        (status = 200, description = "A new access token and the next refresh token", body = Token),
+        (status = 401, description = "Refresh token unknown, expired, spent or revoked", body = ErrorDetail),
+        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
+        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        (status = 422, description = "No refresh_token string", body = ValidationDetail),
+    )
+)]
+pub async fn refresh(body: Value, state: AppState) -> Result<Response, ApiError> {
+    let presented = required_field(&body, "refresh_token")?;
+    let AppState {
+        store,
+        refresh_lifetime,
+        ..
+    } = state.clone();
+    match blocking(move || store.refresh_session(&presented, refresh_lifetime)).await? {
+        Refresh::Rotated {
+            user,
+            session,
+            refresh_token,
+        } => token_response(&state, user.id, session, &refresh_token),
+        Refresh::Reused { user, session } => {
+            metrics::counter!(REFRESH_TOKEN_REUSE_TOTAL).increment(1);
+            tracing::warn!(
+                user = user.0,
+                session = session.0,
+                "a spent refresh token was presented again: session revoked"
+            );
+            Err(Error::InvalidRefreshToken.into())
+        }
+        Refresh::Refused => Err(Error::InvalidRefreshToken.into()),
+    }
+}
+
+/// Log out: end this token's session.
+///
+/// The session's refresh token and every access token it issued, this one
+/// included, stop working at once. Other sessions of the user go on.
+#[utoipa::path(
+    post, path = "/auth/logout", tag = "auth",
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+    )
+)]
+pub async fn logout(caller: Caller, state: AppState) -> Result<impl Reply, ApiError> {
+    let store = state.store.clone();
+    blocking(move || store.close_session(caller.user.id, caller.session)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change your password.
+///
+/// Every other session of the account is revoked (their access and refresh
+/// tokens stop working); the session making the change goes on with its
+/// current tokens. A wrong current password answers 403 and counts as a
+/// failed login for the account.
+#[utoipa::path(
+    post, path = "/auth/password", tag = "auth",
+    request_body = taskcore::PasswordChangeRequest,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Password changed; other sessions logged out"),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        (status = 403, description = "Incorrect current password", body = ErrorDetail),
+        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
+        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        (status = 422, description = "Missing fields, or an unacceptable new password", body = ValidationDetail),
+        (status = 429, description = "Too many failed password checks; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn change_password(
+    address: Option<SocketAddr>,
+    caller: Caller,
+    body: Value,
+    state: AppState,
+) -> Result<impl Reply, ApiError> {
+    let change = PasswordChange::from_json(&body)?;
+    let attempt = limited(
+        state
+            .limits
+            .password_attempt(&caller.user.email, address.map(|a| a.ip())),
+    )?;
+    let AppState { store, hasher, .. } = state;
+    let user = caller.user.id;
+    let outcome =
+        blocking(move || store.change_password(user, caller.session, &change, &hasher)).await;
+    let revoked = confirmed(attempt, outcome)?;
+    tracing::info!(
+        user = user.0,
+        revoked_sessions = revoked,
+        "password changed"
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Delete your account.
+///
+/// Asks for the password again. The account, all its tasks and all its
+/// sessions are deleted at once; its tokens answer 401 from then on.
+#[utoipa::path(
+    delete, path = "/auth/me", tag = "auth",
+    request_body = taskcore::AccountDelete,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Account and tasks deleted"),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        (status = 403, description = "Incorrect password", body = ErrorDetail),
+        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
+        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        (status = 422, description = "No password string", body = ValidationDetail),
+        (status = 429, description = "Too many failed password checks; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn delete_me(
+    address: Option<SocketAddr>,
+    caller: Caller,
+    body: Value,
+    state: AppState,
+) -> Result<impl Reply, ApiError> {
+    let password = required_field(&body, "password")?;
+    let attempt = limited(
+        state
+            .limits
+            .password_attempt(&caller.user.email, address.map(|a| a.ip())),
+    )?;
+    let AppState { store, hasher, .. } = state;
+    let user = caller.user.id;
+    let outcome = blocking(move || store.delete_account(user, &password, &hasher)).await;
+    confirmed(attempt, outcome)?;
+    tracing::info!(user = user.0, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Settles a password attempt by the outcome of the work that checked it.
+fn confirmed<T>(attempt: PasswordAttempt, outcome: Result<T, ApiError>) -> Result<T, ApiError> {
+    match &outcome {
+        Ok(_) => attempt.succeeded(),
+        Err(ApiError::Domain(Error::WrongPassword)) => attempt.failed(),
+        Err(_) => attempt.cancelled(),
+    }
+    outcome
+}
+
+/// A limit's verdict as a request error, counted.
+fn limited<T>(verdict: Result<T, RetryAfter>) -> Result<T, ApiError> {
+    verdict.map_err(|wait| {
+        metrics::counter!(RATE_LIMITED_TOTAL).increment(1);
+        ApiError::from(wait)
+    })
+}
+
+/// The token response of a login or refresh: a new access token for the
+/// session and its newest refresh token. Never cached.
+fn token_response(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    refresh_token: &RefreshToken,
+) -> Result<Response, ApiError> {
+    let issued = state.keys.issue(user, session)?;
     let token = Token {
         access_token: issued.token,
         token_type: "bearer".to_owned(),
         expires_in: issued.expires_in,
+        refresh_token: refresh_token.expose().to_owned(),
+        refresh_expires_in: state.refresh_lifetime.as_secs(),
     };
     let mut response = warp::reply::json(&token).into_response();
     // RFC 6749 §5.1: token responses must not be cached.
     response
         .headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response.extensions_mut().insert(ResponseUser(user.id.0));
+    response.extensions_mut().insert(ResponseUser(user.0));
     Ok(response)
 }
 

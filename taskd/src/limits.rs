@@ -1,0 +1,489 @@
+//! Brute-force limits: failed password checks per email and per client
+//! address, and registrations per client address.
+//!
+//! The counting is governor's GCRA, keyed by email or address. Its state
+//! lives in [`Cells`], a store shared with this module so that a success can
+//! take back what its attempt counted: a successful login forgets the email's
+//! failures and gives the address its cell back, so only failures add up.
+//! Each process counts on its own.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use governor::clock::{Clock, MonotonicClock};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::StateStore;
+use governor::state::keyed::ShrinkableKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+/// A limit: at most `count` in any `per`, recovering one every `per / count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub count: NonZeroU32,
+    pub per: Duration,
+}
+
+impl Limit {
+    fn quota(self) -> Quota {
+        let interval = self.per / self.count.get();
+        Quota::with_period(interval.max(Duration::from_millis(1)))
+            .unwrap_or_else(|| Quota::per_second(self.count))
+            .allow_burst(self.count)
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} per {}",
+            self.count,
+            humantime::format_duration(self.per)
+        )
+    }
+}
+
+/// A configured limit, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSetting(pub Option<Limit>);
+
+impl FromStr for LimitSetting {
+    type Err = String;
+
+    /// `5/minute`, `20/30s`, `10/1h`, or `off`.
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let input = input.trim();
+        if input.eq_ignore_ascii_case("off") {
+            return Ok(Self(None));
+        }
+        let usage = || {
+            format!(
+                "'{input}' is not a limit: use COUNT/PERIOD such as 5/minute, 20/30s or 10/1h, or off"
+            )
+        };
+        let (count, period) = input.split_once('/').ok_or_else(usage)?;
+        let count: u32 = count.trim().parse().map_err(|_| usage())?;
+        let count = NonZeroU32::new(count)
+            .filter(|count| count.get() <= 1_000_000)
+            .ok_or_else(|| {
+                format!("'{input}': the count must be 1 to 1000000 (or the whole limit off)")
+            })?;
+        let period = period.trim();
+        // A bare unit means one of it: "minute" is "1minute".
+        let period = if period.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            format!("1{period}")
+        } else {
+            period.to_owned()
+        };
+        let per = humantime::parse_duration(&period).map_err(|_| usage())?;
+        if per < Duration::from_secs(1) || per > Duration::from_secs(7 * 24 * 3600) {
+            return Err(format!("'{input}': the period must be 1 second to 7 days"));
+        }
+        Ok(Self(Some(Limit { count, per })))
+    }
+}
+
+/// The limits taskd enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSettings {
+    /// Failed password checks per account email.
+    pub password_failures_per_email: LimitSetting,
+    /// Failed password checks per client address.
+    pub password_failures_per_address: LimitSetting,
+    /// Registrations per client address.
+    pub registrations_per_address: LimitSetting,
+}
+
+/// Rate-limit state shared by every request of this process. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    per_email: Option<Arc<Counter<String>>>,
+    per_address: Option<Arc<Counter<IpAddr>>>,
+    registrations: Option<Arc<Counter<IpAddr>>>,
+}
+
+/// Too many attempts: retry after this long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    /// Whole seconds, rounded up, at least 1: the `Retry-After` header.
+    pub fn seconds(self) -> u64 {
+        let seconds = self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0);
+        seconds.max(1)
+    }
+}
+
+impl Limits {
+    pub fn new(settings: &LimitSettings) -> Self {
+        Self {
+            per_email: settings.password_failures_per_email.0.map(Counter::arc),
+            per_address: settings.password_failures_per_address.0.map(Counter::arc),
+            registrations: settings.registrations_per_address.0.map(Counter::arc),
+        }
+    }
+
+    /// Call before checking a password for `email` from `address`: counts the
+    /// attempt as a failure until told otherwise, or refuses when the email
+    /// or the address is over its limit (then nothing is counted).
+    pub fn password_attempt(
+        &self,
+        email: &str,
+        address: Option<IpAddr>,
+    ) -> Result<PasswordAttempt, RetryAfter> {
+        let address = address.map(address_key);
+        let address_taken = match (&self.per_address, address) {
+            (Some(counter), Some(address)) => {
+                counter.take(&address)?;
+                true
+            }
+            _ => false,
+        };
+        let email = email.trim().to_lowercase();
+        if let Some(counter) = &self.per_email
+            && let Err(wait) = counter.take(&email)
+        {
+            if let (true, Some(counter), Some(address)) =
+                (address_taken, &self.per_address, address)
+            {
+                counter.give_back(&address);
+            }
+            return Err(wait);
+        }
+        Ok(PasswordAttempt {
+            limits: self.clone(),
+            email,
+            address: address.filter(|_| address_taken),
+        })
+    }
+
+    /// Call before a registration from `address`: counts it, or refuses.
+    pub fn registration(&self, address: Option<IpAddr>) -> Result<Registration, RetryAfter> {
+        let address = address.map(address_key);
+        if let (Some(counter), Some(address)) = (&self.registrations, address) {
+            counter.take(&address)?;
+        }
+        Ok(Registration {
+            limits: self.clone(),
+            address,
+        })
+    }
+
+    /// Forgets keys whose counts have fully recovered; keeps memory bounded.
+    pub fn retain_recent(&self) {
+        if let Some(counter) = &self.per_email {
+            counter.retain_recent();
+        }
+        for counter in [&self.per_address, &self.registrations]
+            .into_iter()
+            .flatten()
+        {
+            counter.retain_recent();
+        }
+    }
+}
+
+/// A password check in progress, counted as a failure unless it is
+/// [`succeeded`](Self::succeeded) or [`cancelled`](Self::cancelled).
+#[derive(Debug)]
+#[must_use = "say how the password check went"]
+pub struct PasswordAttempt {
+    limits: Limits,
+    email: String,
+    address: Option<IpAddr>,
+}
+
+impl PasswordAttempt {
+    /// The password was wrong: the attempt stays counted.
+    pub fn failed(self) {}
+
+    /// The password was right: the email's failures are forgotten and the
+    /// address's count is as it was before.
+    pub fn succeeded(self) {
+        if let Some(counter) = &self.limits.per_email {
+            counter.forget(&self.email);
+        }
+        self.give_back_address();
+    }
+
+    /// The password was never judged (bad input, database down): uncount it.
+    pub fn cancelled(self) {
+        if let Some(counter) = &self.limits.per_email {
+            counter.give_back(&self.email);
+        }
+        self.give_back_address();
+    }
+
+    fn give_back_address(&self) {
+        if let (Some(counter), Some(address)) = (&self.limits.per_address, self.address) {
+            counter.give_back(&address);
+        }
+    }
+}
+
+/// A registration in progress; counted unless [`cancelled`](Self::cancelled).
+#[derive(Debug)]
+#[must_use = "cancel a registration that was refused as invalid"]
+pub struct Registration {
+    limits: Limits,
+    address: Option<IpAddr>,
+}
+
+impl Registration {
+    /// The registration happened, or probed an existing email: it counts.
+    pub fn counted(self) {}
+
+    /// The input was invalid: it does not count.
+    pub fn cancelled(self) {
+        if let (Some(counter), Some(address)) = (&self.limits.registrations, self.address) {
+            counter.give_back(&address);
+        }
+    }
+}
+
+/// The key an address is counted under: IPv4 as is, IPv6 by its /64 network
+/// (one subscriber usually holds a whole /64), IPv4-mapped IPv6 as IPv4.
+fn address_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(network.into())
+            }
+        },
+    }
+}
+
+/// One governor limiter and the cells it keeps, shared so that single keys
+/// can be given back or forgotten.
+struct Counter<K: Hash + Eq + Clone> {
+    limiter: RateLimiter<K, Cells<K>, MonotonicClock, NoOpMiddleware<std::time::Instant>>,
+    cells: Cells<K>,
+    /// How much one attempt advances a key's state.
+    interval: Nanos,
+}
+
+impl<K: Hash + Eq + Clone> fmt::Debug for Counter<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Counter")
+            .field("keys", &self.cells.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: Hash + Eq + Clone> Counter<K> {
+    fn arc(limit: Limit) -> Arc<Self> {
+        let quota = limit.quota();
+        let cells = Cells::default();
+        Arc::new(Self {
+            limiter: RateLimiter::new(quota, cells.clone(), MonotonicClock),
+            cells,
+            interval: Nanos::from(quota.replenish_interval()),
+        })
+    }
+
+    /// Counts one for `key`, or says how long until it may.
+    fn take(&self, key: &K) -> Result<(), RetryAfter> {
+        self.limiter
+            .check_key(key)
+            .map_err(|not_until| RetryAfter(not_until.wait_time_from(MonotonicClock.now())))
+    }
+
+    /// Undoes one [`take`](Self::take).
+    fn give_back(&self, key: &K) {
+        self.cells
+            .update(key, |state| state.saturating_sub(self.interval));
+    }
+
+    /// Forgets everything counted for `key`.
+    fn forget(&self, key: &K) {
+        self.cells.lock().remove(key);
+    }
+
+    fn retain_recent(&self) {
+        self.limiter.retain_recent();
+    }
+}
+
+/// The counting state: per key, governor's theoretical arrival time.
+struct Cells<K>(Arc<Mutex<HashMap<K, Nanos>>>);
+
+impl<K> Clone for Cells<K> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<K> Default for Cells<K> {
+    fn default() -> Self {
+        Self(Arc::default())
+    }
+}
+
+impl<K: Hash + Eq> Cells<K> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Nanos>> {
+        // The map holds plain numbers: a panic elsewhere cannot leave it inconsistent.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn update(&self, key: &K, change: impl FnOnce(Nanos) -> Nanos) {
+        if let Some(state) = self.lock().get_mut(key) {
+            *state = change(*state);
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> StateStore for Cells<K> {
+    type Key = K;
+
+    fn measure_and_replace<T, F, E>(&self, key: &K, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        let mut cells = self.lock();
+        let (outcome, next) = f(cells.get(key).copied())?;
+        cells.insert(key.clone(), next);
+        Ok(outcome)
+    }
+}
+
+impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for Cells<K> {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.lock().retain(|_, state| *state >= drop_below);
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(text: &str) -> LimitSetting {
+        text.parse().expect("valid limit")
+    }
+
+    fn limits(email: &str, address: &str) -> Limits {
+        Limits::new(&LimitSettings {
+            password_failures_per_email: limit(email),
+            password_failures_per_address: limit(address),
+            registrations_per_address: limit("1/hour"),
+        })
+    }
+
+    const HOME: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)));
+
+    #[test]
+    fn limits_parse() {
+        let five = limit("5/minute").0.expect("a limit");
+        assert_eq!((five.count.get(), five.per), (5, Duration::from_secs(60)));
+        assert_eq!(
+            limit("20/30s").0.expect("a limit").per,
+            Duration::from_secs(30)
+        );
+        assert_eq!(limit(" OFF ").0, None);
+        for bad in [
+            "5",
+            "0/minute",
+            "x/minute",
+            "5/fortnight",
+            "5/0s",
+            "5/10ms",
+            "5/30d",
+        ] {
+            assert!(bad.parse::<LimitSetting>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn failures_add_up_and_a_success_forgets_the_email() {
+        let limits = limits("2/hour", "100/hour");
+        limits
+            .password_attempt("a@x.test", HOME)
+            .expect("first")
+            .failed();
+        // A success forgets the email's failures.
+        limits
+            .password_attempt("A@x.test ", HOME)
+            .expect("second")
+            .succeeded();
+        limits
+            .password_attempt("a@x.test", HOME)
+            .expect("after reset")
+            .failed();
+        limits
+            .password_attempt("a@x.test", HOME)
+            .expect("second failure")
+            .failed();
+        let wait = limits.password_attempt("a@x.test", HOME).unwrap_err();
+        assert!(wait.seconds() > 1000, "{wait:?}");
+        // Another email is not affected.
+        limits
+            .password_attempt("b@x.test", HOME)
+            .expect("other email")
+            .cancelled();
+    }
+
+    #[test]
+    fn only_failures_count_against_the_address() {
+        let limits = limits("100/hour", "2/hour");
+        for n in 0..5 {
+            limits
+                .password_attempt(&format!("{n}@x.test"), HOME)
+                .expect("successes are free")
+                .succeeded();
+        }
+        limits
+            .password_attempt("a@x.test", HOME)
+            .expect("1")
+            .failed();
+        limits
+            .password_attempt("b@x.test", HOME)
+            .expect("2")
+            .cancelled();
+        limits
+            .password_attempt("c@x.test", HOME)
+            .expect("2")
+            .failed();
+        assert!(limits.password_attempt("d@x.test", HOME).is_err());
+        // A refusal by the email limit does not use up the address.
+        let other: Option<IpAddr> = Some("2001:db8::1".parse().expect("ip"));
+        limits
+            .password_attempt("e@x.test", other)
+            .expect("1")
+            .failed();
+        let same_network: Option<IpAddr> = Some("2001:db8::2".parse().expect("ip"));
+        limits
+            .password_attempt("f@x.test", same_network)
+            .expect("2")
+            .failed();
+        assert!(limits.password_attempt("g@x.test", other).is_err());
+    }
+
+    #[test]
+    fn cancelled_registrations_do_not_count() {
+        let limits = limits("off", "off");
+        limits.registration(HOME).expect("first").cancelled();
+        limits.registration(HOME).expect("again").counted();
+        assert!(limits.registration(HOME).is_err());
+        assert!(limits.registration(None).is_ok_and(|r| {
+            r.counted();
+            true
+        }));
+    }
+}
