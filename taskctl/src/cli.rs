@@ -10,11 +10,15 @@ Exit codes:
   1  the server refused the request (validation, conflict, wrong password)
   2  usage error
   3  cannot reach the server
-  4  not logged in, or the session expired (run taskctl login)
+  4  not logged in, or the session ended (run taskctl login)
   5  not found
 
-The session (server, email, token) is saved in the config directory,
-readable by you only: $XDG_CONFIG_HOME/taskctl/session.json on Linux.";
+The session (server, email, tokens) is saved in the config directory,
+readable by you only: $XDG_CONFIG_HOME/taskctl/session.json on Linux.
+Access tokens are short-lived; taskctl renews them with the session's
+refresh token as needed, so you stay logged in until you log out, change
+your password elsewhere, or leave it unused for the server's refresh-token
+lifetime (30 days by default).";
 
 /// Manage your taskd tasks from the terminal.
 #[derive(Debug, Parser)]
@@ -70,8 +74,18 @@ pub enum Command {
     Register(Credentials),
     /// Log in and save the session.
     Login(Credentials),
-    /// Forget the saved session.
+    /// End the session on the server and forget it here.
     Logout,
+    /// Change your password; your other sessions (other machines, scripts) are logged out.
+    Passwd {
+        /// Read the current and the new password from standard input, one
+        /// per line, instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Manage your account.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Show who you are logged in as, and where.
     Whoami,
     /// Add a task.
@@ -141,6 +155,20 @@ pub enum Command {
     Completions {
         /// Shell to complete for.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Delete your account and all its tasks, for good (asks for your
+    /// password, and for your email to confirm).
+    Delete {
+        /// Read the password from standard input instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Your account's email, to confirm without being asked (for scripts).
+        #[arg(long, value_name = "EMAIL")]
+        confirm: Option<String>,
     },
 }
 

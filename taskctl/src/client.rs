@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use taskcore::{Task, TaskCreate, TaskUpdate, Token, User};
+use taskcore::{
+    AccountDelete, PasswordChangeRequest, RefreshRequest, Task, TaskCreate, TaskUpdate, Token, User,
+};
 
 /// The API's path under the server URL.
 pub const API_PREFIX: &str = "/api/v1";
@@ -171,6 +173,50 @@ impl Client {
         ];
         let response = self.send(self.http.post(self.url("/auth/login")).form(&form))?;
         Ok(self.read::<Token>(response)?.value)
+    }
+
+    /// `POST /auth/refresh`: spends `refresh_token` for a new access token
+    /// and the next refresh token.
+    pub fn refresh(&self, refresh_token: &str) -> Result<Token, ClientError> {
+        let body = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        // Anonymous: the access token may be the expired one being replaced.
+        let request = self.http.post(self.url("/auth/refresh")).json(&body);
+        let response = request.send().map_err(|error| self.unreachable(&error))?;
+        if !response.status().is_success() {
+            return Err(self.refusal(response));
+        }
+        Ok(self.read::<Token>(response)?.value)
+    }
+
+    /// `POST /auth/logout`: ends this token's session on the server.
+    pub fn logout(&self) -> Result<(), ClientError> {
+        self.send(self.http.post(self.url("/auth/logout")))?;
+        Ok(())
+    }
+
+    /// `POST /auth/password`: every other session of the account ends.
+    pub fn change_password(
+        &self,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<(), ClientError> {
+        let body = PasswordChangeRequest {
+            current_password: current_password.to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        self.send(self.http.post(self.url("/auth/password")).json(&body))?;
+        Ok(())
+    }
+
+    /// `DELETE /auth/me`: deletes the account and all its tasks.
+    pub fn delete_account(&self, password: &str) -> Result<(), ClientError> {
+        let body = AccountDelete {
+            password: password.to_owned(),
+        };
+        self.send(self.http.delete(self.url("/auth/me")).json(&body))?;
+        Ok(())
     }
 
     /// `GET /auth/me`.

@@ -1,16 +1,16 @@
 //! What each command does.
 
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use chrono::Utc;
 use clap::CommandFactory;
 use serde_json::{Value, json};
 use taskcore::{Task, TaskCreate, TaskUpdate};
 use taskctl::client::{Client, ClientError, Fetched, Timeouts};
 use taskctl::session::{Session, SessionStore};
 
-use crate::cli::{Cli, Command, Credentials, Global};
+use crate::cli::{AccountCommand, Cli, Command, Credentials, Global};
 use crate::failure::{Failure, exit};
 use crate::output::{Output, done_mark, showing};
 use crate::prompt;
@@ -21,6 +21,8 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
 const LIST_PAGE_SIZE: u32 = 20;
 /// Page size of `list --all`: the server's largest.
 const ALL_PAGE_SIZE: u32 = 200;
+/// An access token this close to expiry is renewed before use.
+const RENEW_MARGIN_SECONDS: i64 = 10;
 
 struct Context {
     server_override: Option<String>,
@@ -59,8 +61,8 @@ impl Context {
         Ok(Client::new(&self.server(session.as_ref()), self.timeouts)?)
     }
 
-    /// A client carrying the saved session's token.
-    fn client(&self) -> Result<Client, Failure> {
+    /// The saved session, checked against `--server`.
+    fn session(&self) -> Result<Session, Failure> {
         let Some(session) = self.sessions.load()? else {
             return Err(Failure::not_logged_in("not logged in\nrun: taskctl login"));
         };
@@ -72,14 +74,111 @@ impl Context {
                 session.server
             )));
         }
-        if session.is_expired() {
-            return Err(Failure::not_logged_in(format!(
-                "the session for {} expired at {}\nrun: taskctl login",
-                session.email,
-                session.expires_at.format("%Y-%m-%d %H:%M UTC")
-            )));
+        Ok(session)
+    }
+
+    /// A client for the saved session, renewing its tokens as needed.
+    fn client(&self) -> Result<Authed<'_>, Failure> {
+        let session = self.session()?;
+        let client = Client::new(&session.server, self.timeouts)?.with_token(&session.token);
+        Ok(Authed {
+            context: self,
+            current: RefCell::new((client, session)),
+        })
+    }
+}
+
+/// A client with the saved session's tokens. Before the access token
+/// expires, and again if the server refuses it, the session's refresh token
+/// is spent for new tokens, which are saved: the user never sees an expiry
+/// while the refresh token is valid.
+struct Authed<'a> {
+    context: &'a Context,
+    current: RefCell<(Client, Session)>,
+}
+
+impl Authed<'_> {
+    /// Runs `request`, renewing the tokens first when they are about to
+    /// expire, and once more when the server refuses them.
+    fn call<T>(&self, request: impl Fn(&Client) -> Result<T, Failure>) -> Result<T, Failure> {
+        let expiring = self
+            .session()
+            .expires_within(chrono::Duration::seconds(RENEW_MARGIN_SECONDS));
+        if expiring {
+            self.renew()?;
         }
-        Ok(client.with_token(session.token))
+        let client = self.client();
+        match request(&client) {
+            Err(failure) if failure.code == exit::NOT_LOGGED_IN && !expiring => {
+                self.renew()?;
+                request(&self.client())
+            }
+            other => other,
+        }
+    }
+
+    fn client(&self) -> Client {
+        self.current.borrow().0.clone()
+    }
+
+    fn session(&self) -> Session {
+        self.current.borrow().1.clone()
+    }
+
+    /// Spends the refresh token for new tokens and saves them, under the
+    /// renewal lock; adopts the tokens another taskctl saved meanwhile.
+    fn renew(&self) -> Result<(), Failure> {
+        let mut mine = self.session();
+        let _lock = self.context.sessions.lock()?;
+        // Another taskctl may have renewed while this one waited for the
+        // lock: its tokens are the live ones, and this one's refresh token
+        // is spent (spending it again would end the session).
+        if let Some(saved) = self.context.sessions.load()?
+            && saved.server == mine.server
+            && saved.email == mine.email
+            && saved.refresh_token != mine.refresh_token
+        {
+            if !saved.is_expired() {
+                self.adopt(saved);
+                return Ok(());
+            }
+            mine = saved;
+        }
+        let ended = |why: &str| {
+            Failure::not_logged_in(format!(
+                "the session for {} {why}\nrun: taskctl login",
+                mine.email
+            ))
+        };
+        let Some(refresh_token) = mine.usable_refresh_token() else {
+            return Err(if mine.is_expired() {
+                ended(&format!(
+                    "expired at {}",
+                    mine.expires_at.format("%Y-%m-%d %H:%M UTC")
+                ))
+            } else {
+                ended("has ended")
+            });
+        };
+        let token = self
+            .client()
+            .refresh(refresh_token)
+            .map_err(|error| match error {
+                ClientError::Unauthorized { .. } => {
+                    ended("has ended (logged out, password changed, or unused for too long)")
+                }
+                other => Failure::from(other),
+            })?;
+        let renewed = Session::from_token(&mine.server, &mine.email, token);
+        self.context.sessions.save(&renewed)?;
+        self.adopt(renewed);
+        Ok(())
+    }
+
+    fn adopt(&self, session: Session) {
+        let mut current = self.current.borrow_mut();
+        current.0 = current.0.clone().with_token(&session.token);
+        current.1 = session;
     }
 }
 
@@ -96,6 +195,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Register(credentials) => register(&context, credentials),
         Command::Login(credentials) => login(&context, credentials),
         Command::Logout => logout(&context),
+        Command::Passwd { password_stdin } => change_password(&context, password_stdin),
+        Command::Account(AccountCommand::Delete {
+            password_stdin,
+            confirm,
+        }) => delete_account(&context, password_stdin, confirm),
         Command::Whoami => whoami(&context),
         Command::Add { title, description } => add(&context, title, description),
         Command::List { limit, skip, all } => list(&context, limit, skip, all),
@@ -141,13 +245,12 @@ fn login(context: &Context, credentials: Credentials) -> Result<(), Failure> {
     if context.out.json {
         context.out.json(&json!({
             "server": session.server, "email": session.email, "expires_at": session.expires_at,
+            "refresh_expires_at": session.refresh_expires_at,
         }));
     } else {
         context.out.say(&format!(
-            "logged in to {} as {} (the session lasts until {})",
-            session.server,
-            session.email,
-            session.expires_at.format("%Y-%m-%d %H:%M UTC")
+            "logged in to {} as {}",
+            session.server, session.email
         ));
     }
     Ok(())
@@ -164,50 +267,159 @@ fn start_session(
         ClientError::Unauthorized { detail } => Failure::new(exit::REFUSED, detail.to_lowercase()),
         other => Failure::from(other),
     })?;
-    let lifetime =
-        chrono::Duration::seconds(i64::try_from(token.expires_in).unwrap_or(i64::MAX / 1000));
-    let session = Session {
-        server: client.server().to_owned(),
-        email: email.trim().to_lowercase(),
-        token: token.access_token,
-        expires_at: Utc::now() + lifetime,
-    };
+    let session = Session::from_token(client.server(), email, token);
     context.sessions.save(&session)?;
     Ok(session)
 }
 
 fn logout(context: &Context) -> Result<(), Failure> {
-    let removed = context.sessions.remove()?;
+    let Some(session) = context.sessions.load()? else {
+        if context.out.json {
+            context.out.json(&json!({ "logged_out": false }));
+        } else {
+            context.out.say("not logged in; nothing to do");
+        }
+        return Ok(());
+    };
+    let server = session.server.clone();
+    // End it on the server first (renewing an expired access token to do
+    // so), then forget it here whatever the server said.
+    let ended = Client::new(&server, context.timeouts)
+        .map_err(Failure::from)
+        .and_then(|client| {
+            let authed = Authed {
+                context,
+                current: RefCell::new((client.with_token(&session.token), session)),
+            };
+            authed.call(|client| Ok(client.logout()?))
+        });
+    context.sessions.remove()?;
+    match ended {
+        // Already over on the server (revoked, or expired): nothing left to end.
+        Ok(())
+        | Err(Failure {
+            code: exit::NOT_LOGGED_IN,
+            ..
+        }) => {
+            if context.out.json {
+                context.out.json(&json!({ "logged_out": true }));
+            } else {
+                context.out.say(&format!("logged out of {server}"));
+            }
+            Ok(())
+        }
+        Err(failure) => Err(Failure::new(
+            failure.code,
+            format!(
+                "forgot the session here, but could not end it on the server: {}\n\
+                 its tokens stay valid until they expire",
+                failure.message
+            ),
+        )),
+    }
+}
+
+fn change_password(context: &Context, password_stdin: bool) -> Result<(), Failure> {
+    let client = context.client()?;
+    let (current, new) = prompt::password_change(password_stdin)?;
+    client
+        .call(|client| Ok(client.change_password(&current, &new)?))
+        .map_err(|failure| match failure.code {
+            exit::REFUSED => Failure::new(
+                exit::REFUSED,
+                format!(
+                    "{}; the password was not changed",
+                    failure.message.to_lowercase()
+                ),
+            ),
+            _ => failure,
+        })?;
     if context.out.json {
-        context.out.json(&json!({ "logged_out": removed }));
-    } else if removed {
-        context.out.say("logged out");
+        context.out.json(&json!({ "password_changed": true }));
     } else {
-        context.out.say("not logged in; nothing to do");
+        context.out.say(&format!(
+            "password changed; every other session of {} was logged out",
+            client.session().email
+        ));
+    }
+    Ok(())
+}
+
+fn delete_account(
+    context: &Context,
+    password_stdin: bool,
+    confirm: Option<String>,
+) -> Result<(), Failure> {
+    let client = context.client()?;
+    let email = client.session().email;
+    match confirm {
+        Some(given) if given.trim().eq_ignore_ascii_case(&email) => {}
+        Some(given) => {
+            return Err(Failure::usage(format!(
+                "--confirm {given} is not the account's email ({email}); nothing was deleted"
+            )));
+        }
+        None => {
+            if !std::io::stdin().is_terminal() || password_stdin {
+                return Err(Failure::usage(format!(
+                    "no terminal to confirm on: pass --confirm {email}"
+                )));
+            }
+            let typed = prompt::line(&format!(
+                "This deletes {email} and all its tasks, for good.\nType the email to confirm: "
+            ))?;
+            if !typed.trim().eq_ignore_ascii_case(&email) {
+                return Err(Failure::new(
+                    exit::REFUSED,
+                    "that is not the account's email; nothing was deleted",
+                ));
+            }
+        }
+    }
+    let password = prompt::password(password_stdin, false)?;
+    client
+        .call(|client| Ok(client.delete_account(&password)?))
+        .map_err(|failure| match failure.code {
+            exit::REFUSED => Failure::new(
+                exit::REFUSED,
+                format!("{}; nothing was deleted", failure.message.to_lowercase()),
+            ),
+            _ => failure,
+        })?;
+    context.sessions.remove()?;
+    if context.out.json {
+        context.out.json(&json!({ "deleted": email }));
+    } else {
+        context
+            .out
+            .say(&format!("deleted {email} and all its tasks; logged out"));
     }
     Ok(())
 }
 
 fn whoami(context: &Context) -> Result<(), Failure> {
     let client = context.client()?;
-    let user = client.me()?;
+    let user = client.call(|client| Ok(client.me()?))?;
     if context.out.json {
         context.out.json(&user.json);
     } else {
-        context
-            .out
-            .say(&format!("{} on {}", user.value.email, client.server()));
+        context.out.say(&format!(
+            "{} on {}",
+            user.value.email,
+            client.session().server
+        ));
     }
     Ok(())
 }
 
 fn add(context: &Context, title: String, description: Option<String>) -> Result<(), Failure> {
     let client = context.client()?;
-    let task = client.create_task(&TaskCreate {
+    let new_task = TaskCreate {
         title,
         description,
         completed: false,
-    })?;
+    };
+    let task = client.call(|client| Ok(client.create_task(&new_task)?))?;
     if context.out.json {
         context.out.json(&task.json);
     } else {
@@ -228,7 +440,9 @@ fn list(context: &Context, limit: Option<u32>, skip: u64, all: bool) -> Result<(
         let mut total;
         let mut progress_shown = false;
         loop {
-            let page = client.list_tasks(tasks.len() as u64, limit.unwrap_or(ALL_PAGE_SIZE))?;
+            let skip = tasks.len() as u64;
+            let page = client
+                .call(|client| Ok(client.list_tasks(skip, limit.unwrap_or(ALL_PAGE_SIZE))?))?;
             total = page.total;
             let fetched = page.tasks.len();
             tasks.extend(page.tasks);
@@ -247,7 +461,8 @@ fn list(context: &Context, limit: Option<u32>, skip: u64, all: bool) -> Result<(
         }
         (tasks, json, total, 0)
     } else {
-        let page = client.list_tasks(skip, limit.unwrap_or(LIST_PAGE_SIZE))?;
+        let page =
+            client.call(|client| Ok(client.list_tasks(skip, limit.unwrap_or(LIST_PAGE_SIZE))?))?;
         (page.tasks, page.json, page.total, skip)
     };
     if context.out.json {
@@ -263,9 +478,11 @@ fn list(context: &Context, limit: Option<u32>, skip: u64, all: bool) -> Result<(
 
 fn show(context: &Context, id: i64) -> Result<(), Failure> {
     let client = context.client()?;
-    let task = client
-        .task(id)
-        .map_err(|error| Failure::for_task(id, error))?;
+    let task = client.call(|client| {
+        client
+            .task(id)
+            .map_err(|error| Failure::for_task(id, error))
+    })?;
     print_task(context, &task);
     Ok(())
 }
@@ -293,9 +510,11 @@ fn edit(
         description,
         completed: None,
     };
-    let task = client
-        .update_task(id, &patch)
-        .map_err(|error| Failure::for_task(id, error))?;
+    let task = client.call(|client| {
+        client
+            .update_task(id, &patch)
+            .map_err(|error| Failure::for_task(id, error))
+    })?;
     print_task(context, &task);
     Ok(())
 }
@@ -347,9 +566,11 @@ fn set_completed(context: &Context, ids: &[i64], completed: bool) -> Result<(), 
         ..TaskUpdate::default()
     };
     for_each_id(context, ids, |id| {
-        let task = client
-            .update_task(id, &patch)
-            .map_err(|error| Failure::for_task(id, error))?;
+        let task = client.call(|client| {
+            client
+                .update_task(id, &patch)
+                .map_err(|error| Failure::for_task(id, error))
+        })?;
         let verb = if completed { "done" } else { "reopened" };
         context.out.say(&format!(
             "{} {} {}: {}",
@@ -382,9 +603,11 @@ fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
         }
     }
     for_each_id(context, ids, |id| {
-        client
-            .delete_task(id)
-            .map_err(|error| Failure::for_task(id, error))?;
+        client.call(|client| {
+            client
+                .delete_task(id)
+                .map_err(|error| Failure::for_task(id, error))
+        })?;
         context.out.say(&format!("deleted task {id}"));
         Ok(Some(json!({ "id": id, "deleted": true })))
     })

@@ -64,7 +64,7 @@ impl From<ClientError> for Failure {
                 Self::new(exit::UNREACHABLE, format!("{error} — is it running?"))
             }
             ClientError::Unauthorized { .. } => {
-                Self::not_logged_in("not logged in, or the session has expired\nrun: taskctl login")
+                Self::not_logged_in("not logged in, or the session has ended\nrun: taskctl login")
             }
             ClientError::NotFound { detail } => Self::new(exit::NOT_FOUND, detail.to_lowercase()),
             ClientError::Refused { .. } => Self::new(exit::REFUSED, error.to_string()),

@@ -67,6 +67,61 @@ pub fn password(from_stdin: bool, confirm: bool) -> Result<String, Failure> {
     Ok(password)
 }
 
+/// The current and the new password: two lines on stdin
+/// (`--password-stdin`), or asked without echo on the terminal, the new one twice.
+pub fn password_change(from_stdin: bool) -> Result<(String, String), Failure> {
+    if from_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| {
+                Failure::usage(format!("cannot read the passwords from stdin: {error}"))
+            })?;
+        let mut lines = text
+            .lines()
+            .map(|line| line.strip_suffix('\r').unwrap_or(line));
+        return match (lines.next(), lines.next()) {
+            (Some(current), Some(new)) if !current.is_empty() && !new.is_empty() => {
+                Ok((current.to_owned(), new.to_owned()))
+            }
+            _ => Err(Failure::usage(
+                "--password-stdin: give the current password and the new one, one per line",
+            )),
+        };
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "no terminal to ask for the passwords on: pipe them in with --password-stdin \
+             (current, then new, one per line)",
+        ));
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map_err(|error| Failure::usage(format!("cannot read the password: {error}")))
+    };
+    let current = ask("Current password: ")?;
+    let new = ask("New password: ")?;
+    if ask("Repeat new password: ")? != new {
+        return Err(Failure::new(
+            exit::REFUSED,
+            "the new passwords do not match; nothing was changed",
+        ));
+    }
+    Ok((current, new))
+}
+
+/// Asks for one line on the terminal.
+pub fn line(question: &str) -> Result<String, Failure> {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|error| Failure::usage(format!("cannot read the answer: {error}")))?;
+    Ok(line.trim().to_owned())
+}
+
 /// Asks a yes/no question on the terminal; anything but y/yes is no.
 pub fn confirm(question: &str) -> Result<bool, Failure> {
     eprint!("{question} [y/N] ");

@@ -1,8 +1,12 @@
-//! The saved login: server, email, token and its expiry, in one file.
+//! The saved login: server, email, access and refresh tokens and their
+//! expiries, in one file.
 //!
 //! The file lives in the platform's config directory (on Linux
 //! `$XDG_CONFIG_HOME/taskctl/session.json`), is readable by its owner only
 //! (mode 0600) and is replaced atomically, so a crash never leaves half a file.
+//! Renewing the tokens happens under a lock file beside it, so two taskctl
+//! processes never spend the same refresh token (the server would take that
+//! for theft and end the session).
 
 use std::fmt;
 use std::io::Write;
@@ -10,8 +14,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use taskcore::Token;
 
 const SESSION_FILE: &str = "session.json";
+const LOCK_FILE: &str = "session.lock";
 
 /// A logged-in session.
 #[derive(Clone, Serialize, Deserialize)]
@@ -20,10 +26,17 @@ pub struct Session {
     pub server: String,
     /// Account email.
     pub email: String,
-    /// Bearer token.
+    /// Bearer (access) token.
     pub token: String,
-    /// When the token stops working.
+    /// When the access token stops working.
     pub expires_at: DateTime<Utc>,
+    /// Single-use token that renews the session (absent in sessions saved
+    /// by taskctl versions without refresh support).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// When the refresh token stops working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<DateTime<Utc>>,
 }
 
 impl fmt::Debug for Session {
@@ -33,15 +46,55 @@ impl fmt::Debug for Session {
             .field("email", &self.email)
             .field("token", &"<redacted>")
             .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("refresh_expires_at", &self.refresh_expires_at)
             .finish()
     }
 }
 
 impl Session {
-    /// True once the token has expired.
+    /// A session from a login or refresh answer, received just now.
+    pub fn from_token(server: &str, email: &str, token: Token) -> Self {
+        let now = Utc::now();
+        let after = |seconds: u64| {
+            now + chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000))
+        };
+        Self {
+            server: server.to_owned(),
+            email: email.trim().to_lowercase(),
+            expires_at: after(token.expires_in),
+            refresh_expires_at: Some(after(token.refresh_expires_in)),
+            token: token.access_token,
+            refresh_token: Some(token.refresh_token),
+        }
+    }
+
+    /// True once the access token has expired.
     pub fn is_expired(&self) -> bool {
         self.expires_at <= Utc::now()
     }
+
+    /// True when the access token expires within `margin`.
+    pub fn expires_within(&self, margin: chrono::Duration) -> bool {
+        self.expires_at <= Utc::now() + margin
+    }
+
+    /// The refresh token, while it is still valid.
+    pub fn usable_refresh_token(&self) -> Option<&str> {
+        let live = self
+            .refresh_expires_at
+            .is_none_or(|expires_at| expires_at > Utc::now());
+        self.refresh_token.as_deref().filter(|_| live)
+    }
+}
+
+/// Held while a session is being renewed; released when dropped.
+#[derive(Debug)]
+pub struct RenewalLock {
+    _file: std::fs::File,
 }
 
 /// Why the session file could not be used.
@@ -135,6 +188,27 @@ impl SessionStore {
         Ok(())
     }
 
+    /// Waits until no other taskctl is renewing a session, and keeps others
+    /// waiting until the returned lock is dropped.
+    pub fn lock(&self) -> Result<RenewalLock, SessionError> {
+        let path = self.directory.join(LOCK_FILE);
+        let io = |action: &'static str, source| SessionError::Io {
+            action,
+            path: path.clone(),
+            source,
+        };
+        create_private_dir(&self.directory)
+            .map_err(|source| io("cannot create the directory of", source))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| io("cannot open", source))?;
+        file.lock().map_err(|source| io("cannot lock", source))?;
+        Ok(RenewalLock { _file: file })
+    }
+
     /// Removes the saved session; false when there was none.
     pub fn remove(&self) -> Result<bool, SessionError> {
         let path = self.path();
@@ -175,7 +249,31 @@ mod tests {
             email: "jane@example.com".into(),
             token: "secret-token".into(),
             expires_at: Utc::now() + chrono::Duration::hours(1),
+            refresh_token: Some("secret-refresh".into()),
+            refresh_expires_at: Some(Utc::now() + chrono::Duration::days(30)),
         }
+    }
+
+    #[test]
+    fn sessions_saved_without_a_refresh_token_still_load() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let store = SessionStore::new(directory.path());
+        std::fs::write(
+            store.path(),
+            r#"{"server":"http://h:1","email":"a@b.c","token":"t","expires_at":"2026-01-01T00:00:00Z"}"#,
+        )
+        .expect("write");
+        let loaded = store.load().expect("load").expect("a session");
+        assert!(loaded.is_expired());
+        assert_eq!(loaded.usable_refresh_token(), None);
+    }
+
+    #[test]
+    fn an_expired_refresh_token_is_not_offered() {
+        let mut expired = session();
+        assert_eq!(expired.usable_refresh_token(), Some("secret-refresh"));
+        expired.refresh_expires_at = Some(Utc::now() - chrono::Duration::seconds(1));
+        assert_eq!(expired.usable_refresh_token(), None);
     }
 
     #[test]
@@ -209,7 +307,11 @@ mod tests {
     }
 
     #[test]
-    fn debug_never_shows_the_token() {
-        assert!(!format!("{:?}", session()).contains("secret-token"));
+    fn debug_never_shows_the_tokens() {
+        let debug = format!("{:?}", session());
+        assert!(
+            !debug.contains("secret-token") && !debug.contains("secret-refresh"),
+            "{debug}"
+        );
     }
 }

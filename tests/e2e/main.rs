@@ -7,5 +7,6 @@ mod process;
 mod scale_out;
 mod sessions;
 mod taskctl;
+mod taskctl_sessions;
 mod tasks;
 mod tokens;

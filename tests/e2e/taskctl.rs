@@ -215,7 +215,7 @@ fn server_down_is_exit_3_with_a_clear_message() {
 }
 
 #[test]
-fn not_logged_in_and_expired_sessions_are_exit_4() {
+fn not_logged_in_and_ended_sessions_are_exit_4() {
     let server = Server::start();
     let taskctl = Taskctl::new(&server);
     let run = taskctl.run(&["list"], None);
@@ -226,10 +226,15 @@ fn not_logged_in_and_expired_sessions_are_exit_4() {
         run.stderr
     );
 
+    // An expired access token and nothing to renew it with (a session saved
+    // by a taskctl without refresh tokens).
     let (taskctl, email) = registered(&server);
     let path = taskctl.config_dir().join("session.json");
     let mut session: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    let object = session.as_object_mut().expect("object");
+    object.remove("refresh_token");
+    object.remove("refresh_expires_at");
     session["expires_at"] = Value::from("2020-01-01T00:00:00Z");
     std::fs::write(&path, session.to_string()).expect("write");
     let run = taskctl.run(&["add", "too late"], None);
@@ -241,12 +246,14 @@ fn not_logged_in_and_expired_sessions_are_exit_4() {
     );
     assert!(run.stderr.contains("run: taskctl login"), "{}", run.stderr);
 
-    // A token the server no longer accepts (here: signed by a key it does not know).
+    // Tokens the server no longer accepts, access and refresh alike.
     session["expires_at"] = Value::from("2099-01-01T00:00:00Z");
     session["token"] = Value::from("not-a-valid-token");
+    session["refresh_token"] = Value::from("tdr_not-a-valid-token");
     std::fs::write(&path, session.to_string()).expect("write");
     let run = taskctl.run(&["list"], None);
     assert_eq!(run.code, Some(4), "{}", run.stderr);
+    assert!(run.stderr.contains("has ended"), "{}", run.stderr);
 }
 
 #[test]
