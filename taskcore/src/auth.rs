@@ -23,7 +23,9 @@ pub const BCRYPT_MIN_COST: u32 = 4;
 pub const BCRYPT_MAX_COST: u32 = 31;
 /// Default bcrypt cost.
 pub const BCRYPT_DEFAULT_COST: u32 = 12;
-/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+/// Clock skew tolerated on `exp` and `nbf`, in seconds, for tokens that live
+/// 5 minutes or more; shorter-lived tokens get a tenth of their lifetime, so
+/// that a short lifetime means what it says.
 pub const TOKEN_LEEWAY_SECONDS: u64 = 30;
 
 /// Hashes and verifies passwords with bcrypt. Both are slow on purpose:
@@ -230,7 +232,7 @@ impl TokenKeys {
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.leeway = TOKEN_LEEWAY_SECONDS;
+        validation.leeway = TOKEN_LEEWAY_SECONDS.min(lifetime.as_secs() / 10);
         let key_id = key_id(secret);
         Self {
             algorithm,
@@ -400,14 +402,31 @@ mod tests {
         let now = Utc::now().timestamp();
         let barely = serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now - 100, "exp": now - 20});
         let expired = serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now - 100, "exp": now - 40});
+        // For tokens living 5 minutes or more.
+        let keys = TokenKeys::new(SECRET, TokenAlgorithm::HS256, Duration::from_secs(3600));
         assert!(
-            keys()
-                .verify(&sign(&barely, Algorithm::HS256, SECRET))
+            keys.verify(&sign(&barely, Algorithm::HS256, SECRET))
                 .is_ok()
         );
         assert!(
-            keys()
-                .verify(&sign(&expired, Algorithm::HS256, SECRET))
+            keys.verify(&sign(&expired, Algorithm::HS256, SECRET))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn short_lived_tokens_get_a_tenth_of_their_lifetime_as_leeway() {
+        let short = TokenKeys::new(SECRET, TokenAlgorithm::HS256, Duration::from_secs(20));
+        let now = Utc::now().timestamp();
+        let claims = |expired_for: i64| serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now - 60, "exp": now - expired_for});
+        assert!(
+            short
+                .verify(&sign(&claims(1), Algorithm::HS256, SECRET))
+                .is_ok()
+        );
+        assert!(
+            short
+                .verify(&sign(&claims(4), Algorithm::HS256, SECRET))
                 .is_err()
         );
     }

@@ -52,5 +52,7 @@ pub use model::{
     Token, User, UserCreate,
 };
 pub use session::{Refresh, RefreshToken};
-pub use store::{Backend, DatabaseUrl, OwnerTasks, PoolStatus, Store, StoreOptions, Synchronous};
+pub use store::{
+    Backend, DatabaseUrl, Login, OwnerTasks, PoolStatus, Store, StoreOptions, Synchronous,
+};
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};

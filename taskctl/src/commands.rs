@@ -88,6 +88,10 @@ impl Context {
     }
 }
 
+fn renew_margin() -> chrono::Duration {
+    chrono::Duration::seconds(RENEW_MARGIN_SECONDS)
+}
+
 /// A client with the saved session's tokens. Before the access token
 /// expires, and again if the server refuses it, the session's refresh token
 /// is spent for new tokens, which are saved: the user never sees an expiry
@@ -101,9 +105,7 @@ impl Authed<'_> {
     /// Runs `request`, renewing the tokens first when they are about to
     /// expire, and once more when the server refuses them.
     fn call<T>(&self, request: impl Fn(&Client) -> Result<T, Failure>) -> Result<T, Failure> {
-        let expiring = self
-            .session()
-            .expires_within(chrono::Duration::seconds(RENEW_MARGIN_SECONDS));
+        let expiring = self.session().expires_within(renew_margin());
         if expiring {
             self.renew()?;
         }
@@ -130,20 +132,24 @@ impl Authed<'_> {
     fn renew(&self) -> Result<(), Failure> {
         let mut mine = self.session();
         let _lock = self.context.sessions.lock()?;
-        // Another taskctl may have renewed while this one waited for the
-        // lock: its tokens are the live ones, and this one's refresh token
-        // is spent (spending it again would end the session).
-        if let Some(saved) = self.context.sessions.load()?
-            && saved.server == mine.server
-            && saved.email == mine.email
-            && saved.refresh_token != mine.refresh_token
-        {
-            if !saved.is_expired() {
-                self.adopt(saved);
-                return Ok(());
+        // What the file holds now: another taskctl may have renewed while
+        // this one waited for the lock (its tokens are the live ones, and
+        // this one's refresh token is spent: spending it again would end the
+        // session), or logged out, or logged in as someone else.
+        let saved = self.context.sessions.load()?;
+        let saved_is_mine = match saved {
+            Some(saved) if saved.server == mine.server && saved.email == mine.email => {
+                if saved.refresh_token != mine.refresh_token {
+                    if !saved.expires_within(renew_margin()) {
+                        self.adopt(saved);
+                        return Ok(());
+                    }
+                    mine = saved;
+                }
+                true
             }
-            mine = saved;
-        }
+            _ => false,
+        };
         let ended = |why: &str| {
             Failure::not_logged_in(format!(
                 "the session for {} {why}\nrun: taskctl login",
@@ -170,7 +176,11 @@ impl Authed<'_> {
                 other => Failure::from(other),
             })?;
         let renewed = Session::from_token(&mine.server, &mine.email, token);
-        self.context.sessions.save(&renewed)?;
+        // Never overwrite a logout or another login made meanwhile: then the
+        // new tokens serve this command only.
+        if saved_is_mine {
+            self.context.sessions.save(&renewed)?;
+        }
         self.adopt(renewed);
         Ok(())
     }
@@ -268,6 +278,7 @@ fn start_session(
         other => Failure::from(other),
     })?;
     let session = Session::from_token(client.server(), email, token);
+    let _lock = context.sessions.lock()?;
     context.sessions.save(&session)?;
     Ok(session)
 }
@@ -282,6 +293,7 @@ fn logout(context: &Context) -> Result<(), Failure> {
         return Ok(());
     };
     let server = session.server.clone();
+    let refresh_expires_at = session.refresh_expires_at;
     // End it on the server first (renewing an expired access token to do
     // so), then forget it here whatever the server said.
     let ended = Client::new(&server, context.timeouts)
@@ -293,7 +305,10 @@ fn logout(context: &Context) -> Result<(), Failure> {
             };
             authed.call(|client| Ok(client.logout()?))
         });
-    context.sessions.remove()?;
+    {
+        let _lock = context.sessions.lock()?;
+        context.sessions.remove()?;
+    }
     match ended {
         // Already over on the server (revoked, or expired): nothing left to end.
         Ok(())
@@ -312,8 +327,14 @@ fn logout(context: &Context) -> Result<(), Failure> {
             failure.code,
             format!(
                 "forgot the session here, but could not end it on the server: {}\n\
-                 its tokens stay valid until they expire",
-                failure.message
+                 its tokens stay valid until they expire{}",
+                failure.message,
+                refresh_expires_at
+                    .map(|at| format!(
+                        " (the refresh token at {})",
+                        at.format("%Y-%m-%d %H:%M UTC")
+                    ))
+                    .unwrap_or_default()
             ),
         )),
     }
@@ -360,7 +381,12 @@ fn delete_account(
             )));
         }
         None => {
-            if !std::io::stdin().is_terminal() || password_stdin {
+            if password_stdin {
+                return Err(Failure::usage(format!(
+                    "with --password-stdin, confirm with --confirm {email}"
+                )));
+            }
+            if !std::io::stdin().is_terminal() {
                 return Err(Failure::usage(format!(
                     "no terminal to confirm on: pass --confirm {email}"
                 )));
@@ -386,7 +412,10 @@ fn delete_account(
             ),
             _ => failure,
         })?;
-    context.sessions.remove()?;
+    {
+        let _lock = context.sessions.lock()?;
+        context.sessions.remove()?;
+    }
     if context.out.json {
         context.out.json(&json!({ "deleted": email }));
     } else {

@@ -18,6 +18,8 @@ use taskcore::Token;
 
 const SESSION_FILE: &str = "session.json";
 const LOCK_FILE: &str = "session.lock";
+/// Longest token lifetime taken from a server.
+const MAX_LIFETIME_SECONDS: u64 = 10 * 365 * 24 * 3600;
 
 /// A logged-in session.
 #[derive(Clone, Serialize, Deserialize)]
@@ -59,8 +61,10 @@ impl Session {
     /// A session from a login or refresh answer, received just now.
     pub fn from_token(server: &str, email: &str, token: Token) -> Self {
         let now = Utc::now();
+        // Whatever the server says, at most ten years: no overflow.
         let after = |seconds: u64| {
-            now + chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000))
+            let seconds = i64::try_from(seconds.min(MAX_LIFETIME_SECONDS)).unwrap_or_default();
+            now + chrono::Duration::seconds(seconds)
         };
         Self {
             server: server.to_owned(),
@@ -266,6 +270,18 @@ mod tests {
         let loaded = store.load().expect("load").expect("a session");
         assert!(loaded.is_expired());
         assert_eq!(loaded.usable_refresh_token(), None);
+    }
+
+    #[test]
+    fn absurd_lifetimes_from_a_server_are_capped() {
+        let token: Token = serde_json::from_value(serde_json::json!({
+            "access_token": "a", "token_type": "bearer", "expires_in": u64::MAX,
+            "refresh_token": "r", "refresh_expires_in": 100_000_000_000_000_000u64,
+        }))
+        .expect("token");
+        let session = Session::from_token("http://h:1", "A@B.c", token);
+        assert_eq!(session.email, "a@b.c");
+        assert!(session.expires_at > Utc::now() + chrono::Duration::days(3000));
     }
 
     #[test]

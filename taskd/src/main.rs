@@ -27,7 +27,7 @@ use crate::state::AppState;
 /// How long in-flight requests may run after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How often expired sessions and recovered rate-limit counts are dropped.
-const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(3600);
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(600);
 /// How long `taskd healthcheck` waits for an answer.
 const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -221,7 +221,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
     Ok(())
 }
 
-/// Every hour: forgets rate-limit counts that have recovered and deletes
+/// Every ten minutes: forgets rate-limit counts that have recovered and deletes
 /// sessions whose refresh tokens have all expired.
 async fn housekeeping(store: Store, limits: Limits) {
     let mut interval = tokio::time::interval(HOUSEKEEPING_PERIOD);

@@ -122,7 +122,8 @@ impl RouteTemplates {
     pub fn template(&self, path: &str) -> String {
         if let Some(rest) = path.strip_prefix(self.prefix.as_str()) {
             let template = match rest {
-                "/auth/register" | "/auth/login" | "/auth/me" | "/tasks" | "/health" => Some(rest),
+                "/auth/register" | "/auth/login" | "/auth/refresh" | "/auth/logout"
+                | "/auth/password" | "/auth/me" | "/tasks" | "/health" => Some(rest),
                 _ => match rest.strip_prefix("/tasks/") {
                     Some(id) if !id.is_empty() && !id.contains('/') => Some("/tasks/{id}"),
                     _ => None,
@@ -193,6 +194,10 @@ mod tests {
         let routes = RouteTemplates::new("/api/v1");
         assert_eq!(routes.template("/api/v1/tasks/42"), "/api/v1/tasks/{id}");
         assert_eq!(routes.template("/api/v1/tasks"), "/api/v1/tasks");
+        for auth in ["register", "login", "refresh", "logout", "password", "me"] {
+            let path = format!("/api/v1/auth/{auth}");
+            assert_eq!(routes.template(&path), path);
+        }
         assert_eq!(routes.template("/api/v1/tasks/42/x"), "unmatched");
         assert_eq!(routes.template("/docs/swagger-ui.css"), "/docs/{file}");
         assert_eq!(routes.template("/health"), "/health");

@@ -206,6 +206,29 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
         spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"],
         "/api/v1/auth/login"
     );
+    // The session model is documented: token fields, the new bodies, 429s.
+    let schemas = &spec["components"]["schemas"];
+    for field in ["refresh_token", "refresh_expires_in"] {
+        assert!(schemas["Token"]["properties"][field].is_object(), "Token.{field}");
+    }
+    for schema in ["RefreshRequest", "PasswordChangeRequest", "AccountDelete"] {
+        assert!(schemas[schema].is_object(), "{schema}");
+    }
+    let paths = &spec["paths"];
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/password", "post"),
+        ("/api/v1/auth/me", "delete"),
+    ] {
+        let limited = &paths[path][method]["responses"]["429"];
+        assert!(
+            limited["headers"]["Retry-After"].is_object(),
+            "{method} {path}: {limited}"
+        );
+    }
+    assert!(paths["/api/v1/auth/logout"]["post"]["responses"]["204"].is_object());
+    assert!(paths["/api/v1/auth/refresh"]["post"]["responses"]["401"].is_object());
 
     // Swagger UI: the page and its script come from the binary (no network here).
     let page = client()

@@ -147,6 +147,31 @@ async fn a_spent_refresh_token_presented_again_revokes_the_whole_chain() {
 }
 
 taskd_tests::on_both_backends! {
+async fn two_refreshes_racing_with_one_token_end_the_session() {
+    let server = Server::start();
+    for _ in 0..3 {
+        let account = server.session(&server.account("race").await).await;
+        let (one, two) = tokio::join!(
+            server.refresh(&account.refresh_token),
+            server.refresh(&account.refresh_token)
+        );
+        let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 401], "exactly one spends the token");
+        let winner: Value = if one.status() == 200 { one } else { two }
+            .json()
+            .await
+            .expect("JSON");
+        // The loser presented a spent token: the session is over for both.
+        let next = winner["refresh_token"].as_str().expect("refresh_token");
+        assert_eq!(server.refresh(next).await.status(), 401);
+        let access = winner["access_token"].as_str().expect("access_token");
+        assert_eq!(server.me(access).await, 401);
+    }
+}
+}
+
+taskd_tests::on_both_backends! {
 async fn logout_kills_the_access_and_the_refresh_token() {
     let server = Server::start();
     let account = server.account("logout").await;

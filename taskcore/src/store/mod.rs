@@ -103,14 +103,17 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// Deletes an account; its tasks and sessions go with it. False when there was none.
     fn delete_user(&self, user: UserId) -> Result<bool>;
 
-    /// Opens a session for `user` with its first refresh token (stored as its hash).
+    /// Opens a session for `user` with its first refresh token (stored as
+    /// its hash), provided the user's password hash is still `verified_hash`:
+    /// a login that raced a password change opens nothing (`None`).
     fn insert_session(
         &self,
         user: UserId,
+        verified_hash: &str,
         refresh_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<SessionId>;
+    ) -> Result<Option<SessionId>>;
     /// In one transaction: finds the refresh token with hash `presented` and
     /// either spends it and stores `next` (expiring at `expires_at`, which
     /// also becomes the session's expiry), or, when it was spent before,
@@ -132,7 +135,9 @@ pub trait Backend: Send + Sync + fmt::Debug {
         reason: RevokeReason,
         now: DateTime<Utc>,
     ) -> Result<bool>;
-    /// Deletes sessions (and their refresh tokens) that expired before `now`.
+    /// Deletes sessions (and their refresh tokens) that expired before
+    /// `now`, and expired refresh tokens of live sessions; returns how many
+    /// sessions went.
     fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
@@ -196,12 +201,55 @@ impl Store {
         password: &str,
         hasher: &PasswordHasher,
     ) -> Result<User> {
+        self.check_credentials(email, password, hasher)
+            .map(|(user, _)| user)
+    }
+
+    /// Checks a login and opens a session for it: the session's id and its
+    /// first refresh token, valid for `refresh_lifetime`. Fails like
+    /// [`Store::authenticate`].
+    pub fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        hasher: &PasswordHasher,
+        refresh_lifetime: Duration,
+    ) -> Result<Login> {
+        let (user, verified_hash) = self.check_credentials(email, password, hasher)?;
+        let now = now();
+        let refresh_token = RefreshToken::generate(now + lifetime(refresh_lifetime));
+        // The password may have changed since it was checked (bcrypt is
+        // slow): then no session is opened, or it would outlive the change.
+        let session = self
+            .backend
+            .insert_session(
+                user.id,
+                &verified_hash,
+                refresh_token.hash(),
+                now,
+                refresh_token.expires_at(),
+            )?
+            .ok_or(Error::InvalidCredentials)?;
+        Ok(Login {
+            user,
+            session,
+            refresh_token,
+        })
+    }
+
+    /// The account and its password hash, if `password` is its password.
+    fn check_credentials(
+        &self,
+        email: &str,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<(User, String)> {
         let found = match Email::parse(email) {
             Ok(email) => self.backend.user_credentials(&email)?,
             Err(_) => None,
         };
         match found {
-            Some((user, hash)) if hasher.verify(password, &hash) => Ok(user),
+            Some((user, hash)) if hasher.verify(password, &hash) => Ok((user, hash)),
             Some(_) => Err(Error::InvalidCredentials),
             None => {
                 hasher.verify_dummy(password);
@@ -213,21 +261,6 @@ impl Store {
     /// The account with this id, if it still exists.
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
         self.backend.user_by_id(id)
-    }
-
-    /// Opens a session for a user who just proved who they are; returns the
-    /// session and its first refresh token, valid for `refresh_lifetime`.
-    pub fn open_session(
-        &self,
-        user: UserId,
-        refresh_lifetime: Duration,
-    ) -> Result<(SessionId, RefreshToken)> {
-        let now = now();
-        let token = RefreshToken::generate(now + lifetime(refresh_lifetime));
-        let session = self
-            .backend
-            .insert_session(user, token.hash(), now, token.expires_at())?;
-        Ok((session, token))
     }
 
     /// Spends a refresh token for the next one of its chain, valid for
@@ -323,6 +356,18 @@ impl Store {
     pub fn tasks(&self, owner: UserId) -> OwnerTasks<'_> {
         OwnerTasks { store: self, owner }
     }
+}
+
+/// A successful login: the user, the session it opened and that session's
+/// first refresh token.
+#[derive(Debug)]
+pub struct Login {
+    /// Who logged in.
+    pub user: User,
+    /// The new session.
+    pub session: SessionId,
+    /// Its first refresh token.
+    pub refresh_token: RefreshToken,
 }
 
 /// A lifetime as a chrono duration, capped at 100 years.
@@ -522,10 +567,24 @@ mod tests {
 
     const MINUTE: Duration = Duration::from_secs(60);
 
+    /// Logs `email` in with `password`: the session and its refresh token.
+    fn log_in(
+        store: &Store,
+        email: &str,
+        password: &str,
+        lifetime: Duration,
+    ) -> (SessionId, RefreshToken) {
+        let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher");
+        let login = store
+            .log_in(email, password, &hasher, lifetime)
+            .expect("login");
+        (login.session, login.refresh_token)
+    }
+
     #[test]
     fn refresh_rotates_and_a_reused_token_revokes_the_session() {
         let (store, alice, _) = store_with_two_users();
-        let (session, first) = store.open_session(alice, MINUTE).expect("open");
+        let (session, first) = log_in(&store, "alice@example.com", "password-a", MINUTE);
         assert!(
             store
                 .session_user(alice, session)
@@ -569,9 +628,35 @@ mod tests {
     }
 
     #[test]
+    fn a_login_checked_against_an_old_password_opens_no_session() {
+        let (store, alice, _) = store_with_two_users();
+        let old_hash = store
+            .backend
+            .password_hash(alice)
+            .expect("hash")
+            .expect("user");
+        let (current, _) = log_in(&store, "alice@example.com", "password-a", MINUTE);
+        store
+            .backend
+            .set_password(alice, "another hash", current, now())
+            .expect("change");
+        // As if the password had been checked just before the change.
+        let opened = store
+            .backend
+            .insert_session(alice, &old_hash, "hash of a token", now(), now())
+            .expect("insert");
+        assert_eq!(opened, None);
+        let opened = store
+            .backend
+            .insert_session(alice, "another hash", "hash of a token", now(), now())
+            .expect("insert");
+        assert!(opened.is_some());
+    }
+
+    #[test]
     fn sessions_belong_to_their_user() {
         let (store, alice, bob) = store_with_two_users();
-        let (session, _) = store.open_session(alice, MINUTE).expect("open");
+        let (session, _) = log_in(&store, "alice@example.com", "password-a", MINUTE);
         assert!(store.session_user(bob, session).expect("lookup").is_none());
         store.close_session(bob, session).expect("no-op");
         assert!(
@@ -593,8 +678,8 @@ mod tests {
     fn password_change_keeps_only_the_current_session() {
         let (store, alice, _) = store_with_two_users();
         let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher");
-        let (current, _) = store.open_session(alice, MINUTE).expect("open");
-        let (other, other_refresh) = store.open_session(alice, MINUTE).expect("open");
+        let (current, _) = log_in(&store, "alice@example.com", "password-a", MINUTE);
+        let (other, other_refresh) = log_in(&store, "alice@example.com", "password-a", MINUTE);
         let change = |current_password: &str, new_password: &str| PasswordChange {
             current_password: current_password.to_owned(),
             new_password: crate::types::Password::parse(new_password).expect("valid"),
@@ -642,7 +727,7 @@ mod tests {
             .tasks(alice)
             .create(&NewTask::new("mine").expect("valid"))
             .expect("create");
-        let (session, refresh) = store.open_session(alice, MINUTE).expect("open");
+        let (session, refresh) = log_in(&store, "alice@example.com", "password-a", MINUTE);
         assert!(matches!(
             store.delete_account(alice, "password-b", &hasher),
             Err(Error::WrongPassword)
@@ -675,8 +760,8 @@ mod tests {
     #[test]
     fn expired_sessions_are_purged() {
         let (store, alice, _) = store_with_two_users();
-        let (expired, _) = store.open_session(alice, Duration::ZERO).expect("open");
-        let (live, _) = store.open_session(alice, MINUTE).expect("open");
+        let (expired, _) = log_in(&store, "alice@example.com", "password-a", Duration::ZERO);
+        let (live, _) = log_in(&store, "alice@example.com", "password-a", MINUTE);
         assert_eq!(store.purge_expired_sessions().expect("purge"), 1);
         assert!(
             store

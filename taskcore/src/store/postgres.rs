@@ -267,22 +267,27 @@ impl Backend for PostgresStore {
     fn insert_session(
         &self,
         user: UserId,
+        verified_hash: &str,
         refresh_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<SessionId> {
-        // One statement: the session and its first token, or neither.
-        let row = self.client()?.query_one(
+    ) -> Result<Option<SessionId>> {
+        // One statement: the session and its first token, or neither. FOR
+        // SHARE holds off a concurrent password change until this commits
+        // (its revocations then see this session), or, if the change came
+        // first, re-reads the row and finds the hash changed.
+        let row = self.client()?.query_opt(
             "WITH session AS (
-                 INSERT INTO sessions (user_id, created_at, expires_at) VALUES ($1, $2, $3)
+                 INSERT INTO sessions (user_id, created_at, expires_at)
+                 SELECT id, $2, $3 FROM users WHERE id = $1 AND hashed_password = $5 FOR SHARE
                  RETURNING id
              )
              INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
              SELECT id, $4, $2, $3 FROM session
              RETURNING session_id",
-            &[&user.0, &now, &expires_at, &refresh_hash],
+            &[&user.0, &now, &expires_at, &refresh_hash, &verified_hash],
         )?;
-        Ok(SessionId(row.try_get(0)?))
+        row.map(|row| Ok(SessionId(row.try_get(0)?))).transpose()
     }
 
     fn rotate_refresh_token(
@@ -384,9 +389,12 @@ impl Backend for PostgresStore {
     }
 
     fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        Ok(self
-            .client()?
-            .execute("DELETE FROM sessions WHERE expires_at < $1", &[&now])?)
+        let mut client = self.client()?;
+        let purged = client.execute("DELETE FROM sessions WHERE expires_at < $1", &[&now])?;
+        // Spent tokens are kept to recognise their reuse, but an expired one
+        // is refused before that matters.
+        client.execute("DELETE FROM refresh_tokens WHERE expires_at < $1", &[&now])?;
+        Ok(purged)
     }
 }
 

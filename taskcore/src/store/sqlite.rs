@@ -371,24 +371,33 @@ impl Backend for SqliteStore {
     fn insert_session(
         &self,
         user: UserId,
+        verified_hash: &str,
         refresh_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<SessionId> {
+    ) -> Result<Option<SessionId>> {
         let (now, expires_at) = (timestamp(now), timestamp(expires_at));
+        // The write lock, taken at BEGIN, orders this after or before any
+        // password change: never between its check and its revocations.
         self.write(|transaction| {
-            let session: i64 = transaction.query_row(
-                "INSERT INTO sessions (user_id, created_at, expires_at) VALUES (?1, ?2, ?3)
-                 RETURNING id",
-                params![user.0, now, expires_at],
-                |row| row.get(0),
-            )?;
+            let session: Option<i64> = transaction
+                .query_row(
+                    "INSERT INTO sessions (user_id, created_at, expires_at)
+                     SELECT id, ?2, ?3 FROM users WHERE id = ?1 AND hashed_password = ?4
+                     RETURNING id",
+                    params![user.0, now, expires_at, verified_hash],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let Some(session) = session else {
+                return Ok(None);
+            };
             transaction.execute(
                 "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4)",
                 params![session, refresh_hash, now, expires_at],
             )?;
-            Ok(SessionId(session))
+            Ok(Some(SessionId(session)))
         })
     }
 
@@ -502,9 +511,14 @@ impl Backend for SqliteStore {
 
     fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         self.write(|transaction| {
-            let purged = transaction.execute(
-                "DELETE FROM sessions WHERE expires_at < ?1",
-                params![timestamp(now)],
+            let now = timestamp(now);
+            let purged =
+                transaction.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now])?;
+            // Spent tokens are kept to recognise their reuse, but an expired
+            // one is refused before that matters.
+            transaction.execute(
+                "DELETE FROM refresh_tokens WHERE expires_at < ?1",
+                params![now],
             )?;
             Ok(purged as u64)
         })

@@ -197,13 +197,9 @@ pub async fn login(
         refresh_lifetime,
         ..
     } = state.clone();
-    let outcome = blocking(move || {
-        let user = store.authenticate(&email, &password, &hasher)?;
-        let (session, refresh_token) = store.open_session(user.id, refresh_lifetime)?;
-        Ok((user, session, refresh_token))
-    })
-    .await;
-    let (user, session, refresh_token) = match outcome {
+    let outcome =
+        blocking(move || store.log_in(&email, &password, &hasher, refresh_lifetime)).await;
+    let login = match outcome {
         Ok(opened) => {
             attempt.succeeded();
             opened
@@ -218,7 +214,7 @@ pub async fn login(
             return Err(error);
         }
     };
-    token_response(&state, user.id, session, &refresh_token)
+    token_response(&state, login.user.id, login.session, &login.refresh_token)
 }
 
 /// Trade a refresh token for a new access token and the next refresh token.
@@ -513,7 +509,7 @@ fn required(errors: &mut ValidationErrors, name: &str, value: Option<String>) ->
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The current user", body = User),
-        (status = 401, description = "Missing, invalid or expired token", body = ErrorDetail),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
     )
 )]
 pub async fn me(user: User) -> Result<impl Reply, ApiError> {

@@ -97,7 +97,7 @@ struct PageQuery {
             ("X-Total-Count" = u64, description = "How many tasks you have in all"),
             ("Link" = String, description = "URLs of the next and previous pages (RFC 8288)"),
         )),
-        (status = 401, description = "Missing, invalid or expired token", body = ErrorDetail),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 422, description = "skip or limit out of range", body = ValidationDetail),
     )
 )]
@@ -145,7 +145,7 @@ fn page_links(prefix: &str, page: Page, total: u64) -> Option<String> {
         (status = 201, description = "Task created", body = Task, headers(
             ("Location" = String, description = "URL of the new task"),
         )),
-        (status = 401, description = "Missing, invalid or expired token", body = ErrorDetail),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "Invalid task", body = ValidationDetail),
@@ -171,7 +171,7 @@ pub async fn create_task(user: User, body: Value, state: AppState) -> Result<Res
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The task", body = Task),
-        (status = 401, description = "Missing, invalid or expired token", body = ErrorDetail),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 404, description = "No such task among yours", body = ErrorDetail),
     )
 )]
@@ -192,7 +192,7 @@ pub async fn get_task(id: i64, user: User, state: AppState) -> Result<impl Reply
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The updated task", body = Task),
-        (status = 401, description = "Missing, invalid or expired token", body = ErrorDetail),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 404, description = "No such task among yours", body = ErrorDetail),
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
@@ -218,7 +218,7 @@ pub async fn update_task(
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid or expired token", body = ErrorDetail),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 404, description = "No such task among yours", body = ErrorDetail),
     )
 )]
