@@ -1,5 +1,6 @@
 //! The core of taskd, a personal task manager: users and tasks, validation,
-//! password hashing, access tokens and owner-scoped storage.
+//! password hashing, access tokens, login sessions with refresh tokens, and
+//! owner-scoped storage.
 //!
 //! taskd serves this library over HTTP; other Rust programs can link it and
 //! work on the same database directly.
@@ -9,7 +10,7 @@
 //! Open a database, register a user, and manage that user's tasks:
 //!
 //! ```
-//! use taskcore::{NewTask, NewUser, Page, PasswordHasher, Store, TaskPatch};
+//! use taskcore::{NewTask, NewUser, Page, PasswordHasher, Refresh, Store, TaskPatch};
 //!
 //! # fn main() -> Result<(), taskcore::Error> {
 //! // `sqlite:///./tasks.db` for a file, `sqlite://` for a private in-memory
@@ -31,6 +32,15 @@
 //! let page = tasks.list(Page::default())?;
 //! assert_eq!(page.total, 1);
 //! assert_eq!(page.tasks[0].title, "Buy milk");
+//!
+//! // Sessions: a login opens one; each refresh token renews it exactly once.
+//! let day = std::time::Duration::from_secs(24 * 3600);
+//! let login = store.log_in("jane@example.com", "password123", &hasher, day)?;
+//! let first = login.refresh_token.expose().to_owned();
+//! assert!(matches!(store.refresh_session(&first, day)?, Refresh::Rotated { .. }));
+//! // Spent: presenting it again revokes the session.
+//! assert!(matches!(store.refresh_session(&first, day)?, Refresh::Reused { .. }));
+//! assert!(store.session_user(jane.id, login.session)?.is_none());
 //! # Ok(())
 //! # }
 //! ```

@@ -23,7 +23,7 @@ const ALLOWED_HEADERS: [&str; 5] = [
     "content-type",
     "x-request-id",
 ];
-const EXPOSED_HEADERS: &str = "Link, Location, X-Request-Id, X-Total-Count";
+const EXPOSED_HEADERS: &str = "Link, Location, Retry-After, X-Request-Id, X-Total-Count";
 const PREFLIGHT_MAX_AGE_SECONDS: &str = "600";
 
 #[derive(Clone, Debug)]

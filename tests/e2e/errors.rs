@@ -332,6 +332,13 @@ async fn cors_preflight_and_requests_honour_the_allow_list() {
         listed.headers()["access-control-allow-origin"],
         "http://localhost:8000"
     );
+    // A page can read the paging headers and how long a 429 asks it to wait.
+    let exposed = listed.headers()["access-control-expose-headers"]
+        .to_str()
+        .expect("ASCII");
+    for header in ["Link", "X-Total-Count", "Retry-After"] {
+        assert!(exposed.contains(header), "{exposed}");
+    }
     // Unlisted origins are served, without the header: the browser keeps the response from the page.
     let unlisted = client()
         .get(&url)

@@ -479,15 +479,15 @@ impl Backend for SqliteStore {
     }
 
     fn session_user(&self, user: UserId, session: SessionId) -> Result<Option<User>> {
+        // Every authenticated request runs this: keep it prepared.
         self.read(|transaction| {
             Ok(transaction
-                .query_row(
+                .prepare_cached(
                     "SELECT u.id, u.email, u.created_at
                      FROM sessions s JOIN users u ON u.id = s.user_id
                      WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL",
-                    params![session.0, user.0],
-                    user_from_row,
-                )
+                )?
+                .query_row(params![session.0, user.0], user_from_row)
                 .optional()?)
         })
     }
