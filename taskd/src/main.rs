@@ -1,5 +1,6 @@
 //! taskd: the task manager's HTTP server.
 
+mod client_address;
 mod cors;
 mod filters;
 mod limits;
@@ -161,6 +162,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         keys,
         refresh_lifetime: settings.refresh_lifetime,
         limits: limits.clone(),
+        trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         api_prefix: Arc::from(settings.api_prefix.as_str()),
     };
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use taskcore::auth::{BCRYPT_DEFAULT_COST, BCRYPT_MAX_COST, BCRYPT_MIN_COST};
 use taskcore::{DatabaseUrl, StoreOptions, Synchronous, TokenAlgorithm};
 
+use crate::client_address::TrustedProxies;
 use crate::limits::{LimitSetting, LimitSettings};
 
 /// Shortest secret key accepted in production, in bytes.
@@ -144,6 +145,16 @@ pub struct Options {
     )]
     pub login_limit_per_address: LimitSetting,
 
+    /// Reverse proxies (addresses or networks, comma-separated) trusted to
+    /// name the client in X-Forwarded-For; empty trusts none.
+    #[arg(
+        long,
+        env = "FORWARDED_ALLOW_IPS",
+        default_value = "",
+        value_name = "LIST"
+    )]
+    pub forwarded_allow_ips: TrustedProxies,
+
     /// Registrations allowed per client address (COUNT/PERIOD, or off).
     #[arg(
         long,
@@ -216,6 +227,7 @@ pub struct Settings {
     pub token_lifetime: Duration,
     pub refresh_lifetime: Duration,
     pub limits: LimitSettings,
+    pub trusted_proxies: TrustedProxies,
     pub algorithm: TokenAlgorithm,
     pub cors_origins: Origins,
     pub bcrypt_cost: u32,
@@ -300,6 +312,7 @@ impl Settings {
             previous_secret_key,
             token_lifetime,
             refresh_lifetime: Duration::from_secs(options.refresh_token_expire_days * 24 * 3600),
+            trusted_proxies: options.forwarded_allow_ips,
             limits: LimitSettings {
                 password_failures_per_email: options.login_limit_per_email,
                 password_failures_per_address: options.login_limit_per_address,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use taskcore::{PasswordHasher, Store, TokenKeys};
 
+use crate::client_address::TrustedProxies;
 use crate::limits::Limits;
 use crate::problem::ApiError;
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub refresh_lifetime: Duration,
     /// Brute-force limits on password checks and registrations.
     pub limits: Limits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// The versioned API prefix, such as `/api/v1`, for `Location` and `Link` headers.
     pub api_prefix: Arc<str>,
 }

@@ -506,3 +506,48 @@ async fn logout_on_one_instance_is_seen_by_another() {
     assert_eq!(second.me(&account.token).await, 401);
     assert_eq!(second.refresh(&account.refresh_token).await.status(), 401);
 }
+
+/// A failed login sent with `X-Forwarded-For: forwarded`.
+async fn failed_login_from(server: &Server, forwarded: &str) -> reqwest::StatusCode {
+    client()
+        .post(format!("{}/auth/login", server.api))
+        .header("x-forwarded-for", forwarded)
+        .form(&[
+            ("username", unique_email("nobody").as_str()),
+            ("password", "wrong password"),
+        ])
+        .send()
+        .await
+        .expect("login request")
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_is_limited_on_its_own() {
+    let server = Server::start_with(
+        ServerOptions::default()
+            .env("LOGIN_LIMIT_PER_ADDRESS", "2/1h")
+            .env("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    );
+    for _ in 0..2 {
+        assert_eq!(failed_login_from(&server, "203.0.113.5").await, 401);
+    }
+    assert_eq!(failed_login_from(&server, "203.0.113.5").await, 429);
+    // Another client behind the same proxy is not affected…
+    assert_eq!(failed_login_from(&server, "203.0.113.6").await, 401);
+    // …and a client cannot escape by writing its own entry first: the proxy
+    // appends the address it saw, and that one counts.
+    assert_eq!(
+        failed_login_from(&server, "198.51.100.77, 203.0.113.5").await,
+        429
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_x_forwarded_for_is_ignored() {
+    let server =
+        Server::start_with(ServerOptions::default().env("LOGIN_LIMIT_PER_ADDRESS", "2/1h"));
+    assert_eq!(failed_login_from(&server, "203.0.113.5").await, 401);
+    assert_eq!(failed_login_from(&server, "203.0.113.6").await, 401);
+    assert_eq!(failed_login_from(&server, "203.0.113.7").await, 429);
+}

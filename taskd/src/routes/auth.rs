@@ -1,7 +1,7 @@
 //! `/auth`: accounts and sessions: register, log in, refresh, log out,
 //! change the password, who am I, delete the account.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -15,6 +15,7 @@ use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use super::method_not_allowed;
+use crate::client_address::client_address;
 use crate::filters::{Caller, authenticated, body, caller, json_body, parse_json, with_state};
 use crate::limits::{PasswordAttempt, RetryAfter};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond, respond_as};
@@ -26,7 +27,7 @@ use crate::telemetry::{
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let register = warp::path!("auth" / "register").and(
         warp::post()
-            .and(warp::addr::remote())
+            .and(client_address(state.trusted_proxies.clone()))
             .and(json_body())
             .and(with_state(state.clone()))
             .then(register)
@@ -36,7 +37,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     );
     let login = warp::path!("auth" / "login").and(
         warp::post()
-            .and(warp::addr::remote())
+            .and(client_address(state.trusted_proxies.clone()))
             .and(body())
             .and(with_state(state.clone()))
             .then(login)
@@ -65,7 +66,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     );
     let password = warp::path!("auth" / "password").and(
         warp::post()
-            .and(warp::addr::remote())
+            .and(client_address(state.trusted_proxies.clone()))
             .and(caller(state.clone()))
             .and(json_body())
             .and(with_state(state.clone()))
@@ -81,7 +82,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .and(authenticated(state.clone()))
             .then(|user: User| async move { respond_as(user.id, me(user).await) })
             .or(warp::delete()
-                .and(warp::addr::remote())
+                .and(client_address(state.trusted_proxies.clone()))
                 .and(caller(state.clone()))
                 .and(json_body())
                 .and(with_state(state))
@@ -127,12 +128,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     )
 )]
 pub async fn register(
-    address: Option<SocketAddr>,
+    address: Option<IpAddr>,
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
     let new_user = NewUser::from_json(&body)?;
-    let registration = limited(state.limits.registration(address.map(|a| a.ip())))?;
+    let registration = limited(state.limits.registration(address))?;
     let AppState { store, hasher, .. } = state;
     let user = match blocking(move || store.register_user(&new_user, &hasher)).await {
         Ok(user) => {
@@ -180,17 +181,13 @@ pub async fn register(
     )
 )]
 pub async fn login(
-    address: Option<SocketAddr>,
+    address: Option<IpAddr>,
     media_type: Option<String>,
     bytes: Bytes,
     state: AppState,
 ) -> Result<Response, ApiError> {
     let (email, password) = credentials(media_type.as_deref(), &bytes)?;
-    let attempt = limited(
-        state
-            .limits
-            .password_attempt(&email, address.map(|a| a.ip())),
-    )?;
+    let attempt = limited(state.limits.password_attempt(&email, address))?;
     let AppState {
         store,
         hasher,
@@ -299,17 +296,13 @@ pub async fn logout(caller: Caller, state: AppState) -> Result<impl Reply, ApiEr
     )
 )]
 pub async fn change_password(
-    address: Option<SocketAddr>,
+    address: Option<IpAddr>,
     caller: Caller,
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
     let change = PasswordChange::from_json(&body)?;
-    let attempt = limited(
-        state
-            .limits
-            .password_attempt(&caller.user.email, address.map(|a| a.ip())),
-    )?;
+    let attempt = limited(state.limits.password_attempt(&caller.user.email, address))?;
     let AppState { store, hasher, .. } = state;
     let user = caller.user.id;
     let outcome =
@@ -343,17 +336,13 @@ pub async fn change_password(
     )
 )]
 pub async fn delete_me(
-    address: Option<SocketAddr>,
+    address: Option<IpAddr>,
     caller: Caller,
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
     let password = required_field(&body, "password")?;
-    let attempt = limited(
-        state
-            .limits
-            .password_attempt(&caller.user.email, address.map(|a| a.ip())),
-    )?;
+    let attempt = limited(state.limits.password_attempt(&caller.user.email, address))?;
     let AppState { store, hasher, .. } = state;
     let user = caller.user.id;
     let outcome = blocking(move || store.delete_account(user, &password, &hasher)).await;
