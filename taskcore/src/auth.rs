@@ -216,10 +216,12 @@ pub fn key_id(secret: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"taskd access-token key id\0");
     hasher.update(secret);
-    hasher.finalize()[..8]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&hasher.finalize()[..8])
+}
+
+/// Lower-case hex of some bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 impl TokenKeys {
@@ -278,7 +280,7 @@ impl TokenKeys {
         let claims = Claims {
             sub: user.0.to_string(),
             sid: session.0,
-            jti: jti.iter().map(|byte| format!("{byte:02x}")).collect(),
+            jti: hex(&jti),
             iat: now,
             exp: now.saturating_add(lifetime),
             nbf: None,

@@ -71,10 +71,7 @@ impl RefreshToken {
 /// The SHA-256 of a refresh token, in hex: what the database keeps. A fast
 /// hash is enough: the token is 256 random bits, not a guessable password.
 pub(crate) fn hash_refresh_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    crate::auth::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A presented refresh token as the database knows it.

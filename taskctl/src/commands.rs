@@ -79,12 +79,7 @@ impl Context {
 
     /// A client for the saved session, renewing its tokens as needed.
     fn client(&self) -> Result<Authed<'_>, Failure> {
-        let session = self.session()?;
-        let client = Client::new(&session.server, self.timeouts)?.with_token(&session.token);
-        Ok(Authed {
-            context: self,
-            current: RefCell::new((client, session)),
-        })
+        Authed::new(self, self.session()?)
     }
 }
 
@@ -101,7 +96,16 @@ struct Authed<'a> {
     current: RefCell<(Client, Session)>,
 }
 
-impl Authed<'_> {
+impl<'a> Authed<'a> {
+    /// A client on `session`'s server with its tokens.
+    fn new(context: &'a Context, session: Session) -> Result<Self, Failure> {
+        let client = Client::new(&session.server, context.timeouts)?.with_token(&session.token);
+        Ok(Self {
+            context,
+            current: RefCell::new((client, session)),
+        })
+    }
+
     /// Runs `request`, renewing the tokens first when they are about to
     /// expire, and once more when the server refuses them.
     fn call<T>(&self, request: impl Fn(&Client) -> Result<T, Failure>) -> Result<T, Failure> {
@@ -296,15 +300,8 @@ fn logout(context: &Context) -> Result<(), Failure> {
     let refresh_expires_at = session.refresh_expires_at;
     // End it on the server first (renewing an expired access token to do
     // so), then forget it here whatever the server said.
-    let ended = Client::new(&server, context.timeouts)
-        .map_err(Failure::from)
-        .and_then(|client| {
-            let authed = Authed {
-                context,
-                current: RefCell::new((client.with_token(&session.token), session)),
-            };
-            authed.call(|client| Ok(client.logout()?))
-        });
+    let ended =
+        Authed::new(context, session).and_then(|authed| authed.call(|client| Ok(client.logout()?)));
     {
         let _lock = context.sessions.lock()?;
         context.sessions.remove()?;
@@ -345,16 +342,7 @@ fn change_password(context: &Context, password_stdin: bool) -> Result<(), Failur
     let (current, new) = prompt::password_change(password_stdin)?;
     client
         .call(|client| Ok(client.change_password(&current, &new)?))
-        .map_err(|failure| match failure.code {
-            exit::REFUSED => Failure::new(
-                exit::REFUSED,
-                format!(
-                    "{}; the password was not changed",
-                    failure.message.to_lowercase()
-                ),
-            ),
-            _ => failure,
-        })?;
+        .map_err(|failure| failure.refused_and("the password was not changed"))?;
     if context.out.json {
         context.out.json(&json!({ "password_changed": true }));
     } else {
@@ -405,13 +393,7 @@ fn delete_account(
     let password = prompt::password(password_stdin, false)?;
     client
         .call(|client| Ok(client.delete_account(&password)?))
-        .map_err(|failure| match failure.code {
-            exit::REFUSED => Failure::new(
-                exit::REFUSED,
-                format!("{}; nothing was deleted", failure.message.to_lowercase()),
-            ),
-            _ => failure,
-        })?;
+        .map_err(|failure| failure.refused_and("nothing was deleted"))?;
     {
         let _lock = context.sessions.lock()?;
         context.sessions.remove()?;

@@ -37,6 +37,19 @@ impl Failure {
         Self::new(exit::NOT_LOGGED_IN, message)
     }
 
+    /// A refusal by the server, with what it means for the user added
+    /// (`incorrect password; nothing was deleted`); other failures as they are.
+    pub fn refused_and(self, consequence: &str) -> Self {
+        if self.code == exit::REFUSED {
+            Self::new(
+                exit::REFUSED,
+                format!("{}; {consequence}", self.message.to_lowercase()),
+            )
+        } else {
+            self
+        }
+    }
+
     /// A client error about task `id`.
     pub fn for_task(id: i64, error: ClientError) -> Self {
         match error {

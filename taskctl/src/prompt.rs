@@ -14,14 +14,7 @@ pub fn email(given: Option<String>) -> Result<String, Failure> {
             "no terminal to ask for the email on: pass --email EMAIL",
         ));
     }
-    eprint!("Email: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|error| Failure::usage(format!("cannot read the email: {error}")))?;
-    let email = line.trim().to_owned();
+    let email = line("Email: ")?;
     if email.is_empty() {
         return Err(Failure::usage("no email given"));
     }
@@ -33,12 +26,7 @@ pub fn email(given: Option<String>) -> Result<String, Failure> {
 /// would show in `ps` and shell history.
 pub fn password(from_stdin: bool, confirm: bool) -> Result<String, Failure> {
     if from_stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|error| {
-                Failure::usage(format!("cannot read the password from stdin: {error}"))
-            })?;
+        let text = all_of_stdin("password")?;
         let password = text.strip_suffix('\n').unwrap_or(&text);
         let password = password.strip_suffix('\r').unwrap_or(password);
         if password.is_empty() {
@@ -53,12 +41,8 @@ pub fn password(from_stdin: bool, confirm: bool) -> Result<String, Failure> {
             "no terminal to ask for the password on: pipe it in with --password-stdin",
         ));
     }
-    let ask = |prompt: &str| {
-        rpassword::prompt_password(prompt)
-            .map_err(|error| Failure::usage(format!("cannot read the password: {error}")))
-    };
-    let password = ask("Password: ")?;
-    if confirm && ask("Repeat password: ")? != password {
+    let password = hidden("Password: ")?;
+    if confirm && hidden("Repeat password: ")? != password {
         return Err(Failure::new(
             exit::REFUSED,
             "the passwords do not match; nothing was changed",
@@ -71,12 +55,7 @@ pub fn password(from_stdin: bool, confirm: bool) -> Result<String, Failure> {
 /// (`--password-stdin`), or asked without echo on the terminal, the new one twice.
 pub fn password_change(from_stdin: bool) -> Result<(String, String), Failure> {
     if from_stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|error| {
-                Failure::usage(format!("cannot read the passwords from stdin: {error}"))
-            })?;
+        let text = all_of_stdin("passwords")?;
         let mut lines = text
             .lines()
             .map(|line| line.strip_suffix('\r').unwrap_or(line));
@@ -95,13 +74,9 @@ pub fn password_change(from_stdin: bool) -> Result<(String, String), Failure> {
              (current, then new, one per line)",
         ));
     }
-    let ask = |prompt: &str| {
-        rpassword::prompt_password(prompt)
-            .map_err(|error| Failure::usage(format!("cannot read the password: {error}")))
-    };
-    let current = ask("Current password: ")?;
-    let new = ask("New password: ")?;
-    if ask("Repeat new password: ")? != new {
+    let current = hidden("Current password: ")?;
+    let new = hidden("New password: ")?;
+    if hidden("Repeat new password: ")? != new {
         return Err(Failure::new(
             exit::REFUSED,
             "the new passwords do not match; nothing was changed",
@@ -124,15 +99,21 @@ pub fn line(question: &str) -> Result<String, Failure> {
 
 /// Asks a yes/no question on the terminal; anything but y/yes is no.
 pub fn confirm(question: &str) -> Result<bool, Failure> {
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
+    let answer = line(&format!("{question} [y/N] "))?;
+    Ok(matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// Asks for a password on the terminal, without echo.
+fn hidden(prompt: &str) -> Result<String, Failure> {
+    rpassword::prompt_password(prompt)
+        .map_err(|error| Failure::usage(format!("cannot read the password: {error}")))
+}
+
+/// Everything on standard input (`--password-stdin`).
+fn all_of_stdin(what: &str) -> Result<String, Failure> {
+    let mut text = String::new();
     std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|error| Failure::usage(format!("cannot read the answer: {error}")))?;
-    Ok(matches!(
-        line.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+        .read_to_string(&mut text)
+        .map_err(|error| Failure::usage(format!("cannot read the {what} from stdin: {error}")))?;
+    Ok(text)
 }

@@ -41,6 +41,15 @@ async fn delete_me(server: &Server, token: &str, password: &str) -> reqwest::Res
         .expect("delete request")
 }
 
+/// The `Retry-After` of a 429, in seconds.
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .expect("ASCII")
+        .parse()
+        .expect("seconds")
+}
+
 async fn detail(response: reqwest::Response) -> Value {
     response.json::<Value>().await.expect("JSON")["detail"].clone()
 }
@@ -328,11 +337,7 @@ async fn failed_logins_are_limited_per_email_and_recover_after_the_window() {
     }
     let limited = server.login(&account.email, "wrong password").await;
     assert_eq!(limited.status(), 429);
-    let retry_after: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .expect("ASCII")
-        .parse()
-        .expect("seconds");
+    let retry_after = retry_after(&limited);
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     assert!(
         detail(limited)
@@ -404,11 +409,7 @@ async fn failed_logins_are_limited_per_address_and_successes_do_not_count() {
     }
     let limited = server.login(&account.email, &account.password).await;
     assert_eq!(limited.status(), 429);
-    let retry_after: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .expect("ASCII")
-        .parse()
-        .expect("seconds");
+    let retry_after = retry_after(&limited);
     assert!(
         (1..=1200).contains(&retry_after),
         "one of 3 per hour comes back in 20 minutes: {retry_after}"
@@ -430,11 +431,7 @@ async fn the_default_limit_is_five_failed_logins_per_email() {
     }
     let limited = server.login(&account.email, "wrong password").await;
     assert_eq!(limited.status(), 429);
-    let retry_after: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .expect("ASCII")
-        .parse()
-        .expect("seconds");
+    let retry_after = retry_after(&limited);
     assert!((1..=60).contains(&retry_after), "{retry_after}");
 }
 

@@ -6,15 +6,7 @@ use taskd_tests::{Server, Taskctl, unique_email};
 const PASSWORD: &str = "correct horse battery";
 
 fn registered(server: &Server) -> (Taskctl, String) {
-    let taskctl = Taskctl::new(server);
-    let email = unique_email("cli");
-    taskctl
-        .run(
-            &["register", "--email", &email, "--password-stdin"],
-            Some(&format!("{PASSWORD}\n")),
-        )
-        .success();
-    (taskctl, email)
+    Taskctl::registered(server, "cli", PASSWORD)
 }
 
 #[test]

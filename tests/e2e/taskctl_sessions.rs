@@ -4,21 +4,13 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use taskd_tests::{Server, ServerOptions, Taskctl, unique_email};
+use taskd_tests::{Server, ServerOptions, Taskctl};
 
 const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "staple battery horse";
 
 fn registered(server: &Server) -> (Taskctl, String) {
-    let taskctl = Taskctl::new(server);
-    let email = unique_email("cli-session");
-    taskctl
-        .run(
-            &["register", "--email", &email, "--password-stdin"],
-            Some(&format!("{PASSWORD}\n")),
-        )
-        .success();
-    (taskctl, email)
+    Taskctl::registered(server, "cli-session", PASSWORD)
 }
 
 fn logged_in(server: &Server, email: &str, password: &str) -> Taskctl {

@@ -649,6 +649,20 @@ impl Taskctl {
         }
     }
 
+    /// Registers a fresh account with `taskctl register` (which also logs in)
+    /// on a fresh config directory; returns it and the account's email.
+    pub fn registered(server: &Server, label: &str, password: &str) -> (Self, String) {
+        let taskctl = Self::new(server);
+        let email = unique_email(label);
+        taskctl
+            .run(
+                &["register", "--email", &email, "--password-stdin"],
+                Some(&format!("{password}\n")),
+            )
+            .success();
+        (taskctl, email)
+    }
+
     /// The config directory.
     pub fn config_dir(&self) -> &Path {
         self.config.path()

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use bytes::Bytes;
 use serde_json::Value;
 use taskcore::{
-    Error, NewUser, PasswordChange, Refresh, RefreshToken, SessionId, Source, Token, User, UserId,
-    ValidationErrors, required_field,
+    Error, NewUser, PasswordChange, PasswordHasher, Refresh, RefreshToken, SessionId, Source,
+    Store, Token, User, UserId, ValidationErrors, required_field,
 };
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
@@ -17,7 +17,7 @@ use warp::{Filter, Reply};
 use super::method_not_allowed;
 use crate::client_address::client_address;
 use crate::filters::{Caller, authenticated, body, caller, json_body, parse_json, with_state};
-use crate::limits::{PasswordAttempt, RetryAfter};
+use crate::limits::RetryAfter;
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond, respond_as};
 use crate::state::{AppState, blocking};
 use crate::telemetry::{
@@ -302,12 +302,11 @@ pub async fn change_password(
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
     let change = PasswordChange::from_json(&body)?;
-    let attempt = limited(state.limits.password_attempt(&caller.user.email, address))?;
-    let AppState { store, hasher, .. } = state;
-    let user = caller.user.id;
-    let outcome =
-        blocking(move || store.change_password(user, caller.session, &change, &hasher)).await;
-    let revoked = confirmed(attempt, outcome)?;
+    let (user, session) = (caller.user.id, caller.session);
+    let revoked = password_confirmed(&state, &caller, address, move |store, hasher| {
+        store.change_password(user, session, &change, hasher)
+    })
+    .await?;
     tracing::info!(
         user = user.0,
         revoked_sessions = revoked,
@@ -342,17 +341,27 @@ pub async fn delete_me(
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
     let password = required_field(&body, "password")?;
-    let attempt = limited(state.limits.password_attempt(&caller.user.email, address))?;
-    let AppState { store, hasher, .. } = state;
     let user = caller.user.id;
-    let outcome = blocking(move || store.delete_account(user, &password, &hasher)).await;
-    confirmed(attempt, outcome)?;
+    password_confirmed(&state, &caller, address, move |store, hasher| {
+        store.delete_account(user, &password, hasher)
+    })
+    .await?;
     tracing::info!(user = user.0, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Settles a password attempt by the outcome of the work that checked it.
-fn confirmed<T>(attempt: PasswordAttempt, outcome: Result<T, ApiError>) -> Result<T, ApiError> {
+/// Runs `work`, which checks the caller's password, on the blocking pool,
+/// within the caller's brute-force limits: a wrong password counts as a
+/// failed login for the account, a right one clears the count.
+async fn password_confirmed<T: Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    address: Option<IpAddr>,
+    work: impl FnOnce(&Store, &PasswordHasher) -> taskcore::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let attempt = limited(state.limits.password_attempt(&caller.user.email, address))?;
+    let (store, hasher) = (state.store.clone(), state.hasher.clone());
+    let outcome = blocking(move || work(&store, &hasher)).await;
     match &outcome {
         Ok(_) => attempt.succeeded(),
         Err(ApiError::Domain(Error::WrongPassword)) => attempt.failed(),
