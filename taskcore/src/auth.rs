@@ -15,7 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::types::{PASSWORD_MAX_BYTES, Password, SessionId, UserId};
+use crate::types::{PASSWORD_MAX_BYTES, SessionId, UserId};
 
 /// Lowest bcrypt cost accepted (fast; for tests only).
 pub const BCRYPT_MIN_COST: u32 = 4;
@@ -71,12 +71,18 @@ impl PasswordHasher {
 
     /// Hashes a password with a fresh salt.
     ///
-    /// [`Password`] is at most 72 bytes, so bcrypt reads all of it. (bcrypt's
+    /// A checked password ([`Password`](crate::Password)) is at most 72 bytes, so bcrypt reads
+    /// all of it; a longer one is refused here rather than truncated. (bcrypt's
     /// `non_truncating_hash` would also refuse exactly 72 bytes, because it
     /// counts the terminating NUL, which bcrypt drops at 72 bytes without losing
     /// any of the password.)
-    pub fn hash(&self, password: &Password) -> Result<String> {
-        bcrypt::hash(password.expose(), self.cost)
+    pub fn hash(&self, password: &str) -> Result<String> {
+        if password.len() > PASSWORD_MAX_BYTES {
+            return Err(Error::Internal(
+                "refusing to hash a password longer than bcrypt reads".to_owned(),
+            ));
+        }
+        bcrypt::hash(password, self.cost)
             .map_err(|error| Error::Internal(format!("password hashing failed: {error}")))
     }
 
@@ -326,6 +332,7 @@ impl TokenKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Password;
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
@@ -455,7 +462,7 @@ mod tests {
     fn passwords_over_72_bytes_never_verify() {
         let hasher = PasswordHasher::new(BCRYPT_MIN_COST).expect("cost");
         let password = Password::parse(&"p".repeat(72)).expect("valid");
-        let hash = hasher.hash(&password).expect("hash");
+        let hash = hasher.hash(password.expose()).expect("hash");
         assert!(hasher.verify(&"p".repeat(72), &hash));
         // bcrypt alone would accept this: it only reads the first 72 bytes.
         assert!(!hasher.verify(&"p".repeat(73), &hash));

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything that can go wrong in taskcore.
 ///
@@ -43,18 +43,6 @@ pub enum Error {
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl From<rusqlite::Error> for Error {
-    fn from(error: rusqlite::Error) -> Self {
-        Error::Storage(error.to_string())
-    }
-}
-
-impl From<r2d2::Error> for Error {
-    fn from(error: r2d2::Error) -> Self {
-        Error::Storage(format!("connection pool: {error}"))
-    }
-}
-
 impl From<ValidationErrors> for Error {
     fn from(errors: ValidationErrors) -> Self {
         Error::Validation(errors)
@@ -74,7 +62,7 @@ pub enum Source {
 }
 
 /// One broken rule on one field, shaped like FastAPI's validation errors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Location: the source (`body`, `query`, `path`) then the field name, if any.

@@ -5,12 +5,24 @@
 //! taskd serves this library over HTTP; other Rust programs can link it and
 //! work on the same database directly.
 //!
+//! # Features
+//!
+//! - `store` (default): storage on SQLite and PostgreSQL, with login sessions.
+//! - `auth` (default, implied by `store`): bcrypt password hashing and JWT access tokens.
+//! - `openapi`: OpenAPI schemas for the wire types.
+//!
+//! With `default-features = false`, taskcore is the wire contract alone (the
+//! models, request and error bodies and their checks), with no database or
+//! crypto crate: what a client such as taskctl links.
+//!
 //! # Example
+//!
+//! (with the default features)
 //!
 //! Open a database, register a user, and manage that user's tasks:
 //!
 //! ```
-//! use taskcore::{NewTask, NewUser, Page, PasswordHasher, Refresh, Store, TaskPatch};
+//! use taskcore::{Body, NewTask, NewUser, PasswordHasher, Refresh, Store, TaskQuery, TaskUpdate};
 //!
 //! # fn main() -> Result<(), taskcore::Error> {
 //! // `sqlite:///./tasks.db` for a file, `sqlite://` for a private in-memory
@@ -26,10 +38,11 @@
 //! // Task access is bound to one owner: another user's tasks cannot be reached.
 //! let tasks = store.tasks(jane.id);
 //! let milk = tasks.create(&NewTask::new("Buy milk")?)?;
-//! let done = tasks.update(milk.id, &TaskPatch { completed: Some(true), ..TaskPatch::default() })?;
+//! let finish = TaskUpdate { completed: Some(true), ..TaskUpdate::default() }.validate()?;
+//! let done = tasks.update(milk.id, &finish)?;
 //! assert!(done.completed);
 //!
-//! let page = tasks.list(Page::default())?;
+//! let page = tasks.list(&TaskQuery::default())?;
 //! assert_eq!(page.total, 1);
 //! assert_eq!(page.tasks[0].title, "Buy milk");
 //!
@@ -45,24 +58,31 @@
 //! # }
 //! ```
 
+#[cfg(feature = "auth")]
 pub mod auth;
 pub mod error;
-mod input;
 pub mod model;
+#[cfg(feature = "store")]
 pub mod session;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod types;
+pub mod wire;
 
+#[cfg(feature = "auth")]
 pub use auth::{AccessClaims, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
 pub use error::{Error, FieldError, Result, Source, ValidationErrors};
-pub use input::required_field;
-pub use model::{
-    AccountDelete, LoginForm, LoginRequest, NewTask, NewUser, PasswordChange,
-    PasswordChangeRequest, RefreshRequest, Task, TaskCreate, TaskPage, TaskPatch, TaskUpdate,
-    Token, User, UserCreate,
-};
+pub use model::{Task, TaskPage, User};
+#[cfg(feature = "store")]
 pub use session::{Refresh, RefreshToken};
+#[cfg(feature = "store")]
 pub use store::{
     Backend, DatabaseUrl, Login, OwnerTasks, PoolStatus, Store, StoreOptions, Synchronous,
+    TaskQuery,
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
+pub use wire::{
+    AccountDelete, Body, ErrorBody, ErrorDetail, LoginForm, LoginRequest, NewTask, NewUser,
+    PasswordChange, PasswordChangeRequest, RefreshRequest, TaskCreate, TaskPatch, TaskUpdate,
+    Token, UserCreate, Valid, ValidationDetail,
+};

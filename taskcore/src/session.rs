@@ -76,12 +76,18 @@ pub(crate) fn hash_refresh_token(token: &str) -> String {
 
 /// A presented refresh token as the database knows it.
 #[derive(Debug, Clone)]
-pub(crate) struct StoredRefreshToken {
+pub struct StoredRefreshToken {
+    /// Its row id.
     pub token_id: i64,
+    /// The session it belongs to.
     pub session: SessionId,
+    /// That session's user.
     pub user: UserId,
+    /// When it stops working.
     pub expires_at: DateTime<Utc>,
+    /// Whether it was spent by an earlier refresh.
     pub spent: bool,
+    /// Whether its session was revoked.
     pub session_revoked: bool,
 }
 

@@ -35,7 +35,7 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn new(kind: &'static str, msg: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: &'static str, msg: impl Into<String>) -> Self {
         Self {
             kind,
             msg: msg.into(),
@@ -207,6 +207,11 @@ impl Title {
     /// The title.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The title, owned.
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 

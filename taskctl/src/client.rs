@@ -10,7 +10,8 @@ use reqwest::blocking::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use taskcore::{
-    AccountDelete, PasswordChangeRequest, RefreshRequest, Task, TaskCreate, TaskUpdate, Token, User,
+    AccountDelete, ErrorBody, PasswordChangeRequest, RefreshRequest, Task, TaskCreate, TaskUpdate,
+    Token, User, UserCreate,
 };
 
 /// The API's path under the server URL.
@@ -159,7 +160,10 @@ impl Client {
 
     /// `POST /auth/register`.
     pub fn register(&self, email: &str, password: &str) -> Result<Fetched<User>, ClientError> {
-        let body = serde_json::json!({"email": email, "password": password});
+        let body = UserCreate {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
         let response = self.send(self.http.post(self.url("/auth/register")).json(&body))?;
         self.read(response)
     }
@@ -302,9 +306,9 @@ impl Client {
     fn refusal(&self, response: Response) -> ClientError {
         let status = response.status();
         let detail = response
-            .json::<Value>()
+            .json::<ErrorBody>()
             .ok()
-            .map(|body| describe_detail(&body["detail"]))
+            .map(|body| body.to_string())
             .filter(|detail| !detail.is_empty())
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
         match status {
@@ -319,30 +323,6 @@ impl Client {
                 detail,
             },
         }
-    }
-}
-
-/// `"text"`, or `[{"loc": ["body", "title"], "msg": "…"}]` → `title: …; …`.
-fn describe_detail(detail: &Value) -> String {
-    match detail {
-        Value::String(text) => text.clone(),
-        Value::Array(errors) => errors
-            .iter()
-            .map(|error| {
-                let field = error["loc"]
-                    .as_array()
-                    .and_then(|loc| loc.last())
-                    .and_then(Value::as_str)
-                    .filter(|field| !matches!(*field, "body" | "query" | "path"));
-                let message = error["msg"].as_str().unwrap_or("invalid");
-                match field {
-                    Some(field) => format!("{field}: {message}"),
-                    None => message.to_owned(),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        _ => String::new(),
     }
 }
 
@@ -385,18 +365,6 @@ fn normalise_server(server: &str) -> Result<String, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn validation_details_name_their_fields() {
-        let detail = serde_json::json!([
-            {"loc": ["body", "title"], "msg": "String should have at least 1 character", "type": "string_too_short"},
-            {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"},
-        ]);
-        assert_eq!(
-            describe_detail(&detail),
-            "title: String should have at least 1 character; JSON decode error"
-        );
-    }
 
     #[test]
     fn server_urls_are_checked_and_normalised() {

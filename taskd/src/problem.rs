@@ -9,7 +9,8 @@
 use std::convert::Infallible;
 
 use serde::Serialize;
-use taskcore::{Error, FieldError, ValidationErrors};
+use taskcore::{Error, ValidationErrors};
+pub use taskcore::{ErrorDetail, ValidationDetail};
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reject::Reject;
 use warp::reply::Response;
@@ -65,21 +66,6 @@ pub struct MethodNotAllowed {
 }
 
 impl Reject for MethodNotAllowed {}
-
-/// Error body with a message: `{"detail": "…"}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// What went wrong.
-    #[schema(example = "Task not found")]
-    pub detail: String,
-}
-
-/// Error body of a validation failure: `{"detail": [{"loc", "msg", "type"}, …]}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ValidationDetail {
-    /// Every broken rule.
-    pub detail: Vec<FieldError>,
-}
 
 /// Like [`respond`], for a request made by `user` (named in its log line).
 pub fn respond_as<T: Reply>(user: taskcore::UserId, result: Result<T, ApiError>) -> Response {

@@ -4,16 +4,23 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use r2d2::{CustomizeConnection, Pool};
+use r2d2::{CustomizeConnection, Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::types::ToSqlOutput;
+use rusqlite::{Connection, Row, ToSql, params, params_from_iter};
 
+use super::backend::{AccountWork, Backend, Mode, TaskWork};
+use super::columns::{
+    Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, task_from_row, user_from_row,
+};
+use super::query::{SortKey, TaskQuery};
 use super::url::SqliteLocation;
-use super::{Backend, PoolStatus, StoreOptions};
+use super::{PoolStatus, StoreOptions};
 use crate::error::{Error, Result};
-use crate::model::{NewTask, Task, TaskPage, TaskPatch, User};
-use crate::session::{RevokeReason, Rotation, StoredRefreshToken, Verdict};
-use crate::types::{Email, Page, SessionId, TaskId, UserId};
+use crate::model::{Task, User};
+use crate::session::{RevokeReason, StoredRefreshToken};
+use crate::types::{SessionId, TaskId, UserId};
+use crate::wire::{TaskCreate, TaskUpdate};
 
 mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
@@ -142,25 +149,6 @@ impl SqliteStore {
         };
         Ok(Self { pool })
     }
-
-    fn read<T>(&self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut connection = self.pool.get()?;
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let value = work(&transaction)?;
-        transaction.commit()?;
-        Ok(value)
-    }
-
-    /// Runs `work` in a transaction that takes the write lock at BEGIN, so it
-    /// waits (busy_timeout) for other writers instead of failing with SQLITE_BUSY
-    /// when a read inside it tries to upgrade to a write.
-    fn write<T>(&self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut connection = self.pool.get()?;
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = work(&transaction)?;
-        transaction.commit()?;
-        Ok(value)
-    }
 }
 
 impl Backend for SqliteStore {
@@ -174,354 +162,402 @@ impl Backend for SqliteStore {
         Ok(())
     }
 
-    fn insert_user(
+    fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>> {
+        Ok(Box::new(Work::begin(&self.pool, mode)?))
+    }
+
+    fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>> {
+        Ok(Box::new(OwnerWork {
+            work: Work::begin(&self.pool, mode)?,
+            owner,
+        }))
+    }
+}
+
+/// A pooled connection inside a unit of work: a transaction, unless the
+/// work is one statement. Dropped before `commit`, it rolls back.
+struct Work {
+    connection: PooledConnection<SqliteConnectionManager>,
+    in_transaction: bool,
+}
+
+impl Work {
+    fn begin(pool: &Pool<SqliteConnectionManager>, mode: Mode) -> Result<Self> {
+        let connection = pool.get()?;
+        let begin = match mode {
+            Mode::Statement => None,
+            // A read transaction sees one snapshot from its first read on.
+            Mode::Snapshot => Some("BEGIN DEFERRED"),
+            // Takes the write lock at BEGIN, so the work waits (busy_timeout)
+            // for other writers instead of failing with SQLITE_BUSY when a
+            // read inside it would upgrade to a write.
+            Mode::Write => Some("BEGIN IMMEDIATE"),
+        };
+        if let Some(begin) = begin {
+            connection.execute_batch(begin)?;
+        }
+        Ok(Self {
+            connection,
+            in_transaction: begin.is_some(),
+        })
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if self.in_transaction {
+            self.connection.execute_batch("COMMIT")?;
+            self.in_transaction = false;
+        }
+        Ok(())
+    }
+
+    fn row<T>(
         &self,
-        email: &Email,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnOnce(&Values<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut statement = self.connection.prepare_cached(sql)?;
+        let mut rows = statement.query(params)?;
+        match rows.next()? {
+            Some(row) => read(&Values(row)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<u64> {
+        let changed = self.connection.prepare_cached(sql)?.execute(params)?;
+        Ok(changed as u64)
+    }
+}
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        if self.in_transaction {
+            // Nothing to report to: the work already failed or was abandoned.
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl AccountWork for Work {
+    fn insert_user(
+        &mut self,
+        email: &str,
         hashed_password: &str,
         created_at: DateTime<Utc>,
     ) -> Result<User> {
-        self.write(|transaction| {
-            let inserted = transaction.query_row(
-                "INSERT INTO users (email, hashed_password, created_at) VALUES (?1, ?2, ?3)
-                     RETURNING id, email, created_at",
-                params![email.as_str(), hashed_password, timestamp(created_at)],
-                user_from_row,
-            );
-            match inserted {
-                Err(rusqlite::Error::SqliteFailure(error, _))
-                    if error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-                {
-                    Err(Error::EmailTaken)
-                }
-                other => Ok(other?),
+        let sql = format!(
+            "INSERT INTO users (email, hashed_password, created_at) VALUES (?1, ?2, ?3)
+             RETURNING {USER_COLUMNS}"
+        );
+        let mut statement = self.connection.prepare_cached(&sql)?;
+        let mut rows = statement.query(params![email, hashed_password, timestamp(created_at)])?;
+        match rows.next() {
+            Ok(Some(row)) => user_from_row(&Values(row)),
+            Ok(None) => Err(Error::Storage("INSERT returned no row".to_owned())),
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+            {
+                Err(Error::EmailTaken)
             }
-        })
+            Err(error) => Err(error.into()),
+        }
     }
 
-    fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>> {
-        self.read(|transaction| {
-            Ok(transaction
-                .query_row(
-                    "SELECT id, email, created_at, hashed_password FROM users WHERE email = ?1",
-                    params![email.as_str()],
-                    |row| Ok((user_from_row(row)?, row.get::<_, String>(3)?)),
-                )
-                .optional()?)
-        })
+    fn user_credentials(&mut self, email: &str) -> Result<Option<(User, String)>> {
+        self.row(
+            &format!("SELECT {USER_COLUMNS}, hashed_password FROM users WHERE email = ?1"),
+            params![email],
+            |row| Ok((user_from_row(row)?, row.text(3)?)),
+        )
     }
 
-    fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
-        self.read(|transaction| {
-            Ok(transaction
-                .query_row(
-                    "SELECT id, email, created_at FROM users WHERE id = ?1",
-                    params![id.0],
-                    user_from_row,
-                )
-                .optional()?)
-        })
+    fn user(&mut self, id: UserId) -> Result<Option<User>> {
+        self.row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+            params![id.0],
+            |row| user_from_row(row),
+        )
     }
 
-    fn insert_task(&self, owner: UserId, task: &NewTask, now: DateTime<Utc>) -> Result<Task> {
-        let created_at = timestamp(now);
-        self.write(|transaction| {
-            Ok(transaction.query_row(
-                "INSERT INTO tasks (title, description, completed, owner_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                 RETURNING id, title, description, completed, owner_id, created_at, updated_at",
-                params![
-                    task.title.as_str(),
-                    task.description.as_ref().map(|d| d.as_str()),
-                    task.completed,
-                    owner.0,
-                    created_at,
-                ],
-                task_from_row,
-            )?)
-        })
+    fn password_hash(&mut self, user: UserId) -> Result<Option<String>> {
+        self.row(
+            "SELECT hashed_password FROM users WHERE id = ?1",
+            params![user.0],
+            |row| row.text(0),
+        )
     }
 
-    fn list_tasks(&self, owner: UserId, page: Page) -> Result<TaskPage> {
-        // One read transaction: the count and the page come from the same snapshot.
-        self.read(|transaction| {
-            let total: i64 = transaction.query_row(
-                "SELECT COUNT(*) FROM tasks WHERE owner_id = ?1",
-                params![owner.0],
-                |row| row.get(0),
-            )?;
-            let mut statement = transaction.prepare_cached(
-                "SELECT id, title, description, completed, owner_id, created_at, updated_at
-                 FROM tasks WHERE owner_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
-            )?;
-            let skip = i64::try_from(page.skip()).unwrap_or(i64::MAX);
-            let tasks = statement
-                .query_map(params![owner.0, page.limit(), skip], task_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(TaskPage {
-                tasks,
-                total: u64::try_from(total).unwrap_or_default(),
-            })
-        })
+    fn set_password_hash(&mut self, user: UserId, hashed_password: &str) -> Result<bool> {
+        let changed = self.execute(
+            "UPDATE users SET hashed_password = ?1 WHERE id = ?2",
+            params![hashed_password, user.0],
+        )?;
+        Ok(changed > 0)
     }
 
-    fn task(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
-        self.read(|transaction| {
-            Ok(transaction
-                .query_row(
-                    "SELECT id, title, description, completed, owner_id, created_at, updated_at
-                     FROM tasks WHERE id = ?1 AND owner_id = ?2",
-                    params![id.0, owner.0],
-                    task_from_row,
-                )
-                .optional()?)
-        })
-    }
-
-    fn update_task(
-        &self,
-        owner: UserId,
-        id: TaskId,
-        patch: &TaskPatch,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Task>> {
-        let description = patch.description_text();
-        self.write(|transaction| {
-            Ok(transaction
-                .query_row(
-                    "UPDATE tasks SET
-                        title = CASE WHEN ?1 THEN ?2 ELSE title END,
-                        description = CASE WHEN ?3 THEN ?4 ELSE description END,
-                        completed = CASE WHEN ?5 THEN ?6 ELSE completed END,
-                        updated_at = ?7
-                     WHERE id = ?8 AND owner_id = ?9
-                     RETURNING id, title, description, completed, owner_id, created_at, updated_at",
-                    params![
-                        patch.title.is_some(),
-                        patch.title.as_ref().map(|t| t.as_str()),
-                        description.is_some(),
-                        description.flatten(),
-                        patch.completed.is_some(),
-                        patch.completed.unwrap_or_default(),
-                        timestamp(now),
-                        id.0,
-                        owner.0,
-                    ],
-                    task_from_row,
-                )
-                .optional()?)
-        })
-    }
-
-    fn delete_task(&self, owner: UserId, id: TaskId) -> Result<bool> {
-        self.write(|transaction| {
-            let deleted = transaction.execute(
-                "DELETE FROM tasks WHERE id = ?1 AND owner_id = ?2",
-                params![id.0, owner.0],
-            )?;
-            Ok(deleted > 0)
-        })
-    }
-
-    fn password_hash(&self, user: UserId) -> Result<Option<String>> {
-        self.read(|transaction| {
-            Ok(transaction
-                .query_row(
-                    "SELECT hashed_password FROM users WHERE id = ?1",
-                    params![user.0],
-                    |row| row.get(0),
-                )
-                .optional()?)
-        })
-    }
-
-    fn set_password(
-        &self,
-        user: UserId,
-        hashed_password: &str,
-        keep: SessionId,
-        now: DateTime<Utc>,
-    ) -> Result<u64> {
-        self.write(|transaction| {
-            transaction.execute(
-                "UPDATE users SET hashed_password = ?1 WHERE id = ?2",
-                params![hashed_password, user.0],
-            )?;
-            let revoked = transaction.execute(
-                "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
-                 WHERE user_id = ?3 AND id <> ?4 AND revoked_at IS NULL",
-                params![
-                    timestamp(now),
-                    RevokeReason::PasswordChanged.as_str(),
-                    user.0,
-                    keep.0
-                ],
-            )?;
-            Ok(revoked as u64)
-        })
-    }
-
-    fn delete_user(&self, user: UserId) -> Result<bool> {
-        self.write(|transaction| {
-            let deleted =
-                transaction.execute("DELETE FROM users WHERE id = ?1", params![user.0])?;
-            Ok(deleted > 0)
-        })
+    fn delete_user(&mut self, user: UserId) -> Result<bool> {
+        Ok(self.execute("DELETE FROM users WHERE id = ?1", params![user.0])? > 0)
     }
 
     fn insert_session(
-        &self,
+        &mut self,
         user: UserId,
         verified_hash: &str,
-        refresh_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<Option<SessionId>> {
-        let (now, expires_at) = (timestamp(now), timestamp(expires_at));
-        // The write lock, taken at BEGIN, orders this after or before any
-        // password change: never between its check and its revocations.
-        self.write(|transaction| {
-            let session: Option<i64> = transaction
-                .query_row(
-                    "INSERT INTO sessions (user_id, created_at, expires_at)
-                     SELECT id, ?2, ?3 FROM users WHERE id = ?1 AND hashed_password = ?4
-                     RETURNING id",
-                    params![user.0, now, expires_at, verified_hash],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            let Some(session) = session else {
-                return Ok(None);
-            };
-            transaction.execute(
-                "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![session, refresh_hash, now, expires_at],
-            )?;
-            Ok(Some(SessionId(session)))
-        })
+        // Inside write work: the lock taken at BEGIN orders this after or
+        // before any password change, never between its check and its
+        // revocations.
+        self.row(
+            "INSERT INTO sessions (user_id, created_at, expires_at)
+             SELECT id, ?2, ?3 FROM users WHERE id = ?1 AND hashed_password = ?4
+             RETURNING id",
+            params![user.0, timestamp(now), timestamp(expires_at), verified_hash],
+            |row| Ok(SessionId(row.int(0)?)),
+        )
     }
 
-    fn rotate_refresh_token(
-        &self,
-        presented: &str,
-        next: &str,
+    fn insert_refresh_token(
+        &mut self,
+        session: SessionId,
+        token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<Rotation> {
-        self.write(|transaction| {
-            let stored = transaction
-                .query_row(
-                    "SELECT t.id, t.session_id, s.user_id, t.expires_at,
-                            t.spent_at IS NOT NULL, s.revoked_at IS NOT NULL
-                     FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
-                     WHERE t.token_hash = ?1",
-                    params![presented],
-                    |row| {
-                        Ok(StoredRefreshToken {
-                            token_id: row.get(0)?,
-                            session: SessionId(row.get(1)?),
-                            user: UserId(row.get(2)?),
-                            expires_at: parse_timestamp(row, 3)?,
-                            spent: row.get(4)?,
-                            session_revoked: row.get(5)?,
-                        })
-                    },
-                )
-                .optional()?;
-            let Some(stored) = stored else {
-                return Ok(Rotation::Refused);
-            };
-            let verdict = stored.verdict(now);
-            let now = timestamp(now);
-            match verdict {
-                Verdict::Refuse => Ok(Rotation::Refused),
-                Verdict::RevokeChain => {
-                    transaction.execute(
-                        "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE id = ?3",
-                        params![
-                            now,
-                            RevokeReason::RefreshTokenReuse.as_str(),
-                            stored.session.0
-                        ],
-                    )?;
-                    Ok(Rotation::Reused {
-                        user: stored.user,
-                        session: stored.session,
-                    })
-                }
-                Verdict::Rotate => {
-                    let expires_at = timestamp(expires_at);
-                    transaction.execute(
-                        "UPDATE refresh_tokens SET spent_at = ?1 WHERE id = ?2",
-                        params![now, stored.token_id],
-                    )?;
-                    transaction.execute(
-                        "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
-                         VALUES (?1, ?2, ?3, ?4)",
-                        params![stored.session.0, next, now, expires_at],
-                    )?;
-                    transaction.execute(
-                        "UPDATE sessions SET expires_at = ?1 WHERE id = ?2",
-                        params![expires_at, stored.session.0],
-                    )?;
-                    let user = transaction.query_row(
-                        "SELECT id, email, created_at FROM users WHERE id = ?1",
-                        params![stored.user.0],
-                        user_from_row,
-                    )?;
-                    Ok(Rotation::Rotated {
-                        user,
-                        session: stored.session,
-                    })
-                }
-            }
-        })
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![session.0, token_hash, timestamp(now), timestamp(expires_at)],
+        )
+        .map(drop)
     }
 
-    fn session_user(&self, user: UserId, session: SessionId) -> Result<Option<User>> {
-        // Every authenticated request runs this: keep it prepared.
-        self.read(|transaction| {
-            Ok(transaction
-                .prepare_cached(
-                    "SELECT u.id, u.email, u.created_at
-                     FROM sessions s JOIN users u ON u.id = s.user_id
-                     WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL",
-                )?
-                .query_row(params![session.0, user.0], user_from_row)
-                .optional()?)
-        })
+    fn refresh_token(&mut self, token_hash: &str) -> Result<Option<StoredRefreshToken>> {
+        // The write lock taken at BEGIN keeps the row as read.
+        self.row(
+            "SELECT t.id, t.session_id, s.user_id, t.expires_at,
+                    t.spent_at IS NOT NULL, s.revoked_at IS NOT NULL
+             FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.token_hash = ?1",
+            params![token_hash],
+            stored_refresh_token,
+        )
+    }
+
+    fn spend_refresh_token(&mut self, token_id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE refresh_tokens SET spent_at = ?1 WHERE id = ?2",
+            params![timestamp(now), token_id],
+        )
+        .map(drop)
+    }
+
+    fn extend_session(&mut self, session: SessionId, expires_at: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE sessions SET expires_at = ?1 WHERE id = ?2",
+            params![timestamp(expires_at), session.0],
+        )
+        .map(drop)
+    }
+
+    fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>> {
+        // Every authenticated request runs this: it stays prepared.
+        self.row(
+            "SELECT u.id, u.email, u.created_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL",
+            params![session.0, user.0],
+            |row| user_from_row(row),
+        )
     }
 
     fn revoke_session(
-        &self,
+        &mut self,
         user: UserId,
         session: SessionId,
         reason: RevokeReason,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        self.write(|transaction| {
-            let revoked = transaction.execute(
-                "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
-                 WHERE id = ?3 AND user_id = ?4 AND revoked_at IS NULL",
-                params![timestamp(now), reason.as_str(), session.0, user.0],
-            )?;
-            Ok(revoked > 0)
-        })
+        let revoked = self.execute(
+            "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+             WHERE id = ?3 AND user_id = ?4 AND revoked_at IS NULL",
+            params![timestamp(now), reason.as_str(), session.0, user.0],
+        )?;
+        Ok(revoked > 0)
     }
 
-    fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        self.write(|transaction| {
-            let now = timestamp(now);
-            let purged =
-                transaction.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now])?;
-            // Spent tokens are kept to recognise their reuse, but an expired
-            // one is refused before that matters.
-            transaction.execute(
-                "DELETE FROM refresh_tokens WHERE expires_at < ?1",
-                params![now],
-            )?;
-            Ok(purged as u64)
+    fn revoke_other_sessions(
+        &mut self,
+        user: UserId,
+        keep: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.execute(
+            "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+             WHERE user_id = ?3 AND id <> ?4 AND revoked_at IS NULL",
+            params![timestamp(now), reason.as_str(), user.0, keep.0],
+        )
+    }
+
+    fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> Result<u64> {
+        self.execute(
+            "DELETE FROM sessions WHERE expires_at < ?1",
+            params![timestamp(now)],
+        )
+    }
+
+    fn delete_expired_refresh_tokens(&mut self, now: DateTime<Utc>) -> Result<u64> {
+        self.execute(
+            "DELETE FROM refresh_tokens WHERE expires_at < ?1",
+            params![timestamp(now)],
+        )
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.finish()
+    }
+}
+
+/// Task work bound to one owner.
+struct OwnerWork {
+    work: Work,
+    owner: UserId,
+}
+
+impl OwnerWork {
+    fn tasks(&self, statement: &Statement<'_>) -> Result<Vec<Task>> {
+        let mut prepared = self.work.connection.prepare_cached(&statement.sql)?;
+        let mut rows = prepared.query(params_from_iter(&statement.values))?;
+        let mut tasks = Vec::new();
+        while let Some(row) = rows.next()? {
+            tasks.push(task_from_row(&Values(row))?);
+        }
+        Ok(tasks)
+    }
+
+    fn task(&self, statement: &Statement<'_>) -> Result<Option<Task>> {
+        Ok(self.tasks(statement)?.pop())
+    }
+}
+
+impl TaskWork for OwnerWork {
+    fn insert(&mut self, task: &TaskCreate, now: DateTime<Utc>) -> Result<Task> {
+        self.task(&Tasks::insert(self.owner, task, now))?
+            .ok_or_else(|| Error::Storage("INSERT returned no row".to_owned()))
+    }
+
+    fn count(&mut self, query: &TaskQuery) -> Result<u64> {
+        let statement = Tasks::count(self.owner, query);
+        let mut prepared = self.work.connection.prepare_cached(&statement.sql)?;
+        let total: i64 =
+            prepared.query_row(params_from_iter(&statement.values), |row| row.get(0))?;
+        Ok(u64::try_from(total).unwrap_or_default())
+    }
+
+    fn list(&mut self, query: &TaskQuery) -> Result<Vec<Task>> {
+        self.tasks(&Tasks::list(self.owner, query))
+    }
+
+    fn get(&mut self, id: TaskId) -> Result<Option<Task>> {
+        self.task(&Tasks::get(self.owner, id))
+    }
+
+    fn update(
+        &mut self,
+        id: TaskId,
+        patch: &TaskUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Task>> {
+        self.task(&Tasks::update(self.owner, id, patch, now))
+    }
+
+    fn delete(&mut self, id: TaskId) -> Result<bool> {
+        let statement = Tasks::delete(self.owner, id);
+        let deleted = self
+            .work
+            .connection
+            .prepare_cached(&statement.sql)?
+            .execute(params_from_iter(&statement.values))?;
+        Ok(deleted > 0)
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.work.finish()
+    }
+}
+
+/// SQLite's SQL: numbered `?N` placeholders; text sorts by code point.
+struct Sqlite;
+
+impl Dialect for Sqlite {
+    fn placeholder(number: usize) -> String {
+        format!("?{number}")
+    }
+
+    fn sort_expression(key: SortKey) -> &'static str {
+        key.column()
+    }
+}
+
+type Tasks = Statements<Sqlite>;
+
+impl ToSql for SqlValue<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            SqlValue::Int(value) => ToSqlOutput::from(*value),
+            SqlValue::Text(Some(text)) => ToSqlOutput::from(*text),
+            SqlValue::Text(None) => ToSqlOutput::from(rusqlite::types::Null),
+            SqlValue::Bool(flag) => ToSqlOutput::from(*flag),
+            SqlValue::Time(time) => ToSqlOutput::from(timestamp(*time)),
         })
+    }
+}
+
+/// A result row, read through the shared row mappers.
+struct Values<'r>(&'r Row<'r>);
+
+impl RowValues for Values<'_> {
+    fn int(&self, index: usize) -> Result<i64> {
+        Ok(self.0.get(index)?)
+    }
+
+    fn text(&self, index: usize) -> Result<String> {
+        Ok(self.0.get(index)?)
+    }
+
+    fn optional_text(&self, index: usize) -> Result<Option<String>> {
+        Ok(self.0.get(index)?)
+    }
+
+    fn flag(&self, index: usize) -> Result<bool> {
+        Ok(self.0.get(index)?)
+    }
+
+    fn time(&self, index: usize) -> Result<DateTime<Utc>> {
+        let text: String = self.0.get(index)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|time| time.with_timezone(&Utc))
+            .map_err(|error| Error::Storage(format!("column {index} is not a timestamp: {error}")))
+    }
+}
+
+fn stored_refresh_token(row: &Values<'_>) -> Result<StoredRefreshToken> {
+    Ok(StoredRefreshToken {
+        token_id: row.int(0)?,
+        session: SessionId(row.int(1)?),
+        user: UserId(row.int(2)?),
+        expires_at: row.time(3)?,
+        spent: row.flag(4)?,
+        session_revoked: row.flag(5)?,
+    })
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Self {
+        Error::Storage(error.to_string())
     }
 }
 
@@ -541,39 +577,6 @@ fn check_parent_exists(path: &Path) -> Result<()> {
 
 fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn parse_timestamp(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
-    let text: String = row.get(index)?;
-    DateTime::parse_from_rfc3339(&text)
-        .map(|time| time.with_timezone(&Utc))
-        .map_err(|error| {
-            rusqlite::Error::FromSqlConversionFailure(
-                index,
-                rusqlite::types::Type::Text,
-                Box::new(error),
-            )
-        })
-}
-
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
-    Ok(User {
-        id: UserId(row.get(0)?),
-        email: row.get(1)?,
-        created_at: parse_timestamp(row, 2)?,
-    })
-}
-
-fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
-    Ok(Task {
-        id: TaskId(row.get(0)?),
-        title: row.get(1)?,
-        description: row.get(2)?,
-        completed: row.get(3)?,
-        owner_id: UserId(row.get(4)?),
-        created_at: parse_timestamp(row, 5)?,
-        updated_at: parse_timestamp(row, 6)?,
-    })
 }
 
 #[cfg(test)]
@@ -630,20 +633,19 @@ mod tests {
     fn deleting_a_user_cascades_to_tasks() {
         let store =
             SqliteStore::open(&SqliteLocation::Memory, &StoreOptions::default()).expect("open");
-        let user = store
-            .insert_user(
-                &Email::parse("jane@example.com").expect("valid"),
-                "hash",
-                chrono::Utc::now(),
-            )
+        let mut accounts = store.accounts(Mode::Statement).expect("work");
+        let user = accounts
+            .insert_user("jane@example.com", "hash", chrono::Utc::now())
             .expect("user");
-        store
-            .insert_task(
-                user.id,
-                &NewTask::new("t").expect("valid"),
+        accounts.commit().expect("commit");
+        let mut tasks = store.tasks(user.id, Mode::Statement).expect("work");
+        tasks
+            .insert(
+                &crate::wire::NewTask::new("t").expect("valid"),
                 chrono::Utc::now(),
             )
             .expect("task");
+        tasks.commit().expect("commit");
         let connection = store.pool.get().expect("connection");
         connection
             .execute("DELETE FROM users WHERE id = ?1", params![user.id.0])

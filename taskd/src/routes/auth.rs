@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use bytes::Bytes;
 use serde_json::Value;
 use taskcore::{
-    Error, NewUser, PasswordChange, PasswordHasher, Refresh, RefreshToken, SessionId, Source,
-    Store, Token, User, UserId, ValidationErrors, required_field,
+    AccountDelete, Body, Error, LoginForm, LoginRequest, PasswordChangeRequest, PasswordHasher,
+    Refresh, RefreshRequest, RefreshToken, SessionId, Store, Token, User, UserCreate, UserId,
 };
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
@@ -132,7 +132,7 @@ pub async fn register(
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
-    let new_user = NewUser::from_json(&body)?;
+    let new_user = UserCreate::from_json(&body)?;
     let registration = limited(state.limits.registration(address))?;
     let AppState { store, hasher, .. } = state;
     let user = match blocking(move || store.register_user(&new_user, &hasher)).await {
@@ -231,7 +231,7 @@ pub async fn login(
     )
 )]
 pub async fn refresh(body: Value, state: AppState) -> Result<Response, ApiError> {
-    let presented = required_field(&body, "refresh_token")?;
+    let presented = RefreshRequest::from_json(&body)?.into_inner().refresh_token;
     let AppState {
         store,
         refresh_lifetime,
@@ -301,7 +301,7 @@ pub async fn change_password(
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
-    let change = PasswordChange::from_json(&body)?;
+    let change = PasswordChangeRequest::from_json(&body)?;
     let (user, session) = (caller.user.id, caller.session);
     let revoked = password_confirmed(&state, &caller, address, move |store, hasher| {
         store.change_password(user, session, &change, hasher)
@@ -340,7 +340,7 @@ pub async fn delete_me(
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
-    let password = required_field(&body, "password")?;
+    let password = AccountDelete::from_json(&body)?.into_inner().password;
     let user = caller.user.id;
     password_confirmed(&state, &caller, address, move |store, hasher| {
         store.delete_account(user, &password, hasher)
@@ -405,100 +405,21 @@ fn token_response(
 
 /// The email and password of a login body, from a form or from JSON.
 fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String), ApiError> {
-    let mut errors = ValidationErrors::new();
-    let (email, password) = match media_type {
+    match media_type {
         Some("application/x-www-form-urlencoded") => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
                 .map_err(|_| ApiError::BadRequest("Form body cannot be read"))?;
-            // As FastAPI reads forms: an empty value is no value.
-            let field = |name: &str| {
-                pairs
-                    .iter()
-                    .rev()
-                    .find(|(key, _)| key == name)
-                    .map(|(_, value)| value.clone())
-                    .filter(|value| !value.is_empty())
-            };
-            if let Some(grant_type) = field("grant_type")
-                && grant_type != "password"
-            {
-                errors.add(
-                    Source::Body,
-                    "grant_type",
-                    "string_pattern_mismatch",
-                    "String should match pattern '^password$'",
-                );
-            }
-            (
-                required(&mut errors, "username", field("username")),
-                required(&mut errors, "password", field("password")),
-            )
+            let form = LoginForm::from_pairs(&pairs)?.into_inner();
+            Ok((form.username, form.password))
         }
         None | Some("application/json") => {
-            let body = parse_json(media_type, bytes)?;
-            let field = |name: &str| -> Result<Option<String>, ()> {
-                match body.get(name) {
-                    None => Ok(None),
-                    Some(Value::String(text)) => Ok(Some(text.clone())),
-                    Some(_) => Err(()),
-                }
-            };
-            if !body.is_object() {
-                errors.add(
-                    Source::Body,
-                    "",
-                    "model_attributes_type",
-                    "Input should be a valid dictionary or object to extract fields from",
-                );
-                (None, None)
-            } else {
-                let mut typed = |name: &str| match field(name) {
-                    Ok(value) => required(&mut errors, name, value),
-                    Err(()) => {
-                        errors.add(
-                            Source::Body,
-                            name,
-                            "string_type",
-                            "Input should be a valid string",
-                        );
-                        None
-                    }
-                };
-                let email = typed("email");
-                let password = typed("password");
-                let extra = body
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|object| object.keys())
-                    .filter(|key| !matches!(key.as_str(), "email" | "password"));
-                for key in extra {
-                    errors.add(
-                        Source::Body,
-                        key,
-                        "extra_forbidden",
-                        "Extra inputs are not permitted",
-                    );
-                }
-                (email, password)
-            }
+            let login = LoginRequest::from_json(&parse_json(media_type, bytes)?)?.into_inner();
+            Ok((login.email, login.password))
         }
-        Some(_) => {
-            return Err(ApiError::UnsupportedMediaType(
-                "application/x-www-form-urlencoded or application/json",
-            ));
-        }
-    };
-    match (email, password) {
-        (Some(email), Some(password)) if errors.is_empty() => Ok((email, password)),
-        _ => Err(ApiError::Domain(Error::Validation(errors))),
+        Some(_) => Err(ApiError::UnsupportedMediaType(
+            "application/x-www-form-urlencoded or application/json",
+        )),
     }
-}
-
-fn required(errors: &mut ValidationErrors, name: &str, value: Option<String>) -> Option<String> {
-    if value.is_none() {
-        errors.add(Source::Body, name, "missing", "Field required");
-    }
-    value
 }
 
 /// The account the token belongs to.

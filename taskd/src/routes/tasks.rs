@@ -1,7 +1,7 @@
 //! `/tasks`: one owner's tasks. The owner always comes from the verified token.
 
 use serde_json::Value;
-use taskcore::{NewTask, Page, Task, TaskId, TaskPatch, User};
+use taskcore::{Body, Page, Task, TaskCreate, TaskId, TaskQuery, TaskUpdate, User};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
@@ -103,7 +103,8 @@ struct PageQuery {
 )]
 pub async fn list_tasks(user: User, page: Page, state: AppState) -> Result<Response, ApiError> {
     let store = state.store.clone();
-    let listed = blocking(move || store.tasks(user.id).list(page)).await?;
+    let query = TaskQuery::page(page);
+    let listed = blocking(move || store.tasks(user.id).list(&query)).await?;
     let mut response = warp::reply::json(&listed.tasks).into_response();
     let headers = response.headers_mut();
     headers.insert("x-total-count", HeaderValue::from(listed.total));
@@ -152,7 +153,7 @@ fn page_links(prefix: &str, page: Page, total: u64) -> Option<String> {
     )
 )]
 pub async fn create_task(user: User, body: Value, state: AppState) -> Result<Response, ApiError> {
-    let new_task = NewTask::from_json(&body)?;
+    let new_task = TaskCreate::from_json(&body)?;
     let store = state.store.clone();
     let task = blocking(move || store.tasks(user.id).create(&new_task)).await?;
     let location = format!("{}/tasks/{}", state.api_prefix, task.id);
@@ -205,7 +206,7 @@ pub async fn update_task(
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
-    let patch = TaskPatch::from_json(&body)?;
+    let patch = TaskUpdate::from_json(&body)?;
     let store = state.store.clone();
     let task = blocking(move || store.tasks(user.id).update(TaskId(id), &patch)).await?;
     Ok(warp::reply::json(&task))

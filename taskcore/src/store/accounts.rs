@@ -1,0 +1,256 @@
+//! Accounts and login sessions, written once over the backends' units of work.
+
+use std::time::Duration;
+
+use super::backend::Mode;
+use super::{Store, lifetime, now};
+use crate::auth::PasswordHasher;
+use crate::error::{Error, Result, Source, ValidationErrors};
+use crate::model::User;
+use crate::session::{Refresh, RefreshToken, RevokeReason, Verdict, hash_refresh_token};
+use crate::types::{Email, SessionId, UserId};
+use crate::wire::{NewUser, PasswordChange};
+
+/// A successful login: the user, the session it opened and that session's
+/// first refresh token.
+#[derive(Debug)]
+pub struct Login {
+    /// Who logged in.
+    pub user: User,
+    /// The new session.
+    pub session: SessionId,
+    /// Its first refresh token.
+    pub refresh_token: RefreshToken,
+}
+
+impl Store {
+    /// Creates an account. Fails with [`Error::EmailTaken`] when the email is in use.
+    pub fn register_user(&self, new_user: &NewUser, hasher: &PasswordHasher) -> Result<User> {
+        let hashed_password = hasher.hash(&new_user.password)?;
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let user = work.insert_user(&new_user.email, &hashed_password, now())?;
+        work.commit()?;
+        Ok(user)
+    }
+
+    /// Finds the account for a login and checks its password.
+    ///
+    /// Unknown emails and wrong passwords both give
+    /// [`Error::InvalidCredentials`] and take about the same time.
+    pub fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<User> {
+        self.check_credentials(email, password, hasher)
+            .map(|(user, _)| user)
+    }
+
+    /// Checks a login and opens a session for it: the session's id and its
+    /// first refresh token, valid for `refresh_lifetime`. Fails like
+    /// [`Store::authenticate`].
+    pub fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        hasher: &PasswordHasher,
+        refresh_lifetime: Duration,
+    ) -> Result<Login> {
+        let (user, verified_hash) = self.check_credentials(email, password, hasher)?;
+        let now = now();
+        let refresh_token = RefreshToken::generate(now + lifetime(refresh_lifetime));
+        let mut work = self.backend.accounts(Mode::Write)?;
+        // The password may have changed since it was checked (bcrypt is
+        // slow): then no session is opened, or it would outlive the change.
+        let session = work
+            .insert_session(user.id, &verified_hash, now, refresh_token.expires_at())?
+            .ok_or(Error::InvalidCredentials)?;
+        work.insert_refresh_token(
+            session,
+            refresh_token.hash(),
+            now,
+            refresh_token.expires_at(),
+        )?;
+        work.commit()?;
+        Ok(Login {
+            user,
+            session,
+            refresh_token,
+        })
+    }
+
+    /// The account and its password hash, if `password` is its password.
+    fn check_credentials(
+        &self,
+        email: &str,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<(User, String)> {
+        let found = match Email::parse(email) {
+            Ok(email) => {
+                let mut work = self.backend.accounts(Mode::Statement)?;
+                let found = work.user_credentials(email.as_str())?;
+                work.commit()?;
+                found
+            }
+            Err(_) => None,
+        };
+        match found {
+            Some((user, hash)) if hasher.verify(password, &hash) => Ok((user, hash)),
+            Some(_) => Err(Error::InvalidCredentials),
+            None => {
+                hasher.verify_dummy(password);
+                Err(Error::InvalidCredentials)
+            }
+        }
+    }
+
+    /// The account with this id, if it still exists.
+    pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let user = work.user(id)?;
+        work.commit()?;
+        Ok(user)
+    }
+
+    /// Spends a refresh token for the next one of its chain, valid for
+    /// `refresh_lifetime`. A token spent before revokes its whole session.
+    pub fn refresh_session(&self, presented: &str, refresh_lifetime: Duration) -> Result<Refresh> {
+        let now = now();
+        let next = RefreshToken::generate(now + lifetime(refresh_lifetime));
+        // One unit of work, the token locked: two refreshes with the same
+        // token run one after the other, so the second sees it spent.
+        let mut work = self.backend.accounts(Mode::Write)?;
+        let Some(stored) = work.refresh_token(&hash_refresh_token(presented))? else {
+            return Ok(Refresh::Refused);
+        };
+        let refresh = match stored.verdict(now) {
+            Verdict::Refuse => Refresh::Refused,
+            Verdict::RevokeChain => {
+                work.revoke_session(
+                    stored.user,
+                    stored.session,
+                    RevokeReason::RefreshTokenReuse,
+                    now,
+                )?;
+                Refresh::Reused {
+                    user: stored.user,
+                    session: stored.session,
+                }
+            }
+            Verdict::Rotate => {
+                work.spend_refresh_token(stored.token_id, now)?;
+                work.insert_refresh_token(stored.session, next.hash(), now, next.expires_at())?;
+                work.extend_session(stored.session, next.expires_at())?;
+                let user = work
+                    .user(stored.user)?
+                    .ok_or_else(|| Error::Storage("a session outlived its user".to_owned()))?;
+                Refresh::Rotated {
+                    user,
+                    session: stored.session,
+                    refresh_token: next,
+                }
+            }
+        };
+        work.commit()?;
+        Ok(refresh)
+    }
+
+    /// The user behind an access token, if its session is still live.
+    pub fn session_user(&self, user: UserId, session: SessionId) -> Result<Option<User>> {
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let found = work.session_user(user, session)?;
+        work.commit()?;
+        Ok(found)
+    }
+
+    /// Ends a session: its refresh tokens and access tokens stop working.
+    pub fn close_session(&self, user: UserId, session: SessionId) -> Result<()> {
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        work.revoke_session(user, session, RevokeReason::Logout, now())?;
+        work.commit()
+    }
+
+    /// Changes a user's password after checking the current one, and revokes
+    /// every session of the user except `current`, which goes on working.
+    /// Returns how many sessions were revoked.
+    pub fn change_password(
+        &self,
+        user: UserId,
+        current: SessionId,
+        change: &PasswordChange,
+        hasher: &PasswordHasher,
+    ) -> Result<u64> {
+        self.confirm_password(user, &change.current_password, hasher)?;
+        if change.new_password == change.current_password {
+            return Err(ValidationErrors::single(
+                Source::Body,
+                "new_password",
+                "value_error",
+                "Value error, must differ from the current password",
+            )
+            .into());
+        }
+        let hashed = hasher.hash(&change.new_password)?;
+        self.set_password(user, &hashed, current)
+    }
+
+    /// Stores a new password hash and, in the same unit of work, revokes every
+    /// other live session of the user; returns how many were revoked.
+    pub(super) fn set_password(&self, user: UserId, hashed: &str, keep: SessionId) -> Result<u64> {
+        let mut work = self.backend.accounts(Mode::Write)?;
+        if !work.set_password_hash(user, hashed)? {
+            // The account went away under a valid token.
+            return Err(Error::InvalidToken);
+        }
+        let revoked =
+            work.revoke_other_sessions(user, keep, RevokeReason::PasswordChanged, now())?;
+        work.commit()?;
+        Ok(revoked)
+    }
+
+    /// Deletes an account after checking its password; its tasks and sessions go with it.
+    pub fn delete_account(
+        &self,
+        user: UserId,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<()> {
+        self.confirm_password(user, password, hasher)?;
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        work.delete_user(user)?;
+        work.commit()
+    }
+
+    /// Deletes sessions whose last refresh token has expired, and expired
+    /// refresh tokens of live sessions; returns how many sessions went.
+    pub fn purge_expired_sessions(&self) -> Result<u64> {
+        let now = now();
+        let mut work = self.backend.accounts(Mode::Write)?;
+        let purged = work.delete_expired_sessions(now)?;
+        // Spent tokens are kept to recognise their reuse, but an expired one
+        // is refused before that matters.
+        work.delete_expired_refresh_tokens(now)?;
+        work.commit()?;
+        Ok(purged)
+    }
+
+    /// [`Error::WrongPassword`] unless `password` is the user's password.
+    fn confirm_password(
+        &self,
+        user: UserId,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<()> {
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let hash = work.password_hash(user)?;
+        work.commit()?;
+        match hash {
+            Some(hash) if hasher.verify(password, &hash) => Ok(()),
+            Some(_) => Err(Error::WrongPassword),
+            // The account went away under a valid token.
+            None => Err(Error::InvalidToken),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! What a storage backend provides: units of work over accounts and
+//! sessions, and units of work bound to one owner's tasks. Each method is one
+//! statement in the backend's dialect; the operations made of several
+//! (rotation, login, password change, purge) are written once, in
+//! `accounts.rs` and `tasks.rs`, over these.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::PoolStatus;
+use super::query::TaskQuery;
+use crate::error::Result;
+use crate::model::{Task, User};
+use crate::session::{RevokeReason, StoredRefreshToken};
+use crate::types::{SessionId, TaskId, UserId};
+use crate::wire::{TaskCreate, TaskUpdate};
+
+/// How a unit of work meets the others running at the same time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One statement, atomic on its own: no transaction around it.
+    Statement,
+    /// Several reads that see one snapshot.
+    Snapshot,
+    /// Reads and writes as one atomic step. SQLite takes the write lock at
+    /// the start; PostgreSQL locks the rows it reads for change.
+    Write,
+}
+
+/// A storage backend. Methods block: async callers run them on a blocking
+/// thread pool. Implementations exist for SQLite and PostgreSQL; [`Store`]
+/// wraps one and is what callers use.
+///
+/// [`Store`]: super::Store
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// Checks that the database answers.
+    fn ping(&self) -> Result<()>;
+    /// Pool occupancy; must not block.
+    fn pool_status(&self) -> PoolStatus;
+    /// Starts a unit of work on accounts and sessions.
+    fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>>;
+    /// Starts a unit of work on `owner`'s tasks: every statement it runs is
+    /// filtered by that owner, and none of its methods takes another.
+    fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>>;
+}
+
+/// Statements on accounts and sessions, within one unit of work. Dropped
+/// without [`AccountWork::commit`], the work is rolled back.
+pub trait AccountWork {
+    /// Inserts an account; [`Error::EmailTaken`](crate::Error::EmailTaken)
+    /// when the email is in use, decided by the database's unique index.
+    fn insert_user(
+        &mut self,
+        email: &str,
+        hashed_password: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<User>;
+    /// The account with this (normalised) email and its password hash.
+    fn user_credentials(&mut self, email: &str) -> Result<Option<(User, String)>>;
+    /// The account with this id.
+    fn user(&mut self, id: UserId) -> Result<Option<User>>;
+    /// The password hash of an account.
+    fn password_hash(&mut self, user: UserId) -> Result<Option<String>>;
+    /// Replaces an account's password hash; false when there is no such account.
+    fn set_password_hash(&mut self, user: UserId, hashed_password: &str) -> Result<bool>;
+    /// Deletes an account; its tasks and sessions go with it. False when there was none.
+    fn delete_user(&mut self, user: UserId) -> Result<bool>;
+
+    /// Opens a session for `user`, provided its password hash is still
+    /// `verified_hash`; `None` otherwise. Holds off a concurrent password
+    /// change until the work commits.
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        verified_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<SessionId>>;
+    /// Stores a refresh token (its hash) of a session.
+    fn insert_refresh_token(
+        &mut self,
+        session: SessionId,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The refresh token with this hash, locked against concurrent rotation
+    /// until the work ends.
+    fn refresh_token(&mut self, token_hash: &str) -> Result<Option<StoredRefreshToken>>;
+    /// Marks a refresh token spent.
+    fn spend_refresh_token(&mut self, token_id: i64, now: DateTime<Utc>) -> Result<()>;
+    /// Moves a session's expiry.
+    fn extend_session(&mut self, session: SessionId, expires_at: DateTime<Utc>) -> Result<()>;
+    /// The user of a live (not revoked) session, if `session` is `user`'s.
+    fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>>;
+    /// Revokes one live session of `user`; false when there was none.
+    fn revoke_session(
+        &mut self,
+        user: UserId,
+        session: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Revokes every live session of `user` but `keep`; returns how many.
+    fn revoke_other_sessions(
+        &mut self,
+        user: UserId,
+        keep: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Deletes sessions (and their tokens) that expired before `now`; returns how many.
+    fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> Result<u64>;
+    /// Deletes refresh tokens that expired before `now`; returns how many.
+    fn delete_expired_refresh_tokens(&mut self, now: DateTime<Utc>) -> Result<u64>;
+    /// Makes the work durable and visible.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Statements on one owner's tasks, within one unit of work. Dropped without
+/// [`TaskWork::commit`], the work is rolled back.
+pub trait TaskWork {
+    /// Inserts a task, created and updated at `now`.
+    fn insert(&mut self, task: &TaskCreate, now: DateTime<Utc>) -> Result<Task>;
+    /// How many tasks match the query's filter.
+    fn count(&mut self, query: &TaskQuery) -> Result<u64>;
+    /// The query's page of matching tasks, in its order.
+    fn list(&mut self, query: &TaskQuery) -> Result<Vec<Task>>;
+    /// One task.
+    fn get(&mut self, id: TaskId) -> Result<Option<Task>>;
+    /// Applies a patch and sets `updated_at` to `now`.
+    fn update(
+        &mut self,
+        id: TaskId,
+        patch: &TaskUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Task>>;
+    /// Deletes a task; false when there was none.
+    fn delete(&mut self, id: TaskId) -> Result<bool>;
+    /// Makes the work durable and visible.
+    fn commit(self: Box<Self>) -> Result<()>;
+}

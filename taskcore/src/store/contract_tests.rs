@@ -1,0 +1,416 @@
+//! The backend contract: every test here runs on SQLite and on PostgreSQL
+//! (`NAME::sqlite` and `NAME::postgres`), so the backends cannot drift.
+//!
+//! PostgreSQL tests use the server named by `TASKD_TEST_POSTGRES_URL`, one
+//! fresh database per test; without it they pass without running, unless
+//! `TASKD_TEST_REQUIRE_POSTGRES` is set, as CI does.
+
+use std::time::Duration;
+
+use super::*;
+use crate::auth::{BCRYPT_MIN_COST, PasswordHasher};
+use crate::error::Error;
+use crate::session::{Refresh, RefreshToken};
+use crate::types::{Description, Page, SessionId, UserId};
+use crate::wire::{Body, NewTask, NewUser, PasswordChange, PasswordChangeRequest, TaskUpdate};
+
+const POSTGRES_URL_VAR: &str = "TASKD_TEST_POSTGRES_URL";
+const REQUIRE_POSTGRES_VAR: &str = "TASKD_TEST_REQUIRE_POSTGRES";
+
+/// A database of one test: dropped (on PostgreSQL) when the test ends.
+struct TestDatabase {
+    store: Store,
+    postgres: Option<(::postgres::Config, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres
+            && let Ok(mut client) = admin.connect(::postgres::NoTls)
+        {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+fn sqlite() -> TestDatabase {
+    TestDatabase {
+        store: Store::open("sqlite://").expect("open"),
+        postgres: None,
+    }
+}
+
+/// A fresh PostgreSQL database, or `None` when none is configured.
+fn postgres() -> Option<TestDatabase> {
+    let url = match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var_os(REQUIRE_POSTGRES_VAR).is_none(),
+                "{REQUIRE_POSTGRES_VAR} is set but {POSTGRES_URL_VAR} is not"
+            );
+            return None;
+        }
+    };
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = format!(
+        "taskcore_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin: ::postgres::Config = url.parse().expect("a PostgreSQL URL");
+    let mut client = admin.connect(::postgres::NoTls).expect("connect as admin");
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create database");
+    let mut config = admin.clone();
+    config.dbname(&name);
+    let store = Store::with_backend(std::sync::Arc::new(
+        self::postgres::PostgresStore::open_config(config, &StoreOptions::default()).expect("open"),
+    ));
+    Some(TestDatabase {
+        store,
+        postgres: Some((admin, name)),
+    })
+}
+
+/// Defines each test twice: on SQLite and on PostgreSQL.
+macro_rules! contract {
+    ($(fn $name:ident($store:ident: &Store) $body:block)*) => {$(
+        mod $name {
+            use super::*;
+
+            fn run($store: &Store) $body
+
+            #[test]
+            fn sqlite() {
+                run(&super::sqlite().store);
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(database) = super::postgres() {
+                    run(&database.store);
+                }
+            }
+        }
+    )*};
+}
+
+fn hasher() -> PasswordHasher {
+    PasswordHasher::new(BCRYPT_MIN_COST).expect("hasher")
+}
+
+fn two_users(store: &Store) -> (UserId, UserId) {
+    let alice = store
+        .register_user(
+            &NewUser::new("alice@example.com", "password-a").expect("valid"),
+            &hasher(),
+        )
+        .expect("register");
+    let bob = store
+        .register_user(
+            &NewUser::new("bob@example.com", "password-b").expect("valid"),
+            &hasher(),
+        )
+        .expect("register");
+    (alice.id, bob.id)
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// Logs `email` in with `password`: the session and its refresh token.
+fn log_in(
+    store: &Store,
+    email: &str,
+    password: &str,
+    lifetime: Duration,
+) -> (SessionId, RefreshToken) {
+    let login = store
+        .log_in(email, password, &hasher(), lifetime)
+        .expect("login");
+    (login.session, login.refresh_token)
+}
+
+fn completed(flag: bool) -> crate::wire::TaskPatch {
+    TaskUpdate {
+        completed: Some(flag),
+        ..TaskUpdate::default()
+    }
+    .validate()
+    .expect("valid")
+}
+
+fn titles(page: &crate::model::TaskPage) -> Vec<&str> {
+    page.tasks.iter().map(|task| task.title.as_str()).collect()
+}
+
+contract! {
+    fn owner_cannot_see_update_or_delete_others_task(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let task = store
+            .tasks(alice)
+            .create(&NewTask::new("alice's").expect("valid"))
+            .expect("create");
+        let bobs = store.tasks(bob);
+        assert!(matches!(bobs.get(task.id), Err(Error::TaskNotFound)));
+        assert!(matches!(bobs.update(task.id, &completed(true)), Err(Error::TaskNotFound)));
+        assert!(matches!(bobs.delete(task.id), Err(Error::TaskNotFound)));
+        assert_eq!(bobs.list(&TaskQuery::default()).expect("list").total, 0);
+        // Untouched for its owner.
+        assert!(!store.tasks(alice).get(task.id).expect("get").completed);
+    }
+
+    fn duplicate_email_is_a_conflict_whatever_the_case(store: &Store) {
+        two_users(store);
+        let again = NewUser::new("ALICE@Example.com", "password-c").expect("valid");
+        assert!(matches!(store.register_user(&again, &hasher()), Err(Error::EmailTaken)));
+    }
+
+    fn authenticate_matches_email_case_insensitively(store: &Store) {
+        let (alice, _) = two_users(store);
+        let user = store
+            .authenticate(" Alice@EXAMPLE.com", "password-a", &hasher())
+            .expect("login");
+        assert_eq!(user.id, alice);
+        assert!(matches!(
+            store.authenticate("alice@example.com", "password-b", &hasher()),
+            Err(Error::InvalidCredentials)
+        ));
+        assert!(matches!(
+            store.authenticate("nobody@example.com", "password-a", &hasher()),
+            Err(Error::InvalidCredentials)
+        ));
+    }
+
+    fn list_pages_oldest_first_with_total(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        for n in 0..5 {
+            tasks
+                .create(&NewTask::new(&format!("task {n}")).expect("valid"))
+                .expect("create");
+        }
+        let page = tasks
+            .list(&TaskQuery::page(Page::new(1, 2).expect("page")))
+            .expect("list");
+        assert_eq!(page.total, 5);
+        assert_eq!(titles(&page), ["task 1", "task 2"]);
+    }
+
+    fn list_filters_by_completion_and_counts_what_it_selects(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        for n in 0..4 {
+            let task = tasks
+                .create(&NewTask::new(&format!("task {n}")).expect("valid"))
+                .expect("create");
+            if n % 2 == 1 {
+                tasks.update(task.id, &completed(true)).expect("complete");
+            }
+        }
+        let open = TaskQuery {
+            completed: Some(false),
+            ..TaskQuery::default()
+        };
+        let page = tasks.list(&open).expect("list");
+        assert_eq!((titles(&page), page.total), (vec!["task 0", "task 2"], 2));
+    }
+
+    fn list_sorts_by_title_by_code_point_then_id(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        for title in ["b", "B", "a", "b"] {
+            tasks.create(&NewTask::new(title).expect("valid")).expect("create");
+        }
+        let by_title = |descending| TaskQuery {
+            order: vec![Sort { key: SortKey::Title, descending }],
+            ..TaskQuery::default()
+        };
+        let ids = |query: &TaskQuery| -> Vec<(String, i64)> {
+            tasks
+                .list(query)
+                .expect("list")
+                .tasks
+                .into_iter()
+                .map(|task| (task.title, task.id.0))
+                .collect()
+        };
+        let ascending = ids(&by_title(false));
+        let letters: Vec<&str> = ascending.iter().map(|(title, _)| title.as_str()).collect();
+        assert_eq!(letters, ["B", "a", "b", "b"]);
+        assert!(ascending[2].1 < ascending[3].1, "ties broken by id");
+        let descending = ids(&by_title(true));
+        let letters: Vec<&str> = descending.iter().map(|(title, _)| title.as_str()).collect();
+        assert_eq!(letters, ["b", "b", "a", "B"]);
+    }
+
+    fn update_changes_only_present_fields_and_moves_updated_at(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        let new_task = crate::wire::TaskCreate {
+            title: "title".into(),
+            description: Some(Description::parse("words").expect("valid").as_str().into()),
+            completed: false,
+        }
+        .validate()
+        .expect("valid");
+        let created = tasks.create(&new_task).expect("create");
+        let clear = TaskUpdate {
+            description: Some(None),
+            ..TaskUpdate::default()
+        }
+        .validate()
+        .expect("valid");
+        let updated = tasks.update(created.id, &clear).expect("update");
+        assert_eq!(updated.title, "title");
+        assert_eq!(updated.description, None);
+        assert_eq!(updated.created_at, created.created_at);
+        assert!(updated.updated_at >= created.updated_at);
+        let nothing = TaskUpdate::default().validate().expect("valid");
+        let unchanged = tasks.update(created.id, &nothing).expect("empty patch");
+        assert_eq!(unchanged, updated);
+    }
+
+    fn deleted_ids_are_never_reused(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        let first = tasks.create(&NewTask::new("one").expect("valid")).expect("create");
+        tasks.delete(first.id).expect("delete");
+        let second = tasks.create(&NewTask::new("two").expect("valid")).expect("create");
+        assert!(second.id > first.id);
+    }
+
+    fn refresh_rotates_and_a_reused_token_revokes_the_session(store: &Store) {
+        let (alice, _) = two_users(store);
+        let (session, first) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        assert!(store.session_user(alice, session).expect("lookup").is_some());
+        let second = match store.refresh_session(first.expose(), MINUTE).expect("refresh") {
+            Refresh::Rotated { user, session: same, refresh_token } => {
+                assert_eq!((user.id, same), (alice, session));
+                refresh_token
+            }
+            other => panic!("expected a rotation, got {other:?}"),
+        };
+        assert_ne!(first.expose(), second.expose());
+        // The first token again: theft. The session and its whole chain die.
+        assert!(matches!(
+            store.refresh_session(first.expose(), MINUTE),
+            Ok(Refresh::Reused { .. })
+        ));
+        assert!(matches!(
+            store.refresh_session(second.expose(), MINUTE),
+            Ok(Refresh::Refused)
+        ));
+        assert!(store.session_user(alice, session).expect("lookup").is_none());
+        assert!(matches!(
+            store.refresh_session("tdr_unknown", MINUTE),
+            Ok(Refresh::Refused)
+        ));
+    }
+
+    fn a_login_checked_against_an_old_password_opens_no_session(store: &Store) {
+        let (alice, _) = two_users(store);
+        let backend = store.backend.as_ref();
+        let old_hash = {
+            let mut work = backend.accounts(Mode::Statement).expect("work");
+            work.password_hash(alice).expect("hash").expect("user")
+        };
+        let (current, _) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        store.set_password(alice, "another hash", current).expect("change");
+        // As if the password had been checked just before the change.
+        let mut work = backend.accounts(Mode::Write).expect("work");
+        let opened = work.insert_session(alice, &old_hash, now(), now()).expect("insert");
+        assert_eq!(opened, None);
+        let opened = work
+            .insert_session(alice, "another hash", now(), now())
+            .expect("insert");
+        assert!(opened.is_some());
+        work.commit().expect("commit");
+    }
+
+    fn sessions_belong_to_their_user(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let (session, _) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        assert!(store.session_user(bob, session).expect("lookup").is_none());
+        store.close_session(bob, session).expect("no-op");
+        assert!(store.session_user(alice, session).expect("lookup").is_some());
+        store.close_session(alice, session).expect("close");
+        assert!(store.session_user(alice, session).expect("lookup").is_none());
+    }
+
+    fn password_change_keeps_only_the_current_session(store: &Store) {
+        let (alice, _) = two_users(store);
+        let (current, _) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        let (other, other_refresh) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        let change = |current_password: &str, new_password: &str| -> PasswordChange {
+            PasswordChangeRequest {
+                current_password: current_password.to_owned(),
+                new_password: new_password.to_owned(),
+            }
+            .validate()
+            .expect("valid")
+        };
+        assert!(matches!(
+            store.change_password(alice, current, &change("wrong", "new password"), &hasher()),
+            Err(Error::WrongPassword)
+        ));
+        assert!(matches!(
+            store.change_password(alice, current, &change("password-a", "password-a"), &hasher()),
+            Err(Error::Validation(_))
+        ));
+        let revoked = store
+            .change_password(alice, current, &change("password-a", "new password"), &hasher())
+            .expect("change");
+        assert_eq!(revoked, 1);
+        assert!(store.session_user(alice, current).expect("lookup").is_some());
+        assert!(store.session_user(alice, other).expect("lookup").is_none());
+        assert!(matches!(
+            store.refresh_session(other_refresh.expose(), MINUTE),
+            Ok(Refresh::Refused)
+        ));
+        assert!(store.authenticate("alice@example.com", "new password", &hasher()).is_ok());
+    }
+
+    fn deleting_an_account_takes_its_tasks_and_sessions(store: &Store) {
+        let (alice, bob) = two_users(store);
+        store
+            .tasks(alice)
+            .create(&NewTask::new("mine").expect("valid"))
+            .expect("create");
+        let (session, refresh) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        assert!(matches!(
+            store.delete_account(alice, "password-b", &hasher()),
+            Err(Error::WrongPassword)
+        ));
+        store.delete_account(alice, "password-a", &hasher()).expect("delete");
+        assert!(store.user(alice).expect("lookup").is_none());
+        assert!(store.session_user(alice, session).expect("lookup").is_none());
+        assert!(matches!(
+            store.refresh_session(refresh.expose(), MINUTE),
+            Ok(Refresh::Refused)
+        ));
+        assert_eq!(store.tasks(alice).list(&TaskQuery::default()).expect("list").total, 0);
+        assert!(store.user(bob).expect("lookup").is_some());
+    }
+
+    fn expired_sessions_are_purged(store: &Store) {
+        let (alice, _) = two_users(store);
+        let (expired, _) = log_in(store, "alice@example.com", "password-a", Duration::ZERO);
+        let (live, _) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        assert_eq!(store.purge_expired_sessions().expect("purge"), 1);
+        assert!(store.session_user(alice, expired).expect("lookup").is_none());
+        assert!(store.session_user(alice, live).expect("lookup").is_some());
+    }
+
+    fn abandoned_write_work_changes_nothing(store: &Store) {
+        let (alice, _) = two_users(store);
+        {
+            let mut work = store.backend.accounts(Mode::Write).expect("work");
+            assert!(work.set_password_hash(alice, "abandoned").expect("update"));
+            // Dropped without commit.
+        }
+        assert!(store.authenticate("alice@example.com", "password-a", &hasher()).is_ok());
+    }
+}

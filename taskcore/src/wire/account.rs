@@ -1,0 +1,237 @@
+//! Account bodies: registration, login, refresh, password change, deletion,
+//! and the token answer.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Body, Checks, Valid};
+use crate::error::Result;
+use crate::types::{Email, Invalid, Password};
+
+/// Wire type: body of `POST /auth/register`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserCreate {
+    /// Email address; trimmed and lower-cased, at most 320 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "jane@example.com", format = Email, max_length = 320)
+    )]
+    pub email: String,
+    /// At least 8 characters and at most 72 bytes.
+    #[cfg_attr(feature = "openapi", schema(example = "password123", min_length = 8, max_length = 72, format = Password))]
+    pub password: String,
+}
+
+/// Wire type: JSON body of `POST /auth/login` (the OAuth2 form is accepted too).
+/// Other fields are refused, so `{"username": …}` sent as JSON says what is wrong.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    /// Email address, matched case-insensitively.
+    pub email: String,
+    /// Password.
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub password: String,
+}
+
+/// Wire type: the OAuth2 password form of `POST /auth/login`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginForm {
+    /// Must be `password` when sent.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^password$"))]
+    pub grant_type: Option<String>,
+    /// The account's email address.
+    pub username: String,
+    /// The password.
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub password: String,
+    /// Ignored.
+    pub scope: Option<String>,
+    /// Ignored.
+    pub client_id: Option<String>,
+    /// Ignored.
+    pub client_secret: Option<String>,
+}
+
+macro_rules! redacted_debug {
+    ($type:ty, $($field:ident),*) => {
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field("password", &"<redacted>")
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// Wire type: body of `POST /auth/refresh`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh; it is spent by this call.
+    #[cfg_attr(feature = "openapi", schema(example = "tdr_…"))]
+    pub refresh_token: String,
+}
+
+impl fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshRequest(<redacted>)")
+    }
+}
+
+/// Wire type: body of `POST /auth/password`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChangeRequest {
+    /// The password in use now.
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub current_password: String,
+    /// The new password: at least 8 characters and at most 72 bytes, not the current one.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 72, format = Password))]
+    pub new_password: String,
+}
+
+impl fmt::Debug for PasswordChangeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordChangeRequest(<redacted>)")
+    }
+}
+
+/// Wire type: body of `DELETE /auth/me`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDelete {
+    /// The account's password, to confirm.
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub password: String,
+}
+
+impl fmt::Debug for AccountDelete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccountDelete(<redacted>)")
+    }
+}
+
+redacted_debug!(UserCreate, email);
+redacted_debug!(LoginRequest, email);
+redacted_debug!(LoginForm, username);
+
+/// Wire type: a successful login or refresh.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Token {
+    /// The bearer token to send as `Authorization: Bearer …`: a short-lived JWT.
+    pub access_token: String,
+    /// Always `bearer`.
+    #[cfg_attr(feature = "openapi", schema(example = "bearer"))]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 3600))]
+    pub expires_in: u64,
+    /// Opaque, single-use token for `POST /auth/refresh`, which answers with
+    /// a new access token and the next refresh token.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 2_592_000))]
+    pub refresh_expires_in: u64,
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &"<redacted>")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &"<redacted>")
+            .field("refresh_expires_in", &self.refresh_expires_in)
+            .finish()
+    }
+}
+
+impl Body for UserCreate {
+    fn check(mut self, checks: &mut Checks) -> Self {
+        if let Some(email) = checks.field("email", Email::parse(&self.email)) {
+            self.email = email.as_str().to_owned();
+        }
+        checks.field("password", Password::parse(&self.password));
+        self
+    }
+}
+
+impl Valid<UserCreate> {
+    /// A registration for `email` with `password`, checked.
+    pub fn new(email: &str, password: &str) -> Result<Self> {
+        UserCreate {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        }
+        .validate()
+    }
+}
+
+/// A login as JSON: email and password are matched as sent (no rules apply:
+/// a wrong one simply does not log in).
+impl Body for LoginRequest {
+    fn check(self, _checks: &mut Checks) -> Self {
+        self
+    }
+}
+
+impl Body for LoginForm {
+    fn check(self, checks: &mut Checks) -> Self {
+        if let Some(grant_type) = &self.grant_type {
+            let outcome = if grant_type == "password" {
+                Ok(())
+            } else {
+                Err(Invalid::new(
+                    "string_pattern_mismatch",
+                    "String should match pattern '^password$'",
+                ))
+            };
+            checks.field("grant_type", outcome);
+        }
+        self
+    }
+}
+
+impl LoginForm {
+    /// Reads the decoded pairs of a form body as FastAPI does: the last value
+    /// of a repeated name wins, and an empty value is no value.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Valid<Self>> {
+        let mut object = Map::new();
+        for (name, value) in pairs {
+            if value.is_empty() {
+                object.remove(name);
+            } else {
+                object.insert(name.clone(), Value::String(value.clone()));
+            }
+        }
+        Self::from_json(&Value::Object(object))
+    }
+}
+
+impl Body for RefreshRequest {
+    fn check(self, _checks: &mut Checks) -> Self {
+        self
+    }
+}
+
+impl Body for PasswordChangeRequest {
+    fn check(self, checks: &mut Checks) -> Self {
+        checks.field("new_password", Password::parse(&self.new_password));
+        self
+    }
+}
+
+impl Body for AccountDelete {
+    fn check(self, _checks: &mut Checks) -> Self {
+        self
+    }
+}
