@@ -69,6 +69,8 @@ pub mod store;
 pub mod types;
 pub mod wire;
 
+pub use wire::routes;
+
 #[cfg(feature = "auth")]
 pub use auth::{AccessClaims, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
 pub use error::{Error, FieldError, Result, Source, ValidationErrors};

@@ -9,13 +9,14 @@ use reqwest::StatusCode;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, TASK, TASKS};
 use taskcore::{
     AccountDelete, ErrorBody, PasswordChangeRequest, RefreshRequest, Task, TaskCreate, TaskUpdate,
     Token, User, UserCreate,
 };
 
 /// The API's path under the server URL.
-pub const API_PREFIX: &str = "/api/v1";
+pub const API_PREFIX: &str = routes::DEFAULT_PREFIX;
 
 /// How long to wait for the server.
 #[derive(Debug, Clone, Copy)]
@@ -154,7 +155,11 @@ impl Client {
 
     /// `GET /health` (at the root): is the server there and its database answering?
     pub fn health(&self) -> Result<Value, ClientError> {
-        let response = self.send(self.http.get(format!("{}/health", self.server)))?;
+        let response = self.send(self.http.get(format!(
+            "{}{}",
+            self.server,
+            routes::HEALTH.path
+        )))?;
         Ok(self.read::<Value>(response)?.value)
     }
 
@@ -164,7 +169,7 @@ impl Client {
             email: email.to_owned(),
             password: password.to_owned(),
         };
-        let response = self.send(self.http.post(self.url("/auth/register")).json(&body))?;
+        let response = self.send(self.http.post(self.url(REGISTER.path)).json(&body))?;
         self.read(response)
     }
 
@@ -175,7 +180,7 @@ impl Client {
             ("username", email),
             ("password", password),
         ];
-        let response = self.send(self.http.post(self.url("/auth/login")).form(&form))?;
+        let response = self.send(self.http.post(self.url(LOGIN.path)).form(&form))?;
         Ok(self.read::<Token>(response)?.value)
     }
 
@@ -186,7 +191,7 @@ impl Client {
             refresh_token: refresh_token.to_owned(),
         };
         // Anonymous: the access token may be the expired one being replaced.
-        let request = self.http.post(self.url("/auth/refresh")).json(&body);
+        let request = self.http.post(self.url(REFRESH.path)).json(&body);
         let response = request.send().map_err(|error| self.unreachable(&error))?;
         if !response.status().is_success() {
             return Err(self.refusal(response));
@@ -196,7 +201,7 @@ impl Client {
 
     /// `POST /auth/logout`: ends this token's session on the server.
     pub fn logout(&self) -> Result<(), ClientError> {
-        self.send(self.http.post(self.url("/auth/logout")))?;
+        self.send(self.http.post(self.url(LOGOUT.path)))?;
         Ok(())
     }
 
@@ -210,7 +215,7 @@ impl Client {
             current_password: current_password.to_owned(),
             new_password: new_password.to_owned(),
         };
-        self.send(self.http.post(self.url("/auth/password")).json(&body))?;
+        self.send(self.http.post(self.url(PASSWORD.path)).json(&body))?;
         Ok(())
     }
 
@@ -219,19 +224,19 @@ impl Client {
         let body = AccountDelete {
             password: password.to_owned(),
         };
-        self.send(self.http.delete(self.url("/auth/me")).json(&body))?;
+        self.send(self.http.delete(self.url(ME.path)).json(&body))?;
         Ok(())
     }
 
     /// `GET /auth/me`.
     pub fn me(&self) -> Result<Fetched<User>, ClientError> {
-        let response = self.send(self.http.get(self.url("/auth/me")))?;
+        let response = self.send(self.http.get(self.url(ME.path)))?;
         self.read(response)
     }
 
     /// `POST /tasks`.
     pub fn create_task(&self, task: &TaskCreate) -> Result<Fetched<Task>, ClientError> {
-        let response = self.send(self.http.post(self.url("/tasks")).json(task))?;
+        let response = self.send(self.http.post(self.url(TASKS.path)).json(task))?;
         self.read(response)
     }
 
@@ -239,7 +244,7 @@ impl Client {
     pub fn list_tasks(&self, skip: u64, limit: u32) -> Result<TaskList, ClientError> {
         let request = self
             .http
-            .get(self.url("/tasks"))
+            .get(self.url(TASKS.path))
             .query(&[("skip", skip.to_string()), ("limit", limit.to_string())]);
         let response = self.send(request)?;
         let total = response
@@ -262,23 +267,19 @@ impl Client {
 
     /// `GET /tasks/{id}`.
     pub fn task(&self, id: i64) -> Result<Fetched<Task>, ClientError> {
-        let response = self.send(self.http.get(self.url(&format!("/tasks/{id}"))))?;
+        let response = self.send(self.http.get(self.url(&TASK.with_id(id))))?;
         self.read(response)
     }
 
     /// `PATCH /tasks/{id}`.
     pub fn update_task(&self, id: i64, patch: &TaskUpdate) -> Result<Fetched<Task>, ClientError> {
-        let response = self.send(
-            self.http
-                .patch(self.url(&format!("/tasks/{id}")))
-                .json(patch),
-        )?;
+        let response = self.send(self.http.patch(self.url(&TASK.with_id(id))).json(patch))?;
         self.read(response)
     }
 
     /// `DELETE /tasks/{id}`.
     pub fn delete_task(&self, id: i64) -> Result<(), ClientError> {
-        self.send(self.http.delete(self.url(&format!("/tasks/{id}"))))?;
+        self.send(self.http.delete(self.url(&TASK.with_id(id))))?;
         Ok(())
     }
 

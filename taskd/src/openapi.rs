@@ -89,3 +89,46 @@ impl Modify for SecuritySchemes<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use taskcore::routes;
+
+    use super::*;
+
+    /// Every route of the table is documented with exactly its methods, and
+    /// nothing else is: a route cannot be served but undocumented, or the reverse.
+    #[test]
+    fn the_document_lists_the_route_table() {
+        let document = serde_json::to_value(document("taskd", "/api/v1")).expect("JSON");
+        let documented: BTreeMap<String, Vec<String>> = document["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .map(|(path, item)| {
+                let mut methods: Vec<String> = item
+                    .as_object()
+                    .expect("path item")
+                    .keys()
+                    .filter(|key| {
+                        matches!(key.as_str(), "get" | "post" | "put" | "patch" | "delete")
+                    })
+                    .map(|method| method.to_uppercase())
+                    .collect();
+                methods.sort();
+                (path.clone(), methods)
+            })
+            .collect();
+        let table: BTreeMap<String, Vec<String>> = routes::ALL
+            .iter()
+            .map(|route| {
+                let mut methods: Vec<String> = route.methods().map(str::to_owned).collect();
+                methods.sort();
+                (format!("/api/v1{}", route.path), methods)
+            })
+            .collect();
+        assert_eq!(documented, table);
+    }
+}

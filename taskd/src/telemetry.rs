@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use taskcore::routes::Route;
 use warp::http::{HeaderMap, HeaderValue, Method};
 use warp::reply::Response;
 
@@ -120,18 +121,10 @@ impl RouteTemplates {
     }
 
     pub fn template(&self, path: &str) -> String {
-        if let Some(rest) = path.strip_prefix(self.prefix.as_str()) {
-            let template = match rest {
-                "/auth/register" | "/auth/login" | "/auth/refresh" | "/auth/logout"
-                | "/auth/password" | "/auth/me" | "/tasks" | "/health" => Some(rest),
-                _ => match rest.strip_prefix("/tasks/") {
-                    Some(id) if !id.is_empty() && !id.contains('/') => Some("/tasks/{id}"),
-                    _ => None,
-                },
-            };
-            if let Some(template) = template {
-                return format!("{}{template}", self.prefix);
-            }
+        if let Some(rest) = path.strip_prefix(self.prefix.as_str())
+            && let Some(route) = Route::find(rest)
+        {
+            return format!("{}{}", self.prefix, route.path);
         }
         match path {
             "/health" | "/metrics" | "/openapi.json" | "/redoc" | "/docs" => path.to_owned(),

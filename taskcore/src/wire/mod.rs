@@ -8,6 +8,7 @@
 mod account;
 mod lenient;
 mod problem;
+pub mod routes;
 mod task;
 
 use std::collections::BTreeSet;

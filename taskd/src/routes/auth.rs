@@ -14,7 +14,9 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use super::method_not_allowed;
+use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER};
+
+use super::{method_not_allowed, path};
 use crate::client_address::client_address;
 use crate::filters::{Caller, authenticated, body, caller, json_body, parse_json, with_state};
 use crate::limits::RetryAfter;
@@ -25,46 +27,46 @@ use crate::telemetry::{
 };
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let register = warp::path!("auth" / "register").and(
+    let register = path(REGISTER).and(
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
             .and(json_body())
             .and(with_state(state.clone()))
             .then(register)
             .map(respond)
-            .or(method_not_allowed("POST"))
+            .or(method_not_allowed(REGISTER.allow))
             .unify(),
     );
-    let login = warp::path!("auth" / "login").and(
+    let login = path(LOGIN).and(
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
             .and(body())
             .and(with_state(state.clone()))
             .then(login)
             .map(respond)
-            .or(method_not_allowed("POST"))
+            .or(method_not_allowed(LOGIN.allow))
             .unify(),
     );
-    let refresh = warp::path!("auth" / "refresh").and(
+    let refresh = path(REFRESH).and(
         warp::post()
             .and(json_body())
             .and(with_state(state.clone()))
             .then(refresh)
             .map(respond)
-            .or(method_not_allowed("POST"))
+            .or(method_not_allowed(REFRESH.allow))
             .unify(),
     );
-    let logout = warp::path!("auth" / "logout").and(
+    let logout = path(LOGOUT).and(
         warp::post()
             .and(caller(state.clone()))
             .and(with_state(state.clone()))
             .then(|caller: Caller, state| async move {
                 respond_as(caller.user.id, logout(caller, state).await)
             })
-            .or(method_not_allowed("POST"))
+            .or(method_not_allowed(LOGOUT.allow))
             .unify(),
     );
-    let password = warp::path!("auth" / "password").and(
+    let password = path(PASSWORD).and(
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
             .and(caller(state.clone()))
@@ -74,10 +76,10 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
                 let user = caller.user.id;
                 respond_as(user, change_password(address, caller, body, state).await)
             })
-            .or(method_not_allowed("POST"))
+            .or(method_not_allowed(PASSWORD.allow))
             .unify(),
     );
-    let me = warp::path!("auth" / "me").and(
+    let me = path(ME).and(
         warp::get()
             .and(authenticated(state.clone()))
             .then(|user: User| async move { respond_as(user.id, me(user).await) })
@@ -91,7 +93,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
                     respond_as(user, delete_me(address, caller, body, state).await)
                 }))
             .unify()
-            .or(method_not_allowed("GET, DELETE"))
+            .or(method_not_allowed(ME.allow))
             .unify(),
     );
     register
@@ -115,7 +117,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 /// Registrations are limited per client address (`REGISTER_LIMIT_PER_ADDRESS`);
 /// invalid ones do not count.
 #[utoipa::path(
-    post, path = "/auth/register", tag = "auth",
+    post, path = routes::REGISTER.path, tag = "auth",
     request_body = taskcore::UserCreate,
     responses(
         (status = 201, description = "Account created", body = User),
@@ -165,7 +167,7 @@ pub async fn register(
 /// logins are limited per email and per client address; a successful login
 /// clears the email's count.
 #[utoipa::path(
-    post, path = "/auth/login", tag = "auth",
+    post, path = routes::LOGIN.path, tag = "auth",
     request_body(content(
         (taskcore::LoginForm = "application/x-www-form-urlencoded"),
         (taskcore::LoginRequest = "application/json"),
@@ -220,7 +222,7 @@ pub async fn login(
 /// theft (two parties hold the same chain): the whole session is revoked, its
 /// access and refresh tokens stop working, and the answer is 401.
 #[utoipa::path(
-    post, path = "/auth/refresh", tag = "auth",
+    post, path = routes::REFRESH.path, tag = "auth",
     request_body = taskcore::RefreshRequest,
     responses(
         (status = 200, description = "A new access token and the next refresh token", body = Token),
@@ -261,7 +263,7 @@ pub async fn refresh(body: Value, state: AppState) -> Result<Response, ApiError>
 /// The session's refresh token and every access token it issued, this one
 /// included, stop working at once. Other sessions of the user go on.
 #[utoipa::path(
-    post, path = "/auth/logout", tag = "auth",
+    post, path = routes::LOGOUT.path, tag = "auth",
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 204, description = "Logged out"),
@@ -281,7 +283,7 @@ pub async fn logout(caller: Caller, state: AppState) -> Result<impl Reply, ApiEr
 /// current tokens. A wrong current password answers 403 and counts as a
 /// failed login for the account.
 #[utoipa::path(
-    post, path = "/auth/password", tag = "auth",
+    post, path = routes::PASSWORD.path, tag = "auth",
     request_body = taskcore::PasswordChangeRequest,
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
@@ -320,7 +322,7 @@ pub async fn change_password(
 /// Asks for the password again. The account, all its tasks and all its
 /// sessions are deleted at once; its tokens answer 401 from then on.
 #[utoipa::path(
-    delete, path = "/auth/me", tag = "auth",
+    delete, path = routes::ME.path, tag = "auth",
     request_body = taskcore::AccountDelete,
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
@@ -424,7 +426,7 @@ fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String
 
 /// The account the token belongs to.
 #[utoipa::path(
-    get, path = "/auth/me", tag = "auth",
+    get, path = routes::ME.path, tag = "auth",
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The current user", body = User),

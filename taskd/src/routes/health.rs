@@ -9,7 +9,9 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use super::method_not_allowed;
+use taskcore::routes::{self, HEALTH};
+
+use super::{method_not_allowed, path};
 use crate::filters::with_state;
 use crate::state::{AppState, blocking};
 use crate::telemetry::POOL_CONNECTIONS;
@@ -18,12 +20,12 @@ use crate::telemetry::POOL_CONNECTIONS;
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn route(state: AppState) -> BoxedFilter<(Response,)> {
-    warp::path!("health")
+    path(HEALTH)
         .and(
             warp::get()
                 .and(with_state(state))
                 .then(health)
-                .or(method_not_allowed("GET"))
+                .or(method_not_allowed(HEALTH.allow))
                 .unify(),
         )
         .boxed()
@@ -45,7 +47,7 @@ pub struct HealthReport {
 
 /// Is the service up and its database answering? Also served at `/health`.
 #[utoipa::path(
-    get, path = "/health", tag = "health",
+    get, path = routes::HEALTH.path, tag = "health",
     responses(
         (status = 200, description = "Up, database answering", body = HealthReport),
         (status = 503, description = "Database not answering", body = HealthReport),

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use taskcore::routes::Route;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
 use warp::reply::Response;
@@ -87,6 +88,31 @@ pub fn app(
                 security_headers(response)
             },
         )
+        .boxed()
+}
+
+/// The literal segments of a path template part, as one filter.
+fn segments(part: &'static str) -> BoxedFilter<()> {
+    part.split('/')
+        .filter(|segment| !segment.is_empty())
+        .fold(warp::any().boxed(), |filter, segment| {
+            filter.and(warp::path(segment)).boxed()
+        })
+}
+
+/// The path of a route of the table, exactly; the route has no `{id}`.
+fn path(route: Route) -> BoxedFilter<()> {
+    debug_assert!(!route.path.contains("{id}"), "{} has an id", route.path);
+    segments(route.path).and(warp::path::end()).boxed()
+}
+
+/// The path of a route of the table with one `{id}`, which it extracts.
+fn path_with_id(route: Route) -> BoxedFilter<(i64,)> {
+    let (before, after) = route.path.split_once("{id}").unwrap_or((route.path, ""));
+    segments(before)
+        .and(warp::path::param::<i64>())
+        .and(segments(after))
+        .and(warp::path::end())
         .boxed()
 }
 

@@ -7,7 +7,9 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use super::method_not_allowed;
+use taskcore::routes::{self, TASK, TASKS};
+
+use super::{method_not_allowed, path, path_with_id};
 use crate::filters::{authenticated, json_body, page, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::{AppState, blocking};
@@ -16,7 +18,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let auth = || authenticated(state.clone());
     let shared = || with_state(state.clone());
 
-    let collection = || warp::path!("tasks");
+    let collection = || path(TASKS);
     let list = collection()
         .and(warp::get())
         .and(auth())
@@ -33,9 +35,9 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .then(|user: User, body, state| async move {
             respond_as(user.id, create_task(user, body, state).await)
         });
-    let collection_fallback = collection().and(method_not_allowed("GET, POST"));
+    let collection_fallback = collection().and(method_not_allowed(TASKS.allow));
 
-    let item = || warp::path!("tasks" / i64);
+    let item = || path_with_id(TASK);
     let get = item().and(warp::get()).and(auth()).and(shared()).then(
         |id, user: User, state| async move { respond_as(user.id, get_task(id, user, state).await) },
     );
@@ -54,7 +56,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             },
         );
     let item_fallback = item()
-        .and(method_not_allowed("GET, PATCH, DELETE"))
+        .and(method_not_allowed(TASK.allow))
         .map(|_id: i64, response: Response| response);
 
     list.or(create)
@@ -89,7 +91,7 @@ struct PageQuery {
 /// The body is a plain array; `X-Total-Count` gives the total and `Link`
 /// (RFC 8288) the `next` and `prev` pages.
 #[utoipa::path(
-    get, path = "/tasks", tag = "tasks",
+    get, path = routes::TASKS.path, tag = "tasks",
     params(PageQuery),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
@@ -139,7 +141,7 @@ fn page_links(prefix: &str, page: Page, total: u64) -> Option<String> {
 
 /// Create a task.
 #[utoipa::path(
-    post, path = "/tasks", tag = "tasks",
+    post, path = routes::TASKS.path, tag = "tasks",
     request_body = taskcore::TaskCreate,
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
@@ -167,7 +169,7 @@ pub async fn create_task(user: User, body: Value, state: AppState) -> Result<Res
 
 /// Get one of your tasks.
 #[utoipa::path(
-    get, path = "/tasks/{id}", tag = "tasks",
+    get, path = routes::TASK.path, tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
@@ -187,7 +189,7 @@ pub async fn get_task(id: i64, user: User, state: AppState) -> Result<impl Reply
 /// Only the fields present change; `"description": null` clears the
 /// description; `"title": null` is refused.
 #[utoipa::path(
-    patch, path = "/tasks/{id}", tag = "tasks",
+    patch, path = routes::TASK.path, tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
     request_body = taskcore::TaskUpdate,
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
@@ -214,7 +216,7 @@ pub async fn update_task(
 
 /// Delete one of your tasks.
 #[utoipa::path(
-    delete, path = "/tasks/{id}", tag = "tasks",
+    delete, path = routes::TASK.path, tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(

@@ -1,0 +1,115 @@
+//! Every route of the API, in one table: taskd serves it, documents it,
+//! names it in logs and metrics and answers 405 from it; taskctl calls it.
+
+use std::fmt;
+
+/// Where the API is served unless taskd is configured otherwise.
+pub const DEFAULT_PREFIX: &str = "/api/v1";
+
+/// One route: its path under the API prefix and the methods it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// The path template; `{id}` stands for a task id.
+    pub path: &'static str,
+    /// The methods it answers, as an `Allow` header lists them.
+    pub allow: &'static str,
+}
+
+/// `POST`: create an account.
+pub const REGISTER: Route = Route {
+    path: "/auth/register",
+    allow: "POST",
+};
+/// `POST`: log in, with the OAuth2 password form or JSON.
+pub const LOGIN: Route = Route {
+    path: "/auth/login",
+    allow: "POST",
+};
+/// `POST`: trade a refresh token for new tokens.
+pub const REFRESH: Route = Route {
+    path: "/auth/refresh",
+    allow: "POST",
+};
+/// `POST`: end this token's session.
+pub const LOGOUT: Route = Route {
+    path: "/auth/logout",
+    allow: "POST",
+};
+/// `POST`: change the password.
+pub const PASSWORD: Route = Route {
+    path: "/auth/password",
+    allow: "POST",
+};
+/// `GET`: who am I; `DELETE`: delete the account.
+pub const ME: Route = Route {
+    path: "/auth/me",
+    allow: "GET, DELETE",
+};
+/// `GET`: list tasks; `POST`: create one.
+pub const TASKS: Route = Route {
+    path: "/tasks",
+    allow: "GET, POST",
+};
+/// `GET`, `PATCH`, `DELETE`: one task.
+pub const TASK: Route = Route {
+    path: "/tasks/{id}",
+    allow: "GET, PATCH, DELETE",
+};
+/// `GET`: liveness and database check (also served at the root).
+pub const HEALTH: Route = Route {
+    path: "/health",
+    allow: "GET",
+};
+
+/// Every route under the API prefix.
+pub const ALL: [Route; 9] = [
+    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, TASKS, TASK, HEALTH,
+];
+
+impl Route {
+    /// The path with its `{id}` filled in.
+    pub fn with_id(&self, id: impl fmt::Display) -> String {
+        self.path.replace("{id}", &id.to_string())
+    }
+
+    /// The methods it answers, one by one.
+    pub fn methods(&self) -> impl Iterator<Item = &'static str> {
+        self.allow.split(", ")
+    }
+
+    /// Whether `path` (under the prefix, without query) is served by this
+    /// route: its segments equal, `{id}` matching any one non-empty segment.
+    pub fn matches(&self, path: &str) -> bool {
+        let mut template = self.path.split('/');
+        let mut actual = path.split('/');
+        loop {
+            match (template.next(), actual.next()) {
+                (None, None) => return true,
+                (Some("{id}"), Some(segment)) if !segment.is_empty() => {}
+                (Some(expected), Some(segment)) if expected == segment => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// The route serving `path`, if any.
+    pub fn find(path: &str) -> Option<Route> {
+        ALL.into_iter().find(|route| route.matches(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_find_their_route_and_ids_fill_in() {
+        assert_eq!(Route::find("/tasks/42"), Some(TASK));
+        assert_eq!(Route::find("/tasks"), Some(TASKS));
+        assert_eq!(Route::find("/tasks/"), None);
+        assert_eq!(Route::find("/tasks/42/x"), None);
+        assert_eq!(Route::find("/auth/me"), Some(ME));
+        assert_eq!(TASK.with_id(7), "/tasks/7");
+        assert_eq!(ME.methods().collect::<Vec<_>>(), ["GET", "DELETE"]);
+    }
+}
