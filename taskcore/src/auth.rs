@@ -340,9 +340,12 @@ mod tests {
         TokenKeys::new(SECRET, TokenAlgorithm::HS256, Duration::from_secs(60))
     }
 
+    /// Signs with `secret` under the header of the test keys' `kid`, so
+    /// that a token signed with another key is refused for its signature,
+    /// not for naming an unknown key.
     fn sign(claims: &serde_json::Value, algorithm: Algorithm, secret: &[u8]) -> String {
         let mut header = Header::new(algorithm);
-        header.kid = Some(key_id(secret));
+        header.kid = Some(key_id(SECRET));
         jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret)).expect("sign")
     }
 
@@ -394,6 +397,12 @@ mod tests {
         let now = Utc::now().timestamp();
         let claims =
             serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now, "exp": now + 60});
+        // The control: the same construction with the right key and algorithm.
+        assert!(
+            keys()
+                .verify(&sign(&claims, Algorithm::HS256, SECRET))
+                .is_ok()
+        );
         assert!(
             keys()
                 .verify(&sign(&claims, Algorithm::HS256, b"another key"))
@@ -443,6 +452,14 @@ mod tests {
     #[test]
     fn missing_claims_and_future_nbf_are_refused() {
         let now = Utc::now().timestamp();
+        // The control: every claim present and valid.
+        let complete =
+            serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "iat": now, "exp": now + 60});
+        assert!(
+            keys()
+                .verify(&sign(&complete, Algorithm::HS256, SECRET))
+                .is_ok()
+        );
         let cases = [
             serde_json::json!({"sid": 1, "jti": "x", "iat": now, "exp": now + 60}),
             serde_json::json!({"sub": "7", "sid": 1, "jti": "x", "exp": now + 60}),

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 use taskd_tests::{SECRET_KEY, Server, client};
 
@@ -49,13 +49,54 @@ async fn assert_401(response: reqwest::Response, detail: &str, what: &str) {
     assert_eq!(body, json!({"detail": detail}), "{what}");
 }
 
-fn sign(claims: &Value, algorithm: Algorithm, secret: &[u8]) -> String {
-    jsonwebtoken::encode(
-        &Header::new(algorithm),
-        claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .expect("sign")
+/// A real token taken apart: its header and its claims, as JSON.
+struct Parts {
+    header: Value,
+    claims: Value,
+}
+
+impl Parts {
+    fn of(token: &str) -> Self {
+        let decode = |part: &str| -> Value {
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
+        };
+        let mut parts = token.split('.');
+        let header = decode(parts.next().expect("header"));
+        let claims = decode(parts.next().expect("claims"));
+        assert!(header["kid"].is_string(), "taskd names its key: {header}");
+        assert!(
+            claims["sid"].is_number() && claims["jti"].is_string(),
+            "{claims}"
+        );
+        Self { header, claims }
+    }
+
+    /// The same parts, signed with `secret` by the algorithm the header names.
+    fn sign(&self, secret: &[u8]) -> String {
+        let header: Header = serde_json::from_value(self.header.clone()).expect("header");
+        jsonwebtoken::encode(&header, &self.claims, &EncodingKey::from_secret(secret))
+            .expect("sign")
+    }
+
+    /// Another copy with one header field changed.
+    fn with_header(&self, field: &str, value: Value) -> Self {
+        let mut header = self.header.clone();
+        header[field] = value;
+        Self {
+            header,
+            claims: self.claims.clone(),
+        }
+    }
+
+    /// Another copy with one claim changed.
+    fn with_claim(&self, field: &str, value: Value) -> Self {
+        let mut claims = self.claims.clone();
+        claims[field] = value;
+        Self {
+            header: self.header.clone(),
+            claims,
+        }
+    }
 }
 
 fn now() -> i64 {
@@ -88,7 +129,12 @@ taskd_tests::on_both_backends! {
 async fn tampered_tokens_are_refused_on_every_protected_route() {
     let server = Server::start();
     let account = server.account("tamper").await;
-    let sub = account.id.to_string();
+    let genuine = Parts::of(&account.token);
+
+    // The control: the real header and claims, signed again with the
+    // server's key, are accepted. Each forgery below changes one thing.
+    let resigned = genuine.sign(SECRET_KEY.as_bytes());
+    assert_eq!(server.me(&resigned).await, 200, "the unchanged construction");
 
     // Change a character in the middle of the signature (the last one may
     // only carry padding bits).
@@ -98,26 +144,40 @@ async fn tampered_tokens_are_refused_on_every_protected_route() {
     bad_signature[middle] = if bad_signature[middle] == b'A' { b'B' } else { b'A' };
     let bad_signature = String::from_utf8(bad_signature).expect("ASCII");
 
-    let claims = json!({"sub": sub, "iat": now(), "exp": now() + 600});
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let alg_none = format!("{header}.{payload}.");
-    let other_algorithm = sign(&claims, Algorithm::HS512, SECRET_KEY.as_bytes());
-    let other_key = sign(
-        &claims,
-        Algorithm::HS256,
-        b"not the server's secret key at all",
+    let unsigned = genuine.with_header("alg", json!("none"));
+    let alg_none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(unsigned.header.to_string()),
+        URL_SAFE_NO_PAD.encode(unsigned.claims.to_string())
     );
-    let expired = sign(
-        &json!({"sub": sub, "iat": now() - 7200, "exp": now() - 3600}),
-        Algorithm::HS256,
-        SECRET_KEY.as_bytes(),
-    );
-    let no_such_user = sign(
-        &json!({"sub": "999999", "iat": now(), "exp": now() + 600}),
-        Algorithm::HS256,
-        SECRET_KEY.as_bytes(),
-    );
+    let other_algorithm = genuine
+        .with_header("alg", json!("HS512"))
+        .sign(SECRET_KEY.as_bytes());
+    let other_key = genuine.sign(b"not the server's secret key at all");
+    let expired = genuine
+        .with_claim("iat", json!(now() - 7200))
+        .with_claim("exp", json!(now() - 3600))
+        .sign(SECRET_KEY.as_bytes());
+    let other_user = genuine
+        .with_claim("sub", json!((account.id + 1000).to_string()))
+        .sign(SECRET_KEY.as_bytes());
+    let other_session = genuine
+        .with_claim("sid", json!(genuine.claims["sid"].as_i64().expect("sid") + 1000))
+        .sign(SECRET_KEY.as_bytes());
+    let unknown_key_id = genuine
+        .with_header("kid", json!("not-a-key-id"))
+        .sign(SECRET_KEY.as_bytes());
+
+    // A genuine token, unchanged, of an account deleted since.
+    let deleted = server.account("deleted").await;
+    let gone = client()
+        .delete(format!("{}/auth/me", server.api))
+        .header("authorization", deleted.bearer())
+        .json(&json!({"password": deleted.password}))
+        .send()
+        .await
+        .expect("delete request");
+    assert_eq!(gone.status(), 204);
 
     let cases = [
         ("bad signature", bad_signature),
@@ -125,7 +185,10 @@ async fn tampered_tokens_are_refused_on_every_protected_route() {
         ("other algorithm", other_algorithm),
         ("other key", other_key),
         ("expired", expired),
-        ("user no longer exists", no_such_user),
+        ("another user's id", other_user),
+        ("another session's id", other_session),
+        ("unknown key id", unknown_key_id),
+        ("user no longer exists", deleted.token.clone()),
         ("garbage", "not.a.token".to_owned()),
         ("empty", String::new()),
     ];
