@@ -1,6 +1,5 @@
 //! What each command does.
 
-use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -8,6 +7,7 @@ use clap::CommandFactory;
 use serde_json::{Value, json};
 use taskcore::{Task, TaskCreate, TaskUpdate};
 use taskctl::client::{Client, ClientError, Fetched, Timeouts};
+use taskctl::renewal::RenewingClient;
 use taskctl::session::{Session, SessionStore};
 
 use crate::cli::{AccountCommand, Cli, Command, Credentials, Global};
@@ -21,8 +21,6 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
 const LIST_PAGE_SIZE: u32 = 20;
 /// Page size of `list --all`: the server's largest.
 const ALL_PAGE_SIZE: u32 = 200;
-/// An access token this close to expiry is renewed before use.
-const RENEW_MARGIN_SECONDS: i64 = 10;
 
 struct Context {
     server_override: Option<String>,
@@ -79,120 +77,32 @@ impl Context {
 
     /// A client for the saved session, renewing its tokens as needed.
     fn client(&self) -> Result<Authed<'_>, Failure> {
-        Authed::new(self, self.session()?)
+        self.client_for(self.session()?)
+    }
+
+    fn client_for(&self, session: Session) -> Result<Authed<'_>, Failure> {
+        Ok(Authed(RenewingClient::new(
+            &self.sessions,
+            session,
+            self.timeouts,
+        )?))
     }
 }
 
-fn renew_margin() -> chrono::Duration {
-    chrono::Duration::seconds(RENEW_MARGIN_SECONDS)
-}
+/// The session's client, for requests whose failures are taskctl's.
+struct Authed<'a>(RenewingClient<'a>);
 
-/// A client with the saved session's tokens. Before the access token
-/// expires, and again if the server refuses it, the session's refresh token
-/// is spent for new tokens, which are saved: the user never sees an expiry
-/// while the refresh token is valid.
-struct Authed<'a> {
-    context: &'a Context,
-    current: RefCell<(Client, Session)>,
-}
+impl<'a> std::ops::Deref for Authed<'a> {
+    type Target = RenewingClient<'a>;
 
-impl<'a> Authed<'a> {
-    /// A client on `session`'s server with its tokens.
-    fn new(context: &'a Context, session: Session) -> Result<Self, Failure> {
-        let client = Client::new(&session.server, context.timeouts)?.with_token(&session.token);
-        Ok(Self {
-            context,
-            current: RefCell::new((client, session)),
-        })
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
+}
 
-    /// Runs `request`, renewing the tokens first when they are about to
-    /// expire, and once more when the server refuses them.
+impl Authed<'_> {
     fn call<T>(&self, request: impl Fn(&Client) -> Result<T, Failure>) -> Result<T, Failure> {
-        let expiring = self.session().expires_within(renew_margin());
-        if expiring {
-            self.renew()?;
-        }
-        let client = self.client();
-        match request(&client) {
-            Err(failure) if failure.code == exit::NOT_LOGGED_IN && !expiring => {
-                self.renew()?;
-                request(&self.client())
-            }
-            other => other,
-        }
-    }
-
-    fn client(&self) -> Client {
-        self.current.borrow().0.clone()
-    }
-
-    fn session(&self) -> Session {
-        self.current.borrow().1.clone()
-    }
-
-    /// Spends the refresh token for new tokens and saves them, under the
-    /// renewal lock; adopts the tokens another taskctl saved meanwhile.
-    fn renew(&self) -> Result<(), Failure> {
-        let mut mine = self.session();
-        let _lock = self.context.sessions.lock()?;
-        // What the file holds now: another taskctl may have renewed while
-        // this one waited for the lock (its tokens are the live ones, and
-        // this one's refresh token is spent: spending it again would end the
-        // session), or logged out, or logged in as someone else.
-        let saved = self.context.sessions.load()?;
-        let saved_is_mine = match saved {
-            Some(saved) if saved.server == mine.server && saved.email == mine.email => {
-                if saved.refresh_token != mine.refresh_token {
-                    if !saved.expires_within(renew_margin()) {
-                        self.adopt(saved);
-                        return Ok(());
-                    }
-                    mine = saved;
-                }
-                true
-            }
-            _ => false,
-        };
-        let ended = |why: &str| {
-            Failure::not_logged_in(format!(
-                "the session for {} {why}\nrun: taskctl login",
-                mine.email
-            ))
-        };
-        let Some(refresh_token) = mine.usable_refresh_token() else {
-            return Err(if mine.is_expired() {
-                ended(&format!(
-                    "expired at {}",
-                    mine.expires_at.format("%Y-%m-%d %H:%M UTC")
-                ))
-            } else {
-                ended("has ended")
-            });
-        };
-        let token = self
-            .client()
-            .refresh(refresh_token)
-            .map_err(|error| match error {
-                ClientError::Unauthorized { .. } => {
-                    ended("has ended (logged out, password changed, or unused for too long)")
-                }
-                other => Failure::from(other),
-            })?;
-        let renewed = Session::from_token(&mine.server, &mine.email, token);
-        // Never overwrite a logout or another login made meanwhile: then the
-        // new tokens serve this command only.
-        if saved_is_mine {
-            self.context.sessions.save(&renewed)?;
-        }
-        self.adopt(renewed);
-        Ok(())
-    }
-
-    fn adopt(&self, session: Session) {
-        let mut current = self.current.borrow_mut();
-        current.0 = current.0.clone().with_token(&session.token);
-        current.1 = session;
+        self.0.call(request)
     }
 }
 
@@ -300,8 +210,9 @@ fn logout(context: &Context) -> Result<(), Failure> {
     let refresh_expires_at = session.refresh_expires_at;
     // End it on the server first (renewing an expired access token to do
     // so), then forget it here whatever the server said.
-    let ended =
-        Authed::new(context, session).and_then(|authed| authed.call(|client| Ok(client.logout()?)));
+    let ended = context
+        .client_for(session)
+        .and_then(|authed| authed.call(|client| Ok(client.logout()?)));
     {
         let _lock = context.sessions.lock()?;
         context.sessions.remove()?;

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use taskctl::client::ClientError;
+use taskctl::renewal::{Refusal, RenewError};
 use taskctl::session::SessionError;
 
 /// Exit codes, documented in `--help` and the README.
@@ -86,6 +87,22 @@ impl From<ClientError> for Failure {
                 format!("{error}\ntry again later, or check the server's logs"),
             ),
         }
+    }
+}
+
+impl From<RenewError> for Failure {
+    fn from(error: RenewError) -> Self {
+        match error {
+            RenewError::Ended { .. } => Self::not_logged_in(format!("{error}\nrun: taskctl login")),
+            RenewError::Client(error) => error.into(),
+            RenewError::Session(error) => error.into(),
+        }
+    }
+}
+
+impl Refusal for Failure {
+    fn is_unauthorized(&self) -> bool {
+        self.code == exit::NOT_LOGGED_IN
     }
 }
 

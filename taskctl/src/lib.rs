@@ -19,4 +19,5 @@
 //! ```
 
 pub mod client;
+pub mod renewal;
 pub mod session;

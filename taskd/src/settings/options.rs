@@ -1,18 +1,14 @@
-//! Configuration: flags, environment and `.env`, checked once at start-up.
+//! The options as given: flags, environment and `.env`, parsed by clap one
+//! by one. Cross-checks between them are `Settings`' work.
 
-use std::fmt;
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::net::IpAddr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use taskcore::auth::{BCRYPT_DEFAULT_COST, BCRYPT_MAX_COST, BCRYPT_MIN_COST};
-use taskcore::{DatabaseUrl, StoreOptions, Synchronous, TokenAlgorithm};
+use taskcore::{Synchronous, TokenAlgorithm};
 
 use crate::client_address::TrustedProxies;
-use crate::limits::{LimitSetting, LimitSettings};
-
-/// Shortest secret key accepted in production, in bytes.
-pub const SECRET_KEY_MIN_BYTES: usize = 32;
+use crate::limits::LimitSetting;
 
 const ENVIRONMENT_HELP: &str = "\
 Every option can also be set in the environment or in a .env file in the
@@ -187,154 +183,6 @@ pub struct Options {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origins(pub Vec<String>);
 
-/// The secret that signs tokens. `Debug` never shows it.
-#[derive(Clone)]
-pub struct SecretKey(Vec<u8>);
-
-impl SecretKey {
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretKey(<redacted>)")
-    }
-}
-
-/// Where the secret key came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretSource {
-    Configured,
-    /// Generated at start because none was configured (development only).
-    Generated,
-}
-
-/// Validated settings: everything taskd needs to run.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub listen: SocketAddr,
-    pub database_url: DatabaseUrl,
-    pub store: StoreOptions,
-    pub project_name: String,
-    pub api_prefix: String,
-    pub environment: String,
-    pub secret_key: SecretKey,
-    pub secret_source: SecretSource,
-    /// The key SECRET_KEY replaced: verifies, never signs.
-    pub previous_secret_key: Option<SecretKey>,
-    pub token_lifetime: Duration,
-    pub refresh_lifetime: Duration,
-    pub limits: LimitSettings,
-    pub trusted_proxies: TrustedProxies,
-    pub algorithm: TokenAlgorithm,
-    pub cors_origins: Origins,
-    pub bcrypt_cost: u32,
-    pub log_format: LogFormat,
-}
-
-impl Settings {
-    /// Cross-checks the options; `secret_key` and `previous_secret_key` are the
-    /// raw `SECRET_KEY` and `SECRET_KEY_PREVIOUS`, if set.
-    /// Errors are one line naming the variable and the fix.
-    pub fn from_options(
-        options: Options,
-        secret_key: Option<String>,
-        previous_secret_key: Option<String>,
-    ) -> Result<Self, String> {
-        let database_url =
-            DatabaseUrl::parse(&options.database_url).map_err(|error| match error {
-                taskcore::Error::Internal(message) | taskcore::Error::Storage(message) => message,
-                other => other.to_string(),
-            })?;
-        let production = options
-            .environment
-            .trim()
-            .eq_ignore_ascii_case("production");
-        let secret_key = secret_key.filter(|key| !key.is_empty());
-        let (secret_key, secret_source) = match secret_key {
-            Some(key) if production && key.len() < SECRET_KEY_MIN_BYTES => {
-                return Err(format!(
-                    "SECRET_KEY is {} bytes; ENVIRONMENT=production needs at least {SECRET_KEY_MIN_BYTES} \
-                     (generate one with: openssl rand -hex 32)",
-                    key.len()
-                ));
-            }
-            Some(key) => (SecretKey(key.into_bytes()), SecretSource::Configured),
-            None if production => {
-                return Err("SECRET_KEY is required when ENVIRONMENT=production \
-                     (generate one with: openssl rand -hex 32)"
-                    .to_owned());
-            }
-            None => {
-                let random: [u8; 32] = rand::random();
-                (SecretKey(random.to_vec()), SecretSource::Generated)
-            }
-        };
-        let previous_secret_key = match previous_secret_key.filter(|key| !key.is_empty()) {
-            Some(key) if production && key.len() < SECRET_KEY_MIN_BYTES => {
-                return Err(format!(
-                    "SECRET_KEY_PREVIOUS is {} bytes; ENVIRONMENT=production needs at least {SECRET_KEY_MIN_BYTES}",
-                    key.len()
-                ));
-            }
-            Some(key) if key.as_bytes() == secret_key.as_bytes() => {
-                return Err(
-                    "SECRET_KEY_PREVIOUS is the same as SECRET_KEY: set it to the key being replaced, or unset it"
-                        .to_owned(),
-                );
-            }
-            Some(_) if secret_source == SecretSource::Generated => {
-                return Err("SECRET_KEY_PREVIOUS is set but SECRET_KEY is not: set SECRET_KEY to the new key".to_owned());
-            }
-            Some(key) => Some(SecretKey(key.into_bytes())),
-            None => None,
-        };
-        let token_lifetime = match options.access_token_expire_seconds {
-            Some(seconds) => Duration::from_secs(seconds),
-            None => Duration::from_secs(options.access_token_expire_minutes * 60),
-        };
-        Ok(Self {
-            listen: SocketAddr::new(options.host, options.port),
-            database_url,
-            store: StoreOptions {
-                synchronous: options.sqlite_synchronous,
-                pool_size: options.database_pool_size,
-                connect_timeout: Duration::from_secs(options.database_connect_timeout),
-                ..StoreOptions::default()
-            },
-            project_name: options.project_name,
-            api_prefix: options.api_v1_prefix,
-            environment: options.environment,
-            secret_key,
-            secret_source,
-            previous_secret_key,
-            token_lifetime,
-            refresh_lifetime: Duration::from_secs(options.refresh_token_expire_days * 24 * 3600),
-            trusted_proxies: options.forwarded_allow_ips,
-            limits: LimitSettings {
-                password_failures_per_email: options.login_limit_per_email,
-                password_failures_per_address: options.login_limit_per_address,
-                registrations_per_address: options.register_limit_per_address,
-            },
-            algorithm: options.algorithm,
-            cors_origins: options.backend_cors_origins,
-            bcrypt_cost: options.bcrypt_cost,
-            log_format: options.log_format,
-        })
-    }
-
-    /// Path segments of the API prefix (`/api/v1` → `["api", "v1"]`).
-    pub fn api_prefix_segments(&self) -> Vec<String> {
-        self.api_prefix
-            .split('/')
-            .filter(|segment| !segment.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
 fn parse_synchronous(input: &str) -> Result<Synchronous, String> {
     input.parse()
 }
@@ -395,76 +243,6 @@ fn parse_origins(input: &str) -> Result<Origins, String> {
 mod tests {
     use super::*;
 
-    fn options(args: &[&str]) -> Options {
-        let mut argv = vec!["taskd"];
-        argv.extend_from_slice(args);
-        Cli::try_parse_from(argv).expect("parse").options
-    }
-
-    #[test]
-    fn production_requires_a_long_secret() {
-        let production = || options(&["--environment", "production"]);
-        let error = Settings::from_options(production(), None, None).unwrap_err();
-        assert!(error.contains("SECRET_KEY is required"), "{error}");
-        let error = Settings::from_options(production(), Some("short".into()), None).unwrap_err();
-        assert!(error.contains("at least 32"), "{error}");
-        assert!(
-            !error.contains("short"),
-            "the key must not be echoed: {error}"
-        );
-        let settings =
-            Settings::from_options(production(), Some("k".repeat(32)), None).expect("valid");
-        assert_eq!(settings.secret_source, SecretSource::Configured);
-    }
-
-    #[test]
-    fn development_generates_a_secret_when_missing() {
-        let settings = Settings::from_options(options(&[]), None, None).expect("valid");
-        assert_eq!(settings.secret_source, SecretSource::Generated);
-        assert_eq!(settings.secret_key.as_bytes().len(), 32);
-        assert!(
-            !format!("{settings:?}").contains(&format!("{:?}", settings.secret_key.as_bytes()))
-        );
-    }
-
-    #[test]
-    fn previous_key_and_token_lifetimes() {
-        let previous = |key: &str| {
-            Settings::from_options(options(&[]), Some("k".repeat(32)), Some(key.to_owned()))
-        };
-        assert!(
-            previous(&"k".repeat(32)).is_err(),
-            "same as the current key"
-        );
-        let settings = previous(&"p".repeat(32)).expect("valid");
-        assert_eq!(
-            settings.previous_secret_key.expect("kept").as_bytes(),
-            "p".repeat(32).as_bytes()
-        );
-        let error = Settings::from_options(options(&[]), None, Some("p".repeat(32))).unwrap_err();
-        assert!(error.contains("SECRET_KEY is not"), "{error}");
-        let settings = Settings::from_options(
-            options(&[
-                "--access-token-expire-minutes",
-                "5",
-                "--access-token-expire-seconds",
-                "2",
-            ]),
-            None,
-            None,
-        )
-        .expect("valid");
-        assert_eq!(settings.token_lifetime, Duration::from_secs(2));
-        assert_eq!(
-            settings.refresh_lifetime,
-            Duration::from_secs(30 * 24 * 3600)
-        );
-        let error = Cli::try_parse_from(["taskd", "--login-limit-per-email", "5"])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("COUNT/PERIOD"), "{error}");
-    }
-
     #[test]
     fn prefix_and_origins_are_checked() {
         assert_eq!(parse_prefix("/api/v2/").expect("valid"), "/api/v2");
@@ -477,15 +255,5 @@ mod tests {
         assert!(parse_origins("*").is_err());
         assert!(parse_origins("a.test").is_err());
         assert!(parse_origins("http://a.test/path").is_err());
-    }
-
-    #[test]
-    fn bad_values_are_refused_by_name() {
-        let error = Cli::try_parse_from(["taskd", "--algorithm", "RS256"])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("--algorithm"), "{error}");
-        assert!(Cli::try_parse_from(["taskd", "--bcrypt-cost", "3"]).is_err());
-        assert!(Cli::try_parse_from(["taskd", "--access-token-expire-minutes", "0"]).is_err());
     }
 }

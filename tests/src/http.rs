@@ -1,0 +1,137 @@
+//! HTTP helpers: a client, registered accounts, and the calls tests repeat.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::process::Server;
+
+/// An HTTP client for tests: no proxies, no pooling surprises.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client")
+}
+
+/// A registered user with a token.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+impl Account {
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+}
+
+/// A unique email for this process and test.
+pub fn unique_email(label: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{label}-{}-{n}@example.com", std::process::id())
+}
+
+impl Server {
+    /// POST /auth/register with a JSON body.
+    pub async fn register(&self, email: &str, password: &str) -> reqwest::Response {
+        client()
+            .post(format!("{}/auth/register", self.api))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("register request")
+    }
+
+    /// POST /auth/login with the OAuth2 form.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        client()
+            .post(format!("{}/auth/login", self.api))
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Registers a fresh user and logs in.
+    pub async fn account(&self, label: &str) -> Account {
+        let email = unique_email(label);
+        let password = "password123".to_owned();
+        let registered = self.register(&email, &password).await;
+        assert_eq!(registered.status(), 201, "register {email}");
+        let user: Value = registered.json().await.expect("user JSON");
+        let login = self.login(&email, &password).await;
+        assert_eq!(login.status(), 200, "login {email}");
+        let token: Value = login.json().await.expect("token JSON");
+        Account {
+            id: user["id"].as_i64().expect("user id"),
+            email,
+            password,
+            token: token["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh_token: token["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+        }
+    }
+
+    /// Logs `account` in again: a second session with tokens of its own.
+    pub async fn session(&self, account: &Account) -> Account {
+        let login = self.login(&account.email, &account.password).await;
+        assert_eq!(login.status(), 200, "login {}", account.email);
+        let token: Value = login.json().await.expect("token JSON");
+        Account {
+            token: token["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh_token: token["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+            ..account.clone()
+        }
+    }
+
+    /// POST /auth/refresh.
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        client()
+            .post(format!("{}/auth/refresh", self.api))
+            .json(&json!({ "refresh_token": refresh_token }))
+            .send()
+            .await
+            .expect("refresh request")
+    }
+
+    /// GET /auth/me with `token`: 200 while the token works.
+    pub async fn me(&self, token: &str) -> reqwest::StatusCode {
+        client()
+            .get(format!("{}/auth/me", self.api))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("me request")
+            .status()
+    }
+
+    /// POST /tasks as `account`.
+    pub async fn create_task(&self, account: &Account, body: Value) -> reqwest::Response {
+        client()
+            .post(format!("{}/tasks", self.api))
+            .header("authorization", account.bearer())
+            .json(&body)
+            .send()
+            .await
+            .expect("create request")
+    }
+}

@@ -1,0 +1,114 @@
+//! The real taskctl binary, run against a test server.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::http::unique_email;
+use crate::process::{Server, binary};
+
+/// The real taskctl binary with its own config directory, pointed at a server.
+#[derive(Debug)]
+pub struct Taskctl {
+    config: tempfile::TempDir,
+    server: String,
+}
+
+/// What a taskctl run printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics with the output unless the run succeeded.
+    pub fn success(self) -> Self {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "taskctl failed:\nstdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Stdout parsed as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
+    }
+}
+
+impl Taskctl {
+    /// A fresh config directory; commands go to `server`.
+    pub fn new(server: &Server) -> Self {
+        Self::for_url(&server.base)
+    }
+
+    /// A fresh config directory; commands go to `url`.
+    pub fn for_url(url: &str) -> Self {
+        Self {
+            config: tempfile::tempdir().expect("config directory"),
+            server: url.to_owned(),
+        }
+    }
+
+    /// Registers a fresh account with `taskctl register` (which also logs in)
+    /// on a fresh config directory; returns it and the account's email.
+    pub fn registered(server: &Server, label: &str, password: &str) -> (Self, String) {
+        let taskctl = Self::new(server);
+        let email = unique_email(label);
+        taskctl
+            .run(
+                &["register", "--email", &email, "--password-stdin"],
+                Some(&format!("{password}\n")),
+            )
+            .success();
+        (taskctl, email)
+    }
+
+    /// The config directory.
+    pub fn config_dir(&self) -> &Path {
+        self.config.path()
+    }
+
+    /// A command with a clean environment, this config directory and this server.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(binary("taskctl"));
+        command
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .env("TASKCTL_CONFIG_DIR", self.config.path())
+            .env("TASKCTL_SERVER", &self.server);
+        command
+    }
+
+    /// Runs `taskctl ARGS`, feeding `stdin` (or nothing).
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start taskctl");
+        {
+            use std::io::Write;
+            let mut input = child.stdin.take().expect("stdin");
+            if let Some(text) = stdin {
+                input.write_all(text.as_bytes()).expect("write stdin");
+            }
+        }
+        let output = child.wait_with_output().expect("wait for taskctl");
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
