@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::backend::Mode;
 use super::query::{SortKey, TaskQuery};
 use crate::error::Result;
 use crate::model::{Task, User};
@@ -74,7 +75,7 @@ pub(crate) trait RowValues {
 }
 
 /// A row of [`Statements::columns`] as a task.
-pub(crate) fn task_from_row(row: &impl RowValues) -> Result<Task> {
+pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
     Ok(Task {
         id: TaskId(row.int(0)?),
         owner_id: UserId(row.int(1)?),
@@ -89,7 +90,7 @@ pub(crate) fn task_from_row(row: &impl RowValues) -> Result<Task> {
 /// The columns every user query reads, and the row as a user.
 pub(crate) const USER_COLUMNS: &str = "id, email, created_at";
 
-pub(crate) fn user_from_row(row: &impl RowValues) -> Result<User> {
+pub(crate) fn user_from_row(row: &dyn RowValues) -> Result<User> {
     Ok(User {
         id: UserId(row.int(0)?),
         email: row.text(1)?,
@@ -99,10 +100,16 @@ pub(crate) fn user_from_row(row: &impl RowValues) -> Result<User> {
 
 /// What differs between the SQL of the backends.
 pub(crate) trait Dialect {
+    /// Appended to a SELECT whose rows the work goes on to change.
+    const LOCK_FOR_UPDATE: &'static str;
+    /// Appended to a SELECT whose rows must not change until the work ends.
+    const LOCK_FOR_SHARE: &'static str;
     /// The placeholder of the `number`th parameter (from 1).
     fn placeholder(number: usize) -> String;
     /// The expression a key sorts on.
     fn sort_expression(key: SortKey) -> &'static str;
+    /// The statement that starts work of this mode, if it needs one.
+    fn begin(mode: Mode) -> Option<&'static str>;
 }
 
 /// A statement and its parameters.
@@ -270,12 +277,19 @@ mod tests {
     struct Numbered;
 
     impl Dialect for Numbered {
+        const LOCK_FOR_UPDATE: &'static str = "";
+        const LOCK_FOR_SHARE: &'static str = "";
+
         fn placeholder(number: usize) -> String {
             format!("${number}")
         }
 
         fn sort_expression(key: SortKey) -> &'static str {
             key.column()
+        }
+
+        fn begin(_mode: Mode) -> Option<&'static str> {
+            None
         }
     }
 

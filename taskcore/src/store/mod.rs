@@ -19,6 +19,7 @@ mod backend;
 mod columns;
 mod postgres;
 mod query;
+mod sql;
 mod sqlite;
 mod tasks;
 mod url;

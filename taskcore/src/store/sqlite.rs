@@ -7,20 +7,16 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use r2d2::{CustomizeConnection, Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::types::ToSqlOutput;
-use rusqlite::{Connection, Row, ToSql, params, params_from_iter};
+use rusqlite::{Connection, Row, ToSql, params_from_iter};
 
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
-use super::columns::{
-    Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, task_from_row, user_from_row,
-};
-use super::query::{SortKey, TaskQuery};
+use super::columns::{Dialect, RowValues, SqlValue};
+use super::query::SortKey;
+use super::sql::{self, OwnerUnit, SqlError, Unit};
 use super::url::SqliteLocation;
 use super::{PoolStatus, StoreOptions};
 use crate::error::{Error, Result};
-use crate::model::{Task, User};
-use crate::session::{RevokeReason, StoredRefreshToken};
-use crate::types::{SessionId, TaskId, UserId};
-use crate::wire::{TaskCreate, TaskUpdate};
+use crate::types::UserId;
 
 mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
@@ -163,329 +159,62 @@ impl Backend for SqliteStore {
     }
 
     fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>> {
-        Ok(Box::new(Work::begin(&self.pool, mode)?))
+        Ok(Box::new(Unit::begin(Pooled(self.pool.get()?), mode)?))
     }
 
     fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>> {
-        Ok(Box::new(OwnerWork {
-            work: Work::begin(&self.pool, mode)?,
+        Ok(Box::new(OwnerUnit::begin(
+            Pooled(self.pool.get()?),
             owner,
-        }))
+            mode,
+        )?))
     }
 }
 
-/// A pooled connection inside a unit of work: a transaction, unless the
-/// work is one statement. Dropped before `commit`, it rolls back.
-struct Work {
-    connection: PooledConnection<SqliteConnectionManager>,
-    in_transaction: bool,
-}
+/// A pooled connection, running the shared statements.
+struct Pooled(PooledConnection<SqliteConnectionManager>);
 
-impl Work {
-    fn begin(pool: &Pool<SqliteConnectionManager>, mode: Mode) -> Result<Self> {
-        let connection = pool.get()?;
-        let begin = match mode {
-            Mode::Statement => None,
-            // A read transaction sees one snapshot from its first read on.
-            Mode::Snapshot => Some("BEGIN DEFERRED"),
-            // Takes the write lock at BEGIN, so the work waits (busy_timeout)
-            // for other writers instead of failing with SQLITE_BUSY when a
-            // read inside it would upgrade to a write.
-            Mode::Write => Some("BEGIN IMMEDIATE"),
-        };
-        if let Some(begin) = begin {
-            connection.execute_batch(begin)?;
-        }
-        Ok(Self {
-            connection,
-            in_transaction: begin.is_some(),
-        })
+impl sql::Connection for Pooled {
+    type Dialect = Sqlite;
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.0.execute_batch(sql)?)
     }
 
-    fn finish(&mut self) -> Result<()> {
-        if self.in_transaction {
-            self.connection.execute_batch("COMMIT")?;
-            self.in_transaction = false;
+    fn rows(
+        &mut self,
+        sql: &str,
+        values: &[SqlValue<'_>],
+        each: &mut dyn FnMut(&dyn RowValues) -> Result<()>,
+    ) -> Result<(), SqlError> {
+        // Prepared once per connection and kept: the statements repeat.
+        let mut statement = self.0.prepare_cached(sql).map_err(sql_error)?;
+        let mut rows = statement
+            .query(params_from_iter(values))
+            .map_err(sql_error)?;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            each(&Values(row))?;
         }
         Ok(())
     }
 
-    fn row<T>(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-        read: impl FnOnce(&Values<'_>) -> Result<T>,
-    ) -> Result<Option<T>> {
-        let mut statement = self.connection.prepare_cached(sql)?;
-        let mut rows = statement.query(params)?;
-        match rows.next()? {
-            Some(row) => read(&Values(row)).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<u64> {
-        let changed = self.connection.prepare_cached(sql)?.execute(params)?;
+    fn execute(&mut self, sql: &str, values: &[SqlValue<'_>]) -> Result<u64, SqlError> {
+        let mut statement = self.0.prepare_cached(sql).map_err(sql_error)?;
+        let changed = statement
+            .execute(params_from_iter(values))
+            .map_err(sql_error)?;
         Ok(changed as u64)
     }
 }
 
-impl Drop for Work {
-    fn drop(&mut self) {
-        if self.in_transaction {
-            // Nothing to report to: the work already failed or was abandoned.
-            let _ = self.connection.execute_batch("ROLLBACK");
+fn sql_error(error: rusqlite::Error) -> SqlError {
+    match &error {
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            SqlError::UniqueViolation
         }
-    }
-}
-
-impl AccountWork for Work {
-    fn insert_user(
-        &mut self,
-        email: &str,
-        hashed_password: &str,
-        created_at: DateTime<Utc>,
-    ) -> Result<User> {
-        let sql = format!(
-            "INSERT INTO users (email, hashed_password, created_at) VALUES (?1, ?2, ?3)
-             RETURNING {USER_COLUMNS}"
-        );
-        let mut statement = self.connection.prepare_cached(&sql)?;
-        let mut rows = statement.query(params![email, hashed_password, timestamp(created_at)])?;
-        match rows.next() {
-            Ok(Some(row)) => user_from_row(&Values(row)),
-            Ok(None) => Err(Error::Storage("INSERT returned no row".to_owned())),
-            Err(rusqlite::Error::SqliteFailure(error, _))
-                if error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-            {
-                Err(Error::EmailTaken)
-            }
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    fn user_credentials(&mut self, email: &str) -> Result<Option<(User, String)>> {
-        self.row(
-            &format!("SELECT {USER_COLUMNS}, hashed_password FROM users WHERE email = ?1"),
-            params![email],
-            |row| Ok((user_from_row(row)?, row.text(3)?)),
-        )
-    }
-
-    fn user(&mut self, id: UserId) -> Result<Option<User>> {
-        self.row(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
-            params![id.0],
-            |row| user_from_row(row),
-        )
-    }
-
-    fn password_hash(&mut self, user: UserId) -> Result<Option<String>> {
-        self.row(
-            "SELECT hashed_password FROM users WHERE id = ?1",
-            params![user.0],
-            |row| row.text(0),
-        )
-    }
-
-    fn set_password_hash(&mut self, user: UserId, hashed_password: &str) -> Result<bool> {
-        let changed = self.execute(
-            "UPDATE users SET hashed_password = ?1 WHERE id = ?2",
-            params![hashed_password, user.0],
-        )?;
-        Ok(changed > 0)
-    }
-
-    fn delete_user(&mut self, user: UserId) -> Result<bool> {
-        Ok(self.execute("DELETE FROM users WHERE id = ?1", params![user.0])? > 0)
-    }
-
-    fn insert_session(
-        &mut self,
-        user: UserId,
-        verified_hash: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<Option<SessionId>> {
-        // Inside write work: the lock taken at BEGIN orders this after or
-        // before any password change, never between its check and its
-        // revocations.
-        self.row(
-            "INSERT INTO sessions (user_id, created_at, expires_at)
-             SELECT id, ?2, ?3 FROM users WHERE id = ?1 AND hashed_password = ?4
-             RETURNING id",
-            params![user.0, timestamp(now), timestamp(expires_at), verified_hash],
-            |row| Ok(SessionId(row.int(0)?)),
-        )
-    }
-
-    fn insert_refresh_token(
-        &mut self,
-        session: SessionId,
-        token_hash: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()> {
-        self.execute(
-            "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![session.0, token_hash, timestamp(now), timestamp(expires_at)],
-        )
-        .map(drop)
-    }
-
-    fn refresh_token(&mut self, token_hash: &str) -> Result<Option<StoredRefreshToken>> {
-        // The write lock taken at BEGIN keeps the row as read.
-        self.row(
-            "SELECT t.id, t.session_id, s.user_id, t.expires_at,
-                    t.spent_at IS NOT NULL, s.revoked_at IS NOT NULL
-             FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
-             WHERE t.token_hash = ?1",
-            params![token_hash],
-            stored_refresh_token,
-        )
-    }
-
-    fn spend_refresh_token(&mut self, token_id: i64, now: DateTime<Utc>) -> Result<()> {
-        self.execute(
-            "UPDATE refresh_tokens SET spent_at = ?1 WHERE id = ?2",
-            params![timestamp(now), token_id],
-        )
-        .map(drop)
-    }
-
-    fn extend_session(&mut self, session: SessionId, expires_at: DateTime<Utc>) -> Result<()> {
-        self.execute(
-            "UPDATE sessions SET expires_at = ?1 WHERE id = ?2",
-            params![timestamp(expires_at), session.0],
-        )
-        .map(drop)
-    }
-
-    fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>> {
-        // Every authenticated request runs this: it stays prepared.
-        self.row(
-            "SELECT u.id, u.email, u.created_at
-             FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL",
-            params![session.0, user.0],
-            |row| user_from_row(row),
-        )
-    }
-
-    fn revoke_session(
-        &mut self,
-        user: UserId,
-        session: SessionId,
-        reason: RevokeReason,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let revoked = self.execute(
-            "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
-             WHERE id = ?3 AND user_id = ?4 AND revoked_at IS NULL",
-            params![timestamp(now), reason.as_str(), session.0, user.0],
-        )?;
-        Ok(revoked > 0)
-    }
-
-    fn revoke_other_sessions(
-        &mut self,
-        user: UserId,
-        keep: SessionId,
-        reason: RevokeReason,
-        now: DateTime<Utc>,
-    ) -> Result<u64> {
-        self.execute(
-            "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
-             WHERE user_id = ?3 AND id <> ?4 AND revoked_at IS NULL",
-            params![timestamp(now), reason.as_str(), user.0, keep.0],
-        )
-    }
-
-    fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> Result<u64> {
-        self.execute(
-            "DELETE FROM sessions WHERE expires_at < ?1",
-            params![timestamp(now)],
-        )
-    }
-
-    fn delete_expired_refresh_tokens(&mut self, now: DateTime<Utc>) -> Result<u64> {
-        self.execute(
-            "DELETE FROM refresh_tokens WHERE expires_at < ?1",
-            params![timestamp(now)],
-        )
-    }
-
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        self.finish()
-    }
-}
-
-/// Task work bound to one owner.
-struct OwnerWork {
-    work: Work,
-    owner: UserId,
-}
-
-impl OwnerWork {
-    fn tasks(&self, statement: &Statement<'_>) -> Result<Vec<Task>> {
-        let mut prepared = self.work.connection.prepare_cached(&statement.sql)?;
-        let mut rows = prepared.query(params_from_iter(&statement.values))?;
-        let mut tasks = Vec::new();
-        while let Some(row) = rows.next()? {
-            tasks.push(task_from_row(&Values(row))?);
-        }
-        Ok(tasks)
-    }
-
-    fn task(&self, statement: &Statement<'_>) -> Result<Option<Task>> {
-        Ok(self.tasks(statement)?.pop())
-    }
-}
-
-impl TaskWork for OwnerWork {
-    fn insert(&mut self, task: &TaskCreate, now: DateTime<Utc>) -> Result<Task> {
-        self.task(&Tasks::insert(self.owner, task, now))?
-            .ok_or_else(|| Error::Storage("INSERT returned no row".to_owned()))
-    }
-
-    fn count(&mut self, query: &TaskQuery) -> Result<u64> {
-        let statement = Tasks::count(self.owner, query);
-        let mut prepared = self.work.connection.prepare_cached(&statement.sql)?;
-        let total: i64 =
-            prepared.query_row(params_from_iter(&statement.values), |row| row.get(0))?;
-        Ok(u64::try_from(total).unwrap_or_default())
-    }
-
-    fn list(&mut self, query: &TaskQuery) -> Result<Vec<Task>> {
-        self.tasks(&Tasks::list(self.owner, query))
-    }
-
-    fn get(&mut self, id: TaskId) -> Result<Option<Task>> {
-        self.task(&Tasks::get(self.owner, id))
-    }
-
-    fn update(
-        &mut self,
-        id: TaskId,
-        patch: &TaskUpdate,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Task>> {
-        self.task(&Tasks::update(self.owner, id, patch, now))
-    }
-
-    fn delete(&mut self, id: TaskId) -> Result<bool> {
-        let statement = Tasks::delete(self.owner, id);
-        let deleted = self
-            .work
-            .connection
-            .prepare_cached(&statement.sql)?
-            .execute(params_from_iter(&statement.values))?;
-        Ok(deleted > 0)
-    }
-
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        self.work.finish()
+        _ => SqlError::Other(error.into()),
     }
 }
 
@@ -493,6 +222,10 @@ impl TaskWork for OwnerWork {
 struct Sqlite;
 
 impl Dialect for Sqlite {
+    // Write work holds the database's write lock from BEGIN on: no row locks.
+    const LOCK_FOR_UPDATE: &'static str = "";
+    const LOCK_FOR_SHARE: &'static str = "";
+
     fn placeholder(number: usize) -> String {
         format!("?{number}")
     }
@@ -500,9 +233,19 @@ impl Dialect for Sqlite {
     fn sort_expression(key: SortKey) -> &'static str {
         key.column()
     }
-}
 
-type Tasks = Statements<Sqlite>;
+    fn begin(mode: Mode) -> Option<&'static str> {
+        match mode {
+            Mode::Statement => None,
+            // A read transaction sees one snapshot from its first read on.
+            Mode::Snapshot => Some("BEGIN DEFERRED"),
+            // Takes the write lock at BEGIN, so the work waits (busy_timeout)
+            // for other writers instead of failing with SQLITE_BUSY when a
+            // read inside it would upgrade to a write.
+            Mode::Write => Some("BEGIN IMMEDIATE"),
+        }
+    }
+}
 
 impl ToSql for SqlValue<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -542,17 +285,6 @@ impl RowValues for Values<'_> {
             .map(|time| time.with_timezone(&Utc))
             .map_err(|error| Error::Storage(format!("column {index} is not a timestamp: {error}")))
     }
-}
-
-fn stored_refresh_token(row: &Values<'_>) -> Result<StoredRefreshToken> {
-    Ok(StoredRefreshToken {
-        token_id: row.int(0)?,
-        session: SessionId(row.int(1)?),
-        user: UserId(row.int(2)?),
-        expires_at: row.time(3)?,
-        spent: row.flag(4)?,
-        session_revoked: row.flag(5)?,
-    })
 }
 
 impl From<rusqlite::Error> for Error {
@@ -648,7 +380,10 @@ mod tests {
         tasks.commit().expect("commit");
         let connection = store.pool.get().expect("connection");
         connection
-            .execute("DELETE FROM users WHERE id = ?1", params![user.id.0])
+            .execute(
+                "DELETE FROM users WHERE id = ?1",
+                rusqlite::params![user.id.0],
+            )
             .expect("delete");
         let left: i64 = connection
             .query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))

@@ -1,0 +1,432 @@
+//! The units of work of both backends, written once over a connection that
+//! runs one statement. A backend supplies the connection (how to bind and
+//! read values, which error is a unique violation) and its dialect
+//! (placeholders, how work begins, row locks); every statement is here.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+
+use super::backend::{AccountWork, Mode, TaskWork};
+use super::columns::{
+    Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, task_from_row, user_from_row,
+};
+use super::query::TaskQuery;
+use crate::error::{Error, Result};
+use crate::model::{Task, User};
+use crate::session::{RevokeReason, StoredRefreshToken};
+use crate::types::{SessionId, TaskId, UserId};
+use crate::wire::{TaskCreate, TaskUpdate};
+
+/// Why a statement failed.
+#[derive(Debug)]
+pub(crate) enum SqlError {
+    /// A unique index refused the row.
+    UniqueViolation,
+    /// Anything else.
+    Other(Error),
+}
+
+impl From<SqlError> for Error {
+    fn from(error: SqlError) -> Self {
+        match error {
+            SqlError::UniqueViolation => Error::Storage("a unique index refused a row".to_owned()),
+            SqlError::Other(error) => error,
+        }
+    }
+}
+
+impl From<Error> for SqlError {
+    fn from(error: Error) -> Self {
+        SqlError::Other(error)
+    }
+}
+
+/// One pooled connection of a backend: runs a statement with bound values.
+pub(crate) trait Connection {
+    type Dialect: Dialect;
+
+    /// Runs statements without parameters (BEGIN, COMMIT, ROLLBACK).
+    fn batch(&mut self, sql: &str) -> Result<()>;
+    /// Runs a statement and hands each row it returns to `each`.
+    fn rows(
+        &mut self,
+        sql: &str,
+        values: &[SqlValue<'_>],
+        each: &mut dyn FnMut(&dyn RowValues) -> Result<()>,
+    ) -> Result<(), SqlError>;
+    /// Runs a statement; returns how many rows it changed.
+    fn execute(&mut self, sql: &str, values: &[SqlValue<'_>]) -> Result<u64, SqlError>;
+}
+
+/// Shared SQL is written with `?N` placeholders: as the dialect writes them.
+fn numbered<D: Dialect>(sql: &str) -> Cow<'_, str> {
+    if D::placeholder(1) == "?1" {
+        Cow::Borrowed(sql)
+    } else {
+        Cow::Owned(sql.replace('?', "$"))
+    }
+}
+
+/// A unit of work on one connection: a transaction, unless the work is one
+/// statement. Dropped before [`Unit::finish`], it rolls back.
+pub(crate) struct Unit<C: Connection> {
+    connection: C,
+    in_transaction: bool,
+}
+
+impl<C: Connection> Unit<C> {
+    pub fn begin(mut connection: C, mode: Mode) -> Result<Self> {
+        let begin = C::Dialect::begin(mode);
+        if let Some(begin) = begin {
+            connection.batch(begin)?;
+        }
+        Ok(Self {
+            connection,
+            in_transaction: begin.is_some(),
+        })
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if self.in_transaction {
+            self.connection.batch("COMMIT")?;
+            self.in_transaction = false;
+        }
+        Ok(())
+    }
+
+    /// The first row of a statement, read by `read`.
+    fn row<T>(
+        &mut self,
+        sql: &str,
+        values: &[SqlValue<'_>],
+        read: impl Fn(&dyn RowValues) -> Result<T>,
+    ) -> Result<Option<T>, SqlError> {
+        let mut found = None;
+        let sql = numbered::<C::Dialect>(sql);
+        self.connection.rows(&sql, values, &mut |row| {
+            if found.is_none() {
+                found = Some(read(row)?);
+            }
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    fn execute(&mut self, sql: &str, values: &[SqlValue<'_>]) -> Result<u64> {
+        let sql = numbered::<C::Dialect>(sql);
+        Ok(self.connection.execute(&sql, values)?)
+    }
+
+    fn tasks(&mut self, statement: &Statement<'_>) -> Result<Vec<Task>> {
+        let mut tasks = Vec::new();
+        self.connection
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                tasks.push(task_from_row(row)?);
+                Ok(())
+            })?;
+        Ok(tasks)
+    }
+}
+
+impl<C: Connection> Drop for Unit<C> {
+    fn drop(&mut self) {
+        if self.in_transaction {
+            // Nothing to report to: the work already failed or was abandoned.
+            let _ = self.connection.batch("ROLLBACK");
+        }
+    }
+}
+
+use SqlValue::{Int, Text, Time};
+
+impl<C: Connection> AccountWork for Unit<C> {
+    fn insert_user(
+        &mut self,
+        email: &str,
+        hashed_password: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<User> {
+        let inserted = self.row(
+            &format!(
+                "INSERT INTO users (email, hashed_password, created_at) VALUES (?1, ?2, ?3)
+                 RETURNING {USER_COLUMNS}"
+            ),
+            &[
+                Text(Some(email)),
+                Text(Some(hashed_password)),
+                Time(created_at),
+            ],
+            user_from_row,
+        );
+        match inserted {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(Error::Storage("INSERT returned no row".to_owned())),
+            Err(SqlError::UniqueViolation) => Err(Error::EmailTaken),
+            Err(SqlError::Other(error)) => Err(error),
+        }
+    }
+
+    fn user_credentials(&mut self, email: &str) -> Result<Option<(User, String)>> {
+        Ok(self.row(
+            &format!("SELECT {USER_COLUMNS}, hashed_password FROM users WHERE email = ?1"),
+            &[Text(Some(email))],
+            |row| Ok((user_from_row(row)?, row.text(3)?)),
+        )?)
+    }
+
+    fn user(&mut self, id: UserId) -> Result<Option<User>> {
+        Ok(self.row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+            &[Int(id.0)],
+            user_from_row,
+        )?)
+    }
+
+    fn password_hash(&mut self, user: UserId) -> Result<Option<String>> {
+        Ok(self.row(
+            "SELECT hashed_password FROM users WHERE id = ?1",
+            &[Int(user.0)],
+            |row| row.text(0),
+        )?)
+    }
+
+    fn set_password_hash(&mut self, user: UserId, hashed_password: &str) -> Result<bool> {
+        let changed = self.execute(
+            "UPDATE users SET hashed_password = ?1 WHERE id = ?2",
+            &[Text(Some(hashed_password)), Int(user.0)],
+        )?;
+        Ok(changed > 0)
+    }
+
+    fn delete_user(&mut self, user: UserId) -> Result<bool> {
+        Ok(self.execute("DELETE FROM users WHERE id = ?1", &[Int(user.0)])? > 0)
+    }
+
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        verified_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<SessionId>> {
+        // In write work. SQLite's write lock, taken at BEGIN, orders this
+        // after or before any password change. PostgreSQL's FOR SHARE holds
+        // off a concurrent change until this work commits (its revocations
+        // then see this session) or, if the change came first, re-reads the
+        // row and finds the hash changed.
+        Ok(self.row(
+            &format!(
+                "INSERT INTO sessions (user_id, created_at, expires_at)
+                 SELECT id, ?2, ?3 FROM users WHERE id = ?1 AND hashed_password = ?4{}
+                 RETURNING id",
+                C::Dialect::LOCK_FOR_SHARE
+            ),
+            &[
+                Int(user.0),
+                Time(now),
+                Time(expires_at),
+                Text(Some(verified_hash)),
+            ],
+            |row| Ok(SessionId(row.int(0)?)),
+        )?)
+    }
+
+    fn insert_refresh_token(
+        &mut self,
+        session: SessionId,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            &[
+                Int(session.0),
+                Text(Some(token_hash)),
+                Time(now),
+                Time(expires_at),
+            ],
+        )
+        .map(drop)
+    }
+
+    fn refresh_token(&mut self, token_hash: &str) -> Result<Option<StoredRefreshToken>> {
+        // Locked for the rest of the work (SQLite: by the write lock taken at
+        // BEGIN), so two refreshes with one token run one after the other and
+        // the second sees it spent.
+        Ok(self.row(
+            &format!(
+                "SELECT t.id, t.session_id, s.user_id, t.expires_at,
+                        t.spent_at IS NOT NULL, s.revoked_at IS NOT NULL
+                 FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+                 WHERE t.token_hash = ?1{}",
+                C::Dialect::LOCK_FOR_UPDATE
+            ),
+            &[Text(Some(token_hash))],
+            |row| {
+                Ok(StoredRefreshToken {
+                    token_id: row.int(0)?,
+                    session: SessionId(row.int(1)?),
+                    user: UserId(row.int(2)?),
+                    expires_at: row.time(3)?,
+                    spent: row.flag(4)?,
+                    session_revoked: row.flag(5)?,
+                })
+            },
+        )?)
+    }
+
+    fn spend_refresh_token(&mut self, token_id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE refresh_tokens SET spent_at = ?1 WHERE id = ?2",
+            &[Time(now), Int(token_id)],
+        )
+        .map(drop)
+    }
+
+    fn extend_session(&mut self, session: SessionId, expires_at: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE sessions SET expires_at = ?1 WHERE id = ?2",
+            &[Time(expires_at), Int(session.0)],
+        )
+        .map(drop)
+    }
+
+    fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>> {
+        // Every authenticated request runs this.
+        Ok(self.row(
+            "SELECT u.id, u.email, u.created_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL",
+            &[Int(session.0), Int(user.0)],
+            user_from_row,
+        )?)
+    }
+
+    fn revoke_session(
+        &mut self,
+        user: UserId,
+        session: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let revoked = self.execute(
+            "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+             WHERE id = ?3 AND user_id = ?4 AND revoked_at IS NULL",
+            &[
+                Time(now),
+                Text(Some(reason.as_str())),
+                Int(session.0),
+                Int(user.0),
+            ],
+        )?;
+        Ok(revoked > 0)
+    }
+
+    fn revoke_other_sessions(
+        &mut self,
+        user: UserId,
+        keep: SessionId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.execute(
+            "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+             WHERE user_id = ?3 AND id <> ?4 AND revoked_at IS NULL",
+            &[
+                Time(now),
+                Text(Some(reason.as_str())),
+                Int(user.0),
+                Int(keep.0),
+            ],
+        )
+    }
+
+    fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> Result<u64> {
+        self.execute("DELETE FROM sessions WHERE expires_at < ?1", &[Time(now)])
+    }
+
+    fn delete_expired_refresh_tokens(&mut self, now: DateTime<Utc>) -> Result<u64> {
+        self.execute(
+            "DELETE FROM refresh_tokens WHERE expires_at < ?1",
+            &[Time(now)],
+        )
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.finish()
+    }
+}
+
+/// Task work bound to one owner: every statement is built with its filter.
+pub(crate) struct OwnerUnit<C: Connection> {
+    unit: Unit<C>,
+    owner: UserId,
+}
+
+impl<C: Connection> OwnerUnit<C> {
+    pub fn begin(connection: C, owner: UserId, mode: Mode) -> Result<Self> {
+        Ok(Self {
+            unit: Unit::begin(connection, mode)?,
+            owner,
+        })
+    }
+
+    fn task(&mut self, statement: &Statement<'_>) -> Result<Option<Task>> {
+        Ok(self.unit.tasks(statement)?.pop())
+    }
+}
+
+impl<C: Connection> TaskWork for OwnerUnit<C> {
+    fn insert(&mut self, task: &TaskCreate, now: DateTime<Utc>) -> Result<Task> {
+        self.task(&Statements::<C::Dialect>::insert(self.owner, task, now))?
+            .ok_or_else(|| Error::Storage("INSERT returned no row".to_owned()))
+    }
+
+    fn count(&mut self, query: &TaskQuery) -> Result<u64> {
+        let statement = Statements::<C::Dialect>::count(self.owner, query);
+        let mut total = 0;
+        self.unit
+            .connection
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                total = row.int(0)?;
+                Ok(())
+            })?;
+        Ok(u64::try_from(total).unwrap_or_default())
+    }
+
+    fn list(&mut self, query: &TaskQuery) -> Result<Vec<Task>> {
+        self.unit
+            .tasks(&Statements::<C::Dialect>::list(self.owner, query))
+    }
+
+    fn get(&mut self, id: TaskId) -> Result<Option<Task>> {
+        self.task(&Statements::<C::Dialect>::get(self.owner, id))
+    }
+
+    fn update(
+        &mut self,
+        id: TaskId,
+        patch: &TaskUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Task>> {
+        self.task(&Statements::<C::Dialect>::update(
+            self.owner, id, patch, now,
+        ))
+    }
+
+    fn delete(&mut self, id: TaskId) -> Result<bool> {
+        let statement = Statements::<C::Dialect>::delete(self.owner, id);
+        let deleted = self
+            .unit
+            .connection
+            .execute(&statement.sql, &statement.values)?;
+        Ok(deleted > 0)
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.unit.finish()
+    }
+}
