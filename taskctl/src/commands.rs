@@ -339,7 +339,7 @@ fn add(context: &Context, title: String, description: Option<String>) -> Result<
     let new_task = TaskCreate {
         title,
         description,
-        completed: false,
+        ..TaskCreate::default()
     };
     let task = client.call(|client| Ok(client.create_task(&new_task)?))?;
     if context.out.json {
@@ -430,7 +430,7 @@ fn edit(
     let patch = TaskUpdate {
         title,
         description,
-        completed: None,
+        ..TaskUpdate::default()
     };
     let task = client.call(|client| {
         client

@@ -10,8 +10,7 @@
 //! let client = client.with_token(token.access_token);
 //! let task = client.create_task(&TaskCreate {
 //!     title: "Buy milk".into(),
-//!     description: None,
-//!     completed: false,
+//!     ..TaskCreate::default()
 //! })?;
 //! println!("created task {}", task.value.id);
 //! # Ok(())

@@ -252,7 +252,7 @@ contract! {
         let new_task = crate::wire::TaskCreate {
             title: "title".into(),
             description: Some(Description::parse("words").expect("valid").as_str().into()),
-            completed: false,
+            ..crate::wire::TaskCreate::default()
         }
         .validate()
         .expect("valid");

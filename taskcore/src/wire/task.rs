@@ -81,8 +81,7 @@ impl Valid<TaskCreate> {
     pub fn new(title: &str) -> Result<Self> {
         TaskCreate {
             title: title.to_owned(),
-            description: None,
-            completed: false,
+            ..TaskCreate::default()
         }
         .validate()
     }
@@ -105,11 +104,6 @@ impl Body for TaskUpdate {
 impl TaskUpdate {
     /// True when the update would change nothing.
     pub fn is_empty(&self) -> bool {
-        let Self {
-            title,
-            description,
-            completed,
-        } = self;
-        title.is_none() && description.is_none() && completed.is_none()
+        *self == Self::default()
     }
 }

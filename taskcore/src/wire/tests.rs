@@ -187,7 +187,7 @@ fn what_a_client_sends_reads_back_unchanged() {
     let update = TaskUpdate {
         title: Some("Call mum".into()),
         description: Some(None),
-        completed: None,
+        ..TaskUpdate::default()
     };
     let sent = serde_json::to_value(&update).expect("serialise");
     assert_eq!(sent, json!({"title": "Call mum", "description": null}));
