@@ -24,13 +24,31 @@ pub struct ValidationDetail {
 }
 
 /// Any error body taskd answers with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ErrorBody {
     /// A validation failure, field by field.
     Validation(ValidationDetail),
     /// Any other refusal.
     Message(ErrorDetail),
+}
+
+/// Told apart by the type of `detail` (a list or a sentence) rather than
+/// by serde's untagged trial and error, which costs clients code size.
+impl<'de> Deserialize<'de> for ErrorBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut body = serde_json::Map::deserialize(deserializer)?;
+        let detail = body
+            .remove("detail")
+            .ok_or_else(|| serde::de::Error::missing_field("detail"))?;
+        let body = match detail {
+            serde_json::Value::String(detail) => ErrorBody::Message(ErrorDetail { detail }),
+            list => ErrorBody::Validation(ValidationDetail {
+                detail: serde_json::from_value(list).map_err(serde::de::Error::custom)?,
+            }),
+        };
+        Ok(body)
+    }
 }
 
 impl fmt::Display for ErrorBody {
