@@ -103,6 +103,11 @@ impl ValidationErrors {
         });
     }
 
+    /// Appends every error of `other`.
+    pub fn extend(&mut self, other: ValidationErrors) {
+        self.0.extend(other.0);
+    }
+
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

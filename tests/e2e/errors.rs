@@ -402,3 +402,33 @@ async fn the_body_limit_holds_without_a_content_length() {
     assert!(created.starts_with("HTTP/1.1 201"), "{created}");
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn many_unknown_login_fields_make_a_short_answer() {
+    let server = Server::start();
+    let mut body = serde_json::Map::new();
+    body.insert("email".into(), json!("jane@example.com"));
+    body.insert("password".into(), json!("password123"));
+    for n in 0..20_000 {
+        body.insert(format!("unknown{n}"), json!(n));
+    }
+    let response = client()
+        .post(format!("{}/auth/login", server.api))
+        .json(&Value::Object(body))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422);
+    let answer = response.bytes().await.expect("body");
+    assert!(answer.len() < 2048, "{} bytes", answer.len());
+    let detail: Value = serde_json::from_slice(&answer).expect("JSON");
+    let errors = detail["detail"].as_array().expect("a list");
+    assert_eq!(errors.len(), 6, "five named, the rest counted: {detail}");
+    assert!(
+        errors[5]["msg"]
+            .as_str()
+            .is_some_and(|msg| msg.ends_with("19995 more unknown fields")),
+        "{detail}"
+    );
+}
+}

@@ -60,12 +60,23 @@ pub(crate) trait Connection {
 }
 
 /// Shared SQL is written with `?N` placeholders: as the dialect writes them.
+/// Only a `?` followed by a digit is a placeholder.
 fn numbered<D: Dialect>(sql: &str) -> Cow<'_, str> {
     if D::placeholder(1) == "?1" {
-        Cow::Borrowed(sql)
-    } else {
-        Cow::Owned(sql.replace('?', "$"))
+        return Cow::Borrowed(sql);
     }
+    let mut rewritten = String::with_capacity(sql.len());
+    let mut characters = sql.chars().peekable();
+    while let Some(character) = characters.next() {
+        if character == '?' && characters.peek().is_some_and(char::is_ascii_digit) {
+            let number: String =
+                std::iter::from_fn(|| characters.next_if(char::is_ascii_digit)).collect();
+            rewritten.push_str(&D::placeholder(number.parse().unwrap_or(0)));
+        } else {
+            rewritten.push(character);
+        }
+    }
+    Cow::Owned(rewritten)
 }
 
 /// A unit of work on one connection: a transaction, unless the work is one
@@ -428,5 +439,38 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
 
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.unit.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::query::SortKey;
+
+    struct Dollar;
+
+    impl Dialect for Dollar {
+        const LOCK_FOR_UPDATE: &'static str = "";
+        const LOCK_FOR_SHARE: &'static str = "";
+
+        fn placeholder(number: usize) -> String {
+            format!("${number}")
+        }
+
+        fn sort_expression(key: SortKey) -> &'static str {
+            key.column()
+        }
+
+        fn begin(_mode: Mode) -> Option<&'static str> {
+            None
+        }
+    }
+
+    #[test]
+    fn only_numbered_question_marks_become_placeholders() {
+        assert_eq!(
+            numbered::<Dollar>("SELECT '?', data ? 'key' FROM t WHERE a = ?1 AND b = ?12"),
+            "SELECT '?', data ? 'key' FROM t WHERE a = $1 AND b = $12"
+        );
     }
 }

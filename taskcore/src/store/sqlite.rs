@@ -159,15 +159,24 @@ impl Backend for SqliteStore {
     }
 
     fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>> {
-        Ok(Box::new(Unit::begin(Pooled(self.pool.get()?), mode)?))
+        Ok(Box::new(Unit::begin(self.connection()?, mode)?))
     }
 
     fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>> {
-        Ok(Box::new(OwnerUnit::begin(
-            Pooled(self.pool.get()?),
-            owner,
-            mode,
-        )?))
+        Ok(Box::new(OwnerUnit::begin(self.connection()?, owner, mode)?))
+    }
+}
+
+impl SqliteStore {
+    /// A pooled connection outside any transaction. Work that failed to roll
+    /// back (rare: the ROLLBACK itself failed) may have returned its
+    /// connection mid-transaction; it is rolled back here, before reuse.
+    fn connection(&self) -> Result<Pooled> {
+        let connection = self.pool.get()?;
+        if !connection.is_autocommit() {
+            connection.execute_batch("ROLLBACK")?;
+        }
+        Ok(Pooled(connection))
     }
 }
 

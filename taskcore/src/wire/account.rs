@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Body, Checks, Valid};
-use crate::error::Result;
+use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::types::{Email, Invalid, Password};
 
 /// Wire type: body of `POST /auth/register`.
@@ -187,23 +187,29 @@ impl Body for LoginRequest {
 impl Body for LoginForm {
     fn check(self, checks: &mut Checks) -> Self {
         if let Some(grant_type) = &self.grant_type {
-            let outcome = if grant_type == "password" {
-                Ok(())
-            } else {
-                Err(Invalid::new(
-                    "string_pattern_mismatch",
-                    "String should match pattern '^password$'",
-                ))
-            };
-            checks.field("grant_type", outcome);
+            checks.field("grant_type", check_grant_type(grant_type));
         }
         self
+    }
+}
+
+fn check_grant_type(grant_type: &str) -> Result<(), Invalid> {
+    if grant_type == "password" {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "string_pattern_mismatch",
+            "String should match pattern '^password$'",
+        ))
     }
 }
 
 impl LoginForm {
     /// Reads the decoded pairs of a form body as FastAPI does: the last value
     /// of a repeated name wins, and an empty value is no value.
+    ///
+    /// The grant type is the form's first field, so a wrong one is reported
+    /// first, as FastAPI does.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Valid<Self>> {
         let mut object = Map::new();
         for (name, value) in pairs {
@@ -213,7 +219,22 @@ impl LoginForm {
                 object.insert(name.clone(), Value::String(value.clone()));
             }
         }
-        Self::from_json(&Value::Object(object))
+        let mut errors = ValidationErrors::new();
+        if let Some(Value::String(grant_type)) = object.get("grant_type")
+            && let Err(invalid) = check_grant_type(grant_type)
+        {
+            errors.add(Source::Body, "grant_type", invalid.kind, invalid.msg);
+            object.remove("grant_type");
+        }
+        match Self::from_json(&Value::Object(object)) {
+            Ok(form) if errors.is_empty() => Ok(form),
+            Ok(_) => Err(errors.into()),
+            Err(Error::Validation(rest)) => {
+                errors.extend(rest);
+                Err(errors.into())
+            }
+            Err(other) => Err(other),
+        }
     }
 }
 

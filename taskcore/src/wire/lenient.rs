@@ -17,6 +17,9 @@ use serde_json::{Map, Value};
 
 use crate::error::{Source, ValidationErrors};
 
+/// Unknown fields named one by one in an error list; more are counted in one error.
+const EXTRA_FIELDS_NAMED: usize = 5;
+
 /// A JSON body read into `T`, and every shape problem met on the way.
 pub(crate) struct Lenient<T> {
     /// The body, when it could be read at all (with placeholders where fields failed).
@@ -50,28 +53,56 @@ pub(crate) fn read<T: DeserializeOwned>(json: &Value, source: Source) -> Lenient
         declared: Vec::new(),
     };
     let mut found: Vec<Failed> = Vec::new();
-    // Every pass fixes one field, so there are at most as many passes as
-    // declared fields and keys; the bound only guards against a type that
-    // fails the same way twice.
     let mut value = None;
-    for _ in 0..=object.len() + 64 {
+    let mut passes = 0;
+    // Each pass fixes one declared field, or every unknown key at once, so
+    // the passes are bounded by the type's fields, whatever the body holds.
+    while passes <= state.declared.len() + 2 {
+        passes += 1;
         match T::deserialize(Body { pass: &mut state }) {
             Ok(read) => {
                 value = Some(read);
                 break;
             }
-            Err(Failure::Field(failed)) => {
-                let repeated = state.placeholders.contains(&failed.field)
-                    || state.skipped.contains(&failed.field);
-                if failed.kind == "extra_forbidden" {
-                    state.skipped.insert(failed.field.clone());
-                } else {
-                    state.placeholders.insert(failed.field.clone());
+            Err(Failure::Field(failed)) if failed.kind == "extra_forbidden" => {
+                // The type refuses unknown fields: every key it does not
+                // declare is one. The first few are named; the rest counted,
+                // so a body of many keys cannot make a huge answer.
+                let unknown: Vec<&String> = object
+                    .keys()
+                    .filter(|key| !state.declared.contains(&key.as_str()))
+                    .collect();
+                for key in unknown.iter().take(EXTRA_FIELDS_NAMED) {
+                    found.push(Failed {
+                        field: (*key).clone(),
+                        kind: "extra_forbidden",
+                        msg: "Extra inputs are not permitted".to_owned(),
+                    });
                 }
-                found.push(failed);
-                if repeated {
+                if unknown.len() > EXTRA_FIELDS_NAMED {
+                    found.push(Failed {
+                        field: String::new(),
+                        kind: "extra_forbidden",
+                        msg: format!(
+                            "Extra inputs are not permitted: {} more unknown fields",
+                            unknown.len() - EXTRA_FIELDS_NAMED
+                        ),
+                    });
+                }
+                if unknown.is_empty() {
+                    // Not a key of this object after all: give up on reading it.
+                    found.push(failed);
                     break;
                 }
+                state.skipped.extend(unknown.into_iter().cloned());
+            }
+            Err(Failure::Field(failed)) => {
+                if !state.placeholders.insert(failed.field.clone()) {
+                    // Even its placeholder fails: the field is already
+                    // reported, and the body cannot be read further.
+                    break;
+                }
+                found.push(failed);
             }
             Err(Failure::Other(message)) => {
                 found.push(Failed {
@@ -326,13 +357,34 @@ impl<'de> de::Deserializer<'de> for FieldValue<'_, '_> {
     }
 
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
         match self.value {
-            None => visitor.visit_i64(0),
-            Some(Value::Number(number)) => match number.as_i64() {
-                Some(integer) => visitor.visit_i64(integer),
-                None => Err(self.wrong("int_type", "Input should be a valid integer")),
-            },
+            None => visitor.visit_u64(0),
+            // serde_json hands over the number; the visitor checks its range.
+            Some(value @ Value::Number(number)) if !number.is_f64() => {
+                self.delegate(value, |v, visitor| v.deserialize_any(visitor), visitor)
+            }
             Some(_) => Err(self.wrong("int_type", "Input should be a valid integer")),
+        }
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        match self.value {
+            None => visitor.visit_f64(0.0),
+            Some(value @ Value::Number(_)) => {
+                self.delegate(value, |v, visitor| v.deserialize_any(visitor), visitor)
+            }
+            Some(_) => Err(self.wrong("float_type", "Input should be a valid number")),
+        }
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        match self.value {
+            None => visitor.visit_char(' '),
+            Some(_) => self.deserialize_str(visitor),
         }
     }
 
@@ -356,9 +408,36 @@ impl<'de> de::Deserializer<'de> for FieldValue<'_, '_> {
         visitor.visit_newtype_struct(self)
     }
 
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Failure> {
+        self.deserialize_f64(visitor)
+    }
+
     serde::forward_to_deserialize_any! {
-        i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 f64 char
-        bytes byte_buf unit unit_struct tuple
+        i128 u128 bytes byte_buf unit unit_struct tuple
         tuple_struct map struct enum identifier ignored_any
     }
 }
@@ -438,6 +517,46 @@ mod tests {
                 ("body.zeta".to_owned(), "extra_forbidden".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn many_unknown_fields_make_a_short_answer_in_few_passes() {
+        let mut body = serde_json::Map::new();
+        body.insert("name".into(), json!("x"));
+        for n in 0..20_000 {
+            body.insert(format!("extra{n}"), json!(n));
+        }
+        let read = read::<Strict>(&Value::Object(body), Source::Body);
+        let found = kinds(&read);
+        assert_eq!(found.len(), EXTRA_FIELDS_NAMED + 1, "{found:?}");
+        assert!(found.iter().all(|(_, kind)| kind == "extra_forbidden"));
+        let last = read.errors.errors().last().expect("summary");
+        assert!(
+            last.msg.ends_with("19995 more unknown fields"),
+            "{}",
+            last.msg
+        );
+    }
+
+    #[test]
+    fn every_primitive_has_a_placeholder_so_later_fields_are_still_read() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Numbers {
+            small: u8,
+            ratio: f64,
+            name: String,
+        }
+        let read = read::<Numbers>(&json!({"small": "x", "name": 1}), Source::Body);
+        assert_eq!(
+            kinds(&read),
+            [
+                ("body.small".to_owned(), "int_type".to_owned()),
+                ("body.ratio".to_owned(), "missing".to_owned()),
+                ("body.name".to_owned(), "string_type".to_owned()),
+            ]
+        );
+        assert!(read.value.is_some());
     }
 
     #[test]

@@ -43,17 +43,37 @@ impl<'de> Deserialize<'de> for ErrorBody {
             .ok_or_else(|| serde::de::Error::missing_field("detail"))?;
         let body = match detail {
             serde_json::Value::String(detail) => ErrorBody::Message(ErrorDetail { detail }),
-            list => ErrorBody::Validation(ValidationDetail {
-                detail: serde_json::from_value(list).map_err(serde::de::Error::custom)?,
+            serde_json::Value::Array(list) => ErrorBody::Validation(ValidationDetail {
+                detail: list.iter().map(field_error).collect(),
+            }),
+            other => ErrorBody::Message(ErrorDetail {
+                detail: other.to_string(),
             }),
         };
         Ok(body)
     }
 }
 
+/// One entry of a 422 list, read leniently: a client shows what it can of
+/// an entry whose location holds indexes or that lacks a field.
+fn field_error(entry: &serde_json::Value) -> FieldError {
+    let text = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    FieldError {
+        loc: entry["loc"]
+            .as_array()
+            .map(|loc| loc.iter().map(text).collect())
+            .unwrap_or_default(),
+        msg: entry["msg"].as_str().unwrap_or("invalid").to_owned(),
+        kind: entry["type"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
 impl fmt::Display for ErrorBody {
     /// `Task not found`, or `title: String should…; JSON decode error`: each
-    /// field error named by its field, when it has one.
+    /// field error named by its location past the source, when it has one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ErrorBody::Message(message) => f.write_str(&message.detail),
@@ -62,13 +82,16 @@ impl fmt::Display for ErrorBody {
                     if index > 0 {
                         f.write_str("; ")?;
                     }
-                    let field = error
-                        .loc
-                        .last()
-                        .filter(|field| !matches!(field.as_str(), "body" | "query" | "path"));
-                    match field {
-                        Some(field) => write!(f, "{field}: {}", error.msg)?,
-                        None => f.write_str(&error.msg)?,
+                    // The location past its source: `title`, or `tags.0`.
+                    let past_source = match error.loc.first().map(String::as_str) {
+                        Some("body" | "query" | "path") => &error.loc[1..],
+                        _ => &error.loc[..],
+                    };
+                    let field = past_source.join(".");
+                    if field.is_empty() {
+                        f.write_str(&error.msg)?;
+                    } else {
+                        write!(f, "{field}: {}", error.msg)?;
                     }
                 }
                 Ok(())
@@ -94,6 +117,11 @@ mod tests {
             validation.to_string(),
             "title: String should have at least 1 character; JSON decode error"
         );
+        let indexed: ErrorBody = serde_json::from_value(json!({"detail": [
+            {"loc": ["body", "tags", 0], "msg": "Tag too long"},
+        ]}))
+        .expect("an index in loc");
+        assert_eq!(indexed.to_string(), "tags.0: Tag too long");
         let message: ErrorBody =
             serde_json::from_value(json!({"detail": "Task not found"})).expect("message body");
         assert_eq!(message.to_string(), "Task not found");

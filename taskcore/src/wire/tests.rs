@@ -175,9 +175,9 @@ fn form_login_reads_fields_as_fastapi_does() {
     assert_eq!(
         locations(error),
         pairs(&[
+            ("body.grant_type", "string_pattern_mismatch"),
             ("body.username", "missing"),
             ("body.password", "missing"),
-            ("body.grant_type", "string_pattern_mismatch"),
         ])
     );
 }

@@ -124,7 +124,8 @@ fn page_links(prefix: &str, page: Page, total: u64) -> Option<String> {
     let mut links = Vec::new();
     if skip.saturating_add(limit) < total {
         links.push(format!(
-            "<{prefix}/tasks?skip={}&limit={limit}>; rel=\"next\"",
+            "<{prefix}{}?skip={}&limit={limit}>; rel=\"next\"",
+            TASKS.path,
             skip + limit
         ));
     }
@@ -133,7 +134,8 @@ fn page_links(prefix: &str, page: Page, total: u64) -> Option<String> {
             .saturating_sub(limit)
             .min(total.saturating_sub(1) / limit * limit);
         links.push(format!(
-            "<{prefix}/tasks?skip={previous}&limit={limit}>; rel=\"prev\""
+            "<{prefix}{}?skip={previous}&limit={limit}>; rel=\"prev\"",
+            TASKS.path
         ));
     }
     (!links.is_empty()).then(|| links.join(", "))
@@ -158,7 +160,7 @@ pub async fn create_task(user: User, body: Value, state: AppState) -> Result<Res
     let new_task = TaskCreate::from_json(&body)?;
     let store = state.store.clone();
     let task = blocking(move || store.tasks(user.id).create(&new_task)).await?;
-    let location = format!("{}/tasks/{}", state.api_prefix, task.id);
+    let location = format!("{}{}", state.api_prefix, TASK.with_id(task.id));
     let mut response =
         warp::reply::with_status(warp::reply::json(&task), StatusCode::CREATED).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
