@@ -77,9 +77,9 @@ impl PasswordHasher {
     /// counts the terminating NUL, which bcrypt drops at 72 bytes without losing
     /// any of the password.)
     pub fn hash(&self, password: &str) -> Result<String> {
-        if password.len() > PASSWORD_MAX_BYTES {
+        if password.len() > PASSWORD_MAX_BYTES || password.contains('\0') {
             return Err(Error::Internal(
-                "refusing to hash a password longer than bcrypt reads".to_owned(),
+                "refusing to hash a password bcrypt would not read whole".to_owned(),
             ));
         }
         bcrypt::hash(password, self.cost)
@@ -87,11 +87,12 @@ impl PasswordHasher {
     }
 
     /// True when `password` matches `hash`. Passwords longer than bcrypt's
-    /// 72-byte limit never match (accepting them would compare only a prefix),
-    /// but are still hashed, so the answer takes the same time either way.
+    /// 72-byte limit or holding a NUL never match (bcrypt would compare only
+    /// what comes before), but are still hashed, so the answer takes the same
+    /// time either way.
     pub fn verify(&self, password: &str, hash: &str) -> bool {
         let matches = bcrypt::verify(password, hash).unwrap_or(false);
-        matches && password.len() <= PASSWORD_MAX_BYTES
+        matches && password.len() <= PASSWORD_MAX_BYTES && !password.contains('\0')
     }
 
     /// Spends the time of one verification without any account to check.

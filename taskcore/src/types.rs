@@ -128,13 +128,16 @@ impl fmt::Display for Email {
     }
 }
 
-/// A new password: at least 8 characters and at most 72 bytes. `Debug` never shows it.
+/// A new password: at least 8 characters, at most 72 bytes, no NUL. `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
 impl Password {
-    /// Checks a password chosen at registration.
+    /// Checks a password chosen at registration or in a password change.
+    /// NUL is refused: bcrypt reads a password up to its first NUL, so
+    /// `abcd\0abcd\0abcd` would be stored as `abcd`.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
+        check_no_nul(input)?;
         if input.chars().count() < PASSWORD_MIN_CHARS {
             return Err(Invalid::new(
                 "string_too_short",

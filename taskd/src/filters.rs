@@ -140,13 +140,28 @@ pub fn json_body() -> impl Filter<Extract = (serde_json::Value,), Error = Reject
     })
 }
 
-/// Parses a body that must be JSON (a missing content type is taken as JSON).
+/// Whether a media type (lower-cased, without parameters) is JSON:
+/// `application/json` or a `+json` type.
+pub fn is_json(media_type: &str) -> bool {
+    media_type == "application/json"
+        || media_type
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+/// Parses a body that must be JSON and say so. A body without a JSON media
+/// type is refused: a cross-site page can send one (plain text, or no type
+/// at all) without a CORS preflight. A request with neither a type nor a
+/// body is missing its body (422).
 pub fn parse_json(media_type: Option<&str>, bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let empty = bytes.iter().all(u8::is_ascii_whitespace);
     match media_type {
-        None | Some("application/json") => {}
-        Some(_) => return Err(ApiError::UnsupportedMediaType("application/json")),
+        Some(media_type) if is_json(media_type) => {}
+        // No type and no body: the body is simply missing.
+        None if empty => return Err(ApiError::EmptyBody),
+        _ => return Err(ApiError::UnsupportedMediaType("application/json")),
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if empty {
         return Err(ApiError::EmptyBody);
     }
     serde_json::from_slice(bytes)

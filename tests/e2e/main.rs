@@ -2,6 +2,7 @@
 
 mod auth;
 mod errors;
+mod hostile;
 mod observability;
 mod process;
 mod scale_out;

@@ -20,8 +20,8 @@ pub struct UserCreate {
         schema(example = "jane@example.com", format = Email, max_length = 320)
     )]
     pub email: String,
-    /// At least 8 characters and at most 72 bytes.
-    #[cfg_attr(feature = "openapi", schema(example = "password123", min_length = 8, max_length = 72, format = Password))]
+    /// At least 8 characters and at most 72 bytes, without NUL.
+    #[cfg_attr(feature = "openapi", schema(example = "password123", min_length = 8, max_length = 72, pattern = "^[^\\u0000]*$", format = Password))]
     pub password: String,
 }
 
@@ -93,8 +93,8 @@ pub struct PasswordChangeRequest {
     /// The password in use now.
     #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub current_password: String,
-    /// The new password: at least 8 characters and at most 72 bytes, not the current one.
-    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 72, format = Password))]
+    /// The new password: at least 8 characters and at most 72 bytes, without NUL, not the current one.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 72, pattern = "^[^\\u0000]*$", format = Password))]
     pub new_password: String,
 }
 

@@ -18,7 +18,9 @@ use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER};
 
 use super::{method_not_allowed, path};
 use crate::client_address::client_address;
-use crate::filters::{Caller, authenticated, body, caller, json_body, parse_json, with_state};
+use crate::filters::{
+    Caller, authenticated, body, caller, is_json, json_body, parse_json, with_state,
+};
 use crate::limits::RetryAfter;
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond, respond_as};
 use crate::state::{AppState, blocking};
@@ -414,11 +416,11 @@ fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String
             let form = LoginForm::from_pairs(&pairs)?.into_inner();
             Ok((form.username, form.password))
         }
-        None | Some("application/json") => {
+        Some(json) if is_json(json) => {
             let login = LoginRequest::from_json(&parse_json(media_type, bytes)?)?.into_inner();
             Ok((login.email, login.password))
         }
-        Some(_) => Err(ApiError::UnsupportedMediaType(
+        _ => Err(ApiError::UnsupportedMediaType(
             "application/x-www-form-urlencoded or application/json",
         )),
     }
