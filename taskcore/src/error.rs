@@ -29,6 +29,9 @@ pub enum Error {
     /// A refresh token that is unknown, expired, spent or of a revoked session.
     #[error("invalid refresh token")]
     InvalidRefreshToken,
+    /// The change conflicts with another made meanwhile; the message says which.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The password given to confirm a sensitive change is wrong.
     #[error("incorrect password")]
     WrongPassword,

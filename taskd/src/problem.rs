@@ -93,6 +93,7 @@ impl ApiError {
             ApiError::Domain(Error::EmailTaken) => {
                 (StatusCode::CONFLICT, "Email already registered".into())
             }
+            ApiError::Domain(Error::Conflict(message)) => (StatusCode::CONFLICT, message.clone()),
             ApiError::Domain(Error::InvalidCredentials) => (
                 StatusCode::UNAUTHORIZED,
                 "Incorrect email or password".into(),

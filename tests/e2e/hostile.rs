@@ -113,3 +113,44 @@ async fn json_endpoints_refuse_bodies_without_a_json_media_type() {
     assert_eq!(server.login(&email, "password123").await.status(), 200);
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn of_two_password_changes_at_once_exactly_one_goes_through() {
+    let server = Server::start();
+    for round in 0..20 {
+        let first = server.account(&format!("race-{round}")).await;
+        let second = server.session(&first).await;
+        let change = |account: &taskd_tests::Account, new_password: &str| {
+            client()
+                .post(format!("{}/auth/password", server.api))
+                .header("authorization", account.bearer())
+                .json(&json!({"current_password": account.password, "new_password": new_password}))
+                .send()
+        };
+        let (one, two) = tokio::join!(
+            change(&first, "first new password"),
+            change(&second, "second new password")
+        );
+        let mut statuses = [
+            one.expect("request").status().as_u16(),
+            two.expect("request").status().as_u16(),
+        ];
+        statuses.sort_unstable();
+        assert!(
+            statuses == [204, 401] || statuses == [204, 409],
+            "round {round}: {statuses:?}"
+        );
+        // Whichever won, its password is the one in force.
+        let winner = if server.login(&first.email, "first new password").await.status() == 200 {
+            "first"
+        } else {
+            "second"
+        };
+        assert_eq!(
+            server.login(&first.email, &format!("{winner} new password")).await.status(),
+            200,
+            "round {round}"
+        );
+    }
+}
+}

@@ -182,7 +182,14 @@ impl Store {
         change: &PasswordChange,
         hasher: &PasswordHasher,
     ) -> Result<u64> {
-        self.confirm_password(user, &change.current_password, hasher)?;
+        let verified_hash = match self.confirm_password(user, &change.current_password, hasher) {
+            // Another change got there first: it changed the password and
+            // ended this session, which is what to tell the caller.
+            Err(Error::WrongPassword) if self.session_user(user, current)?.is_none() => {
+                return Err(Error::InvalidToken);
+            }
+            checked => checked?,
+        };
         if change.new_password == change.current_password {
             return Err(ValidationErrors::single(
                 Source::Body,
@@ -193,19 +200,31 @@ impl Store {
             .into());
         }
         let hashed = hasher.hash(&change.new_password)?;
-        self.set_password(user, &hashed, current)
+        self.replace_password(user, current, &verified_hash, &hashed)
     }
 
-    /// Stores a new password hash and, in the same unit of work, revokes every
+    /// Stores a new password hash, if the stored one is still `verified_hash`
+    /// and `session` still live, and in the same unit of work revokes every
     /// other live session of the user; returns how many were revoked.
-    pub(super) fn set_password(&self, user: UserId, hashed: &str, keep: SessionId) -> Result<u64> {
+    pub(super) fn replace_password(
+        &self,
+        user: UserId,
+        session: SessionId,
+        verified_hash: &str,
+        hashed: &str,
+    ) -> Result<u64> {
         let mut work = self.backend.accounts(Mode::Write)?;
-        if !work.set_password_hash(user, hashed)? {
-            // The account went away under a valid token.
-            return Err(Error::InvalidToken);
+        if !work.replace_password_hash(user, session, verified_hash, hashed)? {
+            // Something changed since the password was checked (bcrypt is
+            // slow): another change revoked this session, the account went
+            // away, or the same session changed the password meanwhile.
+            return Err(match work.session_user(user, session)? {
+                Some(_) => Error::Conflict("The password was changed meanwhile".to_owned()),
+                None => Error::InvalidToken,
+            });
         }
         let revoked =
-            work.revoke_other_sessions(user, keep, RevokeReason::PasswordChanged, now())?;
+            work.revoke_other_sessions(user, session, RevokeReason::PasswordChanged, now())?;
         work.commit()?;
         Ok(revoked)
     }
@@ -236,18 +255,19 @@ impl Store {
         Ok(purged)
     }
 
-    /// [`Error::WrongPassword`] unless `password` is the user's password.
+    /// The user's password hash, if `password` is the user's password;
+    /// [`Error::WrongPassword`] otherwise.
     fn confirm_password(
         &self,
         user: UserId,
         password: &str,
         hasher: &PasswordHasher,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let mut work = self.backend.accounts(Mode::Statement)?;
         let hash = work.password_hash(user)?;
         work.commit()?;
         match hash {
-            Some(hash) if hasher.verify(password, &hash) => Ok(()),
+            Some(hash) if hasher.verify(password, &hash) => Ok(hash),
             Some(_) => Err(Error::WrongPassword),
             // The account went away under a valid token.
             None => Err(Error::InvalidToken),

@@ -62,8 +62,16 @@ pub trait AccountWork {
     fn user(&mut self, id: UserId) -> Result<Option<User>>;
     /// The password hash of an account.
     fn password_hash(&mut self, user: UserId) -> Result<Option<String>>;
-    /// Replaces an account's password hash; false when there is no such account.
-    fn set_password_hash(&mut self, user: UserId, hashed_password: &str) -> Result<bool>;
+    /// Replaces an account's password hash, provided it is still
+    /// `verified_hash` and `session` is still a live session of the account;
+    /// false otherwise (then nothing changed).
+    fn replace_password_hash(
+        &mut self,
+        user: UserId,
+        session: SessionId,
+        verified_hash: &str,
+        hashed_password: &str,
+    ) -> Result<bool>;
     /// Deletes an account; its tasks and sessions go with it. False when there was none.
     fn delete_user(&mut self, user: UserId) -> Result<bool>;
 

@@ -318,7 +318,9 @@ contract! {
             work.password_hash(alice).expect("hash").expect("user")
         };
         let (current, _) = log_in(store, "alice@example.com", "password-a", MINUTE);
-        store.set_password(alice, "another hash", current).expect("change");
+        store
+            .replace_password(alice, current, &old_hash, "another hash")
+            .expect("change");
         // As if the password had been checked just before the change.
         let mut work = backend.accounts(Mode::Write).expect("work");
         let opened = work.insert_session(alice, &old_hash, now(), now()).expect("insert");
@@ -328,6 +330,31 @@ contract! {
             .expect("insert");
         assert!(opened.is_some());
         work.commit().expect("commit");
+    }
+
+    fn a_password_change_checked_against_an_old_hash_or_an_ended_session_writes_nothing(
+        store: &Store
+    ) {
+        let (alice, _) = two_users(store);
+        let stored = |store: &Store| {
+            let mut work = store.backend.accounts(Mode::Statement).expect("work");
+            work.password_hash(alice).expect("hash").expect("user")
+        };
+        let old_hash = stored(store);
+        let (session, _) = log_in(store, "alice@example.com", "password-a", MINUTE);
+        store
+            .replace_password(alice, session, &old_hash, "hash two")
+            .expect("the first change");
+        assert!(matches!(
+            store.replace_password(alice, session, &old_hash, "hash three"),
+            Err(Error::Conflict(_))
+        ));
+        store.close_session(alice, session).expect("close");
+        assert!(matches!(
+            store.replace_password(alice, session, "hash two", "hash three"),
+            Err(Error::InvalidToken)
+        ));
+        assert_eq!(stored(store), "hash two");
     }
 
     fn sessions_belong_to_their_user(store: &Store) {
@@ -407,8 +434,16 @@ contract! {
     fn abandoned_write_work_changes_nothing(store: &Store) {
         let (alice, _) = two_users(store);
         {
+            let hash = {
+                let mut work = store.backend.accounts(Mode::Statement).expect("work");
+                work.password_hash(alice).expect("hash").expect("user")
+            };
+            let (session, _) = log_in(store, "alice@example.com", "password-a", MINUTE);
             let mut work = store.backend.accounts(Mode::Write).expect("work");
-            assert!(work.set_password_hash(alice, "abandoned").expect("update"));
+            assert!(
+                work.replace_password_hash(alice, session, &hash, "abandoned")
+                    .expect("update")
+            );
             // Dropped without commit.
         }
         assert!(store.authenticate("alice@example.com", "password-a", &hasher()).is_ok());

@@ -202,10 +202,28 @@ impl<C: Connection> AccountWork for Unit<C> {
         )?)
     }
 
-    fn set_password_hash(&mut self, user: UserId, hashed_password: &str) -> Result<bool> {
+    fn replace_password_hash(
+        &mut self,
+        user: UserId,
+        session: SessionId,
+        verified_hash: &str,
+        hashed_password: &str,
+    ) -> Result<bool> {
+        // One statement checks and writes. A concurrent change that got there
+        // first has changed the hash (and revoked this session): on
+        // PostgreSQL this statement waits for its row lock, then re-checks
+        // the row it finds; on SQLite the write lock orders the two.
         let changed = self.execute(
-            "UPDATE users SET hashed_password = ?1 WHERE id = ?2",
-            &[Text(Some(hashed_password)), Int(user.0)],
+            "UPDATE users SET hashed_password = ?1
+             WHERE id = ?2 AND hashed_password = ?3
+               AND EXISTS (SELECT 1 FROM sessions
+                           WHERE id = ?4 AND user_id = ?2 AND revoked_at IS NULL)",
+            &[
+                Text(Some(hashed_password)),
+                Int(user.0),
+                Text(Some(verified_hash)),
+                Int(session.0),
+            ],
         )?;
         Ok(changed > 0)
     }

@@ -292,6 +292,7 @@ pub async fn logout(caller: Caller, state: AppState) -> Result<impl Reply, ApiEr
         (status = 204, description = "Password changed; other sessions logged out"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 403, description = "Incorrect current password", body = ErrorDetail),
+        (status = 409, description = "The password was changed meanwhile by this session", body = ErrorDetail),
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "Missing fields, or an unacceptable new password", body = ValidationDetail),
