@@ -105,7 +105,7 @@ pub enum Command {
         /// Tasks to skip.
         #[arg(long, default_value_t = 0)]
         skip: u64,
-        /// Every task, following every page.
+        /// Every task, following every page (at most 50,000).
         #[arg(long, conflicts_with = "skip")]
         all: bool,
     },

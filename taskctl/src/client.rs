@@ -62,6 +62,12 @@ pub enum ClientError {
     /// 5xx.
     #[error("the server failed ({status}): {detail}")]
     Server { status: u16, detail: String },
+    /// A redirect to another origin, not followed: it would carry the
+    /// request's body (a password, a refresh token) to another server.
+    #[error(
+        "{server} redirected to {location}; taskctl follows no redirect to another server, so nothing was sent there (if taskd has moved, use --server with its new address)"
+    )]
+    Redirected { server: String, location: String },
     /// The answer was not what the API promises.
     #[error("unexpected answer from {server}: {reason}")]
     InvalidResponse { server: String, reason: String },
@@ -95,6 +101,7 @@ impl Client {
     pub fn new(server: &str, timeouts: Timeouts) -> Result<Self, ClientError> {
         let server = normalise_server(server)?;
         let http = reqwest::blocking::Client::builder()
+            .redirect(same_origin_redirects())
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.request)
             .user_agent(concat!("taskctl/", env!("CARGO_PKG_VERSION")))
@@ -306,6 +313,17 @@ impl Client {
 
     fn refusal(&self, response: Response) -> ClientError {
         let status = response.status();
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("another address");
+            return ClientError::Redirected {
+                server: self.server.clone(),
+                location: location.to_owned(),
+            };
+        }
         let detail = response
             .json::<ErrorBody>()
             .ok()
@@ -325,6 +343,23 @@ impl Client {
             },
         }
     }
+}
+
+/// Follows redirects within the server's origin only (a few at most):
+/// reqwest would otherwise re-send a 307's body, such as a login password,
+/// to wherever it points.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() < 5 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 fn connect_reason(error: &reqwest::Error) -> String {

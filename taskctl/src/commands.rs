@@ -21,6 +21,9 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
 const LIST_PAGE_SIZE: u32 = 20;
 /// Page size of `list --all`: the server's largest.
 const ALL_PAGE_SIZE: u32 = 200;
+/// Most tasks `list --all` gathers: a server that claims more, or never
+/// stops sending pages, cannot make taskctl grow without bound.
+const ALL_MAX_TASKS: usize = 50_000;
 
 struct Context {
     server_override: Option<String>,
@@ -371,6 +374,18 @@ fn list(context: &Context, limit: Option<u32>, skip: u64, all: bool) -> Result<(
             json.extend(page.json);
             if fetched == 0 || tasks.len() as u64 >= total {
                 break;
+            }
+            if tasks.len() >= ALL_MAX_TASKS {
+                if progress_shown {
+                    eprint!("\r\x1b[2K");
+                }
+                return Err(Failure::new(
+                    exit::REFUSED,
+                    format!(
+                        "the server reports {total} tasks; list --all stops at {ALL_MAX_TASKS}\n\
+                         list them page by page: taskctl list --skip N --limit 200"
+                    ),
+                ));
             }
             if show_progress {
                 eprint!("\rfetched {} of {total} tasks…", tasks.len());

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("taskctl: {}", failure.message);
+                eprintln!("taskctl: {}", output::printable(&failure.message));
             }
             ExitCode::from(failure.code)
         }

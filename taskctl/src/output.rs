@@ -1,5 +1,6 @@
 //! What taskctl prints: tables for people, JSON for programs.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
@@ -36,10 +37,10 @@ impl Output {
         emit(&serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
     }
 
-    /// A line for people; never printed in `--json` mode.
+    /// A line for people, made [`printable`]; never printed in `--json` mode.
     pub fn say(&self, line: &str) {
         if !self.json {
-            emit(line);
+            emit(&printable(line));
         }
     }
 
@@ -69,8 +70,11 @@ impl Output {
             table.add_row([
                 Cell::new(task.id).set_alignment(CellAlignment::Right),
                 Cell::new(done_mark(task.completed)),
-                Cell::new(&task.title),
-                Cell::new(shorten(task.description.as_deref().unwrap_or(""), room)),
+                Cell::new(printable(&task.title)),
+                Cell::new(shorten(
+                    &printable(task.description.as_deref().unwrap_or("")),
+                    room,
+                )),
                 Cell::new(relative(task.updated_at, now)),
             ]);
         }
@@ -84,8 +88,11 @@ impl Output {
         let now = Utc::now();
         let rows = [
             ("id", task.id.to_string()),
-            ("title", task.title.clone()),
-            ("description", task.description.clone().unwrap_or_default()),
+            ("title", printable(&task.title).into_owned()),
+            (
+                "description",
+                printable(task.description.as_deref().unwrap_or_default()).into_owned(),
+            ),
             ("done", if task.completed { "yes" } else { "no" }.to_owned()),
             (
                 "created",
@@ -109,6 +116,30 @@ impl Output {
         }
         trim_lines(&table.to_string())
     }
+}
+
+/// `text` safe to print on a terminal: control characters (escape
+/// sequences, bell, carriage return) and the bidirectional overrides that
+/// reorder what a reader sees become U+FFFD; a tab becomes a space. Line
+/// breaks stay. Text from a server is shown through this; `--json` output is
+/// escaped by JSON instead.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\t' => ' ',
+                c if unsafe_char(c) => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    )
 }
 
 /// Writes `text` and a newline to stdout. When the reader has gone away

@@ -87,7 +87,7 @@ pub fn password_change(from_stdin: bool) -> Result<(String, String), Failure> {
 
 /// Asks for one line on the terminal.
 pub fn line(question: &str) -> Result<String, Failure> {
-    eprint!("{question}");
+    eprint!("{}", crate::output::printable(question));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()

@@ -8,6 +8,7 @@ mod process;
 mod scale_out;
 mod sessions;
 mod taskctl;
+mod taskctl_hostile;
 mod taskctl_sessions;
 mod tasks;
 mod tokens;

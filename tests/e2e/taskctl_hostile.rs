@@ -1,0 +1,106 @@
+//! taskctl against a hostile server: escapes meant for the terminal, endless
+//! listings, redirects that would carry secrets elsewhere.
+
+use serde_json::json;
+use taskd_tests::{Answer, FakeServer, Taskctl};
+
+/// A task as the API shows it, with this title and description.
+fn task(id: i64, title: &str, description: &str) -> serde_json::Value {
+    json!({
+        "id": id, "title": title, "description": description, "completed": false,
+        "owner_id": 1, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+    })
+}
+
+#[test]
+fn control_characters_from_the_server_never_reach_the_terminal() {
+    // Colour, a window title and a bell: what a title could do to a terminal.
+    let title = "\u{1b}[31mred\u{1b}]0;pwned\u{7}";
+    let description = "line one\u{1b}[2Jcleared\u{202e}reversed";
+    let one = task(7, title, description);
+    let listed = json!([one]);
+    let fake = FakeServer::start(move |request| {
+        if request.starts_with("GET /api/v1/tasks/7 ") {
+            Answer::json("200 OK", &[], &one.to_string())
+        } else {
+            Answer::json(
+                "200 OK",
+                &[("x-total-count", "1".to_owned())],
+                &listed.to_string(),
+            )
+        }
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    for args in [&["list"][..], &["show", "7"]] {
+        let run = taskctl.run(args, None).success();
+        assert!(
+            !run.stdout.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{args:?} printed {:?}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("red"),
+            "the text around them stays: {}",
+            run.stdout
+        );
+    }
+    // --json is for programs: the exact text, escaped by JSON.
+    let run = taskctl.run(&["show", "7", "--json"], None).success();
+    assert_eq!(run.json()["title"], title);
+    assert!(!run.stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn list_all_stops_at_a_cap_when_the_server_never_ends() {
+    let page: Vec<_> = (0..200).map(|n| task(n, "endless", "")).collect();
+    let page = serde_json::Value::Array(page).to_string();
+    let fake = FakeServer::start(move |_| {
+        Answer::json(
+            "200 OK",
+            &[("x-total-count", "1000000000".to_owned())],
+            &page,
+        )
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let run = taskctl.run(&["list", "--all"], None);
+    assert_ne!(run.code, Some(0), "stdout: {}", run.stdout);
+    assert!(
+        run.stderr.contains("--skip"),
+        "says what to do instead: {}",
+        run.stderr
+    );
+    // 50,000 tasks in pages of 200, and not one page more.
+    assert_eq!(fake.received().len(), 250);
+}
+
+#[test]
+fn a_redirect_to_another_origin_is_not_followed_with_the_password() {
+    let elsewhere = FakeServer::start(|_| Answer::json("200 OK", &[], "{}"));
+    let target = format!("{}/steal", elsewhere.url());
+    let fake = FakeServer::start(move |_| {
+        Answer::json(
+            "307 Temporary Redirect",
+            &[("location", target.clone())],
+            "{}",
+        )
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    let run = taskctl.run(
+        &["login", "--email", "jane@example.com", "--password-stdin"],
+        Some("the secret password\n"),
+    );
+    assert_ne!(run.code, Some(0));
+    assert!(run.stderr.contains("redirect"), "{}", run.stderr);
+    assert_eq!(
+        fake.received().len(),
+        1,
+        "the login was sent once, to the server named"
+    );
+    assert!(
+        elsewhere.received().is_empty(),
+        "another origin got: {:?}",
+        elsewhere.received()
+    );
+}
