@@ -255,3 +255,11 @@ async fn sixteen_concurrent_writers_lose_nothing() {
     assert!(errors.is_empty(), "{errors:?}");
 }
 }
+
+taskd_tests::on_both_backends! {
+fn instances_started_together_on_an_empty_database_all_come_up() {
+    // Each migrates the schema at start; they must not trip over each other.
+    let servers = Server::start_together(4);
+    assert_eq!(servers.len(), 4);
+}
+}

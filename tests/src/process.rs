@@ -120,6 +120,51 @@ impl Server {
         Self::start_in(directory, database_url, postgres, options)
     }
 
+    /// Starts `count` servers at the same moment on one fresh database of
+    /// this thread's backend, as several instances deployed together do; each
+    /// must come up (a server that exits instead fails the test with its logs).
+    pub fn start_together(count: usize) -> Vec<Self> {
+        let mut first = Self::start_with(ServerOptions::default());
+        first.stop();
+        first.empty_database();
+        let starting: Vec<_> = (0..count)
+            .map(|_| {
+                let (directory, url, postgres) = (
+                    first.directory.clone(),
+                    first.database_url.clone(),
+                    first.postgres.clone(),
+                );
+                std::thread::spawn(move || {
+                    Self::start_in(directory, url, postgres, ServerOptions::default())
+                })
+            })
+            .collect();
+        starting
+            .into_iter()
+            .map(|thread| thread.join().expect("a server came up"))
+            .collect()
+    }
+
+    /// Empties this (stopped) server's database, so the next servers on it
+    /// find no schema.
+    fn empty_database(&self) {
+        match &self.postgres {
+            Some(database) => {
+                database.admin(&format!("DROP DATABASE {} WITH (FORCE)", database.name));
+                database.admin(&format!("CREATE DATABASE {}", database.name));
+            }
+            None => {
+                let path = self
+                    .database_url
+                    .strip_prefix("sqlite:///")
+                    .expect("a SQLite file URL");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+        }
+    }
+
     /// Starts another server on this one's database: after a stop, a restart;
     /// while this one runs, a second instance sharing the database.
     pub fn restart(&self, options: ServerOptions) -> Self {

@@ -23,6 +23,9 @@ mod embedded {
     refinery::embed_migrations!("migrations/postgres");
 }
 
+/// The advisory lock held while migrating: an arbitrary key of taskd's.
+const MIGRATION_LOCK: i64 = 0x7461_736b_645f_6d69; // "taskd_mi"
+
 impl From<postgres::Error> for Error {
     fn from(error: postgres::Error) -> Self {
         Error::Storage(error.to_string())
@@ -65,13 +68,28 @@ impl PostgresStore {
         let mut client = config.connect(NoTls).map_err(|error| {
             Error::Storage(format!("cannot connect to PostgreSQL at {server}: {error}"))
         })?;
-        embedded::migrations::runner()
+        // Instances starting together would race to create the schema (and
+        // refinery's history table): one migrates while the others wait on
+        // a session-level advisory lock, then find nothing left to do.
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(|error| {
+                Error::Storage(format!(
+                    "waiting to migrate the PostgreSQL database at {server}: {error}"
+                ))
+            })?;
+        let migrated = embedded::migrations::runner()
             .run(&mut client)
+            .map(drop)
             .map_err(|error| {
                 Error::Storage(format!(
                     "migrating the PostgreSQL database at {server}: {error}"
                 ))
-            })?;
+            });
+        // Closing the connection releases the lock too; unlocking first
+        // lets the next instance go on without waiting for the close.
+        let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+        migrated?;
         drop(client);
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))

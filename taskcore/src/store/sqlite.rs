@@ -114,6 +114,9 @@ impl SqliteStore {
                 // every pooled connection starts out in WAL mode and on the
                 // current schema. Errors here come in SQLite's own words, at once.
                 check_parent_exists(path)?;
+                // Processes opening one file together would race to create
+                // the schema; they take turns on a lock file beside it.
+                let _migrating = lock_for_migration(path)?;
                 let mut connection = Connection::open(path).map_err(|error| {
                     Error::Storage(format!(
                         "cannot open the SQLite database {}: {error}",
@@ -300,6 +303,28 @@ impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Self {
         Error::Storage(error.to_string())
     }
+}
+
+/// An exclusive lock on `DATABASE.migrate-lock`, held until dropped. A lock
+/// file of its own rather than the database file: closing any descriptor of
+/// the database would drop SQLite's own locks on it.
+fn lock_for_migration(path: &Path) -> Result<std::fs::File> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".migrate-lock");
+    let failed = |error: std::io::Error| {
+        Error::Storage(format!(
+            "cannot lock {} to migrate the SQLite database: {error}",
+            Path::new(&lock_path).display()
+        ))
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(failed)?;
+    file.lock().map_err(failed)?;
+    Ok(file)
 }
 
 fn check_parent_exists(path: &Path) -> Result<()> {
