@@ -31,10 +31,21 @@ pub const REFRESH_TOKEN_REUSE_TOTAL: &str = "taskd_refresh_token_reuse_total";
 pub const RATE_LIMITED_TOTAL: &str = "taskd_rate_limited_total";
 pub const POOL_CONNECTIONS: &str = "taskd_db_pool_connections";
 
+/// Libraries that log what they are given at debug or below: tokio-postgres
+/// logs every query's parameters (emails, password hashes, token hashes).
+/// They stay at info whatever `RUST_LOG` says, so no level shows a secret.
+const QUIET_TARGETS: [&str; 2] = ["tokio_postgres=info", "postgres=info"];
+
 /// Sets up logging to stdout, as text for people or JSON for collectors.
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = QUIET_TARGETS
+        .iter()
+        .fold(filter, |filter, directive| match directive.parse() {
+            Ok(directive) => filter.add_directive(directive),
+            Err(_) => filter,
+        });
     // Colour only for people at a terminal, and never when NO_COLOR is set.
     let colour = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());

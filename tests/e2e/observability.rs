@@ -113,6 +113,38 @@ async fn request_log_lines_name_the_route_and_user_but_never_a_secret() {
 }
 }
 
+taskd_tests::on_both_backends! {
+async fn even_trace_logging_shows_no_password_hash_token_or_email() {
+    let mut server = Server::start_with(
+        ServerOptions::default()
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "trace,tokio_postgres=trace"),
+    );
+    let account = server.account("trace").await;
+    let refreshed = server.refresh(&account.refresh_token).await;
+    assert_eq!(refreshed.status(), 200);
+    server.login(&account.email, "wrong-password-xyz").await;
+    // The failed login's request line comes after its queries.
+    server.wait_for_log("\"status\":401");
+    let logs = server.logs().join("\n");
+    assert!(logs.contains("TRACE") || logs.contains("\"level\":\"TRACE\""), "trace is on");
+    for secret in [
+        account.password.as_str(),
+        "wrong-password-xyz",
+        account.token.as_str(),
+        account.refresh_token.as_str(),
+        account.email.as_str(),
+        SECRET_KEY,
+        "$2b$",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "a secret reached the logs at trace: {secret}"
+        );
+    }
+}
+}
+
 fn metric(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| {
