@@ -99,6 +99,8 @@ pub struct LimitSettings {
     pub password_failures_per_address: LimitSetting,
     /// Registrations per client address.
     pub registrations_per_address: LimitSetting,
+    /// Refused refresh tokens per client address.
+    pub refresh_failures_per_address: LimitSetting,
 }
 
 /// Rate-limit state shared by every request of this process. Cheap to clone.
@@ -108,6 +110,7 @@ pub struct Limits {
     per_email: Option<Arc<Counter<[u8; 32]>>>,
     per_address: Option<Arc<Counter<IpAddr>>>,
     registrations: Option<Arc<Counter<IpAddr>>>,
+    refreshes: Option<Arc<Counter<IpAddr>>>,
 }
 
 /// Too many attempts: retry after this long.
@@ -128,6 +131,7 @@ impl Limits {
             per_email: settings.password_failures_per_email.0.map(Counter::arc),
             per_address: settings.password_failures_per_address.0.map(Counter::arc),
             registrations: settings.registrations_per_address.0.map(Counter::arc),
+            refreshes: settings.refresh_failures_per_address.0.map(Counter::arc),
         }
     }
 
@@ -177,12 +181,26 @@ impl Limits {
         })
     }
 
+    /// Call before looking up a refresh token from `address`: counts it as
+    /// refused until told otherwise, or refuses when the address is over its
+    /// limit (then nothing is counted).
+    pub fn refresh_attempt(&self, address: Option<IpAddr>) -> Result<RefreshAttempt, RetryAfter> {
+        let address = address.map(address_key);
+        if let (Some(counter), Some(address)) = (&self.refreshes, address) {
+            counter.take(&address)?;
+        }
+        Ok(RefreshAttempt {
+            limits: self.clone(),
+            address,
+        })
+    }
+
     /// Forgets keys whose counts have fully recovered; keeps memory bounded.
     pub fn retain_recent(&self) {
         if let Some(counter) = &self.per_email {
             counter.retain_recent();
         }
-        for counter in [&self.per_address, &self.registrations]
+        for counter in [&self.per_address, &self.registrations, &self.refreshes]
             .into_iter()
             .flatten()
         {
@@ -244,6 +262,36 @@ impl Registration {
     /// The input was invalid: it does not count.
     pub fn cancelled(self) {
         if let (Some(counter), Some(address)) = (&self.limits.registrations, self.address) {
+            counter.give_back(&address);
+        }
+    }
+}
+
+/// A refresh in progress, counted as refused unless it
+/// [`succeeded`](Self::succeeded) or was [`cancelled`](Self::cancelled).
+#[derive(Debug)]
+#[must_use = "say how the refresh went"]
+pub struct RefreshAttempt {
+    limits: Limits,
+    address: Option<IpAddr>,
+}
+
+impl RefreshAttempt {
+    /// The token was refused (unknown, spent, expired): it stays counted.
+    pub fn failed(self) {}
+
+    /// The token was good: the address's count is as it was before.
+    pub fn succeeded(self) {
+        self.give_back();
+    }
+
+    /// The token was never judged (database down): uncount it.
+    pub fn cancelled(self) {
+        self.give_back();
+    }
+
+    fn give_back(&self) {
+        if let (Some(counter), Some(address)) = (&self.limits.refreshes, self.address) {
             counter.give_back(&address);
         }
     }
@@ -391,6 +439,7 @@ mod tests {
             password_failures_per_email: limit(email),
             password_failures_per_address: limit(address),
             registrations_per_address: limit("1/hour"),
+            refresh_failures_per_address: limit("2/hour"),
         })
     }
 

@@ -154,3 +154,51 @@ async fn of_two_password_changes_at_once_exactly_one_goes_through() {
     }
 }
 }
+
+#[tokio::test]
+async fn refreshing_an_unknown_token_never_waits_for_the_writer() {
+    let server = Server::start();
+    let account = server.account("refresh-flood").await;
+    // Another writer holds SQLite's write lock.
+    let path = server
+        .database_url()
+        .strip_prefix("sqlite:///")
+        .expect("a SQLite file")
+        .to_owned();
+    let writer = rusqlite::Connection::open(&path).expect("open");
+    writer
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    // An unknown token is refused at once, from a read: it does not queue
+    // behind the writer (before, it waited out the busy timeout: 503).
+    let unknown = server.refresh("tdr_not-a-token-anyone-was-given").await;
+    assert_eq!(unknown.status(), 401);
+    writer.execute_batch("ROLLBACK").expect("release");
+    // The control: a real token still rotates.
+    assert_eq!(server.refresh(&account.refresh_token).await.status(), 200);
+}
+
+taskd_tests::on_both_backends! {
+async fn failed_refreshes_are_limited_per_address() {
+    let server = Server::start_with(
+        taskd_tests::ServerOptions::default().env("REFRESH_LIMIT_PER_ADDRESS", "2/minute"),
+    );
+    let account = server.account("refresh-limit").await;
+    // Successes do not count: three in a row, over a limit of two.
+    let mut token = account.refresh_token.clone();
+    for _ in 0..3 {
+        let refreshed = server.refresh(&token).await;
+        assert_eq!(refreshed.status(), 200);
+        let body: Value = refreshed.json().await.expect("JSON");
+        token = body["refresh_token"].as_str().expect("token").to_owned();
+    }
+    for _ in 0..2 {
+        assert_eq!(server.refresh("tdr_guess").await.status(), 401);
+    }
+    let limited = server.refresh("tdr_guess").await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    // Over the limit, the address is refused before any lookup, real token or not.
+    assert_eq!(server.refresh(&token).await.status(), 429);
+}
+}

@@ -117,12 +117,21 @@ impl Store {
     /// Spends a refresh token for the next one of its chain, valid for
     /// `refresh_lifetime`. A token spent before revokes its whole session.
     pub fn refresh_session(&self, presented: &str, refresh_lifetime: Duration) -> Result<Refresh> {
+        let presented = hash_refresh_token(presented);
+        // A token never issued is refused from a plain read: a flood of
+        // guesses never queues for the write lock (SQLite has one writer).
+        let mut lookup = self.backend.accounts(Mode::Statement)?;
+        let issued = lookup.refresh_token_exists(&presented)?;
+        lookup.commit()?;
+        if !issued {
+            return Ok(Refresh::Refused);
+        }
         let now = now();
         let next = RefreshToken::generate(now + lifetime(refresh_lifetime));
         // One unit of work, the token locked: two refreshes with the same
         // token run one after the other, so the second sees it spent.
         let mut work = self.backend.accounts(Mode::Write)?;
-        let Some(stored) = work.refresh_token(&hash_refresh_token(presented))? else {
+        let Some(stored) = work.refresh_token(&presented)? else {
             return Ok(Refresh::Refused);
         };
         let refresh = match stored.verdict(now) {

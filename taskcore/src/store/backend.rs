@@ -93,6 +93,9 @@ pub trait AccountWork {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
+    /// Whether a refresh token with this hash was ever issued (and not yet
+    /// purged); takes no lock.
+    fn refresh_token_exists(&mut self, token_hash: &str) -> Result<bool>;
     /// The refresh token with this hash, locked against concurrent rotation
     /// until the work ends.
     fn refresh_token(&mut self, token_hash: &str) -> Result<Option<StoredRefreshToken>>;

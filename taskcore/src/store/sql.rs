@@ -281,6 +281,15 @@ impl<C: Connection> AccountWork for Unit<C> {
         .map(drop)
     }
 
+    fn refresh_token_exists(&mut self, token_hash: &str) -> Result<bool> {
+        let found = self.row(
+            "SELECT id FROM refresh_tokens WHERE token_hash = ?1",
+            &[Text(Some(token_hash))],
+            |row| row.int(0),
+        )?;
+        Ok(found.is_some())
+    }
+
     fn refresh_token(&mut self, token_hash: &str) -> Result<Option<StoredRefreshToken>> {
         // Locked for the rest of the work (SQLite: by the write lock taken at
         // BEGIN), so two refreshes with one token run one after the other and

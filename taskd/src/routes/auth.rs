@@ -51,6 +51,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     );
     let refresh = path(REFRESH).and(
         warp::post()
+            .and(client_address(state.trusted_proxies.clone()))
             .and(json_body())
             .and(with_state(state.clone()))
             .then(refresh)
@@ -222,7 +223,8 @@ pub async fn login(
 ///
 /// The refresh token sent is spent. Sending a spent one again is taken as
 /// theft (two parties hold the same chain): the whole session is revoked, its
-/// access and refresh tokens stop working, and the answer is 401.
+/// access and refresh tokens stop working, and the answer is 401. Refused
+/// tokens are limited per client address (`REFRESH_LIMIT_PER_ADDRESS`).
 #[utoipa::path(
     post, path = routes::REFRESH.path, tag = "auth",
     request_body = taskcore::RefreshRequest,
@@ -232,16 +234,38 @@ pub async fn login(
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "No refresh_token string", body = ValidationDetail),
+        (status = 429, description = "Too many refused refresh tokens from this address; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-pub async fn refresh(body: Value, state: AppState) -> Result<Response, ApiError> {
+pub async fn refresh(
+    address: Option<IpAddr>,
+    body: Value,
+    state: AppState,
+) -> Result<Response, ApiError> {
     let presented = RefreshRequest::from_json(&body)?.into_inner().refresh_token;
+    let attempt = limited(state.limits.refresh_attempt(address))?;
     let AppState {
         store,
         refresh_lifetime,
         ..
     } = state.clone();
-    match blocking(move || store.refresh_session(&presented, refresh_lifetime)).await? {
+    let outcome = blocking(move || store.refresh_session(&presented, refresh_lifetime)).await;
+    let refresh = match outcome {
+        Ok(Refresh::Rotated { .. }) => {
+            attempt.succeeded();
+            outcome?
+        }
+        Ok(_) => {
+            attempt.failed();
+            outcome?
+        }
+        Err(error) => {
+            attempt.cancelled();
+            return Err(error);
+        }
+    };
+    match refresh {
         Refresh::Rotated {
             user,
             session,

@@ -149,6 +149,7 @@ impl Settings {
                 password_failures_per_email: options.login_limit_per_email,
                 password_failures_per_address: options.login_limit_per_address,
                 registrations_per_address: options.register_limit_per_address,
+                refresh_failures_per_address: options.refresh_limit_per_address,
             },
             algorithm: options.algorithm,
             cors_origins: options.backend_cors_origins,

@@ -160,6 +160,16 @@ pub struct Options {
     )]
     pub register_limit_per_address: LimitSetting,
 
+    /// Refused refresh tokens allowed per client address (COUNT/PERIOD, or
+    /// off); good ones do not count.
+    #[arg(
+        long,
+        env = "REFRESH_LIMIT_PER_ADDRESS",
+        default_value = "30/minute",
+        value_name = "LIMIT"
+    )]
+    pub refresh_limit_per_address: LimitSetting,
+
     /// Token signing algorithm: HS256, HS384 or HS512.
     #[arg(long, env = "ALGORITHM", default_value = "HS256", value_parser = parse_algorithm)]
     pub algorithm: TokenAlgorithm,
