@@ -138,7 +138,12 @@ impl RouteTemplates {
             return format!("{}{}", self.prefix, route.path);
         }
         match path {
-            "/health" | "/metrics" | "/openapi.json" | "/redoc" | "/docs" => path.to_owned(),
+            "/health"
+            | "/metrics"
+            | "/openapi.json"
+            | "/redoc"
+            | "/redoc/redoc.standalone.js"
+            | "/docs" => path.to_owned(),
             _ if path.starts_with("/docs/") => "/docs/{file}".to_owned(),
             _ => "unmatched".to_owned(),
         }

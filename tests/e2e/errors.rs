@@ -269,7 +269,48 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
         .await
         .expect("request");
     assert_eq!(redoc.status(), 200);
-    assert!(redoc.text().await.expect("HTML").contains("redoc"));
+    let html = redoc.text().await.expect("HTML");
+    assert!(html.contains("<redoc spec-url=\"/openapi.json\">"), "{html}");
+    // ReDoc's script comes from the binary too, not from a CDN.
+    assert!(html.contains("<script src=\"/redoc/redoc.standalone.js\">"), "{html}");
+    assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+    let redoc_script = client()
+        .get(format!("{}/redoc/redoc.standalone.js", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(redoc_script.status(), 200);
+    assert!(redoc_script.bytes().await.expect("JS").len() > 500_000);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn docs_pages_load_nothing_from_elsewhere_and_refuse_frames() {
+    let server = Server::start();
+    for path in ["/docs/", "/docs/swagger-initializer.js", "/redoc", "/openapi.json"] {
+        let response = client()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        let policy = headers["content-security-policy"].to_str().expect("ASCII");
+        for rule in ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"] {
+            assert!(policy.contains(rule), "{path}: {policy}");
+        }
+    }
+    // Swagger UI does not send the spec to an online validator.
+    let initializer = client()
+        .get(format!("{}/docs/swagger-initializer.js", server.base))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("JS");
+    assert!(initializer.contains("\"validatorUrl\": \"none\""), "{initializer}");
 }
 }
 
