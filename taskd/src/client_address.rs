@@ -11,6 +11,8 @@ use ipnet::IpNet;
 use warp::Filter;
 use warp::http::HeaderMap;
 
+use crate::serve::PeerAddress;
+
 /// Proxies trusted to say who their client is (`FORWARDED_ALLOW_IPS`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);
@@ -94,14 +96,15 @@ fn canonical(address: IpAddr) -> IpAddr {
 }
 
 /// The client's address, as [`TrustedProxies::client`] decides; `None` when
-/// the connection has no peer address (not over TCP).
+/// the request came with no peer address (the server records it per
+/// connection, `serve::PeerAddress`).
 pub fn client_address(
     trusted: Arc<TrustedProxies>,
 ) -> impl Filter<Extract = (Option<IpAddr>,), Error = Infallible> + Clone {
-    warp::addr::remote()
+    warp::ext::optional::<PeerAddress>()
         .and(warp::header::headers_cloned())
-        .map(move |peer: Option<SocketAddr>, headers: HeaderMap| {
-            peer.map(|peer| trusted.client(peer.ip(), &headers))
+        .map(move |peer: Option<PeerAddress>, headers: HeaderMap| {
+            peer.map(|PeerAddress(peer)| trusted.client(peer.ip(), &headers))
         })
 }
 

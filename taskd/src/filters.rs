@@ -1,6 +1,7 @@
 //! Small filters shared by the routes: state, authentication, bodies, paging.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use bytes::Bytes;
 use taskcore::{Error, Page, SessionId, Source, User, ValidationErrors};
@@ -71,17 +72,24 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
 /// The raw body and its media type (lower-cased, without parameters), at most
 /// [`BODY_LIMIT`] bytes. The limit is enforced while reading, so a body without
 /// a `Content-Length` (chunked, or HTTP/2) cannot exceed it either.
-pub fn body() -> impl Filter<Extract = (Option<String>, Bytes), Error = Rejection> + Clone {
+///
+/// The whole body must arrive within `deadline` (408 otherwise), so a client
+/// cannot hold a request open by sending its body a byte at a time.
+pub fn body(
+    deadline: Duration,
+) -> impl Filter<Extract = (Option<String>, Bytes), Error = Rejection> + Clone {
     warp::header::headers_cloned()
         .and_then(|headers: HeaderMap| async move {
             check_length(&headers).map_err(warp::reject::custom)
         })
         .and(warp::body::stream())
-        .and_then(|media_type: Option<String>, stream| async move {
-            read_limited(stream)
-                .await
-                .map(|bytes| (media_type, bytes))
-                .map_err(warp::reject::custom)
+        .and_then(move |media_type: Option<String>, stream| async move {
+            match tokio::time::timeout(deadline, read_limited(stream)).await {
+                Ok(read) => read
+                    .map(|bytes| (media_type, bytes))
+                    .map_err(warp::reject::custom),
+                Err(_) => Err(warp::reject::custom(ApiError::RequestTimeout)),
+            }
         })
         .untuple_one()
 }
@@ -134,8 +142,10 @@ fn check_length(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 }
 
 /// A JSON body, parsed but not yet checked against any shape.
-pub fn json_body() -> impl Filter<Extract = (serde_json::Value,), Error = Rejection> + Clone {
-    body().and_then(|media_type: Option<String>, bytes: Bytes| async move {
+pub fn json_body(
+    deadline: Duration,
+) -> impl Filter<Extract = (serde_json::Value,), Error = Rejection> + Clone {
+    body(deadline).and_then(|media_type: Option<String>, bytes: Bytes| async move {
         parse_json(media_type.as_deref(), &bytes).map_err(warp::reject::custom)
     })
 }

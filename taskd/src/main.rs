@@ -7,6 +7,7 @@ mod limits;
 mod openapi;
 mod problem;
 mod routes;
+mod serve;
 mod settings;
 mod state;
 mod telemetry;
@@ -164,6 +165,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         limits: limits.clone(),
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         api_prefix: Arc::from(settings.api_prefix.as_str()),
+        body_read_timeout: settings.body_read_timeout,
     };
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);
     let docs =
@@ -206,12 +208,9 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         let _ = stop_sender.send(true);
     });
     let mut graceful_receiver = stop_receiver.clone();
-    let server = warp::serve(app)
-        .incoming(listener)
-        .graceful(async move {
-            let _ = graceful_receiver.wait_for(|stop| *stop).await;
-        })
-        .run();
+    let server = serve::serve(listener, app, settings.connection_limits, async move {
+        let _ = graceful_receiver.wait_for(|stop| *stop).await;
+    });
     let deadline = async move {
         let _ = stop_receiver.wait_for(|stop| *stop).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;

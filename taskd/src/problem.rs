@@ -33,6 +33,8 @@ pub enum ApiError {
     UnsupportedMediaType(&'static str),
     /// The body is larger than the limit.
     PayloadTooLarge(u64),
+    /// The request body did not arrive in time.
+    RequestTimeout,
     /// A header or query string that cannot be read.
     BadRequest(&'static str),
     /// Over a brute-force limit; retry after this many seconds.
@@ -138,6 +140,10 @@ impl ApiError {
                 format!("Request body is larger than {limit} bytes"),
             ),
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, (*message).into()),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "The request body did not arrive in time".into(),
+            ),
             ApiError::TooManyRequests(wait) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("Too many attempts; try again in {} seconds", wait.seconds()),

@@ -23,6 +23,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// The versioned API prefix, such as `/api/v1`, for `Location` and `Link` headers.
     pub api_prefix: Arc<str>,
+    /// How long a request body may take to arrive once its head is in.
+    pub body_read_timeout: Duration,
 }
 
 /// Runs database or bcrypt work on tokio's blocking pool, never on the

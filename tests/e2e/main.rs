@@ -1,6 +1,7 @@
 //! End-to-end tests: the real taskd binary, over HTTP, on its own SQLite file.
 
 mod auth;
+mod connections;
 mod errors;
 mod hostile;
 mod observability;

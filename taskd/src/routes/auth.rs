@@ -32,7 +32,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let register = path(REGISTER).and(
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
-            .and(json_body())
+            .and(json_body(state.body_read_timeout))
             .and(with_state(state.clone()))
             .then(register)
             .map(respond)
@@ -42,7 +42,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let login = path(LOGIN).and(
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
-            .and(body())
+            .and(body(state.body_read_timeout))
             .and(with_state(state.clone()))
             .then(login)
             .map(respond)
@@ -52,7 +52,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let refresh = path(REFRESH).and(
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
-            .and(json_body())
+            .and(json_body(state.body_read_timeout))
             .and(with_state(state.clone()))
             .then(refresh)
             .map(respond)
@@ -73,7 +73,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
             .and(caller(state.clone()))
-            .and(json_body())
+            .and(json_body(state.body_read_timeout))
             .and(with_state(state.clone()))
             .then(|address, caller: Caller, body, state| async move {
                 let user = caller.user.id;
@@ -89,7 +89,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(warp::delete()
                 .and(client_address(state.trusted_proxies.clone()))
                 .and(caller(state.clone()))
-                .and(json_body())
+                .and(json_body(state.body_read_timeout))
                 .and(with_state(state))
                 .then(|address, caller: Caller, body, state| async move {
                     let user = caller.user.id;

@@ -30,7 +30,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let create = collection()
         .and(warp::post())
         .and(auth())
-        .and(json_body())
+        .and(json_body(state.body_read_timeout))
         .and(shared())
         .then(|user: User, body, state| async move {
             respond_as(user.id, create_task(user, body, state).await)
@@ -44,7 +44,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let update = item()
         .and(warp::patch())
         .and(auth())
-        .and(json_body())
+        .and(json_body(state.body_read_timeout))
         .and(shared())
         .then(|id, user: User, body, state| async move {
             respond_as(user.id, update_task(id, user, body, state).await)

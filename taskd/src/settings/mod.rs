@@ -13,6 +13,7 @@ use taskcore::{DatabaseUrl, StoreOptions, TokenAlgorithm};
 
 use crate::client_address::TrustedProxies;
 use crate::limits::LimitSettings;
+use crate::serve::ConnectionLimits;
 
 pub use self::options::{Cli, Command, LogFormat, Options, Origins};
 
@@ -64,6 +65,10 @@ pub struct Settings {
     pub cors_origins: Origins,
     pub bcrypt_cost: u32,
     pub log_format: LogFormat,
+    /// What bounds a client connection.
+    pub connection_limits: ConnectionLimits,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
 }
 
 impl Settings {
@@ -155,6 +160,11 @@ impl Settings {
             cors_origins: options.backend_cors_origins,
             bcrypt_cost: options.bcrypt_cost,
             log_format: options.log_format,
+            connection_limits: ConnectionLimits {
+                header_read_timeout: Duration::from_secs(options.header_read_timeout),
+                max_connections: usize::try_from(options.max_connections).unwrap_or(usize::MAX),
+            },
+            body_read_timeout: Duration::from_secs(options.body_read_timeout),
         })
     }
 

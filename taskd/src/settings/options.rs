@@ -87,6 +87,22 @@ pub struct Options {
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_pool_size: u32,
 
+    /// Seconds a client has to send a request's head, and an idle keep-alive
+    /// connection to start its next request, before it is closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]
+    pub header_read_timeout: u64,
+
+    /// Seconds a client has to send a request's body, once its head is in.
+    #[arg(long, env = "BODY_READ_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]
+    pub body_read_timeout: u64,
+
+    /// Connections open at once; past this, new ones wait to be accepted.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "COUNT")]
+    pub max_connections: u64,
+
     /// Seconds to wait for the database server to accept a connection (PostgreSQL).
     #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=300))]
