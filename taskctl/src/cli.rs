@@ -45,6 +45,11 @@ pub struct Global {
     #[arg(long, global = true, env = "TASKCTL_CONFIG_DIR", value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 
+    /// A PEM file of certificate authorities to trust for https:// servers,
+    /// besides the system's (for a server with a private CA).
+    #[arg(long, global = true, env = "TASKCTL_CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
     /// Seconds to wait for a connection.
     #[arg(long, global = true, env = "TASKCTL_CONNECT_TIMEOUT", value_name = "SECONDS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=3600))]

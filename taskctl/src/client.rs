@@ -27,6 +27,34 @@ pub struct Timeouts {
     pub request: Duration,
 }
 
+/// How to reach the server: timeouts, and certificate authorities to trust
+/// besides the platform's (a self-hosted CA).
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// How long to wait.
+    pub timeouts: Timeouts,
+    /// Extra trusted roots, for HTTPS to a server with a private CA.
+    pub root_certificates: Vec<reqwest::Certificate>,
+}
+
+impl ClientOptions {
+    /// Reads the PEM certificates of a CA file (one or several).
+    pub fn trust_pem_file(mut self, path: &std::path::Path) -> Result<Self, ClientError> {
+        let unusable = |reason: String| ClientError::CaCertificate {
+            path: path.display().to_string(),
+            reason,
+        };
+        let pem = std::fs::read(path).map_err(|error| unusable(error.to_string()))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|error| unusable(error.to_string()))?;
+        if certificates.is_empty() {
+            return Err(unusable("no PEM certificate in it".to_owned()));
+        }
+        self.root_certificates.extend(certificates);
+        Ok(self)
+    }
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
@@ -42,11 +70,9 @@ pub enum ClientError {
     /// The server URL is not an http(s) URL.
     #[error("'{0}' is not a server URL: use http://HOST:PORT")]
     InvalidServerUrl(String),
-    /// This build of taskctl speaks plain HTTP only.
-    #[error(
-        "'{0}': this taskctl has no TLS support; reach taskd over http:// (for example through an SSH tunnel or on a private network)"
-    )]
-    HttpsUnsupported(String),
+    /// The CA file given to trust cannot be used.
+    #[error("cannot use the CA certificate file {path}: {reason}")]
+    CaCertificate { path: String, reason: String },
     /// No answer: refused, timed out, unknown host.
     #[error("cannot reach taskd at {server}: {reason}")]
     Unreachable { server: String, reason: String },
@@ -97,19 +123,23 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `server` (such as `http://127.0.0.1:8000`).
-    pub fn new(server: &str, timeouts: Timeouts) -> Result<Self, ClientError> {
+    /// A client for `server` (such as `https://tasks.example.com` or
+    /// `http://127.0.0.1:8000`).
+    pub fn new(server: &str, options: &ClientOptions) -> Result<Self, ClientError> {
         let server = normalise_server(server)?;
-        let http = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder()
             .redirect(same_origin_redirects())
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.request)
-            .user_agent(concat!("taskctl/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| ClientError::Unreachable {
-                server: server.clone(),
-                reason: error.to_string(),
-            })?;
+            .connect_timeout(options.timeouts.connect)
+            .timeout(options.timeouts.request)
+            .https_only(server.starts_with("https://"))
+            .user_agent(concat!("taskctl/", env!("CARGO_PKG_VERSION")));
+        for certificate in &options.root_certificates {
+            builder = builder.add_root_certificate(certificate.clone());
+        }
+        let http = builder.build().map_err(|error| ClientError::Unreachable {
+            server: server.clone(),
+            reason: error.to_string(),
+        })?;
         Ok(Self {
             http,
             server,
@@ -389,10 +419,7 @@ fn normalise_server(server: &str) -> Result<String, ClientError> {
     let trimmed = server.trim().trim_end_matches('/');
     let parsed = reqwest::Url::parse(trimmed)
         .map_err(|_| ClientError::InvalidServerUrl(server.to_owned()))?;
-    if parsed.scheme() == "https" {
-        return Err(ClientError::HttpsUnsupported(server.to_owned()));
-    }
-    if parsed.scheme() != "http" || parsed.host_str().is_none() {
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(ClientError::InvalidServerUrl(server.to_owned()));
     }
     Ok(trimmed.to_owned())
@@ -410,9 +437,9 @@ mod tests {
         );
         assert!(normalise_server("localhost:8000").is_err());
         assert!(normalise_server("ftp://host").is_err());
-        assert!(matches!(
-            normalise_server("https://host"),
-            Err(ClientError::HttpsUnsupported(_))
-        ));
+        assert_eq!(
+            normalise_server("https://tasks.example.com/").expect("valid"),
+            "https://tasks.example.com"
+        );
     }
 }

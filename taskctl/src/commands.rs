@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::CommandFactory;
 use serde_json::{Value, json};
 use taskcore::{Task, TaskCreate, TaskUpdate};
-use taskctl::client::{Client, ClientError, Fetched, Timeouts};
+use taskctl::client::{Client, ClientError, ClientOptions, Fetched, Timeouts};
 use taskctl::renewal::RenewingClient;
 use taskctl::session::{Session, SessionStore};
 
@@ -28,7 +28,7 @@ const ALL_MAX_TASKS: usize = 50_000;
 struct Context {
     server_override: Option<String>,
     sessions: SessionStore,
-    timeouts: Timeouts,
+    client_options: ClientOptions,
     out: Output,
 }
 
@@ -38,13 +38,20 @@ impl Context {
             Some(directory) => SessionStore::new(directory),
             None => SessionStore::default_location()?,
         };
-        Ok(Self {
-            server_override: global.server.clone(),
-            sessions,
+        let mut client_options = ClientOptions {
             timeouts: Timeouts {
                 connect: Duration::from_secs(global.connect_timeout),
                 request: Duration::from_secs(global.timeout),
             },
+            ..ClientOptions::default()
+        };
+        if let Some(path) = &global.cacert {
+            client_options = client_options.trust_pem_file(path)?;
+        }
+        Ok(Self {
+            server_override: global.server.clone(),
+            sessions,
+            client_options,
             out: Output::new(global.json),
         })
     }
@@ -59,7 +66,10 @@ impl Context {
 
     fn anonymous_client(&self) -> Result<Client, Failure> {
         let session = self.sessions.load().ok().flatten();
-        Ok(Client::new(&self.server(session.as_ref()), self.timeouts)?)
+        Ok(Client::new(
+            &self.server(session.as_ref()),
+            &self.client_options,
+        )?)
     }
 
     /// The saved session, checked against `--server`.
@@ -68,7 +78,7 @@ impl Context {
             return Err(Failure::not_logged_in("not logged in\nrun: taskctl login"));
         };
         let server = self.server(Some(&session));
-        let client = Client::new(&server, self.timeouts)?;
+        let client = Client::new(&server, &self.client_options)?;
         if client.server() != session.server.trim_end_matches('/') {
             return Err(Failure::not_logged_in(format!(
                 "not logged in to {server} (the saved session is for {})\nrun: taskctl login --server {server}",
@@ -87,7 +97,7 @@ impl Context {
         Ok(Authed(RenewingClient::new(
             &self.sessions,
             session,
-            self.timeouts,
+            &self.client_options,
         )?))
     }
 }

@@ -71,8 +71,17 @@ impl fmt::Display for Failure {
 impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Self {
         match error {
-            ClientError::InvalidServerUrl(_) | ClientError::HttpsUnsupported(_) => {
+            ClientError::InvalidServerUrl(_) | ClientError::CaCertificate { .. } => {
                 Self::usage(error.to_string())
+            }
+            ClientError::Unreachable { ref reason, .. } if reason.contains("certificate") => {
+                Self::new(
+                    exit::UNREACHABLE,
+                    format!(
+                        "{error}\nif the server's certificate comes from a private CA, \
+                         trust it with --cacert FILE"
+                    ),
+                )
             }
             ClientError::Unreachable { .. } => {
                 Self::new(exit::UNREACHABLE, format!("{error} — is it running?"))

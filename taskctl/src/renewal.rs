@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use crate::client::{Client, ClientError, Timeouts};
+use crate::client::{Client, ClientError, ClientOptions};
 use crate::session::{Session, SessionError, SessionStore};
 
 /// An access token this close to expiry is renewed before use.
@@ -55,9 +55,9 @@ impl<'s> RenewingClient<'s> {
     pub fn new(
         sessions: &'s SessionStore,
         session: Session,
-        timeouts: Timeouts,
+        options: &ClientOptions,
     ) -> Result<Self, ClientError> {
-        let client = Client::new(&session.server, timeouts)?.with_token(&session.token);
+        let client = Client::new(&session.server, options)?.with_token(&session.token);
         Ok(Self {
             sessions,
             current: RefCell::new((client, session)),

@@ -11,5 +11,6 @@ mod sessions;
 mod taskctl;
 mod taskctl_hostile;
 mod taskctl_sessions;
+mod taskctl_tls;
 mod tasks;
 mod tokens;

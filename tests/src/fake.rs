@@ -36,14 +36,82 @@ impl Answer {
 #[derive(Debug)]
 pub struct FakeServer {
     address: SocketAddr,
+    scheme: &'static str,
     received: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
+}
+
+/// A certificate authority made for one test, and a certificate it signed
+/// for `localhost` and 127.0.0.1.
+#[derive(Debug)]
+pub struct TestCertificates {
+    /// The CA's certificate, PEM: what a client must trust.
+    pub ca_pem: String,
+    server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    server_key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+impl TestCertificates {
+    pub fn new() -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let server_key = KeyPair::generate().expect("server key");
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_owned()]).expect("server params");
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress("127.0.0.1".parse().expect("address")));
+        let server = params
+            .signed_by(&server_key, &issuer)
+            .expect("server certificate");
+        Self {
+            ca_pem: ca.pem(),
+            server_chain: vec![server.der().clone()],
+            server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+        }
+    }
+}
+
+impl Default for TestCertificates {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl FakeServer {
     /// Serves `answer(request)` for each request, where `request` is its
     /// head and body as text.
     pub fn start(answer: impl Fn(&str) -> Answer + Send + 'static) -> Self {
+        Self::serve(None, answer)
+    }
+
+    /// Like [`FakeServer::start`], over TLS with `certificates`' server certificate.
+    pub fn start_tls(
+        certificates: &TestCertificates,
+        answer: impl Fn(&str) -> Answer + Send + 'static,
+    ) -> Self {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                certificates.server_chain.clone(),
+                certificates.server_key.clone_key(),
+            )
+            .expect("server certificate");
+        Self::serve(Some(Arc::new(config)), answer)
+    }
+
+    fn serve(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        answer: impl Fn(&str) -> Answer + Send + 'static,
+    ) -> Self {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let address = listener.local_addr().expect("address");
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -55,23 +123,29 @@ impl FakeServer {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                if let Some(request) = read_request(&stream) {
-                    let reply = answer(&request);
-                    kept.lock().expect("lock").push(request);
-                    write_answer(stream, reply);
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                match &tls {
+                    None => exchange(stream, &answer, &kept),
+                    Some(config) => {
+                        let Ok(connection) = rustls::ServerConnection::new(config.clone()) else {
+                            continue;
+                        };
+                        exchange(rustls::StreamOwned::new(connection, stream), &answer, &kept);
+                    }
                 }
             }
         });
         Self {
             address,
+            scheme,
             received,
             stop,
         }
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` for a TLS server.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", self.scheme, self.address)
     }
 
     /// Every request received so far, head and body.
@@ -88,10 +162,21 @@ impl Drop for FakeServer {
     }
 }
 
-fn read_request(stream: &TcpStream) -> Option<String> {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
+/// Reads one request and writes the answer to it; a failed handshake or a
+/// client that goes away ends the exchange.
+fn exchange<S: Read + Write>(
+    mut stream: S,
+    answer: &impl Fn(&str) -> Answer,
+    kept: &Mutex<Vec<String>>,
+) {
+    if let Some(request) = read_request(&mut stream) {
+        let reply = answer(&request);
+        kept.lock().expect("lock").push(request);
+        write_answer(&mut stream, reply);
+    }
+}
+
+fn read_request(stream: &mut impl Read) -> Option<String> {
     let mut reader = BufReader::new(stream);
     let mut request = String::new();
     let mut length = 0usize;
@@ -114,7 +199,7 @@ fn read_request(stream: &TcpStream) -> Option<String> {
     Some(request)
 }
 
-fn write_answer(mut stream: TcpStream, answer: Answer) {
+fn write_answer(stream: &mut impl Write, answer: Answer) {
     let head = format!(
         "{}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         answer.head,
@@ -122,4 +207,5 @@ fn write_answer(mut stream: TcpStream, answer: Answer) {
     );
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&answer.body);
+    let _ = stream.flush();
 }
