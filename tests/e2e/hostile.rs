@@ -202,3 +202,42 @@ async fn failed_refreshes_are_limited_per_address() {
     assert_eq!(server.refresh(&token).await.status(), 429);
 }
 }
+
+#[tokio::test]
+async fn a_stuck_lock_on_postgresql_frees_its_request_and_pool_slot() {
+    if !taskd_tests::use_postgres() {
+        return;
+    }
+    let server =
+        Server::start_with(taskd_tests::ServerOptions::default().env("DATABASE_LOCK_TIMEOUT", "1"));
+    let account = server.account("locked").await;
+    // Another client takes the account's row lock and sits on it.
+    let url = server.database_url().to_owned();
+    let user = account.id;
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        let mut transaction = client.transaction().expect("begin");
+        transaction
+            .execute("SELECT id FROM users WHERE id = $1 FOR UPDATE", &[&user])
+            .expect("lock the row");
+        locked.send(()).expect("say so");
+        let _ = released.recv();
+    });
+    is_locked.recv().expect("the row is locked");
+    let change = || {
+        client()
+            .post(format!("{}/auth/password", server.api))
+            .header("authorization", account.bearer())
+            .json(&json!({"current_password": account.password, "new_password": "a new password"}))
+            .timeout(std::time::Duration::from_secs(20))
+            .send()
+    };
+    let stuck = change().await.expect("an answer, not a wait for ever");
+    assert_eq!(stuck.status(), 503);
+    release.send(()).expect("release");
+    holder.join().expect("the lock holder");
+    // The control: with the lock gone, the same change goes through.
+    assert_eq!(change().await.expect("an answer").status(), 204);
+}

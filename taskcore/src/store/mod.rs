@@ -51,6 +51,12 @@ pub struct StoreOptions {
     pub synchronous: Synchronous,
     /// How long a writer waits for another writer's lock before failing (SQLite).
     pub busy_timeout: Duration,
+    /// Longest a statement may run before the server cancels it (PostgreSQL).
+    pub statement_timeout: Duration,
+    /// Longest a statement waits for a row or table lock (PostgreSQL).
+    pub lock_timeout: Duration,
+    /// Longest a transaction may sit idle before the server ends it (PostgreSQL).
+    pub idle_in_transaction_timeout: Duration,
 }
 
 impl Default for StoreOptions {
@@ -60,6 +66,9 @@ impl Default for StoreOptions {
             connect_timeout: Duration::from_secs(5),
             synchronous: Synchronous::Normal,
             busy_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(10),
+            idle_in_transaction_timeout: Duration::from_secs(60),
         }
     }
 }

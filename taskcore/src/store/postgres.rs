@@ -59,6 +59,22 @@ impl PostgresStore {
 
     pub(super) fn open_config(mut config: Config, options: &StoreOptions) -> Result<Self> {
         config.connect_timeout(options.connect_timeout);
+        // A hung server, a stuck lock or an abandoned transaction must not
+        // hold a pool slot for ever: the server cancels or ends them, and TCP
+        // keepalives notice a peer that is gone.
+        let limits = format!(
+            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
+            options.statement_timeout.as_millis(),
+            options.lock_timeout.as_millis(),
+            options.idle_in_transaction_timeout.as_millis(),
+        );
+        let combined = match config.get_options() {
+            Some(given) if !given.trim().is_empty() => format!("{given} {limits}"),
+            _ => limits,
+        };
+        config.options(&combined);
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(60));
         if config.get_application_name().is_none() {
             config.application_name("taskd");
         }

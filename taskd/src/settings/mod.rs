@@ -139,6 +139,11 @@ impl Settings {
                 synchronous: options.sqlite_synchronous,
                 pool_size: options.database_pool_size,
                 connect_timeout: Duration::from_secs(options.database_connect_timeout),
+                statement_timeout: Duration::from_secs(options.database_statement_timeout),
+                lock_timeout: Duration::from_secs(options.database_lock_timeout),
+                idle_in_transaction_timeout: Duration::from_secs(
+                    options.database_idle_in_transaction_timeout,
+                ),
                 ..StoreOptions::default()
             },
             project_name: options.project_name,

@@ -103,6 +103,21 @@ pub struct Options {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "COUNT")]
     pub max_connections: u64,
 
+    /// Seconds a statement may run before PostgreSQL cancels it.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400), value_name = "SECONDS")]
+    pub database_statement_timeout: u64,
+
+    /// Seconds a statement may wait for a lock before PostgreSQL gives up.
+    #[arg(long, env = "DATABASE_LOCK_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=86_400), value_name = "SECONDS")]
+    pub database_lock_timeout: u64,
+
+    /// Seconds a transaction may sit idle before PostgreSQL ends it.
+    #[arg(long, env = "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400), value_name = "SECONDS")]
+    pub database_idle_in_transaction_timeout: u64,
+
     /// Seconds to wait for the database server to accept a connection (PostgreSQL).
     #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=300))]
