@@ -5,6 +5,7 @@ mod connections;
 mod errors;
 mod hostile;
 mod observability;
+mod postgres_tls;
 mod process;
 mod scale_out;
 mod sessions;

@@ -67,7 +67,14 @@ fn postgres() -> Option<TestDatabase> {
     let mut config = admin.clone();
     config.dbname(&name);
     let store = Store::with_backend(std::sync::Arc::new(
-        self::postgres::PostgresStore::open_config(config, &StoreOptions::default()).expect("open"),
+        self::postgres::PostgresStore::open_config(
+            config,
+            &self::postgres_tls::split_tls_options("postgresql://")
+                .expect("defaults")
+                .1,
+            &StoreOptions::default(),
+        )
+        .expect("open"),
     ));
     Some(TestDatabase {
         store,

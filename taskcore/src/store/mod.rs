@@ -18,6 +18,7 @@ mod accounts;
 mod backend;
 mod columns;
 mod postgres;
+mod postgres_tls;
 mod query;
 mod sql;
 mod sqlite;

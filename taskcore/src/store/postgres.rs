@@ -6,12 +6,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Config, NoTls, Row};
+use postgres::{Config, Row};
 use r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
 use super::columns::{Dialect, RowValues, SqlValue};
+use super::postgres_tls::{TlsOptions, split_tls_options};
 use super::query::SortKey;
 use super::sql::{self, OwnerUnit, SqlError, Unit};
 use super::url::redact;
@@ -28,12 +30,32 @@ const MIGRATION_LOCK: i64 = 0x7461_736b_645f_6d69; // "taskd_mi"
 
 impl From<postgres::Error> for Error {
     fn from(error: postgres::Error) -> Self {
-        Error::Storage(error.to_string())
+        Error::Storage(with_causes(&error))
     }
 }
 
+/// An error and what caused it: the driver's own text is often only
+/// "db error" or "error performing TLS handshake". Of a server error, only
+/// its message: its detail can quote a row's values.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(current) = cause {
+        let more = match current.downcast_ref::<postgres::error::DbError>() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => current.to_string(),
+        };
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = current.source();
+    }
+    text
+}
+
 pub(super) struct PostgresStore {
-    pool: Pool<PostgresConnectionManager<NoTls>>,
+    pool: Pool<PostgresConnectionManager<MakeRustlsConnect>>,
     /// `host:port`, for messages; never the credentials.
     server: String,
 }
@@ -48,16 +70,23 @@ impl std::fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     pub(super) fn open(url: &str, options: &StoreOptions) -> Result<Self> {
+        let (url, tls) = split_tls_options(url)?;
         let config: Config = url.parse().map_err(|error| {
             Error::Internal(format!(
                 "DATABASE_URL {} is not a valid PostgreSQL URL: {error}",
-                redact(url)
+                redact(&url)
             ))
         })?;
-        Self::open_config(config, options)
+        Self::open_config(config, &tls, options)
     }
 
-    pub(super) fn open_config(mut config: Config, options: &StoreOptions) -> Result<Self> {
+    pub(super) fn open_config(
+        mut config: Config,
+        tls: &TlsOptions,
+        options: &StoreOptions,
+    ) -> Result<Self> {
+        config.ssl_mode(tls.ssl_mode());
+        let connector = tls.connector()?;
         config.connect_timeout(options.connect_timeout);
         // A hung server, a stuck lock or an abandoned transaction must not
         // hold a pool slot for ever: the server cancels or ends them, and TCP
@@ -81,8 +110,11 @@ impl PostgresStore {
         let server = describe_server(&config);
         // Connect once before building the pool: an unreachable server or a
         // refused login is reported at once, in one line, without the password.
-        let mut client = config.connect(NoTls).map_err(|error| {
-            Error::Storage(format!("cannot connect to PostgreSQL at {server}: {error}"))
+        let mut client = config.connect(connector.clone()).map_err(|error| {
+            Error::Storage(format!(
+                "cannot connect to PostgreSQL at {server}: {}",
+                with_causes(&error)
+            ))
         })?;
         // Instances starting together would race to create the schema (and
         // refinery's history table): one migrates while the others wait on
@@ -111,7 +143,7 @@ impl PostgresStore {
             .max_size(options.pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(options.connect_timeout.max(Duration::from_secs(1)) * 2)
-            .build_unchecked(PostgresConnectionManager::new(config, NoTls));
+            .build_unchecked(PostgresConnectionManager::new(config, connector));
         Ok(Self { pool, server })
     }
 
@@ -122,7 +154,7 @@ impl PostgresStore {
     }
 }
 
-type Client = PooledConnection<PostgresConnectionManager<NoTls>>;
+type Client = PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
 
 impl Backend for PostgresStore {
     fn ping(&self) -> Result<()> {

@@ -46,8 +46,10 @@ impl DatabaseUrl {
     }
 
     fn parse_postgres(url: &str) -> Result<Self> {
-        // The driver's own parser decides; its errors never repeat the URL.
-        url.parse::<postgres::Config>().map_err(|error| {
+        // The TLS options are ours (the driver knows fewer sslmodes); the
+        // driver's own parser decides the rest. Errors never repeat the URL.
+        let (rest, _tls) = super::postgres_tls::split_tls_options(url)?;
+        rest.parse::<postgres::Config>().map_err(|error| {
             Error::Internal(format!(
                 "DATABASE_URL {} is not a valid PostgreSQL URL: {error}",
                 redact(url)
@@ -106,7 +108,11 @@ impl fmt::Display for DatabaseUrl {
 /// `postgresql://user:***@host:port/database`. Built from the parsed fields,
 /// never from the text, so no spelling of the URL can slip a password through.
 pub(crate) fn redact(url: &str) -> String {
-    let Ok(config) = url.parse::<postgres::Config>() else {
+    // The TLS options are not secret, but the driver cannot parse them all.
+    let rest = super::postgres_tls::split_tls_options(url)
+        .map(|(rest, _)| rest)
+        .unwrap_or_else(|_| url.to_owned());
+    let Ok(config) = rest.parse::<postgres::Config>() else {
         return "<a PostgreSQL URL that could not be parsed>".to_owned();
     };
     let user = config.get_user().unwrap_or("");
