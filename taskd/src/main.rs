@@ -5,6 +5,7 @@ mod cors;
 mod filters;
 mod limits;
 mod openapi;
+mod passwords;
 mod problem;
 mod routes;
 mod serve;
@@ -166,6 +167,11 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         api_prefix: Arc::from(settings.api_prefix.as_str()),
         body_read_timeout: settings.body_read_timeout,
+        passwords: passwords::PasswordPool::new(
+            settings.password_hash_threads,
+            settings.password_hash_queue,
+        )
+        .map_err(|error| format!("cannot start the password workers: {error}"))?,
     };
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);
     let docs =

@@ -35,6 +35,8 @@ pub enum ApiError {
     PayloadTooLarge(u64),
     /// The request body did not arrive in time.
     RequestTimeout,
+    /// Too much password work queued: try again in a moment.
+    Overloaded,
     /// A header or query string that cannot be read.
     BadRequest(&'static str),
     /// Over a brute-force limit; retry after this many seconds.
@@ -140,6 +142,10 @@ impl ApiError {
                 format!("Request body is larger than {limit} bytes"),
             ),
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, (*message).into()),
+            ApiError::Overloaded => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too many logins at once; try again in a second".into(),
+            ),
             ApiError::RequestTimeout => (
                 StatusCode::REQUEST_TIMEOUT,
                 "The request body did not arrive in time".into(),
@@ -189,6 +195,11 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(wait.seconds()));
+        }
+        if let ApiError::Overloaded = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -7,6 +7,7 @@ use taskcore::{PasswordHasher, Store, TokenKeys};
 
 use crate::client_address::TrustedProxies;
 use crate::limits::Limits;
+use crate::passwords::PasswordPool;
 use crate::problem::ApiError;
 
 /// Shared by every request. Cloning is cheap.
@@ -25,6 +26,8 @@ pub struct AppState {
     pub api_prefix: Arc<str>,
     /// How long a request body may take to arrive once its head is in.
     pub body_read_timeout: Duration,
+    /// Where password checks and hashes run: a bounded pool of their own.
+    pub passwords: PasswordPool,
 }
 
 /// Runs database or bcrypt work on tokio's blocking pool, never on the

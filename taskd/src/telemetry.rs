@@ -30,6 +30,7 @@ pub const LOGIN_FAILURES_TOTAL: &str = "taskd_login_failures_total";
 pub const REFRESH_TOKEN_REUSE_TOTAL: &str = "taskd_refresh_token_reuse_total";
 pub const RATE_LIMITED_TOTAL: &str = "taskd_rate_limited_total";
 pub const POOL_CONNECTIONS: &str = "taskd_db_pool_connections";
+pub const PASSWORD_QUEUE_FULL_TOTAL: &str = "taskd_password_queue_full_total";
 
 /// Libraries that log what they are given at debug or below: tokio-postgres
 /// logs every query's parameters (emails, password hashes, token hashes).

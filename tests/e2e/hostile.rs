@@ -241,3 +241,50 @@ async fn a_stuck_lock_on_postgresql_frees_its_request_and_pool_slot() {
     // The control: with the lock gone, the same change goes through.
     assert_eq!(change().await.expect("an answer").status(), 204);
 }
+
+#[tokio::test]
+async fn a_login_flood_is_refused_at_once_past_the_password_queue() {
+    let server = Server::start_with(
+        taskd_tests::ServerOptions::default()
+            .env("BCRYPT_COST", "12")
+            .env("PASSWORD_HASH_THREADS", "1")
+            .env("PASSWORD_HASH_QUEUE", "0")
+            .env("LOGIN_LIMIT_PER_EMAIL", "off")
+            .env("LOGIN_LIMIT_PER_ADDRESS", "off"),
+    );
+    let account = server.account("flood").await;
+    // Eight logins at once against one worker and no queue: the worker takes
+    // one, the rest are refused at once instead of waiting behind it.
+    let mut logins = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (url, email, password) = (
+            format!("{}/auth/login", server.api),
+            account.email.clone(),
+            account.password.clone(),
+        );
+        logins.spawn(async move {
+            let answer = client()
+                .post(url)
+                .form(&[("username", email), ("password", password)])
+                .send()
+                .await
+                .expect("login");
+            let retry_after = answer
+                .headers()
+                .get("retry-after")
+                .map(|value| value.to_str().expect("ASCII").to_owned());
+            (answer.status().as_u16(), retry_after)
+        });
+    }
+    let answers = logins.join_all().await;
+    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.contains(&503), "{statuses:?}");
+    for (status, retry_after) in &answers {
+        if *status == 503 {
+            assert_eq!(retry_after.as_deref(), Some("1"));
+        }
+    }
+    // Reads never wait for the password workers.
+    assert_eq!(server.me(&account.token).await, 200);
+}

@@ -130,6 +130,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         (status = 422, description = "Invalid email or password", body = ValidationDetail),
         (status = 429, description = "Too many registrations from this address; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks at once; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn register(
@@ -139,8 +141,16 @@ pub async fn register(
 ) -> Result<impl Reply, ApiError> {
     let new_user = UserCreate::from_json(&body)?;
     let registration = limited(state.limits.registration(address))?;
-    let AppState { store, hasher, .. } = state;
-    let user = match blocking(move || store.register_user(&new_user, &hasher)).await {
+    let AppState {
+        store,
+        hasher,
+        passwords,
+        ..
+    } = state;
+    let user = match passwords
+        .run(move || store.register_user(&new_user, &hasher))
+        .await
+    {
         Ok(user) => {
             registration.counted();
             user
@@ -183,6 +193,8 @@ pub async fn register(
         (status = 422, description = "Missing or malformed fields", body = ValidationDetail),
         (status = 429, description = "Too many failed logins for this email or from this address; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks at once; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn login(
@@ -197,10 +209,12 @@ pub async fn login(
         store,
         hasher,
         refresh_lifetime,
+        passwords,
         ..
     } = state.clone();
-    let outcome =
-        blocking(move || store.log_in(&email, &password, &hasher, refresh_lifetime)).await;
+    let outcome = passwords
+        .run(move || store.log_in(&email, &password, &hasher, refresh_lifetime))
+        .await;
     let login = match outcome {
         Ok(opened) => {
             attempt.succeeded();
@@ -322,6 +336,8 @@ pub async fn logout(caller: Caller, state: AppState) -> Result<impl Reply, ApiEr
         (status = 422, description = "Missing fields, or an unacceptable new password", body = ValidationDetail),
         (status = 429, description = "Too many failed password checks; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks at once; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn change_password(
@@ -361,6 +377,8 @@ pub async fn change_password(
         (status = 422, description = "No password string", body = ValidationDetail),
         (status = 429, description = "Too many failed password checks; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks at once; see Retry-After",
+         body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn delete_me(
@@ -390,7 +408,7 @@ async fn password_confirmed<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let attempt = limited(state.limits.password_attempt(&caller.user.email, address))?;
     let (store, hasher) = (state.store.clone(), state.hasher.clone());
-    let outcome = blocking(move || work(&store, &hasher)).await;
+    let outcome = state.passwords.run(move || work(&store, &hasher)).await;
     match &outcome {
         Ok(_) => attempt.succeeded(),
         Err(ApiError::Domain(Error::WrongPassword)) => attempt.failed(),

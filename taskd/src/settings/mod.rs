@@ -69,6 +69,10 @@ pub struct Settings {
     pub connection_limits: ConnectionLimits,
     /// How long a request body may take to arrive.
     pub body_read_timeout: Duration,
+    /// Password checks and hashes at once.
+    pub password_hash_threads: usize,
+    /// Password checks that may wait.
+    pub password_hash_queue: usize,
 }
 
 impl Settings {
@@ -170,6 +174,16 @@ impl Settings {
                 max_connections: usize::try_from(options.max_connections).unwrap_or(usize::MAX),
             },
             body_read_timeout: Duration::from_secs(options.body_read_timeout),
+            // Half the cores by default: a login flood leaves the rest to
+            // everything else.
+            password_hash_threads: options
+                .password_hash_threads
+                .and_then(|threads| usize::try_from(threads).ok())
+                .unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, |cores| cores.get() / 2)
+                })
+                .max(1),
+            password_hash_queue: usize::try_from(options.password_hash_queue).unwrap_or(usize::MAX),
         })
     }
 

@@ -103,6 +103,17 @@ pub struct Options {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "COUNT")]
     pub max_connections: u64,
 
+    /// Password checks and hashes run at once (bcrypt) [default: half the
+    /// cores, at least one]
+    #[arg(long, env = "PASSWORD_HASH_THREADS", value_name = "COUNT",
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub password_hash_threads: Option<u64>,
+
+    /// Password checks that may wait for a thread; past that, 503 at once.
+    #[arg(long, env = "PASSWORD_HASH_QUEUE", default_value_t = 16, value_name = "COUNT",
+          value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    pub password_hash_queue: u64,
+
     /// Seconds a statement may run before PostgreSQL cancels it.
     #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=86_400), value_name = "SECONDS")]
