@@ -15,37 +15,10 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
-cargo build --release --locked -p taskd
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-# RUST_LOG=warn keeps request logging out of the measurement.
-RUST_LOG=warn NO_COLOR=1 PORT=$port DATABASE_URL="sqlite:///$work/tasks.db" SECRET_KEY=$secret \
-  target/release/taskd > "$work/taskd.log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT
-# Ready when the health probe answers.
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$port/health" > /dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/taskd.log"; echo "bench: taskd exited" >&2; exit 1; }
-  sleep 0.1
-done
-base="http://127.0.0.1:$port"
-
-token=$(python3 - "$base" <<'PY'
-import json, sys, urllib.parse, urllib.request
-base = sys.argv[1] + "/api/v1"
-body = json.dumps({"email": "bench@example.com", "password": "password123"}).encode()
-urllib.request.urlopen(urllib.request.Request(base + "/auth/register", body, {"Content-Type": "application/json"})).read()
-form = urllib.parse.urlencode({"username": "bench@example.com", "password": "password123"}).encode()
-token = json.load(urllib.request.urlopen(base + "/auth/login", form))["access_token"]
-for n in range(100):
-    task = json.dumps({"title": f"task {n}", "description": "seeded for the benchmark"}).encode()
-    urllib.request.urlopen(urllib.request.Request(
-        base + "/tasks", task, {"Content-Type": "application/json", "Authorization": "Bearer " + token})).read()
-print(token)
-PY
-)
+. bench/taskd.sh
+pid=
+trap 'kill $pid 2>/dev/null || true' EXIT
+start_taskd
 
 cat > "$work/create.lua" <<'LUA'
 wrk.method = "POST"

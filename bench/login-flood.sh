@@ -16,37 +16,10 @@ DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-32}
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
-cargo build --release --locked -p taskd
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-RUST_LOG=warn NO_COLOR=1 PORT=$port DATABASE_URL="sqlite:///$work/tasks.db" SECRET_KEY=$secret \
-  BCRYPT_COST=12 FORWARDED_ALLOW_IPS=127.0.0.1 \
-  target/release/taskd > "$work/taskd.log" 2>&1 &
-pid=$!
+. bench/taskd.sh
 flood=
 trap 'kill $pid $flood 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$port/health" > /dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/taskd.log"; echo "bench: taskd exited" >&2; exit 1; }
-  sleep 0.1
-done
-base="http://127.0.0.1:$port"
-
-token=$(python3 - "$base" <<'PY'
-import json, sys, urllib.parse, urllib.request
-base = sys.argv[1] + "/api/v1"
-body = json.dumps({"email": "bench@example.com", "password": "password123"}).encode()
-urllib.request.urlopen(urllib.request.Request(base + "/auth/register", body, {"Content-Type": "application/json"})).read()
-form = urllib.parse.urlencode({"username": "bench@example.com", "password": "password123"}).encode()
-token = json.load(urllib.request.urlopen(base + "/auth/login", form))["access_token"]
-for n in range(100):
-    task = json.dumps({"title": f"task {n}"}).encode()
-    urllib.request.urlopen(urllib.request.Request(
-        base + "/tasks", task, {"Content-Type": "application/json", "Authorization": "Bearer " + token})).read()
-print(token)
-PY
-)
+start_taskd BCRYPT_COST=12 FORWARDED_ALLOW_IPS=127.0.0.1
 
 cat > "$work/flood.lua" <<'LUA'
 -- Logins for random emails from random addresses; counts the answers.

@@ -1,24 +1,7 @@
 //! Registration, login and `/auth/me`.
 
 use serde_json::{Value, json};
-use taskd_tests::{Server, client, unique_email};
-
-fn locations(body: &Value) -> Vec<String> {
-    body["detail"]
-        .as_array()
-        .expect("detail is a list")
-        .iter()
-        .map(|error| {
-            error["loc"]
-                .as_array()
-                .expect("loc")
-                .iter()
-                .map(|part| part.as_str().expect("loc part").to_owned())
-                .collect::<Vec<_>>()
-                .join(".")
-        })
-        .collect()
-}
+use taskd_tests::{Server, client, error_locations, unique_email};
 
 taskd_tests::on_both_backends! {
 async fn register_returns_the_user_with_a_normalised_email_and_no_hash() {
@@ -66,14 +49,14 @@ async fn invalid_email_weak_and_overlong_passwords_are_422_with_locations() {
     let invalid = server.register("not-an-email", "password123").await;
     assert_eq!(invalid.status(), 422);
     assert_eq!(
-        locations(&invalid.json().await.expect("JSON")),
+        error_locations(&invalid.json().await.expect("JSON")),
         ["body.email"]
     );
 
     let weak = server.register(&unique_email("weak"), "short").await;
     assert_eq!(weak.status(), 422);
     let body: Value = weak.json().await.expect("JSON");
-    assert_eq!(locations(&body), ["body.password"]);
+    assert_eq!(error_locations(&body), ["body.password"]);
     assert_eq!(body["detail"][0]["type"], "string_too_short");
 
     // 73 bytes is refused outright, never silently truncated to 72.
@@ -99,7 +82,7 @@ async fn every_registration_error_is_reported_at_once() {
     let both = server.register("nope", "short").await;
     assert_eq!(both.status(), 422);
     assert_eq!(
-        locations(&both.json().await.expect("JSON")),
+        error_locations(&both.json().await.expect("JSON")),
         ["body.email", "body.password"]
     );
 
@@ -111,7 +94,7 @@ async fn every_registration_error_is_reported_at_once() {
         .expect("request");
     assert_eq!(missing.status(), 422);
     let body: Value = missing.json().await.expect("JSON");
-    assert_eq!(locations(&body), ["body.email", "body.password"]);
+    assert_eq!(error_locations(&body), ["body.email", "body.password"]);
     assert_eq!(body["detail"][0]["type"], "missing");
 }
 }
@@ -159,7 +142,7 @@ async fn login_accepts_a_json_body_and_a_password_grant_type() {
         .await
         .expect("request");
     assert_eq!(mixed.status(), 422);
-    assert_eq!(locations(&mixed.json().await.expect("JSON")), ["body.username"]);
+    assert_eq!(error_locations(&mixed.json().await.expect("JSON")), ["body.username"]);
 
     let form = [
         ("grant_type", "password"),
@@ -201,7 +184,7 @@ async fn login_accepts_a_json_body_and_a_password_grant_type() {
         .expect("request");
     assert_eq!(wrong_grant.status(), 422);
     assert_eq!(
-        locations(&wrong_grant.json().await.expect("JSON")),
+        error_locations(&wrong_grant.json().await.expect("JSON")),
         ["body.grant_type"]
     );
 }
@@ -251,7 +234,7 @@ async fn login_form_with_missing_fields_is_422() {
         .expect("request");
     assert_eq!(response.status(), 422);
     assert_eq!(
-        locations(&response.json().await.expect("JSON")),
+        error_locations(&response.json().await.expect("JSON")),
         ["body.username", "body.password"]
     );
 }

@@ -1,29 +1,14 @@
-//! What a hostile client tries: passwords bcrypt would cut short, bodies a
-//! cross-site page can send without a preflight.
+//! What a hostile client tries against taskd: passwords bcrypt would cut
+//! short, bodies a cross-site page can send without a preflight, racing
+//! password changes, floods of refresh tokens and logins, a lock held for
+//! ever.
 
 use serde_json::{Value, json};
-use taskd_tests::{Server, client, unique_email};
+use taskd_tests::{Server, client, error_locations, unique_email};
 
 /// bcrypt reads a password up to its first NUL, so this one would hash like
 /// "abcd" and "abcd" would log in.
 const NUL_PASSWORD: &str = "abcd\u{0}abcd\u{0}abcd";
-
-fn locations(body: &Value) -> Vec<String> {
-    body["detail"]
-        .as_array()
-        .expect("a list of errors")
-        .iter()
-        .map(|error| {
-            error["loc"]
-                .as_array()
-                .expect("loc")
-                .iter()
-                .map(|part| part.as_str().expect("text").to_owned())
-                .collect::<Vec<_>>()
-                .join(".")
-        })
-        .collect()
-}
 
 taskd_tests::on_both_backends! {
 async fn passwords_with_nul_are_refused_at_registration() {
@@ -31,7 +16,7 @@ async fn passwords_with_nul_are_refused_at_registration() {
     let email = unique_email("nul");
     let refused = server.register(&email, NUL_PASSWORD).await;
     assert_eq!(refused.status(), 422);
-    assert_eq!(locations(&refused.json().await.expect("JSON")), ["body.password"]);
+    assert_eq!(error_locations(&refused.json().await.expect("JSON")), ["body.password"]);
     // Nothing was created: the short password does not log in.
     assert_eq!(server.login(&email, "abcd").await.status(), 401);
     // The control: the same email with an ordinary password registers.
@@ -52,7 +37,7 @@ async fn passwords_with_nul_are_refused_at_password_change_and_login() {
     };
     let refused = change(NUL_PASSWORD).await.expect("request");
     assert_eq!(refused.status(), 422);
-    assert_eq!(locations(&refused.json().await.expect("JSON")), ["body.new_password"]);
+    assert_eq!(error_locations(&refused.json().await.expect("JSON")), ["body.new_password"]);
     assert_eq!(server.login(&account.email, "abcd").await.status(), 401);
     // The password in use, with a NUL and more after it, does not log in.
     let padded = format!("{}\u{0}anything", account.password);

@@ -135,3 +135,21 @@ impl Server {
             .expect("create request")
     }
 }
+
+/// The locations of a 422 answer's errors, as `body.field`.
+pub fn error_locations(body: &Value) -> Vec<String> {
+    body["detail"]
+        .as_array()
+        .expect("detail is a list")
+        .iter()
+        .map(|error| {
+            error["loc"]
+                .as_array()
+                .expect("loc")
+                .iter()
+                .map(|part| part.as_str().expect("loc part").to_owned())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect()
+}

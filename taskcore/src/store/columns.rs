@@ -268,30 +268,33 @@ impl<D: Dialect> Statements<D> {
     }
 }
 
+/// A dialect for unit tests of the SQL builders: `$N` placeholders, no locks.
+#[cfg(test)]
+pub(crate) struct Numbered;
+
+#[cfg(test)]
+impl Dialect for Numbered {
+    const LOCK_FOR_UPDATE: &'static str = "";
+    const LOCK_FOR_SHARE: &'static str = "";
+
+    fn placeholder(number: usize) -> String {
+        format!("${number}")
+    }
+
+    fn sort_expression(key: SortKey) -> &'static str {
+        key.column()
+    }
+
+    fn begin(_mode: Mode) -> Option<&'static str> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::query::Sort;
     use crate::types::Page;
-
-    struct Numbered;
-
-    impl Dialect for Numbered {
-        const LOCK_FOR_UPDATE: &'static str = "";
-        const LOCK_FOR_SHARE: &'static str = "";
-
-        fn placeholder(number: usize) -> String {
-            format!("${number}")
-        }
-
-        fn sort_expression(key: SortKey) -> &'static str {
-            key.column()
-        }
-
-        fn begin(_mode: Mode) -> Option<&'static str> {
-            None
-        }
-    }
 
     #[test]
     fn a_patch_writes_only_the_fields_it_names() {

@@ -472,31 +472,12 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::query::SortKey;
-
-    struct Dollar;
-
-    impl Dialect for Dollar {
-        const LOCK_FOR_UPDATE: &'static str = "";
-        const LOCK_FOR_SHARE: &'static str = "";
-
-        fn placeholder(number: usize) -> String {
-            format!("${number}")
-        }
-
-        fn sort_expression(key: SortKey) -> &'static str {
-            key.column()
-        }
-
-        fn begin(_mode: Mode) -> Option<&'static str> {
-            None
-        }
-    }
+    use crate::store::columns::Numbered;
 
     #[test]
     fn only_numbered_question_marks_become_placeholders() {
         assert_eq!(
-            numbered::<Dollar>("SELECT '?', data ? 'key' FROM t WHERE a = ?1 AND b = ?12"),
+            numbered::<Numbered>("SELECT '?', data ? 'key' FROM t WHERE a = ?1 AND b = ?12"),
             "SELECT '?', data ? 'key' FROM t WHERE a = $1 AND b = $12"
         );
     }
