@@ -62,6 +62,7 @@
 pub mod auth;
 pub mod error;
 pub mod model;
+pub mod planning;
 #[cfg(feature = "store")]
 pub mod session;
 #[cfg(feature = "store")]
@@ -74,17 +75,18 @@ pub use wire::routes;
 #[cfg(feature = "auth")]
 pub use auth::{AccessClaims, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
 pub use error::{Error, FieldError, Result, Source, ValidationErrors};
-pub use model::{Task, TaskPage, User};
+pub use model::{TagCount, Task, TaskPage, User};
+pub use planning::{Priority, Zone};
 #[cfg(feature = "store")]
 pub use session::{Refresh, RefreshToken};
 #[cfg(feature = "store")]
 pub use store::{
-    Backend, DatabaseUrl, Login, OwnerTasks, PoolStatus, Store, StoreOptions, Synchronous,
-    TaskQuery,
+    Backend, Cursor, DatabaseUrl, DueFilter, Login, OwnerTasks, PoolStatus, Sort, SortKey, Store,
+    StoreOptions, Synchronous, TaskQuery,
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{
     AccountDelete, Body, ErrorBody, ErrorDetail, LoginForm, LoginRequest, NewTask, NewUser,
     PasswordChange, PasswordChangeRequest, RefreshRequest, TaskCreate, TaskPatch, TaskUpdate,
-    Token, UserCreate, Valid, ValidationDetail,
+    Token, UserCreate, UserUpdate, Valid, ValidationDetail,
 };

@@ -1,8 +1,9 @@
 //! Users and tasks as the API shows them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::planning::Priority;
 use crate::types::{TaskId, UserId};
 
 /// A registered account, as shown to its owner. The password hash never leaves storage.
@@ -17,6 +18,15 @@ pub struct User {
     pub email: String,
     /// When the account was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// The IANA time zone that `today`, `overdue` and due dates are
+    /// evaluated in.
+    #[serde(default = "utc")]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    pub timezone: String,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
 }
 
 /// A task, as stored and as returned by the API.
@@ -33,6 +43,24 @@ pub struct Task {
     pub description: Option<String>,
     /// Whether the task is done.
     pub completed: bool,
+    /// How important the task is; `null` when not set.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// The calendar day the task is due (all day, in the owner's time zone).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, example = "2025-01-31"))]
+    pub due_date: Option<NaiveDate>,
+    /// The instant the task is due (UTC). At most one of `due_date` and
+    /// `due_at` is set.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Tags, lower-case and sorted.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = json!(["home", "money"])))]
+    pub tags: Vec<String>,
+    /// When the task was last completed (UTC); `null` while it is open.
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
     /// The owner's account id.
     #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 1))]
     pub owner_id: UserId,
@@ -42,11 +70,26 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
 }
 
-/// One page of a task listing and the total number of tasks the owner has.
+/// One page of a task listing and how many tasks the listing selects in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskPage {
-    /// The tasks on this page, oldest first.
+    /// The tasks on this page, in the listing's order.
     pub tasks: Vec<Task>,
-    /// How many tasks the owner has in all.
+    /// How many tasks match the listing's filters in all.
+    pub total: u64,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+}
+
+/// One of a user's tags and how many tasks carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TagCount {
+    /// The tag.
+    #[cfg_attr(feature = "openapi", schema(example = "home"))]
+    pub name: String,
+    /// Open tasks with the tag.
+    pub open: u64,
+    /// All tasks with the tag.
     pub total: u64,
 }

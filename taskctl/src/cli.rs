@@ -94,25 +94,82 @@ pub enum Command {
     /// Show who you are logged in as, and where.
     Whoami,
     /// Add a task.
+    #[command(after_help = ADD_HELP)]
     Add {
-        /// The task's title (1 to 255 characters).
+        /// The task's title (1 to 255 characters); words like +home become tags.
         title: String,
         /// A longer description (at most 2,000 characters).
         #[arg(short, long, value_name = "TEXT")]
         description: Option<String>,
+        /// When it is due: today, tomorrow, fri, +3d, +2w, 2025-01-31 (all
+        /// day), "2025-01-31 17:00" or "fri 17:00" (local time).
+        #[arg(long, value_name = "WHEN")]
+        due: Option<String>,
+        /// How important it is.
+        #[arg(short, long, value_enum)]
+        priority: Option<PriorityArg>,
+        /// A tag (repeat for several).
+        #[arg(short, long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
     },
-    /// List your tasks, oldest first.
-    #[command(visible_alias = "ls")]
+    /// List your tasks, oldest first unless --sort says otherwise.
+    #[command(visible_alias = "ls", after_help = LIST_HELP)]
     List {
+        /// Words to search for in titles and descriptions (like --search).
+        words: Vec<String>,
+        /// Only open tasks.
+        #[arg(long, conflicts_with = "done")]
+        open: bool,
+        /// Only completed tasks.
+        #[arg(long)]
+        done: bool,
+        /// Only tasks with this tag (repeat: tasks with every one).
+        #[arg(short, long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Only tasks with this priority (repeat: any of them).
+        #[arg(short, long = "priority", value_enum, value_name = "PRIORITY")]
+        priorities: Vec<PriorityFilter>,
+        /// Only tasks due today, overdue ones, ones with any due or none.
+        #[arg(long, value_enum, value_name = "WHICH")]
+        due: Option<DueArg>,
+        /// Only tasks due on or before this day (today, fri, +3d, 2025-01-31 …).
+        #[arg(long, value_name = "DATE")]
+        before: Option<String>,
+        /// Only tasks due on or after this day.
+        #[arg(long, value_name = "DATE")]
+        after: Option<String>,
+        /// Only tasks whose title or description has words starting so.
+        #[arg(short, long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Order: keys id, created_at, updated_at, due, priority, title, comma
+        /// separated, each with - for descending, such as due,-priority.
+        #[arg(long, value_name = "KEYS")]
+        sort: Option<String>,
         /// Tasks per page, 1 to 200 [default: 20, or 200 with --all]
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
         limit: Option<u32>,
         /// Tasks to skip.
         #[arg(long, default_value_t = 0)]
         skip: u64,
-        /// Every task, following every page (at most 50,000).
+        /// Every matching task, following every page (at most 50,000).
         #[arg(long, conflicts_with = "skip")]
         all: bool,
+    },
+    /// Open tasks, most urgent first: overdue and soon due, high priority,
+    /// old and tagged tasks rank higher.
+    #[command(after_help = NEXT_HELP)]
+    Next {
+        /// How many to show.
+        #[arg(short = 'n', long, default_value_t = 10,
+              value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+    },
+    /// Your tags, with how many open tasks and tasks in all carry each.
+    Tags,
+    /// Set the time zone that due dates, today and overdue are read in.
+    Timezone {
+        /// An IANA zone such as Europe/Paris [default: this machine's zone]
+        zone: Option<String>,
     },
     /// Show one task in full.
     Show {
@@ -120,7 +177,7 @@ pub enum Command {
         #[arg(value_parser = task_id)]
         id: i64,
     },
-    /// Change a task's title or description.
+    /// Change a task's title, description, due, priority or tags.
     Edit {
         /// Task id.
         #[arg(value_parser = task_id)]
@@ -134,6 +191,18 @@ pub enum Command {
         /// Remove the description.
         #[arg(long)]
         clear_description: bool,
+        /// New due (as for add), or none to clear it.
+        #[arg(long, value_name = "WHEN")]
+        due: Option<String>,
+        /// New priority, or none to clear it.
+        #[arg(short, long, value_enum)]
+        priority: Option<PriorityFilter>,
+        /// Add a tag (repeat for several); other tags stay.
+        #[arg(short, long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Remove a tag (repeat for several).
+        #[arg(long = "untag", value_name = "TAG")]
+        untags: Vec<String>,
     },
     /// Mark tasks complete.
     Done {
@@ -162,6 +231,51 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+/// A priority to set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PriorityArg {
+    Low,
+    Medium,
+    High,
+}
+
+/// A priority to match or set, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PriorityFilter {
+    None,
+    Low,
+    Medium,
+    High,
+}
+
+/// Which tasks by due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DueArg {
+    Today,
+    Overdue,
+    Any,
+    None,
+}
+
+const ADD_HELP: &str = "\
+Examples:
+  taskctl add \"Pay rent\" --due fri --priority high --tag money --tag home
+  taskctl add \"Call the bank +money\" --due \"tomorrow 09:30\"
+
+Dates are read in this machine's time zone (TZ, else the system's).";
+
+const LIST_HELP: &str = "\
+Examples:
+  taskctl list --open --tag home --sort due
+  taskctl list rent            (search titles and descriptions)
+  taskctl list --due overdue --priority high";
+
+const NEXT_HELP: &str = "\
+The urgency is Taskwarrior's: 6.0 for high priority (3.9 medium, 1.8 low),
+up to 12.0 for being due (full from a week overdue, 0.2 of it for two weeks
+ahead or later), up to 2.0 for age (full at a year), up to 1.0 for tags.
+The function is taskcore::planning::urgency.";
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {

@@ -9,10 +9,10 @@ use reqwest::StatusCode;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, TASK, TASKS};
+use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, TAGS, TASK, TASKS};
 use taskcore::{
-    AccountDelete, ErrorBody, PasswordChangeRequest, RefreshRequest, Task, TaskCreate, TaskUpdate,
-    Token, User, UserCreate,
+    AccountDelete, ErrorBody, PasswordChangeRequest, RefreshRequest, TagCount, Task, TaskCreate,
+    TaskUpdate, Token, User, UserCreate, UserUpdate,
 };
 
 /// The API's path under the server URL.
@@ -112,6 +112,8 @@ pub struct TaskList {
     pub tasks: Vec<Task>,
     pub json: Vec<Value>,
     pub total: u64,
+    /// The `next` page's path and query, from the `Link` header.
+    pub next: Option<String>,
 }
 
 /// A connection to one taskd server, optionally with a bearer token.
@@ -201,10 +203,16 @@ impl Client {
     }
 
     /// `POST /auth/register`.
-    pub fn register(&self, email: &str, password: &str) -> Result<Fetched<User>, ClientError> {
+    pub fn register(
+        &self,
+        email: &str,
+        password: &str,
+        timezone: Option<&str>,
+    ) -> Result<Fetched<User>, ClientError> {
         let body = UserCreate {
             email: email.to_owned(),
             password: password.to_owned(),
+            timezone: timezone.map(str::to_owned),
         };
         let response = self.send(self.http.post(self.url(REGISTER.path)).json(&body))?;
         self.read(response)
@@ -271,25 +279,50 @@ impl Client {
         self.read(response)
     }
 
+    /// `PATCH /auth/me`.
+    pub fn update_me(&self, update: &UserUpdate) -> Result<Fetched<User>, ClientError> {
+        let response = self.send(self.http.patch(self.url(ME.path)).json(update))?;
+        self.read(response)
+    }
+
+    /// `GET /tags`.
+    pub fn tags(&self) -> Result<Fetched<Vec<TagCount>>, ClientError> {
+        let response = self.send(self.http.get(self.url(TAGS.path)))?;
+        self.read(response)
+    }
+
     /// `POST /tasks`.
     pub fn create_task(&self, task: &TaskCreate) -> Result<Fetched<Task>, ClientError> {
         let response = self.send(self.http.post(self.url(TASKS.path)).json(task))?;
         self.read(response)
     }
 
-    /// `GET /tasks?skip=…&limit=…`.
-    pub fn list_tasks(&self, skip: u64, limit: u32) -> Result<TaskList, ClientError> {
-        let request = self
-            .http
-            .get(self.url(TASKS.path))
-            .query(&[("skip", skip.to_string()), ("limit", limit.to_string())]);
+    /// `GET /tasks` with these query parameters (filters, sort, page).
+    pub fn list_tasks(&self, query: &[(&str, String)]) -> Result<TaskList, ClientError> {
+        let request = self.http.get(self.url(TASKS.path)).query(query);
+        self.task_list(request)
+    }
+
+    /// The page a listing's `next` link names (a path on this server).
+    pub fn next_tasks(&self, next: &str) -> Result<TaskList, ClientError> {
+        if !next.starts_with('/') || next.starts_with("//") {
+            return Err(self.invalid(format!("a next link off this server: {next}")));
+        }
+        self.task_list(self.http.get(format!("{}{next}", self.server)))
+    }
+
+    fn task_list(&self, request: RequestBuilder) -> Result<TaskList, ClientError> {
         let response = self.send(request)?;
-        let total = response
-            .headers()
+        let headers = response.headers();
+        let total = headers
             .get("x-total-count")
             .and_then(|value| value.to_str().ok())
             .and_then(|text| text.parse().ok())
             .ok_or_else(|| self.invalid("no X-Total-Count header".to_owned()))?;
+        let next = headers
+            .get(reqwest::header::LINK)
+            .and_then(|value| value.to_str().ok())
+            .and_then(next_link);
         let fetched: Fetched<Vec<Task>> = self.read(response)?;
         let json = match fetched.json {
             Value::Array(items) => items,
@@ -299,6 +332,7 @@ impl Client {
             tasks: fetched.value,
             json,
             total,
+            next,
         })
     }
 
@@ -392,6 +426,18 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
+/// The target of the `rel="next"` entry of an RFC 8288 `Link` value.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|entry| {
+        let (target, parameters) = entry.trim().split_once(';')?;
+        let is_next = parameters
+            .split(';')
+            .any(|parameter| parameter.trim().replace(' ', "") == "rel=\"next\"");
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        is_next.then(|| target.to_owned())
+    })
+}
+
 fn connect_reason(error: &reqwest::Error) -> String {
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(current) = source {
@@ -428,6 +474,16 @@ fn normalise_server(server: &str) -> Result<String, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        assert_eq!(
+            next_link("</api/v1/tasks?skip=0&limit=2>; rel=\"prev\", </api/v1/tasks?limit=2&cursor=x>; rel=\"next\"")
+                .as_deref(),
+            Some("/api/v1/tasks?limit=2&cursor=x")
+        );
+        assert_eq!(next_link("</a>; rel=\"prev\""), None);
+    }
 
     #[test]
     fn server_urls_are_checked_and_normalised() {

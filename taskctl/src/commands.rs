@@ -5,15 +5,18 @@ use std::time::Duration;
 
 use clap::CommandFactory;
 use serde_json::{Value, json};
-use taskcore::{Task, TaskCreate, TaskUpdate};
+use taskcore::{Task, TaskCreate, TaskUpdate, UserUpdate};
 use taskctl::client::{Client, ClientError, ClientOptions, Fetched, Timeouts};
 use taskctl::renewal::RenewingClient;
 use taskctl::session::{Session, SessionStore};
 
-use crate::cli::{AccountCommand, Cli, Command, Credentials, Global};
+use crate::cli::{
+    AccountCommand, Cli, Command, Credentials, DueArg, Global, PriorityArg, PriorityFilter,
+};
 use crate::failure::{Failure, exit};
 use crate::output::{Output, done_mark, showing};
 use crate::prompt;
+use crate::when::{self, Due};
 
 /// Where to go when neither `--server` nor a session says.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
@@ -138,15 +141,67 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             confirm,
         }) => delete_account(&context, password_stdin, confirm),
         Command::Whoami => whoami(&context),
-        Command::Add { title, description } => add(&context, title, description),
-        Command::List { limit, skip, all } => list(&context, limit, skip, all),
+        Command::Add {
+            title,
+            description,
+            due,
+            priority,
+            tags,
+        } => add(&context, title, description, due, priority, tags),
+        Command::List {
+            words,
+            open,
+            done,
+            tags,
+            priorities,
+            due,
+            before,
+            after,
+            search,
+            sort,
+            limit,
+            skip,
+            all,
+        } => {
+            let filters = Filters {
+                words,
+                open,
+                done,
+                tags,
+                priorities,
+                due,
+                before,
+                after,
+                search,
+                sort,
+            };
+            list(&context, &filters, limit, skip, all)
+        }
+        Command::Next { limit } => next(&context, limit),
+        Command::Tags => tags(&context),
+        Command::Timezone { zone } => timezone(&context, zone),
         Command::Show { id } => show(&context, id),
         Command::Edit {
             id,
             title,
             description,
             clear_description,
-        } => edit(&context, id, title, description, clear_description),
+            due,
+            priority,
+            tags,
+            untags,
+        } => {
+            let changes = Changes {
+                title,
+                description,
+                clear_description,
+                due,
+                priority,
+                tags,
+                untags,
+            };
+            edit(&context, id, changes)
+        }
         Command::Done { ids } => set_completed(&context, &ids, true),
         Command::Undone { ids } => set_completed(&context, &ids, false),
         Command::Rm { ids, yes } => remove(&context, &ids, yes),
@@ -160,7 +215,8 @@ fn register(context: &Context, credentials: Credentials) -> Result<(), Failure> 
     client.health()?;
     let email = prompt::email(credentials.email)?;
     let password = prompt::password(credentials.password_stdin, true)?;
-    let user = client.register(&email, &password)?;
+    let zone = when::local_zone_name();
+    let user = client.register(&email, &password, zone.as_deref())?;
     let session = start_session(context, &client, &user.value.email, &password)?;
     if context.out.json {
         context.out.json(&user.json);
@@ -347,13 +403,29 @@ fn whoami(context: &Context) -> Result<(), Failure> {
     Ok(())
 }
 
-fn add(context: &Context, title: String, description: Option<String>) -> Result<(), Failure> {
-    let client = context.client()?;
-    let new_task = TaskCreate {
+fn add(
+    context: &Context,
+    title: String,
+    description: Option<String>,
+    due: Option<String>,
+    priority: Option<PriorityArg>,
+    mut tags: Vec<String>,
+) -> Result<(), Failure> {
+    let (title, title_tags) = title_tags(&title);
+    tags.extend(title_tags);
+    let mut new_task = TaskCreate {
         title,
         description,
+        priority: priority.map(|priority| priority_name(priority).to_owned()),
+        tags,
         ..TaskCreate::default()
     };
+    match due.map(|due| parse_due(&due)).transpose()? {
+        Some(Due::Date(day)) => new_task.due_date = Some(day.to_string()),
+        Some(Due::At(instant)) => new_task.due_at = Some(instant.to_rfc3339()),
+        Some(Due::Clear) | None => {}
+    }
+    let client = context.client()?;
     let task = client.call(|client| Ok(client.create_task(&new_task)?))?;
     if context.out.json {
         context.out.json(&task.json);
@@ -366,50 +438,179 @@ fn add(context: &Context, title: String, description: Option<String>) -> Result<
     Ok(())
 }
 
-fn list(context: &Context, limit: Option<u32>, skip: u64, all: bool) -> Result<(), Failure> {
-    let client = context.client()?;
-    let show_progress = !context.out.json && std::io::stderr().is_terminal();
-    let (tasks, json, total, skip) = if all {
-        let mut tasks = Vec::new();
-        let mut json = Vec::new();
-        let mut total;
-        let mut progress_shown = false;
-        loop {
-            let skip = tasks.len() as u64;
-            let page = client
-                .call(|client| Ok(client.list_tasks(skip, limit.unwrap_or(ALL_PAGE_SIZE))?))?;
-            total = page.total;
-            let fetched = page.tasks.len();
-            tasks.extend(page.tasks);
-            json.extend(page.json);
-            if fetched == 0 || tasks.len() as u64 >= total {
-                break;
-            }
-            if tasks.len() >= ALL_MAX_TASKS {
-                if progress_shown {
-                    eprint!("\r\x1b[2K");
-                }
-                return Err(Failure::new(
-                    exit::REFUSED,
-                    format!(
-                        "the server reports {total} tasks; list --all stops at {ALL_MAX_TASKS}\n\
-                         list them page by page: taskctl list --skip N --limit 200"
-                    ),
-                ));
-            }
-            if show_progress {
-                eprint!("\rfetched {} of {total} tasks…", tasks.len());
-                let _ = std::io::stderr().flush();
-                progress_shown = true;
+/// Words of a title like `+home` taken as tags, Taskwarrior style, when
+/// they are valid tags and other words remain for the title.
+fn title_tags(title: &str) -> (String, Vec<String>) {
+    let (tagged, words): (Vec<&str>, Vec<&str>) = title.split_whitespace().partition(|word| {
+        word.strip_prefix('+')
+            .is_some_and(|tag| taskcore::planning::parse_tag(tag).is_ok())
+    });
+    if tagged.is_empty() || words.is_empty() {
+        return (title.to_owned(), Vec::new());
+    }
+    let tags = tagged
+        .iter()
+        .map(|word| word.trim_start_matches('+').to_owned())
+        .collect();
+    (words.join(" "), tags)
+}
+
+fn parse_due(text: &str) -> Result<Due, Failure> {
+    when::parse_due(text, when::local_zone(), chrono::Utc::now()).map_err(Failure::usage)
+}
+
+fn priority_name(priority: PriorityArg) -> &'static str {
+    match priority {
+        PriorityArg::Low => "low",
+        PriorityArg::Medium => "medium",
+        PriorityArg::High => "high",
+    }
+}
+
+fn priority_filter_name(priority: PriorityFilter) -> &'static str {
+    match priority {
+        PriorityFilter::None => "none",
+        PriorityFilter::Low => "low",
+        PriorityFilter::Medium => "medium",
+        PriorityFilter::High => "high",
+    }
+}
+
+/// `list`'s filters, as given.
+struct Filters {
+    words: Vec<String>,
+    open: bool,
+    done: bool,
+    tags: Vec<String>,
+    priorities: Vec<PriorityFilter>,
+    due: Option<DueArg>,
+    before: Option<String>,
+    after: Option<String>,
+    search: Option<String>,
+    sort: Option<String>,
+}
+
+impl Filters {
+    /// The query parameters of the filters (no page).
+    fn query(&self) -> Result<Vec<(&'static str, String)>, Failure> {
+        let mut query = Vec::new();
+        if self.open {
+            query.push(("completed", "false".to_owned()));
+        }
+        if self.done {
+            query.push(("completed", "true".to_owned()));
+        }
+        for tag in &self.tags {
+            query.push(("tag", tag.clone()));
+        }
+        for priority in &self.priorities {
+            query.push(("priority", priority_filter_name(*priority).to_owned()));
+        }
+        if let Some(due) = self.due {
+            let due = match due {
+                DueArg::Today => "today",
+                DueArg::Overdue => "overdue",
+                DueArg::Any => "any",
+                DueArg::None => "none",
+            };
+            query.push(("due", due.to_owned()));
+        }
+        let zone = when::local_zone();
+        let now = chrono::Utc::now();
+        for (name, value) in [("due_before", &self.before), ("due_after", &self.after)] {
+            if let Some(text) = value {
+                let day = when::parse_day_input(text, zone, now).map_err(Failure::usage)?;
+                query.push((name, day.to_string()));
             }
         }
-        if progress_shown {
+        let search: Vec<&str> = self
+            .search
+            .iter()
+            .map(String::as_str)
+            .chain(self.words.iter().map(String::as_str))
+            .collect();
+        if !search.is_empty() {
+            query.push(("q", search.join(" ")));
+        }
+        if let Some(sort) = &self.sort {
+            query.push(("sort", sort.clone()));
+        }
+        Ok(query)
+    }
+
+    fn any(&self) -> bool {
+        self.open
+            || self.done
+            || !self.tags.is_empty()
+            || !self.priorities.is_empty()
+            || self.due.is_some()
+            || self.before.is_some()
+            || self.after.is_some()
+            || self.search.is_some()
+            || !self.words.is_empty()
+    }
+}
+
+/// Every task of a listing, following its `next` links, with a progress
+/// line on a terminal; at most [`ALL_MAX_TASKS`].
+fn gather(
+    context: &Context,
+    client: &Authed<'_>,
+    query: &[(&str, String)],
+) -> Result<(Vec<Task>, Vec<Value>, u64), Failure> {
+    let show_progress = !context.out.json && std::io::stderr().is_terminal();
+    let mut tasks = Vec::new();
+    let mut json = Vec::new();
+    let mut progress_shown = false;
+    let clear = |shown: bool| {
+        if shown {
             eprint!("\r\x1b[2K");
         }
+    };
+    let mut page = client.call(|client| Ok(client.list_tasks(query)?))?;
+    let total = page.total;
+    loop {
+        tasks.extend(page.tasks);
+        json.extend(page.json);
+        let Some(next) = page.next else { break };
+        if tasks.len() >= ALL_MAX_TASKS {
+            clear(progress_shown);
+            return Err(Failure::new(
+                exit::REFUSED,
+                format!(
+                    "the server reports {total} tasks; taskctl gathers at most {ALL_MAX_TASKS}\n\
+                     narrow the listing with filters, or page with --skip N --limit 200"
+                ),
+            ));
+        }
+        if show_progress {
+            eprint!("\rfetched {} of {total} tasks…", tasks.len());
+            let _ = std::io::stderr().flush();
+            progress_shown = true;
+        }
+        page = client.call(|client| Ok(client.next_tasks(&next)?))?;
+    }
+    clear(progress_shown);
+    Ok((tasks, json, total))
+}
+
+fn list(
+    context: &Context,
+    filters: &Filters,
+    limit: Option<u32>,
+    skip: u64,
+    all: bool,
+) -> Result<(), Failure> {
+    let mut query = filters.query()?;
+    let client = context.client()?;
+    let (tasks, json, total, skip) = if all {
+        query.push(("limit", limit.unwrap_or(ALL_PAGE_SIZE).to_string()));
+        let (tasks, json, total) = gather(context, &client, &query)?;
         (tasks, json, total, 0)
     } else {
-        let page =
-            client.call(|client| Ok(client.list_tasks(skip, limit.unwrap_or(LIST_PAGE_SIZE))?))?;
+        query.push(("skip", skip.to_string()));
+        query.push(("limit", limit.unwrap_or(LIST_PAGE_SIZE).to_string()));
+        let page = client.call(|client| Ok(client.list_tasks(&query)?))?;
         (page.tasks, page.json, page.total, skip)
     };
     if context.out.json {
@@ -417,9 +618,90 @@ fn list(context: &Context, limit: Option<u32>, skip: u64, all: bool) -> Result<(
         return Ok(());
     }
     if !tasks.is_empty() {
-        context.out.say(&context.out.tasks(&tasks));
+        context.out.say(&context.out.tasks(&tasks, None));
     }
-    context.out.say(&showing(skip, tasks.len(), total));
+    if total == 0 && filters.any() {
+        context.out.say("no tasks match");
+    } else {
+        context.out.say(&showing(skip, tasks.len(), total));
+    }
+    Ok(())
+}
+
+fn next(context: &Context, limit: u32) -> Result<(), Failure> {
+    let client = context.client()?;
+    let user = client.call(|client| Ok(client.me()?))?;
+    let zone = taskcore::Zone::parse(&user.value.timezone).unwrap_or_default();
+    let query = [
+        ("completed", "false".to_owned()),
+        ("limit", ALL_PAGE_SIZE.to_string()),
+    ];
+    let (tasks, json, _) = gather(context, &client, &query)?;
+    let ranked = taskcore::planning::rank_by_urgency(tasks, zone, chrono::Utc::now());
+    let ranked: Vec<(f64, Task)> = ranked.into_iter().take(limit as usize).collect();
+    if context.out.json {
+        // The API's JSON of each task, in ranked order, with its urgency.
+        let by_id: std::collections::HashMap<i64, &Value> = json
+            .iter()
+            .filter_map(|task| Some((task.get("id")?.as_i64()?, task)))
+            .collect();
+        let ranked_json: Vec<Value> = ranked
+            .iter()
+            .filter_map(|(score, task)| {
+                let mut value = (*by_id.get(&task.id.0)?).clone();
+                value["urgency"] = json!((score * 100.0).round() / 100.0);
+                Some(value)
+            })
+            .collect();
+        context.out.json(&Value::Array(ranked_json));
+        return Ok(());
+    }
+    if ranked.is_empty() {
+        context
+            .out
+            .say("nothing to do — add a task with: taskctl add TITLE");
+        return Ok(());
+    }
+    let scores: Vec<f64> = ranked.iter().map(|(score, _)| *score).collect();
+    let tasks: Vec<Task> = ranked.into_iter().map(|(_, task)| task).collect();
+    context.out.say(&context.out.tasks(&tasks, Some(&scores)));
+    Ok(())
+}
+
+fn tags(context: &Context) -> Result<(), Failure> {
+    let client = context.client()?;
+    let tags = client.call(|client| Ok(client.tags()?))?;
+    if context.out.json {
+        context.out.json(&tags.json);
+    } else if tags.value.is_empty() {
+        context
+            .out
+            .say("no tags yet — tag a task with: taskctl edit ID --tag NAME");
+    } else {
+        context.out.say(&context.out.tags(&tags.value));
+    }
+    Ok(())
+}
+
+fn timezone(context: &Context, zone: Option<String>) -> Result<(), Failure> {
+    let zone = match zone {
+        Some(zone) => zone,
+        None => when::local_zone_name().ok_or_else(|| {
+            Failure::usage("cannot tell this machine's time zone; name one, such as Europe/Paris")
+        })?,
+    };
+    let client = context.client()?;
+    let update = UserUpdate {
+        timezone: Some(zone),
+    };
+    let user = client.call(|client| Ok(client.update_me(&update)?))?;
+    if context.out.json {
+        context.out.json(&user.json);
+    } else {
+        context
+            .out
+            .say(&format!("time zone set to {}", user.value.timezone));
+    }
     Ok(())
 }
 
@@ -434,29 +716,50 @@ fn show(context: &Context, id: i64) -> Result<(), Failure> {
     Ok(())
 }
 
-fn edit(
-    context: &Context,
-    id: i64,
+/// `edit`'s changes, as given.
+struct Changes {
     title: Option<String>,
     description: Option<String>,
     clear_description: bool,
-) -> Result<(), Failure> {
-    let description = if clear_description {
+    due: Option<String>,
+    priority: Option<PriorityFilter>,
+    tags: Vec<String>,
+    untags: Vec<String>,
+}
+
+fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), Failure> {
+    let description = if changes.clear_description {
         Some(None)
     } else {
-        description.map(Some)
+        changes.description.map(Some)
     };
-    if title.is_none() && description.is_none() {
+    let mut patch = TaskUpdate {
+        title: changes.title,
+        description,
+        priority: changes.priority.map(|priority| match priority {
+            PriorityFilter::None => None,
+            other => Some(priority_filter_name(other).to_owned()),
+        }),
+        add_tags: (!changes.tags.is_empty()).then_some(changes.tags),
+        remove_tags: (!changes.untags.is_empty()).then_some(changes.untags),
+        ..TaskUpdate::default()
+    };
+    match changes.due.map(|due| parse_due(&due)).transpose()? {
+        Some(Due::Date(day)) => patch.due_date = Some(Some(day.to_string())),
+        Some(Due::At(instant)) => patch.due_at = Some(Some(instant.to_rfc3339())),
+        Some(Due::Clear) => {
+            patch.due_date = Some(None);
+            patch.due_at = Some(None);
+        }
+        None => {}
+    }
+    if patch.is_empty() {
         return Err(Failure::usage(
-            "nothing to change: give --title, --description or --clear-description",
+            "nothing to change: give --title, --description, --clear-description, --due, \
+             --priority, --tag or --untag",
         ));
     }
     let client = context.client()?;
-    let patch = TaskUpdate {
-        title,
-        description,
-        ..TaskUpdate::default()
-    };
     let task = client.call(|client| {
         client
             .update_task(id, &patch)

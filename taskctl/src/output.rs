@@ -5,14 +5,16 @@ use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
 use comfy_table::presets::{NOTHING, UTF8_FULL_CONDENSED};
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 use serde_json::Value;
-use taskcore::Task;
+use taskcore::{Priority, TagCount, Task};
+
+use crate::when::{due_label, local_zone, local_zone_name};
 
 /// Terminal width assumed when stdout is not a terminal.
-const PLAIN_WIDTH: usize = 100;
-/// Room the id, done, title and updated columns need besides the description.
-const OTHER_COLUMNS: usize = 60;
+const PLAIN_WIDTH: usize = 120;
+/// Room the other columns need besides the description.
+const OTHER_COLUMNS: usize = 90;
 
 /// How to print.
 #[derive(Debug, Clone, Copy)]
@@ -60,33 +62,82 @@ impl Output {
         table.width().map(usize::from).unwrap_or(PLAIN_WIDTH)
     }
 
-    /// Tasks as a table: id, done mark, title, description shortened to fit, last update.
-    pub fn tasks(&self, tasks: &[Task]) -> String {
+    /// Tasks as a table: id, done mark, title, due (relative, red when
+    /// overdue), priority, tags, description shortened to fit, last update;
+    /// with their urgency when `scores` is given.
+    pub fn tasks(&self, tasks: &[Task], scores: Option<&[f64]>) -> String {
         let mut table = self.table();
-        table.set_header(["ID", "DONE", "TITLE", "DESCRIPTION", "UPDATED"]);
+        let mut header = vec!["ID", "DONE", "TITLE", "DUE", "PRI", "TAGS"];
+        if scores.is_some() {
+            header.push("URG");
+        }
+        header.extend(["DESCRIPTION", "UPDATED"]);
+        table.set_header(header);
         let room = self.width(&table).saturating_sub(OTHER_COLUMNS).max(12);
         let now = Utc::now();
-        for task in tasks {
-            table.add_row([
+        let zone = local_zone();
+        for (index, task) in tasks.iter().enumerate() {
+            let due = match due_label(task.due_date, task.due_at, task.completed, zone, now) {
+                Some((label, overdue)) if overdue && self.styled => Cell::new(label).fg(Color::Red),
+                Some((label, _)) => Cell::new(label),
+                None => Cell::new(""),
+            };
+            let mut row = vec![
                 Cell::new(task.id).set_alignment(CellAlignment::Right),
                 Cell::new(done_mark(task.completed)),
                 Cell::new(printable(&task.title)),
-                Cell::new(shorten(
-                    &printable(task.description.as_deref().unwrap_or("")),
-                    room,
-                )),
-                Cell::new(relative(task.updated_at, now)),
+                due,
+                Cell::new(task.priority.map(priority_mark).unwrap_or("")),
+                Cell::new(printable(&task.tags.join(" "))),
+            ];
+            if let Some(score) = scores.and_then(|scores| scores.get(index)) {
+                row.push(Cell::new(format!("{score:.1}")).set_alignment(CellAlignment::Right));
+            }
+            row.push(Cell::new(shorten(
+                &printable(task.description.as_deref().unwrap_or("")),
+                room,
+            )));
+            row.push(Cell::new(relative(task.updated_at, now)));
+            table.add_row(row);
+        }
+        trim_lines(&table.to_string())
+    }
+
+    /// Tags as a table: name, open tasks, tasks in all.
+    pub fn tags(&self, tags: &[TagCount]) -> String {
+        let mut table = self.table();
+        table.set_header(["TAG", "OPEN", "TOTAL"]);
+        for tag in tags {
+            table.add_row([
+                Cell::new(printable(&tag.name)),
+                Cell::new(tag.open).set_alignment(CellAlignment::Right),
+                Cell::new(tag.total).set_alignment(CellAlignment::Right),
             ]);
         }
         trim_lines(&table.to_string())
     }
 
-    /// One task, field by field, without borders.
+    /// One task, field by field, without borders; times in the local zone,
+    /// which is named.
     pub fn task(&self, task: &Task) -> String {
         let mut table = self.table();
         table.load_style(NOTHING);
         let now = Utc::now();
-        let rows = [
+        let zone = local_zone();
+        let zone_name = local_zone_name().unwrap_or_else(|| zone.name().to_owned());
+        let time = |instant: DateTime<Utc>| {
+            format!(
+                "{} {zone_name} ({})",
+                zone.format(instant, "%Y-%m-%d %H:%M"),
+                relative(instant, now)
+            )
+        };
+        let due = match (task.due_date, task.due_at) {
+            (Some(day), _) => format!("{day} (all day)"),
+            (None, Some(instant)) => time(instant),
+            (None, None) => String::new(),
+        };
+        let mut rows = vec![
             ("id", task.id.to_string()),
             ("title", printable(&task.title).into_owned()),
             (
@@ -94,27 +145,31 @@ impl Output {
                 printable(task.description.as_deref().unwrap_or_default()).into_owned(),
             ),
             ("done", if task.completed { "yes" } else { "no" }.to_owned()),
+            ("due", due),
             (
-                "created",
-                format!(
-                    "{} ({})",
-                    task.created_at.format("%Y-%m-%d %H:%M UTC"),
-                    relative(task.created_at, now)
-                ),
+                "priority",
+                task.priority.map(Priority::as_str).unwrap_or("").to_owned(),
             ),
-            (
-                "updated",
-                format!(
-                    "{} ({})",
-                    task.updated_at.format("%Y-%m-%d %H:%M UTC"),
-                    relative(task.updated_at, now)
-                ),
-            ),
+            ("tags", printable(&task.tags.join(" ")).into_owned()),
+            ("created", time(task.created_at)),
+            ("updated", time(task.updated_at)),
         ];
+        if let Some(completed_at) = task.completed_at {
+            rows.push(("completed", time(completed_at)));
+        }
         for (name, value) in rows {
             table.add_row([name.to_owned(), value]);
         }
         trim_lines(&table.to_string())
+    }
+}
+
+/// `H`, `M`, `L`, as Taskwarrior shows priorities.
+fn priority_mark(priority: Priority) -> &'static str {
+    match priority {
+        Priority::High => "H",
+        Priority::Medium => "M",
+        Priority::Low => "L",
     }
 }
 

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use bytes::Bytes;
-use taskcore::{Error, Page, SessionId, Source, User, ValidationErrors};
+use taskcore::{Error, SessionId, TaskQuery, User};
 use warp::http::HeaderMap;
 use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use warp::{Filter, Rejection};
@@ -178,43 +178,28 @@ pub fn parse_json(media_type: Option<&str>, bytes: &[u8]) -> Result<serde_json::
         .map_err(|error| ApiError::InvalidJson(format!("JSON decode error: {error}")))
 }
 
-/// `skip` and `limit` from the query string, every problem reported at once.
-pub fn page() -> impl Filter<Extract = (Page,), Error = Rejection> + Clone {
-    warp::query::<Vec<(String, String)>>().and_then(|pairs: Vec<(String, String)>| async move {
-        parse_page(&pairs).map_err(|errors| warp::reject::custom(ApiError::from(errors)))
-    })
+/// A task listing as the query string asks for it, and the query string's
+/// pairs (the page links repeat them).
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub query: TaskQuery,
+    pub pairs: Vec<(String, String)>,
 }
 
-fn parse_page(pairs: &[(String, String)]) -> Result<Page, ValidationErrors> {
-    let last = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let mut errors = ValidationErrors::new();
-    let skip = match last("skip") {
-        Some(text) => Page::parse_skip(text)
-            .map_err(|e| errors.add(Source::Query, "skip", e.kind, e.msg))
-            .ok(),
-        None => Some(0),
-    };
-    let limit = match last("limit") {
-        Some(text) => Page::parse_limit(text)
-            .map_err(|e| errors.add(Source::Query, "limit", e.kind, e.msg))
-            .ok(),
-        None => Some(Page::default().limit()),
-    };
-    match (skip, limit) {
-        (Some(skip), Some(limit)) if errors.is_empty() => Page::new(skip, limit)
-            .map_err(|e| ValidationErrors::single(Source::Query, "limit", e.kind, e.msg)),
-        _ => Err(errors),
-    }
+/// The listing parameters of the query string, every problem reported at once.
+pub fn listing() -> impl Filter<Extract = (Listing,), Error = Rejection> + Clone {
+    warp::query::<Vec<(String, String)>>().and_then(|pairs: Vec<(String, String)>| async move {
+        match TaskQuery::from_pairs(&pairs) {
+            Ok(query) => Ok(Listing { query, pairs }),
+            Err(errors) => Err(warp::reject::custom(ApiError::from(errors))),
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use taskcore::Page;
+
     use super::*;
 
     fn pairs(query: &str) -> Vec<(String, String)> {
@@ -223,12 +208,13 @@ mod tests {
 
     #[test]
     fn page_defaults_and_bounds() {
-        assert_eq!(parse_page(&pairs("")).expect("valid"), Page::default());
+        let read = |query: &str| TaskQuery::from_pairs(&pairs(query));
+        assert_eq!(read("").expect("valid").page, Page::default());
         assert_eq!(
-            parse_page(&pairs("skip=3&limit=200")).expect("valid"),
+            read("skip=3&limit=200").expect("valid").page,
             Page::new(3, 200).expect("page")
         );
-        let errors = parse_page(&pairs("skip=-1&limit=0")).unwrap_err();
+        let errors = read("skip=-1&limit=0").unwrap_err();
         let fields: Vec<_> = errors.errors().iter().map(|e| e.loc.join(".")).collect();
         assert_eq!(fields, ["query.skip", "query.limit"]);
     }

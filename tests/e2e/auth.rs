@@ -23,7 +23,7 @@ async fn register_returns_the_user_with_a_normalised_email_and_no_hash() {
     keys.sort();
     assert_eq!(
         keys,
-        ["created_at", "email", "id"],
+        ["created_at", "email", "id", "timezone"],
         "no password hash or other field"
     );
 }

@@ -28,7 +28,7 @@ async fn unknown_path_is_json_404_and_wrong_method_is_405_with_allow() {
         ("DELETE", "/api/v1/tasks", "GET, POST"),
         ("GET", "/api/v1/auth/login", "POST"),
         ("GET", "/api/v1/auth/register", "POST"),
-        ("POST", "/api/v1/auth/me", "GET, DELETE"),
+        ("POST", "/api/v1/auth/me", "GET, PATCH, DELETE"),
         ("GET", "/api/v1/auth/refresh", "POST"),
         ("GET", "/api/v1/auth/logout", "POST"),
         ("DELETE", "/api/v1/auth/password", "POST"),
@@ -194,6 +194,7 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
             "/api/v1/auth/refresh",
             "/api/v1/auth/register",
             "/api/v1/health",
+            "/api/v1/tags",
             "/api/v1/tasks",
             "/api/v1/tasks/{id}"
         ]

@@ -185,10 +185,22 @@ async fn list_is_oldest_first_with_total_count_and_links() {
     let response = get(&server, &account, "/tasks?skip=1&limit=2").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-total-count"], "5");
-    assert_eq!(
-        response.headers()["link"],
-        "</api/v1/tasks?skip=3&limit=2>; rel=\"next\", </api/v1/tasks?skip=0&limit=2>; rel=\"prev\""
+    let link = response.headers()["link"].to_str().expect("text").to_owned();
+    let (next, prev) = link.split_once(", ").expect("next and prev");
+    assert!(
+        next.starts_with("</api/v1/tasks?limit=2&cursor=") && next.ends_with(">; rel=\"next\""),
+        "{link}"
     );
+    assert_eq!(prev, "</api/v1/tasks?skip=0&limit=2>; rel=\"prev\"");
+    let next = next
+        .trim_start_matches("</api/v1")
+        .trim_end_matches(">; rel=\"next\"");
+    let following: Vec<Value> = get(&server, &account, next).await.json().await.expect("JSON");
+    let titles: Vec<_> = following
+        .iter()
+        .map(|t| t["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles, ["task 3", "task 4"], "the next page starts after this one");
     let tasks: Vec<Value> = response.json().await.expect("JSON array");
     let titles: Vec<_> = tasks
         .iter()

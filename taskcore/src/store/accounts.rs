@@ -28,7 +28,8 @@ impl Store {
     pub fn register_user(&self, new_user: &NewUser, hasher: &PasswordHasher) -> Result<User> {
         let hashed_password = hasher.hash(&new_user.password)?;
         let mut work = self.backend.accounts(Mode::Statement)?;
-        let user = work.insert_user(&new_user.email, &hashed_password, now())?;
+        let timezone = new_user.timezone.as_deref().unwrap_or("UTC");
+        let user = work.insert_user(&new_user.email, &hashed_password, timezone, now())?;
         work.commit()?;
         Ok(user)
     }

@@ -9,9 +9,11 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::PoolStatus;
+use super::columns::Context;
 use super::query::TaskQuery;
 use crate::error::Result;
-use crate::model::{Task, User};
+use crate::model::{TagCount, Task, User};
+use crate::planning::Zone;
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
 use crate::wire::{TaskCreate, TaskUpdate};
@@ -54,6 +56,7 @@ pub trait AccountWork {
         &mut self,
         email: &str,
         hashed_password: &str,
+        timezone: &str,
         created_at: DateTime<Utc>,
     ) -> Result<User>;
     /// The account with this (normalised) email and its password hash.
@@ -132,21 +135,23 @@ pub trait AccountWork {
 /// Statements on one owner's tasks, within one unit of work. Dropped without
 /// [`TaskWork::commit`], the work is rolled back.
 pub trait TaskWork {
-    /// Inserts a task, created and updated at `now`.
-    fn insert(&mut self, task: &TaskCreate, now: DateTime<Utc>) -> Result<Task>;
-    /// How many tasks match the query's filter.
-    fn count(&mut self, query: &TaskQuery) -> Result<u64>;
+    /// The owner's time zone; in write work, held against a concurrent
+    /// change until the work ends.
+    fn zone(&mut self) -> Result<Zone>;
+    /// Changes the owner's time zone and the due keys that depend on it.
+    fn set_zone(&mut self, zone: Zone) -> Result<User>;
+    /// Inserts a task, created and updated at the context's time.
+    fn insert(&mut self, task: &TaskCreate, context: Context) -> Result<Task>;
+    /// How many tasks match the query's filters.
+    fn count(&mut self, query: &TaskQuery, context: Context) -> Result<u64>;
     /// The query's page of matching tasks, in its order.
-    fn list(&mut self, query: &TaskQuery) -> Result<Vec<Task>>;
+    fn list(&mut self, query: &TaskQuery, context: Context) -> Result<Vec<Task>>;
     /// One task.
     fn get(&mut self, id: TaskId) -> Result<Option<Task>>;
-    /// Applies a patch and sets `updated_at` to `now`.
-    fn update(
-        &mut self,
-        id: TaskId,
-        patch: &TaskUpdate,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Task>>;
+    /// Applies a patch and sets `updated_at` to the context's time.
+    fn update(&mut self, id: TaskId, patch: &TaskUpdate, context: Context) -> Result<Option<Task>>;
+    /// The owner's tags with their counts, by name.
+    fn tag_counts(&mut self) -> Result<Vec<TagCount>>;
     /// Deletes a task; false when there was none.
     fn delete(&mut self, id: TaskId) -> Result<bool>;
     /// Makes the work durable and visible.

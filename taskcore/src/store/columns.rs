@@ -6,14 +6,15 @@
 //! Adding a task field: a migration per backend, the field in the wire
 //! types, one entry in [`EDITABLE`] and one line in [`task_from_row`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::backend::Mode;
-use super::query::{SortKey, TaskQuery};
+use super::query::{Cursor, DueFilter, KeyValue, SortKey, TaskQuery, TimeValue};
 use crate::error::Result;
 use crate::model::{Task, User};
+use crate::planning::{Priority, Zone, due_key};
 use crate::types::{TaskId, UserId};
-use crate::wire::{TaskCreate, TaskUpdate};
+use crate::wire::{DueChange, TagChange, TaskCreate, TaskUpdate};
 
 /// A value bound to a statement, in terms both backends bind.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,23 @@ pub(crate) enum SqlValue<'a> {
     Text(Option<&'a str>),
     Bool(bool),
     Time(DateTime<Utc>),
+    MaybeTime(Option<DateTime<Utc>>),
+    MaybeDate(Option<NaiveDate>),
+    /// Text made for the statement.
+    OwnedText(String),
+    /// A sorted list of tags.
+    Tags(&'a [String]),
+}
+
+/// When a unit of task work happens and in which zone: what derived columns
+/// (completion time, due keys) and the date filters depend on besides the
+/// body or the query.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// The time of the change or the listing.
+    pub now: DateTime<Utc>,
+    /// The owner's time zone (UTC when the work does not need it).
+    pub zone: Zone,
 }
 
 /// A column a client writes.
@@ -29,7 +47,7 @@ pub(crate) struct Editable {
     pub name: &'static str,
     /// Its value in a new task.
     pub create: for<'a> fn(&'a TaskCreate) -> SqlValue<'a>,
-    /// Its new value, when the patch changes it.
+    /// Its new value, when the patch sets it.
     pub update: for<'a> fn(&'a TaskUpdate) -> Option<SqlValue<'a>>,
 }
 
@@ -60,10 +78,53 @@ pub(crate) const EDITABLE: &[Editable] = &[
         create: |task| SqlValue::Bool(task.completed),
         update: |patch| patch.completed.map(SqlValue::Bool),
     },
+    Editable {
+        name: "priority",
+        create: |task| SqlValue::Int(Priority::rank(task.planned.priority)),
+        update: |patch| {
+            patch
+                .planned
+                .priority
+                .map(|priority| SqlValue::Int(Priority::rank(priority)))
+        },
+    },
+    Editable {
+        name: "due_date",
+        create: |task| SqlValue::MaybeDate(task.planned.due_date),
+        update: |patch| match patch.planned.due? {
+            DueChange::Date(day) => Some(SqlValue::MaybeDate(Some(day))),
+            DueChange::At(_) | DueChange::ClearDate | DueChange::ClearBoth => {
+                Some(SqlValue::MaybeDate(None))
+            }
+            DueChange::ClearAt => None,
+        },
+    },
+    Editable {
+        name: "due_at",
+        create: |task| SqlValue::MaybeTime(task.planned.due_at),
+        update: |patch| match patch.planned.due? {
+            DueChange::At(instant) => Some(SqlValue::MaybeTime(Some(instant))),
+            DueChange::Date(_) | DueChange::ClearAt | DueChange::ClearBoth => {
+                Some(SqlValue::MaybeTime(None))
+            }
+            DueChange::ClearDate => None,
+        },
+    },
+    Editable {
+        name: "tags",
+        create: |task| SqlValue::Tags(&task.tags),
+        update: |patch| match &patch.planned.tags {
+            Some(TagChange::Replace(tags)) => Some(SqlValue::Tags(tags)),
+            // Written relative to the stored set: see `Statements::update`.
+            Some(TagChange::Delta { .. }) | None => None,
+        },
+    },
 ];
 
 /// The columns the server sets, first in every row read.
 const FIXED: [&str; 4] = ["id", "owner_id", "created_at", "updated_at"];
+/// The columns the server derives from the others, last in every row read.
+const DERIVED: [&str; 1] = ["completed_at"];
 
 /// How one backend reads the values of a result row, by position.
 pub(crate) trait RowValues {
@@ -72,6 +133,9 @@ pub(crate) trait RowValues {
     fn optional_text(&self, index: usize) -> Result<Option<String>>;
     fn flag(&self, index: usize) -> Result<bool>;
     fn time(&self, index: usize) -> Result<DateTime<Utc>>;
+    fn optional_time(&self, index: usize) -> Result<Option<DateTime<Utc>>>;
+    fn optional_date(&self, index: usize) -> Result<Option<NaiveDate>>;
+    fn tags(&self, index: usize) -> Result<Vec<String>>;
 }
 
 /// A row of [`Statements::columns`] as a task.
@@ -84,17 +148,23 @@ pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
         title: row.text(4)?,
         description: row.optional_text(5)?,
         completed: row.flag(6)?,
+        priority: Priority::from_rank(row.int(7)?),
+        due_date: row.optional_date(8)?,
+        due_at: row.optional_time(9)?,
+        tags: row.tags(10)?,
+        completed_at: row.optional_time(11)?,
     })
 }
 
 /// The columns every user query reads, and the row as a user.
-pub(crate) const USER_COLUMNS: &str = "id, email, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, created_at, timezone";
 
 pub(crate) fn user_from_row(row: &dyn RowValues) -> Result<User> {
     Ok(User {
         id: UserId(row.int(0)?),
         email: row.text(1)?,
         created_at: row.time(2)?,
+        timezone: row.text(3)?,
     })
 }
 
@@ -106,10 +176,54 @@ pub(crate) trait Dialect {
     const LOCK_FOR_SHARE: &'static str;
     /// The placeholder of the `number`th parameter (from 1).
     fn placeholder(number: usize) -> String;
-    /// The expression a key sorts on.
-    fn sort_expression(key: SortKey) -> &'static str;
+    /// The expression a key sorts on, never NULL; for `due`, tasks without
+    /// one get a value past every due key in the direction given.
+    fn sort_expression(key: SortKey, descending: bool) -> &'static str;
+    /// The expression of the stored tags with `add` added and `remove`
+    /// removed (placeholders of tag lists), sorted.
+    fn tags_delta(add: &str, remove: &str) -> String;
+    /// The condition that the task matches a search, given the placeholder
+    /// of [`Dialect::search_text`]'s value.
+    fn search_condition(placeholder: &str) -> String;
+    /// The search value for words that must each start a word.
+    fn search_text(words: &[String]) -> String;
     /// The statement that starts work of this mode, if it needs one.
     fn begin(mode: Mode) -> Option<&'static str>;
+}
+
+/// The due key of tasks without a due, in each direction: past every real key.
+pub(crate) fn no_due_key(descending: bool) -> DateTime<Utc> {
+    let (date, time) = if descending {
+        ("0001-01-01", "00:00:00")
+    } else {
+        ("9999-12-31", "23:59:59.999999")
+    };
+    chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S%.f")
+        .map(|local| local.and_utc())
+        .unwrap_or(if descending {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
+}
+
+/// The value a sort key has in a task, as a cursor carries it.
+pub(crate) fn key_value(task: &Task, key: SortKey, descending: bool, zone: Zone) -> KeyValue {
+    let time = |instant: DateTime<Utc>| {
+        KeyValue::Time(TimeValue {
+            t: instant.timestamp_micros(),
+        })
+    };
+    match key {
+        SortKey::Id => KeyValue::Int(task.id.0),
+        SortKey::CreatedAt => time(task.created_at),
+        SortKey::UpdatedAt => time(task.updated_at),
+        SortKey::Due => time(
+            due_key(task.due_date, task.due_at, zone).unwrap_or_else(|| no_due_key(descending)),
+        ),
+        SortKey::Priority => KeyValue::Int(Priority::rank(task.priority)),
+        SortKey::Title => KeyValue::Text(task.title.clone()),
+    }
 }
 
 /// A statement and its parameters.
@@ -144,20 +258,30 @@ impl<D: Dialect> Statements<D> {
             .iter()
             .copied()
             .chain(EDITABLE.iter().map(|column| column.name))
+            .chain(DERIVED)
             .collect::<Vec<_>>()
             .join(", ")
     }
 
-    pub fn insert<'a>(owner: UserId, task: &'a TaskCreate, now: DateTime<Utc>) -> Statement<'a> {
+    pub fn insert<'a>(owner: UserId, task: &'a TaskCreate, context: Context) -> Statement<'a> {
         let mut statement = Statement::new();
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
-        let now = statement.bind::<D>(SqlValue::Time(now));
+        let now = statement.bind::<D>(SqlValue::Time(context.now));
         let mut names = vec!["owner_id", "created_at", "updated_at"];
         let mut values = vec![owner, now.clone(), now];
         for column in EDITABLE {
             names.push(column.name);
             values.push(statement.bind::<D>((column.create)(task)));
         }
+        names.push("completed_at");
+        values
+            .push(statement.bind::<D>(SqlValue::MaybeTime(task.completed.then_some(context.now))));
+        names.push("due_key");
+        values.push(statement.bind::<D>(SqlValue::MaybeTime(due_key(
+            task.planned.due_date,
+            task.planned.due_at,
+            context.zone,
+        ))));
         statement.sql = format!(
             "INSERT INTO tasks ({}) VALUES ({}) RETURNING {}",
             names.join(", "),
@@ -167,22 +291,55 @@ impl<D: Dialect> Statements<D> {
         statement
     }
 
-    /// Changes the fields the patch names and `updated_at`.
+    /// Changes the fields the patch names, what derives from them, and
+    /// `updated_at`.
     pub fn update<'a>(
         owner: UserId,
         id: TaskId,
         patch: &'a TaskUpdate,
-        now: DateTime<Utc>,
+        context: Context,
     ) -> Statement<'a> {
         let mut statement = Statement::new();
         let mut assignments = vec![format!(
             "updated_at = {}",
-            statement.bind::<D>(SqlValue::Time(now))
+            statement.bind::<D>(SqlValue::Time(context.now))
         )];
         for column in EDITABLE {
             if let Some(value) = (column.update)(patch) {
                 assignments.push(format!("{} = {}", column.name, statement.bind::<D>(value)));
             }
+        }
+        // Set when the task becomes done, kept while it stays done.
+        match patch.completed {
+            Some(true) => assignments.push(format!(
+                "completed_at = COALESCE(completed_at, {})",
+                statement.bind::<D>(SqlValue::Time(context.now))
+            )),
+            Some(false) => assignments.push("completed_at = NULL".to_owned()),
+            None => {}
+        }
+        // The right-hand sides read the row as it was before this change.
+        match patch.planned.due {
+            Some(DueChange::Date(day)) => assignments.push(format!(
+                "due_key = {}",
+                statement.bind::<D>(SqlValue::MaybeTime(due_key(Some(day), None, context.zone)))
+            )),
+            Some(DueChange::At(instant)) => assignments.push(format!(
+                "due_key = {}",
+                statement.bind::<D>(SqlValue::Time(instant))
+            )),
+            // Whatever the task had, its key is now its due_at (or none).
+            Some(DueChange::ClearDate) => assignments.push("due_key = due_at".to_owned()),
+            Some(DueChange::ClearAt) => {
+                assignments.push("due_key = CASE WHEN due_at IS NULL THEN due_key END".to_owned())
+            }
+            Some(DueChange::ClearBoth) => assignments.push("due_key = NULL".to_owned()),
+            None => {}
+        }
+        if let Some(TagChange::Delta { add, remove }) = &patch.planned.tags {
+            let add = statement.bind::<D>(SqlValue::Tags(add));
+            let remove = statement.bind::<D>(SqlValue::Tags(remove));
+            assignments.push(format!("tags = {}", D::tags_delta(&add, &remove)));
         }
         let id = statement.bind::<D>(SqlValue::Int(id.0));
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
@@ -213,58 +370,195 @@ impl<D: Dialect> Statements<D> {
         statement
     }
 
-    /// How many tasks match the query's filter.
-    pub fn count(owner: UserId, query: &TaskQuery) -> Statement<'static> {
+    /// How many tasks match the query's filters.
+    pub fn count<'a>(owner: UserId, query: &'a TaskQuery, context: Context) -> Statement<'a> {
         let mut statement = Statement::new();
-        let filter = Self::filter(&mut statement, owner, query);
+        let filter = Self::filter(&mut statement, owner, query, context);
         statement.sql = format!("SELECT COUNT(*) FROM tasks WHERE {filter}");
         statement
     }
 
-    /// The query's page of matching tasks, in its order.
-    pub fn list(owner: UserId, query: &TaskQuery) -> Statement<'static> {
+    /// The query's page of matching tasks, in its order, after its cursor,
+    /// and one more if there is one (so the caller knows whether a next
+    /// page exists).
+    pub fn list<'a>(owner: UserId, query: &'a TaskQuery, context: Context) -> Statement<'a> {
         let mut statement = Statement::new();
-        let filter = Self::filter(&mut statement, owner, query);
-        let mut order: Vec<String> = query
-            .order
+        let mut filter = Self::filter(&mut statement, owner, query, context);
+        let order = order(query);
+        if let Some(cursor) = &query.after
+            && let Some(after) = Self::after(&mut statement, &order, cursor)
+        {
+            filter = format!("{filter} AND {after}");
+        }
+        let order_by: Vec<String> = order
             .iter()
-            .take_while(|sort| sort.key != SortKey::Id)
-            .map(|sort| {
-                let direction = if sort.descending { "DESC" } else { "ASC" };
-                format!("{} {direction}", D::sort_expression(sort.key))
+            .map(|(key, descending)| {
+                let direction = if *descending { "DESC" } else { "ASC" };
+                format!("{} {direction}", D::sort_expression(*key, *descending))
             })
             .collect();
-        // The id ends every order, so pages never overlap or skip.
-        let id_descending = query
-            .order
-            .iter()
-            .find(|sort| sort.key == SortKey::Id)
-            .is_some_and(|sort| sort.descending);
-        order.push(if id_descending { "id DESC" } else { "id ASC" }.to_owned());
-        let limit = statement.bind::<D>(SqlValue::Int(i64::from(query.page.limit())));
+        let limit = statement.bind::<D>(SqlValue::Int(i64::from(query.page.limit()) + 1));
         let skip = i64::try_from(query.page.skip()).unwrap_or(i64::MAX);
         let skip = statement.bind::<D>(SqlValue::Int(skip));
         statement.sql = format!(
             "SELECT {} FROM tasks WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {skip}",
             Self::columns(),
-            order.join(", ")
+            order_by.join(", ")
         );
         statement
     }
 
+    /// The rows after a cursor in an order: those past it on the first key,
+    /// or equal on it and past it on the next, and so on to the id. `None`
+    /// when the cursor's values do not fit the order's keys.
+    fn after<'a>(
+        statement: &mut Statement<'a>,
+        order: &[(SortKey, bool)],
+        cursor: &'a Cursor,
+    ) -> Option<String> {
+        let mut values = Vec::with_capacity(order.len());
+        for ((key, _), value) in order.iter().zip(&cursor.values) {
+            values.push(match (key, value) {
+                (SortKey::Id | SortKey::Priority, KeyValue::Int(number)) => SqlValue::Int(*number),
+                (SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::Due, KeyValue::Time(time)) => {
+                    SqlValue::Time(time.instant()?)
+                }
+                (SortKey::Title, KeyValue::Text(text)) => SqlValue::Text(Some(text.as_str())),
+                _ => return None,
+            });
+        }
+        values.push(SqlValue::Int(cursor.id));
+        if values.len() != order.len() {
+            return None;
+        }
+        let mut alternatives = Vec::new();
+        for (position, (key, descending)) in order.iter().enumerate() {
+            let mut terms = Vec::new();
+            for (earlier, (earlier_key, earlier_descending)) in order[..position].iter().enumerate()
+            {
+                let value = statement.bind::<D>(values[earlier].clone());
+                terms.push(format!(
+                    "{} = {value}",
+                    D::sort_expression(*earlier_key, *earlier_descending)
+                ));
+            }
+            let value = statement.bind::<D>(values[position].clone());
+            let comparison = if *descending { "<" } else { ">" };
+            terms.push(format!(
+                "{} {comparison} {value}",
+                D::sort_expression(*key, *descending)
+            ));
+            alternatives.push(format!("({})", terms.join(" AND ")));
+        }
+        Some(format!("({})", alternatives.join(" OR ")))
+    }
+
     /// The WHERE clause of a listing: the owner, then each filter given.
-    fn filter(statement: &mut Statement<'static>, owner: UserId, query: &TaskQuery) -> String {
-        let mut conditions = vec![format!(
-            "owner_id = {}",
-            statement.bind::<D>(SqlValue::Int(owner.0))
-        )];
+    fn filter<'a>(
+        statement: &mut Statement<'a>,
+        owner: UserId,
+        query: &'a TaskQuery,
+        context: Context,
+    ) -> String {
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let mut conditions = vec![format!("owner_id = {owner}")];
         if let Some(completed) = query.completed {
             conditions.push(format!(
                 "completed = {}",
                 statement.bind::<D>(SqlValue::Bool(completed))
             ));
         }
+        if !query.priorities.is_empty() {
+            let ranks: Vec<String> = query
+                .priorities
+                .iter()
+                .map(|priority| statement.bind::<D>(SqlValue::Int(Priority::rank(*priority))))
+                .collect();
+            conditions.push(format!("priority IN ({})", ranks.join(", ")));
+        }
+        for tag in &query.tags {
+            let tag = statement.bind::<D>(SqlValue::Text(Some(tag)));
+            conditions.push(format!(
+                "id IN (SELECT task_id FROM task_tags WHERE owner_id = {owner} AND tag = {tag})"
+            ));
+        }
+        let zone = context.zone;
+        if let Some(day) = query.due_after {
+            conditions.push(format!(
+                "due_key >= {}",
+                statement.bind::<D>(SqlValue::Time(zone.start_of(day)))
+            ));
+        }
+        if let Some(day) = query.due_before {
+            conditions.push(format!(
+                "due_key < {}",
+                statement.bind::<D>(SqlValue::Time(zone.end_of(day)))
+            ));
+        }
+        match query.due {
+            Some(DueFilter::None) => conditions.push("due_key IS NULL".to_owned()),
+            Some(DueFilter::Any) => conditions.push("due_key IS NOT NULL".to_owned()),
+            Some(DueFilter::Today) => {
+                let today = zone.day_of(context.now);
+                let start = statement.bind::<D>(SqlValue::Time(zone.start_of(today)));
+                let end = statement.bind::<D>(SqlValue::Time(zone.end_of(today)));
+                conditions.push(format!("due_key >= {start} AND due_key < {end}"));
+            }
+            Some(DueFilter::Overdue) => {
+                let open = statement.bind::<D>(SqlValue::Bool(false));
+                let now = statement.bind::<D>(SqlValue::Time(context.now));
+                conditions.push(format!("completed = {open} AND due_key < {now}"));
+            }
+            None => {}
+        }
+        if !query.search.is_empty() {
+            let text = statement.bind::<D>(SqlValue::OwnedText(D::search_text(&query.search)));
+            conditions.push(D::search_condition(&text));
+        }
         conditions.join(" AND ")
+    }
+
+    /// The user's tags, with how many open and how many tasks in all carry each.
+    pub fn tag_counts(owner: UserId) -> Statement<'static> {
+        let mut statement = Statement::new();
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let done = statement.bind::<D>(SqlValue::Bool(true));
+        statement.sql = format!(
+            "SELECT tt.tag, SUM(CASE WHEN t.completed = {done} THEN 0 ELSE 1 END), COUNT(*)
+             FROM task_tags tt JOIN tasks t ON t.id = tt.task_id
+             WHERE tt.owner_id = {owner}
+             GROUP BY tt.tag"
+        );
+        statement
+    }
+}
+
+/// The query's order, ended by the id so pages never overlap or skip.
+pub(crate) fn order(query: &TaskQuery) -> Vec<(SortKey, bool)> {
+    let mut order: Vec<(SortKey, bool)> = query
+        .order
+        .iter()
+        .take_while(|sort| sort.key != SortKey::Id)
+        .map(|sort| (sort.key, sort.descending))
+        .collect();
+    let id_descending = query
+        .order
+        .iter()
+        .find(|sort| sort.key == SortKey::Id)
+        .is_some_and(|sort| sort.descending);
+    order.push((SortKey::Id, id_descending));
+    order
+}
+
+/// The sort expression of the keys whose column sorts as it is.
+pub(crate) fn plain_sort_expression(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Id => "id",
+        SortKey::CreatedAt => "created_at",
+        SortKey::UpdatedAt => "updated_at",
+        SortKey::Priority => "priority",
+        SortKey::Title => "title",
+        SortKey::Due => "due_key",
     }
 }
 
@@ -281,8 +575,20 @@ impl Dialect for Numbered {
         format!("${number}")
     }
 
-    fn sort_expression(key: SortKey) -> &'static str {
-        key.column()
+    fn sort_expression(key: SortKey, _descending: bool) -> &'static str {
+        plain_sort_expression(key)
+    }
+
+    fn tags_delta(add: &str, remove: &str) -> String {
+        format!("delta(tags, {add}, {remove})")
+    }
+
+    fn search_condition(placeholder: &str) -> String {
+        format!("matches({placeholder})")
+    }
+
+    fn search_text(words: &[String]) -> String {
+        words.join(" ")
     }
 
     fn begin(_mode: Mode) -> Option<&'static str> {
@@ -296,23 +602,30 @@ mod tests {
     use crate::store::query::Sort;
     use crate::types::Page;
 
+    fn context() -> Context {
+        Context {
+            now: chrono::Utc::now(),
+            zone: Zone::default(),
+        }
+    }
+
     #[test]
-    fn a_patch_writes_only_the_fields_it_names() {
+    fn a_patch_writes_only_the_fields_it_names_and_what_derives_from_them() {
         let patch = TaskUpdate {
             completed: Some(true),
             ..TaskUpdate::default()
         };
-        let statement =
-            Statements::<Numbered>::update(UserId(7), TaskId(3), &patch, chrono::Utc::now());
+        let statement = Statements::<Numbered>::update(UserId(7), TaskId(3), &patch, context());
         assert!(
             statement.sql.starts_with(
-                "UPDATE tasks SET updated_at = $1, completed = $2 WHERE id = $3 AND owner_id = $4"
+                "UPDATE tasks SET updated_at = $1, completed = $2, \
+                 completed_at = COALESCE(completed_at, $3) WHERE id = $4 AND owner_id = $5"
             ),
             "{}",
             statement.sql
         );
         assert_eq!(statement.values[1], SqlValue::Bool(true));
-        assert_eq!(statement.values[3], SqlValue::Int(7));
+        assert_eq!(statement.values[4], SqlValue::Int(7));
     }
 
     #[test]
@@ -324,8 +637,9 @@ mod tests {
                 descending: true,
             }],
             page: Page::new(20, 10).expect("page"),
+            ..TaskQuery::default()
         };
-        let statement = Statements::<Numbered>::list(UserId(7), &query);
+        let statement = Statements::<Numbered>::list(UserId(7), &query, context());
         assert!(
             statement.sql.ends_with(
                 "FROM tasks WHERE owner_id = $1 AND completed = $2 \
@@ -339,9 +653,34 @@ mod tests {
             [
                 SqlValue::Int(7),
                 SqlValue::Bool(false),
-                SqlValue::Int(10),
+                SqlValue::Int(11),
                 SqlValue::Int(20)
             ]
+        );
+    }
+
+    #[test]
+    fn a_cursor_continues_after_its_row_on_every_key() {
+        let query = TaskQuery {
+            order: vec![Sort {
+                key: SortKey::Priority,
+                descending: true,
+            }],
+            after: Some(Cursor {
+                sort: "-priority".into(),
+                values: vec![KeyValue::Int(2)],
+                id: 40,
+            }),
+            ..TaskQuery::default()
+        };
+        let statement = Statements::<Numbered>::list(UserId(7), &query, context());
+        assert!(
+            statement.sql.contains(
+                "WHERE owner_id = $1 AND ((priority < $2) OR (priority = $3 AND id > $4)) \
+                 ORDER BY priority DESC, id ASC"
+            ),
+            "{}",
+            statement.sql
         );
     }
 }

@@ -456,3 +456,158 @@ contract! {
         assert!(store.authenticate("alice@example.com", "password-a", &hasher()).is_ok());
     }
 }
+
+fn create_task(store: &Store, owner: UserId, body: serde_json::Value) -> crate::model::Task {
+    let task = crate::wire::TaskCreate::from_json(&body).expect("valid task");
+    store.tasks(owner).create(&task).expect("create")
+}
+
+fn patch(body: serde_json::Value) -> crate::wire::TaskPatch {
+    TaskUpdate::from_json(&body).expect("valid patch")
+}
+
+fn query(text: &str) -> TaskQuery {
+    let pairs: Vec<(String, String)> = text
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (key.to_owned(), value.to_owned())
+        })
+        .collect();
+    TaskQuery::from_pairs(&pairs).expect("valid query")
+}
+
+fn listed(store: &Store, owner: UserId, text: &str) -> Vec<String> {
+    store
+        .tasks(owner)
+        .list(&query(text))
+        .expect("list")
+        .tasks
+        .into_iter()
+        .map(|task| task.title)
+        .collect()
+}
+
+contract! {
+    fn planning_fields_round_trip_and_completed_at_follows_completion(store: &Store) {
+        let (alice, _) = two_users(store);
+        let task = create_task(store, alice, serde_json::json!({
+            "title": "Pay rent", "priority": "high", "due_at": "2025-03-01T18:30:00+02:00",
+            "tags": ["Money", " home "]
+        }));
+        assert_eq!(task.priority, Some(crate::planning::Priority::High));
+        assert_eq!(task.due_at.expect("due").to_rfc3339(), "2025-03-01T16:30:00+00:00");
+        assert_eq!(task.tags, ["home", "money"]);
+        assert_eq!(task.completed_at, None);
+        let tasks = store.tasks(alice);
+        let done = tasks.update(task.id, &patch(serde_json::json!({"completed": true}))).expect("done");
+        let completed_at = done.completed_at.expect("set on completion");
+        // Other edits, and completing again, leave it alone.
+        let renamed = tasks
+            .update(task.id, &patch(serde_json::json!({"title": "Rent", "completed": true})))
+            .expect("rename");
+        assert_eq!(renamed.completed_at, Some(completed_at));
+        // A due date replaces the due instant; reopening clears completion.
+        let moved = tasks
+            .update(task.id, &patch(serde_json::json!({"due_date": "2025-03-02", "completed": false, "priority": null})))
+            .expect("move");
+        assert_eq!(moved.due_at, None);
+        assert_eq!(moved.due_date.map(|day| day.to_string()).as_deref(), Some("2025-03-02"));
+        assert_eq!(moved.completed_at, None);
+        assert_eq!(moved.priority, None);
+        let cleared = tasks.update(task.id, &patch(serde_json::json!({"due_date": null}))).expect("clear");
+        assert_eq!((cleared.due_date, cleared.due_at), (None, None));
+        assert_eq!(listed(store, alice, "due=none"), ["Rent"]);
+    }
+
+    fn tag_deltas_change_the_stored_set_within_its_limit(store: &Store) {
+        let (alice, _) = two_users(store);
+        let task = create_task(store, alice, serde_json::json!({"title": "t", "tags": ["a", "b"]}));
+        let tasks = store.tasks(alice);
+        let changed = tasks
+            .update(task.id, &patch(serde_json::json!({"add_tags": ["C", "a"], "remove_tags": ["b", "zzz"]})))
+            .expect("delta");
+        assert_eq!(changed.tags, ["a", "c"]);
+        let thirty: Vec<String> = (0..30).map(|n| format!("t{n:02}")).collect();
+        let full = tasks
+            .update(task.id, &patch(serde_json::json!({"add_tags": thirty})))
+            .expect("32 tags");
+        assert_eq!(full.tags.len(), 32);
+        let over = tasks.update(task.id, &patch(serde_json::json!({"add_tags": ["one-more"]})));
+        assert!(matches!(over, Err(Error::Validation(_))), "{over:?}");
+        assert_eq!(tasks.get(task.id).expect("get").tags.len(), 32, "nothing changed");
+        let replaced = tasks.update(task.id, &patch(serde_json::json!({"tags": ["x"]}))).expect("replace");
+        assert_eq!(replaced.tags, ["x"]);
+        assert_eq!(listed(store, alice, "tag=X"), ["t"]);
+        assert!(listed(store, alice, "tag=a").is_empty());
+    }
+
+    fn filters_combine_priority_tags_due_and_search(store: &Store) {
+        let (alice, bob) = two_users(store);
+        create_task(store, alice, serde_json::json!({"title": "Pay rent", "priority": "high", "tags": ["money", "home"], "due_date": "2020-01-01"}));
+        create_task(store, alice, serde_json::json!({"title": "Water plants", "description": "balcony and kitchen", "tags": ["home"], "due_date": "2999-01-01"}));
+        create_task(store, alice, serde_json::json!({"title": "Read paper", "priority": "low", "completed": true, "due_at": "2020-01-01T10:00:00Z"}));
+        create_task(store, bob, serde_json::json!({"title": "Pay rent too", "priority": "high", "tags": ["money", "home"]}));
+        assert_eq!(listed(store, alice, "priority=high"), ["Pay rent"]);
+        assert_eq!(listed(store, alice, "priority=none&priority=low"), ["Water plants", "Read paper"]);
+        assert_eq!(listed(store, alice, "tag=home&tag=money"), ["Pay rent"]);
+        assert_eq!(listed(store, alice, "tag=home&completed=false"), ["Pay rent", "Water plants"]);
+        assert_eq!(listed(store, alice, "due=overdue"), ["Pay rent"]);
+        assert_eq!(listed(store, alice, "due_before=2020-01-01"), ["Pay rent", "Read paper"]);
+        assert_eq!(listed(store, alice, "due_after=2020-01-02"), ["Water plants"]);
+        assert_eq!(listed(store, alice, "q=kitch"), ["Water plants"]);
+        assert_eq!(listed(store, alice, "q=PAY+re"), ["Pay rent"]);
+        assert!(listed(store, alice, "q=ent").is_empty(), "only the start of a word matches");
+        let page = store.tasks(alice).list(&query("tag=home")).expect("list");
+        assert_eq!(page.total, 2);
+        let counts = store.tasks(alice).tags().expect("tags");
+        let counts: Vec<(&str, u64, u64)> = counts.iter().map(|c| (c.name.as_str(), c.open, c.total)).collect();
+        assert_eq!(counts, [("home", 2, 2), ("money", 1, 1)]);
+    }
+
+    fn due_sorts_undated_last_both_ways_and_cursors_cover_every_task_once(store: &Store) {
+        let (alice, _) = two_users(store);
+        create_task(store, alice, serde_json::json!({"title": "none"}));
+        create_task(store, alice, serde_json::json!({"title": "day 2", "due_date": "2025-01-02"}));
+        create_task(store, alice, serde_json::json!({"title": "day 2 noon", "due_at": "2025-01-02T12:00:00Z"}));
+        create_task(store, alice, serde_json::json!({"title": "day 1", "due_date": "2025-01-01", "priority": "high"}));
+        create_task(store, alice, serde_json::json!({"title": "none 2", "priority": "low"}));
+        assert_eq!(listed(store, alice, "sort=due"), ["day 1", "day 2 noon", "day 2", "none", "none 2"]);
+        assert_eq!(listed(store, alice, "sort=-due"), ["day 2", "day 2 noon", "day 1", "none", "none 2"]);
+        assert_eq!(listed(store, alice, "sort=-priority,-id"), ["day 1", "none 2", "day 2 noon", "day 2", "none"]);
+        for sort in ["due", "-due", "-priority,due", "title", "-updated_at", "-id"] {
+            let expected = listed(store, alice, &format!("sort={sort}"));
+            let mut seen = Vec::new();
+            let mut text = format!("sort={sort}&limit=2");
+            loop {
+                let page = store.tasks(alice).list(&query(&text)).expect("page");
+                seen.extend(page.tasks.into_iter().map(|task| task.title));
+                match page.next {
+                    Some(cursor) => text = format!("sort={sort}&limit=2&cursor={cursor}"),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, expected, "sort={sort}");
+        }
+    }
+
+    fn a_zone_change_moves_what_counts_as_today(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        let utc_today = chrono::Utc::now().date_naive();
+        create_task(store, alice, serde_json::json!({"title": "today", "due_date": utc_today.to_string()}));
+        // Somewhere in the world it is already (or still) another day.
+        let ahead = crate::planning::Zone::parse("Pacific/Kiritimati").expect("zone");
+        let behind = crate::planning::Zone::parse("Pacific/Pago_Pago").expect("zone");
+        let now = chrono::Utc::now();
+        let other = if ahead.day_of(now) != utc_today { ahead } else { behind };
+        assert_eq!(listed(store, alice, "due=today"), ["today"]);
+        let user = tasks.set_zone(other).expect("zone");
+        assert_eq!(user.timezone, other.name());
+        assert!(listed(store, alice, "due=today").is_empty());
+        // The day itself never moves.
+        let task = &tasks.list(&TaskQuery::default()).expect("list").tasks[0];
+        assert_eq!(task.due_date, Some(utc_today));
+    }
+}

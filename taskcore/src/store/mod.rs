@@ -35,7 +35,8 @@ use chrono::{DateTime, Utc};
 
 pub use self::accounts::Login;
 pub use self::backend::{AccountWork, Backend, Mode, TaskWork};
-pub use self::query::{Sort, SortKey, TaskQuery};
+pub use self::columns::Context;
+pub use self::query::{Cursor, DueFilter, Sort, SortKey, TaskQuery};
 pub use self::sqlite::Synchronous;
 pub use self::tasks::OwnerTasks;
 pub use self::url::{DatabaseUrl, SqliteLocation};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Config, Row};
@@ -12,7 +12,7 @@ use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
-use super::columns::{Dialect, RowValues, SqlValue};
+use super::columns::{Dialect, RowValues, SqlValue, plain_sort_expression};
 use super::postgres_tls::{TlsOptions, split_tls_options};
 use super::query::SortKey;
 use super::sql::{self, OwnerUnit, SqlError, Unit};
@@ -208,8 +208,16 @@ impl sql::Connection for Pooled {
 }
 
 fn sql_error(error: postgres::Error) -> SqlError {
+    let violated = |name: &str| {
+        error
+            .as_db_error()
+            .and_then(|db| db.constraint())
+            .is_some_and(|constraint| constraint == name)
+    };
     if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         SqlError::UniqueViolation
+    } else if error.code() == Some(&SqlState::CHECK_VIOLATION) && violated("tags_limit") {
+        SqlError::TooManyTags
     } else {
         SqlError::Other(error.into())
     }
@@ -238,11 +246,39 @@ impl Dialect for Postgres {
         }
     }
 
-    fn sort_expression(key: SortKey) -> &'static str {
-        match key {
-            SortKey::Title => "title COLLATE \"C\"",
-            other => other.column(),
+    fn sort_expression(key: SortKey, descending: bool) -> &'static str {
+        match (key, descending) {
+            (SortKey::Title, _) => "title COLLATE \"C\"",
+            // As the index ix_tasks_owner_due writes it, for the ascending order.
+            (SortKey::Due, false) => {
+                "COALESCE(due_key, TIMESTAMPTZ '9999-12-31 23:59:59.999999+00')"
+            }
+            (SortKey::Due, true) => "COALESCE(due_key, TIMESTAMPTZ '0001-01-01 00:00:00+00')",
+            (other, _) => plain_sort_expression(other),
         }
+    }
+
+    fn tags_delta(add: &str, remove: &str) -> String {
+        // Evaluated on the latest row: a concurrent delta that committed
+        // first is kept.
+        format!(
+            "ARRAY(SELECT DISTINCT tag COLLATE \"C\" FROM unnest(tags || {add}::text[]) AS tag
+                   WHERE tag <> ALL ({remove}::text[])
+                   ORDER BY 1)"
+        )
+    }
+
+    fn search_condition(placeholder: &str) -> String {
+        format!("search @@ to_tsquery('simple', {placeholder})")
+    }
+
+    fn search_text(words: &[String]) -> String {
+        // Each word a quoted prefix lexeme, all required.
+        words
+            .iter()
+            .map(|word| format!("'{}':*", word.replace('\'', "''").replace('\\', "\\\\")))
+            .collect::<Vec<_>>()
+            .join(" & ")
     }
 }
 
@@ -256,6 +292,10 @@ fn parameters<'a>(values: &'a [SqlValue<'_>]) -> Vec<&'a (dyn ToSql + Sync)> {
                 SqlValue::Text(text) => text,
                 SqlValue::Bool(flag) => flag,
                 SqlValue::Time(time) => time,
+                SqlValue::MaybeTime(time) => time,
+                SqlValue::MaybeDate(day) => day,
+                SqlValue::OwnedText(text) => text,
+                SqlValue::Tags(tags) => tags,
             }
         })
         .collect()
@@ -266,6 +306,18 @@ struct Values<'r>(&'r Row);
 
 impl RowValues for Values<'_> {
     fn int(&self, index: usize) -> Result<i64> {
+        Ok(self.0.try_get(index)?)
+    }
+
+    fn optional_time(&self, index: usize) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.0.try_get(index)?)
+    }
+
+    fn optional_date(&self, index: usize) -> Result<Option<NaiveDate>> {
+        Ok(self.0.try_get(index)?)
+    }
+
+    fn tags(&self, index: usize) -> Result<Vec<String>> {
         Ok(self.0.try_get(index)?)
     }
 

@@ -1,18 +1,61 @@
-//! What a task listing asks for: which tasks, in which order, which page.
+//! What a task listing asks for: which tasks, in which order, which page;
+//! read from a query string, and the keyset cursor of the next page.
 
-use crate::types::Page;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
-/// A listing of one owner's tasks: a filter, an order and a page.
+use crate::error::{Source, ValidationErrors};
+use crate::planning::{Priority, parse_date, parse_tag};
+use crate::types::{Invalid, Page};
+
+/// Longest `q`, in characters.
+pub const SEARCH_MAX_CHARS: usize = 200;
+/// Most words in `q`.
+pub const SEARCH_MAX_WORDS: usize = 16;
+/// Most values of a repeatable filter (`tag`, `priority`).
+pub const FILTER_MAX_VALUES: usize = 32;
+
+/// A listing of one owner's tasks: filters (all must hold), an order and a page.
 ///
 /// The default is every task, by id, first page of 100.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskQuery {
     /// Only done (`Some(true)`) or only open (`Some(false)`) tasks.
     pub completed: Option<bool>,
+    /// Tasks with any of these priorities (`None`: no priority); empty: any.
+    pub priorities: Vec<Option<Priority>>,
+    /// Tasks that carry every one of these tags (normalised).
+    pub tags: Vec<String>,
+    /// Tasks due on or before this day (in the owner's zone).
+    pub due_before: Option<NaiveDate>,
+    /// Tasks due on or after this day (in the owner's zone).
+    pub due_after: Option<NaiveDate>,
+    /// Tasks by whether and when they are due.
+    pub due: Option<DueFilter>,
+    /// Words that must each start a word of the title or description.
+    pub search: Vec<String>,
     /// Sort keys, most significant first; the id breaks remaining ties.
     pub order: Vec<Sort>,
-    /// Which slice of the ordered tasks to return.
+    /// Which slice of the ordered tasks to return (after `after`, if set).
     pub page: Page,
+    /// Start after this row of an earlier page (keyset paging).
+    pub after: Option<Cursor>,
+}
+
+/// Tasks by whether and when they are due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueFilter {
+    /// No due date or time.
+    None,
+    /// Some due date or time.
+    Any,
+    /// Due today, in the owner's zone.
+    Today,
+    /// Open and past due: a `due_date` from the next day on, a `due_at`
+    /// from that instant.
+    Overdue,
 }
 
 impl TaskQuery {
@@ -23,6 +66,253 @@ impl TaskQuery {
             ..Self::default()
         }
     }
+
+    /// Whether evaluating the query needs the owner's time zone.
+    pub(crate) fn needs_zone(&self) -> bool {
+        self.due_before.is_some()
+            || self.due_after.is_some()
+            || matches!(self.due, Some(DueFilter::Today))
+            || self.order.iter().any(|sort| sort.key == SortKey::Due)
+    }
+
+    /// The order as written in a query string, such as `-priority,due`.
+    pub fn sort_text(&self) -> String {
+        if self.order.is_empty() {
+            return "id".to_owned();
+        }
+        self.order
+            .iter()
+            .map(|sort| {
+                format!(
+                    "{}{}",
+                    if sort.descending { "-" } else { "" },
+                    sort.key.name()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Reads a listing from query-string pairs, every problem at once, each
+    /// under `["query", NAME]`. Unknown parameters are ignored.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let mut query = TaskQuery::default();
+        let last = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let all = |name: &str| {
+            pairs
+                .iter()
+                .filter(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+                .collect::<Vec<_>>()
+        };
+        let mut check = |name: &str, outcome: Result<(), Invalid>| {
+            if let Err(invalid) = outcome {
+                errors.add(Source::Query, name, invalid.kind, invalid.msg);
+            }
+        };
+
+        let skip = last("skip").map(Page::parse_skip);
+        let limit = last("limit").map(Page::parse_limit);
+        let skip = match skip {
+            Some(Err(invalid)) => {
+                check("skip", Err(invalid));
+                0
+            }
+            Some(Ok(skip)) => skip,
+            None => 0,
+        };
+        let limit = match limit {
+            Some(Err(invalid)) => {
+                check("limit", Err(invalid));
+                Page::default().limit()
+            }
+            Some(Ok(limit)) => limit,
+            None => Page::default().limit(),
+        };
+        match Page::new(skip, limit) {
+            Ok(page) => query.page = page,
+            Err(invalid) => check("limit", Err(invalid)),
+        }
+
+        if let Some(text) = last("completed") {
+            check(
+                "completed",
+                parse_flag(text).map(|flag| query.completed = Some(flag)),
+            );
+        }
+        let priorities = all("priority");
+        check(
+            "priority",
+            bounded(&priorities).and_then(|_| {
+                for text in priorities.iter().flat_map(|text| text.split(',')) {
+                    let priority = if text.trim().eq_ignore_ascii_case("none") {
+                        None
+                    } else {
+                        Some(Priority::parse(text).map_err(|_| {
+                            Invalid::new(
+                                "enum",
+                                "Input should be 'none', 'low', 'medium' or 'high'",
+                            )
+                        })?)
+                    };
+                    if !query.priorities.contains(&priority) {
+                        query.priorities.push(priority);
+                    }
+                }
+                Ok(())
+            }),
+        );
+        let tags = all("tag");
+        check(
+            "tag",
+            bounded(&tags).and_then(|_| {
+                for text in tags {
+                    let tag = parse_tag(text)?;
+                    if !query.tags.contains(&tag) {
+                        query.tags.push(tag);
+                    }
+                }
+                Ok(())
+            }),
+        );
+        if let Some(text) = last("due_before") {
+            check(
+                "due_before",
+                parse_date(text).map(|day| query.due_before = Some(day)),
+            );
+        }
+        if let Some(text) = last("due_after") {
+            check(
+                "due_after",
+                parse_date(text).map(|day| query.due_after = Some(day)),
+            );
+        }
+        if let Some(text) = last("due") {
+            check(
+                "due",
+                DueFilter::parse(text).map(|due| query.due = Some(due)),
+            );
+        }
+        if let Some(text) = last("q") {
+            check("q", search_words(text).map(|words| query.search = words));
+        }
+        if let Some(text) = last("sort") {
+            check("sort", parse_sort(text).map(|order| query.order = order));
+        }
+        if let Some(text) = last("cursor") {
+            let sort = query.sort_text();
+            check(
+                "cursor",
+                Cursor::decode(text, &sort).map(|cursor| query.after = Some(cursor)),
+            );
+        }
+        errors.into_result(|| query).map_err(|error| match error {
+            crate::Error::Validation(errors) => errors,
+            other => ValidationErrors::single(Source::Query, "", "value_error", other.to_string()),
+        })
+    }
+}
+
+fn bounded(values: &[&str]) -> Result<(), Invalid> {
+    if values.len() > FILTER_MAX_VALUES {
+        Err(Invalid::new(
+            "too_long",
+            format!("Give at most {FILTER_MAX_VALUES} values"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn parse_flag(text: &str) -> Result<bool, Invalid> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(Invalid::new(
+            "bool_parsing",
+            "Input should be a valid boolean, unable to interpret input",
+        )),
+    }
+}
+
+impl DueFilter {
+    /// Parses `none`, `any`, `today` or `overdue`.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "any" => Ok(Self::Any),
+            "today" => Ok(Self::Today),
+            "overdue" => Ok(Self::Overdue),
+            _ => Err(Invalid::new(
+                "enum",
+                "Input should be 'none', 'any', 'today' or 'overdue'",
+            )),
+        }
+    }
+}
+
+/// The words of a search: runs of letters and digits, lower-cased.
+pub fn search_words(text: &str) -> Result<Vec<String>, Invalid> {
+    if text.chars().count() > SEARCH_MAX_CHARS {
+        return Err(Invalid::new(
+            "string_too_long",
+            format!("String should have at most {SEARCH_MAX_CHARS} characters"),
+        ));
+    }
+    let mut words: Vec<String> = Vec::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        let word = word.to_lowercase();
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    if words.is_empty() {
+        return Err(Invalid::new(
+            "string_too_short",
+            "A search should contain at least one letter or digit",
+        ));
+    }
+    if words.len() > SEARCH_MAX_WORDS {
+        return Err(Invalid::new(
+            "too_long",
+            format!("A search has at most {SEARCH_MAX_WORDS} words"),
+        ));
+    }
+    Ok(words)
+}
+
+fn parse_sort(text: &str) -> Result<Vec<Sort>, Invalid> {
+    let mut order: Vec<Sort> = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        let (descending, name) = match part.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, part.strip_prefix('+').unwrap_or(part)),
+        };
+        let key = SortKey::parse(name)?;
+        if order.iter().any(|sort| sort.key == key) {
+            return Err(Invalid::new(
+                "value_error",
+                format!("'{}' appears twice in the sort", key.name()),
+            ));
+        }
+        order.push(Sort { key, descending });
+        if key == SortKey::Id {
+            // The id is unique: keys after it could never apply.
+            break;
+        }
+    }
+    Ok(order)
 }
 
 /// One sort key and its direction.
@@ -43,18 +333,200 @@ pub enum SortKey {
     CreatedAt,
     /// When the task last changed.
     UpdatedAt,
+    /// When the task is due; tasks without a due come last in both directions.
+    Due,
+    /// Priority: none < low < medium < high.
+    Priority,
     /// The title, by code point.
     Title,
 }
 
 impl SortKey {
-    /// The column it sorts on.
-    pub(crate) fn column(self) -> &'static str {
+    /// Every key, as the query string names it.
+    pub const NAMES: &'static str = "id, created_at, updated_at, due, priority, title";
+
+    fn parse(name: &str) -> Result<Self, Invalid> {
+        Ok(match name {
+            "id" => Self::Id,
+            "created_at" => Self::CreatedAt,
+            "updated_at" => Self::UpdatedAt,
+            "due" => Self::Due,
+            "priority" => Self::Priority,
+            "title" => Self::Title,
+            _ => {
+                return Err(Invalid::new(
+                    "enum",
+                    format!(
+                        "Sort keys are {}, each optionally preceded by '-' for descending",
+                        Self::NAMES
+                    ),
+                ));
+            }
+        })
+    }
+
+    /// The name the query string uses.
+    pub fn name(self) -> &'static str {
         match self {
-            SortKey::Id => "id",
-            SortKey::CreatedAt => "created_at",
-            SortKey::UpdatedAt => "updated_at",
-            SortKey::Title => "title",
+            Self::Id => "id",
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::Due => "due",
+            Self::Priority => "priority",
+            Self::Title => "title",
         }
+    }
+}
+
+/// The value of one sort key in a row, as a cursor carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeyValue {
+    /// An integer (priority rank).
+    Int(i64),
+    /// A timestamp, in microseconds since the epoch.
+    Time(TimeValue),
+    /// Text (the title).
+    Text(String),
+}
+
+/// A timestamp in a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeValue {
+    /// Microseconds since the epoch.
+    pub t: i64,
+}
+
+impl TimeValue {
+    /// The instant.
+    pub fn instant(self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_micros(self.t)
+    }
+}
+
+/// Where a page ends: the sort key values and the id of its last task, and
+/// the order they belong to. Opaque to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The order, as [`TaskQuery::sort_text`] writes it.
+    #[serde(rename = "s")]
+    pub sort: String,
+    /// The values of the sort keys before the id, in order.
+    #[serde(rename = "v")]
+    pub values: Vec<KeyValue>,
+    /// The id of the last task.
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl Cursor {
+    /// The cursor as it travels in a URL.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Reads a cursor made for the order `sort`.
+    pub fn decode(text: &str, sort: &str) -> Result<Self, Invalid> {
+        let wrong = || {
+            Invalid::new(
+                "value_error",
+                "Not a cursor this server gave out; follow the Link header's 'next'",
+            )
+        };
+        if text.len() > 2048 {
+            return Err(wrong());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| wrong())?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| wrong())?;
+        if cursor.sort != sort {
+            return Err(Invalid::new(
+                "value_error",
+                format!(
+                    "This cursor belongs to sort={}, not sort={sort}; keep the other parameters of the page it came from",
+                    cursor.sort
+                ),
+            ));
+        }
+        let keys = sort
+            .split(',')
+            .filter(|key| key.trim_start_matches('-') != "id")
+            .count();
+        if cursor.values.len() != keys {
+            return Err(wrong());
+        }
+        Ok(cursor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (key.to_owned(), value.to_owned())
+            })
+            .collect()
+    }
+
+    fn fields(query: &str) -> Vec<String> {
+        TaskQuery::from_pairs(&pairs(query))
+            .unwrap_err()
+            .errors()
+            .iter()
+            .map(|error| error.loc.join("."))
+            .collect()
+    }
+
+    #[test]
+    fn every_filter_is_read() {
+        let query = TaskQuery::from_pairs(&pairs(
+            "completed=false&priority=high&priority=none&tag=Home&tag=money&due_before=2025-01-31&due=overdue&q=Pay+rent&sort=-priority,due&limit=20",
+        ))
+        .expect("valid");
+        assert_eq!(query.completed, Some(false));
+        assert_eq!(query.priorities, [Some(Priority::High), None]);
+        assert_eq!(query.tags, ["home", "money"]);
+        assert_eq!(query.due, Some(DueFilter::Overdue));
+        assert_eq!(query.search, ["pay", "rent"]);
+        assert_eq!(query.sort_text(), "-priority,due");
+        assert_eq!(query.page.limit(), 20);
+    }
+
+    #[test]
+    fn every_wrong_value_is_named_by_its_parameter() {
+        assert_eq!(
+            fields(
+                "completed=maybe&priority=urgent&tag=a+b&due_before=tomorrow&due=soon&q=!!&sort=size&skip=-1"
+            ),
+            [
+                "query.skip",
+                "query.completed",
+                "query.priority",
+                "query.tag",
+                "query.due_before",
+                "query.due",
+                "query.q",
+                "query.sort"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cursor_only_fits_the_order_it_was_made_for() {
+        let cursor = Cursor {
+            sort: "due".into(),
+            values: vec![KeyValue::Time(TimeValue { t: 5 })],
+            id: 9,
+        };
+        let text = cursor.encode();
+        assert_eq!(Cursor::decode(&text, "due").expect("fits"), cursor);
+        assert!(Cursor::decode(&text, "-due").is_err());
+        assert!(Cursor::decode("garbage", "due").is_err());
+        assert_eq!(fields(&format!("cursor={text}")), ["query.cursor"]);
     }
 }

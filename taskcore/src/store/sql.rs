@@ -9,11 +9,13 @@ use chrono::{DateTime, Utc};
 
 use super::backend::{AccountWork, Mode, TaskWork};
 use super::columns::{
-    Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, task_from_row, user_from_row,
+    Context, Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, task_from_row,
+    user_from_row,
 };
 use super::query::TaskQuery;
 use crate::error::{Error, Result};
-use crate::model::{Task, User};
+use crate::model::{TagCount, Task, User};
+use crate::planning::{Zone, due_key};
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
 use crate::wire::{TaskCreate, TaskUpdate};
@@ -23,6 +25,8 @@ use crate::wire::{TaskCreate, TaskUpdate};
 pub(crate) enum SqlError {
     /// A unique index refused the row.
     UniqueViolation,
+    /// A task would carry more tags than allowed (the `tags_limit` check).
+    TooManyTags,
     /// Anything else.
     Other(Error),
 }
@@ -31,6 +35,15 @@ impl From<SqlError> for Error {
     fn from(error: SqlError) -> Self {
         match error {
             SqlError::UniqueViolation => Error::Storage("a unique index refused a row".to_owned()),
+            SqlError::TooManyTags => Error::Validation(crate::ValidationErrors::single(
+                crate::Source::Body,
+                "add_tags",
+                "too_long",
+                format!(
+                    "A task has at most {} tags; these would make more",
+                    crate::planning::TAGS_MAX
+                ),
+            )),
             SqlError::Other(error) => error,
         }
     }
@@ -84,6 +97,7 @@ fn numbered<D: Dialect>(sql: &str) -> Cow<'_, str> {
 pub(crate) struct Unit<C: Connection> {
     connection: C,
     in_transaction: bool,
+    mode: Mode,
 }
 
 impl<C: Connection> Unit<C> {
@@ -95,6 +109,7 @@ impl<C: Connection> Unit<C> {
         Ok(Self {
             connection,
             in_transaction: begin.is_some(),
+            mode,
         })
     }
 
@@ -156,17 +171,20 @@ impl<C: Connection> AccountWork for Unit<C> {
         &mut self,
         email: &str,
         hashed_password: &str,
+        timezone: &str,
         created_at: DateTime<Utc>,
     ) -> Result<User> {
         let inserted = self.row(
             &format!(
-                "INSERT INTO users (email, hashed_password, created_at) VALUES (?1, ?2, ?3)
+                "INSERT INTO users (email, hashed_password, created_at, timezone)
+                 VALUES (?1, ?2, ?3, ?4)
                  RETURNING {USER_COLUMNS}"
             ),
             &[
                 Text(Some(email)),
                 Text(Some(hashed_password)),
                 Time(created_at),
+                Text(Some(timezone)),
             ],
             user_from_row,
         );
@@ -174,7 +192,7 @@ impl<C: Connection> AccountWork for Unit<C> {
             Ok(Some(user)) => Ok(user),
             Ok(None) => Err(Error::Storage("INSERT returned no row".to_owned())),
             Err(SqlError::UniqueViolation) => Err(Error::EmailTaken),
-            Err(SqlError::Other(error)) => Err(error),
+            Err(error) => Err(error.into()),
         }
     }
 
@@ -182,7 +200,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         Ok(self.row(
             &format!("SELECT {USER_COLUMNS}, hashed_password FROM users WHERE email = ?1"),
             &[Text(Some(email))],
-            |row| Ok((user_from_row(row)?, row.text(3)?)),
+            |row| Ok((user_from_row(row)?, row.text(4)?)),
         )?)
     }
 
@@ -335,7 +353,7 @@ impl<C: Connection> AccountWork for Unit<C> {
     fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>> {
         // Every authenticated request runs this.
         Ok(self.row(
-            "SELECT u.id, u.email, u.created_at
+            "SELECT u.id, u.email, u.created_at, u.timezone
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL",
             &[Int(session.0), Int(user.0)],
@@ -418,13 +436,67 @@ impl<C: Connection> OwnerUnit<C> {
 }
 
 impl<C: Connection> TaskWork for OwnerUnit<C> {
-    fn insert(&mut self, task: &TaskCreate, now: DateTime<Utc>) -> Result<Task> {
-        self.task(&Statements::<C::Dialect>::insert(self.owner, task, now))?
+    fn zone(&mut self) -> Result<Zone> {
+        let lock = match self.unit.mode {
+            Mode::Write => C::Dialect::LOCK_FOR_SHARE,
+            Mode::Statement | Mode::Snapshot => "",
+        };
+        let name = self.unit.row(
+            &format!("SELECT timezone FROM users WHERE id = ?1{lock}"),
+            &[Int(self.owner.0)],
+            |row| row.text(0),
+        )?;
+        // A name stored by an older zone database than this build's: read
+        // as UTC rather than failing every request of the user.
+        Ok(name
+            .and_then(|name| Zone::parse(&name).ok())
+            .unwrap_or_default())
+    }
+
+    fn set_zone(&mut self, zone: Zone) -> Result<User> {
+        let user = self
+            .unit
+            .row(
+                &format!("UPDATE users SET timezone = ?1 WHERE id = ?2 RETURNING {USER_COLUMNS}"),
+                &[Text(Some(zone.name())), Int(self.owner.0)],
+                user_from_row,
+            )?
+            .ok_or(Error::InvalidToken)?;
+        // The due keys of all-day due dates depend on the zone.
+        let mut dated = Vec::new();
+        self.unit.connection.rows(
+            &numbered::<C::Dialect>(
+                "SELECT id, due_date FROM tasks
+                 WHERE owner_id = ?1 AND due_date IS NOT NULL AND due_at IS NULL",
+            ),
+            &[Int(self.owner.0)],
+            &mut |row| {
+                if let Some(day) = row.optional_date(1)? {
+                    dated.push((row.int(0)?, day));
+                }
+                Ok(())
+            },
+        )?;
+        for (id, day) in dated {
+            self.unit.execute(
+                "UPDATE tasks SET due_key = ?1 WHERE id = ?2 AND owner_id = ?3",
+                &[
+                    SqlValue::MaybeTime(due_key(Some(day), None, zone)),
+                    Int(id),
+                    Int(self.owner.0),
+                ],
+            )?;
+        }
+        Ok(user)
+    }
+
+    fn insert(&mut self, task: &TaskCreate, context: Context) -> Result<Task> {
+        self.task(&Statements::<C::Dialect>::insert(self.owner, task, context))?
             .ok_or_else(|| Error::Storage("INSERT returned no row".to_owned()))
     }
 
-    fn count(&mut self, query: &TaskQuery) -> Result<u64> {
-        let statement = Statements::<C::Dialect>::count(self.owner, query);
+    fn count(&mut self, query: &TaskQuery, context: Context) -> Result<u64> {
+        let statement = Statements::<C::Dialect>::count(self.owner, query, context);
         let mut total = 0;
         self.unit
             .connection
@@ -435,24 +507,37 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         Ok(u64::try_from(total).unwrap_or_default())
     }
 
-    fn list(&mut self, query: &TaskQuery) -> Result<Vec<Task>> {
+    fn list(&mut self, query: &TaskQuery, context: Context) -> Result<Vec<Task>> {
         self.unit
-            .tasks(&Statements::<C::Dialect>::list(self.owner, query))
+            .tasks(&Statements::<C::Dialect>::list(self.owner, query, context))
     }
 
     fn get(&mut self, id: TaskId) -> Result<Option<Task>> {
         self.task(&Statements::<C::Dialect>::get(self.owner, id))
     }
 
-    fn update(
-        &mut self,
-        id: TaskId,
-        patch: &TaskUpdate,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Task>> {
+    fn update(&mut self, id: TaskId, patch: &TaskUpdate, context: Context) -> Result<Option<Task>> {
         self.task(&Statements::<C::Dialect>::update(
-            self.owner, id, patch, now,
+            self.owner, id, patch, context,
         ))
+    }
+
+    fn tag_counts(&mut self) -> Result<Vec<TagCount>> {
+        let statement = Statements::<C::Dialect>::tag_counts(self.owner);
+        let mut counts = Vec::new();
+        self.unit
+            .connection
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                counts.push(TagCount {
+                    name: row.text(0)?,
+                    open: u64::try_from(row.int(1)?).unwrap_or_default(),
+                    total: u64::try_from(row.int(2)?).unwrap_or_default(),
+                });
+                Ok(())
+            })?;
+        // By code point, whatever the database's collation.
+        counts.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(counts)
     }
 
     fn delete(&mut self, id: TaskId) -> Result<bool> {

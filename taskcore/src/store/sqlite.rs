@@ -3,14 +3,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use r2d2::{CustomizeConnection, Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, Row, ToSql, params_from_iter};
 
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
-use super::columns::{Dialect, RowValues, SqlValue};
+use super::columns::{Dialect, RowValues, SqlValue, plain_sort_expression};
 use super::query::SortKey;
 use super::sql::{self, OwnerUnit, SqlError, Unit};
 use super::url::SqliteLocation;
@@ -226,6 +226,12 @@ fn sql_error(error: rusqlite::Error) -> SqlError {
         {
             SqlError::UniqueViolation
         }
+        rusqlite::Error::SqliteFailure(failure, Some(message))
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_CHECK
+                && message.contains("tags_limit") =>
+        {
+            SqlError::TooManyTags
+        }
         _ => SqlError::Other(error.into()),
     }
 }
@@ -242,8 +248,34 @@ impl Dialect for Sqlite {
         format!("?{number}")
     }
 
-    fn sort_expression(key: SortKey) -> &'static str {
-        key.column()
+    fn sort_expression(key: SortKey, descending: bool) -> &'static str {
+        // As the index ix_tasks_owner_due writes it, for the ascending order.
+        match (key, descending) {
+            (SortKey::Due, false) => "COALESCE(due_key, '9999-12-31T23:59:59.999999Z')",
+            (SortKey::Due, true) => "COALESCE(due_key, '0001-01-01T00:00:00.000000Z')",
+            (other, _) => plain_sort_expression(other),
+        }
+    }
+
+    fn tags_delta(add: &str, remove: &str) -> String {
+        format!(
+            "(SELECT json_group_array(value ORDER BY value) FROM (
+                SELECT value FROM json_each(tags) UNION SELECT value FROM json_each({add})
+                EXCEPT SELECT value FROM json_each({remove})))"
+        )
+    }
+
+    fn search_condition(placeholder: &str) -> String {
+        format!("id IN (SELECT rowid FROM tasks_search WHERE tasks_search MATCH {placeholder})")
+    }
+
+    fn search_text(words: &[String]) -> String {
+        // Each word a quoted prefix query; FTS5 joins them with AND.
+        words
+            .iter()
+            .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn begin(mode: Mode) -> Option<&'static str> {
@@ -267,6 +299,16 @@ impl ToSql for SqlValue<'_> {
             SqlValue::Text(None) => ToSqlOutput::from(rusqlite::types::Null),
             SqlValue::Bool(flag) => ToSqlOutput::from(*flag),
             SqlValue::Time(time) => ToSqlOutput::from(timestamp(*time)),
+            SqlValue::MaybeTime(Some(time)) => ToSqlOutput::from(timestamp(*time)),
+            SqlValue::MaybeDate(Some(day)) => ToSqlOutput::from(day.format("%Y-%m-%d").to_string()),
+            SqlValue::MaybeTime(None) | SqlValue::MaybeDate(None) => {
+                ToSqlOutput::from(rusqlite::types::Null)
+            }
+            SqlValue::OwnedText(text) => ToSqlOutput::from(text.as_str()),
+            SqlValue::Tags(tags) => ToSqlOutput::from(
+                serde_json::to_string(tags)
+                    .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?,
+            ),
         })
     }
 }
@@ -296,6 +338,28 @@ impl RowValues for Values<'_> {
         DateTime::parse_from_rfc3339(&text)
             .map(|time| time.with_timezone(&Utc))
             .map_err(|error| Error::Storage(format!("column {index} is not a timestamp: {error}")))
+    }
+
+    fn optional_time(&self, index: usize) -> Result<Option<DateTime<Utc>>> {
+        match self.0.get::<_, Option<String>>(index)? {
+            Some(_) => self.time(index).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn optional_date(&self, index: usize) -> Result<Option<NaiveDate>> {
+        match self.0.get::<_, Option<String>>(index)? {
+            Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|error| Error::Storage(format!("column {index} is not a date: {error}"))),
+            None => Ok(None),
+        }
+    }
+
+    fn tags(&self, index: usize) -> Result<Vec<String>> {
+        let text: String = self.0.get(index)?;
+        serde_json::from_str(&text)
+            .map_err(|error| Error::Storage(format!("column {index} is not a tag list: {error}")))
     }
 }
 
@@ -392,7 +456,7 @@ mod tests {
                 r.get(0)
             })
             .expect("history");
-        assert_eq!(applied, 2);
+        assert_eq!(applied, 3);
     }
 
     #[test]
@@ -401,14 +465,17 @@ mod tests {
             SqliteStore::open(&SqliteLocation::Memory, &StoreOptions::default()).expect("open");
         let mut accounts = store.accounts(Mode::Statement).expect("work");
         let user = accounts
-            .insert_user("jane@example.com", "hash", chrono::Utc::now())
+            .insert_user("jane@example.com", "hash", "UTC", chrono::Utc::now())
             .expect("user");
         accounts.commit().expect("commit");
         let mut tasks = store.tasks(user.id, Mode::Statement).expect("work");
         tasks
             .insert(
                 &crate::wire::NewTask::new("t").expect("valid"),
-                chrono::Utc::now(),
+                super::super::Context {
+                    now: chrono::Utc::now(),
+                    zone: crate::planning::Zone::default(),
+                },
             )
             .expect("task");
         tasks.commit().expect("commit");

@@ -1,12 +1,14 @@
 //! One owner's tasks.
 
-use super::backend::{Backend, Mode};
+use super::backend::{Backend, Mode, TaskWork};
+use super::columns::{Context, key_value, order};
 use super::now;
-use super::query::TaskQuery;
+use super::query::{Cursor, TaskQuery};
 use crate::error::{Error, Result};
-use crate::model::{Task, TaskPage};
+use crate::model::{TagCount, Task, TaskPage, User};
+use crate::planning::Zone;
 use crate::types::{TaskId, UserId};
-use crate::wire::{NewTask, TaskPatch};
+use crate::wire::{DueChange, NewTask, TaskPatch};
 
 /// One owner's tasks. No method takes an owner: it is fixed when the handle
 /// is made, and the backend's task work is bound to it.
@@ -26,22 +28,53 @@ impl<'a> OwnerTasks<'a> {
         self.owner
     }
 
+    /// Work that needs the owner's zone reads it inside the work, held
+    /// against a concurrent change of zone (whose rewrite of due keys then
+    /// sees this work's rows); other work runs as one statement.
+    fn begin(&self, needs_zone: bool) -> Result<(Box<dyn TaskWork + 'a>, Context)> {
+        let mode = if needs_zone {
+            Mode::Write
+        } else {
+            Mode::Statement
+        };
+        let mut work = self.backend.tasks(self.owner, mode)?;
+        let zone = if needs_zone {
+            work.zone()?
+        } else {
+            Zone::default()
+        };
+        Ok((work, Context { now: now(), zone }))
+    }
+
     /// Creates a task.
     pub fn create(&self, task: &NewTask) -> Result<Task> {
-        let mut work = self.backend.tasks(self.owner, Mode::Statement)?;
-        let task = work.insert(task, now())?;
+        let (mut work, context) = self.begin(task.planned.due_date.is_some())?;
+        let task = work.insert(task, context)?;
         work.commit()?;
         Ok(task)
     }
 
     /// One page of the tasks the query selects, in its order, with how many
-    /// it selects in all; both from one snapshot.
+    /// it selects in all and the cursor of the next page; from one snapshot.
     pub fn list(&self, query: &TaskQuery) -> Result<TaskPage> {
         let mut work = self.backend.tasks(self.owner, Mode::Snapshot)?;
-        let total = work.count(query)?;
-        let tasks = work.list(query)?;
+        let zone = if query.needs_zone() {
+            work.zone()?
+        } else {
+            Zone::default()
+        };
+        let context = Context { now: now(), zone };
+        let total = work.count(query, context)?;
+        let mut tasks = work.list(query, context)?;
         work.commit()?;
-        Ok(TaskPage { tasks, total })
+        let limit = query.page.limit() as usize;
+        let more = tasks.len() > limit;
+        tasks.truncate(limit);
+        let next = match tasks.last() {
+            Some(last) if more => Some(next_cursor(query, last, zone).encode()),
+            _ => None,
+        };
+        Ok(TaskPage { tasks, total, next })
     }
 
     /// One task.
@@ -58,8 +91,9 @@ impl<'a> OwnerTasks<'a> {
         if patch.is_empty() {
             return self.get(id);
         }
-        let mut work = self.backend.tasks(self.owner, Mode::Statement)?;
-        let task = work.update(id, patch, now())?;
+        let needs_zone = matches!(patch.planned.due, Some(DueChange::Date(_)));
+        let (mut work, context) = self.begin(needs_zone)?;
+        let task = work.update(id, patch, context)?;
         work.commit()?;
         task.ok_or(Error::TaskNotFound)
     }
@@ -74,5 +108,37 @@ impl<'a> OwnerTasks<'a> {
         } else {
             Err(Error::TaskNotFound)
         }
+    }
+
+    /// The owner's tags, by name, with how many open tasks and how many
+    /// tasks in all carry each.
+    pub fn tags(&self) -> Result<Vec<TagCount>> {
+        let mut work = self.backend.tasks(self.owner, Mode::Snapshot)?;
+        let counts = work.tag_counts()?;
+        work.commit()?;
+        Ok(counts)
+    }
+
+    /// Changes the owner's time zone. All-day due dates stay the same days;
+    /// the instants they are due by move with the zone.
+    pub fn set_zone(&self, zone: Zone) -> Result<User> {
+        let mut work = self.backend.tasks(self.owner, Mode::Write)?;
+        let user = work.set_zone(zone)?;
+        work.commit()?;
+        Ok(user)
+    }
+}
+
+/// The cursor that continues a listing after `last`.
+fn next_cursor(query: &TaskQuery, last: &Task, zone: Zone) -> Cursor {
+    let values = order(query)
+        .iter()
+        .filter(|(key, _)| *key != super::query::SortKey::Id)
+        .map(|(key, descending)| key_value(last, *key, *descending, zone))
+        .collect();
+    Cursor {
+        sort: query.sort_text(),
+        values,
+        id: last.id.0,
     }
 }

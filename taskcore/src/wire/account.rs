@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Body, Checks, Valid};
 use crate::error::{Error, Result, Source, ValidationErrors};
+use crate::planning::Zone;
 use crate::types::{Email, Invalid, Password};
 
 /// Wire type: body of `POST /auth/register`.
@@ -23,6 +24,36 @@ pub struct UserCreate {
     /// At least 8 characters and at most 72 bytes, without NUL.
     #[cfg_attr(feature = "openapi", schema(example = "password123", min_length = 8, max_length = 72, pattern = "^[^\\u0000]*$", format = Password))]
     pub password: String,
+    /// Your IANA time zone, such as `Europe/Paris`; default `UTC`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    pub timezone: Option<String>,
+}
+
+/// Wire type: body of `PATCH /auth/me`; only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserUpdate {
+    /// Your IANA time zone, such as `Europe/Paris`. Due dates, `today` and
+    /// `overdue` are evaluated in it.
+    #[serde(
+        default,
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris"))]
+    pub timezone: Option<String>,
+}
+
+impl Body for UserUpdate {
+    fn check(mut self, checks: &mut Checks) -> Self {
+        if let Some(zone) = &self.timezone
+            && let Some(zone) = checks.field("timezone", Zone::parse(zone))
+        {
+            self.timezone = Some(zone.name().to_owned());
+        }
+        self
+    }
 }
 
 /// Wire type: JSON body of `POST /auth/login` (the OAuth2 form is accepted too).
@@ -161,6 +192,11 @@ impl Body for UserCreate {
             self.email = email.as_str().to_owned();
         }
         checks.field("password", Password::parse(&self.password));
+        if let Some(zone) = &self.timezone
+            && let Some(zone) = checks.field("timezone", Zone::parse(zone))
+        {
+            self.timezone = Some(zone.name().to_owned());
+        }
         self
     }
 }
@@ -171,6 +207,7 @@ impl Valid<UserCreate> {
         UserCreate {
             email: email.to_owned(),
             password: password.to_owned(),
+            timezone: None,
         }
         .validate()
     }

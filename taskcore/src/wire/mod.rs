@@ -21,10 +21,10 @@ use serde_json::Value;
 
 pub use self::account::{
     AccountDelete, LoginForm, LoginRequest, PasswordChangeRequest, RefreshRequest, Token,
-    UserCreate,
+    UserCreate, UserUpdate,
 };
 pub use self::problem::{ErrorBody, ErrorDetail, ValidationDetail};
-pub use self::task::{TaskCreate, TaskUpdate};
+pub use self::task::{DueChange, Planned, PlannedChange, TagChange, TaskCreate, TaskUpdate};
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::types::Invalid;
 

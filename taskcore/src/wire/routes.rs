@@ -40,10 +40,10 @@ pub const PASSWORD: Route = Route {
     path: "/auth/password",
     allow: "POST",
 };
-/// `GET`: who am I; `DELETE`: delete the account.
+/// `GET`: who am I; `PATCH`: change settings (time zone); `DELETE`: delete the account.
 pub const ME: Route = Route {
     path: "/auth/me",
-    allow: "GET, DELETE",
+    allow: "GET, PATCH, DELETE",
 };
 /// `GET`: list tasks; `POST`: create one.
 pub const TASKS: Route = Route {
@@ -55,6 +55,11 @@ pub const TASK: Route = Route {
     path: "/tasks/{id}",
     allow: "GET, PATCH, DELETE",
 };
+/// `GET`: your tags with counts.
+pub const TAGS: Route = Route {
+    path: "/tags",
+    allow: "GET",
+};
 /// `GET`: liveness and database check (also served at the root).
 pub const HEALTH: Route = Route {
     path: "/health",
@@ -62,8 +67,8 @@ pub const HEALTH: Route = Route {
 };
 
 /// Every route under the API prefix.
-pub const ALL: [Route; 9] = [
-    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, TASKS, TASK, HEALTH,
+pub const ALL: [Route; 10] = [
+    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, TASKS, TASK, TAGS, HEALTH,
 ];
 
 impl Route {
@@ -110,6 +115,6 @@ mod tests {
         assert_eq!(Route::find("/tasks/42/x"), None);
         assert_eq!(Route::find("/auth/me"), Some(ME));
         assert_eq!(TASK.with_id(7), "/tasks/7");
-        assert_eq!(ME.methods().collect::<Vec<_>>(), ["GET", "DELETE"]);
+        assert_eq!(ME.methods().collect::<Vec<_>>(), ["GET", "PATCH", "DELETE"]);
     }
 }

@@ -1,10 +1,69 @@
 //! Task bodies: a new task and a partial update.
+//!
+//! Priority, due and tags travel as JSON strings and lists; the checks turn
+//! them into typed values (kept beside the body, never sent) so a faulty one
+//! is reported with every other error of the body.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Body, Checks, Valid, nullable, present};
 use crate::error::Result;
-use crate::types::{Description, Title};
+use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
+use crate::types::{Description, Invalid, Title};
+
+/// The planning fields of a new task, as checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Planned {
+    /// The priority.
+    pub priority: Option<Priority>,
+    /// The all-day due date.
+    pub due_date: Option<NaiveDate>,
+    /// The due instant.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// How a patch changes when a task is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueChange {
+    /// Due on this day (clears `due_at`).
+    Date(NaiveDate),
+    /// Due at this instant (clears `due_date`).
+    At(DateTime<Utc>),
+    /// Clears `due_date`; `due_at` stays.
+    ClearDate,
+    /// Clears `due_at`; `due_date` stays.
+    ClearAt,
+    /// Clears both.
+    ClearBoth,
+}
+
+/// How a patch changes the tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagChange {
+    /// Replaces the set.
+    Replace(Vec<String>),
+    /// Adds and removes these (normalised), leaving the others.
+    Delta {
+        /// Tags to add.
+        add: Vec<String>,
+        /// Tags to remove.
+        remove: Vec<String>,
+    },
+}
+
+/// The planning changes of a patch, as checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlannedChange {
+    /// A new priority (`Some(None)` clears it).
+    pub priority: Option<Option<Priority>>,
+    /// A change of due.
+    pub due: Option<DueChange>,
+    /// A change of tags.
+    pub tags: Option<TagChange>,
+}
+
+const PRIORITY_PATTERN: &str = "Input should be 'low', 'medium' or 'high'";
 
 /// Wire type: body of `POST /tasks`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +91,28 @@ pub struct TaskCreate {
     /// Whether the task starts out done; default false.
     #[serde(default)]
     pub completed: bool,
+    /// `low`, `medium`, `high`, or `null` (the default) for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Priority>))]
+    pub priority: Option<String>,
+    /// An all-day due date, `YYYY-MM-DD`, a day in your time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, example = "2025-01-31"))]
+    pub due_date: Option<String>,
+    /// A due instant, RFC 3339 with an offset; stored and returned in UTC.
+    /// At most one of `due_date` and `due_at` may be set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2025-01-31T17:00:00+01:00"))]
+    pub due_at: Option<String>,
+    /// Tags: each 1 to 64 letters, digits or `-_.:/`, trimmed and
+    /// lower-cased; no repeats; at most 32.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 32, example = json!(["home", "money"])))]
+    pub tags: Vec<String>,
+    /// The planning fields as checked; filled by the checks, never sent.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub planned: Planned,
 }
 
 /// Wire type: body of `PATCH /tasks/{id}`; only the fields present change.
@@ -62,6 +143,59 @@ pub struct TaskUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = bool))]
     pub completed: Option<bool>,
+    /// New priority: `low`, `medium`, `high`; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Priority>))]
+    pub priority: Option<Option<String>>,
+    /// New all-day due date (clears `due_at`); `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub due_date: Option<Option<String>>,
+    /// New due instant (clears `due_date`); `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub due_at: Option<Option<String>>,
+    /// Replaces the tags; not with `add_tags` or `remove_tags`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, max_items = 32))]
+    pub tags: Option<Vec<String>>,
+    /// Tags to add to those the task has (at the time of the change: two
+    /// clients adding different tags both win).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, max_items = 32))]
+    pub add_tags: Option<Vec<String>>,
+    /// Tags to remove; one the task does not have is ignored.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, max_items = 32))]
+    pub remove_tags: Option<Vec<String>>,
+    /// The planning changes as checked; filled by the checks, never sent.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub planned: PlannedChange,
 }
 
 impl Body for TaskCreate {
@@ -72,8 +206,38 @@ impl Body for TaskCreate {
         if let Some(description) = &self.description {
             checks.field("description", Description::parse(description));
         }
+        if let Some(priority) = &self.priority {
+            self.planned.priority = checks.field("priority", parse_priority(priority));
+        }
+        if let Some(day) = &self.due_date {
+            self.planned.due_date = checks.field("due_date", parse_date(day));
+        }
+        if let Some(instant) = &self.due_at {
+            self.planned.due_at = checks.field("due_at", parse_instant(instant));
+        }
+        if self.due_date.is_some() && self.due_at.is_some() {
+            checks.field("", Err::<(), _>(both_dues()));
+        }
+        if let Some(tags) = checks.field("tags", parse_tags(&self.tags)) {
+            self.tags = tags;
+        }
         self
     }
+}
+
+fn parse_priority(text: &str) -> Result<Priority, Invalid> {
+    // Exact names only: the schema lists them.
+    match text {
+        "low" | "medium" | "high" => Priority::parse(text),
+        _ => Err(Invalid::new("enum", PRIORITY_PATTERN)),
+    }
+}
+
+fn both_dues() -> Invalid {
+    Invalid::new(
+        "value_error",
+        "Set at most one of due_date and due_at: a task is due on a day or at an instant",
+    )
 }
 
 impl Valid<TaskCreate> {
@@ -96,6 +260,69 @@ impl Body for TaskUpdate {
         }
         if let Some(Some(description)) = &self.description {
             checks.field("description", Description::parse(description));
+        }
+        match &self.priority {
+            Some(Some(priority)) => {
+                if let Some(priority) = checks.field("priority", parse_priority(priority)) {
+                    self.planned.priority = Some(Some(priority));
+                }
+            }
+            Some(None) => self.planned.priority = Some(None),
+            None => {}
+        }
+        let day = match &self.due_date {
+            Some(Some(day)) => checks.field("due_date", parse_date(day)).map(Some),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let instant = match &self.due_at {
+            Some(Some(instant)) => checks.field("due_at", parse_instant(instant)).map(Some),
+            Some(None) => Some(None),
+            None => None,
+        };
+        self.planned.due = match (day, instant) {
+            (Some(Some(_)), Some(Some(_))) => {
+                checks.field("", Err::<(), _>(both_dues()));
+                None
+            }
+            (Some(Some(day)), _) => Some(DueChange::Date(day)),
+            (_, Some(Some(instant))) => Some(DueChange::At(instant)),
+            (Some(None), Some(None)) => Some(DueChange::ClearBoth),
+            (Some(None), None) => Some(DueChange::ClearDate),
+            (None, Some(None)) => Some(DueChange::ClearAt),
+            (None, None) => None,
+        };
+        if self.tags.is_some() && (self.add_tags.is_some() || self.remove_tags.is_some()) {
+            checks.field(
+                "",
+                Err::<(), _>(Invalid::new(
+                    "value_error",
+                    "Send either tags (the whole set) or add_tags and remove_tags (changes), not both",
+                )),
+            );
+        } else if let Some(tags) = &self.tags {
+            if let Some(tags) = checks.field("tags", parse_tags(tags)) {
+                self.planned.tags = Some(TagChange::Replace(tags.clone()));
+                self.tags = Some(tags);
+            }
+        } else if self.add_tags.is_some() || self.remove_tags.is_some() {
+            let add = self.add_tags.as_deref().unwrap_or_default();
+            let remove = self.remove_tags.as_deref().unwrap_or_default();
+            let add = checks.field("add_tags", parse_tags(add));
+            let remove = checks.field("remove_tags", parse_tags(remove));
+            if let (Some(add), Some(remove)) = (add, remove) {
+                if let Some(both) = add.iter().find(|tag| remove.contains(tag)) {
+                    checks.field(
+                        "",
+                        Err::<(), _>(Invalid::new(
+                            "value_error",
+                            format!("'{both}' is both added and removed"),
+                        )),
+                    );
+                } else {
+                    self.planned.tags = Some(TagChange::Delta { add, remove });
+                }
+            }
         }
         self
     }

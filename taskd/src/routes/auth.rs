@@ -86,6 +86,14 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         warp::get()
             .and(authenticated(state.clone()))
             .then(|user: User| async move { respond_as(user.id, me(user).await) })
+            .or(warp::patch()
+                .and(authenticated(state.clone()))
+                .and(json_body(state.body_read_timeout))
+                .and(with_state(state.clone()))
+                .then(|user: User, body, state| async move {
+                    respond_as(user.id, update_me(user, body, state).await)
+                }))
+            .unify()
             .or(warp::delete()
                 .and(client_address(state.trusted_proxies.clone()))
                 .and(caller(state.clone()))
@@ -480,4 +488,35 @@ fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String
 )]
 pub async fn me(user: User) -> Result<impl Reply, ApiError> {
     Ok(warp::reply::json(&user))
+}
+
+/// Change your settings: your time zone.
+///
+/// `today`, `overdue` and the date filters of `/tasks` are evaluated in the
+/// time zone; all-day due dates stay the same days.
+#[utoipa::path(
+    patch, path = routes::ME.path, tag = "auth",
+    request_body = taskcore::UserUpdate,
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The user as it is now", body = User),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        (status = 422, description = "Unknown time zone", body = ValidationDetail),
+    )
+)]
+pub async fn update_me(
+    user: User,
+    body: serde_json::Value,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let update = taskcore::UserUpdate::from_json(&body)?;
+    let Some(name) = update.timezone.clone() else {
+        return Ok(warp::reply::json(&user).into_response());
+    };
+    let zone =
+        taskcore::Zone::parse(&name).map_err(|invalid| taskcore::Error::Internal(invalid.msg))?;
+    let store = state.store.clone();
+    let user = blocking(move || store.tasks(user.id).set_zone(zone)).await?;
+    Ok(warp::reply::json(&user).into_response())
 }

@@ -1,16 +1,16 @@
 //! `/tasks`: one owner's tasks. The owner always comes from the verified token.
 
 use serde_json::Value;
-use taskcore::{Body, Page, Task, TaskCreate, TaskId, TaskQuery, TaskUpdate, User};
+use taskcore::{Body, TagCount, Task, TaskCreate, TaskId, TaskUpdate, User};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use taskcore::routes::{self, TASK, TASKS};
+use taskcore::routes::{self, TAGS, TASK, TASKS};
 
 use super::{method_not_allowed, path, path_with_id};
-use crate::filters::{authenticated, json_body, page, with_state};
+use crate::filters::{Listing, authenticated, json_body, listing, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::{AppState, blocking};
 
@@ -22,10 +22,10 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let list = collection()
         .and(warp::get())
         .and(auth())
-        .and(page())
+        .and(listing())
         .and(shared())
-        .then(|user: User, page, state| async move {
-            respond_as(user.id, list_tasks(user, page, state).await)
+        .then(|user: User, listing, state| async move {
+            respond_as(user.id, list_tasks(user, listing, state).await)
         });
     let create = collection()
         .and(warp::post())
@@ -59,7 +59,21 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(method_not_allowed(TASK.allow))
         .map(|_id: i64, response: Response| response);
 
+    let tags =
+        path(TAGS).and(
+            warp::get()
+                .and(auth())
+                .and(shared())
+                .then(|user: User, state| async move {
+                    respond_as(user.id, list_tags(user, state).await)
+                })
+                .or(method_not_allowed(TAGS.allow))
+                .unify(),
+        );
+
     list.or(create)
+        .unify()
+        .or(tags)
         .unify()
         .or(collection_fallback)
         .unify()
@@ -76,41 +90,81 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Documents the query string; parsing is in `filters::page`.
-struct PageQuery {
-    /// Tasks to skip.
+#[allow(dead_code)] // Documents the query string; parsing is in `TaskQuery::from_pairs`.
+struct ListQuery {
+    /// Only done (`true`) or only open (`false`) tasks.
+    completed: Option<bool>,
+    /// Tasks with this priority; repeat for any of several. `none`: no priority.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode, max_items = 32, pattern = "^(none|low|medium|high)$")]
+    priority: Option<Vec<String>>,
+    /// Tasks carrying this tag (case-insensitive); repeat to require every one.
+    #[param(style = Form, explode, max_items = 32)]
+    tag: Option<Vec<String>>,
+    /// Tasks due on or before this day in your time zone (a `due_at` counts by its day).
+    #[param(value_type = Option<String>, format = Date)]
+    due_before: Option<String>,
+    /// Tasks due on or after this day in your time zone.
+    #[param(value_type = Option<String>, format = Date)]
+    due_after: Option<String>,
+    /// `none`: no due; `any`: some due; `today`: due today in your time zone;
+    /// `overdue`: open and past due.
+    #[param(pattern = "^(none|any|today|overdue)$")]
+    due: Option<String>,
+    /// Words that must each begin a word of the title or description (case-insensitive).
+    #[param(max_length = 200)]
+    q: Option<String>,
+    /// Comma-separated keys `id`, `created_at`, `updated_at`, `due`,
+    /// `priority`, `title`, each optionally `-` for descending; the id breaks
+    /// ties. Tasks without a due come last both ways. Default `id`.
+    #[param(example = "-priority,due")]
+    sort: Option<String>,
+    /// Tasks to skip (after `cursor`, if given).
     #[param(minimum = 0, default = 0)]
     skip: Option<i64>,
     /// Tasks to return, 1 to 200.
     #[param(minimum = 1, maximum = 200, default = 100)]
     limit: Option<i64>,
+    /// Where to continue: the cursor from the `Link` header's `next`; keep
+    /// the other parameters as they were.
+    cursor: Option<String>,
 }
 
-/// List your tasks, oldest first.
+/// List your tasks, filtered and sorted.
 ///
-/// The body is a plain array; `X-Total-Count` gives the total and `Link`
-/// (RFC 8288) the `next` and `prev` pages.
+/// The body is a plain array; `X-Total-Count` gives how many tasks match the
+/// filters and `Link` (RFC 8288) the `next` page (by keyset cursor, which
+/// stays cheap however deep) and, for `skip` paging, the `prev` page.
 #[utoipa::path(
     get, path = routes::TASKS.path, tag = "tasks",
-    params(PageQuery),
+    params(ListQuery),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "One page of tasks", body = [Task], headers(
-            ("X-Total-Count" = u64, description = "How many tasks you have in all"),
+            ("X-Total-Count" = u64, description = "How many tasks match the filters"),
             ("Link" = String, description = "URLs of the next and previous pages (RFC 8288)"),
         )),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
-        (status = 422, description = "skip or limit out of range", body = ValidationDetail),
+        (status = 422, description = "A parameter out of range or unknown value", body = ValidationDetail),
     )
 )]
-pub async fn list_tasks(user: User, page: Page, state: AppState) -> Result<Response, ApiError> {
+pub async fn list_tasks(
+    user: User,
+    listing: Listing,
+    state: AppState,
+) -> Result<Response, ApiError> {
     let store = state.store.clone();
-    let query = TaskQuery::page(page);
+    let query = listing.query.clone();
     let listed = blocking(move || store.tasks(user.id).list(&query)).await?;
     let mut response = warp::reply::json(&listed.tasks).into_response();
     let headers = response.headers_mut();
     headers.insert("x-total-count", HeaderValue::from(listed.total));
-    if let Some(link) = page_links(&state.api_prefix, page, listed.total)
+    let link = page_links(
+        &format!("{}{}", state.api_prefix, TASKS.path),
+        &listing,
+        listed.next.as_deref(),
+        listed.total,
+    );
+    if let Some(link) = link
         && let Ok(value) = HeaderValue::from_str(&link)
     {
         headers.insert(header::LINK, value);
@@ -118,27 +172,54 @@ pub async fn list_tasks(user: User, page: Page, state: AppState) -> Result<Respo
     Ok(response)
 }
 
-/// The RFC 8288 `Link` value for the pages around `page`, if there are any.
-fn page_links(prefix: &str, page: Page, total: u64) -> Option<String> {
-    let (skip, limit) = (page.skip(), u64::from(page.limit()));
+/// The RFC 8288 `Link` value for the pages around this one, if there are
+/// any: `next` by cursor, `prev` by offset (for offset paging only). Both
+/// keep the request's filters and sort.
+fn page_links(url: &str, listing: &Listing, next: Option<&str>, total: u64) -> Option<String> {
+    let page = listing.query.page;
+    let limit = u64::from(page.limit());
+    let kept: Vec<(&str, &str)> = listing
+        .pairs
+        .iter()
+        .filter(|(key, _)| !matches!(key.as_str(), "skip" | "limit" | "cursor"))
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    let link = |extra: &[(&str, &str)], rel: &str| {
+        let mut pairs = kept.clone();
+        pairs.extend_from_slice(extra);
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("<{url}?{query}>; rel=\"{rel}\"")
+    };
+    let limit_text = limit.to_string();
     let mut links = Vec::new();
-    if skip.saturating_add(limit) < total {
-        links.push(format!(
-            "<{prefix}{}?skip={}&limit={limit}>; rel=\"next\"",
-            TASKS.path,
-            skip + limit
-        ));
+    if let Some(cursor) = next {
+        links.push(link(&[("limit", &limit_text), ("cursor", cursor)], "next"));
     }
-    if skip > 0 {
+    let skip = page.skip();
+    if skip > 0 && listing.query.after.is_none() {
         let previous = skip
             .saturating_sub(limit)
-            .min(total.saturating_sub(1) / limit * limit);
-        links.push(format!(
-            "<{prefix}{}?skip={previous}&limit={limit}>; rel=\"prev\"",
-            TASKS.path
-        ));
+            .min(total.saturating_sub(1) / limit * limit)
+            .to_string();
+        links.push(link(&[("skip", &previous), ("limit", &limit_text)], "prev"));
     }
     (!links.is_empty()).then(|| links.join(", "))
+}
+
+/// Your tags, by name, with how many open tasks and how many tasks in all
+/// carry each.
+#[utoipa::path(
+    get, path = routes::TAGS.path, tag = "tasks",
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Your tags", body = [TagCount]),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+    )
+)]
+pub async fn list_tags(user: User, state: AppState) -> Result<impl Reply, ApiError> {
+    let store = state.store.clone();
+    let tags = blocking(move || store.tasks(user.id).tags()).await?;
+    Ok(warp::reply::json(&tags))
 }
 
 /// Create a task.
@@ -235,23 +316,39 @@ pub async fn delete_task(id: i64, user: User, state: AppState) -> Result<impl Re
 
 #[cfg(test)]
 mod tests {
+    use taskcore::TaskQuery;
+
     use super::*;
 
+    fn listing(query: &str) -> Listing {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("query");
+        Listing {
+            query: TaskQuery::from_pairs(&pairs).expect("valid"),
+            pairs,
+        }
+    }
+
     #[test]
-    fn links_name_next_and_previous_pages() {
-        let page = |skip, limit| Page::new(skip, limit).expect("page");
-        assert_eq!(page_links("/api/v1", page(0, 100), 50), None);
+    fn links_keep_the_filters_and_name_the_next_cursor_and_previous_offset() {
+        let url = "/api/v1/tasks";
+        assert_eq!(page_links(url, &listing(""), None, 50), None);
         assert_eq!(
-            page_links("/api/v1", page(0, 20), 57).as_deref(),
-            Some("</api/v1/tasks?skip=20&limit=20>; rel=\"next\"")
+            page_links(
+                url,
+                &listing("tag=home&limit=20&sort=-due"),
+                Some("abc"),
+                57
+            )
+            .as_deref(),
+            Some("</api/v1/tasks?tag=home&sort=-due&limit=20&cursor=abc>; rel=\"next\"")
         );
         assert_eq!(
-            page_links("/api/v1", page(40, 20), 57).as_deref(),
+            page_links(url, &listing("skip=40&limit=20"), None, 57).as_deref(),
             Some("</api/v1/tasks?skip=20&limit=20>; rel=\"prev\"")
         );
         // Past the end, "prev" points at the last page that has tasks.
         assert_eq!(
-            page_links("/api/v1", page(500, 20), 57).as_deref(),
+            page_links(url, &listing("skip=500&limit=20"), None, 57).as_deref(),
             Some("</api/v1/tasks?skip=40&limit=20>; rel=\"prev\"")
         );
     }

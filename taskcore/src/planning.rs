@@ -1,0 +1,434 @@
+//! What people plan with: priority, when a task is due, tags, the user's
+//! time zone, and how urgent an open task is.
+//!
+//! A task is due either on a calendar day (`due_date`, all day, in the
+//! owner's zone, never shifted) or at an instant (`due_at`, UTC). To sort
+//! and filter both together, each due task has a *due key*: the instant it
+//! is due by. For `due_at` that is the instant itself; for `due_date` it is
+//! the last microsecond of that day in the owner's zone, so a task due on a
+//! day sorts after the timed tasks of that day and is overdue from the next
+//! day on.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::types::Invalid;
+
+/// Longest tag, in characters.
+pub const TAG_MAX_CHARS: usize = 64;
+/// Most tags on one task.
+pub const TAGS_MAX: usize = 32;
+
+/// How important a task is. Tasks without one rank below `low`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Priority {
+    /// Can wait.
+    Low,
+    /// Normal.
+    Medium,
+    /// Matters most.
+    High,
+}
+
+impl Priority {
+    /// Every priority, lowest first.
+    pub const ALL: [Priority; 3] = [Priority::Low, Priority::Medium, Priority::High];
+
+    /// Parses `low`, `medium` or `high` (any case).
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "low" => Ok(Self::Low),
+            "medium" => Ok(Self::Medium),
+            "high" => Ok(Self::High),
+            _ => Err(Invalid::new(
+                "enum",
+                "Input should be 'low', 'medium' or 'high'",
+            )),
+        }
+    }
+
+    /// The name the API uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+
+    /// The stored rank: 1 (low) to 3 (high); no priority is 0.
+    pub fn rank(priority: Option<Self>) -> i64 {
+        match priority {
+            None => 0,
+            Some(Self::Low) => 1,
+            Some(Self::Medium) => 2,
+            Some(Self::High) => 3,
+        }
+    }
+
+    /// The priority of a stored rank; 0 (and anything unknown) is none.
+    pub fn from_rank(rank: i64) -> Option<Self> {
+        match rank {
+            1 => Some(Self::Low),
+            2 => Some(Self::Medium),
+            3 => Some(Self::High),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses an all-day due date: exactly `YYYY-MM-DD`.
+pub fn parse_date(input: &str) -> Result<NaiveDate, Invalid> {
+    let wrong = || {
+        Invalid::new(
+            "date_parsing",
+            "Input should be a valid date in the format YYYY-MM-DD",
+        )
+    };
+    let bytes = input.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(index, byte)| index == 4 || index == 7 || byte.is_ascii_digit());
+    if !shaped {
+        return Err(wrong());
+    }
+    let date = NaiveDate::parse_from_str(input, "%Y-%m-%d").map_err(|_| wrong())?;
+    // Year 1 to 9999: every backend stores these, and due keys stay in range.
+    if date.format("%Y").to_string().len() != 4 || date < first_day() {
+        return Err(wrong());
+    }
+    Ok(date)
+}
+
+/// Parses a due instant: RFC 3339 with an offset (`Z` or `±HH:MM`), kept to
+/// the microsecond, returned in UTC.
+pub fn parse_instant(input: &str) -> Result<DateTime<Utc>, Invalid> {
+    let wrong = || {
+        Invalid::new(
+            "datetime_parsing",
+            "Input should be a valid RFC 3339 date-time with an offset, such as 2025-01-31T17:00:00Z",
+        )
+    };
+    let instant = DateTime::parse_from_rfc3339(input.trim()).map_err(|_| wrong())?;
+    let instant = instant.with_timezone(&Utc);
+    let date = instant.date_naive();
+    if date < first_day() || date > last_day() {
+        return Err(wrong());
+    }
+    DateTime::from_timestamp_micros(instant.timestamp_micros()).ok_or_else(wrong)
+}
+
+fn first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1, 1, 2).unwrap_or(NaiveDate::MIN)
+}
+
+fn last_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 30).unwrap_or(NaiveDate::MAX)
+}
+
+/// Checks and normalises one tag: trimmed, lower-cased, 1 to 64 characters
+/// from letters, digits and `-_.:/`.
+pub fn parse_tag(input: &str) -> Result<String, Invalid> {
+    let tag = input.trim().to_lowercase();
+    if tag.is_empty() {
+        return Err(Invalid::new(
+            "string_too_short",
+            "A tag should have at least 1 character",
+        ));
+    }
+    if tag.chars().count() > TAG_MAX_CHARS {
+        return Err(Invalid::new(
+            "string_too_long",
+            format!("A tag should have at most {TAG_MAX_CHARS} characters"),
+        ));
+    }
+    if let Some(bad) = tag
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || "-_.:/".contains(*c)))
+    {
+        return Err(Invalid::new(
+            "string_pattern_mismatch",
+            format!(
+                "A tag may hold letters, digits and - _ . : / only, not {:?}",
+                bad
+            ),
+        ));
+    }
+    Ok(tag)
+}
+
+/// Checks a list of tags: each as [`parse_tag`] says, no two the same once
+/// lower-cased, at most `TAGS_MAX`. Returns them normalised and sorted.
+pub fn parse_tags(input: &[String]) -> Result<Vec<String>, Invalid> {
+    let mut tags = Vec::with_capacity(input.len());
+    for (index, tag) in input.iter().enumerate() {
+        let tag = parse_tag(tag).map_err(|invalid| Invalid {
+            msg: format!("Tag {index}: {}", invalid.msg),
+            ..invalid
+        })?;
+        tags.push(tag);
+    }
+    tags.sort();
+    if let Some(pair) = tags.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(Invalid::new(
+            "value_error",
+            format!("Tags should not repeat; '{}' appears twice", pair[0]),
+        ));
+    }
+    if tags.len() > TAGS_MAX {
+        return Err(Invalid::new(
+            "too_long",
+            format!("A task has at most {TAGS_MAX} tags"),
+        ));
+    }
+    Ok(tags)
+}
+
+/// A time zone of the IANA database, such as `Europe/Paris`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone(chrono_tz::Tz);
+
+impl Default for Zone {
+    fn default() -> Self {
+        Self(chrono_tz::Tz::UTC)
+    }
+}
+
+impl Zone {
+    /// Parses an IANA zone name (exact spelling, as the database has it).
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        chrono_tz::Tz::from_str(input.trim())
+            .map(Self)
+            .map_err(|_| {
+                Invalid::new(
+                    "value_error",
+                    "Input should be a time zone of the IANA database, such as 'Europe/Paris' or 'UTC'",
+                )
+            })
+    }
+
+    /// The zone's name.
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The calendar day an instant falls on in this zone.
+    pub fn day_of(&self, instant: DateTime<Utc>) -> NaiveDate {
+        instant.with_timezone(&self.0).date_naive()
+    }
+
+    /// The first instant of a day in this zone. Where a clock change skips
+    /// midnight, the day starts when the clocks resume.
+    pub fn start_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.instant_of(day.and_time(NaiveTime::MIN))
+    }
+
+    /// The instant a wall-clock time names in this zone: the earlier one
+    /// when clocks repeat it, the first after the gap when they skip it.
+    pub fn instant_of(&self, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+        let mut probe = local;
+        for _ in 0..16 {
+            match self.0.from_local_datetime(&probe) {
+                LocalResult::Single(instant) | LocalResult::Ambiguous(instant, _) => {
+                    return instant.with_timezone(&Utc);
+                }
+                LocalResult::None => probe += TimeDelta::minutes(15),
+            }
+        }
+        local.and_utc()
+    }
+
+    /// An instant as wall-clock time in this zone, formatted with a chrono
+    /// pattern (`%Z` gives the zone's abbreviation).
+    pub fn format(&self, instant: DateTime<Utc>, pattern: &str) -> String {
+        instant.with_timezone(&self.0).format(pattern).to_string()
+    }
+
+    /// The first instant of the day after `day` in this zone.
+    pub fn end_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        match day.checked_add_days(Days::new(1)) {
+            Some(next) => self.start_of(next),
+            None => DateTime::<Utc>::MAX_UTC,
+        }
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The instant a task is due by, given its due fields and its owner's zone:
+/// `due_at`, or the last microsecond of `due_date` in the zone.
+pub fn due_key(
+    due_date: Option<NaiveDate>,
+    due_at: Option<DateTime<Utc>>,
+    zone: Zone,
+) -> Option<DateTime<Utc>> {
+    match (due_at, due_date) {
+        (Some(at), _) => Some(at),
+        (None, Some(day)) => Some(zone.end_of(day) - TimeDelta::microseconds(1)),
+        (None, None) => None,
+    }
+}
+
+/// How the urgency of an open task is made up. Each term is a coefficient
+/// times a factor from 0 to 1, as in Taskwarrior (whose coefficients these are).
+pub mod urgency {
+    /// Weight of a high priority.
+    pub const PRIORITY_HIGH: f64 = 6.0;
+    /// Weight of a medium priority.
+    pub const PRIORITY_MEDIUM: f64 = 3.9;
+    /// Weight of a low priority.
+    pub const PRIORITY_LOW: f64 = 1.8;
+    /// Weight of being due: times 1.0 from a week overdue on, falling
+    /// linearly to 0.2 for a task due in two weeks or later.
+    pub const DUE: f64 = 12.0;
+    /// Weight of age: times 0 for a new task, rising linearly to 1 at a year.
+    pub const AGE: f64 = 2.0;
+    /// Age at which the age term is full, in days.
+    pub const AGE_MAX_DAYS: f64 = 365.0;
+    /// Weight of tags: times 0.8 for one tag, 0.9 for two, 1.0 for more.
+    pub const TAGS: f64 = 1.0;
+}
+
+/// How urgent an open task is: the higher, the sooner it deserves attention.
+/// Completed tasks score 0. See [`urgency`] for the terms.
+pub fn urgency(task: &crate::model::Task, zone: Zone, now: DateTime<Utc>) -> f64 {
+    if task.completed {
+        return 0.0;
+    }
+    let priority = match task.priority {
+        Some(Priority::High) => urgency::PRIORITY_HIGH,
+        Some(Priority::Medium) => urgency::PRIORITY_MEDIUM,
+        Some(Priority::Low) => urgency::PRIORITY_LOW,
+        None => 0.0,
+    };
+    let due = match due_key(task.due_date, task.due_at, zone) {
+        Some(key) => {
+            let days_overdue = (now - key).num_seconds() as f64 / 86_400.0;
+            let factor = if days_overdue >= 7.0 {
+                1.0
+            } else if days_overdue >= -14.0 {
+                (days_overdue + 14.0) * 0.8 / 21.0 + 0.2
+            } else {
+                0.2
+            };
+            urgency::DUE * factor
+        }
+        None => 0.0,
+    };
+    let age_days = (now - task.created_at).num_seconds().max(0) as f64 / 86_400.0;
+    let age = urgency::AGE * (age_days / urgency::AGE_MAX_DAYS).min(1.0);
+    let tags = urgency::TAGS
+        * match task.tags.len() {
+            0 => 0.0,
+            1 => 0.8,
+            2 => 0.9,
+            _ => 1.0,
+        };
+    priority + due + age + tags
+}
+
+/// Open tasks with their urgency, most urgent first (ties: sooner due,
+/// then lower id).
+pub fn rank_by_urgency(
+    tasks: Vec<crate::model::Task>,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Vec<(f64, crate::model::Task)> {
+    let mut scored: Vec<(f64, crate::model::Task)> = tasks
+        .into_iter()
+        .map(|task| (urgency(&task, zone, now), task))
+        .collect();
+    scored.sort_by(|(a_score, a), (b_score, b)| {
+        // No due sorts after every due: `None` is mapped past the largest key.
+        let key = |task: &crate::model::Task| {
+            due_key(task.due_date, task.due_at, zone).unwrap_or(DateTime::<Utc>::MAX_UTC)
+        };
+        b_score
+            .total_cmp(a_score)
+            .then_with(|| key(a).cmp(&key(b)))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    scored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_trimmed_lower_cased_sorted_and_unique() {
+        let tags = parse_tags(&[" Home ".into(), "money".into(), "été:2/x".into()]).expect("ok");
+        assert_eq!(tags, ["home", "money", "été:2/x"]);
+        assert!(parse_tags(&["Home".into(), "home".into()]).is_err());
+        assert!(parse_tags(&["a b".into()]).is_err());
+        assert!(parse_tags(&[" ".into()]).is_err());
+        assert!(parse_tag(&"x".repeat(64)).is_ok());
+        assert!(parse_tag(&"x".repeat(65)).is_err());
+        let many: Vec<String> = (0..33).map(|n| format!("t{n}")).collect();
+        assert_eq!(parse_tags(&many).unwrap_err().kind, "too_long");
+        assert!(parse_tags(&many[..32]).is_ok());
+    }
+
+    #[test]
+    fn dates_are_strict_and_instants_need_an_offset() {
+        assert!(parse_date("2025-02-28").is_ok());
+        for wrong in [
+            "2025-02-30",
+            "2025-2-28",
+            "20250228",
+            "2025-02-28T00:00:00Z",
+            "+12025-01-01",
+            "0000-01-01",
+        ] {
+            assert!(parse_date(wrong).is_err(), "{wrong}");
+        }
+        let instant = parse_instant("2025-03-01T18:30:00+02:00").expect("ok");
+        assert_eq!(instant.to_rfc3339(), "2025-03-01T16:30:00+00:00");
+        assert!(parse_instant("2025-03-01T18:30:00").is_err());
+        assert!(parse_instant("tomorrow").is_err());
+    }
+
+    #[test]
+    fn a_due_date_is_due_by_the_end_of_its_day_in_the_zone() {
+        let day = NaiveDate::from_ymd_opt(2025, 6, 1).expect("date");
+        let paris = Zone::parse("Europe/Paris").expect("zone");
+        let key = due_key(Some(day), None, paris).expect("key");
+        assert_eq!(key.to_rfc3339(), "2025-06-01T21:59:59.999999+00:00");
+        let auckland = Zone::parse("Pacific/Auckland").expect("zone");
+        assert_eq!(
+            auckland.start_of(day).to_rfc3339(),
+            "2025-05-31T12:00:00+00:00"
+        );
+        assert!(Zone::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn a_day_that_skips_midnight_starts_when_the_clocks_resume() {
+        // Santiago moved its clocks from 00:00 to 01:00 on 2022-09-11.
+        let santiago = Zone::parse("America/Santiago").expect("zone");
+        let day = NaiveDate::from_ymd_opt(2022, 9, 11).expect("date");
+        assert_eq!(
+            santiago.start_of(day).to_rfc3339(),
+            "2022-09-11T04:00:00+00:00"
+        );
+    }
+}
