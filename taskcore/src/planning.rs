@@ -12,7 +12,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::types::Invalid;
@@ -88,12 +90,17 @@ impl fmt::Display for Priority {
     }
 }
 
-/// Parses an all-day due date: exactly `YYYY-MM-DD`.
+/// Earliest and latest year of a due: a zone's offset can never carry a due
+/// key out of the years every backend stores.
+const YEARS: std::ops::RangeInclusive<i32> = 2..=9998;
+
+/// Parses an all-day due date: exactly `YYYY-MM-DD`, a real day of the
+/// years 0002 to 9998.
 pub fn parse_date(input: &str) -> Result<NaiveDate, Invalid> {
     let wrong = || {
         Invalid::new(
             "date_parsing",
-            "Input should be a valid date in the format YYYY-MM-DD",
+            "Input should be a valid date in the format YYYY-MM-DD (years 0002 to 9998)",
         )
     };
     let bytes = input.as_bytes();
@@ -108,37 +115,57 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, Invalid> {
         return Err(wrong());
     }
     let date = NaiveDate::parse_from_str(input, "%Y-%m-%d").map_err(|_| wrong())?;
-    // Year 1 to 9999: every backend stores these, and due keys stay in range.
-    if date.format("%Y").to_string().len() != 4 || date < first_day() {
+    if !YEARS.contains(&date.year()) {
         return Err(wrong());
     }
     Ok(date)
 }
 
-/// Parses a due instant: RFC 3339 with an offset (`Z` or `±HH:MM`), kept to
-/// the microsecond, returned in UTC.
+/// Parses a due instant: `YYYY-MM-DDTHH:MM:SS`, optional fraction (up to 9
+/// digits), then `Z` or `±HH:MM`; kept to the microsecond, returned in UTC.
 pub fn parse_instant(input: &str) -> Result<DateTime<Utc>, Invalid> {
     let wrong = || {
         Invalid::new(
             "datetime_parsing",
-            "Input should be a valid RFC 3339 date-time with an offset, such as 2025-01-31T17:00:00Z",
+            "Input should be a valid RFC 3339 date-time with an offset, such as 2025-01-31T17:00:00Z (years 0002 to 9998)",
         )
     };
-    let instant = DateTime::parse_from_rfc3339(input.trim()).map_err(|_| wrong())?;
-    let instant = instant.with_timezone(&Utc);
-    let date = instant.date_naive();
-    if date < first_day() || date > last_day() {
+    let (date, rest) = input.split_at_checked(10).ok_or_else(wrong)?;
+    parse_date(date).map_err(|_| wrong())?;
+    let rest = rest.strip_prefix('T').ok_or_else(wrong)?;
+    let digits = |text: &str, max: u32| {
+        text.len() == 2
+            && text.bytes().all(|byte| byte.is_ascii_digit())
+            && text.parse::<u32>().is_ok_and(|value| value <= max)
+    };
+    let (clock, zone) = rest.split_at_checked(8).ok_or_else(wrong)?;
+    let clock_ok = clock.as_bytes().get(2) == Some(&b':')
+        && clock.as_bytes().get(5) == Some(&b':')
+        && digits(&clock[0..2], 23)
+        && digits(&clock[3..5], 59)
+        && digits(&clock[6..8], 59);
+    let zone = match zone.strip_prefix('.') {
+        Some(fraction) => {
+            let length = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if !(1..=9).contains(&length) {
+                return Err(wrong());
+            }
+            &fraction[length..]
+        }
+        None => zone,
+    };
+    let zone_ok = zone == "Z"
+        || (zone.len() == 6
+            && matches!(zone.as_bytes()[0], b'+' | b'-')
+            && zone.as_bytes()[3] == b':'
+            && digits(&zone[1..3], 23)
+            && digits(&zone[4..6], 59));
+    if !(clock_ok && zone_ok) {
         return Err(wrong());
     }
+    let instant = DateTime::parse_from_rfc3339(input).map_err(|_| wrong())?;
+    let instant = instant.with_timezone(&Utc);
     DateTime::from_timestamp_micros(instant.timestamp_micros()).ok_or_else(wrong)
-}
-
-fn first_day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1, 1, 2).unwrap_or(NaiveDate::MIN)
-}
-
-fn last_day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(9999, 12, 30).unwrap_or(NaiveDate::MAX)
 }
 
 /// Checks and normalises one tag: trimmed, lower-cased, 1 to 64 characters

@@ -143,7 +143,7 @@ pub enum Command {
         search: Option<String>,
         /// Order: keys id, created_at, updated_at, due, priority, title, comma
         /// separated, each with - for descending, such as due,-priority.
-        #[arg(long, value_name = "KEYS")]
+        #[arg(long, value_name = "KEYS", allow_hyphen_values = true)]
         sort: Option<String>,
         /// Tasks per page, 1 to 200 [default: 20, or 200 with --all]
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]

@@ -13,6 +13,7 @@ use crate::process::{Server, binary};
 pub struct Taskctl {
     config: tempfile::TempDir,
     server: String,
+    env: Vec<(String, String)>,
 }
 
 /// What a taskctl run printed and how it ended.
@@ -54,7 +55,14 @@ impl Taskctl {
         Self {
             config: tempfile::tempdir().expect("config directory"),
             server: url.to_owned(),
+            env: Vec::new(),
         }
+    }
+
+    /// The same taskctl, run with one more environment variable.
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     /// Registers a fresh account with `taskctl register` (which also logs in)
@@ -96,7 +104,8 @@ impl Taskctl {
             .env_clear()
             .env("NO_COLOR", "1")
             .env("TASKCTL_CONFIG_DIR", self.config.path())
-            .env("TASKCTL_SERVER", &self.server);
+            .env("TASKCTL_SERVER", &self.server)
+            .envs(self.env.iter().map(|(key, value)| (key, value)));
         command
     }
 

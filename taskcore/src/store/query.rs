@@ -151,16 +151,16 @@ impl TaskQuery {
         check(
             "priority",
             bounded(&priorities).and_then(|_| {
-                for text in priorities.iter().flat_map(|text| text.split(',')) {
-                    let priority = if text.trim().eq_ignore_ascii_case("none") {
-                        None
-                    } else {
-                        Some(Priority::parse(text).map_err(|_| {
-                            Invalid::new(
+                for text in &priorities {
+                    let priority = match *text {
+                        "none" => None,
+                        "low" | "medium" | "high" => Some(Priority::parse(text)?),
+                        _ => {
+                            return Err(Invalid::new(
                                 "enum",
                                 "Input should be 'none', 'low', 'medium' or 'high'",
-                            )
-                        })?)
+                            ));
+                        }
                     };
                     if !query.priorities.contains(&priority) {
                         query.priorities.push(priority);
@@ -232,9 +232,9 @@ fn bounded(values: &[&str]) -> Result<(), Invalid> {
 }
 
 fn parse_flag(text: &str) -> Result<bool, Invalid> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
         _ => Err(Invalid::new(
             "bool_parsing",
             "Input should be a valid boolean, unable to interpret input",
@@ -245,7 +245,7 @@ fn parse_flag(text: &str) -> Result<bool, Invalid> {
 impl DueFilter {
     /// Parses `none`, `any`, `today` or `overdue`.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        match text.trim().to_ascii_lowercase().as_str() {
+        match text {
             "none" => Ok(Self::None),
             "any" => Ok(Self::Any),
             "today" => Ok(Self::Today),
@@ -294,10 +294,9 @@ pub fn search_words(text: &str) -> Result<Vec<String>, Invalid> {
 fn parse_sort(text: &str) -> Result<Vec<Sort>, Invalid> {
     let mut order: Vec<Sort> = Vec::new();
     for part in text.split(',') {
-        let part = part.trim();
         let (descending, name) = match part.strip_prefix('-') {
             Some(name) => (true, name),
-            None => (false, part.strip_prefix('+').unwrap_or(part)),
+            None => (false, part),
         };
         let key = SortKey::parse(name)?;
         if order.iter().any(|sort| sort.key == key) {

@@ -26,7 +26,10 @@ pub struct UserCreate {
     pub password: String,
     /// Your IANA time zone, such as `Europe/Paris`; default `UTC`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(example = "Europe/Paris"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Europe/Paris", format = "iana-time-zone")
+    )]
     pub timezone: Option<String>,
 }
 
@@ -41,7 +44,7 @@ pub struct UserUpdate {
         deserialize_with = "super::present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris", format = "iana-time-zone"))]
     pub timezone: Option<String>,
 }
 

@@ -24,6 +24,8 @@ pub use self::account::{
     UserCreate, UserUpdate,
 };
 pub use self::problem::{ErrorBody, ErrorDetail, ValidationDetail};
+#[cfg(feature = "openapi")]
+pub use self::task::Tag;
 pub use self::task::{DueChange, Planned, PlannedChange, TagChange, TaskCreate, TaskUpdate};
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::types::Invalid;

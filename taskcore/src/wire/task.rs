@@ -63,6 +63,13 @@ pub struct PlannedChange {
     pub tags: Option<TagChange>,
 }
 
+/// Schema of a tag in the OpenAPI document: format `tag`.
+#[cfg(feature = "openapi")]
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(format = "tag", example = "home")]
+#[allow(dead_code)] // Describes a string; never built.
+pub struct Tag(String);
+
 const PRIORITY_PATTERN: &str = "Input should be 'low', 'medium' or 'high'";
 
 /// Wire type: body of `POST /tasks`.
@@ -95,19 +102,20 @@ pub struct TaskCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Priority>))]
     pub priority: Option<String>,
-    /// An all-day due date, `YYYY-MM-DD`, a day in your time zone.
+    /// An all-day due date, `YYYY-MM-DD` (years 0002 to 9998), a day in your
+    /// time zone. (The pattern spells out the calendar, leap years included.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, example = "2025-01-31"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, pattern = "^(?:(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$", example = "2025-01-31"))]
     pub due_date: Option<String>,
     /// A due instant, RFC 3339 with an offset; stored and returned in UTC.
     /// At most one of `due_date` and `due_at` may be set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2025-01-31T17:00:00+01:00"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, pattern = "^(?:(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"))]
     pub due_at: Option<String>,
-    /// Tags: each 1 to 64 letters, digits or `-_.:/`, trimmed and
-    /// lower-cased; no repeats; at most 32.
+    /// Tags: each 1 to 64 letters (any script), digits or `-_.:/` once
+    /// trimmed, stored lower-cased; no repeats (ignoring case); at most 32.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "openapi", schema(max_items = 32, example = json!(["home", "money"])))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32, example = json!(["home", "money"])))]
     pub tags: Vec<String>,
     /// The planning fields as checked; filled by the checks, never sent.
     #[serde(skip)]
@@ -157,7 +165,7 @@ pub struct TaskUpdate {
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date, pattern = "^(?:(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"))]
     pub due_date: Option<Option<String>>,
     /// New due instant (clears `due_date`); `null` clears it.
     #[serde(
@@ -165,7 +173,7 @@ pub struct TaskUpdate {
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, pattern = "^(?:(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"))]
     pub due_at: Option<Option<String>>,
     /// Replaces the tags; not with `add_tags` or `remove_tags`.
     #[serde(
@@ -173,7 +181,7 @@ pub struct TaskUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, max_items = 32))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32))]
     pub tags: Option<Vec<String>>,
     /// Tags to add to those the task has (at the time of the change: two
     /// clients adding different tags both win).
@@ -182,7 +190,7 @@ pub struct TaskUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, max_items = 32))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32))]
     pub add_tags: Option<Vec<String>>,
     /// Tags to remove; one the task does not have is ignored.
     #[serde(
@@ -190,7 +198,7 @@ pub struct TaskUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, max_items = 32))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32))]
     pub remove_tags: Option<Vec<String>>,
     /// The planning changes as checked; filled by the checks, never sent.
     #[serde(skip)]

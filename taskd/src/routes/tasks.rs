@@ -88,6 +88,28 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
+/// A priority to filter by, or none.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // Documents the query string.
+enum PriorityFilter {
+    None,
+    Low,
+    Medium,
+    High,
+}
+
+/// Tasks by whether and when they are due.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // Documents the query string.
+enum DueFilter {
+    None,
+    Any,
+    Today,
+    Overdue,
+}
+
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // Documents the query string; parsing is in `TaskQuery::from_pairs`.
@@ -95,10 +117,10 @@ struct ListQuery {
     /// Only done (`true`) or only open (`false`) tasks.
     completed: Option<bool>,
     /// Tasks with this priority; repeat for any of several. `none`: no priority.
-    #[param(value_type = Option<Vec<String>>, style = Form, explode, max_items = 32, pattern = "^(none|low|medium|high)$")]
+    #[param(inline, value_type = Option<Vec<PriorityFilter>>, style = Form, explode, max_items = 32)]
     priority: Option<Vec<String>>,
     /// Tasks carrying this tag (case-insensitive); repeat to require every one.
-    #[param(style = Form, explode, max_items = 32)]
+    #[param(value_type = Option<Vec<taskcore::wire::Tag>>, style = Form, explode, max_items = 32)]
     tag: Option<Vec<String>>,
     /// Tasks due on or before this day in your time zone (a `due_at` counts by its day).
     #[param(value_type = Option<String>, format = Date)]
@@ -108,15 +130,16 @@ struct ListQuery {
     due_after: Option<String>,
     /// `none`: no due; `any`: some due; `today`: due today in your time zone;
     /// `overdue`: open and past due.
-    #[param(pattern = "^(none|any|today|overdue)$")]
+    #[param(inline, value_type = Option<DueFilter>)]
     due: Option<String>,
-    /// Words that must each begin a word of the title or description (case-insensitive).
-    #[param(max_length = 200)]
+    /// Words that must each begin a word of the title or description
+    /// (case-insensitive): at least one letter or digit, at most 16 words.
+    #[param(max_length = 200, format = "search")]
     q: Option<String>,
     /// Comma-separated keys `id`, `created_at`, `updated_at`, `due`,
     /// `priority`, `title`, each optionally `-` for descending; the id breaks
     /// ties. Tasks without a due come last both ways. Default `id`.
-    #[param(example = "-priority,due")]
+    #[param(example = "-priority,due", format = "task-sort")]
     sort: Option<String>,
     /// Tasks to skip (after `cursor`, if given).
     #[param(minimum = 0, default = 0)]
