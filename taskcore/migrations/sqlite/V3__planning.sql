@@ -26,45 +26,104 @@ UPDATE tasks SET completed_at = updated_at WHERE completed = 1;
 CREATE INDEX ix_tasks_owner_due ON tasks (owner_id, COALESCE(due_key, '9999-12-31T23:59:59.999999Z'), id);
 CREATE INDEX ix_tasks_owner_priority ON tasks (owner_id, priority, id);
 CREATE INDEX ix_tasks_owner_completed ON tasks (owner_id, completed, id);
+CREATE INDEX ix_tasks_owner_completed_due
+    ON tasks (owner_id, completed, COALESCE(due_key, '9999-12-31T23:59:59.999999Z'), id);
 
--- One row per tag of a task, kept by triggers from tasks.tags: the tag
--- filter and the tag counts read it.
+-- How many tasks, and open tasks, each owner has: listings report their
+-- total without counting 100,000 rows. Kept by triggers.
+CREATE TABLE task_counts (
+    owner_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    total    INTEGER NOT NULL,
+    open     INTEGER NOT NULL
+);
+INSERT INTO task_counts (owner_id, total, open)
+    SELECT owner_id, COUNT(*), SUM(1 - completed) FROM tasks GROUP BY owner_id;
+CREATE TRIGGER tasks_count_inserted AFTER INSERT ON tasks BEGIN
+    INSERT INTO task_counts (owner_id, total, open) VALUES (NEW.owner_id, 1, 1 - NEW.completed)
+        ON CONFLICT (owner_id) DO UPDATE SET total = total + 1, open = open + 1 - NEW.completed;
+END;
+CREATE TRIGGER tasks_count_deleted AFTER DELETE ON tasks BEGIN
+    UPDATE task_counts SET total = total - 1, open = open - 1 + OLD.completed
+        WHERE owner_id = OLD.owner_id;
+END;
+CREATE TRIGGER tasks_count_completed AFTER UPDATE OF completed ON tasks
+    WHEN OLD.completed <> NEW.completed BEGIN
+    UPDATE task_counts SET open = open + OLD.completed - NEW.completed
+        WHERE owner_id = NEW.owner_id;
+END;
+
+-- One row per tag of a task, with the task's completion, kept by triggers
+-- from tasks: the tag filter and the tag counts read it.
 CREATE TABLE task_tags (
-    owner_id INTEGER NOT NULL,
-    tag      TEXT    NOT NULL,
-    task_id  INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    owner_id  INTEGER NOT NULL,
+    tag       TEXT    NOT NULL,
+    task_id   INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    completed INTEGER NOT NULL,
     PRIMARY KEY (owner_id, tag, task_id)
 ) WITHOUT ROWID;
 CREATE INDEX ix_task_tags_task_id ON task_tags (task_id);
+CREATE INDEX ix_task_tags_completed ON task_tags (owner_id, tag, completed);
 
 CREATE TRIGGER tasks_tags_inserted AFTER INSERT ON tasks BEGIN
-    INSERT INTO task_tags (owner_id, tag, task_id)
-        SELECT NEW.owner_id, value, NEW.id FROM json_each(NEW.tags);
+    INSERT INTO task_tags (owner_id, tag, task_id, completed)
+        SELECT NEW.owner_id, value, NEW.id, NEW.completed FROM json_each(NEW.tags);
 END;
 CREATE TRIGGER tasks_tags_updated AFTER UPDATE OF tags ON tasks BEGIN
     DELETE FROM task_tags WHERE task_id = NEW.id;
-    INSERT INTO task_tags (owner_id, tag, task_id)
-        SELECT NEW.owner_id, value, NEW.id FROM json_each(NEW.tags);
+    INSERT INTO task_tags (owner_id, tag, task_id, completed)
+        SELECT NEW.owner_id, value, NEW.id, NEW.completed FROM json_each(NEW.tags);
+END;
+-- How many tasks, and open tasks, carry each tag of each owner: the tag
+-- list and one-tag listings read it. Kept by triggers on task_tags.
+CREATE TABLE tag_counts (
+    owner_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    tag      TEXT    NOT NULL,
+    total    INTEGER NOT NULL,
+    open     INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, tag)
+) WITHOUT ROWID;
+CREATE TRIGGER task_tags_counted AFTER INSERT ON task_tags BEGIN
+    INSERT INTO tag_counts (owner_id, tag, total, open)
+        VALUES (NEW.owner_id, NEW.tag, 1, 1 - NEW.completed)
+        ON CONFLICT (owner_id, tag) DO UPDATE
+        SET total = total + 1, open = open + 1 - NEW.completed;
+END;
+CREATE TRIGGER task_tags_uncounted AFTER DELETE ON task_tags BEGIN
+    UPDATE tag_counts SET total = total - 1, open = open - 1 + OLD.completed
+        WHERE owner_id = OLD.owner_id AND tag = OLD.tag;
+    DELETE FROM tag_counts WHERE owner_id = OLD.owner_id AND tag = OLD.tag AND total = 0;
+END;
+CREATE TRIGGER task_tags_recounted AFTER UPDATE OF completed ON task_tags
+    WHEN OLD.completed <> NEW.completed BEGIN
+    UPDATE tag_counts SET open = open + OLD.completed - NEW.completed
+        WHERE owner_id = NEW.owner_id AND tag = NEW.tag;
 END;
 
--- Full-text search over titles and descriptions, kept by triggers.
+CREATE TRIGGER tasks_tags_completed AFTER UPDATE OF completed ON tasks
+    WHEN OLD.completed <> NEW.completed BEGIN
+    UPDATE task_tags SET completed = NEW.completed WHERE task_id = NEW.id;
+END;
+
+-- Full-text search over titles and descriptions, kept by triggers. The
+-- owner's id is indexed too: a search names it (owner_id : N), so matching
+-- and counting never leave the owner's tasks.
 CREATE VIRTUAL TABLE tasks_search USING fts5 (
-    title, description,
+    title, description, owner_id,
     content = 'tasks', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 INSERT INTO tasks_search (tasks_search) VALUES ('rebuild');
 CREATE TRIGGER tasks_search_inserted AFTER INSERT ON tasks BEGIN
-    INSERT INTO tasks_search (rowid, title, description)
-        VALUES (NEW.id, NEW.title, NEW.description);
+    INSERT INTO tasks_search (rowid, title, description, owner_id)
+        VALUES (NEW.id, NEW.title, NEW.description, NEW.owner_id);
 END;
 CREATE TRIGGER tasks_search_deleted AFTER DELETE ON tasks BEGIN
-    INSERT INTO tasks_search (tasks_search, rowid, title, description)
-        VALUES ('delete', OLD.id, OLD.title, OLD.description);
+    INSERT INTO tasks_search (tasks_search, rowid, title, description, owner_id)
+        VALUES ('delete', OLD.id, OLD.title, OLD.description, OLD.owner_id);
 END;
 CREATE TRIGGER tasks_search_updated AFTER UPDATE OF title, description ON tasks BEGIN
-    INSERT INTO tasks_search (tasks_search, rowid, title, description)
-        VALUES ('delete', OLD.id, OLD.title, OLD.description);
-    INSERT INTO tasks_search (rowid, title, description)
-        VALUES (NEW.id, NEW.title, NEW.description);
+    INSERT INTO tasks_search (tasks_search, rowid, title, description, owner_id)
+        VALUES ('delete', OLD.id, OLD.title, OLD.description, OLD.owner_id);
+    INSERT INTO tasks_search (rowid, title, description, owner_id)
+        VALUES (NEW.id, NEW.title, NEW.description, NEW.owner_id);
 END;

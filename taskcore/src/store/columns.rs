@@ -185,8 +185,22 @@ pub(crate) trait Dialect {
     /// The condition that the task matches a search, given the placeholder
     /// of [`Dialect::search_text`]'s value.
     fn search_condition(placeholder: &str) -> String;
-    /// The search value for words that must each start a word.
-    fn search_text(words: &[String]) -> String;
+    /// The search value for words that must each start a word of one
+    /// owner's tasks.
+    fn search_text(owner: UserId, words: &[String]) -> String;
+    /// The ids of the first `rows` matches of a search value (placeholder
+    /// `text`), after the id `after` if given, in id order; `None` when the
+    /// dialect's index cannot give them so.
+    fn search_first(
+        text: &str,
+        after: Option<&str>,
+        descending: bool,
+        rows: &str,
+    ) -> Option<String>;
+    /// A statement counting one owner's tasks that match a search, with
+    /// `{search}` where the placeholder of the value given goes; `None`
+    /// when the dialect counts searches as any other filter.
+    fn search_count(owner: UserId, words: &[String]) -> Option<(String, String)>;
     /// The statement that starts work of this mode, if it needs one.
     fn begin(mode: Mode) -> Option<&'static str>;
 }
@@ -370,10 +384,50 @@ impl<D: Dialect> Statements<D> {
         statement
     }
 
-    /// How many tasks match the query's filters.
+    /// How many tasks match the query's filters. The common listings are
+    /// counted without visiting each task: all or open or done tasks from
+    /// the owner's kept counts, one tag from its index, a search alone from
+    /// the search index.
     pub fn count<'a>(owner: UserId, query: &'a TaskQuery, context: Context) -> Statement<'a> {
         let mut statement = Statement::new();
-        let filter = Self::filter(&mut statement, owner, query, context);
+        let only_completion = query.priorities.is_empty()
+            && query.due_before.is_none()
+            && query.due_after.is_none()
+            && query.due.is_none();
+        if only_completion && query.tags.is_empty() && query.search.is_empty() {
+            let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+            let column = match query.completed {
+                None => "total",
+                Some(false) => "open",
+                Some(true) => "total - open",
+            };
+            // No row yet: the owner never had a task (the caller reads 0).
+            statement.sql = format!("SELECT {column} FROM task_counts WHERE owner_id = {owner}");
+            return statement;
+        }
+        if only_completion && query.tags.len() == 1 && query.search.is_empty() {
+            let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+            let tag = statement.bind::<D>(SqlValue::Text(Some(&query.tags[0])));
+            let column = match query.completed {
+                None => "total",
+                Some(false) => "open",
+                Some(true) => "total - open",
+            };
+            // No row: no task carries the tag.
+            statement.sql =
+                format!("SELECT {column} FROM tag_counts WHERE owner_id = {owner} AND tag = {tag}");
+            return statement;
+        }
+        if only_completion
+            && query.completed.is_none()
+            && query.tags.is_empty()
+            && let Some(count) = D::search_count(owner, &query.search)
+        {
+            let text = statement.bind::<D>(SqlValue::OwnedText(count.1));
+            statement.sql = count.0.replace("{search}", &text);
+            return statement;
+        }
+        let filter = Self::filter(&mut statement, owner, query, context, false);
         statement.sql = format!("SELECT COUNT(*) FROM tasks WHERE {filter}");
         statement
     }
@@ -381,10 +435,22 @@ impl<D: Dialect> Statements<D> {
     /// The query's page of matching tasks, in its order, after its cursor,
     /// and one more if there is one (so the caller knows whether a next
     /// page exists).
-    pub fn list<'a>(owner: UserId, query: &'a TaskQuery, context: Context) -> Statement<'a> {
+    ///
+    /// `many` says the filters select many tasks: then tags are checked task
+    /// by task while the order's index is walked (the page is found early);
+    /// otherwise the few tagged tasks are looked up first and sorted.
+    pub fn list<'a>(
+        owner: UserId,
+        query: &'a TaskQuery,
+        context: Context,
+        many: bool,
+    ) -> Statement<'a> {
         let mut statement = Statement::new();
-        let mut filter = Self::filter(&mut statement, owner, query, context);
         let order = order(query);
+        if let Some(page) = Self::search_page(owner, query, &order) {
+            return page;
+        }
+        let mut filter = Self::filter(&mut statement, owner, query, context, many);
         if let Some(cursor) = &query.after
             && let Some(after) = Self::after(&mut statement, &order, cursor)
         {
@@ -406,6 +472,53 @@ impl<D: Dialect> Statements<D> {
             order_by.join(", ")
         );
         statement
+    }
+
+    /// A search alone, in id order, where the dialect's search index keeps
+    /// one owner's matches in id order: the page is read from the index's
+    /// first matches, without visiting the others.
+    fn search_page<'a>(
+        owner: UserId,
+        query: &'a TaskQuery,
+        order: &[(SortKey, bool)],
+    ) -> Option<Statement<'a>> {
+        let search_only = !query.search.is_empty()
+            && query.completed.is_none()
+            && query.priorities.is_empty()
+            && query.tags.is_empty()
+            && query.due_before.is_none()
+            && query.due_after.is_none()
+            && query.due.is_none();
+        let [(SortKey::Id, descending)] = order else {
+            return None;
+        };
+        if !search_only {
+            return None;
+        }
+        let mut statement = Statement::new();
+        let text = D::search_text(owner, &query.search);
+        let owner_placeholder = statement.bind::<D>(SqlValue::Int(owner.0));
+        let text = statement.bind::<D>(SqlValue::OwnedText(text));
+        let after = match &query.after {
+            Some(cursor) if cursor.values.is_empty() => {
+                Some(statement.bind::<D>(SqlValue::Int(cursor.id)))
+            }
+            Some(_) => return None,
+            None => None,
+        };
+        let wanted = i64::from(query.page.limit()) + 1;
+        let skip = i64::try_from(query.page.skip()).unwrap_or(i64::MAX);
+        let rows = statement.bind::<D>(SqlValue::Int(wanted.saturating_add(skip)));
+        let matches = D::search_first(&text, after.as_deref(), *descending, &rows)?;
+        let limit = statement.bind::<D>(SqlValue::Int(wanted));
+        let skip = statement.bind::<D>(SqlValue::Int(skip));
+        let direction = if *descending { "DESC" } else { "ASC" };
+        statement.sql = format!(
+            "SELECT {} FROM tasks WHERE owner_id = {owner_placeholder} AND id IN ({matches})
+             ORDER BY id {direction} LIMIT {limit} OFFSET {skip}",
+            Self::columns()
+        );
+        Some(statement)
     }
 
     /// The rows after a cursor in an order: those past it on the first key,
@@ -459,7 +572,9 @@ impl<D: Dialect> Statements<D> {
         owner: UserId,
         query: &'a TaskQuery,
         context: Context,
+        walk_tags: bool,
     ) -> String {
+        let owner_id = owner;
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
         let mut conditions = vec![format!("owner_id = {owner}")];
         if let Some(completed) = query.completed {
@@ -478,9 +593,16 @@ impl<D: Dialect> Statements<D> {
         }
         for tag in &query.tags {
             let tag = statement.bind::<D>(SqlValue::Text(Some(tag)));
-            conditions.push(format!(
-                "id IN (SELECT task_id FROM task_tags WHERE owner_id = {owner} AND tag = {tag})"
-            ));
+            conditions.push(if walk_tags {
+                format!(
+                    "EXISTS (SELECT 1 FROM task_tags
+                             WHERE owner_id = {owner} AND tag = {tag} AND task_id = tasks.id)"
+                )
+            } else {
+                format!(
+                    "id IN (SELECT task_id FROM task_tags WHERE owner_id = {owner} AND tag = {tag})"
+                )
+            });
         }
         let zone = context.zone;
         if let Some(day) = query.due_after {
@@ -512,7 +634,8 @@ impl<D: Dialect> Statements<D> {
             None => {}
         }
         if !query.search.is_empty() {
-            let text = statement.bind::<D>(SqlValue::OwnedText(D::search_text(&query.search)));
+            let text =
+                statement.bind::<D>(SqlValue::OwnedText(D::search_text(owner_id, &query.search)));
             conditions.push(D::search_condition(&text));
         }
         conditions.join(" AND ")
@@ -522,13 +645,7 @@ impl<D: Dialect> Statements<D> {
     pub fn tag_counts(owner: UserId) -> Statement<'static> {
         let mut statement = Statement::new();
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
-        let done = statement.bind::<D>(SqlValue::Bool(true));
-        statement.sql = format!(
-            "SELECT tt.tag, SUM(CASE WHEN t.completed = {done} THEN 0 ELSE 1 END), COUNT(*)
-             FROM task_tags tt JOIN tasks t ON t.id = tt.task_id
-             WHERE tt.owner_id = {owner}
-             GROUP BY tt.tag"
-        );
+        statement.sql = format!("SELECT tag, open, total FROM tag_counts WHERE owner_id = {owner}");
         statement
     }
 }
@@ -587,8 +704,21 @@ impl Dialect for Numbered {
         format!("matches({placeholder})")
     }
 
-    fn search_text(words: &[String]) -> String {
+    fn search_text(_owner: UserId, words: &[String]) -> String {
         words.join(" ")
+    }
+
+    fn search_count(_owner: UserId, _words: &[String]) -> Option<(String, String)> {
+        None
+    }
+
+    fn search_first(
+        _text: &str,
+        _after: Option<&str>,
+        _descending: bool,
+        _rows: &str,
+    ) -> Option<String> {
+        None
     }
 
     fn begin(_mode: Mode) -> Option<&'static str> {
@@ -639,7 +769,7 @@ mod tests {
             page: Page::new(20, 10).expect("page"),
             ..TaskQuery::default()
         };
-        let statement = Statements::<Numbered>::list(UserId(7), &query, context());
+        let statement = Statements::<Numbered>::list(UserId(7), &query, context(), false);
         assert!(
             statement.sql.ends_with(
                 "FROM tasks WHERE owner_id = $1 AND completed = $2 \
@@ -673,7 +803,7 @@ mod tests {
             }),
             ..TaskQuery::default()
         };
-        let statement = Statements::<Numbered>::list(UserId(7), &query, context());
+        let statement = Statements::<Numbered>::list(UserId(7), &query, context(), false);
         assert!(
             statement.sql.contains(
                 "WHERE owner_id = $1 AND ((priority < $2) OR (priority = $3 AND id > $4)) \

@@ -611,3 +611,83 @@ contract! {
         assert_eq!(task.due_date, Some(utc_today));
     }
 }
+
+contract! {
+    fn kept_counts_match_the_tasks_through_every_change(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let tasks = store.tasks(alice);
+        let mut ids = Vec::new();
+        for n in 0..12 {
+            let tags = match n % 3 { 0 => vec!["home"], 1 => vec!["home", "work"], _ => vec![] };
+            let task = create_task(store, alice, serde_json::json!({
+                "title": format!("water plant {n}"), "tags": tags, "completed": n % 4 == 0
+            }));
+            ids.push(task.id);
+        }
+        create_task(store, bob, serde_json::json!({"title": "water bob's plant", "tags": ["home"]}));
+        tasks.update(ids[1], &patch(serde_json::json!({"completed": true}))).expect("done");
+        tasks.update(ids[0], &patch(serde_json::json!({"completed": false, "tags": ["work"]}))).expect("reopen");
+        tasks.update(ids[2], &patch(serde_json::json!({"add_tags": ["home"]}))).expect("tag");
+        tasks.delete(ids[3]).expect("delete");
+        tasks.delete(ids[4]).expect("delete");
+        for text in [
+            "", "completed=false", "completed=true", "tag=home", "tag=home&completed=false",
+            "tag=home&completed=true", "tag=work", "tag=work&completed=false",
+            "tag=work&tag=home", "q=plant", "q=water+pla",
+            "q=plant&completed=true", "priority=none&tag=home",
+        ] {
+            let counted = tasks.list(&query(text)).expect("list").total;
+            let listed = tasks
+                .list(&query(&format!("{text}&limit=200")))
+                .expect("list")
+                .tasks
+                .len() as u64;
+            assert_eq!(counted, listed, "{text}");
+        }
+        assert_eq!(tasks.list(&query("")).expect("list").total, 10);
+        for tag in tasks.tags().expect("tags") {
+            let listed = |text: &str| tasks.list(&query(&format!("{text}&limit=200"))).expect("list").tasks.len() as u64;
+            assert_eq!(tag.total, listed(&format!("tag={}", tag.name)), "{}", tag.name);
+            assert_eq!(tag.open, listed(&format!("tag={}&completed=false", tag.name)), "{}", tag.name);
+        }
+        for id in &ids {
+            if *id != ids[3] && *id != ids[4] {
+                tasks.update(*id, &patch(serde_json::json!({"remove_tags": ["work"]}))).expect("untag");
+            }
+        }
+        let names: Vec<String> = tasks.tags().expect("tags").into_iter().map(|tag| tag.name).collect();
+        assert_eq!(names, ["home"], "a tag no task carries is gone");
+        let fresh = store
+            .register_user(&NewUser::new("carol@example.com", "password-c").expect("valid"), &hasher())
+            .expect("carol");
+        assert_eq!(store.tasks(fresh.id).list(&query("completed=false")).expect("list").total, 0);
+    }
+}
+
+contract! {
+    fn search_pages_follow_their_cursor_in_both_directions(store: &Store) {
+        let (alice, bob) = two_users(store);
+        for n in 0..9 {
+            let title = if n % 2 == 0 { format!("plant {n}") } else { format!("other {n}") };
+            create_task(store, alice, serde_json::json!({"title": title}));
+            create_task(store, bob, serde_json::json!({"title": format!("plant of bob {n}")}));
+        }
+        for sort in ["id", "-id"] {
+            let all = listed(store, alice, &format!("q=pla&sort={sort}"));
+            assert_eq!(all.len(), 5, "{sort}: {all:?}");
+            let mut seen = Vec::new();
+            let mut text = format!("q=pla&sort={sort}&limit=2");
+            loop {
+                let page = store.tasks(alice).list(&query(&text)).expect("page");
+                assert_eq!(page.total, 5);
+                seen.extend(page.tasks.into_iter().map(|task| task.title));
+                match page.next {
+                    Some(cursor) => text = format!("q=pla&sort={sort}&limit=2&cursor={cursor}"),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, all, "{sort}");
+            assert_eq!(listed(store, alice, &format!("q=pla&sort={sort}&skip=3")), all[3..]);
+        }
+    }
+}

@@ -272,7 +272,22 @@ impl Dialect for Postgres {
         format!("search @@ to_tsquery('simple', {placeholder})")
     }
 
-    fn search_text(words: &[String]) -> String {
+    fn search_first(
+        _text: &str,
+        _after: Option<&str>,
+        _descending: bool,
+        _rows: &str,
+    ) -> Option<String> {
+        // GIN gives no order: a search page is filtered and sorted as any other.
+        None
+    }
+
+    fn search_count(_owner: UserId, _words: &[String]) -> Option<(String, String)> {
+        // The search column lives in the task row: counted as any filter.
+        None
+    }
+
+    fn search_text(_owner: UserId, words: &[String]) -> String {
         // Each word a quoted prefix lexeme, all required.
         words
             .iter()

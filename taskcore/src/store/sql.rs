@@ -507,9 +507,10 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         Ok(u64::try_from(total).unwrap_or_default())
     }
 
-    fn list(&mut self, query: &TaskQuery, context: Context) -> Result<Vec<Task>> {
-        self.unit
-            .tasks(&Statements::<C::Dialect>::list(self.owner, query, context))
+    fn list(&mut self, query: &TaskQuery, context: Context, many: bool) -> Result<Vec<Task>> {
+        self.unit.tasks(&Statements::<C::Dialect>::list(
+            self.owner, query, context, many,
+        ))
     }
 
     fn get(&mut self, id: TaskId) -> Result<Option<Task>> {

@@ -269,13 +269,47 @@ impl Dialect for Sqlite {
         format!("id IN (SELECT rowid FROM tasks_search WHERE tasks_search MATCH {placeholder})")
     }
 
-    fn search_text(words: &[String]) -> String {
-        // Each word a quoted prefix query; FTS5 joins them with AND.
-        words
+    fn search_text(owner: UserId, words: &[String]) -> String {
+        // The owner's tasks (their owner_id column), and each word a quoted
+        // prefix query on the title or description; FTS5 joins them with AND.
+        let words = words
             .iter()
             .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" AND ");
+        format!(
+            "owner_id : \"{}\" AND {{title description}} : ({words})",
+            owner.0
+        )
+    }
+
+    fn search_first(
+        text: &str,
+        after: Option<&str>,
+        descending: bool,
+        rows: &str,
+    ) -> Option<String> {
+        // FTS5 yields matches in rowid order and stops at the limit.
+        let (comparison, direction) = if descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let after = after
+            .map(|after| format!(" AND rowid {comparison} {after}"))
+            .unwrap_or_default();
+        Some(format!(
+            "SELECT rowid FROM tasks_search WHERE tasks_search MATCH {text}{after}
+             ORDER BY rowid {direction} LIMIT {rows}"
+        ))
+    }
+
+    fn search_count(owner: UserId, words: &[String]) -> Option<(String, String)> {
+        // The search names the owner: the index alone counts the matches.
+        Some((
+            "SELECT COUNT(*) FROM tasks_search WHERE tasks_search MATCH {search}".to_owned(),
+            Self::search_text(owner, words),
+        ))
     }
 
     fn begin(mode: Mode) -> Option<&'static str> {

@@ -10,6 +10,10 @@ use crate::planning::Zone;
 use crate::types::{TaskId, UserId};
 use crate::wire::{DueChange, NewTask, TaskPatch};
 
+/// From how many selected tasks a listing walks its order's index, checking
+/// tags task by task, rather than looking the tagged tasks up and sorting them.
+const MANY_TASKS: u64 = 1000;
+
 /// One owner's tasks. No method takes an owner: it is fixed when the handle
 /// is made, and the backend's task work is bound to it.
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +69,8 @@ impl<'a> OwnerTasks<'a> {
         };
         let context = Context { now: now(), zone };
         let total = work.count(query, context)?;
-        let mut tasks = work.list(query, context)?;
+        let many = total >= MANY_TASKS;
+        let mut tasks = work.list(query, context, many)?;
         work.commit()?;
         let limit = query.page.limit() as usize;
         let more = tasks.len() > limit;
