@@ -618,7 +618,7 @@ fn list(
         return Ok(());
     }
     if !tasks.is_empty() {
-        context.out.say(&context.out.tasks(&tasks, None));
+        context.out.show(&context.out.tasks(&tasks, None));
     }
     if total == 0 && filters.any() {
         context.out.say("no tasks match");
@@ -664,7 +664,7 @@ fn next(context: &Context, limit: u32) -> Result<(), Failure> {
     }
     let scores: Vec<f64> = ranked.iter().map(|(score, _)| *score).collect();
     let tasks: Vec<Task> = ranked.into_iter().map(|(_, task)| task).collect();
-    context.out.say(&context.out.tasks(&tasks, Some(&scores)));
+    context.out.show(&context.out.tasks(&tasks, Some(&scores)));
     Ok(())
 }
 
@@ -678,7 +678,7 @@ fn tags(context: &Context) -> Result<(), Failure> {
             .out
             .say("no tags yet — tag a task with: taskctl edit ID --tag NAME");
     } else {
-        context.out.say(&context.out.tags(&tags.value));
+        context.out.show(&context.out.tags(&tags.value));
     }
     Ok(())
 }
@@ -774,7 +774,7 @@ fn print_task(context: &Context, task: &Fetched<Task>) {
     if context.out.json {
         context.out.json(&task.json);
     } else {
-        context.out.say(&context.out.task(&task.value));
+        context.out.show(&context.out.task(&task.value));
     }
 }
 

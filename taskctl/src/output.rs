@@ -46,11 +46,21 @@ impl Output {
         }
     }
 
+    /// A table made by this module (its cells already [`printable`], its
+    /// colours taskctl's own); never printed in `--json` mode.
+    pub fn show(&self, table: &str) {
+        if !self.json {
+            emit(table);
+        }
+    }
+
     fn table(&self) -> Table {
         let mut table = Table::new();
         if self.styled {
             table.load_style(UTF8_FULL_CONDENSED);
             table.set_content_arrangement(ContentArrangement::Dynamic);
+            // `styled` already means a terminal without NO_COLOR.
+            table.enforce_styling();
         } else {
             table.load_style(NOTHING);
             table.force_no_tty();
@@ -231,12 +241,18 @@ pub fn showing(skip: u64, shown: usize, total: u64) -> String {
     format!("showing {}–{} of {total}", skip + 1, skip + shown as u64)
 }
 
-/// `3 minutes ago`.
+/// `3 minutes ago`, or `in 2 hours` for a time to come.
 pub fn relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let elapsed = (now - time).to_std().unwrap_or_default();
     let mut formatter = timeago::Formatter::new();
     formatter.num_items(1);
-    formatter.convert(elapsed)
+    match (now - time).to_std() {
+        Ok(elapsed) => formatter.convert(elapsed),
+        Err(_) => {
+            let ahead = (time - now).to_std().unwrap_or_default();
+            formatter.ago("");
+            format!("in {}", formatter.convert(ahead).trim_end())
+        }
+    }
 }
 
 /// `text` cut to `room` characters, with an ellipsis when cut; on one line.
@@ -261,6 +277,46 @@ fn trim_lines(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn task(title: &str, due_date: Option<&str>) -> Task {
+        let now = Utc::now();
+        Task {
+            id: taskcore::TaskId(7),
+            title: title.to_owned(),
+            description: None,
+            completed: false,
+            priority: Some(Priority::High),
+            due_date: due_date.and_then(|day| day.parse().ok()),
+            due_at: None,
+            tags: vec!["home".into()],
+            completed_at: None,
+            owner_id: taskcore::UserId(1),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn overdue_is_red_on_a_terminal_and_server_text_never_carries_escapes() {
+        let styled = Output {
+            json: false,
+            styled: true,
+        };
+        let table = styled.tasks(&[task("pay \u{1b}[2Jrent", Some("2020-01-01"))], None);
+        assert!(table.contains("\u{1b}[38;5;9m"), "red due: {table:?}");
+        assert!(!table.contains("\u{1b}[2J"), "{table:?}");
+        let plain = Output {
+            json: false,
+            styled: false,
+        };
+        let table = plain.tasks(&[task("pay rent", Some("2020-01-01"))], None);
+        assert!(
+            !table.contains('\u{1b}'),
+            "no colour off a terminal: {table:?}"
+        );
+        assert!(table.contains("DUE") && table.contains("PRI") && table.contains("TAGS"));
+        assert!(table.contains(" H ") && table.contains("home"), "{table}");
+    }
+
     #[test]
     fn showing_counts_from_one() {
         assert_eq!(showing(0, 20, 57), "showing 1–20 of 57");
@@ -284,5 +340,9 @@ mod tests {
             "3 minutes ago"
         );
         assert_eq!(relative(now, now), "now");
+        assert_eq!(
+            relative(now + chrono::Duration::hours(13), now),
+            "in 13 hours"
+        );
     }
 }
