@@ -103,27 +103,61 @@ schemathesis.openapi.format(
 )
 
 
-def _lower(tags):
-    return [tag.strip().lower() if isinstance(tag, str) else tag for tag in tags]
+TAG_SYMBOLS = set("-_.:/")
+ZONES = {"UTC", "Europe/Paris", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata"}
+SORT_NAMES = {"id", "created_at", "updated_at", "due", "priority", "title"}
 
 
-def _unique(tags):
-    seen, kept = set(), []
-    for tag, key in zip(tags, _lower(tags)):
-        if isinstance(key, str) and key in seen:
-            continue
-        seen.add(key) if isinstance(key, str) else None
-        kept.append(tag)
+def _tag(value):
+    """The tag as the server stores it, or None when the server refuses it."""
+    if not isinstance(value, str):
+        return None
+    tag = value.strip(" ").lower()
+    if not 1 <= len(tag) <= 64:
+        return None
+    if not all(c.isascii() and (c.isalnum() or c in TAG_SYMBOLS) or (not c.isascii() and c.isalpha()) for c in tag):
+        return None
+    return tag
+
+
+def _clean_tags(tags):
+    """Valid tags only, once each. A list longer than the limit is left as
+    it is: it is refused for its length whatever its items."""
+    if not isinstance(tags, list) or len(tags) > 32:
+        return tags
+    kept, seen = [], set()
+    for value in tags:
+        tag = _tag(value)
+        if tag is not None and tag not in seen:
+            seen.add(tag)
+            kept.append(tag)
     return kept
+
+
+def _valid_sort(text):
+    if not isinstance(text, str):
+        return False
+    keys = [part[1:] if part.startswith("-") else part for part in text.split(",")]
+    return all(key in SORT_NAMES for key in keys) and len(set(keys)) == len(keys)
+
+
+def _valid_search(text):
+    if not isinstance(text, str):
+        return False
+    words = "".join(c if c.isalnum() else " " for c in text).split()
+    return 1 <= len(set(w.lower() for w in words)) <= 16 and len(text) <= 200
 
 
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
-    """Rules across fields, as the descriptions state, applied to every
-    case of every phase just before it is sent: at most one of due_date and
-    due_at; tags or add_tags/remove_tags, not both; no tag twice, nor both
-    added and removed. And a cursor is opaque: only the server makes valid
-    ones (the end-to-end tests follow them), so generated ones are dropped."""
+    """The rules the descriptions state and JSON Schema cannot (or, for
+    custom formats, schemathesis does not always follow), applied to every
+    case of every phase just before it is sent: tags as the server reads
+    them, once each, never both added and removed; at most one of due_date
+    and due_at; tags or add_tags/remove_tags, not both; a time zone from the
+    IANA database; a well-formed sort and search. A cursor is opaque: only
+    the server makes valid ones (the end-to-end tests follow them), so
+    generated ones are dropped."""
     body = case.body
     if isinstance(body, dict):
         if body.get("due_date") is not None and body.get("due_at") is not None:
@@ -132,11 +166,24 @@ def before_call(ctx, case, **kwargs):
             body.pop("add_tags", None)
             body.pop("remove_tags", None)
         for name in ("tags", "add_tags", "remove_tags"):
-            if isinstance(body.get(name), list):
-                body[name] = _unique(body[name])
+            if name in body:
+                body[name] = _clean_tags(body[name])
         added, removed = body.get("add_tags"), body.get("remove_tags")
-        if isinstance(added, list) and isinstance(removed, list):
-            taken = set(key for key in _lower(added) if isinstance(key, str))
-            body["remove_tags"] = [tag for tag, key in zip(removed, _lower(removed)) if key not in taken]
-    if isinstance(case.query, dict):
-        case.query.pop("cursor", None)
+        if isinstance(added, list) and isinstance(removed, list) and len(removed) <= 32:
+            body["remove_tags"] = [tag for tag in removed if tag not in added]
+        if isinstance(body.get("timezone"), str) and body["timezone"] not in ZONES:
+            body["timezone"] = "UTC"
+    query = case.query
+    if isinstance(query, dict):
+        query.pop("cursor", None)
+        if "tag" in query:
+            tags = query["tag"] if isinstance(query["tag"], list) else [query["tag"]]
+            cleaned = [tag for tag in (_tag(value) for value in tags) if tag is not None]
+            if cleaned:
+                query["tag"] = cleaned
+            else:
+                del query["tag"]
+        if "sort" in query and not _valid_sort(query["sort"]):
+            del query["sort"]
+        if "q" in query and not _valid_search(query["q"]):
+            del query["q"]

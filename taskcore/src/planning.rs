@@ -239,14 +239,12 @@ impl Default for Zone {
 impl Zone {
     /// Parses an IANA zone name (exact spelling, as the database has it).
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        chrono_tz::Tz::from_str(input.trim())
-            .map(Self)
-            .map_err(|_| {
-                Invalid::new(
-                    "value_error",
-                    "Input should be a time zone of the IANA database, such as 'Europe/Paris' or 'UTC'",
-                )
-            })
+        chrono_tz::Tz::from_str(input).map(Self).map_err(|_| {
+            Invalid::new(
+                "value_error",
+                "Input should be a time zone of the IANA database, such as 'Europe/Paris' or 'UTC'",
+            )
+        })
     }
 
     /// The zone's name.

@@ -413,6 +413,9 @@ fn add(
 ) -> Result<(), Failure> {
     let (title, title_tags) = title_tags(&title);
     tags.extend(title_tags);
+    // A tag given twice (as -t and +word, or in two cases) is one tag.
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|tag| seen.insert(tag.trim().to_lowercase()));
     let mut new_task = TaskCreate {
         title,
         description,

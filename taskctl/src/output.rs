@@ -249,6 +249,9 @@ pub fn relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
         Ok(elapsed) => formatter.convert(elapsed),
         Err(_) => {
             let ahead = (time - now).to_std().unwrap_or_default();
+            if ahead.as_secs() == 0 {
+                return "now".to_owned();
+            }
             formatter.ago("");
             format!("in {}", formatter.convert(ahead).trim_end())
         }

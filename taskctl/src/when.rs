@@ -18,21 +18,30 @@ pub enum Due {
     Clear,
 }
 
-/// The local time zone: `TZ` when it names an IANA zone (as POSIX programs
-/// read it, a leading `:` allowed), else the system's; `None` when neither
-/// names one taskd knows.
+/// The local time zone's IANA name: `TZ` when it is set, as POSIX programs
+/// read it (a leading `:` or a path into a zoneinfo directory allowed; empty
+/// means UTC), else the system's; `None` when it names no zone taskd knows.
 pub fn local_zone_name() -> Option<String> {
-    if let Ok(tz) = std::env::var("TZ") {
-        let name = tz.trim().trim_start_matches(':');
-        // A path such as /usr/share/zoneinfo/Europe/Paris names its zone by its tail.
-        let name = name.split_once("zoneinfo/").map_or(name, |(_, zone)| zone);
-        if Zone::parse(name).is_ok() {
-            return Some(name.to_owned());
-        }
+    match std::env::var("TZ") {
+        Ok(tz) => zone_of_tz(&tz),
+        Err(_) => iana_time_zone::get_timezone()
+            .ok()
+            .filter(|name| Zone::parse(name).is_ok()),
     }
-    iana_time_zone::get_timezone()
-        .ok()
-        .filter(|name| Zone::parse(name).is_ok())
+}
+
+fn zone_of_tz(tz: &str) -> Option<String> {
+    let name = tz.strip_prefix(':').unwrap_or(tz);
+    if name.is_empty() {
+        return Some("UTC".to_owned());
+    }
+    // /usr/share/zoneinfo/Europe/Paris, …/zoneinfo/posix/Europe/Paris
+    let name = name.split_once("zoneinfo/").map_or(name, |(_, zone)| zone);
+    let name = ["posix/", "right/"]
+        .iter()
+        .find_map(|prefix| name.strip_prefix(prefix))
+        .unwrap_or(name);
+    Zone::parse(name).ok().map(|_| name.to_owned())
 }
 
 /// The local zone, UTC when it cannot be told.
@@ -85,12 +94,12 @@ fn parse_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
         return today.checked_add_days(Days::new(u64::from(ahead)));
     }
     if let Some(offset) = text.strip_prefix('+') {
-        let (count, unit) = offset.split_at(offset.len().checked_sub(1)?);
-        let count: u64 = count.parse().ok()?;
-        let days = match unit {
-            "d" => count,
-            "w" => count.checked_mul(7)?,
-            _ => return None,
+        let days = if let Some(count) = offset.strip_suffix('d') {
+            count.parse::<u64>().ok()?
+        } else if let Some(count) = offset.strip_suffix('w') {
+            count.parse::<u64>().ok()?.checked_mul(7)?
+        } else {
+            return None;
         };
         if days > 36_500 {
             return None;
@@ -185,6 +194,8 @@ mod tests {
         );
         assert_eq!(parse_due("none", paris, now), Ok(Due::Clear));
         for wrong in [
+            "+3é",
+            "+é",
             "soon",
             "+3",
             "+xd",
@@ -196,6 +207,17 @@ mod tests {
             let error = parse_due(wrong, paris, now).unwrap_err();
             assert!(error.contains("tomorrow"), "{wrong}: {error}");
         }
+    }
+
+    #[test]
+    fn tz_is_read_as_posix_programs_read_it() {
+        assert_eq!(zone_of_tz(":Europe/Paris").as_deref(), Some("Europe/Paris"));
+        assert_eq!(zone_of_tz("").as_deref(), Some("UTC"));
+        assert_eq!(
+            zone_of_tz("/usr/share/zoneinfo/posix/Asia/Tokyo").as_deref(),
+            Some("Asia/Tokyo")
+        );
+        assert_eq!(zone_of_tz("CET-1CEST,M3.5.0,M10.5.0/3"), None);
     }
 
     #[test]

@@ -17,8 +17,11 @@ ALTER TABLE tasks
     ADD COLUMN tags TEXT[] NOT NULL DEFAULT '{}'
         CONSTRAINT tags_limit CHECK (cardinality(tags) <= 32),
     ADD COLUMN completed_at TIMESTAMPTZ,
+    -- Words as SQLite's FTS5 sees them: the characters PostgreSQL's parser
+    -- keeps inside one token (example.com, 3.14, 2025-01-31, a@b.c) split it.
     ADD COLUMN search TSVECTOR GENERATED ALWAYS AS
-        (to_tsvector('simple', title || ' ' || coalesce(description, ''))) STORED;
+        (to_tsvector('simple', translate(title || ' ' || coalesce(description, ''),
+                                         '.@-/_:+', '       '))) STORED;
 -- The best estimate for tasks completed before completion times were kept.
 UPDATE tasks SET completed_at = updated_at WHERE completed;
 

@@ -559,6 +559,10 @@ contract! {
         assert_eq!(listed(store, alice, "q=kitch"), ["Water plants"]);
         assert_eq!(listed(store, alice, "q=PAY+re"), ["Pay rent"]);
         assert!(listed(store, alice, "q=ent").is_empty(), "only the start of a word matches");
+        create_task(store, alice, serde_json::json!({"title": "Renew example.com", "description": "by 2025-01-31, v1.2"}));
+        for words in ["q=com", "q=example+com", "q=31", "q=v1+2"] {
+            assert_eq!(listed(store, alice, words), ["Renew example.com"], "{words}: words split as people read them");
+        }
         let page = store.tasks(alice).list(&query("tag=home")).expect("list");
         assert_eq!(page.total, 2);
         let counts = store.tasks(alice).tags().expect("tags");

@@ -432,7 +432,8 @@ impl Cursor {
                 "Not a cursor this server gave out; follow the Link header's 'next'",
             )
         };
-        if text.len() > 2048 {
+        // A title of 255 characters, each escaped in JSON, fits with room.
+        if text.len() > 16 * 1024 {
             return Err(wrong());
         }
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| wrong())?;
@@ -446,11 +447,27 @@ impl Cursor {
                 ),
             ));
         }
-        let keys = sort
+        // One value per key before the id, each of its key's kind.
+        let keys: Vec<&str> = sort
             .split(',')
-            .filter(|key| key.trim_start_matches('-') != "id")
-            .count();
-        if cursor.values.len() != keys {
+            .map(|key| key.trim_start_matches('-'))
+            .filter(|key| *key != "id")
+            .collect();
+        if cursor.values.len() != keys.len() {
+            return Err(wrong());
+        }
+        let fits = keys
+            .iter()
+            .zip(&cursor.values)
+            .all(|(key, value)| match (*key, value) {
+                ("priority", KeyValue::Int(rank)) => (0..=3).contains(rank),
+                ("created_at" | "updated_at" | "due", KeyValue::Time(time)) => time
+                    .instant()
+                    .is_some_and(|instant| (1..=9999).contains(&chrono::Datelike::year(&instant))),
+                ("title", KeyValue::Text(_)) => true,
+                _ => false,
+            });
+        if !fits {
             return Err(wrong());
         }
         Ok(cursor)
@@ -526,6 +543,18 @@ mod tests {
         assert_eq!(Cursor::decode(&text, "due").expect("fits"), cursor);
         assert!(Cursor::decode(&text, "-due").is_err());
         assert!(Cursor::decode("garbage", "due").is_err());
+        let mistyped = Cursor {
+            sort: "due".into(),
+            values: vec![KeyValue::Text("x".into())],
+            id: 9,
+        };
+        assert!(Cursor::decode(&mistyped.encode(), "due").is_err());
+        let out_of_range = Cursor {
+            sort: "due".into(),
+            values: vec![KeyValue::Time(TimeValue { t: i64::MAX })],
+            id: 9,
+        };
+        assert!(Cursor::decode(&out_of_range.encode(), "due").is_err());
         assert_eq!(fields(&format!("cursor={text}")), ["query.cursor"]);
     }
 }

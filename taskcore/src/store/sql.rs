@@ -462,28 +462,30 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 user_from_row,
             )?
             .ok_or(Error::InvalidToken)?;
-        // The due keys of all-day due dates depend on the zone.
-        let mut dated = Vec::new();
+        // The due keys of all-day due dates depend on the zone: one update
+        // per distinct day, each re-checking its rows (a concurrent change
+        // of a task's due, which takes no lock on the user, is then left as
+        // it made it).
+        let mut days = Vec::new();
         self.unit.connection.rows(
             &numbered::<C::Dialect>(
-                "SELECT id, due_date FROM tasks
+                "SELECT DISTINCT due_date FROM tasks
                  WHERE owner_id = ?1 AND due_date IS NOT NULL AND due_at IS NULL",
             ),
             &[Int(self.owner.0)],
             &mut |row| {
-                if let Some(day) = row.optional_date(1)? {
-                    dated.push((row.int(0)?, day));
-                }
+                days.extend(row.optional_date(0)?);
                 Ok(())
             },
         )?;
-        for (id, day) in dated {
+        for day in days {
             self.unit.execute(
-                "UPDATE tasks SET due_key = ?1 WHERE id = ?2 AND owner_id = ?3",
+                "UPDATE tasks SET due_key = ?1
+                 WHERE owner_id = ?2 AND due_date = ?3 AND due_at IS NULL",
                 &[
                     SqlValue::MaybeTime(due_key(Some(day), None, zone)),
-                    Int(id),
                     Int(self.owner.0),
+                    SqlValue::MaybeDate(Some(day)),
                 ],
             )?;
         }

@@ -25,11 +25,12 @@ pub struct UserCreate {
     #[cfg_attr(feature = "openapi", schema(example = "password123", min_length = 8, max_length = 72, pattern = "^[^\\u0000]*$", format = Password))]
     pub password: String,
     /// Your IANA time zone, such as `Europe/Paris`; default `UTC`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(example = "Europe/Paris", format = "iana-time-zone")
+    #[serde(
+        default,
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris", format = "iana-time-zone"))]
     pub timezone: Option<String>,
 }
 
