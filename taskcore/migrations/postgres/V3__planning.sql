@@ -65,28 +65,41 @@ CREATE INDEX ix_tasks_search ON tasks USING GIN (search);
 
 -- One row per tag of a task, kept by a trigger from tasks.tags.
 CREATE TABLE task_tags (
-    owner_id  BIGINT  NOT NULL,
-    tag       TEXT    NOT NULL,
-    task_id   BIGINT  NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-    completed BOOLEAN NOT NULL,
+    owner_id  BIGINT      NOT NULL,
+    tag       TEXT        NOT NULL,
+    task_id   BIGINT      NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    completed BOOLEAN     NOT NULL,
+    due_key   TIMESTAMPTZ,
     PRIMARY KEY (owner_id, tag, task_id)
 );
 CREATE INDEX ix_task_tags_task_id ON task_tags (task_id);
-CREATE INDEX ix_task_tags_completed ON task_tags (owner_id, tag, completed);
+CREATE INDEX ix_task_tags_due ON task_tags
+    (owner_id, tag, completed, COALESCE(due_key, TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'), task_id);
 
 CREATE FUNCTION tasks_sync_tags() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         DELETE FROM task_tags WHERE task_id = NEW.id AND NOT (tag = ANY (NEW.tags));
     END IF;
-    INSERT INTO task_tags (owner_id, tag, task_id, completed)
-        SELECT NEW.owner_id, tag, NEW.id, NEW.completed FROM unnest(NEW.tags) AS tag
+    INSERT INTO task_tags (owner_id, tag, task_id, completed, due_key)
+        SELECT NEW.owner_id, tag, NEW.id, NEW.completed, NEW.due_key FROM unnest(NEW.tags) AS tag
         ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER tasks_tags AFTER INSERT OR UPDATE OF tags ON tasks
     FOR EACH ROW EXECUTE FUNCTION tasks_sync_tags();
+
+CREATE FUNCTION tasks_tags_due() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.due_key IS DISTINCT FROM NEW.due_key THEN
+        UPDATE task_tags SET due_key = NEW.due_key WHERE task_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tasks_tags_due AFTER UPDATE OF due_key ON tasks
+    FOR EACH ROW EXECUTE FUNCTION tasks_tags_due();
 
 -- How many tasks, and open tasks, carry each tag of each owner; kept by a
 -- trigger on task_tags.

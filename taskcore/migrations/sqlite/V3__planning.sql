@@ -59,19 +59,27 @@ CREATE TABLE task_tags (
     tag       TEXT    NOT NULL,
     task_id   INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
     completed INTEGER NOT NULL,
+    due_key   TEXT,
     PRIMARY KEY (owner_id, tag, task_id)
 ) WITHOUT ROWID;
 CREATE INDEX ix_task_tags_task_id ON task_tags (task_id);
-CREATE INDEX ix_task_tags_completed ON task_tags (owner_id, tag, completed);
+-- A tag's open (or done) tasks in due order: one tag's page by due, read
+-- from the index alone.
+CREATE INDEX ix_task_tags_due ON task_tags
+    (owner_id, tag, completed, COALESCE(due_key, '9999-12-31T23:59:59.999999Z'), task_id);
 
 CREATE TRIGGER tasks_tags_inserted AFTER INSERT ON tasks BEGIN
-    INSERT INTO task_tags (owner_id, tag, task_id, completed)
-        SELECT NEW.owner_id, value, NEW.id, NEW.completed FROM json_each(NEW.tags);
+    INSERT INTO task_tags (owner_id, tag, task_id, completed, due_key)
+        SELECT NEW.owner_id, value, NEW.id, NEW.completed, NEW.due_key FROM json_each(NEW.tags);
 END;
 CREATE TRIGGER tasks_tags_updated AFTER UPDATE OF tags ON tasks BEGIN
     DELETE FROM task_tags WHERE task_id = NEW.id;
-    INSERT INTO task_tags (owner_id, tag, task_id, completed)
-        SELECT NEW.owner_id, value, NEW.id, NEW.completed FROM json_each(NEW.tags);
+    INSERT INTO task_tags (owner_id, tag, task_id, completed, due_key)
+        SELECT NEW.owner_id, value, NEW.id, NEW.completed, NEW.due_key FROM json_each(NEW.tags);
+END;
+CREATE TRIGGER tasks_tags_due AFTER UPDATE OF due_key ON tasks
+    WHEN OLD.due_key IS NOT NEW.due_key BEGIN
+    UPDATE task_tags SET due_key = NEW.due_key WHERE task_id = NEW.id;
 END;
 -- How many tasks, and open tasks, carry each tag of each owner: the tag
 -- list and one-tag listings read it. Kept by triggers on task_tags.

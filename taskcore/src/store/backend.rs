@@ -144,9 +144,15 @@ pub trait TaskWork {
     fn insert(&mut self, task: &TaskCreate, context: Context) -> Result<Task>;
     /// How many tasks match the query's filters.
     fn count(&mut self, query: &TaskQuery, context: Context) -> Result<u64>;
-    /// The query's page of matching tasks, in its order; `many` tells that
-    /// the filters select many tasks (a hint for the plan).
-    fn list(&mut self, query: &TaskQuery, context: Context, many: bool) -> Result<Vec<Task>>;
+    /// The query's page of matching tasks, in its order, each with its
+    /// stored due key; `many` tells that the filters select many tasks (a
+    /// hint for the plan).
+    fn list(
+        &mut self,
+        query: &TaskQuery,
+        context: Context,
+        many: bool,
+    ) -> Result<Vec<(Task, Option<DateTime<Utc>>)>>;
     /// One task.
     fn get(&mut self, id: TaskId) -> Result<Option<Task>>;
     /// Applies a patch and sets `updated_at` to the context's time.

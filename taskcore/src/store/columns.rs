@@ -124,7 +124,9 @@ pub(crate) const EDITABLE: &[Editable] = &[
 /// The columns the server sets, first in every row read.
 const FIXED: [&str; 4] = ["id", "owner_id", "created_at", "updated_at"];
 /// The columns the server derives from the others, last in every row read.
-const DERIVED: [&str; 1] = ["completed_at"];
+/// The due key is not part of a task as the API shows it; listings read it
+/// for their cursors ([`due_key_from_row`]).
+const DERIVED: [&str; 2] = ["completed_at", "due_key"];
 
 /// How one backend reads the values of a result row, by position.
 pub(crate) trait RowValues {
@@ -154,6 +156,11 @@ pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
         tags: row.tags(10)?,
         completed_at: row.optional_time(11)?,
     })
+}
+
+/// The stored due key of a row of [`Statements::columns`].
+pub(crate) fn due_key_from_row(row: &dyn RowValues) -> Result<Option<DateTime<Utc>>> {
+    row.optional_time(12)
 }
 
 /// The columns every user query reads, and the row as a user.
@@ -222,7 +229,12 @@ pub(crate) fn no_due_key(descending: bool) -> DateTime<Utc> {
 }
 
 /// The value a sort key has in a task, as a cursor carries it.
-pub(crate) fn key_value(task: &Task, key: SortKey, descending: bool, zone: Zone) -> KeyValue {
+pub(crate) fn key_value(
+    task: &Task,
+    stored_due_key: Option<DateTime<Utc>>,
+    key: SortKey,
+    descending: bool,
+) -> KeyValue {
     let time = |instant: DateTime<Utc>| {
         KeyValue::Time(TimeValue {
             t: instant.timestamp_micros(),
@@ -232,9 +244,7 @@ pub(crate) fn key_value(task: &Task, key: SortKey, descending: bool, zone: Zone)
         SortKey::Id => KeyValue::Int(task.id.0),
         SortKey::CreatedAt => time(task.created_at),
         SortKey::UpdatedAt => time(task.updated_at),
-        SortKey::Due => time(
-            due_key(task.due_date, task.due_at, zone).unwrap_or_else(|| no_due_key(descending)),
-        ),
+        SortKey::Due => time(stored_due_key.unwrap_or_else(|| no_due_key(descending))),
         SortKey::Priority => KeyValue::Int(Priority::rank(task.priority)),
         SortKey::Title => KeyValue::Text(task.title.clone()),
     }
@@ -450,6 +460,9 @@ impl<D: Dialect> Statements<D> {
         if let Some(page) = Self::search_page(owner, query, &order) {
             return page;
         }
+        if let Some(page) = Self::tag_page(owner, query, &order) {
+            return page;
+        }
         let mut filter = Self::filter(&mut statement, owner, query, context, many);
         if let Some(cursor) = &query.after
             && let Some(after) = Self::after(&mut statement, &order, cursor)
@@ -516,6 +529,59 @@ impl<D: Dialect> Statements<D> {
         statement.sql = format!(
             "SELECT {} FROM tasks WHERE owner_id = {owner_placeholder} AND id IN ({matches})
              ORDER BY id {direction} LIMIT {limit} OFFSET {skip}",
+            Self::columns()
+        );
+        Some(statement)
+    }
+
+    /// One tag's open (or done) tasks by due, and nothing else filtered:
+    /// the page is read in order from the tag's index, which keeps each
+    /// task's due key beside its tag.
+    fn tag_page<'a>(
+        owner: UserId,
+        query: &'a TaskQuery,
+        order: &[(SortKey, bool)],
+    ) -> Option<Statement<'a>> {
+        let [tag] = query.tags.as_slice() else {
+            return None;
+        };
+        let completed = query.completed?;
+        let only_tag = query.priorities.is_empty()
+            && query.search.is_empty()
+            && query.due_before.is_none()
+            && query.due_after.is_none()
+            && query.due.is_none();
+        if !only_tag || order != [(SortKey::Due, false), (SortKey::Id, false)] {
+            return None;
+        }
+        let mut statement = Statement::new();
+        let due = D::sort_expression(SortKey::Due, false);
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let tag = statement.bind::<D>(SqlValue::Text(Some(tag)));
+        let completed = statement.bind::<D>(SqlValue::Bool(completed));
+        let after = match &query.after {
+            None => String::new(),
+            Some(cursor) => {
+                let [KeyValue::Time(time)] = cursor.values.as_slice() else {
+                    return None;
+                };
+                let key = statement.bind::<D>(SqlValue::Time(time.instant()?));
+                let id = statement.bind::<D>(SqlValue::Int(cursor.id));
+                format!(" AND ({due} > {key} OR ({due} = {key} AND task_id > {id}))")
+            }
+        };
+        let wanted = i64::from(query.page.limit()) + 1;
+        let skip = i64::try_from(query.page.skip()).unwrap_or(i64::MAX);
+        let rows = statement.bind::<D>(SqlValue::Int(wanted.saturating_add(skip)));
+        let limit = statement.bind::<D>(SqlValue::Int(wanted));
+        let skip = statement.bind::<D>(SqlValue::Int(skip));
+        // In the subquery `due_key` is the tag row's copy of the task's.
+        statement.sql = format!(
+            "SELECT {} FROM tasks WHERE owner_id = {owner} AND id IN (
+                 SELECT task_id FROM task_tags
+                 WHERE owner_id = {owner} AND tag = {tag} AND completed = {completed}{after}
+                 ORDER BY {due} ASC, task_id ASC LIMIT {rows})
+             ORDER BY {due} ASC, id ASC LIMIT {limit} OFFSET {skip}",
             Self::columns()
         );
         Some(statement)

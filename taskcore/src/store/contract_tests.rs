@@ -695,3 +695,42 @@ contract! {
         }
     }
 }
+
+contract! {
+    fn one_tag_by_due_pages_as_every_other_listing(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let tasks = store.tasks(alice);
+        for n in 0..14 {
+            let mut body = serde_json::json!({
+                "title": format!("t{n:02}"), "tags": if n % 3 == 0 { vec!["x"] } else { vec!["x", "y"] },
+                "completed": n % 4 == 0,
+            });
+            match n % 3 {
+                0 => body["due_date"] = serde_json::json!(format!("2025-01-{:02}", 10 - n % 5)),
+                1 => body["due_at"] = serde_json::json!(format!("2025-01-{:02}T08:00:00Z", 10 - n % 5)),
+                _ => {}
+            }
+            create_task(store, alice, body);
+        }
+        create_task(store, bob, serde_json::json!({"title": "bob's", "tags": ["x"], "due_date": "2025-01-01"}));
+        // Moving a due moves the task in the tag's order too.
+        let first = tasks.list(&query("tag=x&completed=false&sort=due")).expect("list").tasks[0].id;
+        tasks.update(first, &patch(serde_json::json!({"due_date": "2025-02-01"}))).expect("move");
+        // The same listing with a filter that selects everything takes the general path.
+        let general = listed(store, alice, "tag=x&completed=false&sort=due&priority=none");
+        assert_eq!(listed(store, alice, "tag=x&completed=false&sort=due"), general);
+        assert!(!general.contains(&"bob's".to_owned()));
+        let mut seen = Vec::new();
+        let mut text = "tag=x&completed=false&sort=due&limit=3".to_owned();
+        loop {
+            let page = tasks.list(&query(&text)).expect("page");
+            seen.extend(page.tasks.into_iter().map(|task| task.title));
+            match page.next {
+                Some(cursor) => text = format!("tag=x&completed=false&sort=due&limit=3&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, general);
+        assert_eq!(listed(store, alice, "tag=x&completed=false&sort=due&skip=4"), general[4..]);
+    }
+}

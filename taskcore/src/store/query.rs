@@ -72,7 +72,6 @@ impl TaskQuery {
         self.due_before.is_some()
             || self.due_after.is_some()
             || matches!(self.due, Some(DueFilter::Today))
-            || self.order.iter().any(|sort| sort.key == SortKey::Due)
     }
 
     /// The order as written in a query string, such as `-priority,due`.

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::backend::{AccountWork, Mode, TaskWork};
 use super::columns::{
-    Context, Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, task_from_row,
-    user_from_row,
+    Context, Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, due_key_from_row,
+    task_from_row, user_from_row,
 };
 use super::query::TaskQuery;
 use crate::error::{Error, Result};
@@ -145,10 +145,22 @@ impl<C: Connection> Unit<C> {
     }
 
     fn tasks(&mut self, statement: &Statement<'_>) -> Result<Vec<Task>> {
+        Ok(self
+            .keyed_tasks(statement)?
+            .into_iter()
+            .map(|(task, _)| task)
+            .collect())
+    }
+
+    /// Tasks with their stored due keys.
+    fn keyed_tasks(
+        &mut self,
+        statement: &Statement<'_>,
+    ) -> Result<Vec<(Task, Option<DateTime<Utc>>)>> {
         let mut tasks = Vec::new();
         self.connection
             .rows(&statement.sql, &statement.values, &mut |row| {
-                tasks.push(task_from_row(row)?);
+                tasks.push((task_from_row(row)?, due_key_from_row(row)?));
                 Ok(())
             })?;
         Ok(tasks)
@@ -509,8 +521,13 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         Ok(u64::try_from(total).unwrap_or_default())
     }
 
-    fn list(&mut self, query: &TaskQuery, context: Context, many: bool) -> Result<Vec<Task>> {
-        self.unit.tasks(&Statements::<C::Dialect>::list(
+    fn list(
+        &mut self,
+        query: &TaskQuery,
+        context: Context,
+        many: bool,
+    ) -> Result<Vec<(Task, Option<DateTime<Utc>>)>> {
+        self.unit.keyed_tasks(&Statements::<C::Dialect>::list(
             self.owner, query, context, many,
         ))
     }

@@ -1,5 +1,7 @@
 //! One owner's tasks.
 
+use chrono::{DateTime, Utc};
+
 use super::backend::{Backend, Mode, TaskWork};
 use super::columns::{Context, key_value, order};
 use super::now;
@@ -70,15 +72,16 @@ impl<'a> OwnerTasks<'a> {
         let context = Context { now: now(), zone };
         let total = work.count(query, context)?;
         let many = total >= MANY_TASKS;
-        let mut tasks = work.list(query, context, many)?;
+        let mut keyed = work.list(query, context, many)?;
         work.commit()?;
         let limit = query.page.limit() as usize;
-        let more = tasks.len() > limit;
-        tasks.truncate(limit);
-        let next = match tasks.last() {
-            Some(last) if more => Some(next_cursor(query, last, zone).encode()),
+        let more = keyed.len() > limit;
+        keyed.truncate(limit);
+        let next = match keyed.last() {
+            Some((last, due_key)) if more => Some(next_cursor(query, last, *due_key).encode()),
             _ => None,
         };
+        let tasks = keyed.into_iter().map(|(task, _)| task).collect();
         Ok(TaskPage { tasks, total, next })
     }
 
@@ -134,12 +137,13 @@ impl<'a> OwnerTasks<'a> {
     }
 }
 
-/// The cursor that continues a listing after `last`.
-fn next_cursor(query: &TaskQuery, last: &Task, zone: Zone) -> Cursor {
+/// The cursor that continues a listing after `last`, whose stored due key
+/// is `due_key`.
+fn next_cursor(query: &TaskQuery, last: &Task, due_key: Option<DateTime<Utc>>) -> Cursor {
     let values = order(query)
         .iter()
         .filter(|(key, _)| *key != super::query::SortKey::Id)
-        .map(|(key, descending)| key_value(last, *key, *descending, zone))
+        .map(|(key, descending)| key_value(last, due_key, *key, *descending))
         .collect();
     Cursor {
         sort: query.sort_text(),
