@@ -26,18 +26,6 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"title":"from wrk","description":"benchmark"}'
 LUA
 
-run() {
-  local name=$1; shift
-  local out
-  out=$(wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@")
-  local rps p50 p99 errors
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
-  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  errors=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $5}')
-  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
-}
-
 echo
 echo "taskd $(target/release/taskd --version | cut -d' ' -f2), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 echo

@@ -74,18 +74,6 @@ deep=$(curl -fsS -D - -o /dev/null "${auth[@]}" "$base/api/v1/tasks?limit=200&sk
   tr -d '\r' | sed -n 's/^link: <\([^>]*\)>; rel="next".*/\1/Ip' | sed 's/limit=200/limit=20/')
 [ -n "$deep" ] || { echo "bench: no next link on the deep page" >&2; exit 1; }
 
-run() {
-  local name=$1; shift
-  local out
-  out=$(wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@")
-  local rps p50 p99 errors
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
-  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  errors=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $5}')
-  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
-}
-
 echo
 echo "taskd $(target/release/taskd --version | cut -d' ' -f2), $(nproc) cores, $TASKS tasks for each of 2 users, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 echo

@@ -1,6 +1,8 @@
 # Sourced by the benchmarks: starts a release taskd on a fresh SQLite file
 # and seeds one user with 100 tasks. Extra settings come as VAR=value
-# arguments to start_taskd. Sets work, pid, base and token.
+# arguments to start_taskd. Sets work, pid, base and token. `run NAME
+# WRK-ARGS…` drives one scenario with wrk (THREADS, CONNECTIONS, DURATION)
+# and prints it as a table row.
 
 start_taskd() {
   cargo build --release --locked -p taskd
@@ -33,4 +35,16 @@ for n in range(100):
 print(token)
 PY
 )
+}
+
+run() {
+  local name=$1; shift
+  local out
+  out=$(wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@")
+  local rps p50 p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  errors=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $5}')
+  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
 }

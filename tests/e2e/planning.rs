@@ -13,13 +13,7 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> reqwest::Response {
-    let mut request = client()
-        .request(method, format!("{}{path}", server.api))
-        .header("authorization", account.bearer());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("request")
+    server.send(account, method, path, body).await
 }
 
 async fn create(server: &Server, account: &Account, body: Value) -> Value {

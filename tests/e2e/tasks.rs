@@ -1,7 +1,7 @@
 //! Task CRUD, pagination and ownership isolation.
 
 use serde_json::{Value, json};
-use taskd_tests::{Account, Server, client};
+use taskd_tests::{Account, Server};
 
 async fn send(
     server: &Server,
@@ -10,13 +10,7 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> reqwest::Response {
-    let mut request = client()
-        .request(method, format!("{}{path}", server.api))
-        .header("authorization", account.bearer());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("request")
+    server.send(account, method, path, body).await
 }
 
 async fn get(server: &Server, account: &Account, path: &str) -> reqwest::Response {

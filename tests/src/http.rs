@@ -124,6 +124,23 @@ impl Server {
             .status()
     }
 
+    /// `METHOD PATH` under the API prefix as `account`, with a JSON body if given.
+    pub async fn send(
+        &self,
+        account: &Account,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = client()
+            .request(method, format!("{}{path}", self.api))
+            .header("authorization", account.bearer());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
     /// POST /tasks as `account`.
     pub async fn create_task(&self, account: &Account, body: Value) -> reqwest::Response {
         client()
