@@ -81,8 +81,8 @@ pub use planning::{Priority, Zone};
 pub use session::{Refresh, RefreshToken};
 #[cfg(feature = "store")]
 pub use store::{
-    Backend, Cursor, DatabaseUrl, DueFilter, Login, OwnerTasks, PoolStatus, Sort, SortKey, Store,
-    StoreOptions, Synchronous, TaskQuery,
+    Backend, Cursor, DatabaseUrl, DueFilter, Login, OwnerTasks, Pending, PoolStatus, Sort, SortKey,
+    Store, StoreOptions, Synchronous, TaskQuery, WriteQueue,
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{

@@ -4,9 +4,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use bytes::Bytes;
-use taskcore::{Error, SessionId, TaskQuery, User};
-use warp::http::HeaderMap;
+use taskcore::{Error, SessionId, Store, TaskQuery, User, UserId};
 use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use warp::http::{HeaderMap, HeaderValue};
 use warp::{Filter, Rejection};
 
 use crate::problem::ApiError;
@@ -36,18 +36,61 @@ pub fn authenticated(state: AppState) -> impl Filter<Extract = (User,), Error = 
 
 /// Like [`authenticated`], with the token's session.
 pub fn caller(state: AppState) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
-    warp::header::headers_cloned().and_then(move |headers: HeaderMap| {
-        let state = state.clone();
+    bearer(state.clone()).and_then(move |bearer: Bearer| {
+        let store = state.store.clone();
         async move {
-            authenticate(&state, &headers)
+            let user = blocking(move || bearer.session_user(&store))
                 .await
-                .map_err(warp::reject::custom)
+                .map_err(warp::reject::custom)?;
+            Ok::<_, Rejection>(Caller {
+                user,
+                session: bearer.session,
+            })
         }
     })
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let Some(value) = headers.get(AUTHORIZATION) else {
+/// A bearer token whose signature and expiry are good: the user it names
+/// and its session. Whether that session is still live is for the
+/// database to say: [`AppState::read`] and [`AppState::write`] ask it in
+/// the same hop as the work they run, and nothing else reads the user.
+#[derive(Debug, Clone, Copy)]
+pub struct Bearer {
+    user: UserId,
+    session: SessionId,
+}
+
+impl Bearer {
+    /// The user the token names; for logs, before its session is checked.
+    pub fn claimed_user(&self) -> UserId {
+        self.user
+    }
+
+    /// The user, if the token's session is live. One indexed lookup: the
+    /// token may outlive its session (logout, password change, theft) or
+    /// its account.
+    pub fn session_user(&self, store: &Store) -> taskcore::Result<User> {
+        store
+            .session_user(self.user, self.session)?
+            .ok_or(Error::InvalidToken)
+    }
+}
+
+/// The request's bearer token, verified without the database; rejects
+/// with 401 when it is missing, malformed, forged or expired.
+pub fn bearer(state: AppState) -> impl Filter<Extract = (Bearer,), Error = Rejection> + Clone {
+    warp::header::value(AUTHORIZATION.as_str())
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify()
+        .and_then(move |value: Option<HeaderValue>| {
+            let verified = verify_bearer(&state, value.as_ref()).map_err(warp::reject::custom);
+            std::future::ready(verified)
+        })
+}
+
+fn verify_bearer(state: &AppState, value: Option<&HeaderValue>) -> Result<Bearer, ApiError> {
+    let Some(value) = value else {
         return Err(ApiError::NotAuthenticated);
     };
     let value = value.to_str().map_err(|_| Error::InvalidToken)?;
@@ -57,14 +100,8 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
         return Err(ApiError::NotAuthenticated);
     }
     let claims = state.keys.verify(token.trim())?;
-    let store = state.store.clone();
-    // One indexed lookup, as cheap as loading the user: the token may
-    // outlive its session (logout, password change, theft) or its account.
-    let user = blocking(move || store.session_user(claims.user, claims.session))
-        .await?
-        .ok_or(ApiError::Domain(Error::InvalidToken))?;
-    Ok(Caller {
-        user,
+    Ok(Bearer {
+        user: claims.user,
         session: claims.session,
     })
 }

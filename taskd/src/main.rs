@@ -158,7 +158,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         );
     }
     let limits = Limits::new(&settings.limits);
-    let state = AppState {
+    let state = AppState::new(state::Shared {
         store: store.clone(),
         hasher,
         keys,
@@ -172,7 +172,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
             settings.password_hash_queue,
         )
         .map_err(|error| format!("cannot start the password workers: {error}"))?,
-    };
+    });
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);
     let docs =
         routes::Docs::new(&openapi).map_err(|error| format!("rendering the API docs: {error}"))?;

@@ -3,16 +3,37 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskcore::{PasswordHasher, Store, TokenKeys};
+use taskcore::{PasswordHasher, Store, TokenKeys, UserId};
+
+use crate::filters::Bearer;
 
 use crate::client_address::TrustedProxies;
 use crate::limits::Limits;
 use crate::passwords::PasswordPool;
 use crate::problem::ApiError;
 
-/// Shared by every request. Cloning is cheap.
+/// Shared by every request. Cloning is one reference count: warp's filters
+/// clone it for every route a request is tried against.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Shared {
     pub store: Store,
     pub hasher: PasswordHasher,
     pub keys: TokenKeys,
@@ -42,5 +63,51 @@ where
         Err(join_error) => Err(ApiError::Domain(taskcore::Error::Internal(format!(
             "blocking task failed: {join_error}"
         )))),
+    }
+}
+
+impl AppState {
+    /// Reads as the bearer, in one hop to a blocking thread: the session
+    /// is checked there, then `work` runs with the user's id.
+    pub async fn read<T, F>(&self, bearer: Bearer, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, UserId) -> taskcore::Result<T> + Send + 'static,
+    {
+        let store = self.store.clone();
+        blocking(move || {
+            let user = bearer.session_user(&store)?;
+            work(&store, user.id)
+        })
+        .await
+    }
+
+    /// Writes as the bearer. On a SQLite file the work is queued straight
+    /// for the single writer, which checks the session inside the write's
+    /// transaction: no blocking thread in between. Otherwise it is one hop
+    /// to a blocking thread, as for [`AppState::read`].
+    pub async fn write<T, F>(&self, bearer: Bearer, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, UserId) -> taskcore::Result<T> + Send + 'static,
+    {
+        let job = move |store: &Store| {
+            let user = bearer.session_user(store)?;
+            work(store, user.id)
+        };
+        if self.store.queues_writes() {
+            self.store.submit(job).await.map_err(ApiError::from)
+        } else {
+            let store = self.store.clone();
+            blocking(move || job(&store)).await
+        }
+    }
+
+    /// Answers `error` (a refused body) once the bearer's session is known
+    /// to be live: a revoked session is told 401 first, as it would be
+    /// with a good body.
+    pub async fn refuse<T>(&self, bearer: Bearer, error: ApiError) -> Result<T, ApiError> {
+        self.read(bearer, |_, _| Ok(())).await?;
+        Err(error)
     }
 }

@@ -27,9 +27,21 @@ impl Store {
     /// Creates an account. Fails with [`Error::EmailTaken`] when the email is in use.
     pub fn register_user(&self, new_user: &NewUser, hasher: &PasswordHasher) -> Result<User> {
         let hashed_password = hasher.hash(&new_user.password)?;
-        let mut work = self.backend.accounts(Mode::Statement)?;
         let timezone = new_user.timezone.as_deref().unwrap_or("UTC");
-        let user = work.insert_user(&new_user.email, &hashed_password, timezone, now())?;
+        self.insert_user(new_user.email.clone(), hashed_password, timezone.to_owned())
+    }
+
+    fn insert_user(
+        &self,
+        email: String,
+        hashed_password: String,
+        timezone: String,
+    ) -> Result<User> {
+        if self.queues_writes() {
+            return self.write(move |store| store.insert_user(email, hashed_password, timezone));
+        }
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let user = work.insert_user(&email, &hashed_password, &timezone, now())?;
         work.commit()?;
         Ok(user)
     }
@@ -59,13 +71,32 @@ impl Store {
         refresh_lifetime: Duration,
     ) -> Result<Login> {
         let (user, verified_hash) = self.check_credentials(email, password, hasher)?;
+        let refresh_token = RefreshToken::generate(now() + lifetime(refresh_lifetime));
+        let session = self.open_session(user.id, verified_hash, refresh_token.clone())?;
+        Ok(Login {
+            user,
+            session,
+            refresh_token,
+        })
+    }
+
+    /// Opens a session with its first refresh token, provided the password
+    /// hash is still `verified_hash`.
+    fn open_session(
+        &self,
+        user: UserId,
+        verified_hash: String,
+        refresh_token: RefreshToken,
+    ) -> Result<SessionId> {
+        if self.queues_writes() {
+            return self.write(move |store| store.open_session(user, verified_hash, refresh_token));
+        }
         let now = now();
-        let refresh_token = RefreshToken::generate(now + lifetime(refresh_lifetime));
         let mut work = self.backend.accounts(Mode::Write)?;
         // The password may have changed since it was checked (bcrypt is
         // slow): then no session is opened, or it would outlive the change.
         let session = work
-            .insert_session(user.id, &verified_hash, now, refresh_token.expires_at())?
+            .insert_session(user, &verified_hash, now, refresh_token.expires_at())?
             .ok_or(Error::InvalidCredentials)?;
         work.insert_refresh_token(
             session,
@@ -74,11 +105,7 @@ impl Store {
             refresh_token.expires_at(),
         )?;
         work.commit()?;
-        Ok(Login {
-            user,
-            session,
-            refresh_token,
-        })
+        Ok(session)
     }
 
     /// The account and its password hash, if `password` is its password.
@@ -126,6 +153,14 @@ impl Store {
         lookup.commit()?;
         if !issued {
             return Ok(Refresh::Refused);
+        }
+        self.rotate(presented, refresh_lifetime)
+    }
+
+    /// Spends an issued refresh token (given by its hash).
+    fn rotate(&self, presented: String, refresh_lifetime: Duration) -> Result<Refresh> {
+        if self.queues_writes() {
+            return self.write(move |store| store.rotate(presented, refresh_lifetime));
         }
         let now = now();
         let next = RefreshToken::generate(now + lifetime(refresh_lifetime));
@@ -177,6 +212,9 @@ impl Store {
 
     /// Ends a session: its refresh tokens and access tokens stop working.
     pub fn close_session(&self, user: UserId, session: SessionId) -> Result<()> {
+        if self.queues_writes() {
+            return self.write(move |store| store.close_session(user, session));
+        }
         let mut work = self.backend.accounts(Mode::Statement)?;
         work.revoke_session(user, session, RevokeReason::Logout, now())?;
         work.commit()
@@ -223,6 +261,12 @@ impl Store {
         verified_hash: &str,
         hashed: &str,
     ) -> Result<u64> {
+        if self.queues_writes() {
+            let (verified_hash, hashed) = (verified_hash.to_owned(), hashed.to_owned());
+            return self.write(move |store| {
+                store.replace_password(user, session, &verified_hash, &hashed)
+            });
+        }
         let mut work = self.backend.accounts(Mode::Write)?;
         if !work.replace_password_hash(user, session, verified_hash, hashed)? {
             // Something changed since the password was checked (bcrypt is
@@ -247,6 +291,13 @@ impl Store {
         hasher: &PasswordHasher,
     ) -> Result<()> {
         self.confirm_password(user, password, hasher)?;
+        self.erase_account(user)
+    }
+
+    fn erase_account(&self, user: UserId) -> Result<()> {
+        if self.queues_writes() {
+            return self.write(move |store| store.erase_account(user));
+        }
         let mut work = self.backend.accounts(Mode::Statement)?;
         work.delete_user(user)?;
         work.commit()
@@ -255,6 +306,9 @@ impl Store {
     /// Deletes sessions whose last refresh token has expired, and expired
     /// refresh tokens of live sessions; returns how many sessions went.
     pub fn purge_expired_sessions(&self) -> Result<u64> {
+        if self.queues_writes() {
+            return self.write(|store| store.purge_expired_sessions());
+        }
         let now = now();
         let mut work = self.backend.accounts(Mode::Write)?;
         let purged = work.delete_expired_sessions(now)?;

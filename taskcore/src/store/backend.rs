@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::PoolStatus;
 use super::columns::Context;
 use super::query::TaskQuery;
+use super::writer::WriteQueue;
 use crate::error::Result;
 use crate::model::{TagCount, Task, User};
 use crate::planning::Zone;
@@ -45,6 +46,12 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// Starts a unit of work on `owner`'s tasks: every statement it runs is
     /// filtered by that owner, and none of its methods takes another.
     fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>>;
+    /// The queue of the single thread that runs this backend's writes, if
+    /// it has one (a SQLite file); without one, writes run on the caller's
+    /// thread.
+    fn write_queue(&self) -> Option<&WriteQueue> {
+        None
+    }
 }
 
 /// Statements on accounts and sessions, within one unit of work. Dropped

@@ -21,6 +21,8 @@ const REQUIRE_POSTGRES_VAR: &str = "TASKD_TEST_REQUIRE_POSTGRES";
 struct TestDatabase {
     store: Store,
     postgres: Option<(::postgres::Config, String)>,
+    /// Holds a SQLite file.
+    _directory: Option<tempfile::TempDir>,
 }
 
 impl Drop for TestDatabase {
@@ -33,10 +35,17 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A SQLite file, so that writes go through the single writer as they do
+/// in taskd.
 fn sqlite() -> TestDatabase {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite:///{}", directory.path().join("tasks.db").display());
+    let store = Store::open(&url).expect("open");
+    assert!(store.queues_writes(), "a SQLite file has a single writer");
     TestDatabase {
-        store: Store::open("sqlite://").expect("open"),
+        store,
         postgres: None,
+        _directory: Some(directory),
     }
 }
 
@@ -79,6 +88,7 @@ fn postgres() -> Option<TestDatabase> {
     Some(TestDatabase {
         store,
         postgres: Some((admin, name)),
+        _directory: None,
     })
 }
 

@@ -24,6 +24,7 @@ mod sql;
 mod sqlite;
 mod tasks;
 mod url;
+mod writer;
 
 #[cfg(test)]
 mod contract_tests;
@@ -40,6 +41,7 @@ pub use self::query::{Cursor, DueFilter, Sort, SortKey, TaskQuery};
 pub use self::sqlite::Synchronous;
 pub use self::tasks::OwnerTasks;
 pub use self::url::{DatabaseUrl, SqliteLocation};
+pub use self::writer::{Pending, WriteQueue};
 use crate::error::Result;
 
 /// Tuning shared by the backends.
@@ -121,7 +123,41 @@ impl Store {
 
     /// The tasks of one owner. The owner id must come from an authenticated source.
     pub fn tasks(&self, owner: crate::types::UserId) -> OwnerTasks<'_> {
-        OwnerTasks::new(self.backend.as_ref(), owner)
+        OwnerTasks::new(self, owner)
+    }
+
+    /// Whether this store's writes are queued for a single writer thread (a
+    /// SQLite file) rather than run on the caller's thread.
+    pub fn queues_writes(&self) -> bool {
+        self.backend.write_queue().is_some()
+    }
+
+    /// Runs `work`, which writes, the way this store writes, and waits for
+    /// its answer. On a SQLite file, `work` is queued for the single writer,
+    /// which runs it in one transaction with the writes queued beside it
+    /// and answers after their commit; elsewhere it runs here, on a pooled
+    /// connection. `work` gets the store to write through.
+    pub fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T> + Send + 'static,
+    {
+        self.submit(work).wait()
+    }
+
+    /// Like [`Store::write`], but returns once `work` is queued: await the
+    /// answer, or wait for it. A store that does not queue writes (see
+    /// [`Store::queues_writes`]) runs `work` here before returning, so
+    /// async callers hand that case to a blocking thread.
+    pub fn submit<T, F>(&self, work: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T> + Send + 'static,
+    {
+        match self.backend.write_queue() {
+            Some(queue) => queue.submit(work),
+            None => Pending::ready(work(self)),
+        }
     }
 }
 

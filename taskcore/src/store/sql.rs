@@ -113,6 +113,16 @@ impl<C: Connection> Unit<C> {
         })
     }
 
+    /// Work inside a transaction someone else owns (the single writer's):
+    /// it neither begins, commits nor rolls back.
+    pub fn within(connection: C, mode: Mode) -> Self {
+        Self {
+            connection,
+            in_transaction: false,
+            mode,
+        }
+    }
+
     fn finish(&mut self) -> Result<()> {
         if self.in_transaction {
             self.connection.batch("COMMIT")?;
@@ -440,6 +450,14 @@ impl<C: Connection> OwnerUnit<C> {
             unit: Unit::begin(connection, mode)?,
             owner,
         })
+    }
+
+    /// Owner work inside a transaction someone else owns; see [`Unit::within`].
+    pub fn within(connection: C, owner: UserId, mode: Mode) -> Self {
+        Self {
+            unit: Unit::within(connection, mode),
+            owner,
+        }
     }
 
     fn task(&mut self, statement: &Statement<'_>) -> Result<Option<Task>> {

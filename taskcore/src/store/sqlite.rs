@@ -1,6 +1,8 @@
 //! SQLite storage through an r2d2 connection pool.
 
+use std::ops::DerefMut;
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -14,6 +16,7 @@ use super::columns::{Dialect, RowValues, SqlValue, plain_sort_expression};
 use super::query::SortKey;
 use super::sql::{self, OwnerUnit, SqlError, Unit};
 use super::url::SqliteLocation;
+use super::writer::{self, WriteQueue};
 use super::{PoolStatus, StoreOptions};
 use crate::error::{Error, Result};
 use crate::types::UserId;
@@ -98,7 +101,10 @@ impl CustomizeConnection<Connection, rusqlite::Error> for ConnectionSettings {
 
 #[derive(Clone, Debug)]
 pub(super) struct SqliteStore {
+    /// Connections for reads (and for every statement of an in-memory database).
     pool: Pool<SqliteConnectionManager>,
+    /// The single writer of a database file.
+    writer: Option<WriteQueue>,
 }
 
 impl SqliteStore {
@@ -108,6 +114,7 @@ impl SqliteStore {
             busy_timeout: options.busy_timeout,
         };
         let builder = Pool::builder().connection_timeout(Duration::from_secs(10));
+        let mut writer = None;
         let pool = match location {
             SqliteLocation::File(path) => {
                 // Prepare the file before the pool opens a connection to it, so
@@ -127,6 +134,7 @@ impl SqliteStore {
                 enable_wal(&connection)?;
                 migrate(&mut connection)?;
                 drop(connection);
+                writer = Some(start_writer(path, &settings)?);
                 builder
                     .max_size(options.pool_size.max(1))
                     .min_idle(Some(1))
@@ -146,7 +154,7 @@ impl SqliteStore {
                 pool
             }
         };
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
     }
 }
 
@@ -168,6 +176,76 @@ impl Backend for SqliteStore {
     fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>> {
         Ok(Box::new(OwnerUnit::begin(self.connection()?, owner, mode)?))
     }
+
+    fn write_queue(&self) -> Option<&WriteQueue> {
+        self.writer.as_ref()
+    }
+}
+
+/// Opens the connection that alone writes to the file, and starts the
+/// thread that runs every write on it.
+fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result<WriteQueue> {
+    let connection = Connection::open(path).map_err(|error| {
+        Error::Storage(format!(
+            "cannot open the SQLite database {}: {error}",
+            path.display()
+        ))
+    })?;
+    settings.apply(&connection)?;
+    let backend = Arc::new(WriterBackend {
+        connection: Mutex::new(connection),
+    });
+    let store = super::Store::with_backend(backend.clone());
+    writer::start(store, backend)
+        .map_err(|error| Error::Storage(format!("cannot start the SQLite writer: {error}")))
+}
+
+/// The writer's connection, as the jobs it runs see it: a backend whose
+/// units of work run inside the writer's transaction. Only the writer
+/// thread uses it; the mutex makes it shareable, and is never contended.
+#[derive(Debug)]
+struct WriterBackend {
+    connection: Mutex<Connection>,
+}
+
+impl WriterBackend {
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A job that panicked left the connection as usable as before: the
+        // writer rolls its savepoint back.
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Backend for WriterBackend {
+    fn pool_status(&self) -> PoolStatus {
+        PoolStatus { in_use: 1, idle: 0 }
+    }
+
+    fn ping(&self) -> Result<()> {
+        self.lock()
+            .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>> {
+        Ok(Box::new(Unit::within(Held(self.lock()), mode)))
+    }
+
+    fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>> {
+        Ok(Box::new(OwnerUnit::within(Held(self.lock()), owner, mode)))
+    }
+}
+
+impl writer::Transactions for WriterBackend {
+    fn execute(&self, sql: &str) -> Result<()> {
+        Ok(self.lock().execute_batch(sql)?)
+    }
+
+    fn in_transaction(&self) -> bool {
+        !self.lock().is_autocommit()
+    }
 }
 
 impl SqliteStore {
@@ -179,14 +257,18 @@ impl SqliteStore {
         if !connection.is_autocommit() {
             connection.execute_batch("ROLLBACK")?;
         }
-        Ok(Pooled(connection))
+        Ok(Held(connection))
     }
 }
 
 /// A pooled connection, running the shared statements.
-struct Pooled(PooledConnection<SqliteConnectionManager>);
+type Pooled = Held<PooledConnection<SqliteConnectionManager>>;
 
-impl sql::Connection for Pooled {
+/// A connection held for one unit of work (pooled, or the writer's),
+/// running the shared statements.
+struct Held<C>(C);
+
+impl<C: DerefMut<Target = Connection>> sql::Connection for Held<C> {
     type Dialect = Sqlite;
 
     fn batch(&mut self, sql: &str) -> Result<()> {

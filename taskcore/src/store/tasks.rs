@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::backend::{Backend, Mode, TaskWork};
 use super::columns::{Context, key_value, order};
-use super::now;
 use super::query::{Cursor, TaskQuery};
+use super::{Store, now};
 use crate::error::{Error, Result};
 use crate::model::{TagCount, Task, TaskPage, User};
 use crate::planning::Zone;
@@ -18,15 +18,22 @@ const MANY_TASKS: u64 = 1000;
 
 /// One owner's tasks. No method takes an owner: it is fixed when the handle
 /// is made, and the backend's task work is bound to it.
+///
+/// Writes go the way the store writes (see [`Store::write`]): each method
+/// that writes hands itself, whole, to the single writer when there is one.
 #[derive(Debug, Clone, Copy)]
 pub struct OwnerTasks<'a> {
-    backend: &'a dyn Backend,
+    store: &'a Store,
     owner: UserId,
 }
 
 impl<'a> OwnerTasks<'a> {
-    pub(super) fn new(backend: &'a dyn Backend, owner: UserId) -> Self {
-        Self { backend, owner }
+    pub(super) fn new(store: &'a Store, owner: UserId) -> Self {
+        Self { store, owner }
+    }
+
+    fn backend(&self) -> &'a dyn Backend {
+        self.store.backend.as_ref()
     }
 
     /// The owner these tasks belong to.
@@ -43,7 +50,7 @@ impl<'a> OwnerTasks<'a> {
         } else {
             Mode::Statement
         };
-        let mut work = self.backend.tasks(self.owner, mode)?;
+        let mut work = self.backend().tasks(self.owner, mode)?;
         let zone = if needs_zone {
             work.zone()?
         } else {
@@ -54,6 +61,12 @@ impl<'a> OwnerTasks<'a> {
 
     /// Creates a task.
     pub fn create(&self, task: &NewTask) -> Result<Task> {
+        if self.store.queues_writes() {
+            let (owner, task) = (self.owner, task.clone());
+            return self
+                .store
+                .write(move |store| store.tasks(owner).create(&task));
+        }
         let (mut work, context) = self.begin(task.planned.due_date.is_some())?;
         let task = work.insert(task, context)?;
         work.commit()?;
@@ -63,7 +76,7 @@ impl<'a> OwnerTasks<'a> {
     /// One page of the tasks the query selects, in its order, with how many
     /// it selects in all and the cursor of the next page; from one snapshot.
     pub fn list(&self, query: &TaskQuery) -> Result<TaskPage> {
-        let mut work = self.backend.tasks(self.owner, Mode::Snapshot)?;
+        let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
         let zone = if query.needs_zone() {
             work.zone()?
         } else {
@@ -87,7 +100,7 @@ impl<'a> OwnerTasks<'a> {
 
     /// One task.
     pub fn get(&self, id: TaskId) -> Result<Task> {
-        let mut work = self.backend.tasks(self.owner, Mode::Statement)?;
+        let mut work = self.backend().tasks(self.owner, Mode::Statement)?;
         let task = work.get(id)?;
         work.commit()?;
         task.ok_or(Error::TaskNotFound)
@@ -99,6 +112,12 @@ impl<'a> OwnerTasks<'a> {
         if patch.is_empty() {
             return self.get(id);
         }
+        if self.store.queues_writes() {
+            let (owner, patch) = (self.owner, patch.clone());
+            return self
+                .store
+                .write(move |store| store.tasks(owner).update(id, &patch));
+        }
         let needs_zone = matches!(patch.planned.due, Some(DueChange::Date(_)));
         let (mut work, context) = self.begin(needs_zone)?;
         let task = work.update(id, patch, context)?;
@@ -108,7 +127,11 @@ impl<'a> OwnerTasks<'a> {
 
     /// Deletes a task.
     pub fn delete(&self, id: TaskId) -> Result<()> {
-        let mut work = self.backend.tasks(self.owner, Mode::Statement)?;
+        if self.store.queues_writes() {
+            let owner = self.owner;
+            return self.store.write(move |store| store.tasks(owner).delete(id));
+        }
+        let mut work = self.backend().tasks(self.owner, Mode::Statement)?;
         let deleted = work.delete(id)?;
         work.commit()?;
         if deleted {
@@ -121,7 +144,7 @@ impl<'a> OwnerTasks<'a> {
     /// The owner's tags, by name, with how many open tasks and how many
     /// tasks in all carry each.
     pub fn tags(&self) -> Result<Vec<TagCount>> {
-        let mut work = self.backend.tasks(self.owner, Mode::Snapshot)?;
+        let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
         let counts = work.tag_counts()?;
         work.commit()?;
         Ok(counts)
@@ -130,7 +153,13 @@ impl<'a> OwnerTasks<'a> {
     /// Changes the owner's time zone. All-day due dates stay the same days;
     /// the instants they are due by move with the zone.
     pub fn set_zone(&self, zone: Zone) -> Result<User> {
-        let mut work = self.backend.tasks(self.owner, Mode::Write)?;
+        if self.store.queues_writes() {
+            let owner = self.owner;
+            return self
+                .store
+                .write(move |store| store.tasks(owner).set_zone(zone));
+        }
+        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
         let user = work.set_zone(zone)?;
         work.commit()?;
         Ok(user)

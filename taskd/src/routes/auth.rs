@@ -149,12 +149,11 @@ pub async fn register(
 ) -> Result<impl Reply, ApiError> {
     let new_user = UserCreate::from_json(&body)?;
     let registration = limited(state.limits.registration(address))?;
-    let AppState {
-        store,
-        hasher,
-        passwords,
-        ..
-    } = state;
+    let (store, hasher, passwords) = (
+        state.store.clone(),
+        state.hasher.clone(),
+        state.passwords.clone(),
+    );
     let user = match passwords
         .run(move || store.register_user(&new_user, &hasher))
         .await
@@ -213,13 +212,12 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let (email, password) = credentials(media_type.as_deref(), &bytes)?;
     let attempt = limited(state.limits.password_attempt(&email, address))?;
-    let AppState {
-        store,
-        hasher,
-        refresh_lifetime,
-        passwords,
-        ..
-    } = state.clone();
+    let (store, hasher, refresh_lifetime) = (
+        state.store.clone(),
+        state.hasher.clone(),
+        state.refresh_lifetime,
+    );
+    let passwords = &state.passwords;
     let outcome = passwords
         .run(move || store.log_in(&email, &password, &hasher, refresh_lifetime))
         .await;
@@ -267,11 +265,7 @@ pub async fn refresh(
 ) -> Result<Response, ApiError> {
     let presented = RefreshRequest::from_json(&body)?.into_inner().refresh_token;
     let attempt = limited(state.limits.refresh_attempt(address))?;
-    let AppState {
-        store,
-        refresh_lifetime,
-        ..
-    } = state.clone();
+    let (store, refresh_lifetime) = (state.store.clone(), state.refresh_lifetime);
     let outcome = blocking(move || store.refresh_session(&presented, refresh_lifetime)).await;
     let refresh = match outcome {
         Ok(Refresh::Rotated { .. }) => {

@@ -1,6 +1,9 @@
 //! `/health`: liveness and database readiness, for probes.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Serialize;
@@ -19,11 +22,65 @@ use crate::telemetry::POOL_CONNECTIONS;
 /// How long the database may take to answer a health check.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The database check in flight, if any. Probes that arrive while one runs
+/// share its answer instead of each queueing a query of their own; a probe
+/// that arrives after it ended runs a new one, so the answer is never
+/// older than the probe's own request.
+#[derive(Debug, Clone, Default)]
+pub struct Checks(Arc<Mutex<Option<watch::Receiver<Option<bool>>>>>);
+
+impl Checks {
+    /// Whether the database answers a check that ran during this call.
+    async fn database_answers(&self, state: &AppState) -> bool {
+        let running = {
+            let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            match slot.as_ref() {
+                Some(running) => Err(running.clone()),
+                None => {
+                    let (done, running) = watch::channel(None);
+                    *slot = Some(running);
+                    Ok(done)
+                }
+            }
+        };
+        match running {
+            Ok(done) => {
+                // However this call ends (its probe may hang up), the next
+                // probe finds no check in flight and runs its own.
+                let _ends = Ends(&self.0);
+                let store = state.store.clone();
+                let answered =
+                    tokio::time::timeout(DATABASE_TIMEOUT, blocking(move || store.ping())).await;
+                let healthy = matches!(answered, Ok(Ok(())));
+                let _ = done.send(Some(healthy));
+                healthy
+            }
+            Err(mut running) => match running.wait_for(Option::is_some).await {
+                Ok(answer) => answer.unwrap_or(false),
+                // The check was dropped unanswered (its probe hung up):
+                // nothing known, so not healthy.
+                Err(_) => false,
+            },
+        }
+    }
+}
+
+/// Clears the check in flight when dropped.
+struct Ends<'a>(&'a Mutex<Option<watch::Receiver<Option<bool>>>>);
+
+impl Drop for Ends<'_> {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
 pub fn route(state: AppState) -> BoxedFilter<(Response,)> {
+    let checks = Checks::default();
     path(HEALTH)
         .and(
             warp::get()
                 .and(with_state(state))
+                .and(warp::any().map(move || checks.clone()))
                 .then(health)
                 .or(method_not_allowed(HEALTH.allow))
                 .unify(),
@@ -46,6 +103,8 @@ pub struct HealthReport {
 }
 
 /// Is the service up and its database answering? Also served at `/health`.
+///
+/// Probes that arrive while a database check runs share its answer.
 #[utoipa::path(
     get, path = routes::HEALTH.path, tag = "health",
     responses(
@@ -53,10 +112,8 @@ pub struct HealthReport {
         (status = 503, description = "Database not answering", body = HealthReport),
     )
 )]
-pub async fn health(state: AppState) -> Response {
-    let store = state.store.clone();
-    let answered = tokio::time::timeout(DATABASE_TIMEOUT, blocking(move || store.ping())).await;
-    let healthy = matches!(answered, Ok(Ok(())));
+pub async fn health(state: AppState, checks: Checks) -> Response {
+    let healthy = checks.database_answers(&state).await;
     if !healthy {
         tracing::warn!("health check: database not answering");
     }

@@ -1,7 +1,7 @@
 //! `/tasks`: one owner's tasks. The owner always comes from the verified token.
 
 use serde_json::Value;
-use taskcore::{Body, TagCount, Task, TaskCreate, TaskId, TaskUpdate, User};
+use taskcore::{Body, TagCount, Task, TaskCreate, TaskId, TaskUpdate};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
@@ -10,13 +10,14 @@ use warp::{Filter, Reply};
 use taskcore::routes::{self, TAGS, TASK, TASKS};
 
 use super::{method_not_allowed, path, path_with_id};
-use crate::filters::{Listing, authenticated, json_body, listing, with_state};
+use crate::filters::{Bearer, Listing, bearer, body, listing, parse_json, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
-use crate::state::{AppState, blocking};
+use crate::state::AppState;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let auth = || authenticated(state.clone());
+    let auth = || bearer(state.clone());
     let shared = || with_state(state.clone());
+    let body = || body(state.body_read_timeout);
 
     let collection = || path(TASKS);
     let list = collection()
@@ -24,52 +25,65 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(auth())
         .and(listing())
         .and(shared())
-        .then(|user: User, listing, state| async move {
-            respond_as(user.id, list_tasks(user, listing, state).await)
+        .then(|bearer: Bearer, listing, state| async move {
+            respond_as(
+                bearer.claimed_user(),
+                list_tasks(bearer, listing, state).await,
+            )
         });
     let create = collection()
         .and(warp::post())
         .and(auth())
-        .and(json_body(state.body_read_timeout))
+        .and(body())
         .and(shared())
-        .then(|user: User, body, state| async move {
-            respond_as(user.id, create_task(user, body, state).await)
-        });
+        .then(
+            |bearer: Bearer, media_type: Option<String>, bytes: bytes::Bytes, state| async move {
+                let body = parse_json(media_type.as_deref(), &bytes);
+                respond_as(
+                    bearer.claimed_user(),
+                    create_task(bearer, body, state).await,
+                )
+            },
+        );
     let collection_fallback = collection().and(method_not_allowed(TASKS.allow));
 
     let item = || path_with_id(TASK);
     let get = item().and(warp::get()).and(auth()).and(shared()).then(
-        |id, user: User, state| async move { respond_as(user.id, get_task(id, user, state).await) },
+        |id, bearer: Bearer, state| async move {
+            respond_as(bearer.claimed_user(), get_task(id, bearer, state).await)
+        },
     );
     let update = item()
         .and(warp::patch())
         .and(auth())
-        .and(json_body(state.body_read_timeout))
+        .and(body())
         .and(shared())
-        .then(|id, user: User, body, state| async move {
-            respond_as(user.id, update_task(id, user, body, state).await)
+        .then(|id, bearer: Bearer, media_type: Option<String>, bytes: bytes::Bytes, state| async move {
+            let body = parse_json(media_type.as_deref(), &bytes);
+            respond_as(
+                bearer.claimed_user(),
+                update_task(id, bearer, body, state).await,
+            )
         });
-    let delete =
-        item().and(warp::delete()).and(auth()).and(shared()).then(
-            |id, user: User, state| async move {
-                respond_as(user.id, delete_task(id, user, state).await)
-            },
-        );
+    let delete = item().and(warp::delete()).and(auth()).and(shared()).then(
+        |id, bearer: Bearer, state| async move {
+            respond_as(bearer.claimed_user(), delete_task(id, bearer, state).await)
+        },
+    );
     let item_fallback = item()
         .and(method_not_allowed(TASK.allow))
         .map(|_id: i64, response: Response| response);
 
-    let tags =
-        path(TAGS).and(
-            warp::get()
-                .and(auth())
-                .and(shared())
-                .then(|user: User, state| async move {
-                    respond_as(user.id, list_tags(user, state).await)
-                })
-                .or(method_not_allowed(TAGS.allow))
-                .unify(),
-        );
+    let tags = path(TAGS).and(
+        warp::get()
+            .and(auth())
+            .and(shared())
+            .then(|bearer: Bearer, state| async move {
+                respond_as(bearer.claimed_user(), list_tags(bearer, state).await)
+            })
+            .or(method_not_allowed(TAGS.allow))
+            .unify(),
+    );
 
     list.or(create)
         .unify()
@@ -171,13 +185,14 @@ struct ListQuery {
     )
 )]
 pub async fn list_tasks(
-    user: User,
+    bearer: Bearer,
     listing: Listing,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let store = state.store.clone();
     let query = listing.query.clone();
-    let listed = blocking(move || store.tasks(user.id).list(&query)).await?;
+    let listed = state
+        .read(bearer, move |store, user| store.tasks(user).list(&query))
+        .await?;
     let mut response = warp::reply::json(&listed.tasks).into_response();
     let headers = response.headers_mut();
     headers.insert("x-total-count", HeaderValue::from(listed.total));
@@ -239,9 +254,10 @@ fn page_links(url: &str, listing: &Listing, next: Option<&str>, total: u64) -> O
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
     )
 )]
-pub async fn list_tags(user: User, state: AppState) -> Result<impl Reply, ApiError> {
-    let store = state.store.clone();
-    let tags = blocking(move || store.tasks(user.id).tags()).await?;
+pub async fn list_tags(bearer: Bearer, state: AppState) -> Result<impl Reply, ApiError> {
+    let tags = state
+        .read(bearer, |store, user| store.tasks(user).tags())
+        .await?;
     Ok(warp::reply::json(&tags))
 }
 
@@ -260,10 +276,20 @@ pub async fn list_tags(user: User, state: AppState) -> Result<impl Reply, ApiErr
         (status = 422, description = "Invalid task", body = ValidationDetail),
     )
 )]
-pub async fn create_task(user: User, body: Value, state: AppState) -> Result<Response, ApiError> {
-    let new_task = TaskCreate::from_json(&body)?;
-    let store = state.store.clone();
-    let task = blocking(move || store.tasks(user.id).create(&new_task)).await?;
+pub async fn create_task(
+    bearer: Bearer,
+    body: Result<Value, ApiError>,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let new_task = match body.and_then(|body| Ok(TaskCreate::from_json(&body)?)) {
+        Ok(new_task) => new_task,
+        Err(error) => return state.refuse(bearer, error).await,
+    };
+    let task = state
+        .write(bearer, move |store, user| {
+            store.tasks(user).create(&new_task)
+        })
+        .await?;
     let location = format!("{}{}", state.api_prefix, TASK.with_id(task.id));
     let mut response =
         warp::reply::with_status(warp::reply::json(&task), StatusCode::CREATED).into_response();
@@ -284,9 +310,10 @@ pub async fn create_task(user: User, body: Value, state: AppState) -> Result<Res
         (status = 404, description = "No such task among yours", body = ErrorDetail),
     )
 )]
-pub async fn get_task(id: i64, user: User, state: AppState) -> Result<impl Reply, ApiError> {
-    let store = state.store.clone();
-    let task = blocking(move || store.tasks(user.id).get(TaskId(id))).await?;
+pub async fn get_task(id: i64, bearer: Bearer, state: AppState) -> Result<impl Reply, ApiError> {
+    let task = state
+        .read(bearer, move |store, user| store.tasks(user).get(TaskId(id)))
+        .await?;
     Ok(warp::reply::json(&task))
 }
 
@@ -310,13 +337,26 @@ pub async fn get_task(id: i64, user: User, state: AppState) -> Result<impl Reply
 )]
 pub async fn update_task(
     id: i64,
-    user: User,
-    body: Value,
+    bearer: Bearer,
+    body: Result<Value, ApiError>,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
-    let patch = TaskUpdate::from_json(&body)?;
-    let store = state.store.clone();
-    let task = blocking(move || store.tasks(user.id).update(TaskId(id), &patch)).await?;
+    let patch = match body.and_then(|body| Ok(TaskUpdate::from_json(&body)?)) {
+        Ok(patch) => patch,
+        Err(error) => return state.refuse(bearer, error).await,
+    };
+    let task = if patch.is_empty() {
+        // Nothing to write: a read answers.
+        state
+            .read(bearer, move |store, user| store.tasks(user).get(TaskId(id)))
+            .await?
+    } else {
+        state
+            .write(bearer, move |store, user| {
+                store.tasks(user).update(TaskId(id), &patch)
+            })
+            .await?
+    };
     Ok(warp::reply::json(&task))
 }
 
@@ -331,9 +371,12 @@ pub async fn update_task(
         (status = 404, description = "No such task among yours", body = ErrorDetail),
     )
 )]
-pub async fn delete_task(id: i64, user: User, state: AppState) -> Result<impl Reply, ApiError> {
-    let store = state.store.clone();
-    blocking(move || store.tasks(user.id).delete(TaskId(id))).await?;
+pub async fn delete_task(id: i64, bearer: Bearer, state: AppState) -> Result<impl Reply, ApiError> {
+    state
+        .write(bearer, move |store, user| {
+            store.tasks(user).delete(TaskId(id))
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
