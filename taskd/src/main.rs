@@ -65,8 +65,14 @@ fn main() -> ExitCode {
     };
     telemetry::init_logging(settings.log_format);
 
+    // Blocking threads run database work, each on a pooled connection:
+    // more threads than connections would only wait for one, each with a
+    // stack and an allocator arena of its own. Two more serve work that
+    // waits on the single writer or runs housekeeping.
+    let blocking_threads = settings.store.pool_size.max(1) as usize + 2;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(blocking_threads)
         .build()
     {
         Ok(runtime) => runtime,
@@ -195,6 +201,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         metrics,
     );
 
+    ignore_file_size_limit();
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", settings.listen))?;
@@ -265,5 +272,21 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+/// A write past the process's file-size limit (`ulimit -f`) raises SIGXFSZ,
+/// which by default kills the process. With a handler installed it fails
+/// with EFBIG instead, like a full disk: the write answers 503 and taskd
+/// goes on serving.
+fn ignore_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            // Installed for the life of the process; the stream is not needed.
+            Ok(stream) => drop(stream),
+            Err(error) => tracing::warn!(%error, "cannot catch SIGXFSZ"),
+        }
     }
 }

@@ -17,3 +17,4 @@ mod taskctl_sessions;
 mod taskctl_tls;
 mod tasks;
 mod tokens;
+mod writer;

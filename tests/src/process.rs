@@ -322,6 +322,19 @@ impl Server {
         assert!(status.success(), "kill -TERM failed");
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("taskd still running").id()
+    }
+
+    /// SIGKILL, as a crash looks: nothing runs on the way out. Returns once
+    /// the process is gone; the database stays for [`Server::restart`].
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("taskd still running");
+        child.kill().expect("kill -KILL");
+        child.wait().expect("wait for taskd");
+    }
+
     /// Waits for the process to exit and returns its status.
     pub fn wait(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("taskd not yet waited for");

@@ -2,6 +2,8 @@
 
 use std::ops::DerefMut;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -192,8 +194,16 @@ fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result<WriteQueue
         ))
     })?;
     settings.apply(&connection)?;
+    // Checkpoints copy the log into the database file and sync it: slow
+    // enough to hold up every queued write. A thread of their own runs
+    // them beside the writer; the writer's own checkpoint is a safety net
+    // for a log that grows far past the usual size.
+    connection.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_CHECKPOINT)?;
+    let checkpoints = start_checkpointer(path, settings)?;
     let backend = Arc::new(WriterBackend {
         connection: Mutex::new(connection),
+        checkpoints,
+        commits: AtomicU32::new(0),
     });
     let store = super::Store::with_backend(backend.clone());
     writer::start(store, backend)
@@ -206,6 +216,41 @@ fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result<WriteQueue
 #[derive(Debug)]
 struct WriterBackend {
     connection: Mutex<Connection>,
+    /// Asks the checkpointer for a checkpoint.
+    checkpoints: SyncSender<()>,
+    /// Commits since the last request for a checkpoint.
+    commits: AtomicU32,
+}
+
+/// Commits between two checkpoints: a commit adds a few pages to the log,
+/// so the log stays around a few MiB.
+const COMMITS_PER_CHECKPOINT: u32 = 64;
+
+/// Log pages past which the writer checkpoints itself (about 40 MiB), in
+/// case the checkpointer falls behind.
+const WAL_SAFETY_CHECKPOINT: u32 = 10_000;
+
+/// Starts the thread that checkpoints the log when the writer asks, on a
+/// connection of its own. A passive checkpoint never waits for the writer
+/// nor holds it up.
+fn start_checkpointer(path: &Path, settings: &ConnectionSettings) -> Result<SyncSender<()>> {
+    let connection = Connection::open(path)?;
+    settings.apply(&connection)?;
+    // One request waiting is enough: more would ask for the same checkpoint.
+    let (requests, received) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            while received.recv().is_ok() {
+                // A checkpoint that fails (busy, full disk) is retried at
+                // the next request; the log only grows meanwhile.
+                let _ = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        })
+        .map_err(|error| {
+            Error::Storage(format!("cannot start the SQLite checkpointer: {error}"))
+        })?;
+    Ok(requests)
 }
 
 impl WriterBackend {
@@ -245,6 +290,14 @@ impl writer::Transactions for WriterBackend {
 
     fn in_transaction(&self) -> bool {
         !self.lock().is_autocommit()
+    }
+
+    fn committed(&self) {
+        if self.commits.fetch_add(1, Ordering::Relaxed) + 1 >= COMMITS_PER_CHECKPOINT {
+            self.commits.store(0, Ordering::Relaxed);
+            // Full: a checkpoint is already asked for.
+            let _ = self.checkpoints.try_send(());
+        }
     }
 }
 

@@ -203,6 +203,8 @@ pub(super) trait Transactions: Send + Sync {
     /// Whether a transaction is open (SQLite ends one itself on some
     /// errors, such as a full disk).
     fn in_transaction(&self) -> bool;
+    /// Told after each commit.
+    fn committed(&self) {}
 }
 
 /// Starts the writer thread over `connection`, whose store `store` is; it
@@ -279,8 +281,11 @@ fn commit_batch(store: &Store, connection: &dyn Transactions, batch: Vec<Box<dyn
         for job in jobs {
             job.refuse(error);
         }
-    } else if let Err(error) = connection.execute("COMMIT") {
-        failure = Some(error);
+    } else {
+        match connection.execute("COMMIT") {
+            Ok(()) => connection.committed(),
+            Err(error) => failure = Some(error),
+        }
     }
     if failure.is_some() && connection.in_transaction() {
         // Nothing more to tell: every job hears of the failure below.
