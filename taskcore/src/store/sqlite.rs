@@ -126,13 +126,7 @@ impl SqliteStore {
                 // Processes opening one file together would race to create
                 // the schema; they take turns on a lock file beside it.
                 let _migrating = lock_for_migration(path)?;
-                let mut connection = Connection::open(path).map_err(|error| {
-                    Error::Storage(format!(
-                        "cannot open the SQLite database {}: {error}",
-                        path.display()
-                    ))
-                })?;
-                settings.apply(&connection)?;
+                let mut connection = open_file(path, &settings)?;
                 enable_wal(&connection)?;
                 migrate(&mut connection)?;
                 drop(connection);
@@ -184,9 +178,8 @@ impl Backend for SqliteStore {
     }
 }
 
-/// Opens the connection that alone writes to the file, and starts the
-/// thread that runs every write on it.
-fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result<WriteQueue> {
+/// A connection of its own to the database file, set up as the pool's are.
+fn open_file(path: &Path, settings: &ConnectionSettings) -> Result<Connection> {
     let connection = Connection::open(path).map_err(|error| {
         Error::Storage(format!(
             "cannot open the SQLite database {}: {error}",
@@ -194,6 +187,13 @@ fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result<WriteQueue
         ))
     })?;
     settings.apply(&connection)?;
+    Ok(connection)
+}
+
+/// Opens the connection that alone writes to the file, and starts the
+/// thread that runs every write on it.
+fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result<WriteQueue> {
+    let connection = open_file(path, settings)?;
     // Checkpoints copy the log into the database file and sync it: slow
     // enough to hold up every queued write. A thread of their own runs
     // them beside the writer; the writer's own checkpoint is a safety net
@@ -234,8 +234,7 @@ const WAL_SAFETY_CHECKPOINT: u32 = 10_000;
 /// connection of its own. A passive checkpoint never waits for the writer
 /// nor holds it up.
 fn start_checkpointer(path: &Path, settings: &ConnectionSettings) -> Result<SyncSender<()>> {
-    let connection = Connection::open(path)?;
-    settings.apply(&connection)?;
+    let connection = open_file(path, settings)?;
     // One request waiting is enough: more would ask for the same checkpoint.
     let (requests, received) = std::sync::mpsc::sync_channel::<()>(1);
     std::thread::Builder::new()

@@ -345,18 +345,11 @@ pub async fn update_task(
         Ok(patch) => patch,
         Err(error) => return state.refuse(bearer, error).await,
     };
-    let task = if patch.is_empty() {
-        // Nothing to write: a read answers.
-        state
-            .read(bearer, move |store, user| store.tasks(user).get(TaskId(id)))
-            .await?
-    } else {
-        state
-            .write(bearer, move |store, user| {
-                store.tasks(user).update(TaskId(id), &patch)
-            })
-            .await?
-    };
+    let task = state
+        .write(bearer, move |store, user| {
+            store.tasks(user).update(TaskId(id), &patch)
+        })
+        .await?;
     Ok(warp::reply::json(&task))
 }
 
