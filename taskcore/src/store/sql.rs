@@ -96,8 +96,20 @@ fn numbered<D: Dialect>(sql: &str) -> Cow<'_, str> {
 /// statement. Dropped before [`Unit::finish`], it rolls back.
 pub(crate) struct Unit<C: Connection> {
     connection: C,
-    in_transaction: bool,
+    /// What is open until the unit finishes.
+    open: Open,
     mode: Mode,
+}
+
+/// What a unit of work opened, and must end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// Nothing: one statement, atomic on its own.
+    Nothing,
+    /// A transaction of its own.
+    Transaction,
+    /// A savepoint inside someone else's transaction.
+    Savepoint,
 }
 
 impl<C: Connection> Unit<C> {
@@ -108,26 +120,40 @@ impl<C: Connection> Unit<C> {
         }
         Ok(Self {
             connection,
-            in_transaction: begin.is_some(),
+            open: if begin.is_some() {
+                Open::Transaction
+            } else {
+                Open::Nothing
+            },
             mode,
         })
     }
 
-    /// Work inside a transaction someone else owns (the single writer's):
-    /// it neither begins, commits nor rolls back.
-    pub fn within(connection: C, mode: Mode) -> Self {
-        Self {
+    /// Work inside a transaction someone else owns (the single writer's),
+    /// atomic as it would be on its own: write work in a savepoint, other
+    /// work as it comes. Only write work pays for a savepoint: SQLite's
+    /// full-text index writes its pending entries out at every one.
+    pub fn within(mut connection: C, mode: Mode) -> Result<Self> {
+        let open = if mode == Mode::Write {
+            connection.batch("SAVEPOINT unit")?;
+            Open::Savepoint
+        } else {
+            Open::Nothing
+        };
+        Ok(Self {
             connection,
-            in_transaction: false,
+            open,
             mode,
-        }
+        })
     }
 
     fn finish(&mut self) -> Result<()> {
-        if self.in_transaction {
-            self.connection.batch("COMMIT")?;
-            self.in_transaction = false;
+        match self.open {
+            Open::Nothing => {}
+            Open::Transaction => self.connection.batch("COMMIT")?,
+            Open::Savepoint => self.connection.batch("RELEASE unit")?,
         }
+        self.open = Open::Nothing;
         Ok(())
     }
 
@@ -179,9 +205,16 @@ impl<C: Connection> Unit<C> {
 
 impl<C: Connection> Drop for Unit<C> {
     fn drop(&mut self) {
-        if self.in_transaction {
-            // Nothing to report to: the work already failed or was abandoned.
-            let _ = self.connection.batch("ROLLBACK");
+        // Nothing to report to: the work already failed or was abandoned.
+        match self.open {
+            Open::Nothing => {}
+            Open::Transaction => {
+                let _ = self.connection.batch("ROLLBACK");
+            }
+            Open::Savepoint => {
+                let _ = self.connection.batch("ROLLBACK TO unit");
+                let _ = self.connection.batch("RELEASE unit");
+            }
         }
     }
 }
@@ -453,11 +486,11 @@ impl<C: Connection> OwnerUnit<C> {
     }
 
     /// Owner work inside a transaction someone else owns; see [`Unit::within`].
-    pub fn within(connection: C, owner: UserId, mode: Mode) -> Self {
-        Self {
-            unit: Unit::within(connection, mode),
+    pub fn within(connection: C, owner: UserId, mode: Mode) -> Result<Self> {
+        Ok(Self {
+            unit: Unit::within(connection, mode)?,
             owner,
-        }
+        })
     }
 
     fn task(&mut self, statement: &Statement<'_>) -> Result<Option<Task>> {

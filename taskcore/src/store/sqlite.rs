@@ -274,11 +274,11 @@ impl Backend for WriterBackend {
     }
 
     fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>> {
-        Ok(Box::new(Unit::within(Held(self.lock()), mode)))
+        Ok(Box::new(Unit::within(Held(self.lock()), mode)?))
     }
 
     fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>> {
-        Ok(Box::new(OwnerUnit::within(Held(self.lock()), owner, mode)))
+        Ok(Box::new(OwnerUnit::within(Held(self.lock()), owner, mode)?))
     }
 }
 

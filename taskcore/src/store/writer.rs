@@ -4,15 +4,19 @@
 //! busy handler, which sleeps in steps of up to 100 ms: under load that was
 //! the shape of the slowest writes. Here one thread owns the only connection
 //! that writes, and every write is a job queued for it. The thread takes the
-//! jobs waiting in the queue, up to [`BATCH_MAX`], runs each inside a
-//! savepoint of one transaction (a job that fails is rolled back alone), and
-//! commits them together: one commit for a burst of writes. Each caller gets
-//! its answer only after that commit, so an acknowledged write is as durable
-//! as a write committed on its own. Nothing sleeps: the thread waits on its
-//! queue, callers wait on their answer.
+//! jobs waiting in the queue, up to [`BATCH_MAX`], runs them one after the
+//! other in one transaction, and commits them together: one commit for a
+//! burst of writes. Each caller gets its answer only after that commit, so
+//! an acknowledged write is as durable as a write committed on its own.
+//! Nothing sleeps: the thread waits on its queue, callers wait on their
+//! answer.
 //!
 //! Jobs run ordinary store code against a [`Store`] whose backend is the
-//! writer's connection; its units of work neither begin nor commit.
+//! writer's connection. Its units of work are as atomic there as anywhere:
+//! one statement is atomic by itself, and write work (several statements)
+//! runs in a savepoint that it releases, or rolls back when it fails. A
+//! store operation is one unit of work, so a job that fails leaves nothing
+//! behind and the jobs beside it are committed.
 
 use std::fmt;
 use std::future::Future;
@@ -106,8 +110,6 @@ pub(super) trait Job: Send {
 
 /// A job that ran, waiting for its transaction's commit.
 pub(super) trait Outcome: Send {
-    /// Whether its work stands (its savepoint is released, not rolled back).
-    fn succeeded(&self) -> bool;
     /// Answers the caller; `failure` is why the commit failed, if it did.
     fn deliver(self: Box<Self>, failure: Option<&Error>);
 }
@@ -141,10 +143,6 @@ struct Ran<T> {
 }
 
 impl<T: Send> Outcome for Ran<T> {
-    fn succeeded(&self) -> bool {
-        self.result.is_ok()
-    }
-
     fn deliver(self: Box<Self>, failure: Option<&Error>) {
         let result = match (self.result, failure) {
             (Ok(_), Some(failure)) => Err(again(failure)),
@@ -233,8 +231,7 @@ fn run(store: &Store, connection: &dyn Transactions, queue: &mpsc::Receiver<Box<
     }
 }
 
-/// Runs a batch in one transaction, each job in a savepoint, and answers
-/// every job after the commit.
+/// Runs a batch in one transaction and answers every job after the commit.
 fn commit_batch(store: &Store, connection: &dyn Transactions, batch: Vec<Box<dyn Job>>) {
     if let Err(error) = connection.execute("BEGIN IMMEDIATE") {
         for job in batch {
@@ -246,34 +243,16 @@ fn commit_batch(store: &Store, connection: &dyn Transactions, batch: Vec<Box<dyn
     let mut jobs = batch.into_iter();
     let mut failure = None;
     for job in jobs.by_ref() {
-        if let Err(error) = connection.execute("SAVEPOINT job") {
-            job.refuse(&error);
-            failure = Some(error);
-            break;
-        }
-        // A job that panics is dropped with its answer: its caller hears
-        // that the write failed, and the others go on.
-        let outcome = catch_unwind(AssertUnwindSafe(|| job.run(store))).ok();
+        // A job that panics is dropped with its answer (its caller hears
+        // that the write failed; its unit of work rolls back as it unwinds),
+        // and the others go on.
+        ran.extend(catch_unwind(AssertUnwindSafe(|| job.run(store))).ok());
         if !connection.in_transaction() {
             // SQLite rolled the whole transaction back (a full disk, an I/O
             // error): the jobs that ran before are gone too.
             failure = Some(Error::Storage(
                 "the database rolled back a batch of writes".to_owned(),
             ));
-            ran.extend(outcome);
-            break;
-        }
-        let kept = outcome.as_ref().is_some_and(|outcome| outcome.succeeded());
-        let closed = if kept {
-            connection.execute("RELEASE job")
-        } else {
-            connection
-                .execute("ROLLBACK TO job")
-                .and_then(|()| connection.execute("RELEASE job"))
-        };
-        ran.extend(outcome);
-        if let Err(error) = closed {
-            failure = Some(error);
             break;
         }
     }
