@@ -11,7 +11,7 @@ use super::*;
 use crate::auth::{BCRYPT_MIN_COST, PasswordHasher};
 use crate::error::Error;
 use crate::session::{Refresh, RefreshToken};
-use crate::types::{Description, Page, SessionId, UserId};
+use crate::types::{Description, Page, SessionId, TaskId, UserId};
 use crate::wire::{Body, NewTask, NewUser, PasswordChange, PasswordChangeRequest, TaskUpdate};
 
 const POSTGRES_URL_VAR: &str = "TASKD_TEST_POSTGRES_URL";
@@ -551,6 +551,47 @@ contract! {
         assert_eq!(replaced.tags, ["x"]);
         assert_eq!(listed(store, alice, "tag=X"), ["t"]);
         assert!(listed(store, alice, "tag=a").is_empty());
+    }
+
+    fn writes_submitted_together_keep_what_succeeds_and_nothing_of_what_fails(store: &Store) {
+        // On SQLite these meet in the single writer's batches; a failing
+        // statement or operation must take nothing with it but itself.
+        let (alice, _) = two_users(store);
+        let full = create_task(store, alice, serde_json::json!({"title": "full"}));
+        let thirty_two: Vec<String> = (0..32).map(|n| format!("t{n:02}")).collect();
+        store
+            .tasks(alice)
+            .update(full.id, &patch(serde_json::json!({"tags": thirty_two})))
+            .expect("32 tags");
+        let pending: Vec<_> = (0..60)
+            .map(|n| {
+                let id = full.id;
+                store.submit(move |store| match n % 3 {
+                    0 => store.tasks(alice).create(&NewTask::new(&format!("kept {n}"))?).map(drop),
+                    // A statement that the tag limit aborts.
+                    1 => store
+                        .tasks(alice)
+                        .update(id, &patch(serde_json::json!({"add_tags": [format!("x{n}")]})))
+                        .map(drop),
+                    // Write work (a savepoint) that fails: no such task.
+                    _ => store
+                        .tasks(alice)
+                        .update(TaskId(id.0 + 1000), &patch(serde_json::json!({"due_date": "2030-01-01"})))
+                        .map(drop),
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = pending.into_iter().map(crate::Pending::wait).collect();
+        for (n, outcome) in outcomes.iter().enumerate() {
+            match n % 3 {
+                0 => assert!(outcome.is_ok(), "create {n}: {outcome:?}"),
+                1 => assert!(matches!(outcome, Err(Error::Validation(_))), "tag {n}: {outcome:?}"),
+                _ => assert!(matches!(outcome, Err(Error::TaskNotFound)), "update {n}: {outcome:?}"),
+            }
+        }
+        let titles = listed(store, alice, "limit=200");
+        assert_eq!(titles.len(), 21, "the full task and the 20 creates: {titles:?}");
+        assert_eq!(store.tasks(alice).get(full.id).expect("get").tags.len(), 32);
     }
 
     fn filters_combine_priority_tags_due_and_search(store: &Store) {

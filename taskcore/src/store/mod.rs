@@ -137,6 +137,10 @@ impl Store {
     /// which runs it in one transaction with the writes queued beside it
     /// and answers after their commit; elsewhere it runs here, on a pooled
     /// connection. `work` gets the store to write through.
+    ///
+    /// Each store operation `work` runs is atomic, as anywhere; `work` as a
+    /// whole is not one transaction: when it fails after an operation
+    /// succeeded, that operation stands, on every backend.
     pub fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
