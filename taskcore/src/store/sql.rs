@@ -212,8 +212,14 @@ impl<C: Connection> Drop for Unit<C> {
                 let _ = self.connection.batch("ROLLBACK");
             }
             Open::Savepoint => {
-                let _ = self.connection.batch("ROLLBACK TO unit");
-                let _ = self.connection.batch("RELEASE unit");
+                if self.connection.batch("ROLLBACK TO unit").is_ok() {
+                    let _ = self.connection.batch("RELEASE unit");
+                } else {
+                    // What this work wrote cannot be taken back alone: the
+                    // whole transaction goes, and its owner (the writer)
+                    // tells every job in it that it failed.
+                    let _ = self.connection.batch("ROLLBACK");
+                }
             }
         }
     }

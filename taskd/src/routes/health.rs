@@ -32,6 +32,16 @@ pub struct Checks(Arc<Mutex<Option<watch::Receiver<Option<bool>>>>>);
 impl Checks {
     /// Whether the database answers a check that ran during this call.
     async fn database_answers(&self, state: &AppState) -> bool {
+        loop {
+            if let Some(healthy) = self.check_or_share(state).await {
+                return healthy;
+            }
+        }
+    }
+
+    /// Runs a check, or shares the one running; `None` when the shared one
+    /// was dropped unanswered (its probe hung up), so that a new one runs.
+    async fn check_or_share(&self, state: &AppState) -> Option<bool> {
         let running = {
             let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
             match slot.as_ref() {
@@ -53,13 +63,11 @@ impl Checks {
                     tokio::time::timeout(DATABASE_TIMEOUT, blocking(move || store.ping())).await;
                 let healthy = matches!(answered, Ok(Ok(())));
                 let _ = done.send(Some(healthy));
-                healthy
+                Some(healthy)
             }
             Err(mut running) => match running.wait_for(Option::is_some).await {
-                Ok(answer) => answer.unwrap_or(false),
-                // The check was dropped unanswered (its probe hung up):
-                // nothing known, so not healthy.
-                Err(_) => false,
+                Ok(answer) => *answer,
+                Err(_) => None,
             },
         }
     }
