@@ -29,6 +29,17 @@ pub enum Error {
     /// A refresh token that is unknown, expired, spent or of a revoked session.
     #[error("invalid refresh token")]
     InvalidRefreshToken,
+    /// A conditional change found the task at another version than the
+    /// one it expected; nothing changed.
+    #[error("the task is at version {current}")]
+    VersionMismatch {
+        /// The task's current version.
+        current: i64,
+    },
+    /// A change feed cursor from before deletions that have since been
+    /// forgotten, or not one this feed gave: start a full sync.
+    #[error("change feed cursor too old")]
+    CursorExpired,
     /// The change conflicts with another made meanwhile; the message says which.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -62,6 +73,8 @@ pub enum Source {
     Query,
     /// A path parameter.
     Path,
+    /// A request header.
+    Header,
 }
 
 /// One broken rule on one field, shaped like FastAPI's validation errors.
@@ -94,6 +107,7 @@ impl ValidationErrors {
             Source::Body => "body",
             Source::Query => "query",
             Source::Path => "path",
+            Source::Header => "header",
         };
         let mut loc = vec![source.to_owned()];
         if !field.is_empty() {

@@ -75,14 +75,17 @@ pub use wire::routes;
 #[cfg(feature = "auth")]
 pub use auth::{AccessClaims, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
 pub use error::{Error, FieldError, Result, Source, ValidationErrors};
-pub use model::{TagCount, Task, TaskPage, User};
+pub use model::{
+    Change, ChangePage, Expect, Origin, TagCount, Task, TaskPage, TrashPage, TrashedTask, User,
+};
 pub use planning::{Priority, Zone};
 #[cfg(feature = "store")]
 pub use session::{Refresh, RefreshToken};
 #[cfg(feature = "store")]
 pub use store::{
-    Backend, Cursor, DatabaseUrl, DueFilter, Login, OwnerTasks, Pending, PoolStatus, Sort, SortKey,
-    Store, StoreOptions, Synchronous, TaskQuery, WriteQueue,
+    Backend, ChangeCursor, ChangeQuery, Cursor, DatabaseUrl, DueFilter, IdempotencyKey, Login,
+    OwnerTasks, Pending, PoolStatus, Replay, Sort, SortKey, Store, StoreOptions, Synchronous,
+    TaskQuery, WriteQueue,
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{

@@ -259,6 +259,43 @@ impl Default for Page {
 
 impl Page {
     /// A page; `limit` must be 1 to 200.
+    /// Reads `skip` and `limit` from query-string pairs (the last of each
+    /// counts), every problem at once under `["query", NAME]`.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, crate::ValidationErrors> {
+        let mut errors = crate::ValidationErrors::new();
+        let last = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let mut read = |name: &str, parsed: Option<Result<u64, Invalid>>, default: u64| match parsed
+        {
+            Some(Ok(value)) => value,
+            Some(Err(invalid)) => {
+                errors.add(crate::Source::Query, name, invalid.kind, invalid.msg);
+                default
+            }
+            None => default,
+        };
+        let skip = read("skip", last("skip").map(Page::parse_skip), 0);
+        let limit = read(
+            "limit",
+            last("limit").map(|text| Page::parse_limit(text).map(u64::from)),
+            u64::from(PAGE_DEFAULT_LIMIT),
+        );
+        let limit = u32::try_from(limit).unwrap_or(PAGE_DEFAULT_LIMIT);
+        match Page::new(skip, limit) {
+            Ok(page) if errors.is_empty() => Ok(page),
+            Ok(_) => Err(errors),
+            Err(invalid) => {
+                errors.add(crate::Source::Query, "limit", invalid.kind, invalid.msg);
+                Err(errors)
+            }
+        }
+    }
+
     pub fn new(skip: u64, limit: u32) -> Result<Self, Invalid> {
         if !(1..=PAGE_MAX_LIMIT).contains(&limit) {
             return Err(Invalid::new(

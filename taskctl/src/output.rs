@@ -295,6 +295,7 @@ mod tests {
             owner_id: taskcore::UserId(1),
             created_at: now,
             updated_at: now,
+            version: 1,
         }
     }
 

@@ -16,14 +16,18 @@ use warp::{Filter, Rejection, Reply};
 use crate::settings::Origins;
 
 const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
-const ALLOWED_HEADERS: [&str; 5] = [
+const ALLOWED_HEADERS: [&str; 8] = [
     "accept",
     "accept-language",
     "authorization",
     "content-type",
+    "idempotency-key",
+    "if-match",
+    "if-none-match",
     "x-request-id",
 ];
-const EXPOSED_HEADERS: &str = "Link, Location, Retry-After, X-Request-Id, X-Total-Count";
+const EXPOSED_HEADERS: &str =
+    "ETag, Idempotent-Replayed, Link, Location, Retry-After, X-Request-Id, X-Total-Count";
 const PREFLIGHT_MAX_AGE_SECONDS: &str = "600";
 
 #[derive(Clone, Debug)]

@@ -1,6 +1,7 @@
 //! taskd: the task manager's HTTP server.
 
 mod client_address;
+mod conditional;
 mod cors;
 mod filters;
 mod limits;
@@ -173,6 +174,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         api_prefix: Arc::from(settings.api_prefix.as_str()),
         body_read_timeout: settings.body_read_timeout,
+        require_if_match: settings.require_if_match,
         passwords: passwords::PasswordPool::new(
             settings.password_hash_threads,
             settings.password_hash_queue,
@@ -192,7 +194,11 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
             upkeep.run_upkeep();
         }
     });
-    tokio::spawn(housekeeping(store, limits));
+    let retention = Retention {
+        trash: settings.trash_retention,
+        changes: settings.changes_retention,
+    };
+    tokio::spawn(housekeeping(store, limits, retention));
     let app = routes::app(
         state,
         &settings.api_prefix_segments(),
@@ -235,18 +241,38 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
     Ok(())
 }
 
-/// Every ten minutes: forgets rate-limit counts that have recovered and deletes
-/// sessions whose refresh tokens have all expired.
-async fn housekeeping(store: Store, limits: Limits) {
+/// How long deletions are kept.
+#[derive(Debug, Clone, Copy)]
+struct Retention {
+    trash: Duration,
+    changes: Duration,
+}
+
+/// Every ten minutes: forgets rate-limit counts that have recovered, deletes
+/// sessions whose refresh tokens have all expired, erases tasks trashed
+/// longer than the trash keeps them and forgets old deletions and
+/// idempotency keys.
+async fn housekeeping(store: Store, limits: Limits, retention: Retention) {
     let mut interval = tokio::time::interval(HOUSEKEEPING_PERIOD);
     loop {
         interval.tick().await;
         limits.retain_recent();
-        let store = store.clone();
-        match state::blocking(move || store.purge_expired_sessions()).await {
+        let sessions = store.clone();
+        match state::blocking(move || sessions.purge_expired_sessions()).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "deleted expired sessions"),
             Err(error) => tracing::warn!(?error, "cannot delete expired sessions"),
+        }
+        let deletions = store.clone();
+        let purged =
+            state::blocking(move || deletions.purge_deleted(retention.trash, retention.changes))
+                .await;
+        match purged {
+            Ok((0, 0)) => {}
+            Ok((erased, forgotten)) => {
+                tracing::info!(erased, forgotten, "erased old trash, forgot old deletions");
+            }
+            Err(error) => tracing::warn!(?error, "cannot purge old deletions"),
         }
     }
 }

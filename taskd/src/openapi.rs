@@ -35,12 +35,18 @@ use crate::routes;
         routes::tasks::update_task,
         routes::tasks::delete_task,
         routes::tasks::list_tags,
+        routes::sync::list_trash,
+        routes::sync::restore_task,
+        routes::sync::erase_task,
+        routes::sync::list_changes,
         routes::health::health,
     ),
     components(schemas(ErrorDetail, ValidationDetail, taskcore::FieldError)),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "Your tasks"),
+        (name = "trash", description = "Deleted tasks, until restored or erased"),
+        (name = "sync", description = "What changed since you last looked"),
         (name = "health", description = "Probes"),
     ),
 )]

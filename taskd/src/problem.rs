@@ -41,6 +41,8 @@ pub enum ApiError {
     BadRequest(&'static str),
     /// Over a brute-force limit; retry after this many seconds.
     TooManyRequests(RetryAfter),
+    /// The server requires `If-Match` on this change and none was sent.
+    PreconditionRequired,
 }
 
 impl From<RetryAfter> for ApiError {
@@ -98,6 +100,25 @@ impl ApiError {
                 (StatusCode::CONFLICT, "Email already registered".into())
             }
             ApiError::Domain(Error::Conflict(message)) => (StatusCode::CONFLICT, message.clone()),
+            ApiError::Domain(Error::VersionMismatch { current }) => (
+                StatusCode::PRECONDITION_FAILED,
+                format!(
+                    "The task has changed since the version you sent in If-Match: it is at \
+                     version {current} (ETag \"{current}\"). Read it again and reapply your change."
+                ),
+            ),
+            ApiError::Domain(Error::CursorExpired) => (
+                StatusCode::GONE,
+                "The change feed no longer holds every change since this cursor; \
+                 start a full sync by asking without 'since'"
+                    .into(),
+            ),
+            ApiError::PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "This server requires If-Match on task changes: send the ETag of the task \
+                 as you last read it"
+                    .into(),
+            ),
             ApiError::Domain(Error::InvalidCredentials) => (
                 StatusCode::UNAUTHORIZED,
                 "Incorrect email or password".into(),
@@ -195,6 +216,11 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(wait.seconds()));
+        }
+        if let ApiError::Domain(Error::VersionMismatch { current }) = self {
+            response
+                .headers_mut()
+                .insert(header::ETAG, crate::conditional::etag(*current));
         }
         if let ApiError::Overloaded = self {
             response

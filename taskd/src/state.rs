@@ -47,6 +47,8 @@ pub struct Shared {
     pub api_prefix: Arc<str>,
     /// How long a request body may take to arrive once its head is in.
     pub body_read_timeout: Duration,
+    /// Whether task changes must carry `If-Match` (428 otherwise).
+    pub require_if_match: bool,
     /// Where password checks and hashes run: a bounded pool of their own.
     pub passwords: PasswordPool,
 }

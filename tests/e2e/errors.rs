@@ -193,10 +193,14 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
             "/api/v1/auth/password",
             "/api/v1/auth/refresh",
             "/api/v1/auth/register",
+            "/api/v1/changes",
             "/api/v1/health",
             "/api/v1/tags",
             "/api/v1/tasks",
-            "/api/v1/tasks/{id}"
+            "/api/v1/tasks/{id}",
+            "/api/v1/trash",
+            "/api/v1/trash/{id}",
+            "/api/v1/trash/{id}/restore"
         ]
     );
     assert_eq!(

@@ -2,6 +2,7 @@
 
 mod auth;
 mod connections;
+mod devices;
 mod errors;
 mod hostile;
 mod observability;

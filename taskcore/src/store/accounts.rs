@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use super::backend::Mode;
 use super::{Store, lifetime, now};
 use crate::auth::PasswordHasher;
@@ -315,6 +317,41 @@ impl Store {
         // Spent tokens are kept to recognise their reuse, but an expired one
         // is refused before that matters.
         work.delete_expired_refresh_tokens(now)?;
+        work.commit()?;
+        Ok(purged)
+    }
+
+    /// Housekeeping of deletions: erases the tasks trashed more than
+    /// `trash_retention` ago, forgets the deletions made more than
+    /// `changes_retention` ago (a change feed cursor from before one of
+    /// them is then expired), and forgets idempotency keys older than a
+    /// day. Returns how many tasks were erased and deletions forgotten.
+    pub fn purge_deleted(
+        &self,
+        trash_retention: Duration,
+        changes_retention: Duration,
+    ) -> Result<(u64, u64)> {
+        self.purge_deleted_as_of(now(), trash_retention, changes_retention)
+    }
+
+    /// [`Store::purge_deleted`] as it would run at `now`.
+    pub fn purge_deleted_as_of(
+        &self,
+        now: DateTime<Utc>,
+        trash_retention: Duration,
+        changes_retention: Duration,
+    ) -> Result<(u64, u64)> {
+        if self.queues_writes() {
+            return self.write(move |store| {
+                store.purge_deleted_as_of(now, trash_retention, changes_retention)
+            });
+        }
+        let mut work = self.backend.accounts(Mode::Write)?;
+        let purged = work.purge_deleted(
+            now - lifetime(trash_retention),
+            now - lifetime(changes_retention),
+        )?;
+        work.purge_idempotency_keys(now - chrono::Duration::hours(super::KEY_HOURS))?;
         work.commit()?;
         Ok(purged)
     }

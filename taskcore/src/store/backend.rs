@@ -13,7 +13,7 @@ use super::columns::Context;
 use super::query::TaskQuery;
 use super::writer::WriteQueue;
 use crate::error::Result;
-use crate::model::{TagCount, Task, User};
+use crate::model::{Change, Expect, Origin, TagCount, Task, TrashedTask, User};
 use crate::planning::Zone;
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
@@ -135,6 +135,16 @@ pub trait AccountWork {
     fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> Result<u64>;
     /// Deletes refresh tokens that expired before `now`; returns how many.
     fn delete_expired_refresh_tokens(&mut self, now: DateTime<Utc>) -> Result<u64>;
+    /// Erases the tasks trashed before `trashed_before` and forgets the
+    /// deletions made before `deleted_before` (write work); returns how
+    /// many of each.
+    fn purge_deleted(
+        &mut self,
+        trashed_before: DateTime<Utc>,
+        deleted_before: DateTime<Utc>,
+    ) -> Result<(u64, u64)>;
+    /// Forgets idempotency keys used before `before`; returns how many.
+    fn purge_idempotency_keys(&mut self, before: DateTime<Utc>) -> Result<u64>;
     /// Makes the work durable and visible.
     fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -147,8 +157,14 @@ pub trait TaskWork {
     fn zone(&mut self) -> Result<Zone>;
     /// Changes the owner's time zone and the due keys that depend on it.
     fn set_zone(&mut self, zone: Zone) -> Result<User>;
-    /// Inserts a task, created and updated at the context's time.
-    fn insert(&mut self, task: &TaskCreate, context: Context) -> Result<Task>;
+    /// Inserts a task, created and updated at the context's time, or as
+    /// its origin (an import) says.
+    fn insert(
+        &mut self,
+        task: &TaskCreate,
+        context: Context,
+        origin: Option<&Origin>,
+    ) -> Result<Task>;
     /// How many tasks match the query's filters.
     fn count(&mut self, query: &TaskQuery, context: Context) -> Result<u64>;
     /// The query's page of matching tasks, in its order, each with its
@@ -162,12 +178,58 @@ pub trait TaskWork {
     ) -> Result<Vec<(Task, Option<DateTime<Utc>>)>>;
     /// One task.
     fn get(&mut self, id: TaskId) -> Result<Option<Task>>;
-    /// Applies a patch and sets `updated_at` to the context's time.
-    fn update(&mut self, id: TaskId, patch: &TaskUpdate, context: Context) -> Result<Option<Task>>;
+    /// Applies a patch to a task at a version `expect` admits, sets
+    /// `updated_at` to the context's time and bumps the version.
+    /// [`Error::TaskNotFound`](crate::Error::TaskNotFound) or
+    /// [`Error::VersionMismatch`](crate::Error::VersionMismatch) otherwise.
+    fn update(
+        &mut self,
+        id: TaskId,
+        patch: &TaskUpdate,
+        context: Context,
+        expect: &Expect,
+    ) -> Result<Task>;
     /// The owner's tags with their counts, by name.
     fn tag_counts(&mut self) -> Result<Vec<TagCount>>;
-    /// Deletes a task; false when there was none.
-    fn delete(&mut self, id: TaskId) -> Result<bool>;
+    /// Moves a task at a version `expect` admits to the trash (write work).
+    fn trash(&mut self, id: TaskId, expect: &Expect, now: DateTime<Utc>) -> Result<()>;
+    /// Puts a trashed task back, its version bumped (write work).
+    fn restore(&mut self, id: TaskId, now: DateTime<Utc>) -> Result<Task>;
+    /// Erases a trashed task for good; the change feed keeps its deletion
+    /// (write work).
+    fn erase(&mut self, id: TaskId) -> Result<()>;
+    /// How many tasks the trash holds, and one page of them, newest
+    /// deletion first.
+    fn trashed(&mut self, page: crate::types::Page) -> Result<(u64, Vec<TrashedTask>)>;
+    /// The owner's change counter and the newest change number whose
+    /// deletion has been forgotten.
+    fn change_counter(&mut self) -> Result<(i64, i64)>;
+    /// The first `rows` changes after change `since`, each with its number,
+    /// in change order; deletions only when `deletions`.
+    fn changes(&mut self, since: i64, rows: i64, deletions: bool) -> Result<Vec<(i64, Change)>>;
+    /// Up to `rows` tasks, live and trashed, by id after `after`; trashed
+    /// ones with when they were deleted.
+    fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<(Task, Option<DateTime<Utc>>)>>;
+    /// Whether a task (live, trashed or erased) came from this source.
+    fn source_known(&mut self, source: &str) -> Result<bool>;
+    /// The create remembered under an idempotency key since `since`: the
+    /// request it was (normalised), the task's id and the answer given.
+    fn remembered_create(
+        &mut self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<(String, TaskId, String)>>;
+    /// Remembers a create under an idempotency key, replacing one
+    /// remembered before `since`; false when a create since then holds the
+    /// key.
+    fn remember_create(
+        &mut self,
+        key: &str,
+        request: &str,
+        task: &Task,
+        response: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Makes the work durable and visible.
     fn commit(self: Box<Self>) -> Result<()>;
 }

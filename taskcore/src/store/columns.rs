@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::backend::Mode;
 use super::query::{Cursor, DueFilter, KeyValue, SortKey, TaskQuery, TimeValue};
 use crate::error::Result;
-use crate::model::{Task, User};
+use crate::model::{Expect, Origin, Task, User};
 use crate::planning::{Priority, Zone, due_key};
 use crate::types::{TaskId, UserId};
 use crate::wire::{DueChange, TagChange, TaskCreate, TaskUpdate};
@@ -122,11 +122,14 @@ pub(crate) const EDITABLE: &[Editable] = &[
 ];
 
 /// The columns the server sets, first in every row read.
-const FIXED: [&str; 4] = ["id", "owner_id", "created_at", "updated_at"];
+const FIXED: [&str; 5] = ["id", "owner_id", "created_at", "updated_at", "version"];
 /// The columns the server derives from the others, last in every row read.
 /// The due key is not part of a task as the API shows it; listings read it
 /// for their cursors ([`due_key_from_row`]).
 const DERIVED: [&str; 2] = ["completed_at", "due_key"];
+/// Columns a task keeps that rows never read: where an imported task came
+/// from. With the others, what a trashed task keeps ([`Statements::kept`]).
+const KEPT: [&str; 1] = ["source"];
 
 /// How one backend reads the values of a result row, by position.
 pub(crate) trait RowValues {
@@ -147,21 +150,25 @@ pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
         owner_id: UserId(row.int(1)?),
         created_at: row.time(2)?,
         updated_at: row.time(3)?,
-        title: row.text(4)?,
-        description: row.optional_text(5)?,
-        completed: row.flag(6)?,
-        priority: Priority::from_rank(row.int(7)?),
-        due_date: row.optional_date(8)?,
-        due_at: row.optional_time(9)?,
-        tags: row.tags(10)?,
-        completed_at: row.optional_time(11)?,
+        version: row.int(4)?,
+        title: row.text(5)?,
+        description: row.optional_text(6)?,
+        completed: row.flag(7)?,
+        priority: Priority::from_rank(row.int(8)?),
+        due_date: row.optional_date(9)?,
+        due_at: row.optional_time(10)?,
+        tags: row.tags(11)?,
+        completed_at: row.optional_time(12)?,
     })
 }
 
 /// The stored due key of a row of [`Statements::columns`].
 pub(crate) fn due_key_from_row(row: &dyn RowValues) -> Result<Option<DateTime<Utc>>> {
-    row.optional_time(12)
+    row.optional_time(13)
 }
+
+/// The position of the first column after [`Statements::columns`] in a row.
+pub(crate) const AFTER_COLUMNS: usize = 14;
 
 /// The columns every user query reads, and the row as a user.
 pub(crate) const USER_COLUMNS: &str = "id, email, created_at, timezone";
@@ -210,6 +217,10 @@ pub(crate) trait Dialect {
     fn search_count(owner: UserId, words: &[String]) -> Option<(String, String)>;
     /// The statement that starts work of this mode, if it needs one.
     fn begin(mode: Mode) -> Option<&'static str>;
+    /// An expression taking the owner's next change number (placeholder
+    /// `owner`), in commit order: within write work, changes of one owner
+    /// are numbered as they commit.
+    fn next_change(owner: &str) -> String;
 }
 
 /// The due key of tasks without a due, in each direction: past every real key.
@@ -287,25 +298,43 @@ impl<D: Dialect> Statements<D> {
             .join(", ")
     }
 
-    pub fn insert<'a>(owner: UserId, task: &'a TaskCreate, context: Context) -> Statement<'a> {
+    pub fn insert<'a>(
+        owner: UserId,
+        task: &'a TaskCreate,
+        context: Context,
+        origin: Option<&'a Origin>,
+    ) -> Statement<'a> {
         let mut statement = Statement::new();
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let created = origin
+            .and_then(|origin| origin.created_at)
+            .unwrap_or(context.now);
+        let created = statement.bind::<D>(SqlValue::Time(created));
         let now = statement.bind::<D>(SqlValue::Time(context.now));
-        let mut names = vec!["owner_id", "created_at", "updated_at"];
-        let mut values = vec![owner, now.clone(), now];
+        let change = D::next_change(&owner);
+        let mut names = vec!["owner_id", "created_at", "updated_at", "change_seq"];
+        let mut values = vec![owner, created, now, change];
         for column in EDITABLE {
             names.push(column.name);
             values.push(statement.bind::<D>((column.create)(task)));
         }
+        let completed_at = task.completed.then(|| {
+            origin
+                .and_then(|origin| origin.completed_at)
+                .unwrap_or(context.now)
+        });
         names.push("completed_at");
-        values
-            .push(statement.bind::<D>(SqlValue::MaybeTime(task.completed.then_some(context.now))));
+        values.push(statement.bind::<D>(SqlValue::MaybeTime(completed_at)));
         names.push("due_key");
         values.push(statement.bind::<D>(SqlValue::MaybeTime(due_key(
             task.planned.due_date,
             task.planned.due_at,
             context.zone,
         ))));
+        if let Some(origin) = origin {
+            names.push("source");
+            values.push(statement.bind::<D>(SqlValue::Text(Some(&origin.source))));
+        }
         statement.sql = format!(
             "INSERT INTO tasks ({}) VALUES ({}) RETURNING {}",
             names.join(", "),
@@ -322,12 +351,19 @@ impl<D: Dialect> Statements<D> {
         id: TaskId,
         patch: &'a TaskUpdate,
         context: Context,
+        expect: &Expect,
     ) -> Statement<'a> {
         let mut statement = Statement::new();
-        let mut assignments = vec![format!(
-            "updated_at = {}",
-            statement.bind::<D>(SqlValue::Time(context.now))
-        )];
+        let owner_id = owner;
+        let owner = statement.bind::<D>(SqlValue::Int(owner_id.0));
+        let mut assignments = vec![
+            format!(
+                "updated_at = {}",
+                statement.bind::<D>(SqlValue::Time(context.now))
+            ),
+            "version = version + 1".to_owned(),
+            format!("change_seq = {}", D::next_change(&owner)),
+        ];
         for column in EDITABLE {
             if let Some(value) = (column.update)(patch) {
                 assignments.push(format!("{} = {}", column.name, statement.bind::<D>(value)));
@@ -366,13 +402,28 @@ impl<D: Dialect> Statements<D> {
             assignments.push(format!("tags = {}", D::tags_delta(&add, &remove)));
         }
         let id = statement.bind::<D>(SqlValue::Int(id.0));
-        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let expected = Self::expected(&mut statement, expect);
         statement.sql = format!(
-            "UPDATE tasks SET {} WHERE id = {id} AND owner_id = {owner} RETURNING {}",
+            "UPDATE tasks SET {} WHERE id = {id} AND owner_id = {owner}{expected} RETURNING {}",
             assignments.join(", "),
             Self::columns()
         );
         statement
+    }
+
+    /// The condition a conditional change puts on the version, if any.
+    fn expected(statement: &mut Statement<'_>, expect: &Expect) -> String {
+        match expect {
+            Expect::Any => String::new(),
+            Expect::OneOf(versions) if versions.is_empty() => " AND 1 = 0".to_owned(),
+            Expect::OneOf(versions) => {
+                let versions: Vec<String> = versions
+                    .iter()
+                    .map(|version| statement.bind::<D>(SqlValue::Int(*version)))
+                    .collect();
+                format!(" AND version IN ({})", versions.join(", "))
+            }
+        }
     }
 
     pub fn get(owner: UserId, id: TaskId) -> Statement<'static> {
@@ -386,11 +437,147 @@ impl<D: Dialect> Statements<D> {
         statement
     }
 
-    pub fn delete(owner: UserId, id: TaskId) -> Statement<'static> {
+    /// Every column a task keeps, in the order of [`Statements::columns`]
+    /// then [`KEPT`]: what the trash keeps of a task and gives back.
+    fn kept() -> Vec<&'static str> {
+        FIXED
+            .iter()
+            .copied()
+            .chain(EDITABLE.iter().map(|column| column.name))
+            .chain(DERIVED)
+            .chain(KEPT)
+            .collect()
+    }
+
+    /// Copies a task into the trash, deleted now at change `change`, if its
+    /// version is as expected; the statement that then deletes it is
+    /// [`Statements::remove`]. Locks the task's row until the work ends.
+    pub fn trash(
+        owner: UserId,
+        id: TaskId,
+        expect: &Expect,
+        now: DateTime<Utc>,
+        change: i64,
+    ) -> Statement<'static> {
+        let mut statement = Statement::new();
+        let now = statement.bind::<D>(SqlValue::Time(now));
+        let change = statement.bind::<D>(SqlValue::Int(change));
+        let id = statement.bind::<D>(SqlValue::Int(id.0));
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let expected = Self::expected(&mut statement, expect);
+        let kept = Self::kept().join(", ");
+        statement.sql = format!(
+            "INSERT INTO trashed_tasks ({kept}, deleted_at, change_seq)
+             SELECT {kept}, {now}, {change} FROM tasks
+             WHERE id = {id} AND owner_id = {owner}{expected}{}",
+            D::LOCK_FOR_UPDATE
+        );
+        statement
+    }
+
+    /// Deletes a task (from the tasks, not into the trash).
+    pub fn remove(owner: UserId, id: TaskId) -> Statement<'static> {
         let mut statement = Statement::new();
         let id = statement.bind::<D>(SqlValue::Int(id.0));
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
         statement.sql = format!("DELETE FROM tasks WHERE id = {id} AND owner_id = {owner}");
+        statement
+    }
+
+    /// Puts a trashed task back among the tasks, changed now at change
+    /// `change` (its version bumped), and returns it; the statement that
+    /// then takes it out of the trash is [`Statements::untrash`].
+    pub fn restore(
+        owner: UserId,
+        id: TaskId,
+        now: DateTime<Utc>,
+        change: i64,
+    ) -> Statement<'static> {
+        let mut statement = Statement::new();
+        let now = statement.bind::<D>(SqlValue::Time(now));
+        let change = statement.bind::<D>(SqlValue::Int(change));
+        let id = statement.bind::<D>(SqlValue::Int(id.0));
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let names = Self::kept();
+        let values: Vec<String> = names
+            .iter()
+            .map(|name| match *name {
+                "updated_at" => now.clone(),
+                "version" => "version + 1".to_owned(),
+                other => other.to_owned(),
+            })
+            .collect();
+        statement.sql = format!(
+            "INSERT INTO tasks ({}, change_seq)
+             SELECT {}, {change} FROM trashed_tasks WHERE id = {id} AND owner_id = {owner}{}
+             RETURNING {}",
+            names.join(", "),
+            values.join(", "),
+            D::LOCK_FOR_UPDATE,
+            Self::columns()
+        );
+        statement
+    }
+
+    /// Takes a task out of the trash.
+    pub fn untrash(owner: UserId, id: TaskId) -> Statement<'static> {
+        let mut statement = Statement::new();
+        let id = statement.bind::<D>(SqlValue::Int(id.0));
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        statement.sql = format!("DELETE FROM trashed_tasks WHERE id = {id} AND owner_id = {owner}");
+        statement
+    }
+
+    /// A page of the trash, newest deletion first, each task with when it
+    /// was deleted (the column after [`Statements::columns`]).
+    pub fn trashed(owner: UserId, page: crate::types::Page) -> Statement<'static> {
+        let mut statement = Statement::new();
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let limit = statement.bind::<D>(SqlValue::Int(i64::from(page.limit())));
+        let skip = statement.bind::<D>(SqlValue::Int(
+            i64::try_from(page.skip()).unwrap_or(i64::MAX),
+        ));
+        statement.sql = format!(
+            "SELECT {}, deleted_at FROM trashed_tasks WHERE owner_id = {owner}
+             ORDER BY deleted_at DESC, id DESC LIMIT {limit} OFFSET {skip}",
+            Self::columns()
+        );
+        statement
+    }
+
+    /// The tasks changed after change `since`, in change order, at most
+    /// `rows`; each with its change number (the column after
+    /// [`Statements::columns`]).
+    pub fn changed(owner: UserId, since: i64, rows: i64) -> Statement<'static> {
+        let mut statement = Statement::new();
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let since = statement.bind::<D>(SqlValue::Int(since));
+        let rows = statement.bind::<D>(SqlValue::Int(rows));
+        statement.sql = format!(
+            "SELECT {}, change_seq FROM tasks WHERE owner_id = {owner} AND change_seq > {since}
+             ORDER BY change_seq LIMIT {rows}",
+            Self::columns()
+        );
+        statement
+    }
+
+    /// A page of every task, live and trashed, by id after `after`: what an
+    /// export reads. Each with when it was deleted (NULL for live ones).
+    pub fn exported(owner: UserId, after: i64, rows: i64) -> Statement<'static> {
+        let mut statement = Statement::new();
+        let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let after = statement.bind::<D>(SqlValue::Int(after));
+        let rows = statement.bind::<D>(SqlValue::Int(rows));
+        let columns = Self::columns();
+        statement.sql = format!(
+            "SELECT * FROM (
+                 SELECT {columns}, NULL AS deleted_at FROM tasks
+                 WHERE owner_id = {owner} AND id > {after}
+                 UNION ALL
+                 SELECT {columns}, deleted_at FROM trashed_tasks
+                 WHERE owner_id = {owner} AND id > {after}) AS every_task
+             ORDER BY id LIMIT {rows}"
+        );
         statement
     }
 
@@ -790,6 +977,10 @@ impl Dialect for Numbered {
     fn begin(_mode: Mode) -> Option<&'static str> {
         None
     }
+
+    fn next_change(owner: &str) -> String {
+        format!("next({owner})")
+    }
 }
 
 #[cfg(test)]
@@ -811,17 +1002,38 @@ mod tests {
             completed: Some(true),
             ..TaskUpdate::default()
         };
-        let statement = Statements::<Numbered>::update(UserId(7), TaskId(3), &patch, context());
+        let statement =
+            Statements::<Numbered>::update(UserId(7), TaskId(3), &patch, context(), &Expect::Any);
         assert!(
             statement.sql.starts_with(
-                "UPDATE tasks SET updated_at = $1, completed = $2, \
-                 completed_at = COALESCE(completed_at, $3) WHERE id = $4 AND owner_id = $5"
+                "UPDATE tasks SET updated_at = $2, version = version + 1, change_seq = next($1), \
+                 completed = $3, completed_at = COALESCE(completed_at, $4) \
+                 WHERE id = $5 AND owner_id = $1 RETURNING"
             ),
             "{}",
             statement.sql
         );
-        assert_eq!(statement.values[1], SqlValue::Bool(true));
-        assert_eq!(statement.values[4], SqlValue::Int(7));
+        assert_eq!(statement.values[0], SqlValue::Int(7));
+        assert_eq!(statement.values[2], SqlValue::Bool(true));
+    }
+
+    #[test]
+    fn a_conditional_patch_changes_only_a_task_at_a_version_it_expects() {
+        let patch = TaskUpdate {
+            completed: Some(true),
+            ..TaskUpdate::default()
+        };
+        let expect = Expect::OneOf(vec![4, 6]);
+        let statement =
+            Statements::<Numbered>::update(UserId(7), TaskId(3), &patch, context(), &expect);
+        assert!(
+            statement
+                .sql
+                .contains("WHERE id = $5 AND owner_id = $1 AND version IN ($6, $7) RETURNING"),
+            "{}",
+            statement.sql
+        );
+        assert_eq!(&statement.values[5..], [SqlValue::Int(4), SqlValue::Int(6)]);
     }
 
     #[test]

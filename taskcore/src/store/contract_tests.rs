@@ -785,3 +785,253 @@ contract! {
         assert_eq!(listed(store, alice, "tag=x&completed=false&sort=due&skip=4"), general[4..]);
     }
 }
+
+/// Applies a page of changes to a replica of the task set.
+fn apply(replica: &mut std::collections::BTreeMap<i64, crate::model::Task>, page: &ChangePage) {
+    for change in &page.changes {
+        match change {
+            crate::model::Change::Upsert { task } => {
+                replica.insert(task.id.0, task.clone());
+            }
+            crate::model::Change::Delete { id, .. } => {
+                replica.remove(&id.0);
+            }
+        }
+    }
+}
+
+/// Follows the feed from `since` until it has nothing more; returns the
+/// last cursor.
+fn sync(
+    store: &Store,
+    owner: UserId,
+    since: Option<ChangeCursor>,
+    limit: u32,
+    replica: &mut std::collections::BTreeMap<i64, crate::model::Task>,
+) -> ChangeCursor {
+    let mut since = since;
+    loop {
+        let page = store
+            .tasks(owner)
+            .changes(since.as_ref(), limit)
+            .expect("changes");
+        apply(replica, &page);
+        since = Some(ChangeCursor::decode(&page.cursor).expect("a cursor"));
+        if !page.has_more {
+            return since.expect("a cursor");
+        }
+    }
+}
+
+/// Every live task of `owner`, by id.
+fn every_task(store: &Store, owner: UserId) -> std::collections::BTreeMap<i64, crate::model::Task> {
+    store
+        .tasks(owner)
+        .list(&query("limit=200"))
+        .expect("list")
+        .tasks
+        .into_iter()
+        .map(|task| (task.id.0, task))
+        .collect()
+}
+
+use crate::model::{ChangePage, Expect};
+
+contract! {
+    fn versions_grow_with_every_change_and_conditional_changes_check_them(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        let task = create_task(store, alice, serde_json::json!({"title": "Pay rent"}));
+        assert_eq!(task.version, 1);
+        let task = tasks.update(task.id, &patch(serde_json::json!({"title": "Pay the rent"}))).expect("update");
+        assert_eq!(task.version, 2);
+
+        let stale = Expect::OneOf(vec![1]);
+        let refused = tasks.update_expecting(task.id, &completed(true), &stale);
+        assert!(matches!(refused, Err(Error::VersionMismatch { current: 2 })), "{refused:?}");
+        let refused = tasks.update_expecting(task.id, &patch(serde_json::json!({})), &stale);
+        assert!(matches!(refused, Err(Error::VersionMismatch { current: 2 })), "{refused:?}");
+        let refused = tasks.delete_expecting(task.id, &stale);
+        assert!(matches!(refused, Err(Error::VersionMismatch { current: 2 })), "{refused:?}");
+        let unchanged = tasks.get(task.id).expect("still there");
+        assert_eq!((unchanged.version, unchanged.completed), (2, false));
+
+        let task = tasks
+            .update_expecting(task.id, &completed(true), &Expect::OneOf(vec![7, 2]))
+            .expect("the version it expects");
+        assert_eq!((task.version, task.completed), (3, true));
+        // An empty patch changes nothing, not even the version.
+        let same = tasks.update_expecting(task.id, &patch(serde_json::json!({})), &Expect::OneOf(vec![3]));
+        assert_eq!(same.expect("empty patch").version, 3);
+
+        tasks.delete_expecting(task.id, &Expect::OneOf(vec![3])).expect("delete");
+        assert!(matches!(tasks.get(task.id), Err(Error::TaskNotFound)));
+        let missing = tasks.update_expecting(task.id, &completed(false), &Expect::OneOf(vec![3]));
+        assert!(matches!(missing, Err(Error::TaskNotFound)), "{missing:?}");
+    }
+
+    fn of_two_changes_expecting_one_version_exactly_one_is_made(store: &Store) {
+        let (alice, _) = two_users(store);
+        for round in 0..10 {
+            let task = create_task(store, alice, serde_json::json!({"title": format!("t{round}")}));
+            let barrier = std::sync::Barrier::new(2);
+            let outcomes: Vec<Result<i64>> = std::thread::scope(|scope| {
+                let racers: Vec<_> = ["left", "right"]
+                    .into_iter()
+                    .map(|title| {
+                        let barrier = &barrier;
+                        scope.spawn(move || {
+                            barrier.wait();
+                            store
+                                .tasks(alice)
+                                .update_expecting(
+                                    task.id,
+                                    &patch(serde_json::json!({"title": title})),
+                                    &Expect::OneOf(vec![1]),
+                                )
+                                .map(|task| task.version)
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|racer| racer.join().expect("racer")).collect()
+            });
+            let made = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+            let refused = outcomes
+                .iter()
+                .filter(|outcome| matches!(outcome, Err(Error::VersionMismatch { current: 2 })))
+                .count();
+            assert_eq!((made, refused), (1, 1), "round {round}: {outcomes:?}");
+            assert_eq!(store.tasks(alice).get(task.id).expect("get").version, 2);
+        }
+    }
+
+    fn the_trash_keeps_a_deleted_task_until_it_is_restored_or_erased(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let tasks = store.tasks(alice);
+        let task = create_task(
+            store,
+            alice,
+            serde_json::json!({"title": "Renew passport", "tags": ["papers"], "due_date": "2030-05-01"}),
+        );
+        create_task(store, alice, serde_json::json!({"title": "Stay"}));
+        tasks.delete(task.id).expect("delete");
+        assert!(matches!(tasks.get(task.id), Err(Error::TaskNotFound)));
+        assert_eq!(listed(store, alice, ""), ["Stay"]);
+        assert!(listed(store, alice, "q=passport").is_empty());
+        assert!(tasks.tags().expect("tags").is_empty());
+
+        let trash = tasks.trash(Page::default()).expect("trash");
+        assert_eq!(trash.total, 1);
+        assert_eq!(trash.tasks[0].task, task);
+        assert!(store.tasks(bob).trash(Page::default()).expect("bob's").tasks.is_empty());
+        assert!(matches!(store.tasks(bob).restore(task.id), Err(Error::TaskNotFound)));
+        assert!(matches!(store.tasks(bob).erase(task.id), Err(Error::TaskNotFound)));
+
+        let restored = tasks.restore(task.id).expect("restore");
+        assert_eq!(restored.id, task.id);
+        assert_eq!(restored.version, task.version + 1);
+        assert_eq!((restored.title.as_str(), &restored.tags), ("Renew passport", &task.tags));
+        assert_eq!(restored.due_date, task.due_date);
+        assert_eq!(listed(store, alice, "q=passport"), ["Renew passport"]);
+        assert_eq!(listed(store, alice, "tag=papers&due=any"), ["Renew passport"]);
+        assert_eq!(tasks.trash(Page::default()).expect("trash").total, 0);
+        assert!(matches!(tasks.restore(task.id), Err(Error::TaskNotFound)));
+
+        tasks.delete(task.id).expect("delete again");
+        tasks.erase(task.id).expect("erase");
+        assert_eq!(tasks.trash(Page::default()).expect("trash").total, 0);
+        assert!(matches!(tasks.restore(task.id), Err(Error::TaskNotFound)));
+        assert!(matches!(tasks.erase(task.id), Err(Error::TaskNotFound)));
+    }
+
+    fn following_the_change_feed_reproduces_the_task_set(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let tasks = store.tasks(alice);
+        let mut made = Vec::new();
+        for n in 0..7 {
+            made.push(create_task(store, alice, serde_json::json!({"title": format!("t{n}")})));
+        }
+        create_task(store, bob, serde_json::json!({"title": "bob's"}));
+        let mut replica = std::collections::BTreeMap::new();
+        // A full sync, three changes a page.
+        let cursor = sync(store, alice, None, 3, &mut replica);
+        assert_eq!(replica, every_task(store, alice));
+
+        // Nothing new: an empty page, the same place.
+        let page = tasks.changes(Some(&cursor), 3).expect("changes");
+        assert!(page.changes.is_empty() && !page.has_more);
+
+        tasks.update(made[0].id, &completed(true)).expect("update");
+        tasks.update(made[0].id, &completed(false)).expect("update");
+        tasks.delete(made[1].id).expect("delete");
+        tasks.delete(made[2].id).expect("delete");
+        tasks.restore(made[2].id).expect("restore");
+        tasks.delete(made[3].id).expect("delete");
+        tasks.erase(made[3].id).expect("erase");
+        create_task(store, alice, serde_json::json!({"title": "new"}));
+        let page = tasks.changes(Some(&cursor), 100).expect("changes");
+        let upserts = page
+            .changes
+            .iter()
+            .filter_map(|change| match change {
+                crate::model::Change::Upsert { task } => Some(task.id),
+                crate::model::Change::Delete { .. } => None,
+            })
+            .collect::<Vec<_>>();
+        // Changed twice, listed once, in its latest state; in commit order.
+        assert_eq!(upserts.len(), 3, "{page:?}");
+        assert_eq!(upserts[0], made[0].id);
+        let deletes = page.changes.len() - upserts.len();
+        assert_eq!(deletes, 2, "{page:?}");
+        sync(store, alice, Some(cursor), 2, &mut replica);
+        assert_eq!(replica, every_task(store, alice));
+    }
+
+    fn a_cursor_from_before_forgotten_deletions_has_expired(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let tasks = store.tasks(alice);
+        let task = create_task(store, alice, serde_json::json!({"title": "old"}));
+        let cursor = ChangeCursor::decode(&tasks.changes(None, 10).expect("sync").cursor).expect("cursor");
+        tasks.delete(task.id).expect("delete");
+        assert_eq!(tasks.changes(Some(&cursor), 10).expect("still known").changes.len(), 1);
+        // Another user's cursor is no place in this feed.
+        assert!(matches!(store.tasks(bob).changes(Some(&cursor), 10), Err(Error::CursorExpired)));
+
+        // A month later: the trash is emptied and the deletion forgotten.
+        let later = chrono::Utc::now() + chrono::Duration::days(31);
+        let month = Duration::from_secs(30 * 24 * 3600);
+        assert_eq!(store.purge_deleted_as_of(later, month, month).expect("purge"), (1, 1));
+        assert!(tasks.trash(Page::default()).expect("trash").tasks.is_empty());
+        assert!(matches!(tasks.changes(Some(&cursor), 10), Err(Error::CursorExpired)));
+        // A full sync starts over, and its cursor works.
+        let fresh = tasks.changes(None, 10).expect("full sync");
+        assert!(fresh.changes.is_empty());
+        let fresh = ChangeCursor::decode(&fresh.cursor).expect("cursor");
+        assert!(tasks.changes(Some(&fresh), 10).expect("from the new cursor").changes.is_empty());
+    }
+
+    fn a_create_repeated_with_its_idempotency_key_is_made_once(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let key = IdempotencyKey::parse("create-42").expect("key");
+        let body = crate::wire::TaskCreate::from_json(&serde_json::json!({"title": "Once"})).expect("valid");
+        let first = store.tasks(alice).create_once(&body, &key).expect("create");
+        let again = store.tasks(alice).create_once(&body, &key).expect("replay");
+        assert!(!first.replayed && again.replayed);
+        assert_eq!((again.id, &again.body), (first.id, &first.body));
+        let other = crate::wire::TaskCreate::from_json(&serde_json::json!({"title": "Twice"})).expect("valid");
+        let refused = store.tasks(alice).create_once(&other, &key);
+        assert!(matches!(refused, Err(Error::Validation(_))), "{refused:?}");
+        assert_eq!(listed(store, alice, ""), ["Once"]);
+        // Keys are per user.
+        let bobs = store.tasks(bob).create_once(&body, &key).expect("bob's create");
+        assert!(!bobs.replayed);
+        assert_ne!(bobs.id, first.id);
+        // A day later the key is free again.
+        let later = chrono::Utc::now() + chrono::Duration::hours(25);
+        let month = Duration::from_secs(30 * 24 * 3600);
+        store.purge_deleted_as_of(later, month, month).expect("purge");
+        let fresh = store.tasks(alice).create_once(&other, &key).expect("a new create");
+        assert!(!fresh.replayed);
+        assert_eq!(listed(store, alice, ""), ["Once", "Twice"]);
+    }
+}

@@ -16,6 +16,7 @@
 
 mod accounts;
 mod backend;
+mod changes;
 mod columns;
 mod postgres;
 mod postgres_tls;
@@ -36,6 +37,10 @@ use chrono::{DateTime, Utc};
 
 pub use self::accounts::Login;
 pub use self::backend::{AccountWork, Backend, Mode, TaskWork};
+pub use self::changes::{
+    CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, ChangeCursor, ChangeQuery, IdempotencyKey, KEY_HOURS,
+    Replay,
+};
 pub use self::columns::Context;
 pub use self::query::{Cursor, DueFilter, Sort, SortKey, TaskQuery};
 pub use self::sqlite::Synchronous;

@@ -246,6 +246,11 @@ impl Dialect for Postgres {
         }
     }
 
+    fn next_change(owner: &str) -> String {
+        // Takes the counter's row lock until the transaction ends.
+        format!("next_change({owner})")
+    }
+
     fn sort_expression(key: SortKey, descending: bool) -> &'static str {
         match (key, descending) {
             (SortKey::Title, _) => "title COLLATE \"C\"",

@@ -111,34 +111,15 @@ impl TaskQuery {
                 .map(|(_, value)| value.as_str())
                 .collect::<Vec<_>>()
         };
+        match Page::from_pairs(pairs) {
+            Ok(page) => query.page = page,
+            Err(page_errors) => errors.extend(page_errors),
+        }
         let mut check = |name: &str, outcome: Result<(), Invalid>| {
             if let Err(invalid) = outcome {
                 errors.add(Source::Query, name, invalid.kind, invalid.msg);
             }
         };
-
-        let skip = last("skip").map(Page::parse_skip);
-        let limit = last("limit").map(Page::parse_limit);
-        let skip = match skip {
-            Some(Err(invalid)) => {
-                check("skip", Err(invalid));
-                0
-            }
-            Some(Ok(skip)) => skip,
-            None => 0,
-        };
-        let limit = match limit {
-            Some(Err(invalid)) => {
-                check("limit", Err(invalid));
-                Page::default().limit()
-            }
-            Some(Ok(limit)) => limit,
-            None => Page::default().limit(),
-        };
-        match Page::new(skip, limit) {
-            Ok(page) => query.page = page,
-            Err(invalid) => check("limit", Err(invalid)),
-        }
 
         if let Some(text) = last("completed") {
             check(

@@ -9,12 +9,12 @@ use chrono::{DateTime, Utc};
 
 use super::backend::{AccountWork, Mode, TaskWork};
 use super::columns::{
-    Context, Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS, due_key_from_row,
-    task_from_row, user_from_row,
+    AFTER_COLUMNS, Context, Dialect, RowValues, SqlValue, Statement, Statements, USER_COLUMNS,
+    due_key_from_row, task_from_row, user_from_row,
 };
 use super::query::TaskQuery;
 use crate::error::{Error, Result};
-use crate::model::{TagCount, Task, User};
+use crate::model::{Change, Expect, Origin, TagCount, Task, TrashedTask, User};
 use crate::planning::{Zone, due_key};
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
@@ -472,6 +472,46 @@ impl<C: Connection> AccountWork for Unit<C> {
         )
     }
 
+    fn purge_deleted(
+        &mut self,
+        trashed_before: DateTime<Utc>,
+        deleted_before: DateTime<Utc>,
+    ) -> Result<(u64, u64)> {
+        self.execute(
+            "INSERT INTO erased_tasks (id, owner_id, deleted_at, change_seq, source)
+             SELECT id, owner_id, deleted_at, change_seq, source FROM trashed_tasks
+             WHERE deleted_at < ?1",
+            &[Time(trashed_before)],
+        )?;
+        let erased = self.execute(
+            "DELETE FROM trashed_tasks WHERE deleted_at < ?1",
+            &[Time(trashed_before)],
+        )?;
+        // A feed cursor from before a forgotten deletion has missed it.
+        self.execute(
+            "UPDATE change_counters SET forgotten = (
+                 SELECT MAX(e.change_seq) FROM erased_tasks e
+                 WHERE e.owner_id = change_counters.owner_id AND e.deleted_at < ?1)
+             WHERE EXISTS (
+                 SELECT 1 FROM erased_tasks e
+                 WHERE e.owner_id = change_counters.owner_id AND e.deleted_at < ?1
+                   AND e.change_seq > change_counters.forgotten)",
+            &[Time(deleted_before)],
+        )?;
+        let forgotten = self.execute(
+            "DELETE FROM erased_tasks WHERE deleted_at < ?1",
+            &[Time(deleted_before)],
+        )?;
+        Ok((erased, forgotten))
+    }
+
+    fn purge_idempotency_keys(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        self.execute(
+            "DELETE FROM idempotency_keys WHERE created_at < ?1",
+            &[Time(before)],
+        )
+    }
+
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.finish()
     }
@@ -501,6 +541,34 @@ impl<C: Connection> OwnerUnit<C> {
 
     fn task(&mut self, statement: &Statement<'_>) -> Result<Option<Task>> {
         Ok(self.unit.tasks(statement)?.pop())
+    }
+
+    /// Takes the owner's next change number, holding the owner's change
+    /// counter until the work ends. Work that takes one before locking a
+    /// task's row locks in the same order as a single UPDATE does.
+    fn next_change(&mut self) -> Result<i64> {
+        let owner = C::Dialect::placeholder(1);
+        self.unit
+            .row(
+                &format!("SELECT {}", C::Dialect::next_change(&owner)),
+                &[Int(self.owner.0)],
+                |row| row.int(0),
+            )?
+            .ok_or_else(|| Error::Storage("no change number".to_owned()))
+    }
+
+    /// Why a change of task `id` that expected `expect` changed nothing:
+    /// the task is not there, or is at another version.
+    fn refusal(&mut self, id: TaskId, expect: &Expect) -> Result<Error> {
+        Ok(match (self.get(id)?, expect) {
+            (None, _) => Error::TaskNotFound,
+            (Some(task), Expect::OneOf(_)) => Error::VersionMismatch {
+                current: task.version,
+            },
+            (Some(_), Expect::Any) => {
+                Error::Storage("a task that exists was not changed".to_owned())
+            }
+        })
     }
 }
 
@@ -538,7 +606,9 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         let mut days = Vec::new();
         self.unit.connection.rows(
             &numbered::<C::Dialect>(
-                "SELECT DISTINCT due_date FROM tasks
+                "SELECT due_date FROM tasks
+                 WHERE owner_id = ?1 AND due_date IS NOT NULL AND due_at IS NULL
+                 UNION SELECT due_date FROM trashed_tasks
                  WHERE owner_id = ?1 AND due_date IS NOT NULL AND due_at IS NULL",
             ),
             &[Int(self.owner.0)],
@@ -547,23 +617,38 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 Ok(())
             },
         )?;
+        // Trashed tasks too: a restore puts a task back as it is kept.
         for day in days {
-            self.unit.execute(
-                "UPDATE tasks SET due_key = ?1
-                 WHERE owner_id = ?2 AND due_date = ?3 AND due_at IS NULL",
-                &[
-                    SqlValue::MaybeTime(due_key(Some(day), None, zone)),
-                    Int(self.owner.0),
-                    SqlValue::MaybeDate(Some(day)),
-                ],
-            )?;
+            for table in ["tasks", "trashed_tasks"] {
+                self.unit.execute(
+                    &format!(
+                        "UPDATE {table} SET due_key = ?1
+                         WHERE owner_id = ?2 AND due_date = ?3 AND due_at IS NULL"
+                    ),
+                    &[
+                        SqlValue::MaybeTime(due_key(Some(day), None, zone)),
+                        Int(self.owner.0),
+                        SqlValue::MaybeDate(Some(day)),
+                    ],
+                )?;
+            }
         }
         Ok(user)
     }
 
-    fn insert(&mut self, task: &TaskCreate, context: Context) -> Result<Task> {
-        self.task(&Statements::<C::Dialect>::insert(self.owner, task, context))?
-            .ok_or_else(|| Error::Storage("INSERT returned no row".to_owned()))
+    fn insert(
+        &mut self,
+        task: &TaskCreate,
+        context: Context,
+        origin: Option<&Origin>,
+    ) -> Result<Task> {
+        let statement = Statements::<C::Dialect>::insert(self.owner, task, context, origin);
+        match self.unit.tasks(&statement) {
+            Ok(mut tasks) => tasks
+                .pop()
+                .ok_or_else(|| Error::Storage("INSERT returned no row".to_owned())),
+            Err(error) => Err(error),
+        }
     }
 
     fn count(&mut self, query: &TaskQuery, context: Context) -> Result<u64> {
@@ -593,10 +678,19 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         self.task(&Statements::<C::Dialect>::get(self.owner, id))
     }
 
-    fn update(&mut self, id: TaskId, patch: &TaskUpdate, context: Context) -> Result<Option<Task>> {
-        self.task(&Statements::<C::Dialect>::update(
-            self.owner, id, patch, context,
-        ))
+    fn update(
+        &mut self,
+        id: TaskId,
+        patch: &TaskUpdate,
+        context: Context,
+        expect: &Expect,
+    ) -> Result<Task> {
+        match self.task(&Statements::<C::Dialect>::update(
+            self.owner, id, patch, context, expect,
+        ))? {
+            Some(task) => Ok(task),
+            None => Err(self.refusal(id, expect)?),
+        }
     }
 
     fn tag_counts(&mut self) -> Result<Vec<TagCount>> {
@@ -617,13 +711,188 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         Ok(counts)
     }
 
-    fn delete(&mut self, id: TaskId) -> Result<bool> {
-        let statement = Statements::<C::Dialect>::delete(self.owner, id);
-        let deleted = self
+    fn trash(&mut self, id: TaskId, expect: &Expect, now: DateTime<Utc>) -> Result<()> {
+        let change = self.next_change()?;
+        let statement = Statements::<C::Dialect>::trash(self.owner, id, expect, now, change);
+        if self.unit.execute(&statement.sql, &statement.values)? == 0 {
+            return Err(self.refusal(id, expect)?);
+        }
+        let statement = Statements::<C::Dialect>::remove(self.owner, id);
+        self.unit.execute(&statement.sql, &statement.values)?;
+        Ok(())
+    }
+
+    fn restore(&mut self, id: TaskId, now: DateTime<Utc>) -> Result<Task> {
+        let change = self.next_change()?;
+        let task = self
+            .task(&Statements::<C::Dialect>::restore(
+                self.owner, id, now, change,
+            ))?
+            .ok_or(Error::TaskNotFound)?;
+        let statement = Statements::<C::Dialect>::untrash(self.owner, id);
+        self.unit.execute(&statement.sql, &statement.values)?;
+        Ok(task)
+    }
+
+    fn erase(&mut self, id: TaskId) -> Result<()> {
+        let erased = self.unit.execute(
+            &format!(
+                "INSERT INTO erased_tasks (id, owner_id, deleted_at, change_seq, source)
+                 SELECT id, owner_id, deleted_at, change_seq, source FROM trashed_tasks
+                 WHERE id = ?1 AND owner_id = ?2{}",
+                C::Dialect::LOCK_FOR_UPDATE
+            ),
+            &[Int(id.0), Int(self.owner.0)],
+        )?;
+        if erased == 0 {
+            return Err(Error::TaskNotFound);
+        }
+        let statement = Statements::<C::Dialect>::untrash(self.owner, id);
+        self.unit.execute(&statement.sql, &statement.values)?;
+        Ok(())
+    }
+
+    fn trashed(&mut self, page: crate::types::Page) -> Result<(u64, Vec<TrashedTask>)> {
+        let total = self
             .unit
+            .row(
+                "SELECT COUNT(*) FROM trashed_tasks WHERE owner_id = ?1",
+                &[Int(self.owner.0)],
+                |row| row.int(0),
+            )?
+            .unwrap_or_default();
+        let statement = Statements::<C::Dialect>::trashed(self.owner, page);
+        let mut tasks = Vec::new();
+        self.unit
             .connection
-            .execute(&statement.sql, &statement.values)?;
-        Ok(deleted > 0)
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                tasks.push(TrashedTask {
+                    task: task_from_row(row)?,
+                    deleted_at: row.time(AFTER_COLUMNS)?,
+                });
+                Ok(())
+            })?;
+        Ok((u64::try_from(total).unwrap_or_default(), tasks))
+    }
+
+    fn change_counter(&mut self) -> Result<(i64, i64)> {
+        Ok(self
+            .unit
+            .row(
+                "SELECT seq, forgotten FROM change_counters WHERE owner_id = ?1",
+                &[Int(self.owner.0)],
+                |row| Ok((row.int(0)?, row.int(1)?)),
+            )?
+            .unwrap_or_default())
+    }
+
+    fn changes(&mut self, since: i64, rows: i64, deletions: bool) -> Result<Vec<(i64, Change)>> {
+        let mut changes = Vec::new();
+        let statement = Statements::<C::Dialect>::changed(self.owner, since, rows);
+        self.unit
+            .connection
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                changes.push((
+                    row.int(AFTER_COLUMNS)?,
+                    Change::Upsert {
+                        task: task_from_row(row)?,
+                    },
+                ));
+                Ok(())
+            })?;
+        if deletions {
+            for table in ["trashed_tasks", "erased_tasks"] {
+                self.unit.connection.rows(
+                    &numbered::<C::Dialect>(&format!(
+                        "SELECT change_seq, id, deleted_at FROM {table}
+                         WHERE owner_id = ?1 AND change_seq > ?2
+                         ORDER BY change_seq LIMIT ?3"
+                    )),
+                    &[Int(self.owner.0), Int(since), Int(rows)],
+                    &mut |row| {
+                        changes.push((
+                            row.int(0)?,
+                            Change::Delete {
+                                id: TaskId(row.int(1)?),
+                                deleted_at: row.time(2)?,
+                            },
+                        ));
+                        Ok(())
+                    },
+                )?;
+            }
+        }
+        changes.sort_by_key(|(change, _)| *change);
+        changes.truncate(usize::try_from(rows).unwrap_or(usize::MAX));
+        Ok(changes)
+    }
+
+    fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<(Task, Option<DateTime<Utc>>)>> {
+        let statement = Statements::<C::Dialect>::exported(self.owner, after.0, rows);
+        let mut tasks = Vec::new();
+        self.unit
+            .connection
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                tasks.push((task_from_row(row)?, row.optional_time(AFTER_COLUMNS)?));
+                Ok(())
+            })?;
+        Ok(tasks)
+    }
+
+    fn source_known(&mut self, source: &str) -> Result<bool> {
+        let found = self.unit.row(
+            "SELECT 1 FROM tasks WHERE owner_id = ?1 AND source = ?2
+             UNION ALL SELECT 1 FROM trashed_tasks WHERE owner_id = ?1 AND source = ?2
+             UNION ALL SELECT 1 FROM erased_tasks WHERE owner_id = ?1 AND source = ?2",
+            &[Int(self.owner.0), Text(Some(source))],
+            |row| row.int(0),
+        )?;
+        Ok(found.is_some())
+    }
+
+    fn remembered_create(
+        &mut self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<(String, TaskId, String)>> {
+        Ok(self.unit.row(
+            "SELECT request, task_id, response FROM idempotency_keys
+             WHERE owner_id = ?1 AND key = ?2 AND created_at >= ?3",
+            &[Int(self.owner.0), Text(Some(key)), Time(since)],
+            |row| Ok((row.text(0)?, TaskId(row.int(1)?), row.text(2)?)),
+        )?)
+    }
+
+    fn remember_create(
+        &mut self,
+        key: &str,
+        request: &str,
+        task: &Task,
+        response: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool> {
+        // A key whose day is over is taken over; one still fresh is not.
+        let remembered = self.unit.execute(
+            "INSERT INTO idempotency_keys (owner_id, key, request, task_id, response, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (owner_id, key) DO UPDATE
+             SET request = excluded.request, task_id = excluded.task_id,
+                 response = excluded.response, created_at = excluded.created_at
+             WHERE idempotency_keys.created_at < ?7",
+            &[
+                Int(self.owner.0),
+                Text(Some(key)),
+                Text(Some(request)),
+                Int(task.id.0),
+                Text(Some(response)),
+                Time(task.created_at),
+                Time(since),
+            ],
+        );
+        match remembered {
+            Ok(rows) => Ok(rows > 0),
+            Err(error) => Err(error),
+        }
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {

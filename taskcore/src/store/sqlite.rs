@@ -457,6 +457,12 @@ impl Dialect for Sqlite {
             Mode::Write => Some("BEGIN IMMEDIATE"),
         }
     }
+
+    fn next_change(owner: &str) -> String {
+        // Stored back by the tables' triggers; the write lock, held from
+        // the statement (or BEGIN IMMEDIATE) to the commit, orders writers.
+        format!("(SELECT COALESCE(MAX(seq), 0) + 1 FROM change_counters WHERE owner_id = {owner})")
+    }
 }
 
 impl ToSql for SqlValue<'_> {
@@ -624,7 +630,7 @@ mod tests {
                 r.get(0)
             })
             .expect("history");
-        assert_eq!(applied, 3);
+        assert_eq!(applied, 4);
     }
 
     #[test]
@@ -644,6 +650,7 @@ mod tests {
                     now: chrono::Utc::now(),
                     zone: crate::planning::Zone::default(),
                 },
+                None,
             )
             .expect("task");
         tasks.commit().expect("commit");

@@ -3,13 +3,14 @@
 use chrono::{DateTime, Utc};
 
 use super::backend::{Backend, Mode, TaskWork};
+use super::changes::{ChangeCursor, IdempotencyKey, Replay};
 use super::columns::{Context, key_value, order};
 use super::query::{Cursor, TaskQuery};
 use super::{Store, now};
 use crate::error::{Error, Result};
-use crate::model::{TagCount, Task, TaskPage, User};
+use crate::model::{ChangePage, Expect, Origin, TagCount, Task, TaskPage, TrashPage, User};
 use crate::planning::Zone;
-use crate::types::{TaskId, UserId};
+use crate::types::{Page, TaskId, UserId};
 use crate::wire::{DueChange, NewTask, TaskPatch};
 
 /// From how many selected tasks a listing walks its order's index, checking
@@ -68,9 +69,74 @@ impl<'a> OwnerTasks<'a> {
                 .write(move |store| store.tasks(owner).create(&task));
         }
         let (mut work, context) = self.begin(task.planned.due_date.is_some())?;
-        let task = work.insert(task, context)?;
+        let task = work.insert(task, context, None)?;
         work.commit()?;
         Ok(task)
+    }
+
+    /// Creates a task that an import brings from elsewhere, unless a task
+    /// from the same source exists (live, trashed or erased): then `None`.
+    pub fn import(&self, task: &NewTask, origin: &Origin) -> Result<Option<Task>> {
+        if self.store.queues_writes() {
+            let (owner, task, origin) = (self.owner, task.clone(), origin.clone());
+            return self
+                .store
+                .write(move |store| store.tasks(owner).import(&task, &origin));
+        }
+        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
+        if work.source_known(&origin.source)? {
+            return Ok(None);
+        }
+        let zone = work.zone()?;
+        let task = work.insert(task, Context { now: now(), zone }, Some(origin))?;
+        work.commit()?;
+        Ok(Some(task))
+    }
+
+    /// Creates a task once per idempotency key: a repeat of the same
+    /// request within a day replays the first answer (the same task, no
+    /// second one); the same key with another request is refused (422), and
+    /// a key whose first request has not finished is a conflict (409; only
+    /// where writes run concurrently, PostgreSQL).
+    pub fn create_once(&self, task: &NewTask, key: &IdempotencyKey) -> Result<Replay> {
+        if self.store.queues_writes() {
+            let (owner, task, key) = (self.owner, task.clone(), key.clone());
+            return self
+                .store
+                .write(move |store| store.tasks(owner).create_once(&task, &key));
+        }
+        let request = serde_json::to_string(&**task)
+            .map_err(|error| Error::Internal(format!("cannot write a request: {error}")))?;
+        let now = now();
+        let since = now - chrono::Duration::hours(super::changes::KEY_HOURS);
+        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
+        if let Some((first, id, response)) = work.remembered_create(key.as_str(), since)? {
+            if first != request {
+                return Err(IdempotencyKey::reused());
+            }
+            return Ok(Replay {
+                id,
+                body: response,
+                replayed: true,
+            });
+        }
+        let zone = if task.planned.due_date.is_some() {
+            work.zone()?
+        } else {
+            Zone::default()
+        };
+        let created = work.insert(task, Context { now, zone }, None)?;
+        let body = serde_json::to_string(&created)
+            .map_err(|error| Error::Internal(format!("cannot write a task: {error}")))?;
+        if !work.remember_create(key.as_str(), &request, &created, &body, since)? {
+            return Err(IdempotencyKey::in_progress());
+        }
+        work.commit()?;
+        Ok(Replay {
+            id: created.id,
+            body,
+            replayed: false,
+        })
     }
 
     /// One page of the tasks the query selects, in its order, with how many
@@ -109,36 +175,137 @@ impl<'a> OwnerTasks<'a> {
     /// Applies a partial update and returns the task as it is now.
     /// An empty patch changes nothing, not even `updated_at`.
     pub fn update(&self, id: TaskId, patch: &TaskPatch) -> Result<Task> {
+        self.update_expecting(id, patch, &Expect::Any)
+    }
+
+    /// Applies a partial update to a task at a version `expect` admits;
+    /// [`Error::VersionMismatch`] otherwise, and nothing changes. The check
+    /// and the change are one atomic step. An empty patch changes nothing,
+    /// not even the version; it is still checked.
+    pub fn update_expecting(&self, id: TaskId, patch: &TaskPatch, expect: &Expect) -> Result<Task> {
         if patch.is_empty() {
-            return self.get(id);
+            let task = self.get(id)?;
+            if !expect.admits(task.version) {
+                return Err(Error::VersionMismatch {
+                    current: task.version,
+                });
+            }
+            return Ok(task);
         }
         if self.store.queues_writes() {
-            let (owner, patch) = (self.owner, patch.clone());
+            let (owner, patch, expect) = (self.owner, patch.clone(), expect.clone());
             return self
                 .store
-                .write(move |store| store.tasks(owner).update(id, &patch));
+                .write(move |store| store.tasks(owner).update_expecting(id, &patch, &expect));
         }
         let needs_zone = matches!(patch.planned.due, Some(DueChange::Date(_)));
         let (mut work, context) = self.begin(needs_zone)?;
-        let task = work.update(id, patch, context)?;
+        let task = work.update(id, patch, context, expect)?;
         work.commit()?;
-        task.ok_or(Error::TaskNotFound)
+        Ok(task)
     }
 
-    /// Deletes a task.
+    /// Moves a task to the trash.
     pub fn delete(&self, id: TaskId) -> Result<()> {
+        self.delete_expecting(id, &Expect::Any)
+    }
+
+    /// Moves a task at a version `expect` admits to the trash;
+    /// [`Error::VersionMismatch`] otherwise, and nothing changes.
+    pub fn delete_expecting(&self, id: TaskId, expect: &Expect) -> Result<()> {
+        if self.store.queues_writes() {
+            let (owner, expect) = (self.owner, expect.clone());
+            return self
+                .store
+                .write(move |store| store.tasks(owner).delete_expecting(id, &expect));
+        }
+        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
+        work.trash(id, expect, now())?;
+        work.commit()
+    }
+
+    /// One page of the trash, newest deletion first, and how many tasks it
+    /// holds.
+    pub fn trash(&self, page: Page) -> Result<TrashPage> {
+        let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
+        let (total, tasks) = work.trashed(page)?;
+        work.commit()?;
+        Ok(TrashPage { tasks, total })
+    }
+
+    /// Puts a trashed task back, with the same id and its version bumped.
+    pub fn restore(&self, id: TaskId) -> Result<Task> {
         if self.store.queues_writes() {
             let owner = self.owner;
-            return self.store.write(move |store| store.tasks(owner).delete(id));
+            return self
+                .store
+                .write(move |store| store.tasks(owner).restore(id));
         }
-        let mut work = self.backend().tasks(self.owner, Mode::Statement)?;
-        let deleted = work.delete(id)?;
+        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
+        let task = work.restore(id, now())?;
         work.commit()?;
-        if deleted {
-            Ok(())
-        } else {
-            Err(Error::TaskNotFound)
+        Ok(task)
+    }
+
+    /// Erases a trashed task for good.
+    pub fn erase(&self, id: TaskId) -> Result<()> {
+        if self.store.queues_writes() {
+            let owner = self.owner;
+            return self.store.write(move |store| store.tasks(owner).erase(id));
         }
+        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
+        work.erase(id)?;
+        work.commit()
+    }
+
+    /// The changes after `since`, in commit order, at most `limit`: each
+    /// task changed since then once, in its latest state, and each deletion.
+    /// Without `since`, every live task (a full sync). From one snapshot.
+    /// [`Error::CursorExpired`] when deletions after `since` have been
+    /// forgotten, or `since` is not a cursor of this owner's feed.
+    pub fn changes(&self, since: Option<&ChangeCursor>, limit: u32) -> Result<ChangePage> {
+        let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
+        let (counter, forgotten) = work.change_counter()?;
+        let start = match since {
+            Some(cursor) => {
+                let seq = cursor.position(self.owner)?;
+                if seq < forgotten || seq > counter {
+                    return Err(Error::CursorExpired);
+                }
+                seq
+            }
+            None => 0,
+        };
+        let rows = i64::from(limit) + 1;
+        let mut changes = work.changes(start, rows, since.is_some())?;
+        work.commit()?;
+        let has_more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        let reached = match changes.last() {
+            Some((seq, _)) if has_more => *seq,
+            // Everything up to the counter is in this snapshot.
+            _ => counter.max(start),
+        };
+        Ok(ChangePage {
+            changes: changes.into_iter().map(|(_, change)| change).collect(),
+            cursor: ChangeCursor::at(self.owner, reached).encode(),
+            has_more,
+        })
+    }
+
+    /// Up to `rows` of the owner's tasks, live and trashed, by id after
+    /// `after`, each trashed one with when it was deleted: an export reads
+    /// these page by page. A task moved to or from the trash meanwhile is
+    /// still read once: its id does not change.
+    pub fn export_page(
+        &self,
+        after: TaskId,
+        rows: u32,
+    ) -> Result<Vec<(Task, Option<DateTime<Utc>>)>> {
+        let mut work = self.backend().tasks(self.owner, Mode::Statement)?;
+        let tasks = work.exported(after, i64::from(rows))?;
+        work.commit()?;
+        Ok(tasks)
     }
 
     /// The owner's tags, by name, with how many open tasks and how many

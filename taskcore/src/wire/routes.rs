@@ -60,6 +60,26 @@ pub const TAGS: Route = Route {
     path: "/tags",
     allow: "GET",
 };
+/// `GET`: your deleted tasks, newest deletion first.
+pub const TRASH: Route = Route {
+    path: "/trash",
+    allow: "GET",
+};
+/// `DELETE`: erase a trashed task for good.
+pub const TRASHED: Route = Route {
+    path: "/trash/{id}",
+    allow: "DELETE",
+};
+/// `POST`: put a trashed task back.
+pub const RESTORE: Route = Route {
+    path: "/trash/{id}/restore",
+    allow: "POST",
+};
+/// `GET`: what changed since a cursor (or every task, to start).
+pub const CHANGES: Route = Route {
+    path: "/changes",
+    allow: "GET",
+};
 /// `GET`: liveness and database check (also served at the root).
 pub const HEALTH: Route = Route {
     path: "/health",
@@ -67,8 +87,9 @@ pub const HEALTH: Route = Route {
 };
 
 /// Every route under the API prefix.
-pub const ALL: [Route; 10] = [
-    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, TASKS, TASK, TAGS, HEALTH,
+pub const ALL: [Route; 14] = [
+    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, TASKS, TASK, TAGS, TRASH, TRASHED, RESTORE,
+    CHANGES, HEALTH,
 ];
 
 impl Route {

@@ -8,6 +8,7 @@
 pub(crate) mod auth;
 mod docs;
 pub(crate) mod health;
+pub(crate) mod sync;
 pub(crate) mod tasks;
 
 use std::time::Instant;
@@ -45,6 +46,8 @@ pub fn app(
         .and(
             auth::routes(state.clone())
                 .or(tasks::routes(state.clone()))
+                .unify()
+                .or(sync::routes(state.clone()))
                 .unify()
                 .or(health::route(state.clone()))
                 .unify(),

@@ -1,7 +1,9 @@
 //! `/tasks`: one owner's tasks. The owner always comes from the verified token.
 
 use serde_json::Value;
-use taskcore::{Body, TagCount, Task, TaskCreate, TaskId, TaskUpdate};
+use taskcore::{
+    Body, Error, Expect, IdempotencyKey, TagCount, Task, TaskCreate, TaskId, TaskUpdate,
+};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
@@ -10,6 +12,7 @@ use warp::{Filter, Reply};
 use taskcore::routes::{self, TAGS, TASK, TASKS};
 
 use super::{method_not_allowed, path, path_with_id};
+use crate::conditional::{self, etag};
 use crate::filters::{Bearer, Listing, bearer, body, listing, parse_json, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::AppState;
@@ -34,42 +37,71 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let create = collection()
         .and(warp::post())
         .and(auth())
+        .and(warp::header::optional::<String>(IDEMPOTENCY_KEY))
         .and(body())
         .and(shared())
         .then(
-            |bearer: Bearer, media_type: Option<String>, bytes: bytes::Bytes, state| async move {
+            |bearer: Bearer,
+             key: Option<String>,
+             media_type: Option<String>,
+             bytes: bytes::Bytes,
+             state| async move {
                 let body = parse_json(media_type.as_deref(), &bytes);
                 respond_as(
                     bearer.claimed_user(),
-                    create_task(bearer, body, state).await,
+                    create_task(bearer, key, body, state).await,
                 )
             },
         );
     let collection_fallback = collection().and(method_not_allowed(TASKS.allow));
 
     let item = || path_with_id(TASK);
-    let get = item().and(warp::get()).and(auth()).and(shared()).then(
-        |id, bearer: Bearer, state| async move {
-            respond_as(bearer.claimed_user(), get_task(id, bearer, state).await)
-        },
-    );
+    let get = item()
+        .and(warp::get())
+        .and(auth())
+        .and(warp::header::optional::<String>("if-none-match"))
+        .and(shared())
+        .then(
+            |id, bearer: Bearer, if_none_match: Option<String>, state| async move {
+                respond_as(
+                    bearer.claimed_user(),
+                    get_task(id, bearer, if_none_match, state).await,
+                )
+            },
+        );
     let update = item()
         .and(warp::patch())
         .and(auth())
+        .and(warp::header::optional::<String>("if-match"))
         .and(body())
         .and(shared())
-        .then(|id, bearer: Bearer, media_type: Option<String>, bytes: bytes::Bytes, state| async move {
-            let body = parse_json(media_type.as_deref(), &bytes);
-            respond_as(
-                bearer.claimed_user(),
-                update_task(id, bearer, body, state).await,
-            )
-        });
-    let delete = item().and(warp::delete()).and(auth()).and(shared()).then(
-        |id, bearer: Bearer, state| async move {
-            respond_as(bearer.claimed_user(), delete_task(id, bearer, state).await)
-        },
-    );
+        .then(
+            |id,
+             bearer: Bearer,
+             if_match: Option<String>,
+             media_type: Option<String>,
+             bytes: bytes::Bytes,
+             state| async move {
+                let body = parse_json(media_type.as_deref(), &bytes);
+                respond_as(
+                    bearer.claimed_user(),
+                    update_task(id, bearer, if_match, body, state).await,
+                )
+            },
+        );
+    let delete = item()
+        .and(warp::delete())
+        .and(auth())
+        .and(warp::header::optional::<String>("if-match"))
+        .and(shared())
+        .then(
+            |id, bearer: Bearer, if_match: Option<String>, state| async move {
+                respond_as(
+                    bearer.claimed_user(),
+                    delete_task(id, bearer, if_match, state).await,
+                )
+            },
+        );
     let item_fallback = item()
         .and(method_not_allowed(TASK.allow))
         .map(|_id: i64, response: Response| response);
@@ -261,116 +293,284 @@ pub async fn list_tags(bearer: Bearer, state: AppState) -> Result<impl Reply, Ap
     Ok(warp::reply::json(&tags))
 }
 
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Documents a header; read by the route's filter.
+struct IdempotencyKeyHeader {
+    /// 1 to 255 visible ASCII characters, new for each task you mean to
+    /// create; send the same one when you retry that create.
+    #[param(rename = "Idempotency-Key", value_type = String, required = false, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$")]
+    idempotency_key: Option<String>,
+}
+
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Documents a header; read by `conditional::if_match`.
+struct IfMatch {
+    /// The ETag of the task as you last read it (or a list of them, or
+    /// `*`): the change is made only if the task is still at that version.
+    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^ *(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*) *$"#)]
+    if_match: Option<String>,
+}
+
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Documents a header; read by `conditional::none_match`.
+struct IfNoneMatch {
+    /// The ETags you hold, or `*`: when one is current, the answer is 304.
+    /// A value that is not a list of entity tags is ignored.
+    #[param(rename = "If-None-Match", value_type = String, required = false)]
+    if_none_match: Option<String>,
+}
+
+/// The header that makes a create safe to retry.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
 /// Create a task.
+///
+/// With an `Idempotency-Key`, the create is safe to retry: the same key
+/// with the same body within 24 hours answers as the first time (the same
+/// task, never a second one) with `Idempotent-Replayed: true`.
 #[utoipa::path(
     post, path = routes::TASKS.path, tag = "tasks",
+    params(IdempotencyKeyHeader),
     request_body = taskcore::TaskCreate,
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
-        (status = 201, description = "Task created", body = Task, headers(
+        (status = 201, description = "Task created (or, with a key used before, the first answer replayed)", body = Task, headers(
             ("Location" = String, description = "URL of the new task"),
+            ("ETag" = String, description = "The task's version in quotes"),
+            ("Idempotent-Replayed" = bool, description = "`true` when this answer is a replay"),
         )),
+        (status = 400, description = "A header cannot be read", body = ErrorDetail),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        (status = 409, description = "The key's first request is still in progress", body = ErrorDetail),
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
-        (status = 422, description = "Invalid task", body = ValidationDetail),
+        (status = 422, description = "Invalid task, or a key used for another body", body = ValidationDetail),
     )
 )]
 pub async fn create_task(
     bearer: Bearer,
+    key: Option<String>,
     body: Result<Value, ApiError>,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let new_task = match body.and_then(|body| Ok(TaskCreate::from_json(&body)?)) {
-        Ok(new_task) => new_task,
+    let checked = body.and_then(|body| {
+        let key = key
+            .as_deref()
+            .map(IdempotencyKey::parse)
+            .transpose()
+            .map_err(ApiError::from);
+        let task = TaskCreate::from_json(&body).map_err(ApiError::from);
+        match (task, key) {
+            (Ok(task), Ok(key)) => Ok((task, key)),
+            // Every broken rule at once: the body's, then the header's.
+            (
+                Err(ApiError::Domain(Error::Validation(mut errors))),
+                Err(ApiError::Domain(Error::Validation(more))),
+            ) => {
+                errors.extend(more);
+                Err(ApiError::from(errors))
+            }
+            (Err(error), _) | (_, Err(error)) => Err(error),
+        }
+    });
+    let (new_task, key) = match checked {
+        Ok(checked) => checked,
         Err(error) => return state.refuse(bearer, error).await,
     };
-    let task = state
-        .write(bearer, move |store, user| {
-            store.tasks(user).create(&new_task)
-        })
-        .await?;
-    let location = format!("{}{}", state.api_prefix, TASK.with_id(task.id));
-    let mut response =
-        warp::reply::with_status(warp::reply::json(&task), StatusCode::CREATED).into_response();
+    let (id, version, mut response, replayed) = match key {
+        None => {
+            let task = state
+                .write(bearer, move |store, user| {
+                    store.tasks(user).create(&new_task)
+                })
+                .await?;
+            let response = warp::reply::json(&task).into_response();
+            (task.id, task.version, response, false)
+        }
+        Some(key) => {
+            let replay = state
+                .write(bearer, move |store, user| {
+                    store.tasks(user).create_once(&new_task, &key)
+                })
+                .await?;
+            let version = serde_json::from_str::<Task>(&replay.body).map_or(1, |task| task.version);
+            let mut response = Response::new(replay.body.into());
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            (replay.id, version, response, replay.replayed)
+        }
+    };
+    *response.status_mut() = StatusCode::CREATED;
+    let headers = response.headers_mut();
+    let location = format!("{}{}", state.api_prefix, TASK.with_id(id));
     if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
+        headers.insert(header::LOCATION, value);
+    }
+    headers.insert(header::ETAG, etag(version));
+    if replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
 }
 
 /// Get one of your tasks.
+///
+/// With `If-None-Match` naming its current ETag, the answer is 304 without
+/// a body.
 #[utoipa::path(
     get, path = routes::TASK.path, tag = "tasks",
-    params(("id" = i64, Path, description = "Task id")),
+    params(
+        ("id" = i64, Path, description = "Task id"),
+        IfNoneMatch,
+    ),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The task", body = Task),
+        (status = 200, description = "The task", body = Task, headers(
+            ("ETag" = String, description = "The task's version in quotes"),
+        )),
+        (status = 304, description = "The task is still at the version you hold", headers(
+            ("ETag" = String, description = "The task's version in quotes"),
+        )),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 404, description = "No such task among yours", body = ErrorDetail),
     )
 )]
-pub async fn get_task(id: i64, bearer: Bearer, state: AppState) -> Result<impl Reply, ApiError> {
+pub async fn get_task(
+    id: i64,
+    bearer: Bearer,
+    if_none_match: Option<String>,
+    state: AppState,
+) -> Result<Response, ApiError> {
     let task = state
         .read(bearer, move |store, user| store.tasks(user).get(TaskId(id)))
         .await?;
-    Ok(warp::reply::json(&task))
+    if conditional::none_match(if_none_match.as_deref(), task.version) {
+        let mut response = Response::new(Default::default());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+            .headers_mut()
+            .insert(header::ETAG, etag(task.version));
+        return Ok(response);
+    }
+    Ok(with_etag(&task))
+}
+
+/// A task as the body, with its ETag.
+fn with_etag(task: &Task) -> Response {
+    let mut response = warp::reply::json(task).into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(task.version));
+    response
+}
+
+/// What a change's `If-Match` expects; 428 without one where the server
+/// requires it.
+fn expectation(state: &AppState, if_match: Option<&str>) -> Result<Expect, ApiError> {
+    match conditional::if_match(if_match)? {
+        Some(expect) => Ok(expect),
+        None if state.require_if_match => Err(ApiError::PreconditionRequired),
+        None => Ok(Expect::Any),
+    }
 }
 
 /// Change some fields of one of your tasks.
 ///
 /// Only the fields present change; `"description": null` clears the
-/// description; `"title": null` is refused.
+/// description; `"title": null` is refused. With `If-Match`, the change is
+/// made only if the task is still at a version it names (412 otherwise,
+/// and nothing changes).
 #[utoipa::path(
     patch, path = routes::TASK.path, tag = "tasks",
-    params(("id" = i64, Path, description = "Task id")),
+    params(
+        ("id" = i64, Path, description = "Task id"),
+        IfMatch,
+    ),
     request_body = taskcore::TaskUpdate,
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The updated task", body = Task),
+        (status = 200, description = "The updated task", body = Task, headers(
+            ("ETag" = String, description = "The task's new version in quotes"),
+        )),
+        (status = 400, description = "If-Match is not a list of entity tags", body = ErrorDetail),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 404, description = "No such task among yours", body = ErrorDetail),
+        (status = 412, description = "The task is at another version; nothing changed", body = ErrorDetail, headers(
+            ("ETag" = String, description = "The task's current version in quotes"),
+        )),
         (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "Invalid fields", body = ValidationDetail),
+        (status = 428, description = "The server requires If-Match", body = ErrorDetail),
     )
 )]
 pub async fn update_task(
     id: i64,
     bearer: Bearer,
+    if_match: Option<String>,
     body: Result<Value, ApiError>,
     state: AppState,
-) -> Result<impl Reply, ApiError> {
-    let patch = match body.and_then(|body| Ok(TaskUpdate::from_json(&body)?)) {
-        Ok(patch) => patch,
+) -> Result<Response, ApiError> {
+    let checked = body
+        .and_then(|body| Ok(TaskUpdate::from_json(&body)?))
+        .and_then(|patch| Ok((patch, expectation(&state, if_match.as_deref())?)));
+    let (patch, expect) = match checked {
+        Ok(checked) => checked,
         Err(error) => return state.refuse(bearer, error).await,
     };
     let task = state
         .write(bearer, move |store, user| {
-            store.tasks(user).update(TaskId(id), &patch)
+            store
+                .tasks(user)
+                .update_expecting(TaskId(id), &patch, &expect)
         })
         .await?;
-    Ok(warp::reply::json(&task))
+    Ok(with_etag(&task))
 }
 
-/// Delete one of your tasks.
+/// Delete one of your tasks: it moves to the trash.
+///
+/// With `If-Match`, only if the task is still at a version it names (412
+/// otherwise, and nothing changes).
 #[utoipa::path(
     delete, path = routes::TASK.path, tag = "tasks",
-    params(("id" = i64, Path, description = "Task id")),
+    params(
+        ("id" = i64, Path, description = "Task id"),
+        IfMatch,
+    ),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 204, description = "Moved to the trash"),
+        (status = 400, description = "If-Match is not a list of entity tags", body = ErrorDetail),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 404, description = "No such task among yours", body = ErrorDetail),
+        (status = 412, description = "The task is at another version; nothing changed", body = ErrorDetail, headers(
+            ("ETag" = String, description = "The task's current version in quotes"),
+        )),
+        (status = 428, description = "The server requires If-Match", body = ErrorDetail),
     )
 )]
-pub async fn delete_task(id: i64, bearer: Bearer, state: AppState) -> Result<impl Reply, ApiError> {
+pub async fn delete_task(
+    id: i64,
+    bearer: Bearer,
+    if_match: Option<String>,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let expect = match expectation(&state, if_match.as_deref()) {
+        Ok(expect) => expect,
+        Err(error) => return state.refuse(bearer, error).await,
+    };
     state
         .write(bearer, move |store, user| {
-            store.tasks(user).delete(TaskId(id))
+            store.tasks(user).delete_expecting(TaskId(id), &expect)
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[cfg(test)]

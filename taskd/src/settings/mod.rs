@@ -69,6 +69,12 @@ pub struct Settings {
     pub connection_limits: ConnectionLimits,
     /// How long a request body may take to arrive.
     pub body_read_timeout: Duration,
+    /// Whether task changes must carry `If-Match`.
+    pub require_if_match: bool,
+    /// How long a deleted task stays in the trash.
+    pub trash_retention: Duration,
+    /// How long the change feed remembers deletions.
+    pub changes_retention: Duration,
     /// Password checks and hashes at once.
     pub password_hash_threads: usize,
     /// Password checks that may wait.
@@ -174,6 +180,9 @@ impl Settings {
                 max_connections: usize::try_from(options.max_connections).unwrap_or(usize::MAX),
             },
             body_read_timeout: Duration::from_secs(options.body_read_timeout),
+            require_if_match: options.require_if_match,
+            trash_retention: days(options.trash_retention_days),
+            changes_retention: days(options.changes_retention_days),
             // Half the cores by default: a login flood leaves the rest to
             // everything else.
             password_hash_threads: options
@@ -195,6 +204,11 @@ impl Settings {
             .map(str::to_owned)
             .collect()
     }
+}
+
+/// A number of days as a duration.
+fn days(days: u64) -> Duration {
+    Duration::from_secs(days.saturating_mul(24 * 3600))
 }
 
 #[cfg(test)]

@@ -98,6 +98,24 @@ pub struct Options {
           value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]
     pub body_read_timeout: u64,
 
+    /// Refuse task changes (PATCH, DELETE) that carry no `If-Match` with 428:
+    /// every client must say which version it changes.
+    #[arg(long, env = "REQUIRE_IF_MATCH", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set,
+          value_name = "BOOL")]
+    pub require_if_match: bool,
+
+    /// Days a deleted task stays in the trash before it is erased for good.
+    #[arg(long, env = "TRASH_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=36500), value_name = "DAYS")]
+    pub trash_retention_days: u64,
+
+    /// Days the change feed remembers deletions; a cursor from before a
+    /// deletion it forgot is answered 410 (start a full sync).
+    #[arg(long, env = "CHANGES_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=36500), value_name = "DAYS")]
+    pub changes_retention_days: u64,
+
     /// Connections open at once; past this, new ones wait to be accepted.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "COUNT")]

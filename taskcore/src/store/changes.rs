@@ -1,0 +1,219 @@
+//! What several devices hold on to between requests: a change feed cursor
+//! and an idempotency key, and the answer a remembered create replays.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::{Error, Source, ValidationErrors};
+use crate::types::{Invalid, TaskId, UserId};
+
+/// How long a create is remembered under its idempotency key, in hours.
+pub const KEY_HOURS: i64 = 24;
+
+/// Where a client is in its change feed: past this owner's change number.
+/// Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeCursor {
+    owner: UserId,
+    seq: i64,
+}
+
+impl ChangeCursor {
+    pub(crate) fn at(owner: UserId, seq: i64) -> Self {
+        Self { owner, seq }
+    }
+
+    /// The text a client gets and sends back.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("c1.{}.{}", self.owner.0, self.seq))
+    }
+
+    /// Reads a cursor this server gave out.
+    pub fn decode(text: &str) -> Result<Self, Invalid> {
+        let wrong = || {
+            Invalid::new(
+                "value_error",
+                "Not a cursor this server gave out; start again without 'since'",
+            )
+        };
+        if text.len() > 128 {
+            return Err(wrong());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| wrong())?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| wrong())?;
+        let mut parts = text.split('.');
+        let (Some("c1"), Some(owner), Some(seq), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(wrong());
+        };
+        let owner = owner.parse().map_err(|_| wrong())?;
+        let seq = seq.parse().map_err(|_| wrong())?;
+        if seq < 0 {
+            return Err(wrong());
+        }
+        Ok(Self {
+            owner: UserId(owner),
+            seq,
+        })
+    }
+
+    /// The change number this cursor is past, in `owner`'s feed; another
+    /// owner's cursor is no place in it.
+    pub(crate) fn position(&self, owner: UserId) -> Result<i64, Error> {
+        if self.owner == owner {
+            Ok(self.seq)
+        } else {
+            Err(Error::CursorExpired)
+        }
+    }
+}
+
+/// Changes asked for per page unless the client says otherwise.
+pub const CHANGES_DEFAULT_LIMIT: u32 = 500;
+/// The most changes one page holds.
+pub const CHANGES_MAX_LIMIT: u32 = 1000;
+
+/// A change feed request: `since` (a cursor) and `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeQuery {
+    /// Where the client is; `None` for a full sync.
+    pub since: Option<ChangeCursor>,
+    /// Changes per page, 1 to [`CHANGES_MAX_LIMIT`].
+    pub limit: u32,
+}
+
+impl ChangeQuery {
+    /// Reads the query string's pairs (the last of each name counts),
+    /// every problem at once under `["query", NAME]`.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ValidationErrors> {
+        let last = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let mut errors = ValidationErrors::new();
+        let since = match last("since").map(ChangeCursor::decode) {
+            Some(Ok(cursor)) => Some(cursor),
+            Some(Err(invalid)) => {
+                errors.add(Source::Query, "since", invalid.kind, invalid.msg);
+                None
+            }
+            None => None,
+        };
+        let limit = match last("limit") {
+            None => CHANGES_DEFAULT_LIMIT,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(limit) if (1..=CHANGES_MAX_LIMIT).contains(&limit) => limit,
+                _ => {
+                    errors.add(
+                        Source::Query,
+                        "limit",
+                        "value_error",
+                        format!("Input should be a whole number from 1 to {CHANGES_MAX_LIMIT}"),
+                    );
+                    CHANGES_DEFAULT_LIMIT
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Self { since, limit })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+/// The header's name, where its errors are located.
+const HEADER: &str = "Idempotency-Key";
+
+impl IdempotencyKey {
+    /// Checks a key as a client sent it.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let valid = (1..=255).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic());
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Error::Validation(ValidationErrors::single(
+                Source::Header,
+                HEADER,
+                "value_error",
+                "An Idempotency-Key is 1 to 255 visible ASCII characters (no spaces)",
+            )))
+        }
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key was used for another request.
+    pub(crate) fn reused() -> Error {
+        Error::Validation(ValidationErrors::single(
+            Source::Header,
+            HEADER,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for a different request in the last 24 hours; \
+             use a new key for a new task",
+        ))
+    }
+
+    /// The key's first request has not finished.
+    pub(crate) fn in_progress() -> Error {
+        Error::Conflict(
+            "A request with this Idempotency-Key is still in progress; retry in a moment"
+                .to_owned(),
+        )
+    }
+}
+
+/// The answer to a create made once per idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    /// The task created.
+    pub id: TaskId,
+    /// The body of the first answer: the task as it was created.
+    pub body: String,
+    /// Whether this is a repeat, answered from memory.
+    pub replayed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_and_nothing_else_does() {
+        let cursor = ChangeCursor::at(UserId(7), 42);
+        assert_eq!(ChangeCursor::decode(&cursor.encode()), Ok(cursor));
+        for text in [
+            "",
+            "abc",
+            &URL_SAFE_NO_PAD.encode("c1.7.-1"),
+            &"x".repeat(200),
+        ] {
+            assert!(ChangeCursor::decode(text).is_err(), "{text}");
+        }
+        assert_eq!(cursor.position(UserId(7)).ok(), Some(42));
+        assert!(matches!(
+            cursor.position(UserId(8)),
+            Err(Error::CursorExpired)
+        ));
+    }
+
+    #[test]
+    fn keys_are_visible_ascii_of_1_to_255_characters() {
+        assert!(IdempotencyKey::parse("a").is_ok());
+        assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
+        for bad in ["", "a b", "é", "tab\t", &"k".repeat(256)] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Conditional requests (RFC 9110 section 13): a task's ETag is its version
+//! in quotes; `If-Match` guards changes, `If-None-Match` saves a download.
+
+use taskcore::Expect;
+use warp::http::HeaderValue;
+
+use crate::problem::ApiError;
+
+/// The ETag of a task at `version`: a strong validator.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from(version)
+        .to_str()
+        .ok()
+        .and_then(|digits| HeaderValue::from_str(&format!("\"{digits}\"")).ok())
+        .unwrap_or_else(|| HeaderValue::from_static("\"0\""))
+}
+
+/// One entity tag of a list: whether it is weak, and its opaque text.
+struct EntityTag<'a> {
+    weak: bool,
+    opaque: &'a str,
+}
+
+/// A header's value: `*`, or the entity tags it lists.
+enum Tags<'a> {
+    Any,
+    List(Vec<EntityTag<'a>>),
+}
+
+const MALFORMED: &str =
+    "If-Match and If-None-Match take \"*\" or a comma-separated list of quoted entity tags";
+
+fn parse(value: &str) -> Result<Tags<'_>, ApiError> {
+    let value = value.trim();
+    if value == "*" {
+        return Ok(Tags::Any);
+    }
+    let mut tags = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start();
+        let (weak, tagged) = match rest.strip_prefix("W/") {
+            Some(tagged) => (true, tagged),
+            None => (false, rest),
+        };
+        let inner = tagged
+            .strip_prefix('"')
+            .ok_or(ApiError::BadRequest(MALFORMED))?;
+        let end = inner.find('"').ok_or(ApiError::BadRequest(MALFORMED))?;
+        tags.push(EntityTag {
+            weak,
+            opaque: &inner[..end],
+        });
+        rest = inner[end + 1..].trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        rest = rest
+            .strip_prefix(',')
+            .ok_or(ApiError::BadRequest(MALFORMED))?;
+        // Empty list elements are allowed, as in every HTTP list.
+        while let Some(after) = rest.trim_start().strip_prefix(',') {
+            rest = after;
+        }
+        if rest.trim().is_empty() {
+            break;
+        }
+    }
+    if tags.is_empty() {
+        return Err(ApiError::BadRequest(MALFORMED));
+    }
+    Ok(Tags::List(tags))
+}
+
+/// What an `If-Match` header expects; `None` without one. Strong
+/// comparison: a weak tag never matches, nor does a tag this server never
+/// gave (not a version).
+pub fn if_match(value: Option<&str>) -> Result<Option<Expect>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    Ok(Some(match parse(value)? {
+        Tags::Any => Expect::Any,
+        Tags::List(tags) => Expect::OneOf(
+            tags.iter()
+                .filter(|tag| !tag.weak)
+                .filter_map(|tag| tag.opaque.parse().ok())
+                .collect(),
+        ),
+    }))
+}
+
+/// Whether an `If-None-Match` header matches a task at `version` (weak
+/// comparison: `W/"3"` matches version 3). A value that is not a list of
+/// entity tags holds no validator: it matches nothing, and the task is
+/// sent whole.
+pub fn none_match(value: Option<&str>, version: i64) -> bool {
+    match value.map(parse) {
+        Some(Ok(Tags::Any)) => true,
+        Some(Ok(Tags::List(tags))) => tags
+            .iter()
+            .any(|tag| tag.opaque.parse::<i64>().ok() == Some(version)),
+        Some(Err(_)) | None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_reads_lists_star_and_ignores_weak_or_foreign_tags() {
+        assert_eq!(if_match(None).ok(), Some(None));
+        assert_eq!(if_match(Some("*")).ok(), Some(Some(Expect::Any)));
+        assert_eq!(
+            if_match(Some(r#""3""#)).ok(),
+            Some(Some(Expect::OneOf(vec![3])))
+        );
+        assert_eq!(
+            if_match(Some(r#" "3" , W/"4","abc",, "5" "#)).ok(),
+            Some(Some(Expect::OneOf(vec![3, 5])))
+        );
+        for malformed in ["3", r#""3"x"#, r#""3"#, "", ","] {
+            assert!(if_match(Some(malformed)).is_err(), "{malformed}");
+        }
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        assert!(none_match(Some(r#"W/"3""#), 3));
+        assert!(none_match(Some(r#""2", "3""#), 3));
+        assert!(!none_match(Some(r#""2""#), 3));
+        assert!(none_match(Some("*"), 3));
+        assert!(!none_match(None, 3));
+        assert!(!none_match(Some("3"), 3), "not an entity tag");
+    }
+
+    #[test]
+    fn an_etag_is_the_version_in_quotes() {
+        assert_eq!(etag(12), "\"12\"");
+    }
+}

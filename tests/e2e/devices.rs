@@ -1,0 +1,361 @@
+//! Several devices over HTTP: versions and conditional requests, idempotent
+//! creates, the trash and the change feed.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use taskd_tests::{Account, Server, ServerOptions, client, error_locations};
+
+/// `METHOD /api/v1PATH` as `account` with extra headers and an optional JSON body.
+async fn call(
+    server: &Server,
+    account: &Account,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = client()
+        .request(method, format!("{}{path}", server.api))
+        .header("authorization", account.bearer());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("request")
+}
+
+fn etag(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("etag")
+        .map(|value| value.to_str().expect("ASCII").to_owned())
+}
+
+async fn create(server: &Server, account: &Account, title: &str) -> Value {
+    let response = server.create_task(account, json!({"title": title})).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.expect("JSON")
+}
+
+/// Every live task, by id, read page by page from `/tasks`.
+async fn every_task(server: &Server, account: &Account) -> BTreeMap<i64, Value> {
+    let mut tasks = BTreeMap::new();
+    let mut skip = 0;
+    loop {
+        let path = format!("/tasks?skip={skip}&limit=200");
+        let response = call(server, account, Method::GET, &path, &[], None).await;
+        assert_eq!(response.status(), 200);
+        let page: Vec<Value> = response.json().await.expect("JSON");
+        if page.is_empty() {
+            return tasks;
+        }
+        skip += page.len();
+        for task in page {
+            tasks.insert(task["id"].as_i64().expect("id"), task);
+        }
+    }
+}
+
+/// Follows the change feed from `since` until `has_more` is false, applying
+/// each change to `replica`; returns the last cursor.
+async fn sync(
+    server: &Server,
+    account: &Account,
+    since: Option<String>,
+    replica: &mut BTreeMap<i64, Value>,
+) -> String {
+    let mut since = since;
+    loop {
+        let path = match &since {
+            Some(cursor) => format!("/changes?since={cursor}&limit=7"),
+            None => "/changes?limit=7".to_owned(),
+        };
+        let response = call(server, account, Method::GET, &path, &[], None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let page: Value = response.json().await.expect("JSON");
+        for change in page["changes"].as_array().expect("changes") {
+            match change["op"].as_str() {
+                Some("upsert") => {
+                    let task = &change["task"];
+                    replica.insert(task["id"].as_i64().expect("id"), task.clone());
+                }
+                Some("delete") => {
+                    assert!(change["deleted_at"].is_string(), "{change}");
+                    replica.remove(&change["id"].as_i64().expect("id"));
+                }
+                other => panic!("unknown op {other:?}"),
+            }
+        }
+        since = Some(page["cursor"].as_str().expect("cursor").to_owned());
+        if page["has_more"] == false {
+            return since.expect("cursor");
+        }
+    }
+}
+
+taskd_tests::on_both_backends! {
+async fn a_task_carries_its_version_as_etag_and_conditional_requests_check_it() {
+    let server = Server::start();
+    let account = server.account("etag").await;
+    let response = server.create_task(&account, json!({"title": "Draft"})).await;
+    assert_eq!(etag(&response).as_deref(), Some("\"1\""));
+    let task: Value = response.json().await.expect("JSON");
+    assert_eq!(task["version"], 1);
+    let path = format!("/tasks/{}", task["id"]);
+
+    let response = call(&server, &account, Method::GET, &path, &[], None).await;
+    assert_eq!(etag(&response).as_deref(), Some("\"1\""));
+    let response = call(&server, &account, Method::GET, &path, &[("if-none-match", "\"1\"")], None).await;
+    assert_eq!(response.status(), 304);
+    assert_eq!(etag(&response).as_deref(), Some("\"1\""));
+    assert!(response.bytes().await.expect("body").is_empty());
+    let response = call(&server, &account, Method::GET, &path, &[("if-none-match", "\"0\"")], None).await;
+    assert_eq!(response.status(), 200, "another version is sent whole");
+
+    let edit = |version: &'static str, title: &'static str| {
+        let (server, account, path) = (&server, &account, path.clone());
+        async move {
+            call(server, account, Method::PATCH, &path, &[("if-match", version)], Some(json!({"title": title}))).await
+        }
+    };
+    let response = edit("\"1\"", "Laptop's edit").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(etag(&response).as_deref(), Some("\"2\""));
+    // The phone still holds version 1: its edit is refused, nothing changes.
+    let response = edit("\"1\"", "Phone's edit").await;
+    assert_eq!(response.status(), 412);
+    assert_eq!(etag(&response).as_deref(), Some("\"2\""));
+    let body: Value = response.json().await.expect("JSON");
+    assert!(body["detail"].as_str().expect("detail").contains("version 2"), "{body}");
+    let current: Value = call(&server, &account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
+    assert_eq!((current["title"].as_str(), current["version"].as_i64()), (Some("Laptop's edit"), Some(2)));
+
+    // A weak tag never matches If-Match; "*" matches any version.
+    assert_eq!(edit("W/\"2\"", "weak").await.status(), 412);
+    assert_eq!(edit("*", "Any version").await.status(), 200);
+    assert_eq!(edit("not-a-tag", "malformed").await.status(), 400);
+    // Without If-Match, as before.
+    let response = call(&server, &account, Method::PATCH, &path, &[], Some(json!({"completed": true}))).await;
+    assert_eq!(etag(&response).as_deref(), Some("\"4\""));
+
+    let response = call(&server, &account, Method::DELETE, &path, &[("if-match", "\"3\"")], None).await;
+    assert_eq!(response.status(), 412);
+    assert_eq!(etag(&response).as_deref(), Some("\"4\""));
+    let response = call(&server, &account, Method::DELETE, &path, &[("if-match", "\"4\"")], None).await;
+    assert_eq!(response.status(), 204);
+    let response = call(&server, &account, Method::PATCH, &path, &[("if-match", "\"4\"")], Some(json!({"title": "gone"}))).await;
+    assert_eq!(response.status(), 404);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn of_two_patches_sent_at_once_with_one_if_match_exactly_one_wins() {
+    let server = Server::start();
+    let account = server.account("race").await;
+    for round in 0..10 {
+        let task = create(&server, &account, &format!("task {round}")).await;
+        let path = format!("/tasks/{}", task["id"]);
+        let patch = |title: &'static str| {
+            call(&server, &account, Method::PATCH, &path, &[("if-match", "\"1\"")], Some(json!({"title": title})))
+        };
+        let (left, right) = tokio::join!(patch("left"), patch("right"));
+        let mut statuses = [left.status().as_u16(), right.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 412], "round {round}");
+        let current: Value = call(&server, &account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
+        assert_eq!(current["version"], 2);
+    }
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn with_if_match_required_a_change_without_one_is_refused_with_428() {
+    let server = Server::start_with(ServerOptions::default().env("REQUIRE_IF_MATCH", "true"));
+    let account = server.account("strict").await;
+    let task = create(&server, &account, "Strict").await;
+    let path = format!("/tasks/{}", task["id"]);
+    let response = call(&server, &account, Method::PATCH, &path, &[], Some(json!({"title": "x"}))).await;
+    assert_eq!(response.status(), 428);
+    let response = call(&server, &account, Method::DELETE, &path, &[], None).await;
+    assert_eq!(response.status(), 428);
+    let unchanged: Value = call(&server, &account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
+    assert_eq!(unchanged["version"], 1);
+    // The control: the same change with If-Match goes through.
+    let response = call(&server, &account, Method::PATCH, &path, &[("if-match", "\"1\"")], Some(json!({"title": "x"}))).await;
+    assert_eq!(response.status(), 200);
+    let response = call(&server, &account, Method::DELETE, &path, &[("if-match", "\"2\"")], None).await;
+    assert_eq!(response.status(), 204);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn a_create_retried_with_its_idempotency_key_makes_one_task() {
+    let server = Server::start();
+    let account = server.account("retry").await;
+    let post = |key: &'static str, body: Value| {
+        let (server, account) = (&server, &account);
+        async move {
+            let headers = [("idempotency-key", key)];
+            call(server, account, Method::POST, "/tasks", &headers, Some(body)).await
+        }
+    };
+    let first = post("k-1", json!({"title": "Buy milk"})).await;
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.expect("JSON");
+
+    let again = post("k-1", json!({"title": "Buy milk"})).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.json::<Value>().await.expect("JSON"), first);
+
+    let other = post("k-1", json!({"title": "Buy bread"})).await;
+    assert_eq!(other.status(), 422);
+    assert_eq!(error_locations(&other.json().await.expect("JSON")), ["header.Idempotency-Key"]);
+    let bad = post("a key", json!({"title": "Buy bread"})).await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(every_task(&server, &account).await.len(), 1);
+
+    // Eight devices retrying one create at once: one task, one id.
+    let racers = (0..8).map(|_| post("k-2", json!({"title": "Once"})));
+    let answers = futures_util::future::join_all(racers).await;
+    let mut ids = Vec::new();
+    for answer in answers {
+        match answer.status().as_u16() {
+            201 => ids.push(answer.json::<Value>().await.expect("JSON")["id"].clone()),
+            409 => {}
+            status => panic!("unexpected {status}"),
+        }
+    }
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(every_task(&server, &account).await.len(), 2);
+
+    // Keys are per user.
+    let bob = server.account("bob").await;
+    let response = call(&server, &bob, Method::POST, "/tasks", &[("idempotency-key", "k-1")], Some(json!({"title": "Buy milk"}))).await;
+    assert_eq!(response.status(), 201);
+    assert!(response.headers().get("idempotent-replayed").is_none());
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn a_deleted_task_waits_in_the_trash_to_be_restored_or_erased() {
+    let server = Server::start();
+    let account = server.account("trash").await;
+    let other = server.account("other").await;
+    let task = create(&server, &account, "Renew passport").await;
+    let id = task["id"].as_i64().expect("id");
+    let path = format!("/tasks/{id}");
+    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 404);
+    assert!(every_task(&server, &account).await.is_empty());
+
+    let response = call(&server, &account, Method::GET, "/trash", &[], None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-total-count"], "1");
+    let trash: Vec<Value> = response.json().await.expect("JSON");
+    assert_eq!(trash[0]["id"], id);
+    assert_eq!(trash[0]["title"], "Renew passport");
+    assert!(trash[0]["deleted_at"].is_string());
+    let theirs: Vec<Value> = call(&server, &other, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
+    assert!(theirs.is_empty());
+    let restore = format!("/trash/{id}/restore");
+    assert_eq!(call(&server, &other, Method::POST, &restore, &[], None).await.status(), 404);
+    assert_eq!(call(&server, &account, Method::GET, "/trash?limit=0", &[], None).await.status(), 422);
+    assert_eq!(call(&server, &account, Method::GET, &restore, &[], None).await.status(), 405);
+
+    let response = call(&server, &account, Method::POST, &restore, &[], None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(etag(&response).as_deref(), Some("\"2\""));
+    let restored: Value = response.json().await.expect("JSON");
+    assert_eq!((restored["id"].as_i64(), restored["version"].as_i64()), (Some(id), Some(2)));
+    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 200);
+    assert_eq!(call(&server, &account, Method::POST, &restore, &[], None).await.status(), 404);
+
+    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    let erase = format!("/trash/{id}");
+    assert_eq!(call(&server, &other, Method::DELETE, &erase, &[], None).await.status(), 404);
+    assert_eq!(call(&server, &account, Method::DELETE, &erase, &[], None).await.status(), 204);
+    assert_eq!(call(&server, &account, Method::POST, &restore, &[], None).await.status(), 404);
+    let trash: Vec<Value> = call(&server, &account, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
+    assert!(trash.is_empty());
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn following_the_change_feed_while_eight_writers_work_reproduces_the_task_set() {
+    let server = Server::start();
+    let account = server.account("feed").await;
+    for n in 0..20 {
+        create(&server, &account, &format!("seed {n}")).await;
+    }
+    let mut replica = BTreeMap::new();
+    let cursor = sync(&server, &account, None, &mut replica).await;
+    assert_eq!(replica, every_task(&server, &account).await);
+
+    let writer = |worker: usize| {
+        let (server, account) = (&server, &account);
+        async move {
+            for step in 0..12 {
+                let task = create(server, account, &format!("w{worker} s{step}")).await;
+                let path = format!("/tasks/{}", task["id"]);
+                let body = json!({"completed": true, "tags": [format!("w{worker}")]});
+                assert_eq!(call(server, account, Method::PATCH, &path, &[], Some(body)).await.status(), 200);
+                if step % 3 == 0 {
+                    assert_eq!(call(server, account, Method::DELETE, &path, &[], None).await.status(), 204);
+                }
+                if step % 6 == 0 {
+                    let restore = format!("/trash/{}/restore", task["id"]);
+                    assert_eq!(call(server, account, Method::POST, &restore, &[], None).await.status(), 200);
+                }
+            }
+        }
+    };
+    let reader = async {
+        // Syncs over and over while the writers work.
+        let mut cursor = cursor.clone();
+        let mut partial = replica.clone();
+        for _ in 0..15 {
+            cursor = sync(&server, &account, Some(cursor), &mut partial).await;
+        }
+        (cursor, partial)
+    };
+    let writers = futures_util::future::join_all((0..8).map(writer));
+    let ((cursor, mut partial), _) = tokio::join!(reader, writers);
+    sync(&server, &account, Some(cursor), &mut partial).await;
+    assert_eq!(partial, every_task(&server, &account).await);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn the_change_feed_refuses_what_it_did_not_give() {
+    let server = Server::start();
+    let account = server.account("cursor").await;
+    let other = server.account("stranger").await;
+    create(&server, &account, "mine").await;
+    let page: Value = call(&server, &account, Method::GET, "/changes", &[], None).await.json().await.expect("JSON");
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["has_more"], false);
+    let cursor = page["cursor"].as_str().expect("cursor");
+    // The control: the cursor works for its owner.
+    let path = format!("/changes?since={cursor}");
+    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 200);
+    // Another user's cursor is no place in this feed: start over.
+    let response = call(&server, &other, Method::GET, &path, &[], None).await;
+    assert_eq!(response.status(), 410);
+    let body: Value = response.json().await.expect("JSON");
+    assert!(body["detail"].as_str().expect("detail").contains("full sync"), "{body}");
+    for (query, location) in [("since=nonsense", "query.since"), ("limit=0", "query.limit"), ("limit=1001", "query.limit")] {
+        let response = call(&server, &account, Method::GET, &format!("/changes?{query}"), &[], None).await;
+        assert_eq!(response.status(), 422, "{query}");
+        assert_eq!(error_locations(&response.json().await.expect("JSON")), [location]);
+    }
+}
+}
