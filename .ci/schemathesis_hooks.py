@@ -149,6 +149,21 @@ def _valid_search(text):
     return 1 <= len(set(w.lower() for w in words)) <= 16 and len(text) <= 200
 
 
+def _acceptable_password(value):
+    return isinstance(value, str) and len(value) >= 8 and _fits(value) and _no_nul(value)
+
+
+def _negative_body(case):
+    meta = getattr(case, "meta", None)
+    try:
+        return any(
+            str(getattr(location, "value", location)) == "body" and info.mode.is_negative
+            for location, info in meta.components.items()
+        )
+    except AttributeError:
+        return False
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     """The rules the descriptions state and JSON Schema cannot (or, for
@@ -161,6 +176,11 @@ def before_call(ctx, case, **kwargs):
     server makes valid ones (the end-to-end tests follow them), so
     generated ones are dropped."""
     body = case.body
+    if isinstance(body, dict) and _negative_body(case) and _acceptable_password(body.get("password")):
+        # schemathesis takes any value drawn for a negated custom format to
+        # violate it; one that the password rules accept is replaced by
+        # another acceptable one, so the case is judged by what it sends.
+        body["password"] = "fuzzed-" + uuid.uuid4().hex
     if isinstance(body, dict):
         if body.get("due_date") is not None and body.get("due_at") is not None:
             del body["due_at"]

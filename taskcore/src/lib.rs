@@ -61,6 +61,7 @@
 #[cfg(feature = "auth")]
 pub mod auth;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod planning;
 #[cfg(feature = "store")]

@@ -115,13 +115,22 @@ fn verify_bearer(state: &AppState, value: Option<&HeaderValue>) -> Result<Bearer
 pub fn body(
     deadline: Duration,
 ) -> impl Filter<Extract = (Option<String>, Bytes), Error = Rejection> + Clone {
+    body_up_to(deadline, BODY_LIMIT)
+}
+
+/// Like [`body`], with a limit of `limit` bytes: for the one route that
+/// takes large bodies (an import).
+pub fn body_up_to(
+    deadline: Duration,
+    limit: u64,
+) -> impl Filter<Extract = (Option<String>, Bytes), Error = Rejection> + Clone {
     warp::header::headers_cloned()
-        .and_then(|headers: HeaderMap| async move {
-            check_length(&headers).map_err(warp::reject::custom)
+        .and_then(move |headers: HeaderMap| async move {
+            check_length(&headers, limit).map_err(warp::reject::custom)
         })
         .and(warp::body::stream())
         .and_then(move |media_type: Option<String>, stream| async move {
-            match tokio::time::timeout(deadline, read_limited(stream)).await {
+            match tokio::time::timeout(deadline, read_limited(stream, limit)).await {
                 Ok(read) => read
                     .map(|bytes| (media_type, bytes))
                     .map_err(warp::reject::custom),
@@ -131,7 +140,7 @@ pub fn body(
         .untuple_one()
 }
 
-async fn read_limited<S, B>(stream: S) -> Result<Bytes, ApiError>
+async fn read_limited<S, B>(stream: S, limit: u64) -> Result<Bytes, ApiError>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: bytes::Buf,
@@ -142,8 +151,8 @@ where
     while let Some(chunk) = stream.next().await {
         let mut chunk =
             chunk.map_err(|_| ApiError::BadRequest("The request body could not be read"))?;
-        if (body.len() + chunk.remaining()) as u64 > BODY_LIMIT {
-            return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
+        if (body.len() + chunk.remaining()) as u64 > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
         }
         while chunk.has_remaining() {
             let piece = chunk.chunk();
@@ -157,15 +166,15 @@ where
 
 /// Refuses a declared length over the limit before reading anything, and
 /// returns the media type.
-fn check_length(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+fn check_length(headers: &HeaderMap, limit: u64) -> Result<Option<String>, ApiError> {
     if let Some(length) = headers.get(CONTENT_LENGTH) {
         let length: u64 = length
             .to_str()
             .ok()
             .and_then(|text| text.trim().parse().ok())
             .ok_or(ApiError::BadRequest("Content-Length is not a number"))?;
-        if length > BODY_LIMIT {
-            return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
+        if length > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
         }
     }
     Ok(headers.get(CONTENT_TYPE).map(|value| {

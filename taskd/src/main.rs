@@ -12,6 +12,7 @@ mod routes;
 mod serve;
 mod settings;
 mod state;
+mod streamed;
 mod telemetry;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

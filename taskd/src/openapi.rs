@@ -39,6 +39,8 @@ use crate::routes;
         routes::sync::restore_task,
         routes::sync::erase_task,
         routes::sync::list_changes,
+        routes::portability::export_tasks,
+        routes::portability::import_tasks,
         routes::health::health,
     ),
     components(schemas(ErrorDetail, ValidationDetail, taskcore::FieldError)),

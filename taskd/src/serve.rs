@@ -80,7 +80,8 @@ pub async fn serve(
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(PeerAddress(peer));
             let mut filter = filter.clone();
-            filter.call(request)
+            let answer = filter.call(request);
+            async move { answer.await.map(crate::streamed::into_body) }
         });
         let watcher = graceful.watcher();
         tokio::spawn(async move {

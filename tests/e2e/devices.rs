@@ -359,3 +359,139 @@ async fn the_change_feed_refuses_what_it_did_not_give() {
     }
 }
 }
+
+async fn export(server: &Server, account: &Account) -> Value {
+    let response = call(server, account, Method::GET, "/export", &[], None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    response
+        .json()
+        .await
+        .expect("the export is one JSON document")
+}
+
+async fn import(server: &Server, account: &Account, query: &str, document: &Value) -> Value {
+    let path = format!("/import{query}");
+    let response = call(
+        server,
+        account,
+        Method::POST,
+        &path,
+        &[],
+        Some(document.clone()),
+    )
+    .await;
+    let status = response.status();
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+/// What an export says of each task, apart from what the importing server
+/// makes its own: ids, owner, version, last change.
+fn portable(document: &Value) -> Vec<Value> {
+    let mut tasks: Vec<Value> = document["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|task| {
+            let mut task = task.clone();
+            let object = task.as_object_mut().expect("a task");
+            for server_owned in ["id", "owner_id", "version", "updated_at"] {
+                object.remove(server_owned);
+            }
+            task
+        })
+        .collect();
+    tasks.sort_by_key(|task| task["title"].as_str().unwrap_or_default().to_owned());
+    tasks
+}
+
+taskd_tests::on_both_backends! {
+async fn an_export_imported_into_a_new_account_exports_the_same_tasks() {
+    let server = Server::start();
+    let account = server.account("export").await;
+    for body in [
+        json!({"title": "Plain"}),
+        json!({"title": "Planned", "description": "with everything", "priority": "high",
+               "due_date": "2031-02-03", "tags": ["home", "money"]}),
+        json!({"title": "At a time", "due_at": "2031-02-03T09:30:00+01:00", "completed": true}),
+        json!({"title": "Trashed", "priority": "low"}),
+    ] {
+        assert_eq!(server.create_task(&account, body).await.status(), 201);
+    }
+    let trashed = every_task(&server, &account).await.into_values().find(|task| task["title"] == "Trashed").expect("task");
+    let path = format!("/tasks/{}", trashed["id"]);
+    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+
+    let first = export(&server, &account).await;
+    assert_eq!(first["format"], "taskd-export");
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["user"]["email"], account.email.as_str());
+    assert!(first["exported_at"].is_string());
+    let tasks = first["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 4);
+    let deleted: Vec<&Value> = tasks.iter().filter(|task| task["deleted_at"].is_string()).collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["title"], "Trashed");
+
+    // A dry run changes nothing.
+    let elsewhere = server.account("elsewhere").await;
+    let report = import(&server, &elsewhere, "?dry_run=true", &first).await;
+    assert_eq!((report["created"].as_u64(), report["skipped"].as_u64()), (Some(4), Some(0)));
+    assert!(export(&server, &elsewhere).await["tasks"].as_array().expect("tasks").is_empty());
+
+    let report = import(&server, &elsewhere, "", &first).await;
+    assert_eq!((report["created"].as_u64(), report["skipped"].as_u64()), (Some(4), Some(0)), "{report}");
+    assert_eq!(report["errors"], json!([]));
+    let again = import(&server, &elsewhere, "", &first).await;
+    assert_eq!((again["created"].as_u64(), again["skipped"].as_u64()), (Some(0), Some(4)), "{again}");
+
+    let second = export(&server, &elsewhere).await;
+    assert_eq!(portable(&second), portable(&first));
+    // The trashed task went to the trash, the others are live.
+    assert_eq!(every_task(&server, &elsewhere).await.len(), 3);
+    let trash: Vec<Value> = call(&server, &elsewhere, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
+    assert_eq!(trash.len(), 1);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn a_taskwarrior_export_of_more_than_a_mebibyte_imports_and_exports_page_by_page() {
+    let server = Server::start();
+    let account = server.account("taskwarrior").await;
+    let note = "n".repeat(1200);
+    let mut entries: Vec<Value> = (0..1200)
+        .map(|n| json!({
+            "uuid": format!("0000-{n:04}"), "description": format!("Task {n}"),
+            "status": if n % 10 == 0 { "completed" } else { "pending" },
+            "entry": "20240101T090000Z", "end": "20240102T090000Z",
+            "priority": "M", "tags": ["imported"],
+            "annotations": [{"entry": "20240101T090000Z", "description": note}],
+        }))
+        .collect();
+    entries.push(json!({"uuid": "bad", "description": "", "status": "pending"}));
+    let document = Value::Array(entries);
+    assert!(document.to_string().len() > 1024 * 1024, "over the usual body limit");
+    let report = import(&server, &account, "", &document).await;
+    assert_eq!(report["created"], 1200, "{}", report["errors"]);
+    assert_eq!(report["errors"].as_array().map(Vec::len), Some(1));
+    assert_eq!(report["errors"][0]["index"], 1200);
+
+    let exported = export(&server, &account).await;
+    let tasks = exported["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 1200);
+    let ids: std::collections::BTreeSet<i64> = tasks.iter().map(|task| task["id"].as_i64().expect("id")).collect();
+    assert_eq!(ids.len(), 1200, "each task once");
+    let done = tasks.iter().find(|task| task["title"] == "Task 10").expect("task 10");
+    assert_eq!(done["completed"], true);
+    assert_eq!(done["completed_at"], "2024-01-02T09:00:00Z");
+    assert_eq!(done["created_at"], "2024-01-01T09:00:00Z");
+    assert_eq!(done["priority"], "medium");
+    assert_eq!(done["description"].as_str().map(str::len), Some(1200));
+
+    // Neither shape: refused whole.
+    let response = call(&server, &account, Method::POST, "/import", &[], Some(json!({"tasks": []}))).await;
+    assert_eq!(response.status(), 422);
+}
+}

@@ -123,7 +123,11 @@ impl Taskctl {
             use std::io::Write;
             let mut input = child.stdin.take().expect("stdin");
             if let Some(text) = stdin {
-                input.write_all(text.as_bytes()).expect("write stdin");
+                // taskctl may exit (a usage error) before reading its input.
+                match input.write_all(text.as_bytes()) {
+                    Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    written => written.expect("write stdin"),
+                }
             }
         }
         let output = child.wait_with_output().expect("wait for taskctl");

@@ -841,9 +841,9 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
 
     fn source_known(&mut self, source: &str) -> Result<bool> {
         let found = self.unit.row(
-            "SELECT 1 FROM tasks WHERE owner_id = ?1 AND source = ?2
-             UNION ALL SELECT 1 FROM trashed_tasks WHERE owner_id = ?1 AND source = ?2
-             UNION ALL SELECT 1 FROM erased_tasks WHERE owner_id = ?1 AND source = ?2",
+            "SELECT id FROM tasks WHERE owner_id = ?1 AND source = ?2
+             UNION ALL SELECT id FROM trashed_tasks WHERE owner_id = ?1 AND source = ?2
+             UNION ALL SELECT id FROM erased_tasks WHERE owner_id = ?1 AND source = ?2",
             &[Int(self.owner.0), Text(Some(source))],
             |row| row.int(0),
         )?;

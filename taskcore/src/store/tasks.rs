@@ -8,7 +8,8 @@ use super::columns::{Context, key_value, order};
 use super::query::{Cursor, TaskQuery};
 use super::{Store, now};
 use crate::error::{Error, Result};
-use crate::model::{ChangePage, Expect, Origin, TagCount, Task, TaskPage, TrashPage, User};
+use crate::import::ImportItem;
+use crate::model::{ChangePage, Expect, TagCount, Task, TaskPage, TrashPage, User};
 use crate::planning::Zone;
 use crate::types::{Page, TaskId, UserId};
 use crate::wire::{DueChange, NewTask, TaskPatch};
@@ -74,23 +75,39 @@ impl<'a> OwnerTasks<'a> {
         Ok(task)
     }
 
-    /// Creates a task that an import brings from elsewhere, unless a task
-    /// from the same source exists (live, trashed or erased): then `None`.
-    pub fn import(&self, task: &NewTask, origin: &Origin) -> Result<Option<Task>> {
-        if self.store.queues_writes() {
-            let (owner, task, origin) = (self.owner, task.clone(), origin.clone());
+    /// Imports tasks in one write: each is created for the owner (one
+    /// deleted at its source goes straight to the trash) unless a task from
+    /// the same source exists, live, trashed or erased, or comes earlier in
+    /// `items`. Returns, for each, whether it was created. A dry run writes
+    /// nothing and returns what it would do.
+    pub fn import(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
+        if !dry_run && self.store.queues_writes() {
+            let (owner, items) = (self.owner, items.to_vec());
             return self
                 .store
-                .write(move |store| store.tasks(owner).import(&task, &origin));
+                .write(move |store| store.tasks(owner).import(&items, false));
         }
-        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
-        if work.source_known(&origin.source)? {
-            return Ok(None);
+        let mode = if dry_run { Mode::Snapshot } else { Mode::Write };
+        let mut work = self.backend().tasks(self.owner, mode)?;
+        let context = Context {
+            now: now(),
+            zone: work.zone()?,
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut created = Vec::with_capacity(items.len());
+        for item in items {
+            let fresh = seen.insert(item.origin.source.as_str())
+                && !work.source_known(&item.origin.source)?;
+            if fresh && !dry_run {
+                let task = work.insert(&item.task, context, Some(&item.origin))?;
+                if let Some(deleted_at) = item.deleted_at {
+                    work.trash(task.id, &Expect::Any, deleted_at)?;
+                }
+            }
+            created.push(fresh);
         }
-        let zone = work.zone()?;
-        let task = work.insert(task, Context { now: now(), zone }, Some(origin))?;
         work.commit()?;
-        Ok(Some(task))
+        Ok(created)
     }
 
     /// Creates a task once per idempotency key: a repeat of the same

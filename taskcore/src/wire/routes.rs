@@ -80,6 +80,16 @@ pub const CHANGES: Route = Route {
     path: "/changes",
     allow: "GET",
 };
+/// `GET`: every task of yours, as one JSON document.
+pub const EXPORT: Route = Route {
+    path: "/export",
+    allow: "GET",
+};
+/// `POST`: create tasks from an export (taskd's or Taskwarrior's).
+pub const IMPORT: Route = Route {
+    path: "/import",
+    allow: "POST",
+};
 /// `GET`: liveness and database check (also served at the root).
 pub const HEALTH: Route = Route {
     path: "/health",
@@ -87,9 +97,9 @@ pub const HEALTH: Route = Route {
 };
 
 /// Every route under the API prefix.
-pub const ALL: [Route; 14] = [
+pub const ALL: [Route; 16] = [
     REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, TASKS, TASK, TAGS, TRASH, TRASHED, RESTORE,
-    CHANGES, HEALTH,
+    CHANGES, EXPORT, IMPORT, HEALTH,
 ];
 
 impl Route {

@@ -8,6 +8,7 @@
 pub(crate) mod auth;
 mod docs;
 pub(crate) mod health;
+pub(crate) mod portability;
 pub(crate) mod sync;
 pub(crate) mod tasks;
 
@@ -48,6 +49,8 @@ pub fn app(
                 .or(tasks::routes(state.clone()))
                 .unify()
                 .or(sync::routes(state.clone()))
+                .unify()
+                .or(portability::routes(state.clone()))
                 .unify()
                 .or(health::route(state.clone()))
                 .unify(),

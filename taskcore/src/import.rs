@@ -1,0 +1,329 @@
+//! Reading an import: taskd's own export, or the JSON array Taskwarrior's
+//! `task export` writes. Each entry becomes a checked new task and where it
+//! came from, or the reason it cannot be imported; nothing is written here.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::Error;
+use crate::model::Origin;
+use crate::wire::{Body, NewTask, TaskCreate};
+
+/// The `format` of taskd's export document.
+pub const EXPORT_FORMAT: &str = "taskd-export";
+/// The export document's version this build writes and reads.
+pub const EXPORT_VERSION: u64 = 1;
+
+/// Which kind of file an import is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportFormat {
+    /// taskd's export document.
+    Taskd,
+    /// Taskwarrior's `task export` array.
+    Taskwarrior,
+}
+
+/// One task to import.
+#[derive(Debug, Clone)]
+pub struct ImportItem {
+    /// Its position in the file, from 0.
+    pub index: usize,
+    /// The task, checked.
+    pub task: NewTask,
+    /// Where it came from.
+    pub origin: Origin,
+    /// When it was deleted, for a task that goes to the trash.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// An entry that cannot be imported, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportError {
+    /// Its position in the file, from 0.
+    pub index: usize,
+    /// What is wrong: a sentence, or the field errors of the task.
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
+    pub detail: Value,
+}
+
+/// What an import did (or, for a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    /// Tasks created.
+    pub created: u64,
+    /// Tasks left out because an earlier import brought them already.
+    pub skipped: u64,
+    /// Entries that cannot be imported.
+    pub errors: Vec<ImportError>,
+}
+
+/// Reads an import document: the tasks it holds and the entries refused.
+/// A document of neither shape is an error as a whole.
+pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<ImportError>), Error> {
+    let (format, entries, source_prefix) = match document {
+        Value::Object(object) if object.get("format") == Some(&json!(EXPORT_FORMAT)) => {
+            match object.get("version").and_then(Value::as_u64) {
+                Some(EXPORT_VERSION) => {}
+                _ => {
+                    return Err(refused(
+                        "This export's version is not one this server reads (1)",
+                    ));
+                }
+            }
+            if !matches!(
+                object.get("exported_at"),
+                None | Some(Value::Null | Value::String(_))
+            ) {
+                return Err(refused("\"exported_at\" is not a string"));
+            }
+            let email = match object.get("user") {
+                None | Some(Value::Null) => "",
+                Some(Value::Object(user)) => match user.get("email") {
+                    None | Some(Value::Null) => "",
+                    Some(Value::String(email)) => email,
+                    Some(_) => return Err(refused("\"user\".\"email\" is not a string")),
+                },
+                Some(_) => return Err(refused("\"user\" is not an object")),
+            };
+            let Some(tasks) = object.get("tasks").and_then(Value::as_array) else {
+                return Err(refused(
+                    "A taskd export holds its tasks in a list under \"tasks\"",
+                ));
+            };
+            (ImportFormat::Taskd, tasks, format!("taskd:{email}:"))
+        }
+        Value::Array(entries) => (
+            ImportFormat::Taskwarrior,
+            entries,
+            "taskwarrior:".to_owned(),
+        ),
+        _ => {
+            return Err(refused(
+                "Not an import: send taskd's export document or the JSON array \
+                 Taskwarrior's `task export` writes",
+            ));
+        }
+    };
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let read = match format {
+            ImportFormat::Taskd => from_taskd(entry, &source_prefix),
+            ImportFormat::Taskwarrior => from_taskwarrior(entry, &source_prefix),
+        };
+        match read {
+            Ok((task, origin, deleted_at)) => items.push(ImportItem {
+                index,
+                task,
+                origin,
+                deleted_at,
+            }),
+            Err(detail) => errors.push(ImportError { index, detail }),
+        }
+    }
+    Ok((format, items, errors))
+}
+
+fn refused(message: &str) -> Error {
+    Error::Validation(crate::ValidationErrors::single(
+        crate::Source::Body,
+        "",
+        "value_error",
+        message,
+    ))
+}
+
+type Read = Result<(NewTask, Origin, Option<DateTime<Utc>>), Value>;
+
+/// The checked task of a body, or its field errors.
+fn checked(body: &Value) -> Result<NewTask, Value> {
+    TaskCreate::from_json(body).map_err(|error| match error {
+        Error::Validation(errors) => json!(errors.errors()),
+        other => json!(other.to_string()),
+    })
+}
+
+fn from_taskd(entry: &Value, prefix: &str) -> Read {
+    let Some(object) = entry.as_object() else {
+        return Err(json!("Not a task object"));
+    };
+    let id = object
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| json!("A task without an id"))?;
+    let instant = |name: &str| -> Result<Option<DateTime<Utc>>, Value> {
+        match object.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
+                .map(|time| Some(time.with_timezone(&Utc)))
+                .map_err(|_| json!(format!("{name} is not an RFC 3339 date-time"))),
+            Some(_) => Err(json!(format!("{name} is not an RFC 3339 date-time"))),
+        }
+    };
+    let body: Map<String, Value> = [
+        "title",
+        "description",
+        "completed",
+        "priority",
+        "due_date",
+        "due_at",
+        "tags",
+    ]
+    .into_iter()
+    .filter_map(|name| {
+        object
+            .get(name)
+            .map(|value| (name.to_owned(), value.clone()))
+    })
+    .collect();
+    let task = checked(&Value::Object(body))?;
+    let origin = Origin {
+        source: format!("{prefix}{id}"),
+        created_at: instant("created_at")?,
+        completed_at: instant("completed_at")?,
+    };
+    Ok((task, origin, instant("deleted_at")?))
+}
+
+/// Taskwarrior's timestamps: `20240131T120000Z` (or RFC 3339).
+fn taskwarrior_time(value: &Value) -> Option<DateTime<Utc>> {
+    let text = value.as_str()?;
+    NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ")
+        .map(|time| time.and_utc())
+        .ok()
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|time| time.with_timezone(&Utc))
+        })
+}
+
+fn from_taskwarrior(entry: &Value, prefix: &str) -> Read {
+    let Some(object) = entry.as_object() else {
+        return Err(json!("Not a task object"));
+    };
+    let uuid = object
+        .get("uuid")
+        .and_then(Value::as_str)
+        .filter(|uuid| !uuid.is_empty() && uuid.len() <= 100)
+        .ok_or_else(|| json!("A task without a uuid"))?;
+    let time = |name: &str| -> Result<Option<DateTime<Utc>>, Value> {
+        match object.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => taskwarrior_time(value).map(Some).ok_or_else(|| {
+                json!(format!(
+                    "{name} is not a Taskwarrior date (20240131T120000Z)"
+                ))
+            }),
+        }
+    };
+    let status = object
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("pending");
+    let (completed, deleted) = match status {
+        "pending" | "waiting" | "recurring" => (false, false),
+        "completed" => (true, false),
+        "deleted" => (false, true),
+        other => return Err(json!(format!("Unknown status {other:?}"))),
+    };
+    let mut body = Map::new();
+    body.insert(
+        "title".into(),
+        object.get("description").cloned().unwrap_or(Value::Null),
+    );
+    if let Some(annotations) = object.get("annotations").and_then(Value::as_array) {
+        let notes: Vec<&str> = annotations
+            .iter()
+            .filter_map(|note| note.get("description").and_then(Value::as_str))
+            .collect();
+        if !notes.is_empty() {
+            body.insert("description".into(), json!(notes.join("\n")));
+        }
+    }
+    body.insert("completed".into(), json!(completed));
+    if let Some(priority) = object.get("priority") {
+        let priority = match priority.as_str() {
+            Some("H") => "high",
+            Some("M") => "medium",
+            Some("L") => "low",
+            _ => return Err(json!("priority is not H, M or L")),
+        };
+        body.insert("priority".into(), json!(priority));
+    }
+    if let Some(due) = time("due")? {
+        body.insert(
+            "due_at".into(),
+            json!(due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        );
+    }
+    if let Some(tags) = object.get("tags") {
+        body.insert("tags".into(), tags.clone());
+    }
+    let task = checked(&Value::Object(body))?;
+    let end = time("end")?;
+    let origin = Origin {
+        source: format!("{prefix}{uuid}"),
+        created_at: time("entry")?,
+        completed_at: if completed { end } else { None },
+    };
+    let deleted_at = deleted.then(|| end.unwrap_or_else(Utc::now));
+    Ok((task, origin, deleted_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taskwarrior_export_maps_onto_tasks() {
+        let document = json!([
+            {"uuid": "a-1", "description": "Pay rent", "status": "completed",
+             "entry": "20240101T090000Z", "end": "20240102T100000Z", "priority": "H",
+             "tags": ["home", "Money"], "due": "20240105T170000Z",
+             "annotations": [{"entry": "20240101T090500Z", "description": "bank transfer"},
+                             {"entry": "20240101T090600Z", "description": "ref 42"}]},
+            {"uuid": "a-2", "description": "Old idea", "status": "deleted", "end": "20231201T000000Z"},
+            {"uuid": "a-3", "description": "", "status": "pending"},
+            {"description": "no uuid"},
+            {"uuid": "a-5", "description": "x", "priority": "Z"}
+        ]);
+        let (format, items, errors) = read(&document).expect("a Taskwarrior export");
+        assert_eq!(format, ImportFormat::Taskwarrior);
+        assert_eq!(items.len(), 2);
+        let paid = &items[0];
+        assert_eq!(paid.task.title, "Pay rent");
+        assert_eq!(
+            paid.task.description.as_deref(),
+            Some("bank transfer\nref 42")
+        );
+        assert!(paid.task.completed);
+        assert_eq!(paid.task.priority.as_deref(), Some("high"));
+        assert_eq!(paid.task.tags, ["home", "money"]);
+        assert_eq!(paid.task.due_at.as_deref(), Some("2024-01-05T17:00:00Z"));
+        assert_eq!(paid.origin.source, "taskwarrior:a-1");
+        assert_eq!(
+            paid.origin.created_at.map(|t| t.to_rfc3339()),
+            Some("2024-01-01T09:00:00+00:00".into())
+        );
+        assert_eq!(
+            paid.origin.completed_at.map(|t| t.to_rfc3339()),
+            Some("2024-01-02T10:00:00+00:00".into())
+        );
+        assert!(paid.deleted_at.is_none());
+        assert!(items[1].deleted_at.is_some() && !items[1].task.completed);
+        let refused: Vec<usize> = errors.iter().map(|error| error.index).collect();
+        assert_eq!(refused, [2, 3, 4]);
+    }
+
+    #[test]
+    fn neither_shape_is_refused_whole() {
+        assert!(read(&json!({"tasks": []})).is_err());
+        assert!(read(&json!("text")).is_err());
+        assert!(read(&json!({"format": "taskd-export", "version": 2, "tasks": []})).is_err());
+    }
+}

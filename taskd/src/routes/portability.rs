@@ -1,0 +1,293 @@
+//! A user's data, theirs to take and bring: `/export` streams every task as
+//! one JSON document; `/import` creates tasks from such a document or from
+//! Taskwarrior's `task export`.
+
+use std::io;
+
+use bytes::Bytes;
+use serde_json::Value;
+use taskcore::import::{self, EXPORT_FORMAT, EXPORT_VERSION, ImportReport};
+use taskcore::routes::{self, EXPORT, IMPORT};
+use taskcore::{Store, TaskId, TrashedTask, User, UserId};
+use tokio::sync::mpsc;
+use warp::filters::BoxedFilter;
+use warp::http::{HeaderValue, header};
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
+use super::{method_not_allowed, path};
+use crate::filters::{Bearer, bearer, body_up_to, parse_json, with_state};
+use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
+use crate::state::{AppState, blocking};
+use crate::streamed::{self, Piece};
+
+/// The largest import body: 20 MiB, on this route only.
+pub const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;
+/// Tasks read, or imported, per database hop.
+const PAGE: u32 = 500;
+
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let auth = || bearer(state.clone());
+    let shared = || with_state(state.clone());
+    let export = path(EXPORT).and(
+        warp::get()
+            .and(auth())
+            .and(shared())
+            .then(|bearer: Bearer, state| async move {
+                respond_as(bearer.claimed_user(), export_tasks(bearer, state).await)
+            })
+            .or(method_not_allowed(EXPORT.allow))
+            .unify(),
+    );
+    let import = path(IMPORT).and(
+        warp::post()
+            .and(auth())
+            .and(warp::query::<Vec<(String, String)>>())
+            .and(body_up_to(state.body_read_timeout, IMPORT_LIMIT))
+            .and(shared())
+            .then(
+                |bearer: Bearer,
+                 pairs: Vec<(String, String)>,
+                 media_type: Option<String>,
+                 bytes: Bytes,
+                 state| async move {
+                    respond_as(
+                        bearer.claimed_user(),
+                        import_tasks(bearer, pairs, media_type, bytes, state).await,
+                    )
+                },
+            )
+            .or(method_not_allowed(IMPORT.allow))
+            .unify(),
+    );
+    export.or(import).unify().boxed()
+}
+
+/// Download every task of yours, open, done and trashed, as one JSON document:
+/// `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},"tasks":[…]}`.
+///
+/// Each task is as the API shows it, a trashed one with `deleted_at`. The
+/// document is written as it is sent, so its size does not matter; a
+/// failure part-way cuts it short (it is then not valid JSON).
+#[utoipa::path(
+    get, path = routes::EXPORT.path, tag = "sync",
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The export document", content_type = "application/json", body = Object),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+    )
+)]
+pub async fn export_tasks(bearer: Bearer, state: AppState) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let user = blocking(move || bearer.session_user(&store)).await?;
+    let (sender, mut response) = streamed::response();
+    tokio::spawn(write_export(state.store.clone(), user, sender));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"tasks.json\""),
+    );
+    Ok(response)
+}
+
+/// Writes the export of `user` into `sender`, a page of tasks at a time;
+/// stops when the client hangs up.
+async fn write_export(store: Store, user: User, sender: mpsc::Sender<Piece>) {
+    let head = serde_json::json!({
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": chrono::Utc::now(),
+        "user": {"email": user.email, "timezone": user.timezone},
+    })
+    .to_string();
+    // The head without its closing brace, then the task list.
+    let open = head.strip_suffix('}').unwrap_or(&head);
+    let mut piece = format!("{open},\"tasks\":[");
+    let mut after = TaskId(0);
+    let mut first = true;
+    loop {
+        let page_store = store.clone();
+        let owner: UserId = user.id;
+        let page = blocking(move || page_store.tasks(owner).export_page(after, PAGE)).await;
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                tracing::warn!(?error, "export failed part-way; the download is cut short");
+                let _ = sender.send(Err(io::Error::other("export failed"))).await;
+                return;
+            }
+        };
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        after = last.id;
+        for (task, deleted_at) in page {
+            if !first {
+                piece.push(',');
+            }
+            first = false;
+            let written = match deleted_at {
+                Some(deleted_at) => serde_json::to_string(&TrashedTask { task, deleted_at }),
+                None => serde_json::to_string(&task),
+            };
+            piece.push_str(&written.unwrap_or_default());
+        }
+        if sender
+            .send(Ok(Bytes::from(std::mem::take(&mut piece))))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    piece.push_str("]}");
+    let _ = sender.send(Ok(Bytes::from(piece))).await;
+}
+
+/// taskd's export document, as `GET /export` writes it.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)] // Documents a body; `taskcore::import::read` reads it.
+struct ExportDocument {
+    /// Always `taskd-export`.
+    #[schema(pattern = "^taskd-export$", example = "taskd-export")]
+    format: String,
+    /// The document's version: 1.
+    #[schema(minimum = 1, maximum = 1)]
+    version: u64,
+    /// When it was written; for people, not read.
+    exported_at: Option<String>,
+    /// Whose tasks these are: `email` and `timezone`.
+    #[schema(value_type = Option<Object>)]
+    user: Option<Value>,
+    /// Each task as the API shows it, a trashed one with `deleted_at`;
+    /// checked one by one, as a Taskwarrior export's entries are.
+    #[schema(value_type = Vec<Value>)]
+    tasks: Vec<Value>,
+}
+
+/// Taskwarrior's export: an array of task objects (`uuid`, `description`,
+/// `status`, …). Each entry is checked on its own: one that cannot be
+/// imported is reported in `errors`, not refused with the file.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)] // Documents a body.
+struct TaskwarriorExport(Vec<Value>);
+
+/// What an import reads: taskd's export, or Taskwarrior's `task export`
+/// array (objects with `uuid`, `description`, `status`, …).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Documents a body.
+enum ImportDocument {
+    Taskd(ExportDocument),
+    Taskwarrior(TaskwarriorExport),
+}
+
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the query string.
+struct ImportQuery {
+    /// `true`: report what the import would do and change nothing.
+    dry_run: Option<bool>,
+}
+
+/// Create tasks from an export: taskd's own document, or the JSON array
+/// Taskwarrior's `task export` writes.
+///
+/// Every task is created for you with a new id; one deleted in the file
+/// goes to your trash. Each remembers where it came from, so importing the
+/// same file again creates nothing (`skipped`). From Taskwarrior:
+/// `description` becomes the title, `annotations` the description,
+/// `status` pending/completed/deleted, `entry` the creation time, `end` the
+/// completion time, `due` `due_at`, `priority` H/M/L, `tags` the tags.
+/// Entries that cannot be imported are listed in `errors` by position; the
+/// others are imported. Bodies up to 20 MiB.
+#[utoipa::path(
+    post, path = routes::IMPORT.path, tag = "sync",
+    params(ImportQuery),
+    request_body(content = ImportDocument, description = "A taskd export document, or a Taskwarrior export array", content_type = "application/json"),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "What was imported (or, for a dry run, would be)", body = ImportReport),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        (status = 413, description = "Body larger than 20 MiB", body = ErrorDetail),
+        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        (status = 422, description = "Neither an export nor a Taskwarrior array, or dry_run not a boolean", body = ValidationDetail),
+    )
+)]
+pub async fn import_tasks(
+    bearer: Bearer,
+    pairs: Vec<(String, String)>,
+    media_type: Option<String>,
+    bytes: Bytes,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let dry_run = match dry_run(&pairs) {
+        Ok(dry_run) => dry_run,
+        Err(error) => return state.refuse(bearer, error).await,
+    };
+    // Reading 20 MiB of JSON is blocking work.
+    let read = blocking(move || {
+        let document: Value = match parse_json(media_type.as_deref(), &bytes) {
+            Ok(document) => document,
+            Err(ApiError::Domain(error)) => return Err(error),
+            Err(other) => return Ok(Err(other)),
+        };
+        Ok(import::read(&document).map_err(ApiError::from))
+    })
+    .await
+    .and_then(|read| read);
+    let (_, items, errors) = match read {
+        Ok(read) => read,
+        Err(error) => return state.refuse(bearer, error).await,
+    };
+    let mut report = ImportReport {
+        errors,
+        ..ImportReport::default()
+    };
+    for chunk in items.chunks(PAGE as usize) {
+        let chunk = chunk.to_vec();
+        let created = if dry_run {
+            state
+                .read(bearer, move |store, user| {
+                    store.tasks(user).import(&chunk, true)
+                })
+                .await?
+        } else {
+            state
+                .write(bearer, move |store, user| {
+                    store.tasks(user).import(&chunk, false)
+                })
+                .await?
+        };
+        for made in created {
+            if made {
+                report.created += 1;
+            } else {
+                report.skipped += 1;
+            }
+        }
+    }
+    Ok(warp::reply::json(&report).into_response())
+}
+
+/// The `dry_run` flag of the query string; false when absent.
+fn dry_run(pairs: &[(String, String)]) -> Result<bool, ApiError> {
+    match pairs.iter().rev().find(|(key, _)| key == "dry_run") {
+        None => Ok(false),
+        Some((_, value)) => match value.as_str() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(taskcore::ValidationErrors::single(
+                taskcore::Source::Query,
+                "dry_run",
+                "bool_parsing",
+                "Input should be a valid boolean",
+            )
+            .into()),
+        },
+    }
+}
