@@ -177,7 +177,9 @@ pub enum Command {
         #[arg(value_parser = task_id)]
         id: i64,
     },
-    /// Change a task's title, description, due, priority or tags.
+    /// Change a task's title, description, due, priority or tags. If the
+    /// task changed elsewhere since you last saw it here, asks whether to
+    /// keep your change or theirs (in a script: refuses, exit 1).
     Edit {
         /// Task id.
         #[arg(value_parser = task_id)]
@@ -215,6 +217,29 @@ pub enum Command {
         /// Task ids.
         #[arg(required = true, value_parser = task_id)]
         ids: Vec<i64>,
+    },
+    /// Revert the last command that changed tasks (add, edit, done, undone,
+    /// rm, restore), each change only if the task has not changed since.
+    Undo,
+    /// List deleted tasks, newest deletion first.
+    Trash,
+    /// Put deleted tasks back from the trash.
+    Restore {
+        /// Task ids.
+        #[arg(required = true, value_parser = task_id)]
+        ids: Vec<i64>,
+    },
+    /// Write every task (trashed ones too) as one JSON document to standard
+    /// output: taskctl export > tasks.json
+    Export,
+    /// Create tasks from a file: a taskctl export, or Taskwarrior's
+    /// `task export`. Importing the same file again creates nothing new.
+    Import {
+        /// The file to read (at most 20 MiB).
+        file: std::path::PathBuf,
+        /// Report what would be created, and create nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Delete tasks (asks first when run on a terminal).
     Rm {

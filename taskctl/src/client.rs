@@ -12,7 +12,7 @@ use serde_json::Value;
 use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, TAGS, TASK, TASKS};
 use taskcore::{
     AccountDelete, ErrorBody, PasswordChangeRequest, RefreshRequest, TagCount, Task, TaskCreate,
-    TaskUpdate, Token, User, UserCreate, UserUpdate,
+    TaskUpdate, Token, TrashedTask, User, UserCreate, UserUpdate,
 };
 
 /// The API's path under the server URL.
@@ -82,6 +82,13 @@ pub enum ClientError {
     /// 404.
     #[error("{detail}")]
     NotFound { detail: String },
+    /// 412: a change guarded by `If-Match` found the task at another version;
+    /// nothing changed.
+    #[error("{detail}")]
+    Changed {
+        current: Option<i64>,
+        detail: String,
+    },
     /// Another 4xx: the request was refused (validation, conflict…).
     #[error("{detail}")]
     Refused { status: u16, detail: String },
@@ -104,6 +111,27 @@ pub enum ClientError {
 pub struct Fetched<T> {
     pub value: T,
     pub json: Value,
+}
+
+/// What an import did, as the server reports it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ImportSummary {
+    /// Tasks created (or, in a dry run, that would be).
+    pub created: u64,
+    /// Tasks an earlier import brought already.
+    pub skipped: u64,
+    /// Entries that cannot be imported: `{"index", "detail"}`.
+    pub errors: Vec<Value>,
+}
+
+/// The version an ETag names (`"3"`), if it names one.
+pub fn etag_version(etag: Option<&str>) -> Option<i64> {
+    etag?
+        .trim()
+        .strip_prefix('"')?
+        .strip_suffix('"')?
+        .parse()
+        .ok()
 }
 
 /// One page of tasks and the total the server reported.
@@ -348,10 +376,106 @@ impl Client {
         self.read(response)
     }
 
-    /// `DELETE /tasks/{id}`.
+    /// `PATCH /tasks/{id}` with `If-Match`: only if the task is still at
+    /// `version` ([`ClientError::Changed`] otherwise).
+    pub fn update_task_at(
+        &self,
+        id: i64,
+        version: i64,
+        patch: &TaskUpdate,
+    ) -> Result<Fetched<Task>, ClientError> {
+        let request = self
+            .http
+            .patch(self.url(&TASK.with_id(id)))
+            .header(reqwest::header::IF_MATCH, format!("\"{version}\""))
+            .json(patch);
+        let response = self.send(request)?;
+        self.read(response)
+    }
+
+    /// `DELETE /tasks/{id}`: moves the task to the trash.
     pub fn delete_task(&self, id: i64) -> Result<(), ClientError> {
         self.send(self.http.delete(self.url(&TASK.with_id(id))))?;
         Ok(())
+    }
+
+    /// `DELETE /tasks/{id}` with `If-Match`: only if the task is still at
+    /// `version`.
+    pub fn delete_task_at(&self, id: i64, version: i64) -> Result<(), ClientError> {
+        let request = self
+            .http
+            .delete(self.url(&TASK.with_id(id)))
+            .header(reqwest::header::IF_MATCH, format!("\"{version}\""));
+        self.send(request)?;
+        Ok(())
+    }
+
+    /// `POST /tasks` with an `Idempotency-Key`: sent again with the same
+    /// key, it creates nothing new and answers with the same task.
+    pub fn create_task_once(
+        &self,
+        task: &TaskCreate,
+        key: &str,
+    ) -> Result<Fetched<Task>, ClientError> {
+        let request = self
+            .http
+            .post(self.url(TASKS.path))
+            .header("idempotency-key", key)
+            .json(task);
+        let response = self.send(request)?;
+        self.read(response)
+    }
+
+    /// `GET /trash`: one page of trashed tasks, newest deletion first, and
+    /// how many there are.
+    pub fn trash(
+        &self,
+        skip: u64,
+        limit: u32,
+    ) -> Result<(Fetched<Vec<TrashedTask>>, u64), ClientError> {
+        let request = self
+            .http
+            .get(self.url(routes::TRASH.path))
+            .query(&[("skip", skip.to_string()), ("limit", limit.to_string())]);
+        let response = self.send(request)?;
+        let total = response
+            .headers()
+            .get("x-total-count")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| self.invalid("no X-Total-Count header".to_owned()))?;
+        Ok((self.read(response)?, total))
+    }
+
+    /// `POST /trash/{id}/restore`.
+    pub fn restore_task(&self, id: i64) -> Result<Fetched<Task>, ClientError> {
+        let response = self.send(self.http.post(self.url(&routes::RESTORE.with_id(id))))?;
+        self.read(response)
+    }
+
+    /// `GET /export`, copied into `out` as it arrives; returns the bytes
+    /// written.
+    pub fn export(&self, out: &mut dyn std::io::Write) -> Result<u64, ClientError> {
+        let mut response = self.send(self.http.get(self.url(routes::EXPORT.path)))?;
+        response.copy_to(out).map_err(|error| {
+            self.invalid(format!("the export was cut short: {}", root_cause(&error)))
+        })
+    }
+
+    /// `POST /import` of a document (taskd's export or Taskwarrior's).
+    pub fn import(
+        &self,
+        document: Vec<u8>,
+        dry_run: bool,
+    ) -> Result<Fetched<ImportSummary>, ClientError> {
+        let request = self
+            .http
+            .post(self.url(routes::IMPORT.path))
+            .query(&[("dry_run", dry_run.to_string())])
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(document);
+        let response = self.send(request)?;
+        self.read(response)
     }
 
     fn invalid(&self, reason: String) -> ClientError {
@@ -388,6 +512,11 @@ impl Client {
                 location: location.to_owned(),
             };
         }
+        let etag = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let detail = response
             .json::<ErrorBody>()
             .ok()
@@ -395,6 +524,10 @@ impl Client {
             .filter(|detail| !detail.is_empty())
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
         match status {
+            StatusCode::PRECONDITION_FAILED => ClientError::Changed {
+                current: etag_version(etag.as_deref()),
+                detail,
+            },
             StatusCode::UNAUTHORIZED => ClientError::Unauthorized { detail },
             StatusCode::NOT_FOUND => ClientError::NotFound { detail },
             status if status.is_server_error() => ClientError::Server {

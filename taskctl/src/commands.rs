@@ -7,12 +7,14 @@ use clap::CommandFactory;
 use serde_json::{Value, json};
 use taskcore::{Task, TaskCreate, TaskUpdate, UserUpdate};
 use taskctl::client::{Client, ClientError, ClientOptions, Fetched, Timeouts};
+use taskctl::journal::Undo;
 use taskctl::renewal::RenewingClient;
 use taskctl::session::{Session, SessionStore};
 
 use crate::cli::{
     AccountCommand, Cli, Command, Credentials, DueArg, Global, PriorityArg, PriorityFilter,
 };
+use crate::devices::{self, Change, Kept, guarded};
 use crate::failure::{Failure, exit};
 use crate::output::{Output, done_mark, showing};
 use crate::prompt;
@@ -28,11 +30,11 @@ const ALL_PAGE_SIZE: u32 = 200;
 /// stops sending pages, cannot make taskctl grow without bound.
 const ALL_MAX_TASKS: usize = 50_000;
 
-struct Context {
+pub(crate) struct Context {
     server_override: Option<String>,
-    sessions: SessionStore,
+    pub(crate) sessions: SessionStore,
     client_options: ClientOptions,
-    out: Output,
+    pub(crate) out: Output,
 }
 
 impl Context {
@@ -92,7 +94,7 @@ impl Context {
     }
 
     /// A client for the saved session, renewing its tokens as needed.
-    fn client(&self) -> Result<Authed<'_>, Failure> {
+    pub(crate) fn client(&self) -> Result<Authed<'_>, Failure> {
         self.client_for(self.session()?)
     }
 
@@ -106,7 +108,7 @@ impl Context {
 }
 
 /// The session's client, for requests whose failures are taskctl's.
-struct Authed<'a>(RenewingClient<'a>);
+pub(crate) struct Authed<'a>(RenewingClient<'a>);
 
 impl<'a> std::ops::Deref for Authed<'a> {
     type Target = RenewingClient<'a>;
@@ -117,7 +119,10 @@ impl<'a> std::ops::Deref for Authed<'a> {
 }
 
 impl Authed<'_> {
-    fn call<T>(&self, request: impl Fn(&Client) -> Result<T, Failure>) -> Result<T, Failure> {
+    pub(crate) fn call<T>(
+        &self,
+        request: impl Fn(&Client) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
         self.0.call(request)
     }
 }
@@ -205,6 +210,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Done { ids } => set_completed(&context, &ids, true),
         Command::Undone { ids } => set_completed(&context, &ids, false),
         Command::Rm { ids, yes } => remove(&context, &ids, yes),
+        Command::Undo => devices::undo(&context),
+        Command::Trash => devices::trash(&context),
+        Command::Restore { ids } => devices::restore(&context, &ids),
+        Command::Export => devices::export(&context),
+        Command::Import { file, dry_run } => devices::import(&context, &file, dry_run),
         Command::Completions { .. } => Ok(()),
     }
 }
@@ -429,7 +439,15 @@ fn add(
         Some(Due::Clear) | None => {}
     }
     let client = context.client()?;
-    let task = client.call(|client| Ok(client.create_task(&new_task)?))?;
+    let task = create_once(&client, &new_task)?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    kept.journal.saw([&task.value]);
+    kept.journal.record(Undo::Added {
+        id: task.value.id.0,
+        version: task.value.version,
+    });
+    kept.save();
     if context.out.json {
         context.out.json(&task.json);
     } else {
@@ -616,6 +634,9 @@ fn list(
         let page = client.call(|client| Ok(client.list_tasks(&query)?))?;
         (page.tasks, page.json, page.total, skip)
     };
+    let mut kept = Kept::load(context, &client);
+    kept.journal.saw(&tasks);
+    kept.save();
     if context.out.json {
         context.out.json(&Value::Array(json));
         return Ok(());
@@ -715,6 +736,9 @@ fn show(context: &Context, id: i64) -> Result<(), Failure> {
             .task(id)
             .map_err(|error| Failure::for_task(id, error))
     })?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.saw([&task.value]);
+    kept.save();
     print_task(context, &task);
     Ok(())
 }
@@ -763,13 +787,46 @@ fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), Failure> {
         ));
     }
     let client = context.client()?;
-    let task = client.call(|client| {
-        client
-            .update_task(id, &patch)
-            .map_err(|error| Failure::for_task(id, error))
-    })?;
-    print_task(context, &task);
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    let changed = guarded(&client, &mut kept, id, Change::Patch(&patch));
+    kept.save();
+    if let Some(task) = changed? {
+        print_task(context, &task);
+    }
     Ok(())
+}
+
+/// Creates a task with an idempotency key; a create that timed out, lost
+/// its connection or met its own first attempt still in progress is sent
+/// again with the same key, at most twice, so it is never made twice.
+fn create_once(client: &Authed<'_>, new_task: &TaskCreate) -> Result<Fetched<Task>, Failure> {
+    const RETRIES: u32 = 2;
+    let key = uuid::Uuid::new_v4().to_string();
+    let mut retries = 0;
+    loop {
+        match client.call(|client| Ok(client.create_task_once(new_task, &key))) {
+            Ok(Ok(task)) => return Ok(task),
+            Ok(Err(error)) if retries < RETRIES && retryable(&error) => {
+                retries += 1;
+                eprintln!("taskctl: {error}; sending the task again ({retries} of {RETRIES})");
+                if matches!(error, ClientError::Refused { status: 409, .. }) {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+            Ok(Err(error)) => return Err(error.into()),
+            Err(failure) => return Err(failure),
+        }
+    }
+}
+
+/// Whether a create may not have been answered: no answer, or its first
+/// attempt still in progress.
+fn retryable(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::Unreachable { .. } | ClientError::Refused { status: 409, .. }
+    )
 }
 
 /// One task in full, or the API's JSON for it.
@@ -782,7 +839,7 @@ fn print_task(context: &Context, task: &Fetched<Task>) {
 }
 
 /// Applies `work` to every id; reports each failure and returns the first.
-fn for_each_id(
+pub(crate) fn for_each_id(
     context: &Context,
     ids: &[i64],
     mut work: impl FnMut(i64) -> Result<Option<Value>, Failure>,
@@ -818,12 +875,12 @@ fn set_completed(context: &Context, ids: &[i64], completed: bool) -> Result<(), 
         completed: Some(completed),
         ..TaskUpdate::default()
     };
-    for_each_id(context, ids, |id| {
-        let task = client.call(|client| {
-            client
-                .update_task(id, &patch)
-                .map_err(|error| Failure::for_task(id, error))
-        })?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    let result = for_each_id(context, ids, |id| {
+        let Some(task) = guarded(&client, &mut kept, id, Change::Patch(&patch))? else {
+            return Ok(None);
+        };
         let verb = if completed { "done" } else { "reopened" };
         context.out.say(&format!(
             "{} {} {}: {}",
@@ -833,7 +890,9 @@ fn set_completed(context: &Context, ids: &[i64], completed: bool) -> Result<(), 
             task.value.title
         ));
         Ok(Some(task.json))
-    })
+    });
+    kept.save();
+    result
 }
 
 fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
@@ -855,13 +914,15 @@ fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
             ));
         }
     }
-    for_each_id(context, ids, |id| {
-        client.call(|client| {
-            client
-                .delete_task(id)
-                .map_err(|error| Failure::for_task(id, error))
-        })?;
-        context.out.say(&format!("deleted task {id}"));
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    let result = for_each_id(context, ids, |id| {
+        guarded(&client, &mut kept, id, Change::Delete)?;
+        context.out.say(&format!(
+            "deleted task {id} (taskctl undo, or restore {id}, brings it back)"
+        ));
         Ok(Some(json!({ "id": id, "deleted": true })))
-    })
+    });
+    kept.save();
+    result
 }

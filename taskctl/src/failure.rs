@@ -90,9 +90,9 @@ impl From<ClientError> for Failure {
                 Self::not_logged_in("not logged in, or the session has ended\nrun: taskctl login")
             }
             ClientError::NotFound { detail } => Self::new(exit::NOT_FOUND, detail.to_lowercase()),
-            ClientError::Refused { .. } | ClientError::Redirected { .. } => {
-                Self::new(exit::REFUSED, error.to_string())
-            }
+            ClientError::Refused { .. }
+            | ClientError::Redirected { .. }
+            | ClientError::Changed { .. } => Self::new(exit::REFUSED, error.to_string()),
             ClientError::Server { .. } | ClientError::InvalidResponse { .. } => Self::new(
                 exit::REFUSED,
                 format!("{error}\ntry again later, or check the server's logs"),

@@ -18,5 +18,6 @@
 //! ```
 
 pub mod client;
+pub mod journal;
 pub mod renewal;
 pub mod session;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod devices;
 mod failure;
 mod output;
 mod prompt;

@@ -175,21 +175,14 @@ impl SessionStore {
             path: path.clone(),
             source,
         };
-        create_private_dir(&self.directory)
-            .map_err(|source| io("cannot create the directory of", source))?;
-        // NamedTempFile is created with mode 0600 and renamed over the old file.
-        let mut file = tempfile::NamedTempFile::new_in(&self.directory)
-            .map_err(|source| io("cannot write", source))?;
         let json = serde_json::to_vec_pretty(session)
             .map_err(|error| io("cannot write", std::io::Error::other(error)))?;
-        file.write_all(&json)
-            .map_err(|source| io("cannot write", source))?;
-        file.as_file()
-            .sync_all()
-            .map_err(|source| io("cannot write", source))?;
-        file.persist(&path)
-            .map_err(|error| io("cannot write", error.error))?;
-        Ok(())
+        save_private(&self.directory, &path, &json).map_err(|(action, source)| io(action, source))
+    }
+
+    /// The directory the session (and taskctl's other state) is kept in.
+    pub fn directory(&self) -> &Path {
+        &self.directory
     }
 
     /// Waits until no other taskctl is renewing a session, and keeps others
@@ -226,6 +219,27 @@ impl SessionStore {
             }),
         }
     }
+}
+
+/// Writes `bytes` to `path` in `directory`, replacing the file atomically,
+/// readable by the owner only; on failure, what could not be done and why.
+pub(crate) fn save_private(
+    directory: &Path,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), (&'static str, std::io::Error)> {
+    create_private_dir(directory).map_err(|source| ("cannot create the directory of", source))?;
+    // NamedTempFile is created with mode 0600 and renamed over the old file.
+    let mut file =
+        tempfile::NamedTempFile::new_in(directory).map_err(|source| ("cannot write", source))?;
+    file.write_all(bytes)
+        .map_err(|source| ("cannot write", source))?;
+    file.as_file()
+        .sync_all()
+        .map_err(|source| ("cannot write", source))?;
+    file.persist(path)
+        .map_err(|error| ("cannot write", error.error))?;
+    Ok(())
 }
 
 fn create_private_dir(directory: &Path) -> std::io::Result<()> {

@@ -12,6 +12,7 @@ mod process;
 mod scale_out;
 mod sessions;
 mod taskctl;
+mod taskctl_devices;
 mod taskctl_hostile;
 mod taskctl_planning;
 mod taskctl_sessions;

@@ -1,0 +1,423 @@
+//! Commands for working from several devices: changes guarded by the
+//! version last seen here (`If-Match`), `undo`, the trash, export and
+//! import.
+
+use std::io::{IsTerminal, Read, Write};
+
+use serde_json::{Value, json};
+use taskcore::{Task, TaskUpdate};
+use taskctl::client::{ClientError, Fetched};
+use taskctl::journal::{Journal, JournalStore, Undo, patch_back_to};
+
+use crate::commands::{Authed, Context};
+use crate::failure::{Failure, exit};
+use crate::output::printable;
+use crate::prompt;
+
+/// The largest file `import` sends: the server's limit.
+const IMPORT_MAX_BYTES: u64 = 20 * 1024 * 1024;
+/// Trashed tasks per page of `trash`.
+const TRASH_PAGE: u32 = 100;
+
+/// The journal of the session's account, and where it is kept.
+pub struct Kept {
+    store: JournalStore,
+    pub journal: Journal,
+}
+
+impl Kept {
+    pub fn load(context: &Context, client: &Authed<'_>) -> Self {
+        let session = client.session();
+        let store = JournalStore::new(context.sessions.directory());
+        let journal = store.load(&format!("{}@{}", session.email, session.server));
+        Self { store, journal }
+    }
+
+    /// Saves the journal; a failure to is reported, never fatal: it only
+    /// makes the next change guard less or `undo` know less.
+    pub fn save(&self) {
+        if let Err(error) = self.store.save(&self.journal) {
+            eprintln!("taskctl: {error}");
+        }
+    }
+}
+
+/// A change to a task.
+#[derive(Clone, Copy)]
+pub enum Change<'a> {
+    Patch(&'a TaskUpdate),
+    Delete,
+}
+
+/// Makes `change` to task `id` only if the task is still at the version
+/// this taskctl last saw of it (or, if it never saw it, as it is now). When
+/// it changed elsewhere meanwhile: on a terminal, shows the task as it is
+/// and asks whether to apply the change anyway (keep mine) or drop it (keep
+/// theirs); in a script, refuses (exit 1) and changes nothing. Records the
+/// change for `undo`. The task after the change; `None` when deleted or
+/// when theirs was kept.
+pub fn guarded(
+    client: &Authed<'_>,
+    kept: &mut Kept,
+    id: i64,
+    change: Change<'_>,
+) -> Result<Option<Fetched<Task>>, Failure> {
+    let current = client.call(|client| {
+        client
+            .task(id)
+            .map_err(|error| Failure::for_task(id, error))
+    })?;
+    let seen = kept.journal.seen(id).unwrap_or(current.value.version);
+    let mut before = current.value;
+    let mut expected = seen;
+    for _ in 0..3 {
+        if expected == before.version {
+            match attempt(client, id, expected, change) {
+                Ok(after) => {
+                    record(kept, &before, after.as_ref(), change);
+                    return Ok(after);
+                }
+                Err(Attempt::Changed) => {}
+                Err(Attempt::Failed(failure)) => return Err(failure),
+            }
+            before = client
+                .call(|client| {
+                    client
+                        .task(id)
+                        .map_err(|error| Failure::for_task(id, error))
+                })?
+                .value;
+        }
+        if !keep_mine(id, expected, &before, change)? {
+            kept.journal.saw([&before]);
+            eprintln!("taskctl: kept theirs; task {id} is unchanged");
+            return Ok(None);
+        }
+        expected = before.version;
+    }
+    Err(Failure::new(
+        exit::REFUSED,
+        format!("task {id} keeps changing elsewhere; nothing changed, try again"),
+    ))
+}
+
+enum Attempt {
+    Changed,
+    Failed(Failure),
+}
+
+fn attempt(
+    client: &Authed<'_>,
+    id: i64,
+    version: i64,
+    change: Change<'_>,
+) -> Result<Option<Fetched<Task>>, Attempt> {
+    let outcome = client.call(|client| {
+        let sent = match change {
+            Change::Patch(patch) => client.update_task_at(id, version, patch).map(Some),
+            Change::Delete => client.delete_task_at(id, version).map(|()| None),
+        };
+        match sent {
+            Err(ClientError::Changed { .. }) => Ok(Err(())),
+            Err(error) => Err(Failure::for_task(id, error)),
+            Ok(after) => Ok(Ok(after)),
+        }
+    });
+    match outcome {
+        Ok(Ok(after)) => Ok(after),
+        Ok(Err(())) => Err(Attempt::Changed),
+        Err(failure) => Err(Attempt::Failed(failure)),
+    }
+}
+
+fn record(kept: &mut Kept, before: &Task, after: Option<&Fetched<Task>>, change: Change<'_>) {
+    match (change, after) {
+        (Change::Patch(_), Some(after)) => {
+            kept.journal.saw([&after.value]);
+            kept.journal.record(Undo::Edited {
+                id: before.id.0,
+                version: after.value.version,
+                before: Box::new(patch_back_to(before)),
+            });
+        }
+        (Change::Delete, _) => {
+            kept.journal.forget(before.id.0);
+            kept.journal.record(Undo::Deleted { id: before.id.0 });
+        }
+        (Change::Patch(_), None) => {}
+    }
+}
+
+/// Whether to apply the change over a version changed elsewhere: asks on
+/// a terminal; refuses in a script.
+fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bool, Failure> {
+    let what = match change {
+        Change::Patch(patch) => format!(
+            "your change: {}",
+            serde_json::to_string(patch).unwrap_or_default()
+        ),
+        Change::Delete => "your change: delete it".to_owned(),
+    };
+    let changed = format!(
+        "task {id} was changed elsewhere since you last saw it (you saw version {seen}, it is now at version {})",
+        theirs.version
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            exit::REFUSED,
+            format!("{changed}; nothing changed\nrun: taskctl show {id}, then try again"),
+        ));
+    }
+    eprintln!("taskctl: {changed}");
+    eprintln!("theirs:");
+    eprintln!("{}", crate::output::Output::new(false).task(theirs));
+    eprintln!("{}", printable(&what));
+    loop {
+        let answer = prompt::line("keep [m]ine (apply your change on theirs) or [t]heirs? [m/t] ")?;
+        match answer.to_ascii_lowercase().as_str() {
+            "m" | "mine" => return Ok(true),
+            "t" | "theirs" => return Ok(false),
+            _ => {}
+        }
+    }
+}
+
+/// `undo`: reverts the last command that changed tasks, each change only
+/// if the task has not changed since.
+pub fn undo(context: &Context) -> Result<(), Failure> {
+    let client = context.client()?;
+    let mut kept = Kept::load(context, &client);
+    let changes = kept.journal.take_last();
+    if changes.is_empty() {
+        return Err(Failure::new(exit::REFUSED, "nothing to undo"));
+    }
+    let mut first_failure = None;
+    let mut undone = Vec::new();
+    for change in changes.into_iter().rev() {
+        match undo_one(&client, &mut kept, &change) {
+            Ok(line) => {
+                context.out.say(&line);
+                undone.push(json!(change));
+            }
+            Err(failure) => {
+                eprintln!("taskctl: {}", failure.message);
+                first_failure.get_or_insert(failure);
+            }
+        }
+    }
+    kept.save();
+    if context.out.json {
+        context.out.json(&Value::Array(undone));
+    }
+    match first_failure {
+        Some(failure) => Err(Failure::new(failure.code, String::new())),
+        None => Ok(()),
+    }
+}
+
+fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<String, Failure> {
+    let changed_since = |id: i64| {
+        Failure::new(
+            exit::REFUSED,
+            format!("task {id} was changed elsewhere since; not undone (run: taskctl show {id})"),
+        )
+    };
+    match change {
+        Undo::Added { id, version } => {
+            match client.call(|client| Ok(client.delete_task_at(*id, *version))) {
+                Ok(Ok(())) => {
+                    kept.journal.forget(*id);
+                    Ok(format!("undid adding task {id}: it is in the trash"))
+                }
+                Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
+                Ok(Err(error)) => Err(Failure::for_task(*id, error)),
+                Err(failure) => Err(failure),
+            }
+        }
+        Undo::Edited {
+            id,
+            version,
+            before,
+        } => match client.call(|client| Ok(client.update_task_at(*id, *version, before))) {
+            Ok(Ok(task)) => {
+                kept.journal.saw([&task.value]);
+                Ok(format!(
+                    "undid the change of task {id}: {}",
+                    task.value.title
+                ))
+            }
+            Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
+            Ok(Err(error)) => Err(Failure::for_task(*id, error)),
+            Err(failure) => Err(failure),
+        },
+        Undo::Deleted { id } => {
+            let task = client.call(|client| {
+                client.restore_task(*id).map_err(|error| match error {
+                    ClientError::NotFound { .. } => Failure::new(
+                        exit::NOT_FOUND,
+                        format!("task {id} is no longer in the trash; not undone"),
+                    ),
+                    other => Failure::from(other),
+                })
+            })?;
+            kept.journal.saw([&task.value]);
+            Ok(format!("restored task {id}: {}", task.value.title))
+        }
+    }
+}
+
+/// `trash`: the deleted tasks, newest deletion first.
+pub fn trash(context: &Context) -> Result<(), Failure> {
+    let client = context.client()?;
+    let (page, total) = client.call(|client| Ok(client.trash(0, TRASH_PAGE)?))?;
+    if context.out.json {
+        context.out.json(&page.json);
+        return Ok(());
+    }
+    if page.value.is_empty() {
+        context.out.say("the trash is empty");
+        return Ok(());
+    }
+    let tasks: Vec<Task> = page
+        .value
+        .iter()
+        .map(|trashed| trashed.task.clone())
+        .collect();
+    context.out.show(&context.out.tasks(&tasks, None));
+    let shown = page.value.len() as u64;
+    let more = if total > shown {
+        format!(" (the {shown} most recently deleted of {total})")
+    } else {
+        String::new()
+    };
+    context.out.say(&format!(
+        "{total} in the trash{more}; taskctl restore ID puts one back"
+    ));
+    Ok(())
+}
+
+/// `restore ID…`: puts trashed tasks back.
+pub fn restore(context: &Context, ids: &[i64]) -> Result<(), Failure> {
+    let client = context.client()?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    let result = crate::commands::for_each_id(context, ids, |id| {
+        let task = client.call(|client| {
+            client.restore_task(id).map_err(|error| match error {
+                ClientError::NotFound { .. } => {
+                    Failure::new(exit::NOT_FOUND, format!("task {id} is not in the trash"))
+                }
+                other => Failure::from(other),
+            })
+        })?;
+        kept.journal.saw([&task.value]);
+        kept.journal.record(Undo::Added {
+            id,
+            version: task.value.version,
+        });
+        context
+            .out
+            .say(&format!("restored task {id}: {}", task.value.title));
+        Ok(Some(task.json))
+    });
+    kept.save();
+    result
+}
+
+/// `export`: every task, as the server's export document, to standard output.
+pub fn export(context: &Context) -> Result<(), Failure> {
+    let client = context.client()?;
+    let stdout = std::io::stdout();
+    // Written only once the server has answered 200: a renewal retried
+    // after a 401 starts with nothing written.
+    let out = std::cell::RefCell::new(std::io::BufWriter::new(stdout.lock()));
+    let written = client.call(|client| Ok(client.export(&mut *out.borrow_mut())?))?;
+    out.into_inner().flush().map_err(|error| {
+        Failure::new(exit::REFUSED, format!("cannot write the export: {error}"))
+    })?;
+    if std::io::stderr().is_terminal() {
+        eprintln!("taskctl: exported {written} bytes");
+    }
+    Ok(())
+}
+
+/// `import FILE`: creates the tasks of an export (taskd's or Taskwarrior's).
+pub fn import(context: &Context, file: &std::path::Path, dry_run: bool) -> Result<(), Failure> {
+    let document = read_import(file)?;
+    let shape = match serde_json::from_slice::<Value>(&document) {
+        Ok(Value::Array(entries)) => format!("a Taskwarrior export of {} tasks", entries.len()),
+        Ok(Value::Object(object)) if object.get("format") == Some(&json!("taskd-export")) => {
+            let count = object
+                .get("tasks")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            format!("a taskd export of {count} tasks")
+        }
+        Ok(_) => {
+            return Err(Failure::usage(format!(
+                "{} is neither a taskd export nor a Taskwarrior export (task export)",
+                file.display()
+            )));
+        }
+        Err(error) => {
+            return Err(Failure::usage(format!(
+                "{} is not JSON: {error}",
+                file.display()
+            )));
+        }
+    };
+    let client = context.client()?;
+    if std::io::stderr().is_terminal() {
+        eprintln!("taskctl: importing {shape}…");
+    }
+    let report = client.call(|client| Ok(client.import(document.clone(), dry_run)?))?;
+    if context.out.json {
+        context.out.json(&report.json);
+        return Ok(());
+    }
+    let summary = &report.value;
+    let verb = if dry_run { "would create" } else { "created" };
+    context.out.say(&format!(
+        "{verb} {} tasks; {} already imported before",
+        summary.created, summary.skipped
+    ));
+    for error in &summary.errors {
+        let index = error["index"].as_u64().unwrap_or_default();
+        let detail = match &error["detail"] {
+            Value::String(text) => text.clone(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|item| item["msg"].as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        eprintln!(
+            "taskctl: entry {index} not imported: {}",
+            printable(&detail)
+        );
+    }
+    if summary.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(exit::REFUSED, String::new()))
+    }
+}
+
+fn read_import(file: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    let cannot =
+        |error: std::io::Error| Failure::usage(format!("cannot read {}: {error}", file.display()));
+    let opened = std::fs::File::open(file).map_err(cannot)?;
+    let mut document = Vec::new();
+    opened
+        .take(IMPORT_MAX_BYTES + 1)
+        .read_to_end(&mut document)
+        .map_err(cannot)?;
+    if document.len() as u64 > IMPORT_MAX_BYTES {
+        return Err(Failure::usage(format!(
+            "{} is larger than 20 MiB, the most the server takes at once; split it",
+            file.display()
+        )));
+    }
+    Ok(document)
+}
