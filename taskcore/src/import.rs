@@ -14,6 +14,10 @@ use crate::wire::{Body, NewTask, TaskCreate};
 pub const EXPORT_FORMAT: &str = "taskd-export";
 /// The export document's version this build writes and reads.
 pub const EXPORT_VERSION: u64 = 1;
+/// The most entries one import takes.
+pub const IMPORT_MAX_ENTRIES: usize = 100_000;
+/// The most refused entries a report lists one by one.
+pub const REPORT_MAX_ERRORS: usize = 100;
 
 /// Which kind of file an import is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,6 +40,9 @@ pub struct ImportItem {
     pub origin: Origin,
     /// When it was deleted, for a task that goes to the trash.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Whether an earlier entry of the file has the same source (it is
+    /// then skipped).
+    pub duplicate: bool,
 }
 
 /// An entry that cannot be imported, and why.
@@ -57,8 +64,21 @@ pub struct ImportReport {
     pub created: u64,
     /// Tasks left out because an earlier import brought them already.
     pub skipped: u64,
-    /// Entries that cannot be imported.
+    /// Entries that cannot be imported (the first hundred).
     pub errors: Vec<ImportError>,
+    /// Entries that cannot be imported beyond those listed.
+    pub errors_not_listed: u64,
+}
+
+impl ImportReport {
+    /// Records an entry that cannot be imported.
+    pub fn refuse(&mut self, error: ImportError) {
+        if self.errors.len() < REPORT_MAX_ERRORS {
+            self.errors.push(error);
+        } else {
+            self.errors_not_listed += 1;
+        }
+    }
 }
 
 /// Reads an import document: the tasks it holds and the entries refused.
@@ -108,16 +128,25 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
             ));
         }
     };
+    if entries.len() > IMPORT_MAX_ENTRIES {
+        return Err(refused(&format!(
+            "An import takes at most {IMPORT_MAX_ENTRIES} tasks; this one has {}: split it",
+            entries.len()
+        )));
+    }
     let mut items = Vec::new();
     let mut errors = Vec::new();
+    let mut sources = std::collections::HashSet::new();
     for (index, entry) in entries.iter().enumerate() {
         let read = match format {
             ImportFormat::Taskd => from_taskd(entry, &source_prefix),
             ImportFormat::Taskwarrior => from_taskwarrior(entry, &source_prefix),
         };
         match read {
+            // A source the file names twice is imported once.
             Ok((task, origin, deleted_at)) => items.push(ImportItem {
                 index,
+                duplicate: !sources.insert(origin.source.clone()),
                 task,
                 origin,
                 deleted_at,

@@ -14,7 +14,7 @@ use taskctl::session::{Session, SessionStore};
 use crate::cli::{
     AccountCommand, Cli, Command, Credentials, DueArg, Global, PriorityArg, PriorityFilter,
 };
-use crate::devices::{self, Change, Kept, guarded};
+use crate::devices::{self, Change, Kept, Outcome, guarded};
 use crate::failure::{Failure, exit};
 use crate::output::{Output, done_mark, showing};
 use crate::prompt;
@@ -791,7 +791,7 @@ fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), Failure> {
     kept.journal.begin();
     let changed = guarded(&client, &mut kept, id, Change::Patch(&patch));
     kept.save();
-    if let Some(task) = changed? {
+    if let Outcome::Made(Some(task)) = changed? {
         print_task(context, &task);
     }
     Ok(())
@@ -805,7 +805,9 @@ fn create_once(client: &Authed<'_>, new_task: &TaskCreate) -> Result<Fetched<Tas
     let key = uuid::Uuid::new_v4().to_string();
     let mut retries = 0;
     loop {
-        match client.call(|client| Ok(client.create_task_once(new_task, &key))) {
+        match client
+            .call(|client| devices::unless_unauthorized(client.create_task_once(new_task, &key)))
+        {
             Ok(Ok(task)) => return Ok(task),
             Ok(Err(error)) if retries < RETRIES && retryable(&error) => {
                 retries += 1;
@@ -878,7 +880,8 @@ fn set_completed(context: &Context, ids: &[i64], completed: bool) -> Result<(), 
     let mut kept = Kept::load(context, &client);
     kept.journal.begin();
     let result = for_each_id(context, ids, |id| {
-        let Some(task) = guarded(&client, &mut kept, id, Change::Patch(&patch))? else {
+        let Outcome::Made(Some(task)) = guarded(&client, &mut kept, id, Change::Patch(&patch))?
+        else {
             return Ok(None);
         };
         let verb = if completed { "done" } else { "reopened" };
@@ -917,7 +920,9 @@ fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
     let mut kept = Kept::load(context, &client);
     kept.journal.begin();
     let result = for_each_id(context, ids, |id| {
-        guarded(&client, &mut kept, id, Change::Delete)?;
+        if let Outcome::KeptTheirs = guarded(&client, &mut kept, id, Change::Delete)? {
+            return Ok(None);
+        }
         context.out.say(&format!(
             "deleted task {id} (taskctl undo, or restore {id}, brings it back)"
         ));

@@ -49,19 +49,26 @@ pub enum Change<'a> {
     Delete,
 }
 
+/// What became of a guarded change.
+pub enum Outcome {
+    /// Made; the task as it is now (`None` once deleted).
+    Made(Option<Box<Fetched<Task>>>),
+    /// Not made: the user kept the version changed elsewhere.
+    KeptTheirs,
+}
+
 /// Makes `change` to task `id` only if the task is still at the version
 /// this taskctl last saw of it (or, if it never saw it, as it is now). When
 /// it changed elsewhere meanwhile: on a terminal, shows the task as it is
 /// and asks whether to apply the change anyway (keep mine) or drop it (keep
 /// theirs); in a script, refuses (exit 1) and changes nothing. Records the
-/// change for `undo`. The task after the change; `None` when deleted or
-/// when theirs was kept.
+/// change for `undo`.
 pub fn guarded(
     client: &Authed<'_>,
     kept: &mut Kept,
     id: i64,
     change: Change<'_>,
-) -> Result<Option<Fetched<Task>>, Failure> {
+) -> Result<Outcome, Failure> {
     let current = client.call(|client| {
         client
             .task(id)
@@ -75,7 +82,7 @@ pub fn guarded(
             match attempt(client, id, expected, change) {
                 Ok(after) => {
                     record(kept, &before, after.as_ref(), change);
-                    return Ok(after);
+                    return Ok(Outcome::Made(after.map(Box::new)));
                 }
                 Err(Attempt::Changed) => {}
                 Err(Attempt::Failed(failure)) => return Err(failure),
@@ -91,7 +98,7 @@ pub fn guarded(
         if !keep_mine(id, expected, &before, change)? {
             kept.journal.saw([&before]);
             eprintln!("taskctl: kept theirs; task {id} is unchanged");
-            return Ok(None);
+            return Ok(Outcome::KeptTheirs);
         }
         expected = before.version;
     }
@@ -122,6 +129,8 @@ fn attempt(
             Err(error) => Err(Failure::for_task(id, error)),
             Ok(after) => Ok(Ok(after)),
         }
+        // (A 401 is a Failure here, so the session is renewed and the
+        // request sent again.)
     });
     match outcome {
         Ok(Ok(after)) => Ok(after),
@@ -193,6 +202,7 @@ pub fn undo(context: &Context) -> Result<(), Failure> {
     }
     let mut first_failure = None;
     let mut undone = Vec::new();
+    let mut not_undone = Vec::new();
     for change in changes.into_iter().rev() {
         match undo_one(&client, &mut kept, &change) {
             Ok(line) => {
@@ -201,10 +211,14 @@ pub fn undo(context: &Context) -> Result<(), Failure> {
             }
             Err(failure) => {
                 eprintln!("taskctl: {}", failure.message);
+                // Refused for good (changed since, gone) or not: kept
+                // either way, so a retry after a network failure can work.
+                not_undone.insert(0, change);
                 first_failure.get_or_insert(failure);
             }
         }
     }
+    kept.journal.keep_for_undo(not_undone);
     kept.save();
     if context.out.json {
         context.out.json(&Value::Array(undone));
@@ -224,7 +238,7 @@ fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<Strin
     };
     match change {
         Undo::Added { id, version } => {
-            match client.call(|client| Ok(client.delete_task_at(*id, *version))) {
+            match client.call(|client| unless_unauthorized(client.delete_task_at(*id, *version))) {
                 Ok(Ok(())) => {
                     kept.journal.forget(*id);
                     Ok(format!("undid adding task {id}: it is in the trash"))
@@ -263,6 +277,17 @@ fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<Strin
             kept.journal.saw([&task.value]);
             Ok(format!("restored task {id}: {}", task.value.title))
         }
+    }
+}
+
+/// A result to look at, unless the server refused the credentials: that is
+/// a failure, so the session is renewed and the request sent again.
+pub fn unless_unauthorized<T>(
+    result: Result<T, ClientError>,
+) -> Result<Result<T, ClientError>, Failure> {
+    match result {
+        Err(error @ ClientError::Unauthorized { .. }) => Err(Failure::from(error)),
+        other => Ok(other),
     }
 }
 

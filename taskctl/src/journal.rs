@@ -40,6 +40,10 @@ pub struct Journal {
     seen: BTreeMap<i64, i64>,
     /// The changes of the last command that changed something.
     last: Vec<Undo>,
+    /// Whether the current command has recorded a change yet (its first
+    /// replaces the previous command's).
+    #[serde(skip)]
+    recording: bool,
 }
 
 impl Journal {
@@ -63,15 +67,25 @@ impl Journal {
         self.seen.remove(&id);
     }
 
-    /// Starts the record of a command's changes: the previous one can no
-    /// longer be undone.
+    /// Starts the record of a command's changes: its first change
+    /// replaces the previous command's; a command that changes nothing
+    /// leaves those to undo.
     pub fn begin(&mut self) {
-        self.last.clear();
+        self.recording = false;
     }
 
     /// Records a change of the current command.
     pub fn record(&mut self, undo: Undo) {
+        if !self.recording {
+            self.last.clear();
+            self.recording = true;
+        }
         self.last.push(undo);
+    }
+
+    /// Puts back changes an undo could not revert, to try again.
+    pub fn keep_for_undo(&mut self, changes: Vec<Undo>) {
+        self.last = changes;
     }
 
     /// Takes the last command's changes, to undo them.

@@ -72,6 +72,15 @@ fn parse(value: &str) -> Result<Tags<'_>, ApiError> {
     Ok(Tags::List(tags))
 }
 
+/// The version an entity tag names: the digits this server writes, and
+/// nothing else (`"03"` and `"+3"` are other tags).
+fn version_of(opaque: &str) -> Option<i64> {
+    opaque
+        .parse::<i64>()
+        .ok()
+        .filter(|version| version.to_string() == opaque)
+}
+
 /// What an `If-Match` header expects; `None` without one. Strong
 /// comparison: a weak tag never matches, nor does a tag this server never
 /// gave (not a version).
@@ -84,7 +93,7 @@ pub fn if_match(value: Option<&str>) -> Result<Option<Expect>, ApiError> {
         Tags::List(tags) => Expect::OneOf(
             tags.iter()
                 .filter(|tag| !tag.weak)
-                .filter_map(|tag| tag.opaque.parse().ok())
+                .filter_map(|tag| version_of(tag.opaque))
                 .collect(),
         ),
     }))
@@ -99,7 +108,7 @@ pub fn none_match(value: Option<&str>, version: i64) -> bool {
         Some(Ok(Tags::Any)) => true,
         Some(Ok(Tags::List(tags))) => tags
             .iter()
-            .any(|tag| tag.opaque.parse::<i64>().ok() == Some(version)),
+            .any(|tag| version_of(tag.opaque) == Some(version)),
         Some(Err(_)) | None => false,
     }
 }
@@ -119,6 +128,11 @@ mod tests {
         assert_eq!(
             if_match(Some(r#" "3" , W/"4","abc",, "5" "#)).ok(),
             Some(Some(Expect::OneOf(vec![3, 5])))
+        );
+        assert_eq!(
+            if_match(Some(r#""03", "+3""#)).ok(),
+            Some(Some(Expect::OneOf(vec![]))),
+            "only the tag this server writes names version 3"
         );
         for malformed in ["3", r#""3"x"#, r#""3"#, "", ","] {
             assert!(if_match(Some(malformed)).is_err(), "{malformed}");

@@ -176,6 +176,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         api_prefix: Arc::from(settings.api_prefix.as_str()),
         body_read_timeout: settings.body_read_timeout,
         require_if_match: settings.require_if_match,
+        imports: tokio::sync::Semaphore::new(1),
         passwords: passwords::PasswordPool::new(
             settings.password_hash_threads,
             settings.password_hash_queue,

@@ -43,6 +43,8 @@ pub enum ApiError {
     TooManyRequests(RetryAfter),
     /// The server requires `If-Match` on this change and none was sent.
     PreconditionRequired,
+    /// Another import is running: try again when it has finished.
+    ImportRunning,
 }
 
 impl From<RetryAfter> for ApiError {
@@ -112,6 +114,10 @@ impl ApiError {
                 "The change feed no longer holds every change since this cursor; \
                  start a full sync by asking without 'since'"
                     .into(),
+            ),
+            ApiError::ImportRunning => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Another import is running; try again when it has finished".into(),
             ),
             ApiError::PreconditionRequired => (
                 StatusCode::PRECONDITION_REQUIRED,
@@ -221,6 +227,11 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(header::ETAG, crate::conditional::etag(*current));
+        }
+        if let ApiError::ImportRunning = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         if let ApiError::Overloaded = self {
             response

@@ -49,6 +49,9 @@ pub struct Shared {
     pub body_read_timeout: Duration,
     /// Whether task changes must carry `If-Match` (428 otherwise).
     pub require_if_match: bool,
+    /// Imports running at once: one, so that their documents (up to 20
+    /// MiB each, several times that once parsed) never add up.
+    pub imports: tokio::sync::Semaphore,
     /// Where password checks and hashes run: a bounded pool of their own.
     pub passwords: PasswordPool,
 }

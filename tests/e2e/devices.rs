@@ -388,7 +388,8 @@ async fn import(server: &Server, account: &Account, query: &str, document: &Valu
 }
 
 /// What an export says of each task, apart from what the importing server
-/// makes its own: ids, owner, version, last change.
+/// makes its own: ids, owner, version, last change, when it went to the
+/// trash.
 fn portable(document: &Value) -> Vec<Value> {
     let mut tasks: Vec<Value> = document["tasks"]
         .as_array()
@@ -400,6 +401,9 @@ fn portable(document: &Value) -> Vec<Value> {
             for server_owned in ["id", "owner_id", "version", "updated_at"] {
                 object.remove(server_owned);
             }
+            // A trashed task is trashed by the import, at its time.
+            let trashed = object.remove("deleted_at").is_some_and(|at| at.is_string());
+            object.insert("trashed".into(), json!(trashed));
             task
         })
         .collect();
@@ -471,10 +475,12 @@ async fn a_taskwarrior_export_of_more_than_a_mebibyte_imports_and_exports_page_b
         }))
         .collect();
     entries.push(json!({"uuid": "bad", "description": "", "status": "pending"}));
+    entries.push(json!({"uuid": "0000-0001", "description": "Task 1 again", "status": "pending"}));
     let document = Value::Array(entries);
     assert!(document.to_string().len() > 1024 * 1024, "over the usual body limit");
     let report = import(&server, &account, "", &document).await;
     assert_eq!(report["created"], 1200, "{}", report["errors"]);
+    assert_eq!(report["skipped"], 1, "a uuid the file names twice is imported once");
     assert_eq!(report["errors"].as_array().map(Vec::len), Some(1));
     assert_eq!(report["errors"][0]["index"], 1200);
 

@@ -133,6 +133,11 @@ async fn undo_reverts_the_last_add_edit_done_and_rm_unless_changed_since() {
     );
 
     taskctl.run(&["done", &id_text], None).success();
+    // A command that changes nothing leaves the last change to undo.
+    assert_eq!(
+        taskctl.run(&["edit", "999999", "--title", "x"], None).code,
+        Some(5)
+    );
     taskctl.run(&["undo"], None).success();
     let current: Value = task(&server, &phone, id).await.json().await.expect("JSON");
     assert_eq!(current["completed"], false);
@@ -350,7 +355,12 @@ async fn add_sends_a_create_again_after_losing_its_answer_and_makes_one_task() {
 }
 
 /// Runs taskctl on a terminal (a pseudo-terminal from `script`), typing `input`.
-fn on_a_terminal(taskctl: &Taskctl, server: &str, args: &[&str], input: &str) -> (Option<i32>, String) {
+fn on_a_terminal(
+    taskctl: &Taskctl,
+    server: &str,
+    args: &[&str],
+    input: &str,
+) -> (Option<i32>, String) {
     let line = std::iter::once(taskd_tests::binary("taskctl").display().to_string())
         .chain(args.iter().map(|arg| format!("'{arg}'")))
         .collect::<Vec<_>>()
@@ -374,7 +384,10 @@ fn on_a_terminal(taskctl: &Taskctl, server: &str, args: &[&str], input: &str) ->
         .write_all(input.as_bytes())
         .expect("type");
     let output = child.wait_with_output().expect("wait");
-    (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -384,19 +397,49 @@ async fn on_a_terminal_a_conflicting_edit_shows_theirs_and_keeps_the_side_chosen
     let phone = elsewhere(&server, &email).await;
     let id = added_id(&taskctl, "Plan trip");
     let path = format!("/tasks/{id}");
-    server.send(&phone, Method::PATCH, &path, Some(json!({"title": "Plan the trip to Rome"}))).await;
+    server
+        .send(
+            &phone,
+            Method::PATCH,
+            &path,
+            Some(json!({"title": "Plan the trip to Rome"})),
+        )
+        .await;
 
     // Theirs: nothing changes.
-    let (code, screen) = on_a_terminal(&taskctl, &server.base, &["edit", &id.to_string(), "--priority", "high"], "t\n");
+    let (code, screen) = on_a_terminal(
+        &taskctl,
+        &server.base,
+        &["edit", &id.to_string(), "--priority", "high"],
+        "t\n",
+    );
     assert_eq!(code, Some(0), "{screen}");
-    assert!(screen.contains("Plan the trip to Rome"), "theirs is shown: {screen}");
+    assert!(
+        screen.contains("Plan the trip to Rome"),
+        "theirs is shown: {screen}"
+    );
     assert!(screen.contains("kept theirs"), "{screen}");
     let current: Value = task(&server, &phone, id).await.json().await.expect("JSON");
-    assert_eq!((current["priority"].clone(), current["version"].as_i64()), (Value::Null, Some(2)));
+    assert_eq!(
+        (current["priority"].clone(), current["version"].as_i64()),
+        (Value::Null, Some(2))
+    );
 
     // Mine, after another change elsewhere: applied on theirs.
-    server.send(&phone, Method::PATCH, &path, Some(json!({"description": "in May"}))).await;
-    let (code, screen) = on_a_terminal(&taskctl, &server.base, &["edit", &id.to_string(), "--priority", "high"], "m\n");
+    server
+        .send(
+            &phone,
+            Method::PATCH,
+            &path,
+            Some(json!({"description": "in May"})),
+        )
+        .await;
+    let (code, screen) = on_a_terminal(
+        &taskctl,
+        &server.base,
+        &["edit", &id.to_string(), "--priority", "high"],
+        "m\n",
+    );
     assert_eq!(code, Some(0), "{screen}");
     let current: Value = task(&server, &phone, id).await.json().await.expect("JSON");
     assert_eq!(current["priority"], "high");

@@ -423,6 +423,16 @@ contract! {
             .tasks(alice)
             .create(&NewTask::new("mine").expect("valid"))
             .expect("create");
+        let trashed = store
+            .tasks(alice)
+            .create(&NewTask::new("trashed").expect("valid"))
+            .expect("create");
+        store.tasks(alice).delete(trashed.id).expect("to the trash");
+        let key = IdempotencyKey::parse("k").expect("key");
+        store
+            .tasks(alice)
+            .create_once(&NewTask::new("once").expect("valid"), &key)
+            .expect("create");
         let (session, refresh) = log_in(store, "alice@example.com", "password-a", MINUTE);
         assert!(matches!(
             store.delete_account(alice, "password-b", &hasher()),
@@ -436,6 +446,8 @@ contract! {
             Ok(Refresh::Refused)
         ));
         assert_eq!(store.tasks(alice).list(&TaskQuery::default()).expect("list").total, 0);
+        assert_eq!(store.tasks(alice).trash(Page::default()).expect("trash").total, 0);
+        assert!(store.tasks(alice).changes(None, 10).expect("feed").changes.is_empty());
         assert!(store.user(bob).expect("lookup").is_some());
     }
 

@@ -477,6 +477,20 @@ impl<C: Connection> AccountWork for Unit<C> {
         trashed_before: DateTime<Utc>,
         deleted_before: DateTime<Utc>,
     ) -> Result<(u64, u64)> {
+        // The owners' change counters first, in owner order, as every
+        // change of a trashed row takes its owner's first: a restore or an
+        // erase of the same rows waits for this work, or this for it.
+        self.connection.rows(
+            &numbered::<C::Dialect>(&format!(
+                "SELECT owner_id FROM change_counters WHERE owner_id IN (
+                     SELECT owner_id FROM trashed_tasks WHERE deleted_at < ?1
+                     UNION SELECT owner_id FROM erased_tasks WHERE deleted_at < ?2)
+                 ORDER BY owner_id{}",
+                C::Dialect::LOCK_FOR_UPDATE
+            )),
+            &[Time(trashed_before), Time(deleted_before)],
+            &mut |_| Ok(()),
+        )?;
         self.execute(
             "INSERT INTO erased_tasks (id, owner_id, deleted_at, change_seq, source)
              SELECT id, owner_id, deleted_at, change_seq, source FROM trashed_tasks
@@ -557,6 +571,20 @@ impl<C: Connection> OwnerUnit<C> {
             .ok_or_else(|| Error::Storage("no change number".to_owned()))
     }
 
+    /// Holds the owner's change counter until the work ends, without
+    /// taking a number.
+    fn lock_counter(&mut self) -> Result<()> {
+        self.unit.row(
+            &format!(
+                "SELECT seq FROM change_counters WHERE owner_id = ?1{}",
+                C::Dialect::LOCK_FOR_UPDATE
+            ),
+            &[Int(self.owner.0)],
+            |row| row.int(0),
+        )?;
+        Ok(())
+    }
+
     /// Why a change of task `id` that expected `expect` changed nothing:
     /// the task is not there, or is at another version.
     fn refusal(&mut self, id: TaskId, expect: &Expect) -> Result<Error> {
@@ -565,9 +593,8 @@ impl<C: Connection> OwnerUnit<C> {
             (Some(task), Expect::OneOf(_)) => Error::VersionMismatch {
                 current: task.version,
             },
-            (Some(_), Expect::Any) => {
-                Error::Storage("a task that exists was not changed".to_owned())
-            }
+            // Not there when the change ran (in the trash, restored since).
+            (Some(_), Expect::Any) => Error::TaskNotFound,
         })
     }
 }
@@ -723,6 +750,9 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
     }
 
     fn restore(&mut self, id: TaskId, now: DateTime<Utc>) -> Result<Task> {
+        // Held against a change of zone, which rewrites the trashed task's
+        // due key before this copies it, or after this commits.
+        self.zone()?;
         let change = self.next_change()?;
         let task = self
             .task(&Statements::<C::Dialect>::restore(
@@ -735,6 +765,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
     }
 
     fn erase(&mut self, id: TaskId) -> Result<()> {
+        // The counter first, as every change of a trashed row takes it.
+        self.lock_counter()?;
         let erased = self.unit.execute(
             &format!(
                 "INSERT INTO erased_tasks (id, owner_id, deleted_at, change_seq, source)

@@ -76,7 +76,7 @@ impl<'a> OwnerTasks<'a> {
     }
 
     /// Imports tasks in one write: each is created for the owner (one
-    /// deleted at its source goes straight to the trash) unless a task from
+    /// deleted at its source goes straight to the trash, deleted now) unless a task from
     /// the same source exists, live, trashed or erased, or comes earlier in
     /// `items`. Returns, for each, whether it was created. A dry run writes
     /// nothing and returns what it would do.
@@ -100,8 +100,11 @@ impl<'a> OwnerTasks<'a> {
                 && !work.source_known(&item.origin.source)?;
             if fresh && !dry_run {
                 let task = work.insert(&item.task, context, Some(&item.origin))?;
-                if let Some(deleted_at) = item.deleted_at {
-                    work.trash(task.id, &Expect::Any, deleted_at)?;
+                // Into the trash now: the trash keeps it, and the change
+                // feed tells of it, from the import on, whenever the
+                // source deleted it.
+                if item.deleted_at.is_some() {
+                    work.trash(task.id, &Expect::Any, context.now)?;
                 }
             }
             created.push(fresh);

@@ -203,8 +203,10 @@ struct ImportQuery {
 /// `description` becomes the title, `annotations` the description,
 /// `status` pending/completed/deleted, `entry` the creation time, `end` the
 /// completion time, `due` `due_at`, `priority` H/M/L, `tags` the tags.
-/// Entries that cannot be imported are listed in `errors` by position; the
-/// others are imported. Bodies up to 20 MiB.
+/// Entries that cannot be imported are listed in `errors` by position (the
+/// first hundred; `errors_not_listed` counts the rest); the others are
+/// imported. Bodies up to 20 MiB, 100,000 entries; one import runs at a
+/// time.
 #[utoipa::path(
     post, path = routes::IMPORT.path, tag = "sync",
     params(ImportQuery),
@@ -215,7 +217,8 @@ struct ImportQuery {
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
         (status = 413, description = "Body larger than 20 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
-        (status = 422, description = "Neither an export nor a Taskwarrior array, or dry_run not a boolean", body = ValidationDetail),
+        (status = 422, description = "Neither an export nor a Taskwarrior array, more than 100,000 entries, or dry_run not a boolean", body = ValidationDetail),
+        (status = 503, description = "Another import is running; retry after Retry-After seconds", body = ErrorDetail),
     )
 )]
 pub async fn import_tasks(
@@ -228,6 +231,9 @@ pub async fn import_tasks(
     let dry_run = match dry_run(&pairs) {
         Ok(dry_run) => dry_run,
         Err(error) => return state.refuse(bearer, error).await,
+    };
+    let Ok(_running) = state.imports.try_acquire() else {
+        return state.refuse(bearer, ApiError::ImportRunning).await;
     };
     // Reading 20 MiB of JSON is blocking work.
     let read = blocking(move || {
@@ -244,10 +250,12 @@ pub async fn import_tasks(
         Ok(read) => read,
         Err(error) => return state.refuse(bearer, error).await,
     };
-    let mut report = ImportReport {
-        errors,
-        ..ImportReport::default()
-    };
+    let mut report = ImportReport::default();
+    for error in errors {
+        report.refuse(error);
+    }
+    let (items, duplicates): (Vec<_>, Vec<_>) = items.into_iter().partition(|item| !item.duplicate);
+    report.skipped += duplicates.len() as u64;
     for chunk in items.chunks(PAGE as usize) {
         let chunk = chunk.to_vec();
         let created = if dry_run {
