@@ -114,7 +114,7 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
                     "A taskd export holds its tasks in a list under \"tasks\"",
                 ));
             };
-            (ImportFormat::Taskd, tasks, format!("taskd:{email}:"))
+            (ImportFormat::Taskd, tasks, own_source_prefix(email))
         }
         Value::Array(entries) => (
             ImportFormat::Taskwarrior,
@@ -155,6 +155,12 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
         }
     }
     Ok((format, items, errors))
+}
+
+/// How the tasks of `email`'s export are named as sources: this, then the
+/// task's id.
+pub fn own_source_prefix(email: &str) -> String {
+    format!("taskd:{email}:")
 }
 
 fn refused(message: &str) -> Error {

@@ -439,6 +439,10 @@ async fn an_export_imported_into_a_new_account_exports_the_same_tasks() {
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0]["title"], "Trashed");
 
+    // Its own export, imported back: every task is still here.
+    let report = import(&server, &account, "", &first).await;
+    assert_eq!((report["created"].as_u64(), report["skipped"].as_u64()), (Some(0), Some(4)), "{report}");
+
     // A dry run changes nothing.
     let elsewhere = server.account("elsewhere").await;
     let report = import(&server, &elsewhere, "?dry_run=true", &first).await;

@@ -212,6 +212,10 @@ pub trait TaskWork {
     fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<(Task, Option<DateTime<Utc>>)>>;
     /// Whether a task (live, trashed or erased) came from this source.
     fn source_known(&mut self, source: &str) -> Result<bool>;
+    /// Whether the owner has task `id`, live or in the trash.
+    fn holds(&mut self, id: TaskId) -> Result<bool>;
+    /// The owner's email.
+    fn owner_email(&mut self) -> Result<String>;
     /// The create remembered under an idempotency key since `since`: the
     /// request it was (normalised), the task's id and the answer given.
     fn remembered_create(

@@ -882,6 +882,26 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         Ok(found.is_some())
     }
 
+    fn holds(&mut self, id: TaskId) -> Result<bool> {
+        let found = self.unit.row(
+            "SELECT id FROM tasks WHERE id = ?1 AND owner_id = ?2
+             UNION ALL SELECT id FROM trashed_tasks WHERE id = ?1 AND owner_id = ?2",
+            &[Int(id.0), Int(self.owner.0)],
+            |row| row.int(0),
+        )?;
+        Ok(found.is_some())
+    }
+
+    fn owner_email(&mut self) -> Result<String> {
+        self.unit
+            .row(
+                "SELECT email FROM users WHERE id = ?1",
+                &[Int(self.owner.0)],
+                |row| row.text(0),
+            )?
+            .ok_or(Error::InvalidToken)
+    }
+
     fn remembered_create(
         &mut self,
         key: &str,

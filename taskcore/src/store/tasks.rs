@@ -78,7 +78,8 @@ impl<'a> OwnerTasks<'a> {
     /// Imports tasks in one write: each is created for the owner (one
     /// deleted at its source goes straight to the trash, deleted now) unless a task from
     /// the same source exists, live, trashed or erased, or comes earlier in
-    /// `items`. Returns, for each, whether it was created. A dry run writes
+    /// `items`, or it is one of the owner's own tasks (from their own
+    /// export) that is still here. Returns, for each, whether it was created. A dry run writes
     /// nothing and returns what it would do.
     pub fn import(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
         if !dry_run && self.store.queues_writes() {
@@ -93,10 +94,24 @@ impl<'a> OwnerTasks<'a> {
             now: now(),
             zone: work.zone()?,
         };
+        // The owner's own export names its tasks by id: one still here
+        // (live or trashed) is not made twice; one erased since is.
+        let own = crate::import::own_source_prefix(&work.owner_email()?);
         let mut seen = std::collections::HashSet::new();
         let mut created = Vec::with_capacity(items.len());
         for item in items {
+            let own_id = item
+                .origin
+                .source
+                .strip_prefix(&own)
+                .and_then(|id| id.parse().ok())
+                .map(TaskId);
+            let here = match own_id {
+                Some(id) => work.holds(id)?,
+                None => false,
+            };
             let fresh = seen.insert(item.origin.source.as_str())
+                && !here
                 && !work.source_known(&item.origin.source)?;
             if fresh && !dry_run {
                 let task = work.insert(&item.task, context, Some(&item.origin))?;
