@@ -160,12 +160,10 @@ fn record(kept: &mut Kept, before: &Task, after: Option<&Fetched<Task>>, change:
 /// Whether to apply the change over a version changed elsewhere: asks on
 /// a terminal; refuses in a script.
 fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bool, Failure> {
-    let what = match change {
-        Change::Patch(patch) => format!(
-            "your change: {}",
-            serde_json::to_string(patch).unwrap_or_default()
-        ),
-        Change::Delete => "your change: delete it".to_owned(),
+    let output = crate::output::Output::new(false);
+    let yours = match change {
+        Change::Patch(patch) => output.task(&with_change(theirs, patch)),
+        Change::Delete => "deleted".to_owned(),
     };
     let changed = format!(
         "task {id} was changed elsewhere since you last saw it (you saw version {seen}, it is now at version {})",
@@ -178,9 +176,10 @@ fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bo
         ));
     }
     eprintln!("taskctl: {changed}");
-    eprintln!("theirs:");
-    eprintln!("{}", crate::output::Output::new(false).task(theirs));
-    eprintln!("{}", printable(&what));
+    eprintln!("theirs (as it is now):");
+    eprintln!("{}", output.task(theirs));
+    eprintln!("yours (theirs with your change):");
+    eprintln!("{yours}");
     loop {
         let answer = prompt::line("keep [m]ine (apply your change on theirs) or [t]heirs? [m/t] ")?;
         match answer.to_ascii_lowercase().as_str() {
@@ -189,6 +188,54 @@ fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bo
             _ => {}
         }
     }
+}
+
+/// `task` as it would be with `patch` applied: what "keep mine" makes of it.
+fn with_change(task: &Task, patch: &TaskUpdate) -> Task {
+    let mut task = task.clone();
+    if let Some(title) = &patch.title {
+        title.trim().clone_into(&mut task.title);
+    }
+    if let Some(description) = &patch.description {
+        task.description.clone_from(description);
+    }
+    if let Some(completed) = patch.completed {
+        task.completed = completed;
+    }
+    if let Some(priority) = &patch.priority {
+        task.priority = priority
+            .as_deref()
+            .and_then(|name| taskcore::Priority::parse(name).ok());
+    }
+    if let Some(day) = &patch.due_date {
+        task.due_date = day.as_deref().and_then(|day| day.parse().ok());
+        if task.due_date.is_some() {
+            task.due_at = None;
+        }
+    }
+    if let Some(instant) = &patch.due_at {
+        task.due_at = instant
+            .as_deref()
+            .and_then(|instant| chrono::DateTime::parse_from_rfc3339(instant).ok())
+            .map(|instant| instant.with_timezone(&chrono::Utc));
+        if task.due_at.is_some() {
+            task.due_date = None;
+        }
+    }
+    let normal = |tag: &String| tag.trim().to_lowercase();
+    if let Some(tags) = &patch.tags {
+        task.tags = tags.iter().map(normal).collect();
+    }
+    if let Some(added) = &patch.add_tags {
+        task.tags.extend(added.iter().map(normal));
+    }
+    if let Some(removed) = &patch.remove_tags {
+        let removed: Vec<String> = removed.iter().map(normal).collect();
+        task.tags.retain(|tag| !removed.contains(tag));
+    }
+    task.tags.sort();
+    task.tags.dedup();
+    task
 }
 
 /// `undo`: reverts the last command that changed tasks, each change only

@@ -418,6 +418,14 @@ async fn on_a_terminal_a_conflicting_edit_shows_theirs_and_keeps_the_side_chosen
         screen.contains("Plan the trip to Rome"),
         "theirs is shown: {screen}"
     );
+    let yours = screen
+        .split("yours (theirs with your change):")
+        .nth(1)
+        .expect("yours is shown");
+    assert!(
+        yours.contains("high") && yours.contains("Plan the trip to Rome"),
+        "{yours}"
+    );
     assert!(screen.contains("kept theirs"), "{screen}");
     let current: Value = task(&server, &phone, id).await.json().await.expect("JSON");
     assert_eq!(
