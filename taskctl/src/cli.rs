@@ -177,9 +177,12 @@ pub enum Command {
         #[arg(value_parser = task_id)]
         id: i64,
     },
-    /// Change a task's title, description, due, priority or tags. If the
-    /// task changed elsewhere since you last saw it here, asks whether to
-    /// keep your change or theirs (in a script: refuses, exit 1).
+    /// Change a task's title, description, due, priority or tags.
+    ///
+    /// If the task changed elsewhere since taskctl last showed it to you,
+    /// shows both versions and asks whether to keep your change or theirs;
+    /// in a script it changes nothing and exits 1. (The same holds for done,
+    /// undone and rm.)
     Edit {
         /// Task id.
         #[arg(value_parser = task_id)]
@@ -218,8 +221,10 @@ pub enum Command {
         #[arg(required = true, value_parser = task_id)]
         ids: Vec<i64>,
     },
-    /// Revert the last command that changed tasks (add, edit, done, undone,
-    /// rm, restore), each change only if the task has not changed since.
+    /// Revert the last command that changed tasks.
+    ///
+    /// Reverts add, edit, done, undone, rm and restore, each change only if
+    /// the task has not changed elsewhere since.
     Undo,
     /// List deleted tasks, newest deletion first.
     Trash,
@@ -229,11 +234,11 @@ pub enum Command {
         #[arg(required = true, value_parser = task_id)]
         ids: Vec<i64>,
     },
-    /// Write every task (trashed ones too) as one JSON document to standard
-    /// output: taskctl export > tasks.json
+    /// Write every task (trashed ones too) as JSON: taskctl export > tasks.json
     Export,
-    /// Create tasks from a file: a taskctl export, or Taskwarrior's
-    /// `task export`. Importing the same file again creates nothing new.
+    /// Create tasks from a file: a taskctl export, or Taskwarrior's `task export`.
+    ///
+    /// Importing the same file again creates nothing new.
     Import {
         /// The file to read (at most 20 MiB).
         file: std::path::PathBuf,

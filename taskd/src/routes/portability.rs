@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use taskcore::import::{self, EXPORT_FORMAT, EXPORT_VERSION, ImportReport};
 use taskcore::routes::{self, EXPORT, IMPORT};
-use taskcore::{Store, TaskId, TrashedTask, User, UserId};
+use taskcore::{Store, Task, TaskId, TrashedTask, User, UserId};
 use tokio::sync::mpsc;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
@@ -107,13 +107,19 @@ async fn write_export(store: Store, user: User, sender: mpsc::Sender<Piece>) {
     // The head without its closing brace, then the task list.
     let open = head.strip_suffix('}').unwrap_or(&head);
     let mut piece = format!("{open},\"tasks\":[");
-    let mut after = TaskId(0);
-    let mut first = true;
-    loop {
+    let mut after = Some(TaskId(0));
+    while let Some(from) = after {
         let page_store = store.clone();
         let owner: UserId = user.id;
-        let page = blocking(move || page_store.tasks(owner).export_page(after, PAGE)).await;
-        let page = match page {
+        let first = from == TaskId(0);
+        // Read and written out on a blocking thread: the executor only
+        // passes the text on.
+        let page = blocking(move || {
+            let page = page_store.tasks(owner).export_page(from, PAGE)?;
+            Ok(written(page, first))
+        })
+        .await;
+        let (text, last) = match page {
             Ok(page) => page,
             Err(error) => {
                 tracing::warn!(?error, "export failed part-way; the download is cut short");
@@ -121,25 +127,13 @@ async fn write_export(store: Store, user: User, sender: mpsc::Sender<Piece>) {
                 return;
             }
         };
-        let Some((last, _)) = page.last() else {
-            break;
-        };
-        after = last.id;
-        for (task, deleted_at) in page {
-            if !first {
-                piece.push(',');
-            }
-            first = false;
-            let written = match deleted_at {
-                Some(deleted_at) => serde_json::to_string(&TrashedTask { task, deleted_at }),
-                None => serde_json::to_string(&task),
-            };
-            piece.push_str(&written.unwrap_or_default());
-        }
-        if sender
-            .send(Ok(Bytes::from(std::mem::take(&mut piece))))
-            .await
-            .is_err()
+        piece.push_str(&text);
+        after = last;
+        if after.is_some()
+            && sender
+                .send(Ok(Bytes::from(std::mem::take(&mut piece))))
+                .await
+                .is_err()
         {
             return;
         }
@@ -149,6 +143,28 @@ async fn write_export(store: Store, user: User, sender: mpsc::Sender<Piece>) {
 }
 
 /// taskd's export document, as `GET /export` writes it.
+/// A page of the export as JSON list items (preceded by a comma unless it
+/// is the first page), and the last task's id (`None` for an empty page:
+/// the end).
+fn written(
+    page: Vec<(Task, Option<chrono::DateTime<chrono::Utc>>)>,
+    first: bool,
+) -> (String, Option<TaskId>) {
+    let last = page.last().map(|(task, _)| task.id);
+    let mut text = String::new();
+    for (position, (task, deleted_at)) in page.into_iter().enumerate() {
+        if position > 0 || !first {
+            text.push(',');
+        }
+        let item = match deleted_at {
+            Some(deleted_at) => serde_json::to_string(&TrashedTask { task, deleted_at }),
+            None => serde_json::to_string(&task),
+        };
+        text.push_str(&item.unwrap_or_default());
+    }
+    (text, last)
+}
+
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[allow(dead_code)] // Documents a body; `taskcore::import::read` reads it.
 struct ExportDocument {
