@@ -257,19 +257,34 @@ impl Default for Page {
     }
 }
 
+/// The value of query-string parameter `name`: the last one given, as in
+/// FastAPI.
+pub fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// A query-string boolean: `true` or `false`.
+pub fn parse_flag(text: &str) -> Result<bool, Invalid> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Invalid::new(
+            "bool_parsing",
+            "Input should be a valid boolean, unable to interpret input",
+        )),
+    }
+}
+
 impl Page {
-    /// A page; `limit` must be 1 to 200.
     /// Reads `skip` and `limit` from query-string pairs (the last of each
     /// counts), every problem at once under `["query", NAME]`.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, crate::ValidationErrors> {
         let mut errors = crate::ValidationErrors::new();
-        let last = |name: &str| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.as_str())
-        };
+        let last = |name: &str| query_value(pairs, name);
         let mut read = |name: &str, parsed: Option<Result<u64, Invalid>>, default: u64| match parsed
         {
             Some(Ok(value)) => value,
@@ -296,6 +311,7 @@ impl Page {
         }
     }
 
+    /// A page; `limit` must be 1 to 200.
     pub fn new(skip: u64, limit: u32) -> Result<Self, Invalid> {
         if !(1..=PAGE_MAX_LIMIT).contains(&limit) {
             return Err(Invalid::new(

@@ -87,13 +87,7 @@ impl ChangeQuery {
     /// Reads the query string's pairs (the last of each name counts),
     /// every problem at once under `["query", NAME]`.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ValidationErrors> {
-        let last = |name: &str| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.as_str())
-        };
+        let last = |name: &str| crate::types::query_value(pairs, name);
         let mut errors = ValidationErrors::new();
         let since = match last("since").map(ChangeCursor::decode) {
             Some(Ok(cursor)) => Some(cursor),

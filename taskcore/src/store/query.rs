@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Source, ValidationErrors};
 use crate::planning::{Priority, parse_date, parse_tag};
-use crate::types::{Invalid, Page};
+use crate::types::{Invalid, Page, parse_flag, query_value};
 
 /// Longest `q`, in characters.
 pub const SEARCH_MAX_CHARS: usize = 200;
@@ -97,13 +97,7 @@ impl TaskQuery {
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let mut query = TaskQuery::default();
-        let last = |name: &str| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.as_str())
-        };
+        let last = |name: &str| query_value(pairs, name);
         let all = |name: &str| {
             pairs
                 .iter()
@@ -208,17 +202,6 @@ fn bounded(values: &[&str]) -> Result<(), Invalid> {
         ))
     } else {
         Ok(())
-    }
-}
-
-fn parse_flag(text: &str) -> Result<bool, Invalid> {
-    match text {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(Invalid::new(
-            "bool_parsing",
-            "Input should be a valid boolean, unable to interpret input",
-        )),
     }
 }
 

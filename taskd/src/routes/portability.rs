@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use taskcore::import::{self, EXPORT_FORMAT, EXPORT_VERSION, ImportReport};
 use taskcore::routes::{self, EXPORT, IMPORT};
+use taskcore::types::{parse_flag, query_value};
 use taskcore::{Store, Task, TaskId, TrashedTask, User, UserId};
 use tokio::sync::mpsc;
 use warp::filters::BoxedFilter;
@@ -300,18 +301,17 @@ pub async fn import_tasks(
 
 /// The `dry_run` flag of the query string; false when absent.
 fn dry_run(pairs: &[(String, String)]) -> Result<bool, ApiError> {
-    match pairs.iter().rev().find(|(key, _)| key == "dry_run") {
-        None => Ok(false),
-        Some((_, value)) => match value.as_str() {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
-            _ => Err(taskcore::ValidationErrors::single(
+    query_value(pairs, "dry_run")
+        .map(parse_flag)
+        .transpose()
+        .map(Option::unwrap_or_default)
+        .map_err(|invalid| {
+            taskcore::ValidationErrors::single(
                 taskcore::Source::Query,
                 "dry_run",
-                "bool_parsing",
-                "Input should be a valid boolean",
+                invalid.kind,
+                invalid.msg,
             )
-            .into()),
-        },
-    }
+            .into()
+        })
 }
