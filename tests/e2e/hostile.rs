@@ -254,22 +254,75 @@ async fn a_login_flood_is_refused_at_once_past_the_password_queue() {
                 .send()
                 .await
                 .expect("login");
-            let retry_after = answer
-                .headers()
-                .get("retry-after")
-                .map(|value| value.to_str().expect("ASCII").to_owned());
-            (answer.status().as_u16(), retry_after)
+            let header = |name: &str| {
+                answer
+                    .headers()
+                    .get(name)
+                    .map(|value| value.to_str().expect("ASCII").to_owned())
+            };
+            let (retry_after, connection) = (header("retry-after"), header("connection"));
+            (answer.status().as_u16(), retry_after, connection)
         });
     }
     let answers = logins.join_all().await;
-    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    let statuses: Vec<u16> = answers.iter().map(|(status, ..)| *status).collect();
     assert!(statuses.contains(&200), "{statuses:?}");
     assert!(statuses.contains(&503), "{statuses:?}");
-    for (status, retry_after) in &answers {
+    for (status, retry_after, connection) in &answers {
         if *status == 503 {
             assert_eq!(retry_after.as_deref(), Some("1"));
+            // A flooding client must connect again for its next attempt,
+            // which slows it more than it costs the server.
+            assert_eq!(connection.as_deref(), Some("close"));
+        } else {
+            assert_eq!(
+                connection, &None,
+                "a login that went through keeps its connection"
+            );
         }
     }
     // Reads never wait for the password workers.
     assert_eq!(server.me(&account.token).await, 200);
+}
+
+/// The password workers run under Linux's idle scheduling policy, so any
+/// request that needs a core takes it from a running hash at once: a login
+/// flood cannot delay reads (bench/login-flood.sh measures the effect).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn password_workers_yield_every_core_to_requests() {
+    const SCHED_OTHER: u32 = 0;
+    const SCHED_IDLE: u32 = 5;
+    let server = Server::start();
+    let mut workers = Vec::new();
+    let mut others = Vec::new();
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", server.pid())).expect("threads");
+    for task in tasks {
+        let path = task.expect("thread").path();
+        let name = std::fs::read_to_string(path.join("comm")).expect("comm");
+        let stat = std::fs::read_to_string(path.join("stat")).expect("stat");
+        // Field 41 is the policy; fields after the parenthesised name.
+        let after_name = &stat[stat.rfind(')').expect("name") + 2..];
+        let policy: u32 = after_name
+            .split(' ')
+            .nth(41 - 3)
+            .expect("policy field")
+            .parse()
+            .expect("a number");
+        if name.starts_with("taskd-password") {
+            workers.push(policy);
+        } else {
+            others.push(policy);
+        }
+    }
+    assert!(!workers.is_empty(), "no password workers found");
+    assert!(
+        workers.iter().all(|policy| *policy == SCHED_IDLE),
+        "{workers:?}"
+    );
+    // The control: every other thread keeps the normal policy.
+    assert!(
+        others.iter().all(|policy| *policy == SCHED_OTHER),
+        "{others:?}"
+    );
 }
