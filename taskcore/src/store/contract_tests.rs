@@ -633,6 +633,35 @@ contract! {
         assert_eq!(counts, [("home", 2, 2), ("money", 1, 1)]);
     }
 
+    fn a_search_finds_and_counts_only_its_owners_current_words(store: &Store) {
+        let (alice, bob) = two_users(store);
+        // Alice's title spells the form her words take in the index, with
+        // Bob's id: it is still two words of hers, never terms of Bob's.
+        let forged = create_task(store, alice, serde_json::json!({
+            "title": format!("{}_secret {}_plan", bob.0, bob.0),
+            "description": "Café crème"
+        }));
+        let search = |owner, text: &str| {
+            let page = store.tasks(owner).list(&query(text)).expect("search");
+            (page.total, page.tasks.into_iter().map(|task| task.title).collect::<Vec<_>>())
+        };
+        assert_eq!(search(bob, "q=secret"), (0, vec![]), "Bob sees nothing of Alice's");
+        assert_eq!(search(bob, "q=secret+plan"), (0, vec![]));
+        let mine = create_task(store, bob, serde_json::json!({"title": "Secret plan"}));
+        assert_eq!(search(bob, "q=secret"), (1, vec![mine.title.clone()]), "the control: Bob's own");
+        assert_eq!(search(alice, "q=secret").0, 1, "Alice's words are hers");
+        assert_eq!(search(alice, "q=CAFÉ+CRÈ").0, 1, "case folds");
+        // Edits, the trash and restores keep the index current.
+        let tasks = store.tasks(alice);
+        tasks.update(forged.id, &patch(serde_json::json!({"title": "Tea", "description": null}))).expect("edit");
+        assert_eq!(search(alice, "q=secret").0, 0, "old words are gone");
+        assert_eq!(search(alice, "q=tea").0, 1, "new words are found");
+        tasks.delete(forged.id).expect("trash");
+        assert_eq!(search(alice, "q=tea").0, 0, "a trashed task is not found");
+        tasks.restore(forged.id).expect("restore");
+        assert_eq!(search(alice, "q=tea").0, 1, "a restored one is");
+    }
+
     fn due_sorts_undated_last_both_ways_and_cursors_cover_every_task_once(store: &Store) {
         let (alice, _) = two_users(store);
         create_task(store, alice, serde_json::json!({"title": "none"}));

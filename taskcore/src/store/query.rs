@@ -221,7 +221,15 @@ impl DueFilter {
     }
 }
 
-/// The words of a search: runs of letters and digits, lower-cased.
+/// The words of a text, as search sees them: runs of letters and digits,
+/// lower-cased. Searches and the words indexed for them both come from here.
+pub fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// The words of a search (see [`words_of`]), each once.
 pub fn search_words(text: &str) -> Result<Vec<String>, Invalid> {
     if text.chars().count() > SEARCH_MAX_CHARS {
         return Err(Invalid::new(
@@ -230,11 +238,7 @@ pub fn search_words(text: &str) -> Result<Vec<String>, Invalid> {
         ));
     }
     let mut words: Vec<String> = Vec::new();
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-    {
-        let word = word.to_lowercase();
+    for word in words_of(text) {
         if !words.contains(&word) {
             words.push(word);
         }

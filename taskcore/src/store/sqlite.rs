@@ -15,7 +15,7 @@ use rusqlite::{Connection, Row, ToSql, params_from_iter};
 
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
 use super::columns::{Dialect, RowValues, SqlValue, plain_sort_expression};
-use super::query::SortKey;
+use super::query::{SortKey, words_of};
 use super::sql::{self, OwnerUnit, SqlError, Unit};
 use super::url::SqliteLocation;
 use super::writer::{self, WriteQueue};
@@ -70,8 +70,47 @@ impl ConnectionSettings {
             Synchronous::Full => "FULL",
         };
         connection.pragma_update(None, "synchronous", synchronous)?;
-        Ok(())
+        register_search_terms(connection)
     }
+}
+
+/// `search_terms(owner_id, title, description)`: a task's words as the
+/// search index keeps them (V5__owner_search.sql), each prefixed with its
+/// owner, so a search reads its owner's entries only. The index's triggers
+/// call it: every connection that writes tasks needs it.
+fn register_search_terms(connection: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    connection.create_scalar_function(
+        "search_terms",
+        3,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |context| {
+            let owner = UserId(context.get::<i64>(0)?);
+            let title = context.get::<Option<String>>(1)?.unwrap_or_default();
+            let description = context.get::<Option<String>>(2)?.unwrap_or_default();
+            Ok(search_terms(owner, &title, &description))
+        },
+    )
+}
+
+/// One owner's words of a text, as `search_terms` indexes them.
+fn search_terms(owner: UserId, title: &str, description: &str) -> String {
+    let mut terms = String::new();
+    for word in words_of(title).chain(words_of(description)) {
+        if !terms.is_empty() {
+            terms.push(' ');
+        }
+        terms.push_str(&owner_term(owner, &word));
+    }
+    terms
+}
+
+/// A word as one owner's search term: `<owner>_<word>`. A word holds no
+/// `_` (it is letters and digits), so no owner's terms can be another's.
+fn owner_term(owner: UserId, word: &str) -> String {
+    format!("{}_{word}", owner.0)
 }
 
 /// Brings the schema up to date; a no-op when it already is.
@@ -404,17 +443,13 @@ impl Dialect for Sqlite {
     }
 
     fn search_text(owner: UserId, words: &[String]) -> String {
-        // The owner's tasks (their owner_id column), and each word a quoted
-        // prefix query on the title or description; FTS5 joins them with AND.
-        let words = words
+        // Each word a quoted prefix query on the owner's terms (see
+        // `search_terms`); FTS5 joins them with AND.
+        words
             .iter()
-            .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
+            .map(|word| format!("\"{}\"*", owner_term(owner, word).replace('"', "\"\"")))
             .collect::<Vec<_>>()
-            .join(" AND ");
-        format!(
-            "owner_id : \"{}\" AND {{title description}} : ({words})",
-            owner.0
-        )
+            .join(" AND ")
     }
 
     fn search_first(
@@ -439,7 +474,7 @@ impl Dialect for Sqlite {
     }
 
     fn search_count(owner: UserId, words: &[String]) -> Option<(String, String)> {
-        // The search names the owner: the index alone counts the matches.
+        // Every term names its owner: the index alone counts the matches.
         Some((
             "SELECT COUNT(*) FROM tasks_search WHERE tasks_search MATCH {search}".to_owned(),
             Self::search_text(owner, words),
@@ -630,7 +665,47 @@ mod tests {
                 r.get(0)
             })
             .expect("history");
-        assert_eq!(applied, 4);
+        assert_eq!(applied, 5);
+    }
+
+    #[test]
+    fn tasks_written_before_the_owner_search_index_are_found_after_it() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("tasks.db");
+        {
+            let mut connection = Connection::open(&path).expect("open");
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(4))
+                .run(&mut connection)
+                .expect("migrate to V4");
+            connection
+                .execute_batch(
+                    "INSERT INTO users (id, email, hashed_password, created_at)
+                         VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
+                     INSERT INTO tasks (title, description, owner_id, created_at, updated_at)
+                         VALUES ('Pay rent', 'by Friday', 7, '2025-01-01T00:00:00Z',
+                                 '2025-01-01T00:00:00Z');",
+                )
+                .expect("a task of V4");
+        }
+        let location = SqliteLocation::File(path);
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("migrate");
+        let found = |text: &str| -> i64 {
+            store
+                .pool
+                .get()
+                .expect("connection")
+                .query_row(
+                    "SELECT COUNT(*) FROM tasks_search WHERE tasks_search MATCH ?1",
+                    [text],
+                    |row| row.get(0),
+                )
+                .expect("search")
+        };
+        assert_eq!(found("\"7_frid\"*"), 1);
+        assert_eq!(found("\"7_pay\"* AND \"7_rent\"*"), 1);
+        // The control: another owner's terms find nothing.
+        assert_eq!(found("\"8_pay\"*"), 0);
     }
 
     #[test]
