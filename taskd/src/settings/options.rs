@@ -82,10 +82,11 @@ pub struct Options {
     )]
     pub database_url: String,
 
-    /// Largest number of database connections this process keeps open.
-    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8,
+    /// Largest number of database connections this process keeps open
+    /// [default: the number of cores (at least 2) on SQLite, 8 on PostgreSQL].
+    #[arg(long, env = "DATABASE_POOL_SIZE",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub database_pool_size: u32,
+    pub database_pool_size: Option<u32>,
 
     /// Seconds a client has to send a request's head, and an idle keep-alive
     /// connection to start its next request, before it is closed.
