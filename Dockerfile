@@ -7,6 +7,8 @@ WORKDIR /build
 # Dependencies first, in a layer of their own: it is rebuilt only when a
 # manifest or the lock file changes, not on every source edit.
 COPY Cargo.toml Cargo.lock ./
+# SQLite's build flags (see .cargo/config.toml).
+COPY .cargo .cargo
 COPY taskcore/Cargo.toml taskcore/
 COPY taskd/Cargo.toml taskd/
 COPY taskctl/Cargo.toml taskctl/

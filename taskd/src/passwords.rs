@@ -8,8 +8,10 @@
 //! 1.8 ms to 83 ms. Here at most `threads` hashes run at once, at most
 //! `queue` wait, and past that a request is answered 503 with `Retry-After`
 //! at once, before any work, and the connection is closed, so a flooding
-//! client pays for a new connection per attempt. The workers run at the
-//! lowest priority: every other thread takes a core from them at once.
+//! client pays for a new connection per attempt (HTTP/1.1; an HTTP/2
+//! client keeps its connection). The workers run at the lowest priority,
+//! so the cores they leave idle, and the time slices they yield, go to the
+//! rest.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,6 +54,9 @@ impl PasswordPool {
                 .spawn(move || work(&waiting, &ready))?;
         }
         // Every worker runs at its own priority before the first job comes.
+        // (Only the workers hold senders now: one that dies unannounced
+        // ends the wait with an error instead of hanging it.)
+        drop(ready);
         for _ in 0..threads {
             started
                 .recv()
@@ -116,26 +121,13 @@ fn work(waiting: &Mutex<Receiver<Job>>, ready: &Sender<()>) {
     }
 }
 
-/// On Linux, the idle scheduling policy: a worker runs only on a core no
-/// other thread wants, and a request thread that wakes up takes the core
-/// from it at once (under nice 19 it waited for the worker's time slice,
-/// which put reads' p99 past 5 ms during a flood). Under full load logins
-/// slow down, their queue fills, and the next ones get a fast 503.
-/// Elsewhere, the lowest priority of the normal policy.
+/// Nice 19 (a normal policy, the lowest weight): the workers still get
+/// some time under full load, so logins slow down rather than stop. Not
+/// Linux's idle policy: a worker looks the account up on a pooled
+/// connection before it hashes, and an idle-policy thread paused there by
+/// a busy machine could hold that connection for as long as the machine
+/// stays busy.
 fn lowest_priority() -> Result<(), thread_priority::Error> {
-    #[cfg(target_os = "linux")]
-    {
-        use thread_priority::unix::{
-            NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
-            thread_native_id,
-        };
-        set_thread_priority_and_policy(
-            thread_native_id(),
-            thread_priority::ThreadPriority::Min,
-            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
-        )
-    }
-    #[cfg(not(target_os = "linux"))]
     thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
 }
 

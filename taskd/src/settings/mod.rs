@@ -215,15 +215,19 @@ fn days(days: u64) -> Duration {
 }
 
 /// Connections a pool keeps by default. SQLite reads are CPU work on a
-/// local file: one connection per core keeps every core busy, and more only
-/// add threads that take turns (bench/http.sh: GET /tasks/{id} went from
-/// 0.30–0.33× to 0.36–0.38× warp's hello on 2 cores with 2 instead of 8).
-/// PostgreSQL connections mostly wait on the network: 8.
+/// local file: a connection per core keeps every core busy, and many more
+/// only add threads that take turns (bench/http.sh: GET /tasks/{id} went
+/// from 0.30–0.33× to 0.36–0.38× warp's hello on 2 cores with 2 or 3
+/// instead of 8). One more than the cores, so a connection held by a
+/// thread the scheduler has paused (a password check's lookup runs at the
+/// lowest priority) never takes half the pool. PostgreSQL connections
+/// mostly wait on the network: 8.
 fn default_pool_size(database_url: &DatabaseUrl) -> u32 {
     match database_url {
         DatabaseUrl::Sqlite(_) => std::thread::available_parallelism()
             .map_or(2, |cores| u32::try_from(cores.get()).unwrap_or(u32::MAX))
-            .clamp(2, 1000),
+            .saturating_add(1)
+            .clamp(3, 1000),
         DatabaseUrl::Postgres(_) => 8,
     }
 }
@@ -257,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_holds_a_connection_per_core_on_sqlite_and_eight_on_postgres() {
+    fn the_pool_holds_one_more_connection_than_cores_on_sqlite_and_eight_on_postgres() {
         let pool = |args: &[&str]| {
             Settings::from_options(options(args), None, None)
                 .expect("valid")
@@ -265,7 +269,7 @@ mod tests {
                 .pool_size
         };
         let cores = std::thread::available_parallelism().expect("cores").get();
-        assert_eq!(pool(&[]) as usize, cores.max(2));
+        assert_eq!(pool(&[]) as usize, (cores + 1).max(3));
         let postgres = ["--database-url", "postgresql://taskd@db.internal/tasks"];
         assert_eq!(pool(&postgres), 8);
         // The control: a size given is the size, on either backend.

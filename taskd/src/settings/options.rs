@@ -83,7 +83,7 @@ pub struct Options {
     pub database_url: String,
 
     /// Largest number of database connections this process keeps open
-    /// [default: the number of cores (at least 2) on SQLite, 8 on PostgreSQL].
+    /// [default: one more than the cores (at least 3) on SQLite, 8 on PostgreSQL].
     #[arg(long, env = "DATABASE_POOL_SIZE",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_pool_size: Option<u32>,
