@@ -36,7 +36,14 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified against when an account does not
     /// exist so that unknown emails take as long to refuse as wrong passwords.
     dummy_hash: Arc<String>,
+    /// Where bcrypt runs, if not on the caller's thread.
+    runner: Option<BcryptRunner>,
 }
+
+/// Runs bcrypt's work somewhere else (on threads of lower priority, say):
+/// takes the work and has it run; the hasher waits for its answer. A runner
+/// that drops the work unrun makes the hash fail and the check not match.
+pub type BcryptRunner = Arc<dyn Fn(Box<dyn FnOnce() + Send>) + Send + Sync>;
 
 impl fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -61,7 +68,28 @@ impl PasswordHasher {
         Ok(Self {
             cost,
             dummy_hash: Arc::new(dummy_hash),
+            runner: None,
         })
+    }
+
+    /// This hasher, with bcrypt's work run by `runner` while the caller's
+    /// thread waits: only the hashing, not the account reads and writes
+    /// around it.
+    pub fn with_runner(mut self, runner: BcryptRunner) -> Self {
+        self.runner = Some(runner);
+        self
+    }
+
+    /// Runs `work` through the runner (waiting for it), or here.
+    fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let Some(runner) = &self.runner else {
+            return Some(work());
+        };
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        runner(Box::new(move || {
+            let _ = answer.send(work());
+        }));
+        answered.recv().ok()
     }
 
     /// The bcrypt cost in use.
@@ -82,7 +110,9 @@ impl PasswordHasher {
                 "refusing to hash a password bcrypt would not read whole".to_owned(),
             ));
         }
-        bcrypt::hash(password, self.cost)
+        let (password, cost) = (password.to_owned(), self.cost);
+        self.run(move || bcrypt::hash(password, cost))
+            .ok_or_else(|| Error::Internal("the password hashing threads are gone".to_owned()))?
             .map_err(|error| Error::Internal(format!("password hashing failed: {error}")))
     }
 
@@ -91,14 +121,18 @@ impl PasswordHasher {
     /// what comes before), but are still hashed, so the answer takes the same
     /// time either way.
     pub fn verify(&self, password: &str, hash: &str) -> bool {
-        let matches = bcrypt::verify(password, hash).unwrap_or(false);
+        let (candidate, hash) = (password.to_owned(), hash.to_owned());
+        let matches = self
+            .run(move || bcrypt::verify(candidate, &hash).unwrap_or(false))
+            .unwrap_or(false);
         matches && password.len() <= PASSWORD_MAX_BYTES && !password.contains('\0')
     }
 
     /// Spends the time of one verification without any account to check.
     pub fn verify_dummy(&self, password: &str) {
         // The result is meaningless; only the time spent matters.
-        let _ = bcrypt::verify(password, &self.dummy_hash);
+        let (candidate, hash) = (password.to_owned(), self.dummy_hash.clone());
+        let _ = self.run(move || bcrypt::verify(candidate, &hash));
     }
 }
 

@@ -74,7 +74,9 @@ pub mod wire;
 pub use wire::routes;
 
 #[cfg(feature = "auth")]
-pub use auth::{AccessClaims, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys};
+pub use auth::{
+    AccessClaims, BcryptRunner, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys,
+};
 pub use error::{Error, FieldError, Result, Source, ValidationErrors};
 pub use model::{
     Change, ChangePage, Expect, Origin, TagCount, Task, TaskPage, TrashPage, TrashedTask, User,

@@ -166,6 +166,10 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         );
     }
     let limits = Limits::new(&settings.limits);
+    let passwords =
+        passwords::PasswordPool::new(settings.password_hash_threads, settings.password_hash_queue)
+            .map_err(|error| format!("cannot start the password workers: {error}"))?;
+    let hasher = hasher.with_runner(passwords.bcrypt_runner());
     let state = AppState::new(state::Shared {
         store: store.clone(),
         hasher,
@@ -177,11 +181,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         body_read_timeout: settings.body_read_timeout,
         require_if_match: settings.require_if_match,
         imports: tokio::sync::Semaphore::new(1),
-        passwords: passwords::PasswordPool::new(
-            settings.password_hash_threads,
-            settings.password_hash_queue,
-        )
-        .map_err(|error| format!("cannot start the password workers: {error}"))?,
+        passwords,
     });
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);
     let docs =

@@ -9,9 +9,9 @@
 //! `queue` wait, and past that a request is answered 503 with `Retry-After`
 //! at once, before any work, and the connection is closed, so a flooding
 //! client pays for a new connection per attempt (HTTP/1.1; an HTTP/2
-//! client keeps its connection). The workers run at the lowest priority,
-//! so the cores they leave idle, and the time slices they yield, go to the
-//! rest.
+//! client keeps its connection). The workers hand bcrypt itself to as many
+//! threads of the lowest priority, which any request thread preempts; the
+//! account's reads and writes stay on the worker, at normal priority.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +26,8 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone, Debug)]
 pub struct PasswordPool {
     jobs: Sender<Job>,
+    /// bcrypt's own work, for the threads of the lowest priority.
+    hashes: Sender<Job>,
     /// Jobs running or waiting; never more than `capacity`.
     in_flight: Arc<AtomicUsize>,
     capacity: usize,
@@ -41,31 +43,49 @@ impl Drop for Admitted {
 }
 
 impl PasswordPool {
-    /// `threads` workers behind a queue of `queue` waiting jobs.
+    /// `threads` workers behind a queue of `queue` waiting jobs, and as
+    /// many threads of the lowest priority for the hashing they hand on.
     pub fn new(threads: usize, queue: usize) -> std::io::Result<Self> {
         let threads = threads.max(1);
         let (jobs, waiting) = channel::<Job>();
-        let waiting = Arc::new(Mutex::new(waiting));
+        let (hashes, hashing) = channel::<Job>();
+        let (waiting, hashing) = (Arc::new(Mutex::new(waiting)), Arc::new(Mutex::new(hashing)));
         let (ready, started) = channel::<()>();
         for number in 0..threads {
-            let (waiting, ready) = (waiting.clone(), ready.clone());
-            std::thread::Builder::new()
-                .name(format!("taskd-passwords-{number}"))
-                .spawn(move || work(&waiting, &ready))?;
+            for (name, queue, priority) in [
+                ("passwords", waiting.clone(), Priority::Normal),
+                ("bcrypt", hashing.clone(), Priority::Lowest),
+            ] {
+                let ready = ready.clone();
+                std::thread::Builder::new()
+                    .name(format!("taskd-{name}-{number}"))
+                    .spawn(move || work(&queue, priority, &ready))?;
+            }
         }
-        // Every worker runs at its own priority before the first job comes.
-        // (Only the workers hold senders now: one that dies unannounced
+        // Every thread runs at its own priority before the first job comes.
+        // (Only the threads hold senders now: one that dies unannounced
         // ends the wait with an error instead of hanging it.)
         drop(ready);
-        for _ in 0..threads {
+        for _ in 0..threads * 2 {
             started
                 .recv()
-                .map_err(|_| std::io::Error::other("a password worker did not start"))?;
+                .map_err(|_| std::io::Error::other("a password thread did not start"))?;
         }
         Ok(Self {
             jobs,
+            hashes,
             in_flight: Arc::new(AtomicUsize::new(0)),
             capacity: threads.saturating_add(queue),
+        })
+    }
+
+    /// Where the hasher runs bcrypt: on the threads of the lowest priority,
+    /// while the worker that asked (which did the account's reads, at
+    /// normal priority, and holds no connection now) waits.
+    pub fn bcrypt_runner(&self) -> taskcore::BcryptRunner {
+        let hashes = self.hashes.clone();
+        Arc::new(move |work| {
+            let _ = hashes.send(work);
         })
     }
 
@@ -102,11 +122,16 @@ impl PasswordPool {
 
 /// One worker: takes the next job, runs it, and survives a job's panic (the
 /// job's caller then gets an internal error).
-fn work(waiting: &Mutex<Receiver<Job>>, ready: &Sender<()>) {
-    // The lowest priority: when a flood keeps every worker busy, the cores
-    // still go first to requests that need little of them.
-    if let Err(error) = lowest_priority() {
-        tracing::warn!(?error, "cannot lower the priority of a password worker");
+fn work(waiting: &Mutex<Receiver<Job>>, priority: Priority, ready: &Sender<()>) {
+    // The lowest priority for hashing: when a flood keeps every hashing
+    // thread busy, the cores still go first to requests that need little.
+    if priority == Priority::Lowest
+        && let Err(error) = lowest_priority()
+    {
+        tracing::warn!(
+            ?error,
+            "cannot lower the priority of a password hashing thread"
+        );
     }
     let _ = ready.send(());
     loop {
@@ -121,13 +146,34 @@ fn work(waiting: &Mutex<Receiver<Job>>, ready: &Sender<()>) {
     }
 }
 
-/// Nice 19 (a normal policy, the lowest weight): the workers still get
-/// some time under full load, so logins slow down rather than stop. Not
-/// Linux's idle policy: a worker looks the account up on a pooled
-/// connection before it hashes, and an idle-policy thread paused there by
-/// a busy machine could hold that connection for as long as the machine
-/// stays busy.
+/// A thread's scheduling priority.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Priority {
+    Normal,
+    Lowest,
+}
+
+/// On Linux, the idle scheduling policy: a hashing thread runs only on a
+/// core no other thread wants, and a request thread that wakes up takes the
+/// core from it at once (at nice 19 it waited for the time slice to end).
+/// It holds nothing another thread waits for: the account's reads and
+/// writes run on the worker that handed the hash on. Under full load
+/// logins slow down, their queue fills, and the next ones get a fast 503.
+/// Elsewhere, the lowest priority of the normal policy.
 fn lowest_priority() -> Result<(), thread_priority::Error> {
+    #[cfg(target_os = "linux")]
+    {
+        use thread_priority::unix::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+            thread_native_id,
+        };
+        set_thread_priority_and_policy(
+            thread_native_id(),
+            thread_priority::ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
     thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
 }
 

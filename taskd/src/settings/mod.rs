@@ -219,9 +219,8 @@ fn days(days: u64) -> Duration {
 /// only add threads that take turns (bench/http.sh: GET /tasks/{id} went
 /// from 0.30–0.33× to 0.36–0.38× warp's hello on 2 cores with 2 or 3
 /// instead of 8). One more than the cores, so a connection held by a
-/// thread the scheduler has paused (a password check's lookup runs at the
-/// lowest priority) never takes half the pool. PostgreSQL connections
-/// mostly wait on the network: 8.
+/// thread the scheduler has paused never takes half the pool. PostgreSQL
+/// connections mostly wait on the network: 8.
 fn default_pool_size(database_url: &DatabaseUrl) -> u32 {
     match database_url {
         DatabaseUrl::Sqlite(_) => std::thread::available_parallelism()
