@@ -120,8 +120,9 @@ impl PasswordPool {
     }
 }
 
-/// One worker: takes the next job, runs it, and survives a job's panic (the
-/// job's caller then gets an internal error).
+/// One thread: takes the next job, runs it, and survives a job's panic (a
+/// worker job's caller then gets an internal error; a hash's, a failed
+/// hash or a check that does not match).
 fn work(waiting: &Mutex<Receiver<Job>>, priority: Priority, ready: &Sender<()>) {
     // The lowest priority for hashing: when a flood keeps every hashing
     // thread busy, the cores still go first to requests that need little.

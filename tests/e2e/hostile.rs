@@ -294,9 +294,11 @@ async fn a_login_flood_is_refused_at_once_past_the_password_queue() {
 async fn only_bcrypt_runs_at_the_idle_priority() {
     const SCHED_OTHER: u32 = 0;
     const SCHED_IDLE: u32 = 5;
-    let server = Server::start();
+    let server = Server::start_with(taskd_tests::ServerOptions::default().env("BCRYPT_COST", "12"));
+    // A registration and a login: two hashes of about a quarter second.
+    server.account("priority").await;
     let (mut hashing, mut others) = (Vec::new(), Vec::new());
-    let mut workers = 0;
+    let (mut workers, mut hashing_ticks, mut worker_ticks) = (0, 0, 0);
     let tasks = std::fs::read_dir(format!("/proc/{}/task", server.pid())).expect("threads");
     for task in tasks {
         let path = task.expect("thread").path();
@@ -310,10 +312,21 @@ async fn only_bcrypt_runs_at_the_idle_priority() {
             .expect("policy field")
             .parse()
             .expect("a number");
+        // Field 14 is the CPU time spent in user mode, in clock ticks.
+        let ticks: u64 = after_name
+            .split(' ')
+            .nth(14 - 3)
+            .expect("utime field")
+            .parse()
+            .expect("a number");
         if name.starts_with("taskd-bcrypt") {
             hashing.push(policy);
+            hashing_ticks += ticks;
         } else {
-            workers += usize::from(name.starts_with("taskd-password"));
+            if name.starts_with("taskd-password") {
+                workers += 1;
+                worker_ticks += ticks;
+            }
             others.push(policy);
         }
     }
@@ -328,5 +341,10 @@ async fn only_bcrypt_runs_at_the_idle_priority() {
     assert!(
         others.iter().all(|policy| *policy == SCHED_OTHER),
         "{others:?}"
+    );
+    // And the hashing did run there, not on the workers.
+    assert!(
+        hashing_ticks > worker_ticks,
+        "bcrypt threads {hashing_ticks} ticks, workers {worker_ticks}"
     );
 }
