@@ -360,6 +360,100 @@ async fn the_change_feed_refuses_what_it_did_not_give() {
 }
 }
 
+/// The README's replica loop over HTTP, `limit` changes a page: follow the
+/// cursors; on 410 start over without `since` from an empty copy. Returns
+/// the last cursor and how many times it started over.
+async fn replicate(
+    server: &Server,
+    account: &Account,
+    mut since: Option<String>,
+    limit: u32,
+    replica: &mut BTreeMap<i64, Value>,
+) -> (String, usize) {
+    let mut restarts = 0;
+    loop {
+        let path = match &since {
+            Some(cursor) => format!("/changes?since={cursor}&limit={limit}"),
+            None => format!("/changes?limit={limit}"),
+        };
+        let response = call(server, account, Method::GET, &path, &[], None).await;
+        if response.status() == 410 {
+            restarts += 1;
+            assert!(restarts < 3, "the loop keeps starting over");
+            since = None;
+            continue;
+        }
+        assert_eq!(response.status(), 200, "{path}");
+        if since.is_none() {
+            replica.clear();
+        }
+        let page: Value = response.json().await.expect("JSON");
+        for change in page["changes"].as_array().expect("changes") {
+            match change["op"].as_str() {
+                Some("upsert") => {
+                    replica.insert(
+                        change["task"]["id"].as_i64().expect("id"),
+                        change["task"].clone(),
+                    );
+                }
+                _ => {
+                    replica.remove(&change["id"].as_i64().expect("id"));
+                }
+            }
+        }
+        since = Some(page["cursor"].as_str().expect("cursor").to_owned());
+        if page["has_more"] == false {
+            return (since.expect("cursor"), restarts);
+        }
+    }
+}
+
+taskd_tests::on_both_backends! {
+async fn a_full_sync_finishes_after_a_restart_has_forgotten_a_deletion() {
+    let options = || {
+        ServerOptions::default()
+            .env("CHANGES_RETENTION_DAYS", "0")
+            .env("TRASH_RETENTION_DAYS", "0")
+    };
+    let mut server = Server::start_with(options());
+    let account = server.account("long-lived").await;
+    for n in 1..=4 {
+        create(&server, &account, &format!("task {n}")).await;
+    }
+    let mut replica = BTreeMap::new();
+    let old = sync(&server, &account, None, &mut replica).await;
+    let last = replica.keys().max().copied().expect("a task");
+    let path = format!("/tasks/{last}");
+    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    let path = format!("/trash/{last}");
+    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    server.stop();
+    // Housekeeping at start forgets the erased task's deletion.
+    let mut server = server.restart(options());
+    server.wait_for_log("forgot old deletions");
+
+    // The control: the cursor kept from before is refused.
+    let path = format!("/changes?since={old}&limit=1");
+    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 410);
+    // A full sync one task a page reaches its end with every live task.
+    let mut fresh = BTreeMap::new();
+    let (cursor, restarts) = replicate(&server, &account, None, 1, &mut fresh).await;
+    assert_eq!(restarts, 0);
+    assert_eq!(fresh, every_task(&server, &account).await);
+    assert_eq!(fresh.len(), 3);
+    // The old replica, following the README's loop, starts over once and ends.
+    let (_, restarts) = replicate(&server, &account, Some(old), 1, &mut replica).await;
+    assert_eq!(restarts, 1);
+    assert_eq!(replica, fresh);
+    // The full sync's last cursor sees what comes after it.
+    let added = create(&server, &account, "after").await;
+    let (_, restarts) = replicate(&server, &account, Some(cursor), 1, &mut fresh).await;
+    assert_eq!(restarts, 0);
+    assert_eq!(fresh.get(&added["id"].as_i64().expect("id")), Some(&added));
+    assert_eq!(fresh, every_task(&server, &account).await);
+}
+}
+
 async fn export(server: &Server, account: &Account) -> Value {
     let response = call(server, account, Method::GET, "/export", &[], None).await;
     assert_eq!(response.status(), 200);

@@ -12,20 +12,53 @@ pub const KEY_HOURS: i64 = 24;
 
 /// Where a client is in its change feed: past this owner's change number.
 /// Opaque to clients.
+///
+/// A cursor handed out in the middle of a full sync also carries the change
+/// number its first page was read at. Such a cursor stays valid below the
+/// feed's forgotten mark: the client is building its copy from nothing, so
+/// a deletion forgotten before the sync began is nothing it could miss. Only
+/// a deletion made after the sync began and forgotten since then expires it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangeCursor {
     owner: UserId,
     seq: i64,
+    /// The owner's change counter when the full sync this cursor continues
+    /// began; `None` for an incremental sync's cursor.
+    full_sync_from: Option<i64>,
 }
 
 impl ChangeCursor {
+    /// An incremental sync's cursor, past change `seq`.
     pub(crate) fn at(owner: UserId, seq: i64) -> Self {
-        Self { owner, seq }
+        Self {
+            owner,
+            seq,
+            full_sync_from: None,
+        }
+    }
+
+    /// A cursor in the middle of a full sync that began at change `from`.
+    pub(crate) fn in_full_sync(owner: UserId, seq: i64, from: i64) -> Self {
+        Self {
+            owner,
+            seq,
+            full_sync_from: Some(from),
+        }
+    }
+
+    /// The change number the full sync this cursor continues began at;
+    /// `None` for an incremental sync's cursor.
+    pub(crate) fn full_sync_from(&self) -> Option<i64> {
+        self.full_sync_from
     }
 
     /// The text a client gets and sends back.
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("c1.{}.{}", self.owner.0, self.seq))
+        let text = match self.full_sync_from {
+            None => format!("c1.{}.{}", self.owner.0, self.seq),
+            Some(from) => format!("f1.{}.{}.{from}", self.owner.0, self.seq),
+        };
+        URL_SAFE_NO_PAD.encode(text)
     }
 
     /// Reads a cursor this server gave out.
@@ -41,20 +74,28 @@ impl ChangeCursor {
         }
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| wrong())?;
         let text = std::str::from_utf8(&bytes).map_err(|_| wrong())?;
-        let mut parts = text.split('.');
-        let (Some("c1"), Some(owner), Some(seq), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(wrong());
+        let number = |part: Option<&str>| -> Result<i64, Invalid> {
+            match part.map(str::parse::<i64>) {
+                Some(Ok(number)) if number >= 0 => Ok(number),
+                _ => Err(wrong()),
+            }
         };
-        let owner = owner.parse().map_err(|_| wrong())?;
-        let seq = seq.parse().map_err(|_| wrong())?;
-        if seq < 0 {
+        let mut parts = text.split('.');
+        let kind = parts.next();
+        let owner = UserId(number(parts.next())?);
+        let seq = number(parts.next())?;
+        let full_sync_from = match kind {
+            Some("c1") => None,
+            Some("f1") => Some(number(parts.next())?),
+            _ => return Err(wrong()),
+        };
+        if parts.next().is_some() {
             return Err(wrong());
         }
         Ok(Self {
-            owner: UserId(owner),
+            owner,
             seq,
+            full_sync_from,
         })
     }
 
@@ -187,10 +228,18 @@ mod tests {
     fn a_cursor_reads_back_and_nothing_else_does() {
         let cursor = ChangeCursor::at(UserId(7), 42);
         assert_eq!(ChangeCursor::decode(&cursor.encode()), Ok(cursor));
+        let full = ChangeCursor::in_full_sync(UserId(7), 42, 50);
+        assert_eq!(ChangeCursor::decode(&full.encode()), Ok(full));
+        assert_eq!(full.full_sync_from(), Some(50));
+        assert_eq!(cursor.full_sync_from(), None);
         for text in [
             "",
             "abc",
             &URL_SAFE_NO_PAD.encode("c1.7.-1"),
+            &URL_SAFE_NO_PAD.encode("c1.7.1.1"),
+            &URL_SAFE_NO_PAD.encode("f1.7.1"),
+            &URL_SAFE_NO_PAD.encode("f1.7.1.-1"),
+            &URL_SAFE_NO_PAD.encode("f1.7.1.1.1"),
             &"x".repeat(200),
         ] {
             assert!(ChangeCursor::decode(text).is_err(), "{text}");

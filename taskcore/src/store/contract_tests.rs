@@ -878,6 +878,8 @@ fn every_task(store: &Store, owner: UserId) -> std::collections::BTreeMap<i64, c
 
 use crate::model::{ChangePage, Expect};
 
+mod full_sync;
+
 contract! {
     fn versions_grow_with_every_change_and_conditional_changes_check_them(store: &Store) {
         let (alice, _) = two_users(store);

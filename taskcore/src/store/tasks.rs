@@ -296,34 +296,46 @@ impl<'a> OwnerTasks<'a> {
     /// The changes after `since`, in commit order, at most `limit`: each
     /// task changed since then once, in its latest state, and each deletion.
     /// Without `since`, every live task (a full sync). From one snapshot.
-    /// [`Error::CursorExpired`] when deletions after `since` have been
-    /// forgotten, or `since` is not a cursor of this owner's feed.
+    ///
+    /// A full sync's pages hand out cursors that stay valid until its last
+    /// page even below deletions forgotten before it began; its last page
+    /// hands out an incremental cursor that sees every change made during
+    /// and after it. [`Error::CursorExpired`] when deletions after `since`
+    /// (or, in a full sync, after it began) have been forgotten, or `since`
+    /// is not a cursor of this owner's feed: start a full sync.
     pub fn changes(&self, since: Option<&ChangeCursor>, limit: u32) -> Result<ChangePage> {
         let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
         let (counter, forgotten) = work.change_counter()?;
-        let start = match since {
+        let (start, full_sync_from) = match since {
             Some(cursor) => {
                 let seq = cursor.position(self.owner)?;
-                if seq < forgotten || seq > counter {
+                let full_sync_from = cursor.full_sync_from();
+                // What must not have been forgotten: the deletions after
+                // the cursor, or in a full sync those made since it began.
+                let needed = full_sync_from.unwrap_or(seq);
+                if needed < forgotten || needed.max(seq) > counter {
                     return Err(Error::CursorExpired);
                 }
-                seq
+                (seq, full_sync_from)
             }
-            None => 0,
+            None => (0, Some(counter)),
         };
         let rows = i64::from(limit) + 1;
         let mut changes = work.changes(start, rows, since.is_some())?;
         work.commit()?;
         let has_more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
-        let reached = match changes.last() {
-            Some((seq, _)) if has_more => *seq,
+        let cursor = match (changes.last(), full_sync_from) {
+            (Some((seq, _)), Some(from)) if has_more => {
+                ChangeCursor::in_full_sync(self.owner, *seq, from)
+            }
+            (Some((seq, _)), None) if has_more => ChangeCursor::at(self.owner, *seq),
             // Everything up to the counter is in this snapshot.
-            _ => counter.max(start),
+            _ => ChangeCursor::at(self.owner, counter.max(start)),
         };
         Ok(ChangePage {
             changes: changes.into_iter().map(|(_, change)| change).collect(),
-            cursor: ChangeCursor::at(self.owner, reached).encode(),
+            cursor: cursor.encode(),
             has_more,
         })
     }

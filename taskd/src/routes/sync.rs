@@ -189,9 +189,11 @@ struct ChangesQuery {
 /// Each task changed since then appears once, in its latest state
 /// (`upsert`), and each task deleted since then as a `delete`. Without
 /// `since`: every task, as upserts. Follow `cursor` while `has_more`, apply
-/// the changes, and keep the last `cursor` for next time. A 410 means the
-/// feed no longer holds everything since your cursor (deletions are kept
-/// for the server's `CHANGES_RETENTION_DAYS`): start again without `since`.
+/// the changes, and keep the last `cursor` for next time. The cursors of a
+/// full sync's pages stay valid until its last page, however old the
+/// account. A 410 means the feed no longer holds everything since your
+/// cursor (deletions are kept for the server's `CHANGES_RETENTION_DAYS`):
+/// drop your copy and start again without `since`; that full sync ends.
 #[utoipa::path(
     get, path = routes::CHANGES.path, tag = "sync",
     params(ChangesQuery),
