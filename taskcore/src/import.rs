@@ -2,12 +2,13 @@
 //! `task export` writes. Each entry becomes a checked new task and where it
 //! came from, or the reason it cannot be imported; nothing is written here.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
 use crate::model::Origin;
+use crate::types::Email;
 use crate::wire::{Body, NewTask, TaskCreate};
 
 /// The `format` of taskd's export document.
@@ -101,10 +102,17 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
                 return Err(refused("\"exported_at\" is not a string"));
             }
             let email = match object.get("user") {
-                None | Some(Value::Null) => "",
+                None | Some(Value::Null) => String::new(),
                 Some(Value::Object(user)) => match user.get("email") {
-                    None | Some(Value::Null) => "",
-                    Some(Value::String(email)) => email,
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(email)) if email.is_empty() => String::new(),
+                    // Checked as registration checks it: every source of
+                    // this file starts with it.
+                    Some(Value::String(email)) => match Email::parse(email) {
+                        Ok(email) if !email.as_str().contains('\0') => email.as_str().to_owned(),
+                        Ok(_) => return Err(refused_user("holds a NUL character")),
+                        Err(invalid) => return Err(refused_user(&invalid.msg)),
+                    },
                     Some(_) => return Err(refused("\"user\".\"email\" is not a string")),
                 },
                 Some(_) => return Err(refused("\"user\" is not an object")),
@@ -114,7 +122,7 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
                     "A taskd export holds its tasks in a list under \"tasks\"",
                 ));
             };
-            (ImportFormat::Taskd, tasks, own_source_prefix(email))
+            (ImportFormat::Taskd, tasks, own_source_prefix(&email))
         }
         Value::Array(entries) => (
             ImportFormat::Taskwarrior,
@@ -136,6 +144,7 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
     }
     let mut items = Vec::new();
     let mut errors = Vec::new();
+    // Every source of the file shares its prefix: the set keeps what follows.
     let mut sources = std::collections::HashSet::new();
     for (index, entry) in entries.iter().enumerate() {
         let read = match format {
@@ -146,7 +155,7 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
             // A source the file names twice is imported once.
             Ok((task, origin, deleted_at)) => items.push(ImportItem {
                 index,
-                duplicate: !sources.insert(origin.source.clone()),
+                duplicate: !sources.insert(origin.source[source_prefix.len()..].to_owned()),
                 task,
                 origin,
                 deleted_at,
@@ -161,6 +170,26 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
 /// task's id.
 pub fn own_source_prefix(email: &str) -> String {
     format!("taskd:{email}:")
+}
+
+/// A document whose `user.email` cannot be an account's, and why.
+fn refused_user(why: &str) -> Error {
+    Error::Validation(crate::ValidationErrors::single(
+        crate::Source::Body,
+        "user",
+        "value_error",
+        format!("\"user\".\"email\" is not an account's address: {why}"),
+    ))
+}
+
+/// An instant of the years every backend stores and every cursor reads
+/// back (0002 to 9998), or why not.
+fn in_stored_years(name: &str, time: DateTime<Utc>) -> Result<DateTime<Utc>, Value> {
+    if crate::planning::YEARS.contains(&time.year()) {
+        Ok(time)
+    } else {
+        Err(json!(format!("{name} is outside the years 0002 to 9998")))
+    }
 }
 
 fn refused(message: &str) -> Error {
@@ -193,9 +222,10 @@ fn from_taskd(entry: &Value, prefix: &str) -> Read {
     let instant = |name: &str| -> Result<Option<DateTime<Utc>>, Value> {
         match object.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
-                .map(|time| Some(time.with_timezone(&Utc)))
-                .map_err(|_| json!(format!("{name} is not an RFC 3339 date-time"))),
+            Some(Value::String(text)) => match DateTime::parse_from_rfc3339(text) {
+                Ok(time) => in_stored_years(name, time.with_timezone(&Utc)).map(Some),
+                Err(_) => Err(json!(format!("{name} is not an RFC 3339 date-time"))),
+            },
             Some(_) => Err(json!(format!("{name} is not an RFC 3339 date-time"))),
         }
     };
@@ -246,14 +276,20 @@ fn from_taskwarrior(entry: &Value, prefix: &str) -> Read {
         .and_then(Value::as_str)
         .filter(|uuid| !uuid.is_empty() && uuid.len() <= 100)
         .ok_or_else(|| json!("A task without a uuid"))?;
+    if uuid.contains('\0') {
+        return Err(json!(
+            "uuid holds a NUL character (\\u0000), which cannot be stored"
+        ));
+    }
     let time = |name: &str| -> Result<Option<DateTime<Utc>>, Value> {
         match object.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(value) => taskwarrior_time(value).map(Some).ok_or_else(|| {
-                json!(format!(
+            Some(value) => match taskwarrior_time(value) {
+                Some(time) => in_stored_years(name, time).map(Some),
+                None => Err(json!(format!(
                     "{name} is not a Taskwarrior date (20240131T120000Z)"
-                ))
-            }),
+                ))),
+            },
         }
     };
     let status = object

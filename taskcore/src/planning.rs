@@ -92,7 +92,7 @@ impl fmt::Display for Priority {
 
 /// Earliest and latest year of a due: a zone's offset can never carry a due
 /// key out of the years every backend stores.
-const YEARS: std::ops::RangeInclusive<i32> = 2..=9998;
+pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 2..=9998;
 
 /// Parses an all-day due date: exactly `YYYY-MM-DD`, a real day of the
 /// years 0002 to 9998.
@@ -184,7 +184,10 @@ pub fn parse_tag(input: &str) -> Result<String, Invalid> {
             format!("A tag should have at most {TAG_MAX_CHARS} characters"),
         ));
     }
-    if let Some(bad) = tag
+    // The characters typed are checked, not their lower case: lower-casing
+    // `İ` gives `i` and a combining dot, which nobody typed.
+    if let Some(bad) = input
+        .trim()
         .chars()
         .find(|c| !(c.is_alphanumeric() || "-_.:/".contains(*c)))
     {
@@ -411,6 +414,14 @@ mod tests {
         let many: Vec<String> = (0..33).map(|n| format!("t{n}")).collect();
         assert_eq!(parse_tags(&many).unwrap_err().kind, "too_long");
         assert!(parse_tags(&many[..32]).is_ok());
+    }
+
+    #[test]
+    fn a_tag_is_checked_as_typed_and_its_refusal_names_a_typed_character() {
+        // Lower-cased, `İ` is `i` and a combining dot nobody typed.
+        assert_eq!(parse_tag("İstanbul").as_deref(), Ok("i\u{307}stanbul"));
+        let refused = parse_tag("İst anbul").unwrap_err();
+        assert!(refused.msg.ends_with("not ' '"), "{}", refused.msg);
     }
 
     #[test]

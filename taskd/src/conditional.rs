@@ -30,6 +30,12 @@ enum Tags<'a> {
 const MALFORMED: &str =
     "If-Match and If-None-Match take \"*\" or a comma-separated list of quoted entity tags";
 
+/// The most entity tags one header may list: a client names the versions it
+/// has seen, a few at most; a long list would cost a query parameter each.
+pub const MAX_TAGS: usize = 64;
+
+const TOO_MANY: &str = "If-Match and If-None-Match list at most 64 entity tags";
+
 fn parse(value: &str) -> Result<Tags<'_>, ApiError> {
     let value = value.trim();
     if value == "*" {
@@ -47,6 +53,9 @@ fn parse(value: &str) -> Result<Tags<'_>, ApiError> {
             .strip_prefix('"')
             .ok_or(ApiError::BadRequest(MALFORMED))?;
         let end = inner.find('"').ok_or(ApiError::BadRequest(MALFORMED))?;
+        if tags.len() == MAX_TAGS {
+            return Err(ApiError::BadRequest(TOO_MANY));
+        }
         tags.push(EntityTag {
             weak,
             opaque: &inner[..end],
@@ -90,12 +99,16 @@ pub fn if_match(value: Option<&str>) -> Result<Option<Expect>, ApiError> {
     };
     Ok(Some(match parse(value)? {
         Tags::Any => Expect::Any,
-        Tags::List(tags) => Expect::OneOf(
-            tags.iter()
+        Tags::List(tags) => {
+            let mut versions: Vec<i64> = tags
+                .iter()
                 .filter(|tag| !tag.weak)
                 .filter_map(|tag| version_of(tag.opaque))
-                .collect(),
-        ),
+                .collect();
+            versions.sort_unstable();
+            versions.dedup();
+            Expect::OneOf(versions)
+        }
     }))
 }
 
@@ -134,6 +147,17 @@ mod tests {
             Some(Some(Expect::OneOf(vec![]))),
             "only the tag this server writes names version 3"
         );
+        assert_eq!(
+            if_match(Some(r#""7", "3", "7", "3""#)).ok(),
+            Some(Some(Expect::OneOf(vec![3, 7]))),
+            "each version once"
+        );
+        let most = vec!["\"1\""; MAX_TAGS].join(", ");
+        assert_eq!(
+            if_match(Some(&most)).ok(),
+            Some(Some(Expect::OneOf(vec![1])))
+        );
+        assert!(if_match(Some(&format!("{most}, \"2\""))).is_err());
         for malformed in ["3", r#""3"x"#, r#""3"#, "", ","] {
             assert!(if_match(Some(malformed)).is_err(), "{malformed}");
         }

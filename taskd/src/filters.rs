@@ -242,6 +242,23 @@ pub fn listing() -> impl Filter<Extract = (Listing,), Error = Rejection> + Clone
     })
 }
 
+/// A header that is a comma-separated list (`If-Match`, `If-None-Match`),
+/// its lines joined into one value as RFC 9110 (section 5.3) reads them;
+/// `None` without one. A line that is not text joins as the replacement
+/// character, so the list it is part of reads as malformed.
+pub fn header_list(
+    name: &'static str,
+) -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {
+    warp::header::headers_cloned().map(move |headers: HeaderMap| {
+        let lines: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .map(|line| String::from_utf8_lossy(line.as_bytes()).into_owned())
+            .collect();
+        (!lines.is_empty()).then(|| lines.join(", "))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use taskcore::Page;

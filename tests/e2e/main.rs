@@ -5,6 +5,7 @@ mod connections;
 mod devices;
 mod errors;
 mod hostile;
+mod hostile_data;
 mod observability;
 mod planning;
 mod postgres_tls;

@@ -878,6 +878,7 @@ fn every_task(store: &Store, owner: UserId) -> std::collections::BTreeMap<i64, c
 
 use crate::model::{ChangePage, Expect};
 
+mod cursors;
 mod full_sync;
 
 contract! {

@@ -431,7 +431,8 @@ impl Cursor {
                 ("created_at" | "updated_at" | "due", KeyValue::Time(time)) => time
                     .instant()
                     .is_some_and(|instant| (1..=9999).contains(&chrono::Datelike::year(&instant))),
-                ("title", KeyValue::Text(_)) => true,
+                // No title holds NUL, and PostgreSQL refuses to compare one.
+                ("title", KeyValue::Text(text)) => !text.contains('\0'),
                 _ => false,
             });
         if !fits {

@@ -405,6 +405,13 @@ fn sql_error(error: rusqlite::Error) -> SqlError {
         {
             SqlError::TooManyTags
         }
+        // Its text quotes the whole statement, which can be long and can
+        // hold values: the message and where in the statement is enough.
+        rusqlite::Error::SqlInputError {
+            error, msg, offset, ..
+        } => SqlError::Other(Error::Storage(format!(
+            "{error}: {msg} (at offset {offset} of the statement)"
+        ))),
         _ => SqlError::Other(error.into()),
     }
 }

@@ -13,7 +13,7 @@ use taskcore::routes::{self, TAGS, TASK, TASKS};
 
 use super::{method_not_allowed, path, path_with_id};
 use crate::conditional::{self, etag};
-use crate::filters::{Bearer, Listing, bearer, body, listing, parse_json, with_state};
+use crate::filters::{Bearer, Listing, bearer, body, header_list, listing, parse_json, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::AppState;
 
@@ -59,7 +59,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let get = item()
         .and(warp::get())
         .and(auth())
-        .and(warp::header::optional::<String>("if-none-match"))
+        .and(header_list("if-none-match"))
         .and(shared())
         .then(
             |id, bearer: Bearer, if_none_match: Option<String>, state| async move {
@@ -72,7 +72,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let update = item()
         .and(warp::patch())
         .and(auth())
-        .and(warp::header::optional::<String>("if-match"))
+        .and(header_list("if-match"))
         .and(body())
         .and(shared())
         .then(
@@ -92,7 +92,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let delete = item()
         .and(warp::delete())
         .and(auth())
-        .and(warp::header::optional::<String>("if-match"))
+        .and(header_list("if-match"))
         .and(shared())
         .then(
             |id, bearer: Bearer, if_match: Option<String>, state| async move {
