@@ -210,6 +210,13 @@ pub fn is_json(media_type: &str) -> bool {
 /// at all) without a CORS preflight. A request with neither a type nor a
 /// body is missing its body (422).
 pub fn parse_json(media_type: Option<&str>, bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    check_json_body(media_type, bytes)?;
+    serde_json::from_slice(bytes)
+        .map_err(|error| ApiError::InvalidJson(format!("JSON decode error: {error}")))
+}
+
+/// What [`parse_json`] checks before parsing: a JSON media type and a body.
+pub fn check_json_body(media_type: Option<&str>, bytes: &[u8]) -> Result<(), ApiError> {
     let empty = bytes.iter().all(u8::is_ascii_whitespace);
     match media_type {
         Some(media_type) if is_json(media_type) => {}
@@ -220,8 +227,7 @@ pub fn parse_json(media_type: Option<&str>, bytes: &[u8]) -> Result<serde_json::
     if empty {
         return Err(ApiError::EmptyBody);
     }
-    serde_json::from_slice(bytes)
-        .map_err(|error| ApiError::InvalidJson(format!("JSON decode error: {error}")))
+    Ok(())
 }
 
 /// A task listing as the query string asks for it, and the query string's

@@ -14,6 +14,7 @@ mod settings;
 mod state;
 mod streamed;
 mod telemetry;
+mod transfers;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
@@ -170,6 +171,8 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         passwords::PasswordPool::new(settings.password_hash_threads, settings.password_hash_queue)
             .map_err(|error| format!("cannot start the password workers: {error}"))?;
     let hasher = hasher.with_runner(passwords.bcrypt_runner());
+    let import_thread = transfers::ImportThread::start()
+        .map_err(|error| format!("cannot start the import thread: {error}"))?;
     let state = AppState::new(state::Shared {
         store: store.clone(),
         hasher,
@@ -180,7 +183,9 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         api_prefix: Arc::from(settings.api_prefix.as_str()),
         body_read_timeout: settings.body_read_timeout,
         require_if_match: settings.require_if_match,
-        imports: tokio::sync::Semaphore::new(1),
+        imports: transfers::Slots::imports(),
+        exports: transfers::Slots::exports(),
+        import_thread,
         passwords,
     });
     let openapi = openapi::document(&settings.project_name, &settings.api_prefix);

@@ -43,8 +43,12 @@ pub enum ApiError {
     TooManyRequests(RetryAfter),
     /// The server requires `If-Match` on this change and none was sent.
     PreconditionRequired,
-    /// Another import is running: try again when it has finished.
-    ImportRunning,
+    /// Too many imports or exports running (the message says whose): try
+    /// again when one has finished.
+    Busy(&'static str),
+    /// The database failed part-way through an import, after `created` of
+    /// its `entries` tasks were committed.
+    ImportCutShort { created: u64, entries: usize },
 }
 
 impl From<RetryAfter> for ApiError {
@@ -115,9 +119,14 @@ impl ApiError {
                  start a full sync by asking without 'since'"
                     .into(),
             ),
-            ApiError::ImportRunning => (
+            ApiError::Busy(message) => (StatusCode::SERVICE_UNAVAILABLE, (*message).into()),
+            ApiError::ImportCutShort { created, entries } => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Another import is running; try again when it has finished".into(),
+                format!(
+                    "The database failed part-way: {created} of the file's {entries} tasks were \
+                     imported. Send the same file again when it is back: those are skipped, \
+                     the rest imported"
+                ),
             ),
             ApiError::PreconditionRequired => (
                 StatusCode::PRECONDITION_REQUIRED,
@@ -228,10 +237,15 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::ETAG, crate::conditional::etag(*current));
         }
-        if let ApiError::ImportRunning = self {
+        if let ApiError::Busy(_) = self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            // An import refused before its body was read: the body is not
+            // worth reading, so the connection ends with this answer.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if let ApiError::Overloaded = self {
             response

@@ -11,6 +11,7 @@ use crate::client_address::TrustedProxies;
 use crate::limits::Limits;
 use crate::passwords::PasswordPool;
 use crate::problem::ApiError;
+use crate::transfers::{ImportThread, Slots};
 
 /// Shared by every request. Cloning is one reference count: warp's filters
 /// clone it for every route a request is tried against.
@@ -49,9 +50,13 @@ pub struct Shared {
     pub body_read_timeout: Duration,
     /// Whether task changes must carry `If-Match` (428 otherwise).
     pub require_if_match: bool,
-    /// Imports running at once: one, so that their documents (up to 20
-    /// MiB each, several times that once parsed) never add up.
-    pub imports: tokio::sync::Semaphore,
+    /// Imports running at once, per user and in all: their documents (up
+    /// to 20 MiB each, several times that once parsed) never add up.
+    pub imports: Slots,
+    /// Exports running at once, per user and in all.
+    pub exports: Slots,
+    /// Where import documents are parsed.
+    pub import_thread: ImportThread,
     /// Where password checks and hashes run: a bounded pool of their own.
     pub passwords: PasswordPool,
 }

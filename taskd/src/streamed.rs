@@ -18,7 +18,7 @@ use warp::reply::Response;
 pub type Piece = Result<Bytes, std::io::Error>;
 
 /// How many pieces may wait for a slow client: the producer waits beyond.
-const PIECES_IN_FLIGHT: usize = 4;
+const PIECES_IN_FLIGHT: usize = 2;
 
 /// The receiving end, in the response's extensions until the connection
 /// takes it.

@@ -154,3 +154,32 @@ fn a_client_that_hangs_up_mid_request_is_no_error() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// What an HTTP/2 client sends first without TLS (RFC 9113, 3.4): the
+/// request line of the preface, then the rest of it.
+const PREFACE_LINE: &[u8] = b"PRI * HTTP/2.0\r\n";
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+#[test]
+fn http2_prefaces_left_silent_hold_no_connection_slot() {
+    // A deadline far longer than the test: only a refusal frees the slots.
+    let server = Server::start_with(
+        ServerOptions::default()
+            .env("MAX_CONNECTIONS", "4")
+            .env("HEADER_READ_TIMEOUT", "3600"),
+    );
+    let mut silent = Vec::new();
+    for preface in [PREFACE_LINE, PREFACE, PREFACE_LINE, PREFACE, PREFACE] {
+        let mut stream = connect(&server);
+        stream.write_all(preface).expect("send a preface");
+        silent.push(stream);
+    }
+    // Each is refused at once: taskd speaks HTTP/1.1 only (no h2c).
+    for stream in &mut silent {
+        read_until_closed(stream);
+    }
+    // The control: an ordinary client is served.
+    let mut ordinary = connect(&server);
+    ordinary.write_all(HEALTH).expect("send");
+    assert!(read_response(&mut ordinary).starts_with("HTTP/1.1 200"));
+}

@@ -6,6 +6,7 @@ mod devices;
 mod errors;
 mod hostile;
 mod hostile_data;
+mod hostile_transfers;
 mod observability;
 mod planning;
 mod postgres_tls;

@@ -307,6 +307,27 @@ impl Server {
         }
     }
 
+    /// Waits until `count` log lines contain `needle` (lines seen before
+    /// this call count too).
+    pub fn wait_for_logs(&mut self, needle: &str, count: usize) {
+        let seen = |server: &Self| {
+            server
+                .logs()
+                .iter()
+                .filter(|line| line.contains(needle))
+                .count()
+        };
+        while seen(self) < count {
+            if self.log_lines.recv_timeout(PROCESS_TIMEOUT).is_err() {
+                panic!(
+                    "taskd logged {needle:?} {} times, not {count}; logs:\n{}",
+                    seen(self),
+                    self.logs().join("\n")
+                );
+            }
+        }
+    }
+
     /// Every line taskd has written so far.
     pub fn logs(&self) -> Vec<String> {
         self.logs.lock().expect("logs").clone()

@@ -569,13 +569,22 @@ impl<D: Dialect> Statements<D> {
         let after = statement.bind::<D>(SqlValue::Int(after));
         let rows = statement.bind::<D>(SqlValue::Int(rows));
         let columns = Self::columns();
+        // Each side reads at most a page from its (owner_id, id) index: a
+        // limit only outside the union made every page read every task
+        // after it (an export of 100,000 tasks read 5 billion rows). The
+        // live side's missing `deleted_at` is a null typed as a timestamp,
+        // which PostgreSQL needs inside a subquery.
         statement.sql = format!(
             "SELECT * FROM (
-                 SELECT {columns}, NULL AS deleted_at FROM tasks
-                 WHERE owner_id = {owner} AND id > {after}
+                 SELECT * FROM (
+                     SELECT {columns}, CASE WHEN 0 = 1 THEN updated_at END AS deleted_at FROM tasks
+                     WHERE owner_id = {owner} AND id > {after}
+                     ORDER BY id LIMIT {rows}) AS live
                  UNION ALL
-                 SELECT {columns}, deleted_at FROM trashed_tasks
-                 WHERE owner_id = {owner} AND id > {after}) AS every_task
+                 SELECT * FROM (
+                     SELECT {columns}, deleted_at FROM trashed_tasks
+                     WHERE owner_id = {owner} AND id > {after}
+                     ORDER BY id LIMIT {rows}) AS trashed) AS every_task
              ORDER BY id LIMIT {rows}"
         );
         statement

@@ -879,6 +879,7 @@ fn every_task(store: &Store, owner: UserId) -> std::collections::BTreeMap<i64, c
 use crate::model::{ChangePage, Expect};
 
 mod cursors;
+mod export;
 mod full_sync;
 
 contract! {

@@ -14,18 +14,23 @@ use tokio::sync::mpsc;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
 use warp::reply::Response;
-use warp::{Filter, Reply};
+use warp::{Filter, Rejection, Reply};
 
 use super::{method_not_allowed, path};
-use crate::filters::{Bearer, bearer, body_up_to, parse_json, with_state};
+use crate::filters::{Bearer, bearer, body_up_to, check_json_body, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::{AppState, blocking};
 use crate::streamed::{self, Piece};
+use crate::transfers::{Refusal, Slot};
 
 /// The largest import body: 20 MiB, on this route only.
 pub const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;
-/// Tasks read, or imported, per database hop.
+/// Tasks imported per database hop.
 const PAGE: u32 = 500;
+/// Tasks exported per database hop, and per piece of the body: a piece is
+/// at most about 2 MiB (every field at its longest), and an export holds
+/// two waiting for its client and one being written.
+const EXPORT_PAGE: u32 = 100;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let auth = || bearer(state.clone());
@@ -42,19 +47,20 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     );
     let import = path(IMPORT).and(
         warp::post()
-            .and(auth())
+            .and(import_slot(state.clone()))
             .and(warp::query::<Vec<(String, String)>>())
             .and(body_up_to(state.body_read_timeout, IMPORT_LIMIT))
             .and(shared())
             .then(
                 |bearer: Bearer,
+                 slot: Slot,
                  pairs: Vec<(String, String)>,
                  media_type: Option<String>,
                  bytes: Bytes,
                  state| async move {
                     respond_as(
                         bearer.claimed_user(),
-                        import_tasks(bearer, pairs, media_type, bytes, state).await,
+                        import_tasks(bearer, slot, pairs, media_type, bytes, state).await,
                     )
                 },
             )
@@ -64,25 +70,71 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     export.or(import).unify().boxed()
 }
 
+/// The bearer, with a live session, and an import slot of theirs: taken
+/// before the body is read, so that imports past the limits cost no more
+/// than their heads (503, and the connection closes).
+fn import_slot(
+    state: AppState,
+) -> impl Filter<Extract = (Bearer, Slot), Error = Rejection> + Clone {
+    bearer(state.clone())
+        .and_then(move |bearer: Bearer| {
+            let state = state.clone();
+            async move {
+                let store = state.store.clone();
+                let user = blocking(move || bearer.session_user(&store))
+                    .await
+                    .map_err(warp::reject::custom)?;
+                match state.imports.take(user.id) {
+                    Ok(slot) => Ok((bearer, slot)),
+                    Err(refusal) => Err(warp::reject::custom(busy("import", refusal))),
+                }
+            }
+        })
+        .untuple_one()
+}
+
+/// The answer to a transfer refused a slot.
+fn busy(kind: &'static str, refusal: Refusal) -> ApiError {
+    ApiError::Busy(match (kind, refusal) {
+        ("import", Refusal::Yours) => "You have an import running; try again when it has finished",
+        ("import", Refusal::Everyone) => "Too many imports are running; try again in a few seconds",
+        (_, Refusal::Yours) => {
+            "You have as many exports running as one account may; try again when one has finished"
+        }
+        (_, Refusal::Everyone) => "Too many exports are running; try again in a few seconds",
+    })
+}
+
 /// Download every task of yours, open, done and trashed, as one JSON document:
 /// `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},"tasks":[…]}`.
 ///
 /// Each task is as the API shows it, a trashed one with `deleted_at`. The
 /// document is written as it is sent, so its size does not matter; a
-/// failure part-way cuts it short (it is then not valid JSON).
+/// failure part-way cuts it short (it is then not valid JSON), as does a
+/// client that reads nothing for the server's `SEND_STALL_TIMEOUT`. Two
+/// exports per user and four in all run at once.
 #[utoipa::path(
     get, path = routes::EXPORT.path, tag = "sync",
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The export document", content_type = "application/json", body = Object),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        (status = 503, description = "You have two exports running, or four run in all; retry after Retry-After seconds", body = ErrorDetail),
     )
 )]
 pub async fn export_tasks(bearer: Bearer, state: AppState) -> Result<Response, ApiError> {
     let store = state.store.clone();
     let user = blocking(move || bearer.session_user(&store)).await?;
+    let slot = state
+        .exports
+        .take(user.id)
+        .map_err(|refusal| busy("export", refusal))?;
     let (sender, mut response) = streamed::response();
-    tokio::spawn(write_export(state.store.clone(), user, sender));
+    tokio::spawn(async move {
+        write_export(state.store.clone(), user, sender).await;
+        // Given back once the export is sent, or its client gone.
+        drop(slot);
+    });
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -116,7 +168,7 @@ async fn write_export(store: Store, user: User, sender: mpsc::Sender<Piece>) {
         // Read and written out on a blocking thread: the executor only
         // passes the text on.
         let page = blocking(move || {
-            let page = page_store.tasks(owner).export_page(from, PAGE)?;
+            let page = page_store.tasks(owner).export_page(from, EXPORT_PAGE)?;
             Ok(written(page, first))
         })
         .await;
@@ -222,8 +274,9 @@ struct ImportQuery {
 /// completion time, `due` `due_at`, `priority` H/M/L, `tags` the tags.
 /// Entries that cannot be imported are listed in `errors` by position (the
 /// first hundred; `errors_not_listed` counts the rest); the others are
-/// imported. Bodies up to 20 MiB, 100,000 entries; one import runs at a
-/// time.
+/// imported. Bodies up to 20 MiB, 100,000 entries. One import per user
+/// and two in all run at once: another is answered 503 from its head,
+/// before its body is read.
 #[utoipa::path(
     post, path = routes::IMPORT.path, tag = "sync",
     params(ImportQuery),
@@ -235,11 +288,12 @@ struct ImportQuery {
         (status = 413, description = "Body larger than 20 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "Neither an export nor a Taskwarrior array, more than 100,000 entries, or dry_run not a boolean", body = ValidationDetail),
-        (status = 503, description = "Another import is running; retry after Retry-After seconds", body = ErrorDetail),
+        (status = 503, description = "You have an import running, or too many run; retry after Retry-After seconds. Or the database failed part-way: the detail says how many tasks landed, and sending the file again imports the rest", body = ErrorDetail),
     )
 )]
 pub async fn import_tasks(
     bearer: Bearer,
+    slot: Slot,
     pairs: Vec<(String, String)>,
     media_type: Option<String>,
     bytes: Bytes,
@@ -249,21 +303,28 @@ pub async fn import_tasks(
         Ok(dry_run) => dry_run,
         Err(error) => return state.refuse(bearer, error).await,
     };
-    let Ok(_running) = state.imports.try_acquire() else {
-        return state.refuse(bearer, ApiError::ImportRunning).await;
-    };
-    // Reading 20 MiB of JSON is blocking work.
-    let read = blocking(move || {
-        let document: Value = match parse_json(media_type.as_deref(), &bytes) {
-            Ok(document) => document,
-            Err(ApiError::Domain(error)) => return Err(error),
-            Err(other) => return Ok(Err(other)),
-        };
-        Ok(import::read(&document).map_err(ApiError::from))
-    })
-    .await
-    .and_then(|read| read);
-    let (_, items, errors) = match read {
+    if let Err(error) = check_json_body(media_type.as_deref(), &bytes) {
+        return state.refuse(bearer, error).await;
+    }
+    // Reading 20 MiB of JSON is blocking work. Entries are counted as they
+    // are parsed, and only those an import takes are kept.
+    let read = state
+        .import_thread
+        .run(move || {
+            let parsed = import::Document::parse(&bytes);
+            // The body is not needed once parsed.
+            drop(bytes);
+            let read = match parsed {
+                Ok(document) => import::read_document(document).map_err(ApiError::from),
+                Err(error) => Err(ApiError::InvalidJson(format!("JSON decode error: {error}"))),
+            };
+            // The slot goes with the work: if the client leaves meanwhile,
+            // it is given back only once the work is done.
+            (read, slot)
+        })
+        .await
+        .and_then(|(read, slot)| read.map(|read| (read, slot)));
+    let ((_, items, errors), _slot) = match read {
         Ok(read) => read,
         Err(error) => return state.refuse(bearer, error).await,
     };
@@ -273,6 +334,7 @@ pub async fn import_tasks(
     }
     let (items, duplicates): (Vec<_>, Vec<_>) = items.into_iter().partition(|item| !item.duplicate);
     report.skipped += duplicates.len() as u64;
+    let entries = items.len();
     for chunk in items.chunks(PAGE as usize) {
         let chunk = chunk.to_vec();
         let created = if dry_run {
@@ -282,11 +344,23 @@ pub async fn import_tasks(
                 })
                 .await?
         } else {
-            state
+            let written = state
                 .write(bearer, move |store, user| {
                     store.tasks(user).import(&chunk, false)
                 })
-                .await?
+                .await;
+            match written {
+                Ok(created) => created,
+                // Each page is committed on its own: say which landed.
+                Err(ApiError::Domain(taskcore::Error::Storage(cause))) if report.created > 0 => {
+                    tracing::error!(error = %cause, "database failure part-way through an import");
+                    return Err(ApiError::ImportCutShort {
+                        created: report.created,
+                        entries,
+                    });
+                }
+                Err(error) => return Err(error),
+            }
         };
         for made in created {
             if made {

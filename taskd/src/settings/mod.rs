@@ -180,6 +180,7 @@ impl Settings {
             log_format: options.log_format,
             connection_limits: ConnectionLimits {
                 header_read_timeout: Duration::from_secs(options.header_read_timeout),
+                send_stall_timeout: Duration::from_secs(options.send_stall_timeout),
                 max_connections: usize::try_from(options.max_connections).unwrap_or(usize::MAX),
             },
             body_read_timeout: Duration::from_secs(options.body_read_timeout),

@@ -94,6 +94,12 @@ pub struct Options {
           value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]
     pub header_read_timeout: u64,
 
+    /// Seconds a response may wait for a client that reads none of it (a
+    /// stalled download) before its connection is closed.
+    #[arg(long, env = "SEND_STALL_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]
+    pub send_stall_timeout: u64,
+
     /// Seconds a client has to send a request's body, once its head is in.
     #[arg(long, env = "BODY_READ_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]

@@ -2,14 +2,18 @@
 //! `task export` writes. Each entry becomes a checked new task and where it
 //! came from, or the reason it cannot be imported; nothing is written here.
 
+mod document;
+
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
 use crate::model::Origin;
 use crate::types::Email;
 use crate::wire::{Body, NewTask, TaskCreate};
+pub use document::Document;
+use document::{Shape, Tasks};
 
 /// The `format` of taskd's export document.
 pub const EXPORT_FORMAT: &str = "taskd-export";
@@ -85,9 +89,24 @@ impl ImportReport {
 /// Reads an import document: the tasks it holds and the entries refused.
 /// A document of neither shape is an error as a whole.
 pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<ImportError>), Error> {
-    let (format, entries, source_prefix) = match document {
-        Value::Object(object) if object.get("format") == Some(&json!(EXPORT_FORMAT)) => {
-            match object.get("version").and_then(Value::as_u64) {
+    let document = Document::deserialize(document)
+        .map_err(|error| refused(&format!("Not an import document: {error}")))?;
+    read_document(document)
+}
+
+/// [`read`], of a document as [`Document::parse`] read it from JSON.
+pub fn read_document(
+    document: Document,
+) -> Result<(ImportFormat, Vec<ImportItem>, Vec<ImportError>), Error> {
+    let Document {
+        shape,
+        head,
+        entries,
+        counted,
+    } = document;
+    let (format, source_prefix) = match shape {
+        Shape::Object(tasks) if head.get("format") == Some(&json!(EXPORT_FORMAT)) => {
+            match head.get("version").and_then(Value::as_u64) {
                 Some(EXPORT_VERSION) => {}
                 _ => {
                     return Err(refused(
@@ -96,12 +115,12 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
                 }
             }
             if !matches!(
-                object.get("exported_at"),
+                head.get("exported_at"),
                 None | Some(Value::Null | Value::String(_))
             ) {
                 return Err(refused("\"exported_at\" is not a string"));
             }
-            let email = match object.get("user") {
+            let email = match head.get("user") {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::Object(user)) => match user.get("email") {
                     None | Some(Value::Null) => String::new(),
@@ -117,39 +136,36 @@ pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<Impo
                 },
                 Some(_) => return Err(refused("\"user\" is not an object")),
             };
-            let Some(tasks) = object.get("tasks").and_then(Value::as_array) else {
+            if tasks != Tasks::List {
                 return Err(refused(
                     "A taskd export holds its tasks in a list under \"tasks\"",
                 ));
-            };
-            (ImportFormat::Taskd, tasks, own_source_prefix(&email))
+            }
+            (ImportFormat::Taskd, own_source_prefix(&email))
         }
-        Value::Array(entries) => (
-            ImportFormat::Taskwarrior,
-            entries,
-            "taskwarrior:".to_owned(),
-        ),
-        _ => {
+        Shape::Array => (ImportFormat::Taskwarrior, "taskwarrior:".to_owned()),
+        Shape::Object(_) | Shape::Other => {
             return Err(refused(
                 "Not an import: send taskd's export document or the JSON array \
                  Taskwarrior's `task export` writes",
             ));
         }
     };
-    if entries.len() > IMPORT_MAX_ENTRIES {
+    if counted > IMPORT_MAX_ENTRIES {
         return Err(refused(&format!(
-            "An import takes at most {IMPORT_MAX_ENTRIES} tasks; this one has {}: split it",
-            entries.len()
+            "An import takes at most {IMPORT_MAX_ENTRIES} tasks; this one has {counted}: split it"
         )));
     }
     let mut items = Vec::new();
     let mut errors = Vec::new();
     // Every source of the file shares its prefix: the set keeps what follows.
     let mut sources = std::collections::HashSet::new();
-    for (index, entry) in entries.iter().enumerate() {
+    // Each entry is dropped once read: the entries and the items they make
+    // are not all held at once.
+    for (index, entry) in entries.into_iter().enumerate() {
         let read = match format {
-            ImportFormat::Taskd => from_taskd(entry, &source_prefix),
-            ImportFormat::Taskwarrior => from_taskwarrior(entry, &source_prefix),
+            ImportFormat::Taskd => from_taskd(&entry, &source_prefix),
+            ImportFormat::Taskwarrior => from_taskwarrior(&entry, &source_prefix),
         };
         match read {
             // A source the file names twice is imported once.
