@@ -235,7 +235,15 @@ pub enum Command {
         ids: Vec<i64>,
     },
     /// Write every task (trashed ones too) as JSON: taskctl export > tasks.json
-    Export,
+    ///
+    /// The export goes to a file or a pipe; to a terminal only with
+    /// --force, and then with every character a terminal could act on
+    /// escaped.
+    Export {
+        /// Write to a terminal anyway.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create tasks from a file: a taskctl export, or Taskwarrior's `task export`.
     ///
     /// Importing the same file again creates nothing new.

@@ -18,6 +18,16 @@ use taskcore::{
 /// The API's path under the server URL.
 pub const API_PREFIX: &str = routes::DEFAULT_PREFIX;
 
+/// The largest JSON answer taskctl reads: a page of 200 tasks with every
+/// field at its longest is under 4 MiB.
+pub const ANSWER_MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest error answer read for its message.
+const ERROR_MAX_BYTES: u64 = 64 * 1024;
+/// The largest export written: it goes to a file, as it arrives.
+pub const EXPORT_MAX_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// Redirects followed within the server before taskctl gives up.
+const MAX_REDIRECTS: usize = 5;
+
 /// How long to wait for the server.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -101,6 +111,12 @@ pub enum ClientError {
         "{server} redirected to {location}; taskctl follows no redirect to another server, so nothing was sent there (if taskd has moved, use --server with its new address)"
     )]
     Redirected { server: String, location: String },
+    /// Redirects within the server that lead back where they began, or
+    /// on and on.
+    #[error(
+        "{server} {reason}; taskctl stopped following them (check --server and the proxy in front of taskd)"
+    )]
+    RedirectLoop { server: String, reason: String },
     /// The answer was not what the API promises.
     #[error("unexpected answer from {server}: {reason}")]
     InvalidResponse { server: String, reason: String },
@@ -212,12 +228,41 @@ impl Client {
     }
 
     fn read<T: DeserializeOwned>(&self, response: Response) -> Result<Fetched<T>, ClientError> {
-        let json: Value = response
-            .json()
-            .map_err(|error| self.invalid(error.to_string()))?;
+        let body = self.body(response, ANSWER_MAX_BYTES)?;
+        let json: Value =
+            serde_json::from_slice(&body).map_err(|error| self.invalid(error.to_string()))?;
         let value = serde_json::from_value(json.clone())
             .map_err(|error| self.invalid(error.to_string()))?;
         Ok(Fetched { value, json })
+    }
+
+    /// The body of `response`, refused past `limit` bytes: before reading
+    /// when its `Content-Length` says so, else once it has sent more.
+    fn body(&self, response: Response, limit: u64) -> Result<Vec<u8>, ClientError> {
+        use std::io::Read;
+        let too_large = || {
+            self.invalid(format!(
+                "the answer is larger than {} MiB, more than any taskd sends; taskctl read no more of it",
+                limit / (1024 * 1024)
+            ))
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        response
+            .take(limit + 1)
+            .read_to_end(&mut body)
+            .map_err(|error| {
+                self.invalid(format!("the answer was cut short: {}", root_cause(&error)))
+            })?;
+        if body.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(body)
     }
 
     /// `GET /health` (at the root): is the server there and its database answering?
@@ -453,13 +498,41 @@ impl Client {
         self.read(response)
     }
 
-    /// `GET /export`, copied into `out` as it arrives; returns the bytes
-    /// written.
+    /// `GET /export`, copied into `out` as it arrives and checked to be one
+    /// JSON document as it goes (at most [`EXPORT_MAX_BYTES`]); returns the
+    /// bytes written. An answer that is not JSON (by its type, or by what
+    /// it holds) is an error: what was written of it is incomplete.
     pub fn export(&self, out: &mut dyn std::io::Write) -> Result<u64, ClientError> {
-        let mut response = self.send(self.http.get(self.url(routes::EXPORT.path)))?;
-        response.copy_to(out).map_err(|error| {
-            self.invalid(format!("the export was cut short: {}", root_cause(&error)))
-        })
+        let response = self.send(self.http.get(self.url(routes::EXPORT.path)))?;
+        let media_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if !media_type.starts_with("application/json") {
+            return Err(self.invalid(format!(
+                "the export is not JSON (Content-Type: {media_type:?}); nothing was written"
+            )));
+        }
+        let mut copy = CheckedCopy {
+            from: response,
+            to: out,
+            written: 0,
+            failed: None,
+        };
+        let checked = serde_json::from_reader::<_, serde::de::IgnoredAny>(
+            std::io::BufReader::with_capacity(64 * 1024, &mut copy),
+        );
+        if let Some(failure) = copy.failed.take() {
+            return Err(self.invalid(failure));
+        }
+        if let Err(error) = checked {
+            return Err(self.invalid(format!(
+                "the export is not one JSON document ({error}); what was written of it is incomplete"
+            )));
+        }
+        Ok(copy.written)
     }
 
     /// `POST /import` of a document (taskd's export or Taskwarrior's).
@@ -486,6 +559,12 @@ impl Client {
     }
 
     fn unreachable(&self, error: &reqwest::Error) -> ClientError {
+        if error.is_redirect() {
+            return ClientError::RedirectLoop {
+                server: self.server.clone(),
+                reason: root_cause(error),
+            };
+        }
         let reason = if error.is_timeout() {
             "timed out".to_owned()
         } else if error.is_connect() {
@@ -517,9 +596,10 @@ impl Client {
             .get(reqwest::header::ETAG)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let detail = response
-            .json::<ErrorBody>()
+        let detail = self
+            .body(response, ERROR_MAX_BYTES)
             .ok()
+            .and_then(|body| serde_json::from_slice::<ErrorBody>(&body).ok())
             .map(|body| body.to_string())
             .filter(|detail| !detail.is_empty())
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
@@ -544,19 +624,57 @@ impl Client {
 
 /// Follows redirects within the server's origin only (a few at most):
 /// reqwest would otherwise re-send a 307's body, such as a login password,
-/// to wherever it points.
+/// to wherever it points. One to another origin stops (and is reported as
+/// such); one back to an address already visited, or one too many, is an
+/// error that says so.
 fn same_origin_redirects() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         let same_origin = attempt
             .previous()
             .first()
             .is_some_and(|first| first.origin() == attempt.url().origin());
-        if same_origin && attempt.previous().len() < 5 {
-            attempt.follow()
-        } else {
+        if !same_origin {
             attempt.stop()
+        } else if attempt.previous().contains(attempt.url()) {
+            let target = attempt.url().path().to_owned();
+            attempt.error(format!("redirects in a loop (back to {target})"))
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("redirects more than {MAX_REDIRECTS} times"))
+        } else {
+            attempt.follow()
         }
     })
+}
+
+/// Copies what it reads from an answer into `to`, up to
+/// [`EXPORT_MAX_BYTES`]; a write that fails, or too much, ends the reading
+/// with the reason kept in `failed`.
+struct CheckedCopy<'a> {
+    from: Response,
+    to: &'a mut dyn std::io::Write,
+    written: u64,
+    failed: Option<String>,
+}
+
+impl std::io::Read for CheckedCopy<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.from.read(buffer).inspect_err(|error| {
+            self.failed = Some(format!("the export was cut short: {}", root_cause(error)));
+        })?;
+        self.written += read as u64;
+        if self.written > EXPORT_MAX_BYTES {
+            let failure = format!(
+                "the export is larger than {} GiB; taskctl wrote no more of it",
+                EXPORT_MAX_BYTES >> 30
+            );
+            self.failed = Some(failure.clone());
+            return Err(std::io::Error::other(failure));
+        }
+        self.to.write_all(&buffer[..read]).inspect_err(|error| {
+            self.failed = Some(format!("cannot write the export: {error}"));
+        })?;
+        Ok(read)
+    }
 }
 
 /// The target of the `rel="next"` entry of an RFC 8288 `Link` value.

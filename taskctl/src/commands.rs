@@ -29,6 +29,9 @@ const ALL_PAGE_SIZE: u32 = 200;
 /// Most tasks `list --all` gathers: a server that claims more, or never
 /// stops sending pages, cannot make taskctl grow without bound.
 const ALL_MAX_TASKS: usize = 50_000;
+/// Most pages `list --all` asks for: a server that sends a task or two a
+/// page cannot make it ask for ever.
+const ALL_MAX_PAGES: usize = 500;
 
 pub(crate) struct Context {
     server_override: Option<String>,
@@ -213,7 +216,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Undo => devices::undo(&context),
         Command::Trash => devices::trash(&context),
         Command::Restore { ids } => devices::restore(&context, &ids),
-        Command::Export => devices::export(&context),
+        Command::Export { force } => devices::export(&context, force),
         Command::Import { file, dry_run } => devices::import(&context, &file, dry_run),
         Command::Completions { .. } => Ok(()),
     }
@@ -590,11 +593,21 @@ fn gather(
     };
     let mut page = client.call(|client| Ok(client.list_tasks(query)?))?;
     let total = page.total;
+    let mut pages = 0;
     loop {
+        let empty = page.tasks.is_empty();
         tasks.extend(page.tasks);
         json.extend(page.json);
+        pages += 1;
         let Some(next) = page.next else { break };
-        if tasks.len() >= ALL_MAX_TASKS {
+        if empty {
+            clear(progress_shown);
+            return Err(Failure::new(
+                exit::REFUSED,
+                "the server sent an empty page that links to a next one; taskctl stopped there",
+            ));
+        }
+        if tasks.len() >= ALL_MAX_TASKS || pages >= ALL_MAX_PAGES {
             clear(progress_shown);
             return Err(Failure::new(
                 exit::REFUSED,

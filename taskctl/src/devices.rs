@@ -397,9 +397,18 @@ pub fn restore(context: &Context, ids: &[i64]) -> Result<(), Failure> {
 }
 
 /// `export`: every task, as the server's export document, to standard output.
-pub fn export(context: &Context) -> Result<(), Failure> {
+pub fn export(context: &Context, force: bool) -> Result<(), Failure> {
     let client = context.client()?;
     let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        if !force {
+            return Err(Failure::usage(
+                "the export is JSON for a file, not for a terminal: taskctl export > tasks.json \
+                 (or --force to print it here)",
+            ));
+        }
+        return export_to_terminal(&client);
+    }
     // Written only once the server has answered 200: a renewal retried
     // after a 401 starts with nothing written.
     let out = std::cell::RefCell::new(std::io::BufWriter::new(stdout.lock()));
@@ -411,6 +420,43 @@ pub fn export(context: &Context) -> Result<(), Failure> {
         eprintln!("taskctl: exported {written} bytes");
     }
     Ok(())
+}
+
+/// `export --force` on a terminal: the whole export checked first, then
+/// printed with every character a terminal could act on escaped (JSON
+/// escapes, so it stays the same document).
+fn export_to_terminal(client: &Authed<'_>) -> Result<(), Failure> {
+    let buffer = std::cell::RefCell::new(Vec::new());
+    client.call(|client| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        Ok(client.export(&mut *buffer)?)
+    })?;
+    let buffer = buffer.into_inner();
+    let document: Value = serde_json::from_slice(&buffer)
+        .map_err(|error| Failure::new(exit::REFUSED, format!("the export is not JSON: {error}")))?;
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let mut shown = String::with_capacity(text.len());
+    for character in text.chars() {
+        if acts_on_a_terminal(character) {
+            shown.push_str(&format!("\\u{:04x}", u32::from(character)));
+        } else {
+            shown.push(character);
+        }
+    }
+    println!("{shown}");
+    Ok(())
+}
+
+/// Characters a terminal acts on that JSON leaves as they are: C1 controls
+/// (such as CSI), and the marks that reorder text.
+fn acts_on_a_terminal(character: char) -> bool {
+    matches!(character,
+        '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}' | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
 }
 
 /// `import FILE`: creates the tasks of an export (taskd's or Taskwarrior's).

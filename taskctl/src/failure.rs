@@ -92,6 +92,7 @@ impl From<ClientError> for Failure {
             ClientError::NotFound { detail } => Self::new(exit::NOT_FOUND, detail.to_lowercase()),
             ClientError::Refused { .. }
             | ClientError::Redirected { .. }
+            | ClientError::RedirectLoop { .. }
             | ClientError::Changed { .. } => Self::new(exit::REFUSED, error.to_string()),
             ClientError::Server { .. } | ClientError::InvalidResponse { .. } => Self::new(
                 exit::REFUSED,

@@ -354,42 +354,6 @@ async fn add_sends_a_create_again_after_losing_its_answer_and_makes_one_task() {
     assert_eq!(tasks[0]["id"], id);
 }
 
-/// Runs taskctl on a terminal (a pseudo-terminal from `script`), typing `input`.
-fn on_a_terminal(
-    taskctl: &Taskctl,
-    server: &str,
-    args: &[&str],
-    input: &str,
-) -> (Option<i32>, String) {
-    let line = std::iter::once(taskd_tests::binary("taskctl").display().to_string())
-        .chain(args.iter().map(|arg| format!("'{arg}'")))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut child = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .env("TERM", "dumb")
-        .env("TASKCTL_CONFIG_DIR", taskctl.config_dir())
-        .env("TASKCTL_SERVER", server)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script (util-linux) runs taskctl on a pseudo-terminal");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("type");
-    let output = child.wait_with_output().expect("wait");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn on_a_terminal_a_conflicting_edit_shows_theirs_and_keeps_the_side_chosen() {
     let server = Server::start();
@@ -407,8 +371,7 @@ async fn on_a_terminal_a_conflicting_edit_shows_theirs_and_keeps_the_side_chosen
         .await;
 
     // Theirs: nothing changes.
-    let (code, screen) = on_a_terminal(
-        &taskctl,
+    let (code, screen) = taskctl.on_a_terminal(
         &server.base,
         &["edit", &id.to_string(), "--priority", "high"],
         "t\n",
@@ -442,8 +405,7 @@ async fn on_a_terminal_a_conflicting_edit_shows_theirs_and_keeps_the_side_chosen
             Some(json!({"description": "in May"})),
         )
         .await;
-    let (code, screen) = on_a_terminal(
-        &taskctl,
+    let (code, screen) = taskctl.on_a_terminal(
         &server.base,
         &["edit", &id.to_string(), "--priority", "high"],
         "m\n",

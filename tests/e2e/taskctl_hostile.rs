@@ -110,3 +110,144 @@ fn a_redirect_to_another_origin_is_not_followed_with_the_password() {
         elsewhere.received()
     );
 }
+
+#[test]
+fn list_all_stops_at_an_empty_page_that_links_to_another() {
+    let fake = FakeServer::start(|_| {
+        Answer::json(
+            "200 OK",
+            &[
+                ("x-total-count", "5".to_owned()),
+                (
+                    "link",
+                    "</api/v1/tasks?limit=200&cursor=more>; rel=\"next\"".to_owned(),
+                ),
+            ],
+            "[]",
+        )
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let run = taskctl.run(&["list", "--all"], None);
+    assert_ne!(run.code, Some(0), "stdout: {}", run.stdout);
+    assert!(run.stderr.contains("empty page"), "{}", run.stderr);
+    assert_eq!(fake.received().len(), 1);
+}
+
+#[test]
+fn list_all_asks_for_at_most_500_pages() {
+    // One task a page, each page linking to the next, for ever.
+    let fake = FakeServer::start(|request| {
+        let n = request.len();
+        Answer::json(
+            "200 OK",
+            &[
+                ("x-total-count", "1000".to_owned()),
+                (
+                    "link",
+                    format!("</api/v1/tasks?limit=200&cursor=c{n}>; rel=\"next\""),
+                ),
+            ],
+            &json!([task(1, "one a page", "")]).to_string(),
+        )
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let run = taskctl.run(&["list", "--all"], None);
+    assert_ne!(run.code, Some(0), "stdout: {}", run.stdout);
+    assert_eq!(fake.received().len(), 500);
+}
+
+#[test]
+fn an_answer_larger_than_any_taskd_sends_is_not_read() {
+    // A page of valid tasks, 17 MiB of it.
+    let big: Vec<_> = (0..9000)
+        .map(|n| task(n, "big", &"x".repeat(2000)))
+        .collect();
+    let big = serde_json::Value::Array(big).to_string();
+    assert!(big.len() > 16 * 1024 * 1024);
+    let fake = FakeServer::start(move |_| {
+        Answer::json("200 OK", &[("x-total-count", "9000".to_owned())], &big)
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let run = taskctl.run(&["list"], None);
+    assert_ne!(run.code, Some(0), "stdout: {}", run.stdout.len());
+    assert!(run.stderr.contains("larger than 16 MiB"), "{}", run.stderr);
+    // The control: the same answer at a sane size is listed.
+    let small = serde_json::Value::Array(vec![task(1, "small", "")]).to_string();
+    let fake = FakeServer::start(move |_| {
+        Answer::json("200 OK", &[("x-total-count", "1".to_owned())], &small)
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    assert!(
+        taskctl
+            .run(&["list"], None)
+            .success()
+            .stdout
+            .contains("small")
+    );
+}
+
+/// A fake taskd whose export is `body`.
+fn exporting(body: &'static str) -> FakeServer {
+    FakeServer::start(move |_| Answer::json("200 OK", &[], body))
+}
+
+#[test]
+fn an_export_that_is_not_json_is_an_error() {
+    let fake = exporting("\u{1b}]0;pwned\u{7}\u{1b}[2J not an export");
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let run = taskctl.run(&["export"], None);
+    assert_ne!(run.code, Some(0));
+    assert!(
+        run.stderr.contains("not one JSON document"),
+        "{}",
+        run.stderr
+    );
+    // The control: a JSON export is written as it came.
+    let fake = exporting(r#"{"format":"taskd-export","version":1,"tasks":[]}"#);
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let run = taskctl.run(&["export"], None).success();
+    assert_eq!(
+        run.stdout,
+        r#"{"format":"taskd-export","version":1,"tasks":[]}"#
+    );
+}
+
+#[test]
+fn an_export_goes_to_a_terminal_only_with_force_and_escaped() {
+    let fake = exporting(
+        "{\"format\":\"taskd-export\",\"version\":1,\"tasks\":[{\"title\":\"a\u{202e}b\u{9b}2Jc\"}]}",
+    );
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let (code, screen) = taskctl.on_a_terminal(&fake.url(), &["export"], "");
+    assert_eq!(code, Some(2), "{screen}");
+    assert!(screen.contains("--force"), "{screen}");
+    assert!(fake.received().is_empty(), "nothing was asked for");
+    let (code, screen) = taskctl.on_a_terminal(&fake.url(), &["export", "--force"], "");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains(['\u{202e}', '\u{9b}']), "{screen:?}");
+    assert!(screen.contains(r"a\u202eb\u009b2Jc"), "{screen}");
+}
+
+#[test]
+fn a_redirect_loop_on_the_same_server_is_called_one() {
+    let fake = FakeServer::start(|_| {
+        Answer::json(
+            "307 Temporary Redirect",
+            &[("location", "/api/v1/tasks".to_owned())],
+            "{}",
+        )
+    });
+    let taskctl = Taskctl::for_url(&fake.url());
+    taskctl.save_session("jane@example.com");
+    let run = taskctl.run(&["list"], None);
+    assert_ne!(run.code, Some(0));
+    assert!(run.stderr.contains("loop"), "{}", run.stderr);
+    assert!(!run.stderr.contains("another server"), "{}", run.stderr);
+}

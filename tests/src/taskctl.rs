@@ -137,4 +137,37 @@ impl Taskctl {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
     }
+
+    /// Runs taskctl on a terminal (a pseudo-terminal from `script`),
+    /// talking to `server`, typing `input`; its exit code and the screen.
+    pub fn on_a_terminal(&self, server: &str, args: &[&str], input: &str) -> (Option<i32>, String) {
+        use std::io::Write;
+        let line = std::iter::once(binary("taskctl").display().to_string())
+            .chain(args.iter().map(|arg| format!("'{arg}'")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .env("TASKCTL_CONFIG_DIR", self.config_dir())
+            .env("TASKCTL_SERVER", server)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs taskctl on a pseudo-terminal");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("type");
+        let output = child.wait_with_output().expect("wait");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    }
 }
