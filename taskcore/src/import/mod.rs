@@ -4,6 +4,8 @@
 
 mod document;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -41,13 +43,31 @@ pub struct ImportItem {
     pub index: usize,
     /// The task, checked.
     pub task: NewTask,
-    /// Where it came from.
-    pub origin: Origin,
+    /// What every source of the file starts with (`taskd:<email>:` or
+    /// `taskwarrior:`), held once for all its items.
+    pub source_prefix: Arc<str>,
+    /// The task's identity in the file, after the prefix: its id or uuid.
+    pub source_key: String,
+    /// When the task was created there, if known.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it was completed there, if it is done and that is known.
+    pub completed_at: Option<DateTime<Utc>>,
     /// When it was deleted, for a task that goes to the trash.
     pub deleted_at: Option<DateTime<Utc>>,
     /// Whether an earlier entry of the file has the same source (it is
     /// then skipped).
     pub duplicate: bool,
+}
+
+impl ImportItem {
+    /// Where the task came from, as storage keeps it.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            source: format!("{}{}", self.source_prefix, self.source_key),
+            created_at: self.created_at,
+            completed_at: self.completed_at,
+        }
+    }
 }
 
 /// An entry that cannot be imported, and why.
@@ -158,23 +178,28 @@ pub fn read_document(
     }
     let mut items = Vec::new();
     let mut errors = Vec::new();
-    // Every source of the file shares its prefix: the set keeps what follows.
-    let mut sources = std::collections::HashSet::new();
+    // Every source of the file shares its prefix, held once: the items and
+    // the set of keys seen keep what follows it.
+    let source_prefix: Arc<str> = Arc::from(source_prefix);
+    let mut keys = std::collections::HashSet::new();
     // Each entry is dropped once read: the entries and the items they make
     // are not all held at once.
     for (index, entry) in entries.into_iter().enumerate() {
         let read = match format {
-            ImportFormat::Taskd => from_taskd(&entry, &source_prefix),
-            ImportFormat::Taskwarrior => from_taskwarrior(&entry, &source_prefix),
+            ImportFormat::Taskd => from_taskd(&entry),
+            ImportFormat::Taskwarrior => from_taskwarrior(&entry),
         };
         match read {
             // A source the file names twice is imported once.
-            Ok((task, origin, deleted_at)) => items.push(ImportItem {
+            Ok(read) => items.push(ImportItem {
                 index,
-                duplicate: !sources.insert(origin.source[source_prefix.len()..].to_owned()),
-                task,
-                origin,
-                deleted_at,
+                duplicate: !keys.insert(read.key.clone()),
+                task: read.task,
+                source_prefix: source_prefix.clone(),
+                source_key: read.key,
+                created_at: read.created_at,
+                completed_at: read.completed_at,
+                deleted_at: read.deleted_at,
             }),
             Err(detail) => errors.push(ImportError { index, detail }),
         }
@@ -217,7 +242,16 @@ fn refused(message: &str) -> Error {
     ))
 }
 
-type Read = Result<(NewTask, Origin, Option<DateTime<Utc>>), Value>;
+/// An entry read: the task, its key in the file and its times.
+struct Entry {
+    task: NewTask,
+    key: String,
+    created_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+type Read = Result<Entry, Value>;
 
 /// The checked task of a body, or its field errors.
 fn checked(body: &Value) -> Result<NewTask, Value> {
@@ -227,7 +261,7 @@ fn checked(body: &Value) -> Result<NewTask, Value> {
     })
 }
 
-fn from_taskd(entry: &Value, prefix: &str) -> Read {
+fn from_taskd(entry: &Value) -> Read {
     let Some(object) = entry.as_object() else {
         return Err(json!("Not a task object"));
     };
@@ -262,12 +296,13 @@ fn from_taskd(entry: &Value, prefix: &str) -> Read {
     })
     .collect();
     let task = checked(&Value::Object(body))?;
-    let origin = Origin {
-        source: format!("{prefix}{id}"),
+    Ok(Entry {
+        task,
+        key: id.to_string(),
         created_at: instant("created_at")?,
         completed_at: instant("completed_at")?,
-    };
-    Ok((task, origin, instant("deleted_at")?))
+        deleted_at: instant("deleted_at")?,
+    })
 }
 
 /// Taskwarrior's timestamps: `20240131T120000Z` (or RFC 3339).
@@ -283,7 +318,7 @@ fn taskwarrior_time(value: &Value) -> Option<DateTime<Utc>> {
         })
 }
 
-fn from_taskwarrior(entry: &Value, prefix: &str) -> Read {
+fn from_taskwarrior(entry: &Value) -> Read {
     let Some(object) = entry.as_object() else {
         return Err(json!("Not a task object"));
     };
@@ -353,13 +388,13 @@ fn from_taskwarrior(entry: &Value, prefix: &str) -> Read {
     }
     let task = checked(&Value::Object(body))?;
     let end = time("end")?;
-    let origin = Origin {
-        source: format!("{prefix}{uuid}"),
+    Ok(Entry {
+        task,
+        key: uuid.to_owned(),
         created_at: time("entry")?,
         completed_at: if completed { end } else { None },
-    };
-    let deleted_at = deleted.then(|| end.unwrap_or_else(Utc::now));
-    Ok((task, origin, deleted_at))
+        deleted_at: deleted.then(|| end.unwrap_or_else(Utc::now)),
+    })
 }
 
 #[cfg(test)]
@@ -392,13 +427,13 @@ mod tests {
         assert_eq!(paid.task.priority.as_deref(), Some("high"));
         assert_eq!(paid.task.tags, ["home", "money"]);
         assert_eq!(paid.task.due_at.as_deref(), Some("2024-01-05T17:00:00Z"));
-        assert_eq!(paid.origin.source, "taskwarrior:a-1");
+        assert_eq!(paid.origin().source, "taskwarrior:a-1");
         assert_eq!(
-            paid.origin.created_at.map(|t| t.to_rfc3339()),
+            paid.created_at.map(|t| t.to_rfc3339()),
             Some("2024-01-01T09:00:00+00:00".into())
         );
         assert_eq!(
-            paid.origin.completed_at.map(|t| t.to_rfc3339()),
+            paid.completed_at.map(|t| t.to_rfc3339()),
             Some("2024-01-02T10:00:00+00:00".into())
         );
         assert!(paid.deleted_at.is_none());

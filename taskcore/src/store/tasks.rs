@@ -100,21 +100,21 @@ impl<'a> OwnerTasks<'a> {
         let mut seen = std::collections::HashSet::new();
         let mut created = Vec::with_capacity(items.len());
         for item in items {
-            let own_id = item
-                .origin
-                .source
-                .strip_prefix(&own)
-                .and_then(|id| id.parse().ok())
+            let own_id = (*item.source_prefix == *own)
+                .then(|| item.source_key.parse().ok())
+                .flatten()
                 .map(TaskId);
             let here = match own_id {
                 Some(id) => work.holds(id)?,
                 None => false,
             };
-            let fresh = seen.insert(item.origin.source.as_str())
+            // The whole source, made for this item only.
+            let origin = item.origin();
+            let fresh = seen.insert(origin.source.clone())
                 && !here
-                && !work.source_known(&item.origin.source)?;
+                && !work.source_known(&origin.source)?;
             if fresh && !dry_run {
-                let task = work.insert(&item.task, context, Some(&item.origin))?;
+                let task = work.insert(&item.task, context, Some(&origin))?;
                 // Into the trash now: the trash keeps it, and the change
                 // feed tells of it, from the import on, whenever the
                 // source deleted it.
