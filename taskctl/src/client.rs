@@ -21,6 +21,9 @@ pub const API_PREFIX: &str = routes::DEFAULT_PREFIX;
 /// The largest JSON answer taskctl reads: a page of 200 tasks with every
 /// field at its longest is under 4 MiB.
 pub const ANSWER_MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest tag list read: it is not paged, and an account may have
+/// hundreds of thousands of tags.
+const TAGS_MAX_BYTES: u64 = 128 * 1024 * 1024;
 /// The largest error answer read for its message.
 const ERROR_MAX_BYTES: u64 = 64 * 1024;
 /// The largest export written: it goes to a file, as it arrives.
@@ -228,7 +231,15 @@ impl Client {
     }
 
     fn read<T: DeserializeOwned>(&self, response: Response) -> Result<Fetched<T>, ClientError> {
-        let body = self.body(response, ANSWER_MAX_BYTES)?;
+        self.read_up_to(response, ANSWER_MAX_BYTES)
+    }
+
+    fn read_up_to<T: DeserializeOwned>(
+        &self,
+        response: Response,
+        limit: u64,
+    ) -> Result<Fetched<T>, ClientError> {
+        let body = self.body(response, limit)?;
         let json: Value =
             serde_json::from_slice(&body).map_err(|error| self.invalid(error.to_string()))?;
         let value = serde_json::from_value(json.clone())
@@ -361,7 +372,7 @@ impl Client {
     /// `GET /tags`.
     pub fn tags(&self) -> Result<Fetched<Vec<TagCount>>, ClientError> {
         let response = self.send(self.http.get(self.url(TAGS.path)))?;
-        self.read(response)
+        self.read_up_to(response, TAGS_MAX_BYTES)
     }
 
     /// `POST /tasks`.

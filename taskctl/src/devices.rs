@@ -426,13 +426,13 @@ pub fn export(context: &Context, force: bool) -> Result<(), Failure> {
 /// printed with every character a terminal could act on escaped (JSON
 /// escapes, so it stays the same document).
 fn export_to_terminal(client: &Authed<'_>) -> Result<(), Failure> {
-    let buffer = std::cell::RefCell::new(Vec::new());
+    let buffer = std::cell::RefCell::new(Capped(Vec::new()));
     client.call(|client| {
         let mut buffer = buffer.borrow_mut();
-        buffer.clear();
+        buffer.0.clear();
         Ok(client.export(&mut *buffer)?)
     })?;
-    let buffer = buffer.into_inner();
+    let buffer = buffer.into_inner().0;
     let document: Value = serde_json::from_slice(&buffer)
         .map_err(|error| Failure::new(exit::REFUSED, format!("the export is not JSON: {error}")))?;
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
@@ -446,6 +446,29 @@ fn export_to_terminal(client: &Authed<'_>) -> Result<(), Failure> {
     }
     println!("{shown}");
     Ok(())
+}
+
+/// The most of an export shown on a terminal: it is held whole (and
+/// parsed) before it is shown.
+const TERMINAL_EXPORT_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// An export held in memory, refused past [`TERMINAL_EXPORT_MAX_BYTES`].
+struct Capped(Vec<u8>);
+
+impl Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > TERMINAL_EXPORT_MAX_BYTES {
+            return Err(std::io::Error::other(
+                "it is larger than the 64 MiB shown on a terminal; write it to a file: taskctl export > tasks.json",
+            ));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Characters a terminal acts on that JSON leaves as they are: C1 controls

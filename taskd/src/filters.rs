@@ -250,8 +250,9 @@ pub fn listing() -> impl Filter<Extract = (Listing,), Error = Rejection> + Clone
 
 /// A header that is a comma-separated list (`If-Match`, `If-None-Match`),
 /// its lines joined into one value as RFC 9110 (section 5.3) reads them;
-/// `None` without one. A line that is not text joins as the replacement
-/// character, so the list it is part of reads as malformed.
+/// `None` without one. A line that is not text joins with replacement
+/// characters, so the list reads as malformed, or names a tag that is no
+/// version.
 pub fn header_list(
     name: &'static str,
 ) -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {

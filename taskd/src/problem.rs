@@ -46,8 +46,8 @@ pub enum ApiError {
     /// Too many imports or exports running (the message says whose): try
     /// again when one has finished.
     Busy(&'static str),
-    /// The database failed part-way through an import, after `created` of
-    /// its `entries` tasks were committed.
+    /// An import stopped part-way (the database failed, the session
+    /// ended), after `created` of its `entries` tasks were committed.
     ImportCutShort { created: u64, entries: usize },
 }
 
@@ -123,9 +123,8 @@ impl ApiError {
             ApiError::ImportCutShort { created, entries } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!(
-                    "The database failed part-way: {created} of the file's {entries} tasks were \
-                     imported. Send the same file again when it is back: those are skipped, \
-                     the rest imported"
+                    "The import stopped part-way: {created} of the file's {entries} tasks were \
+                     imported. Send the same file again: those are skipped, the rest imported"
                 ),
             ),
             ApiError::PreconditionRequired => (

@@ -19,7 +19,9 @@
 //! - a response the client stops reading (a download left open, its
 //!   receive window closed) is given up after `send_stall_timeout` without
 //!   progress: the connection closes, and what was waiting to be sent
-//!   (an export's pages, its slot) is freed.
+//!   (an export's pages, its slot) is freed. With `TCP_NOTSENT_LOWAT` a
+//!   write waits only for the client to read 128 KiB, so a client that
+//!   reads slowly but reads keeps its download.
 //!
 //! The body-read deadline is the body filter's (`filters::body`).
 
@@ -91,6 +93,13 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
+        // A write waits for room only while more than this is unsent: the
+        // socket is writable again as soon as the client has read that
+        // much, whatever the send buffer has grown to, so the stall
+        // deadline below measures the client's reading, not the kernel's
+        // buffering (Linux only; elsewhere the buffer's own wake-ups).
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let _ = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(UNSENT_LOW_WATER);
         let filter = warp::service(app.clone());
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(PeerAddress(peer));
@@ -120,6 +129,11 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
 }
+
+/// Bytes a connection may hold unsent before a write waits: a client that
+/// reads less than this in `send_stall_timeout` is taken for one that stopped.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const UNSENT_LOW_WATER: u32 = 128 * 1024;
 
 /// What a stalled write fails with.
 const STALLED: &str = "the client stopped reading";

@@ -145,11 +145,14 @@ pub fn read_document(
                 Some(Value::Object(user)) => match user.get("email") {
                     None | Some(Value::Null) => String::new(),
                     Some(Value::String(email)) if email.is_empty() => String::new(),
-                    // Checked as registration checks it: every source of
-                    // this file starts with it.
+                    // Checked as registration checks it; every source of
+                    // this file starts with it as written (sources stored
+                    // by earlier imports of the same file match).
                     Some(Value::String(email)) => match Email::parse(email) {
-                        Ok(email) if !email.as_str().contains('\0') => email.as_str().to_owned(),
-                        Ok(_) => return Err(refused_user("holds a NUL character")),
+                        Ok(_) if email.contains('\0') => {
+                            return Err(refused_user("holds a NUL character"));
+                        }
+                        Ok(_) => email.clone(),
                         Err(invalid) => return Err(refused_user(&invalid.msg)),
                     },
                     Some(_) => return Err(refused("\"user\".\"email\" is not a string")),

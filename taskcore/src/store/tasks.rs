@@ -100,7 +100,9 @@ impl<'a> OwnerTasks<'a> {
         let mut seen = std::collections::HashSet::new();
         let mut created = Vec::with_capacity(items.len());
         for item in items {
-            let own_id = (*item.source_prefix == *own)
+            // An address is the same whatever its case: the account's is
+            // kept lower-cased, a file's as it was written.
+            let own_id = (item.source_prefix.to_lowercase() == own)
                 .then(|| item.source_key.parse().ok())
                 .flatten()
                 .map(TaskId);

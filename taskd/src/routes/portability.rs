@@ -335,6 +335,7 @@ pub async fn import_tasks(
     let (items, duplicates): (Vec<_>, Vec<_>) = items.into_iter().partition(|item| !item.duplicate);
     report.skipped += duplicates.len() as u64;
     let entries = items.len();
+    let mut committed = false;
     for chunk in items.chunks(PAGE as usize) {
         let chunk = chunk.to_vec();
         let created = if dry_run {
@@ -350,10 +351,14 @@ pub async fn import_tasks(
                 })
                 .await;
             match written {
-                Ok(created) => created,
-                // Each page is committed on its own: say which landed.
-                Err(ApiError::Domain(taskcore::Error::Storage(cause))) if report.created > 0 => {
-                    tracing::error!(error = %cause, "database failure part-way through an import");
+                Ok(created) => {
+                    committed = true;
+                    created
+                }
+                // Each page is committed on its own: once one has, say
+                // which landed, whatever stopped the rest.
+                Err(error) if committed => {
+                    tracing::warn!(?error, "an import stopped part-way");
                     return Err(ApiError::ImportCutShort {
                         created: report.created,
                         entries,
