@@ -182,6 +182,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         api_prefix: Arc::from(settings.api_prefix.as_str()),
         body_read_timeout: settings.body_read_timeout,
+        send_stall_timeout: settings.connection_limits.send_stall_timeout,
         require_if_match: settings.require_if_match,
         imports: transfers::Slots::imports(),
         exports: transfers::Slots::exports(),

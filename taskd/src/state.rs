@@ -48,6 +48,9 @@ pub struct Shared {
     pub api_prefix: Arc<str>,
     /// How long a request body may take to arrive once its head is in.
     pub body_read_timeout: Duration,
+    /// How long a response may wait for a client that reads nothing; an
+    /// export's grace before its pace is checked.
+    pub send_stall_timeout: Duration,
     /// Whether task changes must carry `If-Match` (428 otherwise).
     pub require_if_match: bool,
     /// Imports running at once, per user and in all: their documents (up

@@ -3,6 +3,7 @@
 //! [`response`], which carries the receiving end of a channel, and the
 //! connection ([`into_body`], in `serve.rs`) sends what arrives on it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -20,20 +21,57 @@ pub type Piece = Result<Bytes, std::io::Error>;
 /// How many pieces may wait for a slow client: the producer waits beyond.
 const PIECES_IN_FLIGHT: usize = 2;
 
+/// What the connection reads a streamed body from: the channel's
+/// receiving end, and the flag that cuts the body short.
+struct Receiving {
+    pieces: mpsc::Receiver<Piece>,
+    cut: Arc<AtomicBool>,
+}
+
 /// The receiving end, in the response's extensions until the connection
 /// takes it.
 #[derive(Clone)]
-struct Pending(Arc<Mutex<Option<mpsc::Receiver<Piece>>>>);
+struct Pending(Arc<Mutex<Option<Receiving>>>);
+
+/// The producing end of a streamed body.
+#[derive(Debug)]
+pub struct Producer {
+    sender: mpsc::Sender<Piece>,
+    cut: Arc<AtomicBool>,
+}
+
+/// The client is gone: nothing more will be sent.
+#[derive(Debug)]
+pub struct Gone;
+
+impl Producer {
+    /// Queues the next piece, waiting while [`PIECES_IN_FLIGHT`] wait for
+    /// the client.
+    pub async fn send(&self, piece: Piece) -> Result<(), Gone> {
+        self.sender.send(piece).await.map_err(|_| Gone)
+    }
+
+    /// Ends the body with an error as soon as the connection next asks for
+    /// more, whatever is still queued: the connection closes, and the
+    /// client sees the body cut short.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::Release);
+    }
+}
 
 /// A channel for a streamed body, and the response (status 200, no body
 /// yet) that sends what the channel carries; set its headers as usual.
-pub fn response() -> (mpsc::Sender<Piece>, Response) {
+pub fn response() -> (Producer, Response) {
     let (sender, receiver) = mpsc::channel(PIECES_IN_FLIGHT);
+    let cut = Arc::new(AtomicBool::new(false));
     let mut response = Response::new(Default::default());
     response
         .extensions_mut()
-        .insert(Pending(Arc::new(Mutex::new(Some(receiver)))));
-    (sender, response)
+        .insert(Pending(Arc::new(Mutex::new(Some(Receiving {
+            pieces: receiver,
+            cut: cut.clone(),
+        })))));
+    (Producer { sender, cut }, response)
 }
 
 /// One body frame at a time, from the channel.
@@ -53,8 +91,15 @@ pub fn into_body<B>(response: http::Response<B>) -> http::Response<Either<B, Fra
         .and_then(|pending| pending.0.lock().ok().and_then(|mut slot| slot.take()));
     let body = match receiver {
         None => Either::Left(body),
-        Some(mut receiver) => {
+        Some(Receiving {
+            pieces: mut receiver,
+            cut,
+        }) => {
             let poll: NextFrame = Box::new(move |context| {
+                if cut.load(Ordering::Acquire) {
+                    receiver.close();
+                    return Poll::Ready(Some(Err(std::io::Error::other("cut short"))));
+                }
                 receiver
                     .poll_recv(context)
                     .map(|piece| piece.map(|piece| piece.map(Frame::data)))

@@ -208,3 +208,51 @@ async fn an_import_of_too_many_entries_is_refused_while_it_is_parsed() {
     let peak = peak_memory_mib(&server);
     assert!(peak < 150, "taskd peaked at {peak} MiB");
 }
+
+#[tokio::test]
+async fn an_export_read_more_slowly_than_64_kib_a_second_is_cut_and_frees_its_slot() {
+    // Stalls are not what this is about: five seconds leave a slow
+    // reader's socket time to wake up.
+    let mut server = Server::start_with(ServerOptions::default().env("SEND_STALL_TIMEOUT", "5"));
+    let alice = bulky_account(&server, "alice").await;
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let (stream, head) = start_export(&server, &alice);
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        slow.push(stream);
+    }
+    // Both of her slots are taken.
+    assert_eq!(
+        call(&server, &alice, Method::GET, "/export", None)
+            .await
+            .status(),
+        503
+    );
+    // Each reads 4 KiB every 200 ms, about 20 KiB/s: never stalled, but
+    // slower than taskd keeps a slot for.
+    let readers: Vec<_> = slow
+        .into_iter()
+        .map(|mut stream| {
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while matches!(stream.read(&mut buffer), Ok(read) if read > 0) {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            })
+        })
+        .collect();
+    server.wait_for_logs(
+        "cut an export whose client read more slowly than 64 KiB/s",
+        2,
+    );
+    // Her slots are free again, while those clients still hold their
+    // connections: an export read at full speed is whole.
+    let response = call(&server, &alice, Method::GET, "/export", None).await;
+    assert_eq!(response.status(), 200);
+    let document: Value = response.json().await.expect("a whole JSON document");
+    assert_eq!(document["tasks"].as_array().map(Vec::len), Some(1500));
+    // The slow ones end: their bodies were cut, their connections closed.
+    for reader in readers {
+        reader.join().expect("reader");
+    }
+}

@@ -2,7 +2,7 @@
 //! one JSON document; `/import` creates tasks from such a document or from
 //! Taskwarrior's `task export`.
 
-use std::io;
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -10,7 +10,6 @@ use taskcore::import::{self, EXPORT_FORMAT, EXPORT_VERSION, ImportReport};
 use taskcore::routes::{self, EXPORT, IMPORT};
 use taskcore::types::{parse_flag, query_value};
 use taskcore::{Store, Task, TaskId, TrashedTask, User, UserId};
-use tokio::sync::mpsc;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
 use warp::reply::Response;
@@ -20,7 +19,7 @@ use super::{method_not_allowed, path};
 use crate::filters::{Bearer, bearer, body_up_to, check_json_body, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::{AppState, blocking};
-use crate::streamed::{self, Piece};
+use crate::streamed::{self, Gone, Producer};
 use crate::transfers::{Refusal, Slot};
 
 /// The largest import body: 20 MiB, on this route only.
@@ -111,8 +110,9 @@ fn busy(kind: &'static str, refusal: Refusal) -> ApiError {
 /// Each task is as the API shows it, a trashed one with `deleted_at`. The
 /// document is written as it is sent, so its size does not matter; a
 /// failure part-way cuts it short (it is then not valid JSON), as does a
-/// client that reads nothing for the server's `SEND_STALL_TIMEOUT`. Two
-/// exports per user and four in all run at once.
+/// client that reads nothing for the server's `SEND_STALL_TIMEOUT`, or
+/// reads more slowly than 64 KiB/s on average after it. Two exports per
+/// user and four in all run at once.
 #[utoipa::path(
     get, path = routes::EXPORT.path, tag = "sync",
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
@@ -129,9 +129,10 @@ pub async fn export_tasks(bearer: Bearer, state: AppState) -> Result<Response, A
         .exports
         .take(user.id)
         .map_err(|refusal| busy("export", refusal))?;
-    let (sender, mut response) = streamed::response();
+    let (producer, mut response) = streamed::response();
+    let grace = state.send_stall_timeout;
     tokio::spawn(async move {
-        write_export(state.store.clone(), user, sender).await;
+        write_export(state.store.clone(), user, producer, grace).await;
         // Given back once the export is sent, or its client gone.
         drop(slot);
     });
@@ -147,9 +148,56 @@ pub async fn export_tasks(bearer: Bearer, state: AppState) -> Result<Response, A
     Ok(response)
 }
 
-/// Writes the export of `user` into `sender`, a page of tasks at a time;
-/// stops when the client hangs up.
-async fn write_export(store: Store, user: User, sender: mpsc::Sender<Piece>) {
+/// The slowest an export is sent, on average, once its first
+/// `send_stall_timeout` has passed: a client that reads more slowly loses
+/// the download (and the slot it holds, which others wait for).
+const EXPORT_MIN_RATE: f64 = 64.0 * 1024.0;
+
+/// Paces an export: when each piece must have been taken by the client.
+struct Pace {
+    started: tokio::time::Instant,
+    grace: Duration,
+    sent: u64,
+}
+
+impl Pace {
+    /// When a piece of `length` bytes, after those sent, is due.
+    fn due(&self, length: usize) -> tokio::time::Instant {
+        let bytes = (self.sent + length as u64) as f64;
+        self.started + self.grace + Duration::from_secs_f64(bytes / EXPORT_MIN_RATE)
+    }
+}
+
+/// Queues `piece`; false once the export is over: the client is gone, or
+/// reads more slowly than [`EXPORT_MIN_RATE`] (its body is then cut).
+async fn deliver(producer: &Producer, pace: &mut Pace, piece: String) -> bool {
+    let due = pace.due(piece.len());
+    let length = piece.len() as u64;
+    match tokio::time::timeout_at(due, producer.send(Ok(Bytes::from(piece)))).await {
+        Ok(Ok(())) => {
+            pace.sent += length;
+            true
+        }
+        Ok(Err(Gone)) => false,
+        Err(_) => {
+            tracing::info!(
+                sent = pace.sent,
+                "cut an export whose client read more slowly than 64 KiB/s"
+            );
+            producer.cut();
+            false
+        }
+    }
+}
+
+/// Writes the export of `user` into `producer`, a page of tasks at a time;
+/// stops when the client hangs up or reads too slowly.
+async fn write_export(store: Store, user: User, producer: Producer, grace: Duration) {
+    let mut pace = Pace {
+        started: tokio::time::Instant::now(),
+        grace,
+        sent: 0,
+    };
     let head = serde_json::json!({
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -176,23 +224,18 @@ async fn write_export(store: Store, user: User, sender: mpsc::Sender<Piece>) {
             Ok(page) => page,
             Err(error) => {
                 tracing::warn!(?error, "export failed part-way; the download is cut short");
-                let _ = sender.send(Err(io::Error::other("export failed"))).await;
+                producer.cut();
                 return;
             }
         };
         piece.push_str(&text);
         after = last;
-        if after.is_some()
-            && sender
-                .send(Ok(Bytes::from(std::mem::take(&mut piece))))
-                .await
-                .is_err()
-        {
+        if after.is_some() && !deliver(&producer, &mut pace, std::mem::take(&mut piece)).await {
             return;
         }
     }
     piece.push_str("]}");
-    let _ = sender.send(Ok(Bytes::from(piece))).await;
+    deliver(&producer, &mut pace, piece).await;
 }
 
 /// taskd's export document, as `GET /export` writes it.
