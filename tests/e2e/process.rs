@@ -112,6 +112,26 @@ fn migrate_applies_the_schema_and_is_a_no_op_the_second_time() {
     assert!(database.exists());
 }
 
+#[test]
+fn the_example_settings_file_is_read_as_a_dotenv_file() {
+    // README: `cp .env.example .env`, then start taskd in that directory.
+    let directory = tempfile::tempdir().expect("tempdir");
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.env.example");
+    std::fs::copy(&example, directory.path().join(".env")).expect("copy .env.example");
+    let output = taskd_command(directory.path())
+        .arg("migrate")
+        .output()
+        .expect("run taskd migrate");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Its DATABASE_URL, sqlite:///./tasks.db, was used.
+    assert!(directory.path().join("tasks.db").exists());
+}
+
 fn failed_start(env: &[(&str, &str)]) -> (Option<i32>, String) {
     let directory = tempfile::tempdir().expect("tempdir");
     let mut command = taskd_command(directory.path());
