@@ -59,17 +59,6 @@ done = function()
 end
 LUA
 
-reads() {
-  local name=$1
-  local out rps p50 p99
-  out=$(wrk --latency -t1 -c"$CONNECTIONS" -d"$DURATION" -H "Authorization: Bearer $token" \
-    "$base/api/v1/tasks/50")
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
-  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  printf '| %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99"
-}
-
 echo
 echo "taskd $(target/release/taskd --version | cut -d' ' -f2), $(nproc) cores, bcrypt cost 12," \
   "wrk -t1 -c$CONNECTIONS -d$DURATION for each side"

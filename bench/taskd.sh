@@ -2,7 +2,8 @@
 # and seeds one user with 100 tasks. Extra settings come as VAR=value
 # arguments to start_taskd. Sets work, pid, base and token. `run NAME
 # WRK-ARGS…` drives one scenario with wrk (THREADS, CONNECTIONS, DURATION)
-# and prints it as a table row.
+# and prints it as a table row; `reads NAME` does so for the seeded user's
+# GET /api/v1/tasks/50 with one wrk thread (rate, p50, p99).
 
 start_taskd() {
   cargo build --release --locked -p taskd
@@ -47,4 +48,14 @@ run() {
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   errors=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $5}')
   printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+}
+
+reads() {
+  local out rps p50 p99
+  out=$(wrk --latency -t1 -c"$CONNECTIONS" -d"$DURATION" -H "Authorization: Bearer $token" \
+    "$base/api/v1/tasks/50")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  printf '| %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99"
 }

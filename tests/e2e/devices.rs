@@ -5,28 +5,7 @@ use std::collections::BTreeMap;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use taskd_tests::{Account, Server, ServerOptions, client, error_locations};
-
-/// `METHOD /api/v1PATH` as `account` with extra headers and an optional JSON body.
-async fn call(
-    server: &Server,
-    account: &Account,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = client()
-        .request(method, format!("{}{path}", server.api))
-        .header("authorization", account.bearer());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("request")
-}
+use taskd_tests::{Account, Server, ServerOptions, error_locations};
 
 fn etag(response: &reqwest::Response) -> Option<String> {
     response
@@ -47,7 +26,9 @@ async fn every_task(server: &Server, account: &Account) -> BTreeMap<i64, Value> 
     let mut skip = 0;
     loop {
         let path = format!("/tasks?skip={skip}&limit=200");
-        let response = call(server, account, Method::GET, &path, &[], None).await;
+        let response = server
+            .send_with(account, Method::GET, &path, &[], None)
+            .await;
         assert_eq!(response.status(), 200);
         let page: Vec<Value> = response.json().await.expect("JSON");
         if page.is_empty() {
@@ -74,7 +55,9 @@ async fn sync(
             Some(cursor) => format!("/changes?since={cursor}&limit=7"),
             None => "/changes?limit=7".to_owned(),
         };
-        let response = call(server, account, Method::GET, &path, &[], None).await;
+        let response = server
+            .send_with(account, Method::GET, &path, &[], None)
+            .await;
         assert_eq!(response.status(), 200, "{path}");
         let page: Value = response.json().await.expect("JSON");
         for change in page["changes"].as_array().expect("changes") {
@@ -107,19 +90,19 @@ async fn a_task_carries_its_version_as_etag_and_conditional_requests_check_it() 
     assert_eq!(task["version"], 1);
     let path = format!("/tasks/{}", task["id"]);
 
-    let response = call(&server, &account, Method::GET, &path, &[], None).await;
+    let response = server.send_with(&account, Method::GET, &path, &[], None).await;
     assert_eq!(etag(&response).as_deref(), Some("\"1\""));
-    let response = call(&server, &account, Method::GET, &path, &[("if-none-match", "\"1\"")], None).await;
+    let response = server.send_with(&account, Method::GET, &path, &[("if-none-match", "\"1\"")], None).await;
     assert_eq!(response.status(), 304);
     assert_eq!(etag(&response).as_deref(), Some("\"1\""));
     assert!(response.bytes().await.expect("body").is_empty());
-    let response = call(&server, &account, Method::GET, &path, &[("if-none-match", "\"0\"")], None).await;
+    let response = server.send_with(&account, Method::GET, &path, &[("if-none-match", "\"0\"")], None).await;
     assert_eq!(response.status(), 200, "another version is sent whole");
 
     let edit = |version: &'static str, title: &'static str| {
         let (server, account, path) = (&server, &account, path.clone());
         async move {
-            call(server, account, Method::PATCH, &path, &[("if-match", version)], Some(json!({"title": title}))).await
+            server.send_with(account, Method::PATCH, &path, &[("if-match", version)], Some(json!({"title": title}))).await
         }
     };
     let response = edit("\"1\"", "Laptop's edit").await;
@@ -131,7 +114,7 @@ async fn a_task_carries_its_version_as_etag_and_conditional_requests_check_it() 
     assert_eq!(etag(&response).as_deref(), Some("\"2\""));
     let body: Value = response.json().await.expect("JSON");
     assert!(body["detail"].as_str().expect("detail").contains("version 2"), "{body}");
-    let current: Value = call(&server, &account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
+    let current: Value = server.send_with(&account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
     assert_eq!((current["title"].as_str(), current["version"].as_i64()), (Some("Laptop's edit"), Some(2)));
 
     // A weak tag never matches If-Match; "*" matches any version.
@@ -139,15 +122,15 @@ async fn a_task_carries_its_version_as_etag_and_conditional_requests_check_it() 
     assert_eq!(edit("*", "Any version").await.status(), 200);
     assert_eq!(edit("not-a-tag", "malformed").await.status(), 400);
     // Without If-Match, as before.
-    let response = call(&server, &account, Method::PATCH, &path, &[], Some(json!({"completed": true}))).await;
+    let response = server.send_with(&account, Method::PATCH, &path, &[], Some(json!({"completed": true}))).await;
     assert_eq!(etag(&response).as_deref(), Some("\"4\""));
 
-    let response = call(&server, &account, Method::DELETE, &path, &[("if-match", "\"3\"")], None).await;
+    let response = server.send_with(&account, Method::DELETE, &path, &[("if-match", "\"3\"")], None).await;
     assert_eq!(response.status(), 412);
     assert_eq!(etag(&response).as_deref(), Some("\"4\""));
-    let response = call(&server, &account, Method::DELETE, &path, &[("if-match", "\"4\"")], None).await;
+    let response = server.send_with(&account, Method::DELETE, &path, &[("if-match", "\"4\"")], None).await;
     assert_eq!(response.status(), 204);
-    let response = call(&server, &account, Method::PATCH, &path, &[("if-match", "\"4\"")], Some(json!({"title": "gone"}))).await;
+    let response = server.send_with(&account, Method::PATCH, &path, &[("if-match", "\"4\"")], Some(json!({"title": "gone"}))).await;
     assert_eq!(response.status(), 404);
 }
 }
@@ -160,13 +143,13 @@ async fn of_two_patches_sent_at_once_with_one_if_match_exactly_one_wins() {
         let task = create(&server, &account, &format!("task {round}")).await;
         let path = format!("/tasks/{}", task["id"]);
         let patch = |title: &'static str| {
-            call(&server, &account, Method::PATCH, &path, &[("if-match", "\"1\"")], Some(json!({"title": title})))
+            server.send_with(&account, Method::PATCH, &path, &[("if-match", "\"1\"")], Some(json!({"title": title})))
         };
         let (left, right) = tokio::join!(patch("left"), patch("right"));
         let mut statuses = [left.status().as_u16(), right.status().as_u16()];
         statuses.sort_unstable();
         assert_eq!(statuses, [200, 412], "round {round}");
-        let current: Value = call(&server, &account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
+        let current: Value = server.send_with(&account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
         assert_eq!(current["version"], 2);
     }
 }
@@ -178,16 +161,16 @@ async fn with_if_match_required_a_change_without_one_is_refused_with_428() {
     let account = server.account("strict").await;
     let task = create(&server, &account, "Strict").await;
     let path = format!("/tasks/{}", task["id"]);
-    let response = call(&server, &account, Method::PATCH, &path, &[], Some(json!({"title": "x"}))).await;
+    let response = server.send_with(&account, Method::PATCH, &path, &[], Some(json!({"title": "x"}))).await;
     assert_eq!(response.status(), 428);
-    let response = call(&server, &account, Method::DELETE, &path, &[], None).await;
+    let response = server.send_with(&account, Method::DELETE, &path, &[], None).await;
     assert_eq!(response.status(), 428);
-    let unchanged: Value = call(&server, &account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
+    let unchanged: Value = server.send_with(&account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
     assert_eq!(unchanged["version"], 1);
     // The control: the same change with If-Match goes through.
-    let response = call(&server, &account, Method::PATCH, &path, &[("if-match", "\"1\"")], Some(json!({"title": "x"}))).await;
+    let response = server.send_with(&account, Method::PATCH, &path, &[("if-match", "\"1\"")], Some(json!({"title": "x"}))).await;
     assert_eq!(response.status(), 200);
-    let response = call(&server, &account, Method::DELETE, &path, &[("if-match", "\"2\"")], None).await;
+    let response = server.send_with(&account, Method::DELETE, &path, &[("if-match", "\"2\"")], None).await;
     assert_eq!(response.status(), 204);
 }
 }
@@ -200,7 +183,7 @@ async fn a_create_retried_with_its_idempotency_key_makes_one_task() {
         let (server, account) = (&server, &account);
         async move {
             let headers = [("idempotency-key", key)];
-            call(server, account, Method::POST, "/tasks", &headers, Some(body)).await
+            server.send_with(account, Method::POST, "/tasks", &headers, Some(body)).await
         }
     };
     let first = post("k-1", json!({"title": "Buy milk"})).await;
@@ -239,7 +222,7 @@ async fn a_create_retried_with_its_idempotency_key_makes_one_task() {
 
     // Keys are per user.
     let bob = server.account("bob").await;
-    let response = call(&server, &bob, Method::POST, "/tasks", &[("idempotency-key", "k-1")], Some(json!({"title": "Buy milk"}))).await;
+    let response = server.send_with(&bob, Method::POST, "/tasks", &[("idempotency-key", "k-1")], Some(json!({"title": "Buy milk"}))).await;
     assert_eq!(response.status(), 201);
     assert!(response.headers().get("idempotent-replayed").is_none());
 }
@@ -253,38 +236,38 @@ async fn a_deleted_task_waits_in_the_trash_to_be_restored_or_erased() {
     let task = create(&server, &account, "Renew passport").await;
     let id = task["id"].as_i64().expect("id");
     let path = format!("/tasks/{id}");
-    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
-    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 404);
+    assert_eq!(server.send_with(&account, Method::DELETE, &path, &[], None).await.status(), 204);
+    assert_eq!(server.send_with(&account, Method::GET, &path, &[], None).await.status(), 404);
     assert!(every_task(&server, &account).await.is_empty());
 
-    let response = call(&server, &account, Method::GET, "/trash", &[], None).await;
+    let response = server.send_with(&account, Method::GET, "/trash", &[], None).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-total-count"], "1");
     let trash: Vec<Value> = response.json().await.expect("JSON");
     assert_eq!(trash[0]["id"], id);
     assert_eq!(trash[0]["title"], "Renew passport");
     assert!(trash[0]["deleted_at"].is_string());
-    let theirs: Vec<Value> = call(&server, &other, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
+    let theirs: Vec<Value> = server.send_with(&other, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
     assert!(theirs.is_empty());
     let restore = format!("/trash/{id}/restore");
-    assert_eq!(call(&server, &other, Method::POST, &restore, &[], None).await.status(), 404);
-    assert_eq!(call(&server, &account, Method::GET, "/trash?limit=0", &[], None).await.status(), 422);
-    assert_eq!(call(&server, &account, Method::GET, &restore, &[], None).await.status(), 405);
+    assert_eq!(server.send_with(&other, Method::POST, &restore, &[], None).await.status(), 404);
+    assert_eq!(server.send_with(&account, Method::GET, "/trash?limit=0", &[], None).await.status(), 422);
+    assert_eq!(server.send_with(&account, Method::GET, &restore, &[], None).await.status(), 405);
 
-    let response = call(&server, &account, Method::POST, &restore, &[], None).await;
+    let response = server.send_with(&account, Method::POST, &restore, &[], None).await;
     assert_eq!(response.status(), 200);
     assert_eq!(etag(&response).as_deref(), Some("\"2\""));
     let restored: Value = response.json().await.expect("JSON");
     assert_eq!((restored["id"].as_i64(), restored["version"].as_i64()), (Some(id), Some(2)));
-    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 200);
-    assert_eq!(call(&server, &account, Method::POST, &restore, &[], None).await.status(), 404);
+    assert_eq!(server.send_with(&account, Method::GET, &path, &[], None).await.status(), 200);
+    assert_eq!(server.send_with(&account, Method::POST, &restore, &[], None).await.status(), 404);
 
-    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    assert_eq!(server.send_with(&account, Method::DELETE, &path, &[], None).await.status(), 204);
     let erase = format!("/trash/{id}");
-    assert_eq!(call(&server, &other, Method::DELETE, &erase, &[], None).await.status(), 404);
-    assert_eq!(call(&server, &account, Method::DELETE, &erase, &[], None).await.status(), 204);
-    assert_eq!(call(&server, &account, Method::POST, &restore, &[], None).await.status(), 404);
-    let trash: Vec<Value> = call(&server, &account, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
+    assert_eq!(server.send_with(&other, Method::DELETE, &erase, &[], None).await.status(), 404);
+    assert_eq!(server.send_with(&account, Method::DELETE, &erase, &[], None).await.status(), 204);
+    assert_eq!(server.send_with(&account, Method::POST, &restore, &[], None).await.status(), 404);
+    let trash: Vec<Value> = server.send_with(&account, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
     assert!(trash.is_empty());
 }
 }
@@ -307,13 +290,13 @@ async fn following_the_change_feed_while_eight_writers_work_reproduces_the_task_
                 let task = create(server, account, &format!("w{worker} s{step}")).await;
                 let path = format!("/tasks/{}", task["id"]);
                 let body = json!({"completed": true, "tags": [format!("w{worker}")]});
-                assert_eq!(call(server, account, Method::PATCH, &path, &[], Some(body)).await.status(), 200);
+                assert_eq!(server.send_with(account, Method::PATCH, &path, &[], Some(body)).await.status(), 200);
                 if step % 3 == 0 {
-                    assert_eq!(call(server, account, Method::DELETE, &path, &[], None).await.status(), 204);
+                    assert_eq!(server.send_with(account, Method::DELETE, &path, &[], None).await.status(), 204);
                 }
                 if step % 6 == 0 {
                     let restore = format!("/trash/{}/restore", task["id"]);
-                    assert_eq!(call(server, account, Method::POST, &restore, &[], None).await.status(), 200);
+                    assert_eq!(server.send_with(account, Method::POST, &restore, &[], None).await.status(), 200);
                 }
             }
         }
@@ -340,20 +323,20 @@ async fn the_change_feed_refuses_what_it_did_not_give() {
     let account = server.account("cursor").await;
     let other = server.account("stranger").await;
     create(&server, &account, "mine").await;
-    let page: Value = call(&server, &account, Method::GET, "/changes", &[], None).await.json().await.expect("JSON");
+    let page: Value = server.send_with(&account, Method::GET, "/changes", &[], None).await.json().await.expect("JSON");
     assert_eq!(page["changes"].as_array().map(Vec::len), Some(1));
     assert_eq!(page["has_more"], false);
     let cursor = page["cursor"].as_str().expect("cursor");
     // The control: the cursor works for its owner.
     let path = format!("/changes?since={cursor}");
-    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 200);
+    assert_eq!(server.send_with(&account, Method::GET, &path, &[], None).await.status(), 200);
     // Another user's cursor is no place in this feed: start over.
-    let response = call(&server, &other, Method::GET, &path, &[], None).await;
+    let response = server.send_with(&other, Method::GET, &path, &[], None).await;
     assert_eq!(response.status(), 410);
     let body: Value = response.json().await.expect("JSON");
     assert!(body["detail"].as_str().expect("detail").contains("full sync"), "{body}");
     for (query, location) in [("since=nonsense", "query.since"), ("limit=0", "query.limit"), ("limit=1001", "query.limit")] {
-        let response = call(&server, &account, Method::GET, &format!("/changes?{query}"), &[], None).await;
+        let response = server.send_with(&account, Method::GET, &format!("/changes?{query}"), &[], None).await;
         assert_eq!(response.status(), 422, "{query}");
         assert_eq!(error_locations(&response.json().await.expect("JSON")), [location]);
     }
@@ -376,7 +359,9 @@ async fn replicate(
             Some(cursor) => format!("/changes?since={cursor}&limit={limit}"),
             None => format!("/changes?limit={limit}"),
         };
-        let response = call(server, account, Method::GET, &path, &[], None).await;
+        let response = server
+            .send_with(account, Method::GET, &path, &[], None)
+            .await;
         if response.status() == 410 {
             restarts += 1;
             assert!(restarts < 3, "the loop keeps starting over");
@@ -424,9 +409,9 @@ async fn a_full_sync_finishes_after_a_restart_has_forgotten_a_deletion() {
     let old = sync(&server, &account, None, &mut replica).await;
     let last = replica.keys().max().copied().expect("a task");
     let path = format!("/tasks/{last}");
-    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    assert_eq!(server.send_with(&account, Method::DELETE, &path, &[], None).await.status(), 204);
     let path = format!("/trash/{last}");
-    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    assert_eq!(server.send_with(&account, Method::DELETE, &path, &[], None).await.status(), 204);
     server.stop();
     // Housekeeping at start forgets the erased task's deletion.
     let mut server = server.restart(options());
@@ -434,7 +419,7 @@ async fn a_full_sync_finishes_after_a_restart_has_forgotten_a_deletion() {
 
     // The control: the cursor kept from before is refused.
     let path = format!("/changes?since={old}&limit=1");
-    assert_eq!(call(&server, &account, Method::GET, &path, &[], None).await.status(), 410);
+    assert_eq!(server.send_with(&account, Method::GET, &path, &[], None).await.status(), 410);
     // A full sync one task a page reaches its end with every live task.
     let mut fresh = BTreeMap::new();
     let (cursor, restarts) = replicate(&server, &account, None, 1, &mut fresh).await;
@@ -455,7 +440,9 @@ async fn a_full_sync_finishes_after_a_restart_has_forgotten_a_deletion() {
 }
 
 async fn export(server: &Server, account: &Account) -> Value {
-    let response = call(server, account, Method::GET, "/export", &[], None).await;
+    let response = server
+        .send_with(account, Method::GET, "/export", &[], None)
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
     response
@@ -466,15 +453,9 @@ async fn export(server: &Server, account: &Account) -> Value {
 
 async fn import(server: &Server, account: &Account, query: &str, document: &Value) -> Value {
     let path = format!("/import{query}");
-    let response = call(
-        server,
-        account,
-        Method::POST,
-        &path,
-        &[],
-        Some(document.clone()),
-    )
-    .await;
+    let response = server
+        .send_with(account, Method::POST, &path, &[], Some(document.clone()))
+        .await;
     let status = response.status();
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(status, 200, "{path}: {body}");
@@ -520,7 +501,7 @@ async fn an_export_imported_into_a_new_account_exports_the_same_tasks() {
     }
     let trashed = every_task(&server, &account).await.into_values().find(|task| task["title"] == "Trashed").expect("task");
     let path = format!("/tasks/{}", trashed["id"]);
-    assert_eq!(call(&server, &account, Method::DELETE, &path, &[], None).await.status(), 204);
+    assert_eq!(server.send_with(&account, Method::DELETE, &path, &[], None).await.status(), 204);
 
     let first = export(&server, &account).await;
     assert_eq!(first["format"], "taskd-export");
@@ -553,7 +534,7 @@ async fn an_export_imported_into_a_new_account_exports_the_same_tasks() {
     assert_eq!(portable(&second), portable(&first));
     // The trashed task went to the trash, the others are live.
     assert_eq!(every_task(&server, &elsewhere).await.len(), 3);
-    let trash: Vec<Value> = call(&server, &elsewhere, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
+    let trash: Vec<Value> = server.send_with(&elsewhere, Method::GET, "/trash", &[], None).await.json().await.expect("JSON");
     assert_eq!(trash.len(), 1);
 }
 }
@@ -595,7 +576,7 @@ async fn a_taskwarrior_export_of_more_than_a_mebibyte_imports_and_exports_page_b
     assert_eq!(done["description"].as_str().map(str::len), Some(1200));
 
     // Neither shape: refused whole.
-    let response = call(&server, &account, Method::POST, "/import", &[], Some(json!({"tasks": []}))).await;
+    let response = server.send_with(&account, Method::POST, "/import", &[], Some(json!({"tasks": []}))).await;
     assert_eq!(response.status(), 422);
 }
 }

@@ -6,63 +6,21 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::Method;
 use serde_json::{Value, json};
-use taskd_tests::{Account, Server, client, error_locations};
-
-/// `METHOD /api/v1PATH` as `account`, with headers (a name may repeat) and
-/// an optional JSON body.
-async fn call(
-    server: &Server,
-    account: &Account,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = client()
-        .request(method, format!("{}{path}", server.api))
-        .header("authorization", account.bearer());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("request")
-}
+use taskd_tests::{Account, Server, error_locations, next_link};
 
 /// `POST /import` of `document`: the status and the answer.
 async fn import(server: &Server, account: &Account, document: &Value) -> (u16, Value) {
-    let response = call(
-        server,
-        account,
-        Method::POST,
-        "/import",
-        &[],
-        Some(document.clone()),
-    )
-    .await;
+    let response = server
+        .send_with(
+            account,
+            Method::POST,
+            "/import",
+            &[],
+            Some(document.clone()),
+        )
+        .await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON"))
-}
-
-/// The `rel="next"` target of a listing's Link header, under `/api/v1`.
-fn next_link(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get("link")
-        .and_then(|link| link.to_str().ok())
-        .and_then(|link| {
-            link.split(", ")
-                .find(|entry| entry.ends_with("rel=\"next\""))
-        })
-        .map(|entry| {
-            entry
-                .trim_start_matches("</api/v1")
-                .split('>')
-                .next()
-                .expect("target")
-                .to_owned()
-        })
 }
 
 taskd_tests::on_both_backends! {
@@ -102,7 +60,7 @@ async fn recognising_your_own_export_ignores_the_case_of_its_email() {
     for title in ["one", "two"] {
         assert_eq!(server.create_task(&account, json!({"title": title})).await.status(), 201);
     }
-    let mut document: Value = call(&server, &account, Method::GET, "/export", &[], None).await.json().await.expect("JSON");
+    let mut document: Value = server.send_with(&account, Method::GET, "/export", &[], None).await.json().await.expect("JSON");
     // The control: the export as written creates nothing.
     assert_eq!(import(&server, &account, &document).await.1["skipped"], 2);
     document["user"]["email"] = json!(account.email.to_uppercase());
@@ -154,7 +112,7 @@ async fn imported_times_outside_the_stored_years_are_refused_and_every_cursor_pa
         let mut path = format!("/tasks?sort={sort}&limit=1");
         let mut seen = 0;
         loop {
-            let response = call(&server, &account, Method::GET, &path, &[], None).await;
+            let response = server.send_with(&account, Method::GET, &path, &[], None).await;
             assert_eq!(response.status(), 200, "{path}");
             let next = next_link(&response);
             seen += response.json::<Vec<Value>>().await.expect("JSON").len();
@@ -175,16 +133,16 @@ async fn a_listing_cursor_with_nul_in_its_title_is_not_one_of_ours() {
     for title in ["a", "b"] {
         assert_eq!(server.create_task(&account, json!({"title": title})).await.status(), 201);
     }
-    let first = call(&server, &account, Method::GET, "/tasks?sort=title&limit=1", &[], None).await;
+    let first = server.send_with(&account, Method::GET, "/tasks?sort=title&limit=1", &[], None).await;
     let next = next_link(&first).expect("a next page");
     // The control: the cursor as given works.
-    assert_eq!(call(&server, &account, Method::GET, &next, &[], None).await.status(), 200);
+    assert_eq!(server.send_with(&account, Method::GET, &next, &[], None).await.status(), 200);
     let (path, cursor) = next.split_once("cursor=").expect("a cursor");
     let cursor = cursor.split('&').next().expect("cursor");
     let mut decoded: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(cursor).expect("base64")).expect("JSON");
     decoded["v"][0] = json!("a\u{0}");
     let forged = URL_SAFE_NO_PAD.encode(decoded.to_string());
-    let response = call(&server, &account, Method::GET, &format!("{path}cursor={forged}"), &[], None).await;
+    let response = server.send_with(&account, Method::GET, &format!("{path}cursor={forged}"), &[], None).await;
     assert_eq!(response.status(), 422);
     assert_eq!(error_locations(&response.json().await.expect("JSON")), ["query.cursor"]);
 }
@@ -200,7 +158,7 @@ async fn if_match_lists_are_read_across_header_lines_and_capped() {
         let (server, account, path) = (&server, &account, &path);
         async move {
             let headers: Vec<(&str, &str)> = headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
-            call(server, account, Method::PATCH, path, &headers, Some(json!({"title": title}))).await.status()
+            server.send_with(account, Method::PATCH, path, &headers, Some(json!({"title": title}))).await.status()
         }
     };
     // Two lines are one list: a stale version, then the current one.
@@ -213,7 +171,7 @@ async fn if_match_lists_are_read_across_header_lines_and_capped() {
     assert_eq!(patch(vec![("if-match", too_many)], "too many").await, 400);
     let huge = (0..40_000).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(",");
     assert_eq!(patch(vec![("if-match", huge)], "huge").await, 400);
-    let task: Value = call(&server, &account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
+    let task: Value = server.send_with(&account, Method::GET, &path, &[], None).await.json().await.expect("JSON");
     assert_eq!(task["title"], "most");
     assert!(server.logs().iter().all(|line| !line.contains("UPDATE")), "a statement was logged");
 }

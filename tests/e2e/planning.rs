@@ -240,12 +240,7 @@ async fn cursor_pages_neither_skip_nor_repeat_while_tasks_come_and_go() {
         loop {
             let response = call(&server, &account, reqwest::Method::GET, &path, None).await;
             assert_eq!(response.status(), 200);
-            let next = response
-                .headers()
-                .get("link")
-                .and_then(|link| link.to_str().ok())
-                .and_then(|link| link.split(", ").find(|entry| entry.ends_with("rel=\"next\"")))
-                .map(|entry| entry.trim_start_matches("</api/v1").split('>').next().expect("target").to_owned());
+            let next = taskd_tests::next_link(&response);
             let page: Vec<Value> = response.json().await.expect("JSON");
             seen.extend(page.iter().map(|task| task["id"].as_i64().expect("id")));
             // Between pages, another client adds a task and deletes one not yet seen.

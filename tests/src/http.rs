@@ -132,9 +132,24 @@ impl Server {
         path: &str,
         body: Option<Value>,
     ) -> reqwest::Response {
+        self.send_with(account, method, path, &[], body).await
+    }
+
+    /// Like [`Server::send`], with extra header lines (a name may repeat).
+    pub async fn send_with(
+        &self,
+        account: &Account,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> reqwest::Response {
         let mut request = client()
             .request(method, format!("{}{path}", self.api))
             .header("authorization", account.bearer());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -169,4 +184,25 @@ pub fn error_locations(body: &Value) -> Vec<String> {
                 .join(".")
         })
         .collect()
+}
+
+/// The `rel="next"` target of a listing's `Link` header, under the API
+/// prefix (`/tasks?…`), if there is one.
+pub fn next_link(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("link")
+        .and_then(|link| link.to_str().ok())
+        .and_then(|link| {
+            link.split(", ")
+                .find(|entry| entry.ends_with("rel=\"next\""))
+        })
+        .map(|entry| {
+            entry
+                .trim_start_matches("</api/v1")
+                .split('>')
+                .next()
+                .expect("target")
+                .to_owned()
+        })
 }
