@@ -69,6 +69,7 @@ pub mod session;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod types;
+pub mod urgency;
 pub mod wire;
 
 pub use wire::routes;
@@ -79,7 +80,8 @@ pub use auth::{
 };
 pub use error::{Error, FieldError, Result, Source, ValidationErrors};
 pub use model::{
-    Change, ChangePage, Expect, Origin, TagCount, Task, TaskPage, TrashPage, TrashedTask, User,
+    Change, ChangePage, Due, DueChange, Expect, NewTask, NewUser, Origin, PasswordChange,
+    TagChange, TagCount, Task, TaskPage, TaskPatch, TrashPage, TrashedTask, User,
 };
 pub use planning::{Priority, Zone};
 #[cfg(feature = "store")]
@@ -92,7 +94,6 @@ pub use store::{
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{
-    AccountDelete, Body, ErrorBody, ErrorDetail, LoginForm, LoginRequest, NewTask, NewUser,
-    PasswordChange, PasswordChangeRequest, RefreshRequest, TaskCreate, TaskPatch, TaskUpdate,
-    Token, UserCreate, UserUpdate, Valid, ValidationDetail,
+    AccountDelete, Body, ErrorBody, ErrorDetail, LoginForm, LoginRequest, PasswordChangeRequest,
+    RefreshRequest, TaskCreate, TaskUpdate, Token, UserCreate, UserUpdate, Valid, ValidationDetail,
 };

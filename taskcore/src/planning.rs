@@ -1,5 +1,5 @@
-//! What people plan with: priority, when a task is due, tags, the user's
-//! time zone, and how urgent an open task is.
+//! What people plan with: priority, when a task is due, tags and the
+//! user's time zone.
 //!
 //! A task is due either on a calendar day (`due_date`, all day, in the
 //! owner's zone, never shifted) or at an instant (`due_at`, UTC). To sort
@@ -41,26 +41,47 @@ impl Priority {
     /// Every priority, lowest first.
     pub const ALL: [Priority; 3] = [Priority::Low, Priority::Medium, Priority::High];
 
-    /// Parses `low`, `medium` or `high` (any case).
-    pub fn parse(input: &str) -> Result<Self, Invalid> {
-        match input.trim().to_ascii_lowercase().as_str() {
-            "low" => Ok(Self::Low),
-            "medium" => Ok(Self::Medium),
-            "high" => Ok(Self::High),
-            _ => Err(Invalid::new(
-                "enum",
-                "Input should be 'low', 'medium' or 'high'",
-            )),
-        }
-    }
-
-    /// The name the API uses.
+    /// The name the API uses: the one spelling of each priority, which every
+    /// reader and writer (server, docs, taskctl) takes from here.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Low => "low",
             Self::Medium => "medium",
             Self::High => "high",
         }
+    }
+
+    /// The letter tables show: the name's first, upper-cased (`L`, `M`, `H`).
+    pub fn letter(self) -> char {
+        self.as_str()
+            .chars()
+            .next()
+            .unwrap_or('?')
+            .to_ascii_uppercase()
+    }
+
+    /// Parses a priority's name, exactly as [`Priority::as_str`] spells it.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|priority| priority.as_str() == input)
+            .ok_or_else(|| {
+                Invalid::new("enum", format!("Input should be {}", Self::choices(false)))
+            })
+    }
+
+    /// The names, quoted and listed for a message: `'low', 'medium' or
+    /// 'high'`, with `'none'` first when `with_none`.
+    pub fn choices(with_none: bool) -> String {
+        let mut names: Vec<String> = Self::ALL
+            .iter()
+            .map(|priority| format!("'{}'", priority.as_str()))
+            .collect();
+        if with_none {
+            names.insert(0, format!("'{NO_PRIORITY}'"));
+        }
+        let last = names.pop().unwrap_or_default();
+        format!("{} or {last}", names.join(", "))
     }
 
     /// The stored rank: 1 (low) to 3 (high); no priority is 0.
@@ -81,6 +102,17 @@ impl Priority {
             3 => Some(Self::High),
             _ => None,
         }
+    }
+}
+
+/// How a listing's `priority` filter and taskctl name "no priority".
+pub const NO_PRIORITY: &str = "none";
+
+impl FromStr for Priority {
+    type Err = Invalid;
+
+    fn from_str(input: &str) -> Result<Self, Invalid> {
+        Self::parse(input)
     }
 }
 
@@ -314,88 +346,6 @@ pub fn due_key(
         (None, Some(day)) => Some(zone.end_of(day) - TimeDelta::microseconds(1)),
         (None, None) => None,
     }
-}
-
-/// How the urgency of an open task is made up. Each term is a coefficient
-/// times a factor from 0 to 1, as in Taskwarrior (whose coefficients these are).
-pub mod urgency {
-    /// Weight of a high priority.
-    pub const PRIORITY_HIGH: f64 = 6.0;
-    /// Weight of a medium priority.
-    pub const PRIORITY_MEDIUM: f64 = 3.9;
-    /// Weight of a low priority.
-    pub const PRIORITY_LOW: f64 = 1.8;
-    /// Weight of being due: times 1.0 from a week overdue on, falling
-    /// linearly to 0.2 for a task due in two weeks or later.
-    pub const DUE: f64 = 12.0;
-    /// Weight of age: times 0 for a new task, rising linearly to 1 at a year.
-    pub const AGE: f64 = 2.0;
-    /// Age at which the age term is full, in days.
-    pub const AGE_MAX_DAYS: f64 = 365.0;
-    /// Weight of tags: times 0.8 for one tag, 0.9 for two, 1.0 for more.
-    pub const TAGS: f64 = 1.0;
-}
-
-/// How urgent an open task is: the higher, the sooner it deserves attention.
-/// Completed tasks score 0. See [`urgency`] for the terms.
-pub fn urgency(task: &crate::model::Task, zone: Zone, now: DateTime<Utc>) -> f64 {
-    if task.completed {
-        return 0.0;
-    }
-    let priority = match task.priority {
-        Some(Priority::High) => urgency::PRIORITY_HIGH,
-        Some(Priority::Medium) => urgency::PRIORITY_MEDIUM,
-        Some(Priority::Low) => urgency::PRIORITY_LOW,
-        None => 0.0,
-    };
-    let due = match due_key(task.due_date, task.due_at, zone) {
-        Some(key) => {
-            let days_overdue = (now - key).num_seconds() as f64 / 86_400.0;
-            let factor = if days_overdue >= 7.0 {
-                1.0
-            } else if days_overdue >= -14.0 {
-                (days_overdue + 14.0) * 0.8 / 21.0 + 0.2
-            } else {
-                0.2
-            };
-            urgency::DUE * factor
-        }
-        None => 0.0,
-    };
-    let age_days = (now - task.created_at).num_seconds().max(0) as f64 / 86_400.0;
-    let age = urgency::AGE * (age_days / urgency::AGE_MAX_DAYS).min(1.0);
-    let tags = urgency::TAGS
-        * match task.tags.len() {
-            0 => 0.0,
-            1 => 0.8,
-            2 => 0.9,
-            _ => 1.0,
-        };
-    priority + due + age + tags
-}
-
-/// Open tasks with their urgency, most urgent first (ties: sooner due,
-/// then lower id).
-pub fn rank_by_urgency(
-    tasks: Vec<crate::model::Task>,
-    zone: Zone,
-    now: DateTime<Utc>,
-) -> Vec<(f64, crate::model::Task)> {
-    let mut scored: Vec<(f64, crate::model::Task)> = tasks
-        .into_iter()
-        .map(|task| (urgency(&task, zone, now), task))
-        .collect();
-    scored.sort_by(|(a_score, a), (b_score, b)| {
-        // No due sorts after every due: `None` is mapped past the largest key.
-        let key = |task: &crate::model::Task| {
-            due_key(task.due_date, task.due_at, zone).unwrap_or(DateTime::<Utc>::MAX_UTC)
-        };
-        b_score
-            .total_cmp(a_score)
-            .then_with(|| key(a).cmp(&key(b)))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    scored
 }
 
 #[cfg(test)]

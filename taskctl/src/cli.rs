@@ -313,7 +313,7 @@ const NEXT_HELP: &str = "\
 The urgency is Taskwarrior's: 6.0 for high priority (3.9 medium, 1.8 low),
 up to 12.0 for being due (full from a week overdue, 0.2 of it for two weeks
 ahead or later), up to 2.0 for age (full at a year), up to 1.0 for tags.
-The function is taskcore::planning::urgency.";
+The function is taskcore::urgency::score.";
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {

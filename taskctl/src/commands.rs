@@ -674,7 +674,7 @@ fn next(context: &Context, limit: u32) -> Result<(), Failure> {
         ("limit", ALL_PAGE_SIZE.to_string()),
     ];
     let (tasks, json, _) = gather(context, &client, &query)?;
-    let ranked = taskcore::planning::rank_by_urgency(tasks, zone, chrono::Utc::now());
+    let ranked = taskcore::urgency::rank(tasks, zone, chrono::Utc::now());
     let ranked: Vec<(f64, Task)> = ranked.into_iter().take(limit as usize).collect();
     if context.out.json {
         // The API's JSON of each task, in ranked order, with its urgency.

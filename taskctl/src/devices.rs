@@ -5,9 +5,9 @@
 use std::io::{IsTerminal, Read, Write};
 
 use serde_json::{Value, json};
-use taskcore::{Task, TaskUpdate};
+use taskcore::{Body, Task, TaskUpdate};
 use taskctl::client::{ClientError, Fetched};
-use taskctl::journal::{Journal, JournalStore, Undo, patch_back_to};
+use taskctl::journal::{Journal, JournalStore, Undo};
 
 use crate::commands::{Authed, Context};
 use crate::failure::{Failure, exit};
@@ -146,7 +146,7 @@ fn record(kept: &mut Kept, before: &Task, after: Option<&Fetched<Task>>, change:
             kept.journal.record(Undo::Edited {
                 id: before.id.0,
                 version: after.value.version,
-                before: Box::new(patch_back_to(before)),
+                before: Box::new(TaskUpdate::restoring(before)),
             });
         }
         (Change::Delete, _) => {
@@ -191,51 +191,13 @@ fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bo
 }
 
 /// `task` as it would be with `patch` applied: what "keep mine" makes of it.
+/// The server checked the patch already (it refused the version, not the
+/// body); one it would refuse shows `task` unchanged.
 fn with_change(task: &Task, patch: &TaskUpdate) -> Task {
-    let mut task = task.clone();
-    if let Some(title) = &patch.title {
-        title.trim().clone_into(&mut task.title);
+    match patch.clone().validate() {
+        Ok(patch) => patch.applied_to(task),
+        Err(_) => task.clone(),
     }
-    if let Some(description) = &patch.description {
-        task.description.clone_from(description);
-    }
-    if let Some(completed) = patch.completed {
-        task.completed = completed;
-    }
-    if let Some(priority) = &patch.priority {
-        task.priority = priority
-            .as_deref()
-            .and_then(|name| taskcore::Priority::parse(name).ok());
-    }
-    if let Some(day) = &patch.due_date {
-        task.due_date = day.as_deref().and_then(|day| day.parse().ok());
-        if task.due_date.is_some() {
-            task.due_at = None;
-        }
-    }
-    if let Some(instant) = &patch.due_at {
-        task.due_at = instant
-            .as_deref()
-            .and_then(|instant| chrono::DateTime::parse_from_rfc3339(instant).ok())
-            .map(|instant| instant.with_timezone(&chrono::Utc));
-        if task.due_at.is_some() {
-            task.due_date = None;
-        }
-    }
-    let normal = |tag: &String| tag.trim().to_lowercase();
-    if let Some(tags) = &patch.tags {
-        task.tags = tags.iter().map(normal).collect();
-    }
-    if let Some(added) = &patch.add_tags {
-        task.tags.extend(added.iter().map(normal));
-    }
-    if let Some(removed) = &patch.remove_tags {
-        let removed: Vec<String> = removed.iter().map(normal).collect();
-        task.tags.retain(|tag| !removed.contains(tag));
-    }
-    task.tags.sort();
-    task.tags.dedup();
-    task
 }
 
 /// `undo`: reverts the last command that changed tasks, each change only

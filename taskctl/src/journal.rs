@@ -94,25 +94,6 @@ impl Journal {
     }
 }
 
-/// The patch that puts a task back as it is in `task`.
-pub fn patch_back_to(task: &Task) -> TaskUpdate {
-    let (due_date, due_at) = match (task.due_date, task.due_at) {
-        (Some(day), _) => (Some(Some(day.to_string())), None),
-        (None, Some(instant)) => (None, Some(Some(instant.to_rfc3339()))),
-        (None, None) => (Some(None), Some(None)),
-    };
-    TaskUpdate {
-        title: Some(task.title.clone()),
-        description: Some(task.description.clone()),
-        completed: Some(task.completed),
-        priority: Some(task.priority.map(|priority| priority.as_str().to_owned())),
-        due_date,
-        due_at,
-        tags: Some(task.tags.clone()),
-        ..TaskUpdate::default()
-    }
-}
-
 /// Where the journal is kept: beside the session.
 #[derive(Debug, Clone)]
 pub struct JournalStore {

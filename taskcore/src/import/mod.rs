@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
-use crate::model::Origin;
+use crate::model::{NewTask, Origin};
 use crate::types::Email;
-use crate::wire::{Body, NewTask, TaskCreate};
+use crate::wire::{Body, TaskCreate, declared_fields};
 pub use document::Document;
 use document::{Shape, Tasks};
 
@@ -282,22 +282,15 @@ fn from_taskd(entry: &Value) -> Read {
             Some(_) => Err(json!(format!("{name} is not an RFC 3339 date-time"))),
         }
     };
-    let body: Map<String, Value> = [
-        "title",
-        "description",
-        "completed",
-        "priority",
-        "due_date",
-        "due_at",
-        "tags",
-    ]
-    .into_iter()
-    .filter_map(|name| {
-        object
-            .get(name)
-            .map(|value| (name.to_owned(), value.clone()))
-    })
-    .collect();
+    // Every field a new task takes, as the export wrote it.
+    let body: Map<String, Value> = declared_fields::<TaskCreate>()
+        .iter()
+        .filter_map(|name| {
+            object
+                .get(*name)
+                .map(|value| ((*name).to_owned(), value.clone()))
+        })
+        .collect();
     let task = checked(&Value::Object(body))?;
     Ok(Entry {
         task,
@@ -421,15 +414,21 @@ mod tests {
         assert_eq!(format, ImportFormat::Taskwarrior);
         assert_eq!(items.len(), 2);
         let paid = &items[0];
-        assert_eq!(paid.task.title, "Pay rent");
+        assert_eq!(paid.task.title.as_str(), "Pay rent");
         assert_eq!(
-            paid.task.description.as_deref(),
+            paid.task.description.as_ref().map(|text| text.as_str()),
             Some("bank transfer\nref 42")
         );
         assert!(paid.task.completed);
-        assert_eq!(paid.task.priority.as_deref(), Some("high"));
+        assert_eq!(paid.task.priority.map(|p| p.as_str()), Some("high"));
         assert_eq!(paid.task.tags, ["home", "money"]);
-        assert_eq!(paid.task.due_at.as_deref(), Some("2024-01-05T17:00:00Z"));
+        assert_eq!(
+            paid.task
+                .due
+                .and_then(crate::model::Due::at)
+                .map(|t| t.to_rfc3339()),
+            Some("2024-01-05T17:00:00+00:00".into())
+        );
         assert_eq!(paid.origin().source, "taskwarrior:a-1");
         assert_eq!(
             paid.created_at.map(|t| t.to_rfc3339()),

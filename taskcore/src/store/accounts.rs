@@ -8,10 +8,9 @@ use super::backend::Mode;
 use super::{Store, lifetime, now};
 use crate::auth::PasswordHasher;
 use crate::error::{Error, Result, Source, ValidationErrors};
-use crate::model::User;
+use crate::model::{NewUser, PasswordChange, User};
 use crate::session::{Refresh, RefreshToken, RevokeReason, Verdict, hash_refresh_token};
 use crate::types::{Email, SessionId, UserId};
-use crate::wire::{NewUser, PasswordChange};
 
 /// A successful login: the user, the session it opened and that session's
 /// first refresh token.
@@ -28,9 +27,12 @@ pub struct Login {
 impl Store {
     /// Creates an account. Fails with [`Error::EmailTaken`] when the email is in use.
     pub fn register_user(&self, new_user: &NewUser, hasher: &PasswordHasher) -> Result<User> {
-        let hashed_password = hasher.hash(&new_user.password)?;
-        let timezone = new_user.timezone.as_deref().unwrap_or("UTC");
-        self.insert_user(new_user.email.clone(), hashed_password, timezone.to_owned())
+        let hashed_password = hasher.hash(new_user.password.expose())?;
+        self.insert_user(
+            new_user.email.as_str().to_owned(),
+            hashed_password,
+            new_user.zone.name().to_owned(),
+        )
     }
 
     fn insert_user(
@@ -240,7 +242,7 @@ impl Store {
             }
             checked => checked?,
         };
-        if change.new_password == change.current_password {
+        if change.new_password.expose() == change.current_password {
             return Err(ValidationErrors::single(
                 Source::Body,
                 "new_password",
@@ -249,7 +251,7 @@ impl Store {
             )
             .into());
         }
-        let hashed = hasher.hash(&change.new_password)?;
+        let hashed = hasher.hash(change.new_password.expose())?;
         self.replace_password(user, current, &verified_hash, &hashed)
     }
 

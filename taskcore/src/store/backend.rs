@@ -13,11 +13,10 @@ use super::columns::Context;
 use super::query::TaskQuery;
 use super::writer::WriteQueue;
 use crate::error::Result;
-use crate::model::{Change, Expect, Origin, TagCount, Task, TrashedTask, User};
+use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::Zone;
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
-use crate::wire::{TaskCreate, TaskUpdate};
 
 /// How a unit of work meets the others running at the same time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,12 +158,8 @@ pub trait TaskWork {
     fn set_zone(&mut self, zone: Zone) -> Result<User>;
     /// Inserts a task, created and updated at the context's time, or as
     /// its origin (an import) says.
-    fn insert(
-        &mut self,
-        task: &TaskCreate,
-        context: Context,
-        origin: Option<&Origin>,
-    ) -> Result<Task>;
+    fn insert(&mut self, task: &NewTask, context: Context, origin: Option<&Origin>)
+    -> Result<Task>;
     /// How many tasks match the query's filters.
     fn count(&mut self, query: &TaskQuery, context: Context) -> Result<u64>;
     /// The query's page of matching tasks, in its order, each with its
@@ -185,7 +180,7 @@ pub trait TaskWork {
     fn update(
         &mut self,
         id: TaskId,
-        patch: &TaskUpdate,
+        patch: &TaskPatch,
         context: Context,
         expect: &Expect,
     ) -> Result<Task>;

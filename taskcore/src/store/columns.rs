@@ -11,10 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::backend::Mode;
 use super::query::{Cursor, DueFilter, KeyValue, SortKey, TaskQuery, TimeValue};
 use crate::error::Result;
-use crate::model::{Expect, Origin, Task, User};
+use crate::model::{DueChange, Expect, NewTask, Origin, TagChange, Task, TaskPatch, User};
 use crate::planning::{Priority, Zone, due_key};
 use crate::types::{TaskId, UserId};
-use crate::wire::{DueChange, TagChange, TaskCreate, TaskUpdate};
 
 /// A value bound to a statement, in terms both backends bind.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,31 +45,31 @@ pub struct Context {
 pub(crate) struct Editable {
     pub name: &'static str,
     /// Its value in a new task.
-    pub create: for<'a> fn(&'a TaskCreate) -> SqlValue<'a>,
+    pub create: for<'a> fn(&'a NewTask) -> SqlValue<'a>,
     /// Its new value, when the patch sets it.
-    pub update: for<'a> fn(&'a TaskUpdate) -> Option<SqlValue<'a>>,
+    pub update: for<'a> fn(&'a TaskPatch) -> Option<SqlValue<'a>>,
 }
 
 /// The columns clients write, in the order rows read them after [`FIXED`].
 pub(crate) const EDITABLE: &[Editable] = &[
     Editable {
         name: "title",
-        create: |task| SqlValue::Text(Some(&task.title)),
+        create: |task| SqlValue::Text(Some(task.title.as_str())),
         update: |patch| {
             patch
                 .title
-                .as_deref()
-                .map(|title| SqlValue::Text(Some(title)))
+                .as_ref()
+                .map(|title| SqlValue::Text(Some(title.as_str())))
         },
     },
     Editable {
         name: "description",
-        create: |task| SqlValue::Text(task.description.as_deref()),
+        create: |task| SqlValue::Text(task.description.as_ref().map(|text| text.as_str())),
         update: |patch| {
             patch
                 .description
                 .as_ref()
-                .map(|description| SqlValue::Text(description.as_deref()))
+                .map(|description| SqlValue::Text(description.as_ref().map(|text| text.as_str())))
         },
     },
     Editable {
@@ -80,18 +79,17 @@ pub(crate) const EDITABLE: &[Editable] = &[
     },
     Editable {
         name: "priority",
-        create: |task| SqlValue::Int(Priority::rank(task.planned.priority)),
+        create: |task| SqlValue::Int(Priority::rank(task.priority)),
         update: |patch| {
             patch
-                .planned
                 .priority
                 .map(|priority| SqlValue::Int(Priority::rank(priority)))
         },
     },
     Editable {
         name: "due_date",
-        create: |task| SqlValue::MaybeDate(task.planned.due_date),
-        update: |patch| match patch.planned.due? {
+        create: |task| SqlValue::MaybeDate(task.due.and_then(|due| due.date())),
+        update: |patch| match patch.due? {
             DueChange::Date(day) => Some(SqlValue::MaybeDate(Some(day))),
             DueChange::At(_) | DueChange::ClearDate | DueChange::ClearBoth => {
                 Some(SqlValue::MaybeDate(None))
@@ -101,8 +99,8 @@ pub(crate) const EDITABLE: &[Editable] = &[
     },
     Editable {
         name: "due_at",
-        create: |task| SqlValue::MaybeTime(task.planned.due_at),
-        update: |patch| match patch.planned.due? {
+        create: |task| SqlValue::MaybeTime(task.due.and_then(|due| due.at())),
+        update: |patch| match patch.due? {
             DueChange::At(instant) => Some(SqlValue::MaybeTime(Some(instant))),
             DueChange::Date(_) | DueChange::ClearAt | DueChange::ClearBoth => {
                 Some(SqlValue::MaybeTime(None))
@@ -113,7 +111,7 @@ pub(crate) const EDITABLE: &[Editable] = &[
     Editable {
         name: "tags",
         create: |task| SqlValue::Tags(&task.tags),
-        update: |patch| match &patch.planned.tags {
+        update: |patch| match &patch.tags {
             Some(TagChange::Replace(tags)) => Some(SqlValue::Tags(tags)),
             // Written relative to the stored set: see `Statements::update`.
             Some(TagChange::Delta { .. }) | None => None,
@@ -300,7 +298,7 @@ impl<D: Dialect> Statements<D> {
 
     pub fn insert<'a>(
         owner: UserId,
-        task: &'a TaskCreate,
+        task: &'a NewTask,
         context: Context,
         origin: Option<&'a Origin>,
     ) -> Statement<'a> {
@@ -327,8 +325,8 @@ impl<D: Dialect> Statements<D> {
         values.push(statement.bind::<D>(SqlValue::MaybeTime(completed_at)));
         names.push("due_key");
         values.push(statement.bind::<D>(SqlValue::MaybeTime(due_key(
-            task.planned.due_date,
-            task.planned.due_at,
+            task.due.and_then(|due| due.date()),
+            task.due.and_then(|due| due.at()),
             context.zone,
         ))));
         if let Some(origin) = origin {
@@ -349,7 +347,7 @@ impl<D: Dialect> Statements<D> {
     pub fn update<'a>(
         owner: UserId,
         id: TaskId,
-        patch: &'a TaskUpdate,
+        patch: &'a TaskPatch,
         context: Context,
         expect: &Expect,
     ) -> Statement<'a> {
@@ -379,7 +377,7 @@ impl<D: Dialect> Statements<D> {
             None => {}
         }
         // The right-hand sides read the row as it was before this change.
-        match patch.planned.due {
+        match patch.due {
             Some(DueChange::Date(day)) => assignments.push(format!(
                 "due_key = {}",
                 statement.bind::<D>(SqlValue::MaybeTime(due_key(Some(day), None, context.zone)))
@@ -396,7 +394,7 @@ impl<D: Dialect> Statements<D> {
             Some(DueChange::ClearBoth) => assignments.push("due_key = NULL".to_owned()),
             None => {}
         }
-        if let Some(TagChange::Delta { add, remove }) = &patch.planned.tags {
+        if let Some(TagChange::Delta { add, remove }) = &patch.tags {
             let add = statement.bind::<D>(SqlValue::Tags(add));
             let remove = statement.bind::<D>(SqlValue::Tags(remove));
             assignments.push(format!("tags = {}", D::tags_delta(&add, &remove)));
@@ -1007,9 +1005,9 @@ mod tests {
 
     #[test]
     fn a_patch_writes_only_the_fields_it_names_and_what_derives_from_them() {
-        let patch = TaskUpdate {
+        let patch = TaskPatch {
             completed: Some(true),
-            ..TaskUpdate::default()
+            ..TaskPatch::default()
         };
         let statement =
             Statements::<Numbered>::update(UserId(7), TaskId(3), &patch, context(), &Expect::Any);
@@ -1028,9 +1026,9 @@ mod tests {
 
     #[test]
     fn a_conditional_patch_changes_only_a_task_at_a_version_it_expects() {
-        let patch = TaskUpdate {
+        let patch = TaskPatch {
             completed: Some(true),
-            ..TaskUpdate::default()
+            ..TaskPatch::default()
         };
         let expect = Expect::OneOf(vec![4, 6]);
         let statement =

@@ -10,9 +10,10 @@ use std::time::Duration;
 use super::*;
 use crate::auth::{BCRYPT_MIN_COST, PasswordHasher};
 use crate::error::Error;
+use crate::model::{NewTask, NewUser, PasswordChange};
 use crate::session::{Refresh, RefreshToken};
 use crate::types::{Description, Page, SessionId, TaskId, UserId};
-use crate::wire::{Body, NewTask, NewUser, PasswordChange, PasswordChangeRequest, TaskUpdate};
+use crate::wire::{Body, PasswordChangeRequest, TaskUpdate};
 
 const POSTGRES_URL_VAR: &str = "TASKD_TEST_POSTGRES_URL";
 const REQUIRE_POSTGRES_VAR: &str = "TASKD_TEST_REQUIRE_POSTGRES";
@@ -150,7 +151,7 @@ fn log_in(
     (login.session, login.refresh_token)
 }
 
-fn completed(flag: bool) -> crate::wire::TaskPatch {
+fn completed(flag: bool) -> crate::model::TaskPatch {
     TaskUpdate {
         completed: Some(flag),
         ..TaskUpdate::default()
@@ -484,7 +485,7 @@ fn create_task(store: &Store, owner: UserId, body: serde_json::Value) -> crate::
     store.tasks(owner).create(&task).expect("create")
 }
 
-fn patch(body: serde_json::Value) -> crate::wire::TaskPatch {
+fn patch(body: serde_json::Value) -> crate::model::TaskPatch {
     TaskUpdate::from_json(&body).expect("valid patch")
 }
 

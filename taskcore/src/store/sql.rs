@@ -14,11 +14,10 @@ use super::columns::{
 };
 use super::query::TaskQuery;
 use crate::error::{Error, Result};
-use crate::model::{Change, Expect, Origin, TagCount, Task, TrashedTask, User};
+use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::{Zone, due_key};
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
-use crate::wire::{TaskCreate, TaskUpdate};
 
 /// Why a statement failed.
 #[derive(Debug)]
@@ -665,7 +664,7 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
 
     fn insert(
         &mut self,
-        task: &TaskCreate,
+        task: &NewTask,
         context: Context,
         origin: Option<&Origin>,
     ) -> Result<Task> {
@@ -708,7 +707,7 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
     fn update(
         &mut self,
         id: TaskId,
-        patch: &TaskUpdate,
+        patch: &TaskPatch,
         context: Context,
         expect: &Expect,
     ) -> Result<Task> {

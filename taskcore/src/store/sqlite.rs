@@ -727,7 +727,7 @@ mod tests {
         let mut tasks = store.tasks(user.id, Mode::Statement).expect("work");
         tasks
             .insert(
-                &crate::wire::NewTask::new("t").expect("valid"),
+                &crate::model::NewTask::new("t").expect("valid"),
                 super::super::Context {
                     now: chrono::Utc::now(),
                     zone: crate::planning::Zone::default(),

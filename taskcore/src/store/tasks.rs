@@ -9,10 +9,12 @@ use super::query::{Cursor, TaskQuery};
 use super::{Store, now};
 use crate::error::{Error, Result};
 use crate::import::ImportItem;
-use crate::model::{ChangePage, Expect, TagCount, Task, TaskPage, TrashPage, User};
+use crate::model::{
+    ChangePage, Due, DueChange, Expect, NewTask, TagCount, Task, TaskPage, TaskPatch, TrashPage,
+    User,
+};
 use crate::planning::Zone;
 use crate::types::{Page, TaskId, UserId};
-use crate::wire::{DueChange, NewTask, TaskPatch};
 
 /// From how many selected tasks a listing walks its order's index, checking
 /// tags task by task, rather than looking the tagged tasks up and sorting them.
@@ -69,7 +71,7 @@ impl<'a> OwnerTasks<'a> {
                 .store
                 .write(move |store| store.tasks(owner).create(&task));
         }
-        let (mut work, context) = self.begin(task.planned.due_date.is_some())?;
+        let (mut work, context) = self.begin(matches!(task.due, Some(Due::Date(_))))?;
         let task = work.insert(task, context, None)?;
         work.commit()?;
         Ok(task)
@@ -142,8 +144,7 @@ impl<'a> OwnerTasks<'a> {
                 .store
                 .write(move |store| store.tasks(owner).create_once(&task, &key));
         }
-        let request = serde_json::to_string(&**task)
-            .map_err(|error| Error::Internal(format!("cannot write a request: {error}")))?;
+        let request = task.fingerprint();
         let now = now();
         let since = now - chrono::Duration::hours(super::changes::KEY_HOURS);
         let mut work = self.backend().tasks(self.owner, Mode::Write)?;
@@ -157,7 +158,7 @@ impl<'a> OwnerTasks<'a> {
                 replayed: true,
             });
         }
-        let zone = if task.planned.due_date.is_some() {
+        let zone = if matches!(task.due, Some(Due::Date(_))) {
             work.zone()?
         } else {
             Zone::default()
@@ -235,7 +236,7 @@ impl<'a> OwnerTasks<'a> {
                 .store
                 .write(move |store| store.tasks(owner).update_expecting(id, &patch, &expect));
         }
-        let needs_zone = matches!(patch.planned.due, Some(DueChange::Date(_)));
+        let needs_zone = matches!(patch.due, Some(DueChange::Date(_)));
         let (mut work, context) = self.begin(needs_zone)?;
         let task = work.update(id, patch, context, expect)?;
         work.commit()?;

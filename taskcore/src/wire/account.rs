@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Body, Checks, Valid};
 use crate::error::{Error, Result, Source, ValidationErrors};
+use crate::model::{NewUser, PasswordChange};
 use crate::planning::Zone;
 use crate::types::{Email, Invalid, Password};
 
@@ -50,13 +51,15 @@ pub struct UserUpdate {
 }
 
 impl Body for UserUpdate {
-    fn check(mut self, checks: &mut Checks) -> Self {
+    type Checked = Valid<Self>;
+
+    fn check(mut self, checks: &mut Checks) -> Option<Valid<Self>> {
         if let Some(zone) = &self.timezone
             && let Some(zone) = checks.field("timezone", Zone::parse(zone))
         {
             self.timezone = Some(zone.name().to_owned());
         }
-        self
+        Some(Valid(self))
     }
 }
 
@@ -191,21 +194,24 @@ impl fmt::Debug for Token {
 }
 
 impl Body for UserCreate {
-    fn check(mut self, checks: &mut Checks) -> Self {
-        if let Some(email) = checks.field("email", Email::parse(&self.email)) {
-            self.email = email.as_str().to_owned();
-        }
-        checks.field("password", Password::parse(&self.password));
-        if let Some(zone) = &self.timezone
-            && let Some(zone) = checks.field("timezone", Zone::parse(zone))
-        {
-            self.timezone = Some(zone.name().to_owned());
-        }
-        self
+    type Checked = NewUser;
+
+    fn check(self, checks: &mut Checks) -> Option<NewUser> {
+        let email = checks.field("email", Email::parse(&self.email));
+        let password = checks.field("password", Password::parse(&self.password));
+        let zone = match &self.timezone {
+            Some(zone) => checks.field("timezone", Zone::parse(zone)),
+            None => Some(Zone::default()),
+        };
+        Some(NewUser {
+            email: email?,
+            password: password?,
+            zone: zone?,
+        })
     }
 }
 
-impl Valid<UserCreate> {
+impl NewUser {
     /// A registration for `email` with `password`, checked.
     pub fn new(email: &str, password: &str) -> Result<Self> {
         UserCreate {
@@ -220,17 +226,21 @@ impl Valid<UserCreate> {
 /// A login as JSON: email and password are matched as sent (no rules apply:
 /// a wrong one simply does not log in).
 impl Body for LoginRequest {
-    fn check(self, _checks: &mut Checks) -> Self {
-        self
+    type Checked = Valid<Self>;
+
+    fn check(self, _checks: &mut Checks) -> Option<Valid<Self>> {
+        Some(Valid(self))
     }
 }
 
 impl Body for LoginForm {
-    fn check(self, checks: &mut Checks) -> Self {
+    type Checked = Valid<Self>;
+
+    fn check(self, checks: &mut Checks) -> Option<Valid<Self>> {
         if let Some(grant_type) = &self.grant_type {
             checks.field("grant_type", check_grant_type(grant_type));
         }
-        self
+        Some(Valid(self))
     }
 }
 
@@ -280,20 +290,29 @@ impl LoginForm {
 }
 
 impl Body for RefreshRequest {
-    fn check(self, _checks: &mut Checks) -> Self {
-        self
+    type Checked = Valid<Self>;
+
+    fn check(self, _checks: &mut Checks) -> Option<Valid<Self>> {
+        Some(Valid(self))
     }
 }
 
 impl Body for PasswordChangeRequest {
-    fn check(self, checks: &mut Checks) -> Self {
-        checks.field("new_password", Password::parse(&self.new_password));
-        self
+    type Checked = PasswordChange;
+
+    fn check(self, checks: &mut Checks) -> Option<PasswordChange> {
+        let new_password = checks.field("new_password", Password::parse(&self.new_password));
+        Some(PasswordChange {
+            current_password: self.current_password,
+            new_password: new_password?,
+        })
     }
 }
 
 impl Body for AccountDelete {
-    fn check(self, _checks: &mut Checks) -> Self {
-        self
+    type Checked = Valid<Self>;
+
+    fn check(self, _checks: &mut Checks) -> Option<Valid<Self>> {
+        Some(Valid(self))
     }
 }

@@ -23,15 +23,16 @@ pub use self::account::{
     AccountDelete, LoginForm, LoginRequest, PasswordChangeRequest, RefreshRequest, Token,
     UserCreate, UserUpdate,
 };
+pub(crate) use self::lenient::declared_fields;
 pub use self::problem::{ErrorBody, ErrorDetail, ValidationDetail};
 #[cfg(feature = "openapi")]
 pub use self::task::Tag;
-pub use self::task::{DueChange, Planned, PlannedChange, TagChange, TaskCreate, TaskUpdate};
+pub use self::task::{TaskCreate, TaskUpdate};
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::types::Invalid;
 
-/// A body whose every field passed its checks and was normalised (a trimmed
-/// title, a lower-cased email). Only [`Body::validate`] and
+/// A body whose every field passed its checks, for bodies that are used as
+/// they are (a login, a refresh). Only [`Body::validate`] and
 /// [`Body::from_json`] make one.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Valid<T>(T);
@@ -57,13 +58,18 @@ impl<T: fmt::Debug> fmt::Debug for Valid<T> {
     }
 }
 
-/// A request body: its fields' rules.
+/// A request body: its fields' rules, and what it is once they hold.
 pub trait Body: Sized {
-    /// Checks and normalises each field, recording every broken rule in `checks`.
-    fn check(self, checks: &mut Checks) -> Self;
+    /// The body checked: a domain type (a new task, a change to one) or,
+    /// for bodies read as they are, [`Valid`] of the body itself.
+    type Checked;
+
+    /// Checks and normalises each field, recording every broken rule in
+    /// `checks`; the checked value when every rule held.
+    fn check(self, checks: &mut Checks) -> Option<Self::Checked>;
 
     /// Checks a body built in code; every broken rule at once.
-    fn validate(self) -> Result<Valid<Self>> {
+    fn validate(self) -> Result<Self::Checked> {
         let mut checks = Checks::new(Source::Body);
         let checked = self.check(&mut checks);
         checks.finish(checked)
@@ -71,7 +77,7 @@ pub trait Body: Sized {
 
     /// Reads and checks a JSON body: missing fields, fields of the wrong type
     /// and broken rules, all reported at once.
-    fn from_json(json: &Value) -> Result<Valid<Self>>
+    fn from_json(json: &Value) -> Result<Self::Checked>
     where
         Self: DeserializeOwned,
     {
@@ -124,8 +130,11 @@ impl Checks {
         }
     }
 
-    fn finish<T>(self, value: T) -> Result<Valid<T>> {
-        self.errors.into_result(|| Valid(value))
+    fn finish<T>(self, value: Option<T>) -> Result<T> {
+        if !self.errors.is_empty() {
+            return Err(Error::Validation(self.errors));
+        }
+        value.ok_or_else(|| Error::Internal("a body failed a check that reported nothing".into()))
     }
 }
 
@@ -148,16 +157,6 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
-
-/// A registration, checked: a normalised email and an acceptable password.
-pub type NewUser = Valid<UserCreate>;
-/// A task to create, checked: a trimmed title within its limits.
-pub type NewTask = Valid<TaskCreate>;
-/// A partial update of a task, checked; absent fields stay as they are.
-pub type TaskPatch = Valid<TaskUpdate>;
-/// A password change, checked: the new password is acceptable; the current
-/// one is checked against the account later.
-pub type PasswordChange = Valid<PasswordChangeRequest>;
 
 #[cfg(test)]
 mod tests;

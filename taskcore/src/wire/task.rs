@@ -1,67 +1,16 @@
-//! Task bodies: a new task and a partial update.
+//! Task bodies: a new task and a partial update, as clients send them.
 //!
 //! Priority, due and tags travel as JSON strings and lists; the checks turn
-//! them into typed values (kept beside the body, never sent) so a faulty one
-//! is reported with every other error of the body.
+//! a body into the model's [`NewTask`] or [`TaskPatch`], reporting a faulty
+//! field with every other error of the body.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Body, Checks, Valid, nullable, present};
+use super::{Body, Checks, nullable, present};
 use crate::error::Result;
+use crate::model::{Due, DueChange, NewTask, TagChange, Task, TaskPatch};
 use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
 use crate::types::{Description, Invalid, Title};
-
-/// The planning fields of a new task, as checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Planned {
-    /// The priority.
-    pub priority: Option<Priority>,
-    /// The all-day due date.
-    pub due_date: Option<NaiveDate>,
-    /// The due instant.
-    pub due_at: Option<DateTime<Utc>>,
-}
-
-/// How a patch changes when a task is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DueChange {
-    /// Due on this day (clears `due_at`).
-    Date(NaiveDate),
-    /// Due at this instant (clears `due_date`).
-    At(DateTime<Utc>),
-    /// Clears `due_date`; `due_at` stays.
-    ClearDate,
-    /// Clears `due_at`; `due_date` stays.
-    ClearAt,
-    /// Clears both.
-    ClearBoth,
-}
-
-/// How a patch changes the tags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TagChange {
-    /// Replaces the set.
-    Replace(Vec<String>),
-    /// Adds and removes these (normalised), leaving the others.
-    Delta {
-        /// Tags to add.
-        add: Vec<String>,
-        /// Tags to remove.
-        remove: Vec<String>,
-    },
-}
-
-/// The planning changes of a patch, as checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PlannedChange {
-    /// A new priority (`Some(None)` clears it).
-    pub priority: Option<Option<Priority>>,
-    /// A change of due.
-    pub due: Option<DueChange>,
-    /// A change of tags.
-    pub tags: Option<TagChange>,
-}
 
 /// Schema of a tag in the OpenAPI document: format `tag`.
 #[cfg(feature = "openapi")]
@@ -69,8 +18,6 @@ pub struct PlannedChange {
 #[schema(format = "tag", example = "home")]
 #[allow(dead_code)] // Describes a string; never built.
 pub struct Tag(String);
-
-const PRIORITY_PATTERN: &str = "Input should be 'low', 'medium' or 'high'";
 
 /// Wire type: body of `POST /tasks`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,10 +64,6 @@ pub struct TaskCreate {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32, example = json!(["home", "money"])))]
     pub tags: Vec<String>,
-    /// The planning fields as checked; filled by the checks, never sent.
-    #[serde(skip)]
-    #[cfg_attr(feature = "openapi", schema(ignore))]
-    pub planned: Planned,
 }
 
 /// Wire type: body of `PATCH /tasks/{id}`; only the fields present change.
@@ -200,44 +143,62 @@ pub struct TaskUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32))]
     pub remove_tags: Option<Vec<String>>,
-    /// The planning changes as checked; filled by the checks, never sent.
-    #[serde(skip)]
-    #[cfg_attr(feature = "openapi", schema(ignore))]
-    pub planned: PlannedChange,
 }
 
 impl Body for TaskCreate {
-    fn check(mut self, checks: &mut Checks) -> Self {
-        if let Some(title) = checks.field("title", Title::parse(&self.title)) {
-            self.title = title.into_string();
-        }
-        if let Some(description) = &self.description {
-            checks.field("description", Description::parse(description));
-        }
-        if let Some(priority) = &self.priority {
-            self.planned.priority = checks.field("priority", parse_priority(priority));
-        }
-        if let Some(day) = &self.due_date {
-            self.planned.due_date = checks.field("due_date", parse_date(day));
-        }
-        if let Some(instant) = &self.due_at {
-            self.planned.due_at = checks.field("due_at", parse_instant(instant));
-        }
-        if self.due_date.is_some() && self.due_at.is_some() {
+    type Checked = NewTask;
+
+    fn check(self, checks: &mut Checks) -> Option<NewTask> {
+        let Self {
+            title,
+            description,
+            completed,
+            priority,
+            due_date,
+            due_at,
+            tags,
+        } = self;
+        let title = checks.field("title", Title::parse(&title));
+        let description = match description {
+            Some(text) => checks
+                .field("description", Description::parse(&text))
+                .map(Some),
+            None => Some(None),
+        };
+        let priority = match priority {
+            Some(name) => checks.field("priority", Priority::parse(&name)).map(Some),
+            None => Some(None),
+        };
+        // Both sent is refused whether or not each reads as a date.
+        let both = due_date.is_some() && due_at.is_some();
+        let day = match due_date {
+            Some(day) => checks.field("due_date", parse_date(&day)).map(Some),
+            None => Some(None),
+        };
+        let instant = match due_at {
+            Some(instant) => checks.field("due_at", parse_instant(&instant)).map(Some),
+            None => Some(None),
+        };
+        if both {
             checks.field("", Err::<(), _>(both_dues()));
         }
-        if let Some(tags) = checks.field("tags", parse_tags(&self.tags)) {
-            self.tags = tags;
-        }
-        self
-    }
-}
-
-fn parse_priority(text: &str) -> Result<Priority, Invalid> {
-    // Exact names only: the schema lists them.
-    match text {
-        "low" | "medium" | "high" => Priority::parse(text),
-        _ => Err(Invalid::new("enum", PRIORITY_PATTERN)),
+        let due = match (day, instant) {
+            _ if both => None,
+            (Some(Some(day)), Some(None)) => Some(Some(Due::Date(day))),
+            (Some(None), Some(Some(instant))) => Some(Some(Due::At(instant))),
+            (Some(None), Some(None)) => Some(None),
+            // One of them was refused.
+            _ => None,
+        };
+        let tags = checks.field("tags", parse_tags(&tags));
+        Some(NewTask {
+            title: title?,
+            description: description?,
+            completed,
+            priority: priority?,
+            due: due?,
+            tags: tags?,
+        })
     }
 }
 
@@ -248,7 +209,7 @@ fn both_dues() -> Invalid {
     )
 }
 
-impl Valid<TaskCreate> {
+impl NewTask {
     /// A task with this title, no description, not completed.
     pub fn new(title: &str) -> Result<Self> {
         TaskCreate {
@@ -260,37 +221,55 @@ impl Valid<TaskCreate> {
 }
 
 impl Body for TaskUpdate {
-    fn check(mut self, checks: &mut Checks) -> Self {
-        if let Some(title) = &self.title
-            && let Some(title) = checks.field("title", Title::parse(title))
-        {
-            self.title = Some(title.into_string());
-        }
-        if let Some(Some(description)) = &self.description {
-            checks.field("description", Description::parse(description));
-        }
-        match &self.priority {
-            Some(Some(priority)) => {
-                if let Some(priority) = checks.field("priority", parse_priority(priority)) {
-                    self.planned.priority = Some(Some(priority));
-                }
-            }
-            Some(None) => self.planned.priority = Some(None),
-            None => {}
-        }
-        let day = match &self.due_date {
+    type Checked = TaskPatch;
+
+    fn check(self, checks: &mut Checks) -> Option<TaskPatch> {
+        let Self {
+            title,
+            description,
+            completed,
+            priority,
+            due_date,
+            due_at,
+            tags,
+            add_tags,
+            remove_tags,
+        } = self;
+        let title = match title {
+            Some(title) => checks.field("title", Title::parse(&title)).map(Some),
+            None => Some(None),
+        };
+        let description = match description {
+            Some(Some(text)) => checks
+                .field("description", Description::parse(&text))
+                .map(|text| Some(Some(text))),
+            Some(None) => Some(Some(None)),
+            None => Some(None),
+        };
+        let priority = match priority {
+            Some(Some(name)) => checks
+                .field("priority", Priority::parse(&name))
+                .map(|priority| Some(Some(priority))),
+            Some(None) => Some(Some(None)),
+            None => Some(None),
+        };
+        let day = match &due_date {
             Some(Some(day)) => checks.field("due_date", parse_date(day)).map(Some),
             Some(None) => Some(None),
             None => None,
         };
-        let instant = match &self.due_at {
+        let instant = match &due_at {
             Some(Some(instant)) => checks.field("due_at", parse_instant(instant)).map(Some),
             Some(None) => Some(None),
             None => None,
         };
-        self.planned.due = match (day, instant) {
+        // A refused day or instant reads as absent below; it was reported.
+        let mut failed = matches!(due_date, Some(Some(_))) && day.is_none()
+            || matches!(due_at, Some(Some(_))) && instant.is_none();
+        let due = match (day, instant) {
             (Some(Some(_)), Some(Some(_))) => {
                 checks.field("", Err::<(), _>(both_dues()));
+                failed = true;
                 None
             }
             (Some(Some(day)), _) => Some(DueChange::Date(day)),
@@ -300,7 +279,30 @@ impl Body for TaskUpdate {
             (None, Some(None)) => Some(DueChange::ClearAt),
             (None, None) => None,
         };
-        if self.tags.is_some() && (self.add_tags.is_some() || self.remove_tags.is_some()) {
+        let tags = check_tags(checks, tags, add_tags, remove_tags);
+        if failed {
+            return None;
+        }
+        Some(TaskPatch {
+            title: title?,
+            description: description?,
+            completed,
+            priority: priority?,
+            due,
+            tags: tags?,
+        })
+    }
+}
+
+/// The tag change of a patch: the whole set, or additions and removals.
+fn check_tags(
+    checks: &mut Checks,
+    tags: Option<Vec<String>>,
+    add_tags: Option<Vec<String>>,
+    remove_tags: Option<Vec<String>>,
+) -> Option<Option<TagChange>> {
+    match (tags, add_tags, remove_tags) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             checks.field(
                 "",
                 Err::<(), _>(Invalid::new(
@@ -308,31 +310,31 @@ impl Body for TaskUpdate {
                     "Send either tags (the whole set) or add_tags and remove_tags (changes), not both",
                 )),
             );
-        } else if let Some(tags) = &self.tags {
-            if let Some(tags) = checks.field("tags", parse_tags(tags)) {
-                self.planned.tags = Some(TagChange::Replace(tags.clone()));
-                self.tags = Some(tags);
-            }
-        } else if self.add_tags.is_some() || self.remove_tags.is_some() {
-            let add = self.add_tags.as_deref().unwrap_or_default();
-            let remove = self.remove_tags.as_deref().unwrap_or_default();
-            let add = checks.field("add_tags", parse_tags(add));
-            let remove = checks.field("remove_tags", parse_tags(remove));
-            if let (Some(add), Some(remove)) = (add, remove) {
-                if let Some(both) = add.iter().find(|tag| remove.contains(tag)) {
-                    checks.field(
-                        "",
-                        Err::<(), _>(Invalid::new(
-                            "value_error",
-                            format!("'{both}' is both added and removed"),
-                        )),
-                    );
-                } else {
-                    self.planned.tags = Some(TagChange::Delta { add, remove });
-                }
-            }
+            None
         }
-        self
+        (Some(tags), None, None) => checks
+            .field("tags", parse_tags(&tags))
+            .map(|tags| Some(TagChange::Replace(tags))),
+        (None, None, None) => Some(None),
+        (None, add, remove) => {
+            let add = checks.field("add_tags", parse_tags(add.as_deref().unwrap_or_default()));
+            let remove = checks.field(
+                "remove_tags",
+                parse_tags(remove.as_deref().unwrap_or_default()),
+            );
+            let (add, remove) = (add?, remove?);
+            if let Some(both) = add.iter().find(|tag| remove.contains(tag)) {
+                checks.field(
+                    "",
+                    Err::<(), _>(Invalid::new(
+                        "value_error",
+                        format!("'{both}' is both added and removed"),
+                    )),
+                );
+                return None;
+            }
+            Some(Some(TagChange::Delta { add, remove }))
+        }
     }
 }
 
@@ -340,5 +342,41 @@ impl TaskUpdate {
     /// True when the update would change nothing.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The body that puts a task back as `task` has it: every field a
+    /// client writes, and nothing else.
+    pub fn restoring(task: &Task) -> Self {
+        let Task {
+            id: _,
+            owner_id: _,
+            created_at: _,
+            updated_at: _,
+            version: _,
+            completed_at: _,
+            title,
+            description,
+            completed,
+            priority,
+            due_date,
+            due_at,
+            tags,
+        } = task;
+        let (due_date, due_at) = match (due_date, due_at) {
+            (Some(day), _) => (Some(Some(day.to_string())), None),
+            (None, Some(instant)) => (None, Some(Some(instant.to_rfc3339()))),
+            (None, None) => (Some(None), Some(None)),
+        };
+        Self {
+            title: Some(title.clone()),
+            description: Some(description.clone()),
+            completed: Some(*completed),
+            priority: Some(priority.map(|priority| priority.as_str().to_owned())),
+            due_date,
+            due_at,
+            tags: Some(tags.clone()),
+            add_tags: None,
+            remove_tags: None,
+        }
     }
 }

@@ -1,10 +1,15 @@
-//! Users and tasks as the API shows them.
+//! Users and tasks as the API shows them, and what storage takes to
+//! create and change them ([`input`]).
+
+mod input;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::planning::Priority;
 use crate::types::{TaskId, UserId};
+
+pub use self::input::{Due, DueChange, NewTask, NewUser, PasswordChange, TagChange, TaskPatch};
 
 /// A registered account, as shown to its owner. The password hash never leaves storage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,273 @@
+//! What storage takes: a new task, a change to one, a new account and a
+//! password change, every field checked and typed. The wire bodies
+//! (`crate::wire`) are read into these; Rust programs can build them too.
+//!
+//! Code that must handle every field of a task destructures these types
+//! (and [`Task`]) without `..`, so a new field is a compile error there
+//! rather than a silent drop.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::Task;
+use crate::planning::{Priority, Zone};
+use crate::types::{Description, Email, Password, Title};
+
+/// When a task is due: on a calendar day (all day, in the owner's zone) or
+/// at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// All day on this day, in the owner's time zone.
+    Date(NaiveDate),
+    /// At this instant.
+    At(DateTime<Utc>),
+}
+
+impl Due {
+    /// The day, if due on one.
+    pub fn date(self) -> Option<NaiveDate> {
+        match self {
+            Self::Date(day) => Some(day),
+            Self::At(_) => None,
+        }
+    }
+
+    /// The instant, if due at one.
+    pub fn at(self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::At(instant) => Some(instant),
+            Self::Date(_) => None,
+        }
+    }
+}
+
+/// A task to create, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTask {
+    /// The title, trimmed.
+    pub title: Title,
+    /// The description, as written.
+    pub description: Option<Description>,
+    /// Whether it starts out done.
+    pub completed: bool,
+    /// How important it is.
+    pub priority: Option<Priority>,
+    /// When it is due.
+    pub due: Option<Due>,
+    /// Its tags, normalised and sorted, as [`crate::planning::parse_tags`]
+    /// returns them.
+    pub tags: Vec<String>,
+}
+
+impl NewTask {
+    /// The task as one line of JSON, the same for the same task however its
+    /// body was spelled (a due instant in UTC): what an idempotency key
+    /// remembers of the request that used it.
+    pub fn fingerprint(&self) -> String {
+        #[derive(Serialize)]
+        struct Shape<'a> {
+            title: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            description: Option<&'a str>,
+            completed: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            priority: Option<Priority>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            due_date: Option<NaiveDate>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            due_at: Option<String>,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            tags: &'a [String],
+        }
+        let Self {
+            title,
+            description,
+            completed,
+            priority,
+            due,
+            tags,
+        } = self;
+        let shape = Shape {
+            title: title.as_str(),
+            description: description.as_ref().map(Description::as_str),
+            completed: *completed,
+            priority: *priority,
+            due_date: due.and_then(Due::date),
+            due_at: due
+                .and_then(Due::at)
+                .map(|instant| instant.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            tags,
+        };
+        serde_json::to_string(&shape).unwrap_or_default()
+    }
+}
+
+/// How a change moves when a task is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueChange {
+    /// Due on this day (clears `due_at`).
+    Date(NaiveDate),
+    /// Due at this instant (clears `due_date`).
+    At(DateTime<Utc>),
+    /// Clears `due_date`; `due_at` stays.
+    ClearDate,
+    /// Clears `due_at`; `due_date` stays.
+    ClearAt,
+    /// Clears both.
+    ClearBoth,
+}
+
+/// How a change changes the tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagChange {
+    /// Replaces the set (normalised and sorted).
+    Replace(Vec<String>),
+    /// Adds and removes these (normalised), leaving the others: two clients
+    /// adding different tags both win.
+    Delta {
+        /// Tags to add.
+        add: Vec<String>,
+        /// Tags to remove.
+        remove: Vec<String>,
+    },
+}
+
+/// A change to a task, checked; fields left `None` stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskPatch {
+    /// A new title, trimmed.
+    pub title: Option<Title>,
+    /// A new description (`Some(None)` clears it).
+    pub description: Option<Option<Description>>,
+    /// A new completion state.
+    pub completed: Option<bool>,
+    /// A new priority (`Some(None)` clears it).
+    pub priority: Option<Option<Priority>>,
+    /// A change of when the task is due.
+    pub due: Option<DueChange>,
+    /// A change of tags.
+    pub tags: Option<TagChange>,
+}
+
+impl TaskPatch {
+    /// True when the patch would change nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The patch that puts a task back as `task` has it: every field a
+    /// client writes.
+    pub fn restoring(task: &Task) -> Self {
+        let Task {
+            id: _,
+            owner_id: _,
+            created_at: _,
+            updated_at: _,
+            version: _,
+            completed_at: _,
+            title,
+            description,
+            completed,
+            priority,
+            due_date,
+            due_at,
+            tags,
+        } = task;
+        let due = match (due_date, due_at) {
+            (Some(day), _) => DueChange::Date(*day),
+            (None, Some(instant)) => DueChange::At(*instant),
+            (None, None) => DueChange::ClearBoth,
+        };
+        Self {
+            // A stored task's title and description passed these checks.
+            title: Title::parse(title).ok(),
+            description: Some(
+                description
+                    .as_deref()
+                    .and_then(|text| Description::parse(text).ok()),
+            ),
+            completed: Some(*completed),
+            priority: Some(*priority),
+            due: Some(due),
+            tags: Some(TagChange::Replace(tags.clone())),
+        }
+    }
+
+    /// `task` as it is once the patch is applied, as far as the patch
+    /// decides it (the server also sets the times and the version).
+    pub fn applied_to(&self, task: &Task) -> Task {
+        let Self {
+            title,
+            description,
+            completed,
+            priority,
+            due,
+            tags,
+        } = self;
+        let mut task = task.clone();
+        if let Some(title) = title {
+            task.title = title.as_str().to_owned();
+        }
+        if let Some(description) = description {
+            task.description = description.as_ref().map(|text| text.as_str().to_owned());
+        }
+        if let Some(completed) = completed {
+            task.completed = *completed;
+        }
+        if let Some(priority) = priority {
+            task.priority = *priority;
+        }
+        match due {
+            Some(DueChange::Date(day)) => (task.due_date, task.due_at) = (Some(*day), None),
+            Some(DueChange::At(instant)) => (task.due_date, task.due_at) = (None, Some(*instant)),
+            Some(DueChange::ClearDate) => task.due_date = None,
+            Some(DueChange::ClearAt) => task.due_at = None,
+            Some(DueChange::ClearBoth) => (task.due_date, task.due_at) = (None, None),
+            None => {}
+        }
+        match tags {
+            Some(TagChange::Replace(tags)) => task.tags.clone_from(tags),
+            Some(TagChange::Delta { add, remove }) => {
+                task.tags.extend(add.iter().cloned());
+                task.tags.retain(|tag| !remove.contains(tag));
+                task.tags.sort();
+                task.tags.dedup();
+            }
+            None => {}
+        }
+        task
+    }
+}
+
+/// An account to create, checked.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The email address, normalised.
+    pub email: Email,
+    /// The password.
+    pub password: Password,
+    /// The time zone due dates are evaluated in.
+    pub zone: Zone,
+}
+
+/// A password change, checked: the new password is acceptable; the current
+/// one is checked against the account by the store.
+#[derive(Clone)]
+pub struct PasswordChange {
+    /// The password the account has now, as typed (no rules apply: a wrong
+    /// one is refused when checked against the account).
+    pub current_password: String,
+    /// The new password.
+    pub new_password: Password,
+}
+
+impl fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordChange")
+            .field("current_password", &"<redacted>")
+            .field("new_password", &self.new_password)
+            .finish()
+    }
+}
