@@ -64,6 +64,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod planning;
+pub mod query;
 #[cfg(feature = "store")]
 pub mod session;
 #[cfg(feature = "store")]
@@ -84,13 +85,13 @@ pub use model::{
     TagChange, TagCount, Task, TaskPage, TaskPatch, TrashPage, TrashedTask, User,
 };
 pub use planning::{Priority, Zone};
+pub use query::{Cursor, DueFilter, Filter, Sort, SortKey, TaskQuery};
 #[cfg(feature = "store")]
 pub use session::{Refresh, RefreshToken};
 #[cfg(feature = "store")]
 pub use store::{
-    Backend, ChangeCursor, ChangeQuery, Cursor, DatabaseUrl, DueFilter, IdempotencyKey, Login,
-    OwnerTasks, Pending, PoolStatus, Replay, Sort, SortKey, Store, StoreOptions, Synchronous,
-    TaskQuery, WriteQueue,
+    Backend, ChangeCursor, ChangeQuery, DatabaseUrl, IdempotencyKey, Login, OwnerTasks, Pending,
+    PoolStatus, Replay, Store, StoreOptions, Synchronous, WriteQueue,
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{

@@ -11,7 +11,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::Task;
+use super::records::Task;
 use crate::planning::{Priority, Zone};
 use crate::types::{Description, Email, Password, Title};
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::backend::Mode;
-use super::{Store, lifetime, now};
+use super::changes::KEY_HOURS;
+use super::database::{Store, lifetime, now};
 use crate::auth::PasswordHasher;
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{NewUser, PasswordChange, User};
@@ -353,7 +354,7 @@ impl Store {
             now - lifetime(trash_retention),
             now - lifetime(changes_retention),
         )?;
-        work.purge_idempotency_keys(now - chrono::Duration::hours(super::KEY_HOURS))?;
+        work.purge_idempotency_keys(now - chrono::Duration::hours(KEY_HOURS))?;
         work.commit()?;
         Ok(purged)
     }

@@ -8,15 +8,25 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::PoolStatus;
-use super::columns::Context;
-use super::query::TaskQuery;
+use super::options::PoolStatus;
 use super::writer::WriteQueue;
 use crate::error::Result;
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::Zone;
+use crate::query::TaskQuery;
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
+
+/// When a unit of task work happens and in which zone: what derived columns
+/// (completion time, due keys) and the date filters depend on besides the
+/// body or the query.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// The time of the change or the listing.
+    pub now: DateTime<Utc>,
+    /// The owner's time zone (UTC when the work does not need it).
+    pub zone: Zone,
+}
 
 /// How a unit of work meets the others running at the same time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,10 +7,13 @@
 
 use std::time::Duration;
 
+use super::database::now;
 use super::*;
 use crate::auth::{BCRYPT_MIN_COST, PasswordHasher};
 use crate::error::Error;
+use crate::error::Result;
 use crate::model::{NewTask, NewUser, PasswordChange};
+use crate::query::{Sort, SortKey, TaskQuery};
 use crate::session::{Refresh, RefreshToken};
 use crate::types::{Description, Page, SessionId, TaskId, UserId};
 use crate::wire::{Body, PasswordChangeRequest, TaskUpdate};
@@ -79,7 +82,7 @@ fn postgres() -> Option<TestDatabase> {
     let store = Store::with_backend(std::sync::Arc::new(
         self::postgres::PostgresStore::open_config(
             config,
-            &self::postgres_tls::split_tls_options("postgresql://")
+            &self::postgres::tls::split_tls_options("postgresql://")
                 .expect("defaults")
                 .1,
             &StoreOptions::default(),
@@ -114,6 +117,74 @@ macro_rules! contract {
             }
         }
     )*};
+}
+
+/// The columns of `table` in a database, by name.
+fn migrated_columns(database: &TestDatabase, table: &str) -> std::collections::BTreeSet<String> {
+    match (&database.postgres, &database._directory) {
+        (Some((admin, name)), _) => {
+            let mut config = admin.clone();
+            config.dbname(name);
+            let mut client = config.connect(::postgres::NoTls).expect("connect");
+            client
+                .query(
+                    "SELECT column_name::text FROM information_schema.columns
+                     WHERE table_schema = 'public' AND table_name = $1",
+                    &[&table],
+                )
+                .expect("columns")
+                .iter()
+                .map(|row| row.get(0))
+                .collect()
+        }
+        (None, Some(directory)) => {
+            let connection =
+                rusqlite::Connection::open(directory.path().join("tasks.db")).expect("open");
+            let mut statement = connection
+                .prepare("SELECT name FROM pragma_table_info(?1)")
+                .expect("prepare");
+            statement
+                .query_map([table], |row| row.get(0))
+                .expect("columns")
+                .collect::<rusqlite::Result<_>>()
+                .expect("names")
+        }
+        (None, None) => panic!("a test database is a SQLite file or a PostgreSQL database"),
+    }
+}
+
+/// A freshly migrated database's `tasks` and `trashed_tasks` hold exactly
+/// the columns of the column table, and their bookkeeping: a migration
+/// that forgets a column (or the table that forgets one) fails here.
+fn check_task_tables_match_the_column_table(database: &TestDatabase) {
+    let task_columns = || sql::table::task_columns().map(str::to_owned);
+    // PostgreSQL's tasks also hold their full-text vector, which the
+    // database generates (V3__planning.sql); SQLite's index is a table.
+    let search = database.postgres.as_ref().map(|_| "search".to_owned());
+    let expected_tasks: std::collections::BTreeSet<String> = task_columns()
+        .chain(["change_seq".to_owned()])
+        .chain(search)
+        .collect();
+    let expected_trashed: std::collections::BTreeSet<String> = task_columns()
+        .chain(["deleted_at".to_owned(), "change_seq".to_owned()])
+        .collect();
+    assert_eq!(migrated_columns(database, "tasks"), expected_tasks);
+    assert_eq!(
+        migrated_columns(database, "trashed_tasks"),
+        expected_trashed
+    );
+}
+
+#[test]
+fn migrated_task_tables_hold_the_column_tables_columns_on_sqlite() {
+    check_task_tables_match_the_column_table(&sqlite());
+}
+
+#[test]
+fn migrated_task_tables_hold_the_column_tables_columns_on_postgres() {
+    if let Some(database) = postgres() {
+        check_task_tables_match_the_column_table(&database);
+    }
 }
 
 fn hasher() -> PasswordHasher {

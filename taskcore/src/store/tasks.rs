@@ -2,11 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::backend::{Backend, Mode, TaskWork};
+use super::backend::{Backend, Context, Mode, TaskWork};
 use super::changes::{ChangeCursor, IdempotencyKey, Replay};
-use super::columns::{Context, key_value, order};
-use super::query::{Cursor, TaskQuery};
-use super::{Store, now};
+use super::database::{Store, now};
+use super::sql::listing::{key_value, order};
 use crate::error::{Error, Result};
 use crate::import::ImportItem;
 use crate::model::{
@@ -14,6 +13,7 @@ use crate::model::{
     User,
 };
 use crate::planning::Zone;
+use crate::query::{Cursor, TaskQuery};
 use crate::types::{Page, TaskId, UserId};
 
 /// From how many selected tasks a listing walks its order's index, checking
@@ -383,12 +383,19 @@ impl<'a> OwnerTasks<'a> {
     }
 }
 
+impl Store {
+    /// The tasks of one owner. The owner id must come from an authenticated source.
+    pub fn tasks(&self, owner: crate::types::UserId) -> OwnerTasks<'_> {
+        OwnerTasks::new(self, owner)
+    }
+}
+
 /// The cursor that continues a listing after `last`, whose stored due key
 /// is `due_key`.
 fn next_cursor(query: &TaskQuery, last: &Task, due_key: Option<DateTime<Utc>>) -> Cursor {
     let values = order(query)
         .iter()
-        .filter(|(key, _)| *key != super::query::SortKey::Id)
+        .filter(|(key, _)| *key != crate::query::SortKey::Id)
         .map(|(key, descending)| key_value(last, due_key, *key, *descending))
         .collect();
     Cursor {

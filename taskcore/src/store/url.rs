@@ -48,7 +48,7 @@ impl DatabaseUrl {
     fn parse_postgres(url: &str) -> Result<Self> {
         // The TLS options are ours (the driver knows fewer sslmodes); the
         // driver's own parser decides the rest. Errors never repeat the URL.
-        let (rest, _tls) = super::postgres_tls::split_tls_options(url)?;
+        let (rest, _tls) = super::postgres::tls::split_tls_options(url)?;
         rest.parse::<postgres::Config>().map_err(|error| {
             Error::Internal(format!(
                 "DATABASE_URL {} is not a valid PostgreSQL URL: {error}",
@@ -109,7 +109,7 @@ impl fmt::Display for DatabaseUrl {
 /// never from the text, so no spelling of the URL can slip a password through.
 pub(crate) fn redact(url: &str) -> String {
     // The TLS options are not secret, but the driver cannot parse them all.
-    let rest = super::postgres_tls::split_tls_options(url)
+    let rest = super::postgres::tls::split_tls_options(url)
         .map(|(rest, _)| rest)
         .unwrap_or_else(|_| url.to_owned());
     let Ok(config) = rest.parse::<postgres::Config>() else {

@@ -27,7 +27,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::oneshot;
 
-use super::Store;
+use super::database::Store;
 use crate::error::{Error, Result};
 
 /// Most jobs committed in one transaction.
@@ -272,5 +272,42 @@ fn commit_batch(store: &Store, connection: &dyn Transactions, batch: Vec<Box<dyn
     }
     for outcome in ran {
         outcome.deliver(failure.as_ref());
+    }
+}
+
+/// The one place that decides how a store writes: queued for the single
+/// writer where there is one, here otherwise. Every store operation that
+/// writes goes through [`Store::write`].
+impl Store {
+    /// Runs `work`, which writes, the way this store writes, and waits for
+    /// its answer. On a SQLite file, `work` is queued for the single writer,
+    /// which runs it in one transaction with the writes queued beside it
+    /// and answers after their commit; elsewhere it runs here, on a pooled
+    /// connection. `work` gets the store to write through.
+    ///
+    /// Each store operation `work` runs is atomic, as anywhere; `work` as a
+    /// whole is not one transaction: when it fails after an operation
+    /// succeeded, that operation stands, on every backend.
+    pub fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T> + Send + 'static,
+    {
+        self.submit(work).wait()
+    }
+
+    /// Like [`Store::write`], but returns once `work` is queued: await the
+    /// answer, or wait for it. A store that does not queue writes (see
+    /// [`Store::queues_writes`]) runs `work` here before returning, so
+    /// async callers hand that case to a blocking thread.
+    pub fn submit<T, F>(&self, work: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T> + Send + 'static,
+    {
+        match self.backend.write_queue() {
+            Some(queue) => queue.submit(work),
+            None => Pending::ready(work(self)),
+        }
     }
 }

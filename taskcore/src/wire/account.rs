@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Body, Checks, Valid};
+use super::body::{Body, Checks, Valid};
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{NewUser, PasswordChange};
 use crate::planning::Zone;
@@ -28,7 +28,7 @@ pub struct UserCreate {
     /// Your IANA time zone, such as `Europe/Paris`; default `UTC`.
     #[serde(
         default,
-        deserialize_with = "super::present",
+        deserialize_with = "super::body::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris", format = "iana-time-zone"))]
@@ -43,7 +43,7 @@ pub struct UserUpdate {
     /// `overdue` are evaluated in it.
     #[serde(
         default,
-        deserialize_with = "super::present",
+        deserialize_with = "super::body::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris", format = "iana-time-zone"))]

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::error::Error;
 
 fn locations(error: Error) -> Vec<(String, String)> {
     match error {

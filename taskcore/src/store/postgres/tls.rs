@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 
 /// What the URL asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct TlsOptions {
+pub(crate) struct TlsOptions {
     mode: Mode,
     root_certificate: Option<PathBuf>,
 }
@@ -43,7 +43,7 @@ enum Mode {
 
 /// Takes `sslmode` and `sslrootcert` out of a PostgreSQL URL: the URL
 /// without them, and what they ask for.
-pub(super) fn split_tls_options(url: &str) -> Result<(String, TlsOptions)> {
+pub(crate) fn split_tls_options(url: &str) -> Result<(String, TlsOptions)> {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, query),
         None => (url, ""),

@@ -11,14 +11,19 @@ use r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+pub(crate) mod tls;
+
+use self::tls::{TlsOptions, split_tls_options};
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
-use super::columns::{Dialect, RowValues, SqlValue, plain_sort_expression};
-use super::postgres_tls::{TlsOptions, split_tls_options};
-use super::query::SortKey;
-use super::sql::{self, OwnerUnit, SqlError, Unit};
+use super::options::{PoolStatus, StoreOptions};
+use super::sql;
+use super::sql::dialect::{Dialect, plain_sort_expression};
+use super::sql::owner::OwnerUnit;
+use super::sql::unit::Unit;
+use super::sql::value::{RowValues, SqlError, SqlValue};
 use super::url::redact;
-use super::{PoolStatus, StoreOptions};
 use crate::error::{Error, Result};
+use crate::query::SortKey;
 use crate::types::UserId;
 
 mod embedded {
@@ -54,7 +59,7 @@ fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-pub(super) struct PostgresStore {
+pub(crate) struct PostgresStore {
     pool: Pool<PostgresConnectionManager<MakeRustlsConnect>>,
     /// `host:port`, for messages; never the credentials.
     server: String,
@@ -69,7 +74,7 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
-    pub(super) fn open(url: &str, options: &StoreOptions) -> Result<Self> {
+    pub(crate) fn open(url: &str, options: &StoreOptions) -> Result<Self> {
         let (url, tls) = split_tls_options(url)?;
         let config: Config = url.parse().map_err(|error| {
             Error::Internal(format!(
@@ -80,7 +85,7 @@ impl PostgresStore {
         Self::open_config(config, &tls, options)
     }
 
-    pub(super) fn open_config(
+    pub(crate) fn open_config(
         mut config: Config,
         tls: &TlsOptions,
         options: &StoreOptions,
@@ -182,7 +187,7 @@ impl Backend for PostgresStore {
 /// A pooled connection, running the shared statements.
 struct Pooled(Client);
 
-impl sql::Connection for Pooled {
+impl sql::value::Connection for Pooled {
     type Dialect = Postgres;
 
     fn batch(&mut self, sql: &str) -> Result<()> {

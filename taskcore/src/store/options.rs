@@ -1,0 +1,84 @@
+//! How a store is tuned, and how busy its pool is.
+
+use std::time::Duration;
+
+/// Tuning shared by the backends.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Largest number of pooled connections.
+    pub pool_size: u32,
+    /// How long to wait for the database server to accept a connection (PostgreSQL).
+    pub connect_timeout: Duration,
+    /// Durability of commits (SQLite).
+    pub synchronous: Synchronous,
+    /// How long a writer waits for another writer's lock before failing (SQLite).
+    pub busy_timeout: Duration,
+    /// Longest a statement may run before the server cancels it (PostgreSQL).
+    pub statement_timeout: Duration,
+    /// Longest a statement waits for a row or table lock (PostgreSQL).
+    pub lock_timeout: Duration,
+    /// Longest a transaction may sit idle before the server ends it (PostgreSQL).
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(5),
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(10),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How hard SQLite works to make each commit durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Survives a crash of the process; the last commits may be lost on power loss.
+    #[default]
+    Normal,
+    /// Survives power loss, at the cost of an fsync per commit.
+    Full,
+}
+
+impl std::str::FromStr for Synchronous {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "normal" => Ok(Self::Normal),
+            "full" => Ok(Self::Full),
+            _ => Err(format!(
+                "'{input}' is not a synchronous mode: use normal or full"
+            )),
+        }
+    }
+}
+
+/// Connection pool occupancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections handed out.
+    pub in_use: u32,
+    /// Connections open and waiting.
+    pub idle: u32,
+}
+
+impl From<r2d2::State> for PoolStatus {
+    fn from(state: r2d2::State) -> Self {
+        Self {
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            idle: state.idle_connections,
+        }
+    }
+}
+
+impl From<r2d2::Error> for crate::Error {
+    fn from(error: r2d2::Error) -> Self {
+        crate::Error::Storage(format!("connection pool: {error}"))
+    }
+}

@@ -1,0 +1,11 @@
+//! The SQL both backends share: the task table, the statements built from
+//! it, and the units of work that run them, written once over a connection
+//! and a dialect that each backend supplies.
+
+pub(crate) mod dialect;
+pub(crate) mod listing;
+pub(crate) mod owner;
+pub(crate) mod statements;
+pub(crate) mod table;
+pub(crate) mod unit;
+pub(crate) mod value;

@@ -1,0 +1,257 @@
+//! SQLite storage: a pool of connections for reads and, for a file, the
+//! single writer.
+
+mod connection;
+mod dialect;
+mod migrate;
+mod search;
+mod settings;
+mod writer;
+
+use std::time::Duration;
+
+use r2d2::{Pool, PooledConnection};
+use r2d2_sqlite::SqliteConnectionManager;
+
+use self::connection::Held;
+use self::migrate::{check_parent_exists, enable_wal, lock_for_migration, migrate};
+use self::settings::{ConnectionSettings, open_file};
+use self::writer::start_writer;
+use super::backend::{AccountWork, Backend, Mode, TaskWork};
+use super::options::{PoolStatus, StoreOptions};
+use super::sql::owner::OwnerUnit;
+use super::sql::unit::Unit;
+use super::url::SqliteLocation;
+use super::writer::WriteQueue;
+use crate::error::Result;
+use crate::types::UserId;
+
+#[derive(Clone, Debug)]
+pub(crate) struct SqliteStore {
+    /// Connections for reads (and for every statement of an in-memory database).
+    pool: Pool<SqliteConnectionManager>,
+    /// The single writer of a database file.
+    writer: Option<WriteQueue>,
+}
+
+impl SqliteStore {
+    pub(crate) fn open(location: &SqliteLocation, options: &StoreOptions) -> Result<Self> {
+        let settings = ConnectionSettings {
+            synchronous: options.synchronous,
+            busy_timeout: options.busy_timeout,
+        };
+        let builder = Pool::builder().connection_timeout(Duration::from_secs(10));
+        let mut writer = None;
+        let pool = match location {
+            SqliteLocation::File(path) => {
+                // Prepare the file before the pool opens a connection to it, so
+                // every pooled connection starts out in WAL mode and on the
+                // current schema. Errors here come in SQLite's own words, at once.
+                check_parent_exists(path)?;
+                // Processes opening one file together would race to create
+                // the schema; they take turns on a lock file beside it.
+                let _migrating = lock_for_migration(path)?;
+                let mut connection = open_file(path, &settings)?;
+                enable_wal(&connection)?;
+                migrate(&mut connection)?;
+                drop(connection);
+                writer = Some(start_writer(path, &settings)?);
+                builder
+                    .max_size(options.pool_size.max(1))
+                    .min_idle(Some(1))
+                    .connection_customizer(Box::new(settings))
+                    .build_unchecked(SqliteConnectionManager::file(path))
+            }
+            SqliteLocation::Memory => {
+                // Each in-memory connection is a database of its own: keep exactly one, forever.
+                let pool = builder
+                    .max_size(1)
+                    .min_idle(Some(1))
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connection_customizer(Box::new(settings))
+                    .build_unchecked(SqliteConnectionManager::memory());
+                migrate(&mut *pool.get()?)?;
+                pool
+            }
+        };
+        Ok(Self { pool, writer })
+    }
+}
+
+impl Backend for SqliteStore {
+    fn pool_status(&self) -> PoolStatus {
+        self.pool.state().into()
+    }
+
+    fn ping(&self) -> Result<()> {
+        let connection = self.pool.get()?;
+        connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>> {
+        Ok(Box::new(Unit::begin(self.connection()?, mode)?))
+    }
+
+    fn tasks(&self, owner: UserId, mode: Mode) -> Result<Box<dyn TaskWork + '_>> {
+        Ok(Box::new(OwnerUnit::begin(self.connection()?, owner, mode)?))
+    }
+
+    fn write_queue(&self) -> Option<&WriteQueue> {
+        self.writer.as_ref()
+    }
+}
+
+impl SqliteStore {
+    /// A pooled connection outside any transaction. Work that failed to roll
+    /// back (rare: the ROLLBACK itself failed) may have returned its
+    /// connection mid-transaction; it is rolled back here, before reuse.
+    fn connection(&self) -> Result<Pooled> {
+        let connection = self.pool.get()?;
+        if !connection.is_autocommit() {
+            connection.execute_batch("ROLLBACK")?;
+        }
+        Ok(Held(connection))
+    }
+}
+
+/// A pooled connection, running the shared statements.
+type Pooled = Held<PooledConnection<SqliteConnectionManager>>;
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::migrate::embedded;
+    use super::*;
+
+    #[test]
+    fn every_pooled_connection_has_foreign_keys_wal_and_normal_sync() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let location = SqliteLocation::File(directory.path().join("tasks.db"));
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("open");
+        // Hold several connections at once so the pool must open new ones.
+        let connections: Vec<_> = (0..4)
+            .map(|_| store.pool.get().expect("connection"))
+            .collect();
+        for connection in &connections {
+            let foreign_keys: i64 = connection
+                .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+                .expect("pragma");
+            let journal: String = connection
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .expect("pragma");
+            let synchronous: i64 = connection
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .expect("pragma");
+            let busy: i64 = connection
+                .pragma_query_value(None, "busy_timeout", |r| r.get(0))
+                .expect("pragma");
+            assert_eq!(foreign_keys, 1);
+            assert_eq!(journal, "wal");
+            assert_eq!(synchronous, 1, "NORMAL is 1");
+            assert_eq!(busy, 5000);
+        }
+    }
+
+    #[test]
+    fn migrations_run_twice_are_a_no_op() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let location = SqliteLocation::File(directory.path().join("tasks.db"));
+        SqliteStore::open(&location, &StoreOptions::default()).expect("first open");
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("second open");
+        let applied: i64 = store
+            .pool
+            .get()
+            .expect("connection")
+            .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
+                r.get(0)
+            })
+            .expect("history");
+        assert_eq!(applied, 5);
+    }
+
+    #[test]
+    fn tasks_written_before_the_owner_search_index_are_found_after_it() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("tasks.db");
+        {
+            let mut connection = Connection::open(&path).expect("open");
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(4))
+                .run(&mut connection)
+                .expect("migrate to V4");
+            connection
+                .execute_batch(
+                    "INSERT INTO users (id, email, hashed_password, created_at)
+                         VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
+                     INSERT INTO tasks (title, description, owner_id, created_at, updated_at)
+                         VALUES ('Pay rent', 'by Friday', 7, '2025-01-01T00:00:00Z',
+                                 '2025-01-01T00:00:00Z');",
+                )
+                .expect("a task of V4");
+        }
+        let location = SqliteLocation::File(path);
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("migrate");
+        let found = |text: &str| -> i64 {
+            store
+                .pool
+                .get()
+                .expect("connection")
+                .query_row(
+                    "SELECT COUNT(*) FROM tasks_search WHERE tasks_search MATCH ?1",
+                    [text],
+                    |row| row.get(0),
+                )
+                .expect("search")
+        };
+        assert_eq!(found("\"7_frid\"*"), 1);
+        assert_eq!(found("\"7_pay\"* AND \"7_rent\"*"), 1);
+        // The control: another owner's terms find nothing.
+        assert_eq!(found("\"8_pay\"*"), 0);
+    }
+
+    #[test]
+    fn deleting_a_user_cascades_to_tasks() {
+        let store =
+            SqliteStore::open(&SqliteLocation::Memory, &StoreOptions::default()).expect("open");
+        let mut accounts = store.accounts(Mode::Statement).expect("work");
+        let user = accounts
+            .insert_user("jane@example.com", "hash", "UTC", chrono::Utc::now())
+            .expect("user");
+        accounts.commit().expect("commit");
+        let mut tasks = store.tasks(user.id, Mode::Statement).expect("work");
+        tasks
+            .insert(
+                &crate::model::NewTask::new("t").expect("valid"),
+                super::super::Context {
+                    now: chrono::Utc::now(),
+                    zone: crate::planning::Zone::default(),
+                },
+                None,
+            )
+            .expect("task");
+        tasks.commit().expect("commit");
+        let connection = store.pool.get().expect("connection");
+        connection
+            .execute(
+                "DELETE FROM users WHERE id = ?1",
+                rusqlite::params![user.id.0],
+            )
+            .expect("delete");
+        let left: i64 = connection
+            .query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn missing_directory_is_reported_by_name() {
+        let location = SqliteLocation::File("/nonexistent-dir/tasks.db".into());
+        let error = SqliteStore::open(&location, &StoreOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("/nonexistent-dir does not exist"), "{error}");
+    }
+}
