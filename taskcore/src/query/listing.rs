@@ -59,7 +59,7 @@ impl TaskQuery {
     }
 
     /// Whether evaluating the query needs the owner's time zone.
-    pub(crate) fn needs_zone(&self) -> bool {
+    pub fn needs_zone(&self) -> bool {
         self.due_before.is_some()
             || self.due_after.is_some()
             || matches!(self.due, Some(DueFilter::Today))

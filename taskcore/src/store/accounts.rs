@@ -42,13 +42,12 @@ impl Store {
         hashed_password: String,
         timezone: String,
     ) -> Result<User> {
-        if self.queues_writes() {
-            return self.write(move |store| store.insert_user(email, hashed_password, timezone));
-        }
-        let mut work = self.backend.accounts(Mode::Statement)?;
-        let user = work.insert_user(&email, &hashed_password, &timezone, now())?;
-        work.commit()?;
-        Ok(user)
+        self.write(move |store| {
+            let mut work = store.backend.accounts(Mode::Statement)?;
+            let user = work.insert_user(&email, &hashed_password, &timezone, now())?;
+            work.commit()?;
+            Ok(user)
+        })
     }
 
     /// Finds the account for a login and checks its password.
@@ -93,24 +92,23 @@ impl Store {
         verified_hash: String,
         refresh_token: RefreshToken,
     ) -> Result<SessionId> {
-        if self.queues_writes() {
-            return self.write(move |store| store.open_session(user, verified_hash, refresh_token));
-        }
-        let now = now();
-        let mut work = self.backend.accounts(Mode::Write)?;
-        // The password may have changed since it was checked (bcrypt is
-        // slow): then no session is opened, or it would outlive the change.
-        let session = work
-            .insert_session(user, &verified_hash, now, refresh_token.expires_at())?
-            .ok_or(Error::InvalidCredentials)?;
-        work.insert_refresh_token(
-            session,
-            refresh_token.hash(),
-            now,
-            refresh_token.expires_at(),
-        )?;
-        work.commit()?;
-        Ok(session)
+        self.write(move |store| {
+            let now = now();
+            let mut work = store.backend.accounts(Mode::Write)?;
+            // The password may have changed since it was checked (bcrypt is
+            // slow): then no session is opened, or it would outlive the change.
+            let session = work
+                .insert_session(user, &verified_hash, now, refresh_token.expires_at())?
+                .ok_or(Error::InvalidCredentials)?;
+            work.insert_refresh_token(
+                session,
+                refresh_token.hash(),
+                now,
+                refresh_token.expires_at(),
+            )?;
+            work.commit()?;
+            Ok(session)
+        })
     }
 
     /// The account and its password hash, if `password` is its password.
@@ -164,47 +162,46 @@ impl Store {
 
     /// Spends an issued refresh token (given by its hash).
     fn rotate(&self, presented: String, refresh_lifetime: Duration) -> Result<Refresh> {
-        if self.queues_writes() {
-            return self.write(move |store| store.rotate(presented, refresh_lifetime));
-        }
-        let now = now();
-        let next = RefreshToken::generate(now + lifetime(refresh_lifetime));
-        // One unit of work, the token locked: two refreshes with the same
-        // token run one after the other, so the second sees it spent.
-        let mut work = self.backend.accounts(Mode::Write)?;
-        let Some(stored) = work.refresh_token(&presented)? else {
-            return Ok(Refresh::Refused);
-        };
-        let refresh = match stored.verdict(now) {
-            Verdict::Refuse => Refresh::Refused,
-            Verdict::RevokeChain => {
-                work.revoke_session(
-                    stored.user,
-                    stored.session,
-                    RevokeReason::RefreshTokenReuse,
-                    now,
-                )?;
-                Refresh::Reused {
-                    user: stored.user,
-                    session: stored.session,
+        self.write(move |store| {
+            let now = now();
+            let next = RefreshToken::generate(now + lifetime(refresh_lifetime));
+            // One unit of work, the token locked: two refreshes with the same
+            // token run one after the other, so the second sees it spent.
+            let mut work = store.backend.accounts(Mode::Write)?;
+            let Some(stored) = work.refresh_token(&presented)? else {
+                return Ok(Refresh::Refused);
+            };
+            let refresh = match stored.verdict(now) {
+                Verdict::Refuse => Refresh::Refused,
+                Verdict::RevokeChain => {
+                    work.revoke_session(
+                        stored.user,
+                        stored.session,
+                        RevokeReason::RefreshTokenReuse,
+                        now,
+                    )?;
+                    Refresh::Reused {
+                        user: stored.user,
+                        session: stored.session,
+                    }
                 }
-            }
-            Verdict::Rotate => {
-                work.spend_refresh_token(stored.token_id, now)?;
-                work.insert_refresh_token(stored.session, next.hash(), now, next.expires_at())?;
-                work.extend_session(stored.session, next.expires_at())?;
-                let user = work
-                    .user(stored.user)?
-                    .ok_or_else(|| Error::Storage("a session outlived its user".to_owned()))?;
-                Refresh::Rotated {
-                    user,
-                    session: stored.session,
-                    refresh_token: next,
+                Verdict::Rotate => {
+                    work.spend_refresh_token(stored.token_id, now)?;
+                    work.insert_refresh_token(stored.session, next.hash(), now, next.expires_at())?;
+                    work.extend_session(stored.session, next.expires_at())?;
+                    let user = work
+                        .user(stored.user)?
+                        .ok_or_else(|| Error::Storage("a session outlived its user".to_owned()))?;
+                    Refresh::Rotated {
+                        user,
+                        session: stored.session,
+                        refresh_token: next,
+                    }
                 }
-            }
-        };
-        work.commit()?;
-        Ok(refresh)
+            };
+            work.commit()?;
+            Ok(refresh)
+        })
     }
 
     /// The user behind an access token, if its session is still live.
@@ -217,12 +214,11 @@ impl Store {
 
     /// Ends a session: its refresh tokens and access tokens stop working.
     pub fn close_session(&self, user: UserId, session: SessionId) -> Result<()> {
-        if self.queues_writes() {
-            return self.write(move |store| store.close_session(user, session));
-        }
-        let mut work = self.backend.accounts(Mode::Statement)?;
-        work.revoke_session(user, session, RevokeReason::Logout, now())?;
-        work.commit()
+        self.write(move |store| {
+            let mut work = store.backend.accounts(Mode::Statement)?;
+            work.revoke_session(user, session, RevokeReason::Logout, now())?;
+            work.commit()
+        })
     }
 
     /// Changes a user's password after checking the current one, and revokes
@@ -266,26 +262,23 @@ impl Store {
         verified_hash: &str,
         hashed: &str,
     ) -> Result<u64> {
-        if self.queues_writes() {
-            let (verified_hash, hashed) = (verified_hash.to_owned(), hashed.to_owned());
-            return self.write(move |store| {
-                store.replace_password(user, session, &verified_hash, &hashed)
-            });
-        }
-        let mut work = self.backend.accounts(Mode::Write)?;
-        if !work.replace_password_hash(user, session, verified_hash, hashed)? {
-            // Something changed since the password was checked (bcrypt is
-            // slow): another change revoked this session, the account went
-            // away, or the same session changed the password meanwhile.
-            return Err(match work.session_user(user, session)? {
-                Some(_) => Error::Conflict("The password was changed meanwhile".to_owned()),
-                None => Error::InvalidToken,
-            });
-        }
-        let revoked =
-            work.revoke_other_sessions(user, session, RevokeReason::PasswordChanged, now())?;
-        work.commit()?;
-        Ok(revoked)
+        let (verified_hash, hashed) = (verified_hash.to_owned(), hashed.to_owned());
+        self.write(move |store| {
+            let mut work = store.backend.accounts(Mode::Write)?;
+            if !work.replace_password_hash(user, session, &verified_hash, &hashed)? {
+                // Something changed since the password was checked (bcrypt is
+                // slow): another change revoked this session, the account went
+                // away, or the same session changed the password meanwhile.
+                return Err(match work.session_user(user, session)? {
+                    Some(_) => Error::Conflict("The password was changed meanwhile".to_owned()),
+                    None => Error::InvalidToken,
+                });
+            }
+            let revoked =
+                work.revoke_other_sessions(user, session, RevokeReason::PasswordChanged, now())?;
+            work.commit()?;
+            Ok(revoked)
+        })
     }
 
     /// Deletes an account after checking its password; its tasks and sessions go with it.
@@ -300,28 +293,26 @@ impl Store {
     }
 
     fn erase_account(&self, user: UserId) -> Result<()> {
-        if self.queues_writes() {
-            return self.write(move |store| store.erase_account(user));
-        }
-        let mut work = self.backend.accounts(Mode::Statement)?;
-        work.delete_user(user)?;
-        work.commit()
+        self.write(move |store| {
+            let mut work = store.backend.accounts(Mode::Statement)?;
+            work.delete_user(user)?;
+            work.commit()
+        })
     }
 
     /// Deletes sessions whose last refresh token has expired, and expired
     /// refresh tokens of live sessions; returns how many sessions went.
     pub fn purge_expired_sessions(&self) -> Result<u64> {
-        if self.queues_writes() {
-            return self.write(|store| store.purge_expired_sessions());
-        }
-        let now = now();
-        let mut work = self.backend.accounts(Mode::Write)?;
-        let purged = work.delete_expired_sessions(now)?;
-        // Spent tokens are kept to recognise their reuse, but an expired one
-        // is refused before that matters.
-        work.delete_expired_refresh_tokens(now)?;
-        work.commit()?;
-        Ok(purged)
+        self.write(move |store| {
+            let now = now();
+            let mut work = store.backend.accounts(Mode::Write)?;
+            let purged = work.delete_expired_sessions(now)?;
+            // Spent tokens are kept to recognise their reuse, but an expired one
+            // is refused before that matters.
+            work.delete_expired_refresh_tokens(now)?;
+            work.commit()?;
+            Ok(purged)
+        })
     }
 
     /// Housekeeping of deletions: erases the tasks trashed more than
@@ -344,19 +335,16 @@ impl Store {
         trash_retention: Duration,
         changes_retention: Duration,
     ) -> Result<(u64, u64)> {
-        if self.queues_writes() {
-            return self.write(move |store| {
-                store.purge_deleted_as_of(now, trash_retention, changes_retention)
-            });
-        }
-        let mut work = self.backend.accounts(Mode::Write)?;
-        let purged = work.purge_deleted(
-            now - lifetime(trash_retention),
-            now - lifetime(changes_retention),
-        )?;
-        work.purge_idempotency_keys(now - chrono::Duration::hours(KEY_HOURS))?;
-        work.commit()?;
-        Ok(purged)
+        self.write(move |store| {
+            let mut work = store.backend.accounts(Mode::Write)?;
+            let purged = work.purge_deleted(
+                now - lifetime(trash_retention),
+                now - lifetime(changes_retention),
+            )?;
+            work.purge_idempotency_keys(now - chrono::Duration::hours(KEY_HOURS))?;
+            work.commit()?;
+            Ok(purged)
+        })
     }
 
     /// The user's password hash, if `password` is the user's password;

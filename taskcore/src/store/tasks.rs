@@ -24,7 +24,8 @@ const MANY_TASKS: u64 = 1000;
 /// is made, and the backend's task work is bound to it.
 ///
 /// Writes go the way the store writes (see [`Store::write`]): each method
-/// that writes hands itself, whole, to the single writer when there is one.
+/// that writes hands its work, whole, to [`OwnerTasks::write`], the one
+/// path to the single writer where there is one.
 #[derive(Debug, Clone, Copy)]
 pub struct OwnerTasks<'a> {
     store: &'a Store,
@@ -63,18 +64,26 @@ impl<'a> OwnerTasks<'a> {
         Ok((work, Context { now: now(), zone }))
     }
 
+    /// Runs write work on these tasks the way the store writes: the one
+    /// path of every method here that writes (see [`Store::write`]).
+    fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(OwnerTasks<'_>) -> Result<T> + Send + 'static,
+    {
+        let owner = self.owner;
+        self.store.write(move |store| work(store.tasks(owner)))
+    }
+
     /// Creates a task.
     pub fn create(&self, task: &NewTask) -> Result<Task> {
-        if self.store.queues_writes() {
-            let (owner, task) = (self.owner, task.clone());
-            return self
-                .store
-                .write(move |store| store.tasks(owner).create(&task));
-        }
-        let (mut work, context) = self.begin(matches!(task.due, Some(Due::Date(_))))?;
-        let task = work.insert(task, context, None)?;
-        work.commit()?;
-        Ok(task)
+        let task = task.clone();
+        self.write(move |tasks| {
+            let (mut work, context) = tasks.begin(matches!(task.due, Some(Due::Date(_))))?;
+            let created = work.insert(&task, context, None)?;
+            work.commit()?;
+            Ok(created)
+        })
     }
 
     /// Imports tasks in one write: each is created for the owner (one
@@ -84,12 +93,15 @@ impl<'a> OwnerTasks<'a> {
     /// export) that is still here. Returns, for each, whether it was created. A dry run writes
     /// nothing and returns what it would do.
     pub fn import(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
-        if !dry_run && self.store.queues_writes() {
-            let (owner, items) = (self.owner, items.to_vec());
-            return self
-                .store
-                .write(move |store| store.tasks(owner).import(&items, false));
+        if dry_run {
+            return self.import_here(items, true);
         }
+        let items = items.to_vec();
+        self.write(move |tasks| tasks.import_here(&items, false))
+    }
+
+    /// [`OwnerTasks::import`] on this thread: a dry run reads one snapshot.
+    fn import_here(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
         let mode = if dry_run { Mode::Snapshot } else { Mode::Write };
         let mut work = self.backend().tasks(self.owner, mode)?;
         let context = Context {
@@ -138,12 +150,11 @@ impl<'a> OwnerTasks<'a> {
     /// a key whose first request has not finished is a conflict (409; only
     /// where writes run concurrently, PostgreSQL).
     pub fn create_once(&self, task: &NewTask, key: &IdempotencyKey) -> Result<Replay> {
-        if self.store.queues_writes() {
-            let (owner, task, key) = (self.owner, task.clone(), key.clone());
-            return self
-                .store
-                .write(move |store| store.tasks(owner).create_once(&task, &key));
-        }
+        let (task, key) = (task.clone(), key.clone());
+        self.write(move |tasks| tasks.create_once_here(&task, &key))
+    }
+
+    fn create_once_here(&self, task: &NewTask, key: &IdempotencyKey) -> Result<Replay> {
         let request = task.fingerprint();
         let now = now();
         let since = now - chrono::Duration::hours(super::changes::KEY_HOURS);
@@ -230,17 +241,14 @@ impl<'a> OwnerTasks<'a> {
             }
             return Ok(task);
         }
-        if self.store.queues_writes() {
-            let (owner, patch, expect) = (self.owner, patch.clone(), expect.clone());
-            return self
-                .store
-                .write(move |store| store.tasks(owner).update_expecting(id, &patch, &expect));
-        }
-        let needs_zone = matches!(patch.due, Some(DueChange::Date(_)));
-        let (mut work, context) = self.begin(needs_zone)?;
-        let task = work.update(id, patch, context, expect)?;
-        work.commit()?;
-        Ok(task)
+        let (patch, expect) = (patch.clone(), expect.clone());
+        self.write(move |tasks| {
+            let needs_zone = matches!(patch.due, Some(DueChange::Date(_)));
+            let (mut work, context) = tasks.begin(needs_zone)?;
+            let task = work.update(id, &patch, context, &expect)?;
+            work.commit()?;
+            Ok(task)
+        })
     }
 
     /// Moves a task to the trash.
@@ -251,15 +259,12 @@ impl<'a> OwnerTasks<'a> {
     /// Moves a task at a version `expect` admits to the trash;
     /// [`Error::VersionMismatch`] otherwise, and nothing changes.
     pub fn delete_expecting(&self, id: TaskId, expect: &Expect) -> Result<()> {
-        if self.store.queues_writes() {
-            let (owner, expect) = (self.owner, expect.clone());
-            return self
-                .store
-                .write(move |store| store.tasks(owner).delete_expecting(id, &expect));
-        }
-        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
-        work.trash(id, expect, now())?;
-        work.commit()
+        let expect = expect.clone();
+        self.write(move |tasks| {
+            let mut work = tasks.backend().tasks(tasks.owner, Mode::Write)?;
+            work.trash(id, &expect, now())?;
+            work.commit()
+        })
     }
 
     /// One page of the trash, newest deletion first, and how many tasks it
@@ -273,27 +278,21 @@ impl<'a> OwnerTasks<'a> {
 
     /// Puts a trashed task back, with the same id and its version bumped.
     pub fn restore(&self, id: TaskId) -> Result<Task> {
-        if self.store.queues_writes() {
-            let owner = self.owner;
-            return self
-                .store
-                .write(move |store| store.tasks(owner).restore(id));
-        }
-        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
-        let task = work.restore(id, now())?;
-        work.commit()?;
-        Ok(task)
+        self.write(move |tasks| {
+            let mut work = tasks.backend().tasks(tasks.owner, Mode::Write)?;
+            let task = work.restore(id, now())?;
+            work.commit()?;
+            Ok(task)
+        })
     }
 
     /// Erases a trashed task for good.
     pub fn erase(&self, id: TaskId) -> Result<()> {
-        if self.store.queues_writes() {
-            let owner = self.owner;
-            return self.store.write(move |store| store.tasks(owner).erase(id));
-        }
-        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
-        work.erase(id)?;
-        work.commit()
+        self.write(move |tasks| {
+            let mut work = tasks.backend().tasks(tasks.owner, Mode::Write)?;
+            work.erase(id)?;
+            work.commit()
+        })
     }
 
     /// The changes after `since`, in commit order, at most `limit`: each
@@ -370,16 +369,12 @@ impl<'a> OwnerTasks<'a> {
     /// Changes the owner's time zone. All-day due dates stay the same days;
     /// the instants they are due by move with the zone.
     pub fn set_zone(&self, zone: Zone) -> Result<User> {
-        if self.store.queues_writes() {
-            let owner = self.owner;
-            return self
-                .store
-                .write(move |store| store.tasks(owner).set_zone(zone));
-        }
-        let mut work = self.backend().tasks(self.owner, Mode::Write)?;
-        let user = work.set_zone(zone)?;
-        work.commit()?;
-        Ok(user)
+        self.write(move |tasks| {
+            let mut work = tasks.backend().tasks(tasks.owner, Mode::Write)?;
+            let user = work.set_zone(zone)?;
+            work.commit()?;
+            Ok(user)
+        })
     }
 }
 
