@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use taskcore::{DueFilter, Priority};
+
+use crate::choices::{self, PriorityOrNone};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -106,8 +109,8 @@ pub enum Command {
         #[arg(long, value_name = "WHEN")]
         due: Option<String>,
         /// How important it is.
-        #[arg(short, long, value_enum)]
-        priority: Option<PriorityArg>,
+        #[arg(short, long, value_parser = choices::priority())]
+        priority: Option<Priority>,
         /// A tag (repeat for several).
         #[arg(short, long = "tag", value_name = "TAG")]
         tags: Vec<String>,
@@ -127,11 +130,11 @@ pub enum Command {
         #[arg(short, long = "tag", value_name = "TAG")]
         tags: Vec<String>,
         /// Only tasks with this priority (repeat: any of them).
-        #[arg(short, long = "priority", value_enum, value_name = "PRIORITY")]
-        priorities: Vec<PriorityFilter>,
+        #[arg(short, long = "priority", value_parser = choices::priority_or_none(), value_name = "PRIORITY")]
+        priorities: Vec<PriorityOrNone>,
         /// Only tasks due today, overdue ones, ones with any due or none.
-        #[arg(long, value_enum, value_name = "WHICH")]
-        due: Option<DueArg>,
+        #[arg(long, value_parser = choices::due_filter(), value_name = "WHICH")]
+        due: Option<DueFilter>,
         /// Only tasks due on or before this day (today, fri, +3d, 2025-01-31 …).
         #[arg(long, value_name = "DATE")]
         before: Option<String>,
@@ -200,8 +203,8 @@ pub enum Command {
         #[arg(long, value_name = "WHEN")]
         due: Option<String>,
         /// New priority, or none to clear it.
-        #[arg(short, long, value_enum)]
-        priority: Option<PriorityFilter>,
+        #[arg(short, long, value_parser = choices::priority_or_none())]
+        priority: Option<PriorityOrNone>,
         /// Add a tag (repeat for several); other tags stay.
         #[arg(short, long = "tag", value_name = "TAG")]
         tags: Vec<String>,
@@ -268,32 +271,6 @@ pub enum Command {
         /// Shell to complete for.
         shell: clap_complete::Shell,
     },
-}
-
-/// A priority to set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PriorityArg {
-    Low,
-    Medium,
-    High,
-}
-
-/// A priority to match or set, or none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PriorityFilter {
-    None,
-    Low,
-    Medium,
-    High,
-}
-
-/// Which tasks by due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DueArg {
-    Today,
-    Overdue,
-    Any,
-    None,
 }
 
 const ADD_HELP: &str = "\

@@ -1,8 +1,9 @@
 //! taskctl: the terminal client for taskd.
 
+mod choices;
 mod cli;
 mod commands;
-mod devices;
+mod context;
 mod failure;
 mod output;
 mod prompt;

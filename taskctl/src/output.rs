@@ -97,7 +97,11 @@ impl Output {
                 Cell::new(done_mark(task.completed)),
                 Cell::new(printable(&task.title)),
                 due,
-                Cell::new(task.priority.map(priority_mark).unwrap_or("")),
+                Cell::new(
+                    task.priority
+                        .map(|priority| priority.letter().to_string())
+                        .unwrap_or_default(),
+                ),
                 Cell::new(printable(&task.tags.join(" "))),
             ];
             if let Some(score) = scores.and_then(|scores| scores.get(index)) {
@@ -171,15 +175,6 @@ impl Output {
             table.add_row([name.to_owned(), value]);
         }
         trim_lines(&table.to_string())
-    }
-}
-
-/// `H`, `M`, `L`, as Taskwarrior shows priorities.
-fn priority_mark(priority: Priority) -> &'static str {
-    match priority {
-        Priority::High => "H",
-        Priority::Medium => "M",
-        Priority::Low => "L",
     }
 }
 

@@ -2,18 +2,8 @@
 //! in quotes; `If-Match` guards changes, `If-None-Match` saves a download.
 
 use taskcore::Expect;
-use warp::http::HeaderValue;
 
 use crate::problem::ApiError;
-
-/// The ETag of a task at `version`: a strong validator.
-pub fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from(version)
-        .to_str()
-        .ok()
-        .and_then(|digits| HeaderValue::from_str(&format!("\"{digits}\"")).ok())
-        .unwrap_or_else(|| HeaderValue::from_static("\"0\""))
-}
 
 /// One entity tag of a list: whether it is weak, and its opaque text.
 struct EntityTag<'a> {
@@ -171,10 +161,5 @@ mod tests {
         assert!(none_match(Some("*"), 3));
         assert!(!none_match(None, 3));
         assert!(!none_match(Some("3"), 3), "not an entity tag");
-    }
-
-    #[test]
-    fn an_etag_is_the_version_in_quotes() {
-        assert_eq!(etag(12), "\"12\"");
     }
 }

@@ -4,11 +4,12 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use bytes::Bytes;
-use taskcore::{Error, SessionId, Store, TaskQuery, User, UserId};
+use taskcore::{Error, SessionId, TaskQuery, User};
 use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use warp::http::{HeaderMap, HeaderValue};
 use warp::{Filter, Rejection};
 
+use crate::bearer::Bearer;
 use crate::problem::ApiError;
 use crate::state::{AppState, blocking};
 
@@ -44,36 +45,10 @@ pub fn caller(state: AppState) -> impl Filter<Extract = (Caller,), Error = Rejec
                 .map_err(warp::reject::custom)?;
             Ok::<_, Rejection>(Caller {
                 user,
-                session: bearer.session,
+                session: bearer.session(),
             })
         }
     })
-}
-
-/// A bearer token whose signature and expiry are good: the user it names
-/// and its session. Whether that session is still live is for the
-/// database to say: [`AppState::read`] and [`AppState::write`] ask it in
-/// the same hop as the work they run, and nothing else reads the user.
-#[derive(Debug, Clone, Copy)]
-pub struct Bearer {
-    user: UserId,
-    session: SessionId,
-}
-
-impl Bearer {
-    /// The user the token names; for logs, before its session is checked.
-    pub fn claimed_user(&self) -> UserId {
-        self.user
-    }
-
-    /// The user, if the token's session is live. One indexed lookup: the
-    /// token may outlive its session (logout, password change, theft) or
-    /// its account.
-    pub fn session_user(&self, store: &Store) -> taskcore::Result<User> {
-        store
-            .session_user(self.user, self.session)?
-            .ok_or(Error::InvalidToken)
-    }
 }
 
 /// The request's bearer token, verified without the database; rejects
@@ -100,10 +75,7 @@ fn verify_bearer(state: &AppState, value: Option<&HeaderValue>) -> Result<Bearer
         return Err(ApiError::NotAuthenticated);
     }
     let claims = state.keys.verify(token.trim())?;
-    Ok(Bearer {
-        user: claims.user,
-        session: claims.session,
-    })
+    Ok(Bearer::new(claims.user, claims.session))
 }
 
 /// The raw body and its media type (lower-cased, without parameters), at most

@@ -1,8 +1,10 @@
 //! taskd: the task manager's HTTP server.
 
+mod bearer;
 mod client_address;
 mod conditional;
 mod cors;
+mod etag;
 mod filters;
 mod limits;
 mod openapi;

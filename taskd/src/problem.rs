@@ -234,7 +234,7 @@ impl ApiError {
         if let ApiError::Domain(Error::VersionMismatch { current }) = self {
             response
                 .headers_mut()
-                .insert(header::ETAG, crate::conditional::etag(*current));
+                .insert(header::ETAG, crate::etag::etag(*current));
         }
         if let ApiError::Busy(_) = self {
             response

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use taskcore::{PasswordHasher, Store, TokenKeys, UserId};
 
-use crate::filters::Bearer;
+use crate::bearer::Bearer;
 
 use crate::client_address::TrustedProxies;
 use crate::limits::Limits;

@@ -365,13 +365,12 @@ fn from_taskwarrior(entry: &Value) -> Read {
     }
     body.insert("completed".into(), json!(completed));
     if let Some(priority) = object.get("priority") {
-        let priority = match priority.as_str() {
-            Some("H") => "high",
-            Some("M") => "medium",
-            Some("L") => "low",
-            _ => return Err(json!("priority is not H, M or L")),
-        };
-        body.insert("priority".into(), json!(priority));
+        // Taskwarrior writes the letters taskd's tables show.
+        let priority = crate::planning::Priority::ALL
+            .into_iter()
+            .find(|known| priority.as_str() == Some(known.letter().encode_utf8(&mut [0; 4])))
+            .ok_or_else(|| json!("priority is not H, M or L"))?;
+        body.insert("priority".into(), json!(priority.as_str()));
     }
     if let Some(due) = time("due")? {
         body.insert(

@@ -204,27 +204,34 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    /// Every key, as the query string names it.
-    pub const NAMES: &'static str = "id, created_at, updated_at, due, priority, title";
+    /// Every key.
+    pub const ALL: [SortKey; 6] = [
+        Self::Id,
+        Self::CreatedAt,
+        Self::UpdatedAt,
+        Self::Due,
+        Self::Priority,
+        Self::Title,
+    ];
+
+    /// Every key's name, as a message lists them.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
 
     pub(crate) fn parse(name: &str) -> Result<Self, Invalid> {
-        Ok(match name {
-            "id" => Self::Id,
-            "created_at" => Self::CreatedAt,
-            "updated_at" => Self::UpdatedAt,
-            "due" => Self::Due,
-            "priority" => Self::Priority,
-            "title" => Self::Title,
-            _ => {
-                return Err(Invalid::new(
+        Self::ALL
+            .into_iter()
+            .find(|key| key.name() == name)
+            .ok_or_else(|| {
+                Invalid::new(
                     "enum",
                     format!(
                         "Sort keys are {}, each optionally preceded by '-' for descending",
-                        Self::NAMES
+                        Self::names()
                     ),
-                ));
-            }
-        })
+                )
+            })
     }
 
     /// The name the query string uses.

@@ -6,6 +6,8 @@
 
 mod cursor;
 mod listing;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod pairs;
 
 pub use self::cursor::{Cursor, KeyValue, TimeValue};

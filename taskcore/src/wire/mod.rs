@@ -7,6 +7,7 @@
 
 mod account;
 mod body;
+mod fields;
 mod lenient;
 mod problem;
 pub mod routes;
@@ -17,7 +18,7 @@ pub use self::account::{
     UserCreate, UserUpdate,
 };
 pub use self::body::{Body, Checks, Valid};
-pub(crate) use self::lenient::declared_fields;
+pub(crate) use self::fields::declared_fields;
 pub use self::problem::{ErrorBody, ErrorDetail, ValidationDetail};
 #[cfg(feature = "openapi")]
 pub use self::task::Tag;

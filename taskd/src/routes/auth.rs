@@ -16,7 +16,7 @@ use warp::{Filter, Reply};
 
 use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER};
 
-use super::{method_not_allowed, path};
+use super::wiring::{method_not_allowed, path};
 use crate::client_address::client_address;
 use crate::filters::{
     Caller, authenticated, body, caller, is_json, json_body, parse_json, with_state,

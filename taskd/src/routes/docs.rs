@@ -12,7 +12,7 @@ use warp::path::{FullPath, Tail};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use super::method_not_allowed;
+use super::wiring::method_not_allowed;
 
 /// ReDoc's standalone bundle, vendored with its licences in `assets/redoc/`.
 const REDOC_SCRIPT: &[u8] = include_bytes!("../../assets/redoc/redoc.standalone.js");

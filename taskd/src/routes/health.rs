@@ -14,7 +14,7 @@ use warp::{Filter, Reply};
 
 use taskcore::routes::{self, HEALTH};
 
-use super::{method_not_allowed, path};
+use super::wiring::{method_not_allowed, path};
 use crate::filters::with_state;
 use crate::state::{AppState, blocking};
 use crate::telemetry::POOL_CONNECTIONS;

@@ -15,8 +15,9 @@ use warp::http::{HeaderValue, header};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use super::{method_not_allowed, path};
-use crate::filters::{Bearer, bearer, body_up_to, check_json_body, with_state};
+use super::wiring::{method_not_allowed, path};
+use crate::bearer::Bearer;
+use crate::filters::{bearer, body_up_to, check_json_body, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::{AppState, blocking};
 use crate::streamed::{self, Gone, Producer};

@@ -7,9 +7,10 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use super::{method_not_allowed, path, path_with_id};
-use crate::conditional::etag;
-use crate::filters::{Bearer, bearer, with_state};
+use super::wiring::{method_not_allowed, path, path_with_id};
+use crate::bearer::Bearer;
+use crate::etag::etag;
+use crate::filters::{bearer, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::AppState;
 

@@ -11,9 +11,11 @@ use warp::{Filter, Reply};
 
 use taskcore::routes::{self, TAGS, TASK, TASKS};
 
-use super::{method_not_allowed, path, path_with_id};
-use crate::conditional::{self, etag};
-use crate::filters::{Bearer, Listing, bearer, body, header_list, listing, parse_json, with_state};
+use super::wiring::{method_not_allowed, path, path_with_id};
+use crate::bearer::Bearer;
+use crate::conditional;
+use crate::etag::etag;
+use crate::filters::{Listing, bearer, body, header_list, listing, parse_json, with_state};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
 use crate::state::AppState;
 
@@ -134,70 +136,6 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
-/// A priority to filter by, or none.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // Documents the query string.
-enum PriorityFilter {
-    None,
-    Low,
-    Medium,
-    High,
-}
-
-/// Tasks by whether and when they are due.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // Documents the query string.
-enum DueFilter {
-    None,
-    Any,
-    Today,
-    Overdue,
-}
-
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Documents the query string; parsing is in `TaskQuery::from_pairs`.
-struct ListQuery {
-    /// Only done (`true`) or only open (`false`) tasks.
-    completed: Option<bool>,
-    /// Tasks with this priority; repeat for any of several. `none`: no priority.
-    #[param(inline, value_type = Option<Vec<PriorityFilter>>, style = Form, explode, max_items = 32)]
-    priority: Option<Vec<String>>,
-    /// Tasks carrying this tag (case-insensitive); repeat to require every one.
-    #[param(value_type = Option<Vec<taskcore::wire::Tag>>, style = Form, explode, max_items = 32)]
-    tag: Option<Vec<String>>,
-    /// Tasks due on or before this day in your time zone (a `due_at` counts by its day).
-    #[param(value_type = Option<String>, format = Date)]
-    due_before: Option<String>,
-    /// Tasks due on or after this day in your time zone.
-    #[param(value_type = Option<String>, format = Date)]
-    due_after: Option<String>,
-    /// `none`: no due; `any`: some due; `today`: due today in your time zone;
-    /// `overdue`: open and past due.
-    #[param(inline, value_type = Option<DueFilter>)]
-    due: Option<String>,
-    /// Words that must each begin a word of the title or description
-    /// (case-insensitive): at least one letter or digit, at most 16 words.
-    #[param(max_length = 200, format = "search")]
-    q: Option<String>,
-    /// Comma-separated keys `id`, `created_at`, `updated_at`, `due`,
-    /// `priority`, `title`, each optionally `-` for descending; the id breaks
-    /// ties. Tasks without a due come last both ways. Default `id`.
-    #[param(example = "-priority,due", format = "task-sort")]
-    sort: Option<String>,
-    /// Tasks to skip (after `cursor`, if given).
-    #[param(minimum = 0, default = 0)]
-    skip: Option<i64>,
-    /// Tasks to return, 1 to 200.
-    #[param(minimum = 1, maximum = 200, default = 100)]
-    limit: Option<i64>,
-    /// Where to continue: the cursor from the `Link` header's `next`; keep
-    /// the other parameters as they were.
-    cursor: Option<String>,
-}
-
 /// List your tasks, filtered and sorted.
 ///
 /// The body is a plain array; `X-Total-Count` gives how many tasks match the
@@ -205,7 +143,7 @@ struct ListQuery {
 /// stays cheap however deep) and, for `skip` paging, the `prev` page.
 #[utoipa::path(
     get, path = routes::TASKS.path, tag = "tasks",
-    params(ListQuery),
+    params(taskcore::TaskQuery),
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "One page of tasks", body = [Task], headers(

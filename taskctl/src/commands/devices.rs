@@ -9,7 +9,8 @@ use taskcore::{Body, Task, TaskUpdate};
 use taskctl::client::{ClientError, Fetched};
 use taskctl::journal::{Journal, JournalStore, Undo};
 
-use crate::commands::{Authed, Context};
+use super::each::for_each_id;
+use crate::context::{Authed, Context};
 use crate::failure::{Failure, exit};
 use crate::output::printable;
 use crate::prompt;
@@ -335,7 +336,7 @@ pub fn restore(context: &Context, ids: &[i64]) -> Result<(), Failure> {
     let client = context.client()?;
     let mut kept = Kept::load(context, &client);
     kept.journal.begin();
-    let result = crate::commands::for_each_id(context, ids, |id| {
+    let result = for_each_id(context, ids, |id| {
         let task = client.call(|client| {
             client.restore_task(id).map_err(|error| match error {
                 ClientError::NotFound { .. } => {

@@ -1,0 +1,267 @@
+//! Listing commands: list, next, tags.
+
+use std::io::{IsTerminal, Write};
+
+use serde_json::{Value, json};
+use taskcore::planning::parse_tag;
+use taskcore::query::{parse_sort, search_words};
+use taskcore::types::Invalid;
+use taskcore::{DueFilter, Page, Task, TaskQuery};
+
+use super::devices::Kept;
+use crate::choices::PriorityOrNone;
+use crate::context::{Authed, Context};
+use crate::failure::{Failure, exit};
+use crate::output::showing;
+use crate::when;
+
+/// Page size of `list`.
+const LIST_PAGE_SIZE: u32 = 20;
+/// Page size of `list --all`: the server's largest.
+const ALL_PAGE_SIZE: u32 = 200;
+/// Most tasks `list --all` gathers: a server that claims more, or never
+/// stops sending pages, cannot make taskctl grow without bound.
+const ALL_MAX_TASKS: usize = 50_000;
+/// Most pages `list --all` asks for: a server that sends a task or two a
+/// page cannot make it ask for ever.
+const ALL_MAX_PAGES: usize = 500;
+
+/// `list`'s filters, as given.
+pub(super) struct Filters {
+    pub(super) words: Vec<String>,
+    pub(super) open: bool,
+    pub(super) done: bool,
+    pub(super) tags: Vec<String>,
+    pub(super) priorities: Vec<PriorityOrNone>,
+    pub(super) due: Option<DueFilter>,
+    pub(super) before: Option<String>,
+    pub(super) after: Option<String>,
+    pub(super) search: Option<String>,
+    pub(super) sort: Option<String>,
+}
+
+impl Filters {
+    /// The listing the filters ask for, checked as the server checks it,
+    /// on a page of `limit` tasks after `skip`.
+    fn query(&self, skip: u64, limit: u32) -> Result<TaskQuery, Failure> {
+        let Self {
+            words,
+            open,
+            done,
+            tags,
+            priorities,
+            due,
+            before,
+            after,
+            search,
+            sort,
+        } = self;
+        let refused = |option: &str, given: &str, invalid: Invalid| {
+            Failure::usage(format!("{option} {given:?}: {invalid}"))
+        };
+        let zone = when::local_zone();
+        let now = chrono::Utc::now();
+        let day = |option: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|text| when::parse_day_input(text, zone, now))
+                .transpose()
+                .map_err(|message| Failure::usage(format!("{option}: {message}")))
+        };
+        let mut query = TaskQuery {
+            completed: match (open, done) {
+                (true, _) => Some(false),
+                (_, true) => Some(true),
+                _ => None,
+            },
+            due: *due,
+            due_before: day("--before", before)?,
+            due_after: day("--after", after)?,
+            page: Page::new(skip, limit).map_err(|invalid| Failure::usage(invalid.to_string()))?,
+            ..TaskQuery::default()
+        };
+        for PriorityOrNone(priority) in priorities {
+            if !query.priorities.contains(priority) {
+                query.priorities.push(*priority);
+            }
+        }
+        for given in tags {
+            let tag = parse_tag(given).map_err(|invalid| refused("--tag", given, invalid))?;
+            if !query.tags.contains(&tag) {
+                query.tags.push(tag);
+            }
+        }
+        let search: Vec<&str> = search
+            .iter()
+            .map(String::as_str)
+            .chain(words.iter().map(String::as_str))
+            .collect();
+        if !search.is_empty() {
+            let text = search.join(" ");
+            query.search =
+                search_words(&text).map_err(|invalid| refused("--search", &text, invalid))?;
+        }
+        if let Some(sort) = sort {
+            query.order = parse_sort(sort).map_err(|invalid| refused("--sort", sort, invalid))?;
+        }
+        Ok(query)
+    }
+
+    fn any(&self) -> bool {
+        self.open
+            || self.done
+            || !self.tags.is_empty()
+            || !self.priorities.is_empty()
+            || self.due.is_some()
+            || self.before.is_some()
+            || self.after.is_some()
+            || self.search.is_some()
+            || !self.words.is_empty()
+    }
+}
+
+/// Every task of a listing, following its `next` links, with a progress
+/// line on a terminal; at most [`ALL_MAX_TASKS`].
+fn gather(
+    context: &Context,
+    client: &Authed<'_>,
+    query: &TaskQuery,
+) -> Result<(Vec<Task>, Vec<Value>, u64), Failure> {
+    let show_progress = !context.out.json && std::io::stderr().is_terminal();
+    let mut tasks = Vec::new();
+    let mut json = Vec::new();
+    let mut progress_shown = false;
+    let clear = |shown: bool| {
+        if shown {
+            eprint!("\r\x1b[2K");
+        }
+    };
+    let mut page = client.call(|client| Ok(client.list_tasks(query)?))?;
+    let total = page.total;
+    let mut pages = 0;
+    loop {
+        let empty = page.tasks.is_empty();
+        tasks.extend(page.tasks);
+        json.extend(page.json);
+        pages += 1;
+        let Some(next) = page.next else { break };
+        if empty {
+            clear(progress_shown);
+            return Err(Failure::new(
+                exit::REFUSED,
+                "the server sent an empty page that links to a next one; taskctl stopped there",
+            ));
+        }
+        if tasks.len() >= ALL_MAX_TASKS || pages >= ALL_MAX_PAGES {
+            clear(progress_shown);
+            return Err(Failure::new(
+                exit::REFUSED,
+                format!(
+                    "the server reports {total} tasks; taskctl gathers at most {ALL_MAX_TASKS}\n\
+                     narrow the listing with filters, or page with --skip N --limit 200"
+                ),
+            ));
+        }
+        if show_progress {
+            eprint!("\rfetched {} of {total} tasks…", tasks.len());
+            let _ = std::io::stderr().flush();
+            progress_shown = true;
+        }
+        page = client.call(|client| Ok(client.next_tasks(&next)?))?;
+    }
+    clear(progress_shown);
+    Ok((tasks, json, total))
+}
+
+pub(super) fn list(
+    context: &Context,
+    filters: &Filters,
+    limit: Option<u32>,
+    skip: u64,
+    all: bool,
+) -> Result<(), Failure> {
+    let query = if all {
+        filters.query(0, limit.unwrap_or(ALL_PAGE_SIZE))?
+    } else {
+        filters.query(skip, limit.unwrap_or(LIST_PAGE_SIZE))?
+    };
+    let client = context.client()?;
+    let (tasks, json, total, skip) = if all {
+        let (tasks, json, total) = gather(context, &client, &query)?;
+        (tasks, json, total, 0)
+    } else {
+        let page = client.call(|client| Ok(client.list_tasks(&query)?))?;
+        (page.tasks, page.json, page.total, skip)
+    };
+    let mut kept = Kept::load(context, &client);
+    kept.journal.saw(&tasks);
+    kept.save();
+    if context.out.json {
+        context.out.json(&Value::Array(json));
+        return Ok(());
+    }
+    if !tasks.is_empty() {
+        context.out.show(&context.out.tasks(&tasks, None));
+    }
+    if total == 0 && filters.any() {
+        context.out.say("no tasks match");
+    } else {
+        context.out.say(&showing(skip, tasks.len(), total));
+    }
+    Ok(())
+}
+
+pub(super) fn next(context: &Context, limit: u32) -> Result<(), Failure> {
+    let client = context.client()?;
+    let user = client.call(|client| Ok(client.me()?))?;
+    let zone = taskcore::Zone::parse(&user.value.timezone).unwrap_or_default();
+    let query = TaskQuery {
+        completed: Some(false),
+        page: Page::new(0, ALL_PAGE_SIZE).map_err(|invalid| Failure::usage(invalid.to_string()))?,
+        ..TaskQuery::default()
+    };
+    let (tasks, json, _) = gather(context, &client, &query)?;
+    let ranked = taskcore::urgency::rank(tasks, zone, chrono::Utc::now());
+    let ranked: Vec<(f64, Task)> = ranked.into_iter().take(limit as usize).collect();
+    if context.out.json {
+        // The API's JSON of each task, in ranked order, with its urgency.
+        let by_id: std::collections::HashMap<i64, &Value> = json
+            .iter()
+            .filter_map(|task| Some((task.get("id")?.as_i64()?, task)))
+            .collect();
+        let ranked_json: Vec<Value> = ranked
+            .iter()
+            .filter_map(|(score, task)| {
+                let mut value = (*by_id.get(&task.id.0)?).clone();
+                value["urgency"] = json!((score * 100.0).round() / 100.0);
+                Some(value)
+            })
+            .collect();
+        context.out.json(&Value::Array(ranked_json));
+        return Ok(());
+    }
+    if ranked.is_empty() {
+        context
+            .out
+            .say("nothing to do — add a task with: taskctl add TITLE");
+        return Ok(());
+    }
+    let scores: Vec<f64> = ranked.iter().map(|(score, _)| *score).collect();
+    let tasks: Vec<Task> = ranked.into_iter().map(|(_, task)| task).collect();
+    context.out.show(&context.out.tasks(&tasks, Some(&scores)));
+    Ok(())
+}
+
+pub(super) fn tags(context: &Context) -> Result<(), Failure> {
+    let client = context.client()?;
+    let tags = client.call(|client| Ok(client.tags()?))?;
+    if context.out.json {
+        context.out.json(&tags.json);
+    } else if tags.value.is_empty() {
+        context
+            .out
+            .say("no tags yet — tag a task with: taskctl edit ID --tag NAME");
+    } else {
+        context.out.show(&context.out.tags(&tags.value));
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! What each command does: the dispatch here, the commands by concern in
+//! the modules below.
+
+mod account;
+mod devices;
+mod each;
+mod listing;
+mod tasks;
+
+use clap::CommandFactory;
+
+use self::account::{change_password, delete_account, login, logout, register, timezone, whoami};
+use self::listing::{Filters, list, next, tags};
+use self::tasks::{Changes, add, edit, remove, set_completed, show};
+use crate::cli::{AccountCommand, Cli, Command};
+use crate::context::Context;
+use crate::failure::Failure;
+
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Completions { shell } = cli.command {
+        let mut command = Cli::command();
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "taskctl", &mut script);
+        crate::output::write_or_exit(&script);
+        return Ok(());
+    }
+    let context = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Register(credentials) => register(&context, credentials),
+        Command::Login(credentials) => login(&context, credentials),
+        Command::Logout => logout(&context),
+        Command::Passwd { password_stdin } => change_password(&context, password_stdin),
+        Command::Account(AccountCommand::Delete {
+            password_stdin,
+            confirm,
+        }) => delete_account(&context, password_stdin, confirm),
+        Command::Whoami => whoami(&context),
+        Command::Add {
+            title,
+            description,
+            due,
+            priority,
+            tags,
+        } => add(&context, title, description, due, priority, tags),
+        Command::List {
+            words,
+            open,
+            done,
+            tags,
+            priorities,
+            due,
+            before,
+            after,
+            search,
+            sort,
+            limit,
+            skip,
+            all,
+        } => {
+            let filters = Filters {
+                words,
+                open,
+                done,
+                tags,
+                priorities,
+                due,
+                before,
+                after,
+                search,
+                sort,
+            };
+            list(&context, &filters, limit, skip, all)
+        }
+        Command::Next { limit } => next(&context, limit),
+        Command::Tags => tags(&context),
+        Command::Timezone { zone } => timezone(&context, zone),
+        Command::Show { id } => show(&context, id),
+        Command::Edit {
+            id,
+            title,
+            description,
+            clear_description,
+            due,
+            priority,
+            tags,
+            untags,
+        } => {
+            let changes = Changes {
+                title,
+                description,
+                clear_description,
+                due,
+                priority,
+                tags,
+                untags,
+            };
+            edit(&context, id, changes)
+        }
+        Command::Done { ids } => set_completed(&context, &ids, true),
+        Command::Undone { ids } => set_completed(&context, &ids, false),
+        Command::Rm { ids, yes } => remove(&context, &ids, yes),
+        Command::Undo => devices::undo(&context),
+        Command::Trash => devices::trash(&context),
+        Command::Restore { ids } => devices::restore(&context, &ids),
+        Command::Export { force } => devices::export(&context, force),
+        Command::Import { file, dry_run } => devices::import(&context, &file, dry_run),
+        Command::Completions { .. } => Ok(()),
+    }
+}

@@ -1,0 +1,260 @@
+//! Task commands: add, show, edit, done and undone, rm.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use serde_json::json;
+use taskcore::{Priority, Task, TaskCreate, TaskUpdate};
+use taskctl::client::{ClientError, Fetched};
+use taskctl::journal::Undo;
+
+use super::devices::{self, Change, Kept, Outcome, guarded};
+use super::each::for_each_id;
+use crate::choices::PriorityOrNone;
+use crate::context::{Authed, Context};
+use crate::failure::{Failure, exit};
+use crate::output::done_mark;
+use crate::prompt;
+use crate::when::{self, Due};
+
+pub(super) fn add(
+    context: &Context,
+    title: String,
+    description: Option<String>,
+    due: Option<String>,
+    priority: Option<Priority>,
+    mut tags: Vec<String>,
+) -> Result<(), Failure> {
+    let (title, title_tags) = title_tags(&title);
+    tags.extend(title_tags);
+    // A tag given twice (as -t and +word, or in two cases) is one tag.
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|tag| seen.insert(tag.trim().to_lowercase()));
+    let mut new_task = TaskCreate {
+        title,
+        description,
+        priority: priority.map(|priority| priority.as_str().to_owned()),
+        tags,
+        ..TaskCreate::default()
+    };
+    match due.map(|due| parse_due(&due)).transpose()? {
+        Some(Due::Date(day)) => new_task.due_date = Some(day.to_string()),
+        Some(Due::At(instant)) => new_task.due_at = Some(instant.to_rfc3339()),
+        Some(Due::Clear) | None => {}
+    }
+    let client = context.client()?;
+    let task = create_once(&client, &new_task)?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    kept.journal.saw([&task.value]);
+    kept.journal.record(Undo::Added {
+        id: task.value.id.0,
+        version: task.value.version,
+    });
+    kept.save();
+    if context.out.json {
+        context.out.json(&task.json);
+    } else {
+        context.out.say(&format!(
+            "added task {}: {}",
+            task.value.id, task.value.title
+        ));
+    }
+    Ok(())
+}
+
+/// Words of a title like `+home` taken as tags, Taskwarrior style, when
+/// they are valid tags and other words remain for the title.
+fn title_tags(title: &str) -> (String, Vec<String>) {
+    let (tagged, words): (Vec<&str>, Vec<&str>) = title.split_whitespace().partition(|word| {
+        word.strip_prefix('+')
+            .is_some_and(|tag| taskcore::planning::parse_tag(tag).is_ok())
+    });
+    if tagged.is_empty() || words.is_empty() {
+        return (title.to_owned(), Vec::new());
+    }
+    let tags = tagged
+        .iter()
+        .map(|word| word.trim_start_matches('+').to_owned())
+        .collect();
+    (words.join(" "), tags)
+}
+
+fn parse_due(text: &str) -> Result<Due, Failure> {
+    when::parse_due(text, when::local_zone(), chrono::Utc::now()).map_err(Failure::usage)
+}
+
+pub(super) fn show(context: &Context, id: i64) -> Result<(), Failure> {
+    let client = context.client()?;
+    let task = client.call(|client| {
+        client
+            .task(id)
+            .map_err(|error| Failure::for_task(id, error))
+    })?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.saw([&task.value]);
+    kept.save();
+    print_task(context, &task);
+    Ok(())
+}
+
+/// `edit`'s changes, as given.
+pub(super) struct Changes {
+    pub(super) title: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) clear_description: bool,
+    pub(super) due: Option<String>,
+    pub(super) priority: Option<PriorityOrNone>,
+    pub(super) tags: Vec<String>,
+    pub(super) untags: Vec<String>,
+}
+
+pub(super) fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), Failure> {
+    let description = if changes.clear_description {
+        Some(None)
+    } else {
+        changes.description.map(Some)
+    };
+    let mut patch = TaskUpdate {
+        title: changes.title,
+        description,
+        priority: changes
+            .priority
+            .map(|PriorityOrNone(priority)| priority.map(|priority| priority.as_str().to_owned())),
+        add_tags: (!changes.tags.is_empty()).then_some(changes.tags),
+        remove_tags: (!changes.untags.is_empty()).then_some(changes.untags),
+        ..TaskUpdate::default()
+    };
+    match changes.due.map(|due| parse_due(&due)).transpose()? {
+        Some(Due::Date(day)) => patch.due_date = Some(Some(day.to_string())),
+        Some(Due::At(instant)) => patch.due_at = Some(Some(instant.to_rfc3339())),
+        Some(Due::Clear) => {
+            patch.due_date = Some(None);
+            patch.due_at = Some(None);
+        }
+        None => {}
+    }
+    if patch.is_empty() {
+        return Err(Failure::usage(
+            "nothing to change: give --title, --description, --clear-description, --due, \
+             --priority, --tag or --untag",
+        ));
+    }
+    let client = context.client()?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    let changed = guarded(&client, &mut kept, id, Change::Patch(&patch));
+    kept.save();
+    if let Outcome::Made(Some(task)) = changed? {
+        print_task(context, &task);
+    }
+    Ok(())
+}
+
+/// Creates a task with an idempotency key; a create that timed out, lost
+/// its connection or met its own first attempt still in progress is sent
+/// again with the same key, at most twice, so it is never made twice.
+fn create_once(client: &Authed<'_>, new_task: &TaskCreate) -> Result<Fetched<Task>, Failure> {
+    const RETRIES: u32 = 2;
+    let key = uuid::Uuid::new_v4().to_string();
+    let mut retries = 0;
+    loop {
+        match client
+            .call(|client| devices::unless_unauthorized(client.create_task_once(new_task, &key)))
+        {
+            Ok(Ok(task)) => return Ok(task),
+            Ok(Err(error)) if retries < RETRIES && retryable(&error) => {
+                retries += 1;
+                eprintln!("taskctl: {error}; sending the task again ({retries} of {RETRIES})");
+                if matches!(error, ClientError::Refused { status: 409, .. }) {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+            Ok(Err(error)) => return Err(error.into()),
+            Err(failure) => return Err(failure),
+        }
+    }
+}
+
+/// Whether a create may not have been answered: no answer, or its first
+/// attempt still in progress.
+fn retryable(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::Unreachable { .. } | ClientError::Refused { status: 409, .. }
+    )
+}
+
+/// One task in full, or the API's JSON for it.
+fn print_task(context: &Context, task: &Fetched<Task>) {
+    if context.out.json {
+        context.out.json(&task.json);
+    } else {
+        context.out.show(&context.out.task(&task.value));
+    }
+}
+
+pub(super) fn set_completed(
+    context: &Context,
+    ids: &[i64],
+    completed: bool,
+) -> Result<(), Failure> {
+    let client = context.client()?;
+    let patch = TaskUpdate {
+        completed: Some(completed),
+        ..TaskUpdate::default()
+    };
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    let result = for_each_id(context, ids, |id| {
+        let Outcome::Made(Some(task)) = guarded(&client, &mut kept, id, Change::Patch(&patch))?
+        else {
+            return Ok(None);
+        };
+        let verb = if completed { "done" } else { "reopened" };
+        context.out.say(&format!(
+            "{} {} {}: {}",
+            done_mark(task.value.completed),
+            verb,
+            task.value.id,
+            task.value.title
+        ));
+        Ok(Some(task.json))
+    });
+    kept.save();
+    result
+}
+
+pub(super) fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
+    let client = context.client()?;
+    if !yes && std::io::stdin().is_terminal() {
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let question = match ids.len() {
+            1 => format!("delete task {list}?"),
+            n => format!("delete {n} tasks ({list})?"),
+        };
+        if !prompt::confirm(&question)? {
+            return Err(Failure::new(
+                exit::REFUSED,
+                "cancelled; nothing was deleted",
+            ));
+        }
+    }
+    let mut kept = Kept::load(context, &client);
+    kept.journal.begin();
+    let result = for_each_id(context, ids, |id| {
+        if let Outcome::KeptTheirs = guarded(&client, &mut kept, id, Change::Delete)? {
+            return Ok(None);
+        }
+        context.out.say(&format!(
+            "deleted task {id} (taskctl undo, or restore {id}, brings it back)"
+        ));
+        Ok(Some(json!({ "id": id, "deleted": true })))
+    });
+    kept.save();
+    result
+}
