@@ -67,6 +67,7 @@ pub fn document(project_name: &str, api_prefix: &str) -> utoipa::openapi::OpenAp
         .map(|(path, item)| (format!("{api_prefix}{path}"), item))
         .collect::<BTreeMap<_, _>>();
     SecuritySchemes { api_prefix }.modify(&mut openapi);
+    taskcore::wire::rules::add_body_rules(&mut openapi);
     openapi
 }
 

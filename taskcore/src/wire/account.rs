@@ -31,7 +31,7 @@ pub struct UserCreate {
         deserialize_with = "super::body::present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris", format = "iana-time-zone"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::rules::ZoneName))]
     pub timezone: Option<String>,
 }
 
@@ -46,7 +46,7 @@ pub struct UserUpdate {
         deserialize_with = "super::body::present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Paris", format = "iana-time-zone"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::rules::ZoneName))]
     pub timezone: Option<String>,
 }
 

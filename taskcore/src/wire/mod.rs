@@ -11,6 +11,8 @@ mod fields;
 mod lenient;
 mod problem;
 pub mod routes;
+#[cfg(feature = "openapi")]
+pub mod rules;
 mod task;
 
 pub use self::account::{

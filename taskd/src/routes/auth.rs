@@ -16,6 +16,7 @@ use warp::{Filter, Reply};
 
 use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER};
 
+use super::responses::{JsonBodyRefused, Unauthorized};
 use super::wiring::{method_not_allowed, path};
 use crate::client_address::client_address;
 use crate::filters::{
@@ -133,8 +134,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     responses(
         (status = 201, description = "Account created", body = User),
         (status = 409, description = "Email already registered", body = ErrorDetail),
-        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
-        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        JsonBodyRefused,
         (status = 422, description = "Invalid email or password", body = ValidationDetail),
         (status = 429, description = "Too many registrations from this address; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -251,8 +251,7 @@ pub async fn login(
     responses(
         (status = 200, description = "A new access token and the next refresh token", body = Token),
         (status = 401, description = "Refresh token unknown, expired, spent or revoked", body = ErrorDetail),
-        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
-        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        JsonBodyRefused,
         (status = 422, description = "No refresh_token string", body = ValidationDetail),
         (status = 429, description = "Too many refused refresh tokens from this address; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -309,7 +308,7 @@ pub async fn refresh(
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
     )
 )]
 pub async fn logout(caller: Caller, state: AppState) -> Result<impl Reply, ApiError> {
@@ -330,11 +329,10 @@ pub async fn logout(caller: Caller, state: AppState) -> Result<impl Reply, ApiEr
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 204, description = "Password changed; other sessions logged out"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 403, description = "Incorrect current password", body = ErrorDetail),
         (status = 409, description = "The password was changed meanwhile by this session", body = ErrorDetail),
-        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
-        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        JsonBodyRefused,
         (status = 422, description = "Missing fields, or an unacceptable new password", body = ValidationDetail),
         (status = 429, description = "Too many failed password checks; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -372,10 +370,9 @@ pub async fn change_password(
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 204, description = "Account and tasks deleted"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 403, description = "Incorrect password", body = ErrorDetail),
-        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
-        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        JsonBodyRefused,
         (status = 422, description = "No password string", body = ValidationDetail),
         (status = 429, description = "Too many failed password checks; see Retry-After",
          body = ErrorDetail, headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -477,7 +474,7 @@ fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The current user", body = User),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
     )
 )]
 pub async fn me(user: User) -> Result<impl Reply, ApiError> {
@@ -494,7 +491,7 @@ pub async fn me(user: User) -> Result<impl Reply, ApiError> {
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The user as it is now", body = User),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "Unknown time zone", body = ValidationDetail),
     )

@@ -9,6 +9,7 @@ pub(crate) mod auth;
 mod docs;
 pub(crate) mod health;
 pub(crate) mod portability;
+mod responses;
 pub(crate) mod sync;
 pub(crate) mod tasks;
 mod wiring;

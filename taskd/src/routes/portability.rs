@@ -15,6 +15,7 @@ use warp::http::{HeaderValue, header};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
+use super::responses::Unauthorized;
 use super::wiring::{method_not_allowed, path};
 use crate::bearer::Bearer;
 use crate::filters::{bearer, body_up_to, check_json_body, with_state};
@@ -119,7 +120,7 @@ fn busy(kind: &'static str, refusal: Refusal) -> ApiError {
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "The export document", content_type = "application/json", body = Object),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 503, description = "You have two exports running, or four run in all; retry after Retry-After seconds", body = ErrorDetail),
     )
 )]
@@ -328,7 +329,7 @@ struct ImportQuery {
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "What was imported (or, for a dry run, would be)", body = ImportReport),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 413, description = "Body larger than 20 MiB", body = ErrorDetail),
         (status = 415, description = "Body is not JSON", body = ErrorDetail),
         (status = 422, description = "Neither an export nor a Taskwarrior array, more than 100,000 entries, or dry_run not a boolean", body = ValidationDetail),

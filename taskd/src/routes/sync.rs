@@ -7,6 +7,7 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
+use super::responses::Unauthorized;
 use super::wiring::{method_not_allowed, path, path_with_id};
 use crate::bearer::Bearer;
 use crate::etag::etag;
@@ -103,7 +104,7 @@ struct TrashQuery {
         (status = 200, description = "One page of the trash", body = [TrashedTask], headers(
             ("X-Total-Count" = u64, description = "How many tasks the trash holds"),
         )),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 422, description = "A parameter out of range", body = ValidationDetail),
     )
 )]
@@ -135,7 +136,7 @@ pub async fn list_trash(
         (status = 200, description = "The task, back among your tasks", body = taskcore::Task, headers(
             ("ETag" = String, description = "The task's version in quotes"),
         )),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 404, description = "No such task in your trash", body = ErrorDetail),
     )
 )]
@@ -159,7 +160,7 @@ pub async fn restore_task(id: i64, bearer: Bearer, state: AppState) -> Result<Re
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 204, description = "Erased"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 404, description = "No such task in your trash", body = ErrorDetail),
     )
 )]
@@ -201,7 +202,7 @@ struct ChangesQuery {
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "Changes, and where to continue", body = ChangePage),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 410, description = "The cursor is too old: start a full sync", body = ErrorDetail),
         (status = 422, description = "A parameter out of range, or not a cursor", body = ValidationDetail),
     )

@@ -11,6 +11,7 @@ use warp::{Filter, Reply};
 
 use taskcore::routes::{self, TAGS, TASK, TASKS};
 
+use super::responses::{JsonBodyRefused, Unauthorized};
 use super::wiring::{method_not_allowed, path, path_with_id};
 use crate::bearer::Bearer;
 use crate::conditional;
@@ -150,7 +151,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             ("X-Total-Count" = u64, description = "How many tasks match the filters"),
             ("Link" = String, description = "URLs of the next and previous pages (RFC 8288)"),
         )),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 422, description = "A parameter out of range or unknown value", body = ValidationDetail),
     )
 )]
@@ -221,7 +222,7 @@ fn page_links(url: &str, listing: &Listing, next: Option<&str>, total: u64) -> O
     security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
     responses(
         (status = 200, description = "Your tags", body = [TagCount]),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
     )
 )]
 pub async fn list_tags(bearer: Bearer, state: AppState) -> Result<impl Reply, ApiError> {
@@ -281,10 +282,9 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
             ("Idempotent-Replayed" = bool, description = "`true` when this answer is a replay"),
         )),
         (status = 400, description = "A header cannot be read", body = ErrorDetail),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 409, description = "The key's first request is still in progress", body = ErrorDetail),
-        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
-        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        JsonBodyRefused,
         (status = 422, description = "Invalid task, or a key used for another body", body = ValidationDetail),
     )
 )]
@@ -374,7 +374,7 @@ pub async fn create_task(
         (status = 304, description = "The task is still at the version you hold", headers(
             ("ETag" = String, description = "The task's version in quotes"),
         )),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 404, description = "No such task among yours", body = ErrorDetail),
     )
 )]
@@ -436,13 +436,12 @@ fn expectation(state: &AppState, if_match: Option<&str>) -> Result<Expect, ApiEr
             ("ETag" = String, description = "The task's new version in quotes"),
         )),
         (status = 400, description = "If-Match is not a list of entity tags", body = ErrorDetail),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 404, description = "No such task among yours", body = ErrorDetail),
         (status = 412, description = "The task is at another version; nothing changed", body = ErrorDetail, headers(
             ("ETag" = String, description = "The task's current version in quotes"),
         )),
-        (status = 413, description = "Body larger than 1 MiB", body = ErrorDetail),
-        (status = 415, description = "Body is not JSON", body = ErrorDetail),
+        JsonBodyRefused,
         (status = 422, description = "Invalid fields", body = ValidationDetail),
         (status = 428, description = "The server requires If-Match", body = ErrorDetail),
     )
@@ -485,7 +484,7 @@ pub async fn update_task(
     responses(
         (status = 204, description = "Moved to the trash"),
         (status = 400, description = "If-Match is not a list of entity tags", body = ErrorDetail),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorDetail),
+        Unauthorized,
         (status = 404, description = "No such task among yours", body = ErrorDetail),
         (status = 412, description = "The task is at another version; nothing changed", body = ErrorDetail, headers(
             ("ETag" = String, description = "The task's current version in quotes"),

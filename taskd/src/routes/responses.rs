@@ -1,0 +1,25 @@
+//! Answers many routes share, described once for the OpenAPI document.
+//! Never built: each names a status, a description and the body the one
+//! error mapping (`problem.rs`) sends with it.
+
+#![allow(dead_code)] // Describes answers; never built.
+
+use crate::problem::ErrorDetail;
+
+/// 401 of a route that needs a bearer token.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 401,
+    description = "Missing, invalid, expired or revoked token"
+)]
+pub struct Unauthorized(ErrorDetail);
+
+/// 413 and 415 of a route that takes a JSON body of at most 1 MiB (the
+/// filters' `BODY_LIMIT`).
+#[derive(utoipa::IntoResponses)]
+pub enum JsonBodyRefused {
+    #[response(status = 413, description = "Body larger than 1 MiB")]
+    TooLarge(ErrorDetail),
+    #[response(status = 415, description = "Body is not JSON")]
+    NotJson(ErrorDetail),
+}
