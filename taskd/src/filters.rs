@@ -90,6 +90,15 @@ pub fn body(
     body_up_to(deadline, BODY_LIMIT)
 }
 
+/// A JSON body read as [`body`] reads it, parsed; a body that is not JSON
+/// is the handler's to refuse (after the bearer's session is checked).
+pub fn parsed_body(
+    deadline: Duration,
+) -> impl Filter<Extract = (Result<serde_json::Value, ApiError>,), Error = Rejection> + Clone {
+    body(deadline)
+        .map(|media_type: Option<String>, bytes: Bytes| parse_json(media_type.as_deref(), &bytes))
+}
+
 /// Like [`body`], with a limit of `limit` bytes: for the one route that
 /// takes large bodies (an import).
 pub fn body_up_to(

@@ -16,10 +16,10 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use super::responses::Unauthorized;
-use super::wiring::{method_not_allowed, path};
+use super::wiring::{as_bearer, method_not_allowed, path};
 use crate::bearer::Bearer;
-use crate::filters::{bearer, body_up_to, check_json_body, with_state};
-use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
+use crate::filters::{bearer, body_up_to, check_json_body};
+use crate::problem::{ApiError, ErrorDetail, ValidationDetail};
 use crate::state::{AppState, blocking};
 use crate::streamed::{self, Gone, Producer};
 use crate::transfers::{Refusal, Slot};
@@ -34,39 +34,31 @@ const PAGE: u32 = 500;
 const EXPORT_PAGE: u32 = 100;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let auth = || bearer(state.clone());
-    let shared = || with_state(state.clone());
     let export = path(EXPORT).and(
-        warp::get()
-            .and(auth())
-            .and(shared())
-            .then(|bearer: Bearer, state| async move {
-                respond_as(bearer.claimed_user(), export_tasks(bearer, state).await)
-            })
-            .or(method_not_allowed(EXPORT.allow))
-            .unify(),
+        as_bearer!(
+            warp::get().and(bearer(state.clone())),
+            state,
+            (),
+            (),
+            export_tasks
+        )
+        .or(method_not_allowed(EXPORT.allow))
+        .unify(),
     );
+    // The slot is taken, as the bearer's, before the body is read.
     let import = path(IMPORT).and(
-        warp::post()
-            .and(import_slot(state.clone()))
-            .and(warp::query::<Vec<(String, String)>>())
-            .and(body_up_to(state.body_read_timeout, IMPORT_LIMIT))
-            .and(shared())
-            .then(
-                |bearer: Bearer,
-                 slot: Slot,
-                 pairs: Vec<(String, String)>,
-                 media_type: Option<String>,
-                 bytes: Bytes,
-                 state| async move {
-                    respond_as(
-                        bearer.claimed_user(),
-                        import_tasks(bearer, slot, pairs, media_type, bytes, state).await,
-                    )
-                },
-            )
-            .or(method_not_allowed(IMPORT.allow))
-            .unify(),
+        as_bearer!(
+            warp::post()
+                .and(import_slot(state.clone()))
+                .and(warp::query::<Vec<(String, String)>>())
+                .and(body_up_to(state.body_read_timeout, IMPORT_LIMIT)),
+            state,
+            (),
+            (slot, pairs, media_type, bytes),
+            import_tasks
+        )
+        .or(method_not_allowed(IMPORT.allow))
+        .unify(),
     );
     export.or(import).unify().boxed()
 }

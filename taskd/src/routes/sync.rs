@@ -8,67 +8,60 @@ use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use super::responses::Unauthorized;
-use super::wiring::{method_not_allowed, path, path_with_id};
+use super::wiring::{as_bearer, method_not_allowed, path, path_with_id};
 use crate::bearer::Bearer;
 use crate::etag::etag;
-use crate::filters::{bearer, with_state};
-use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
+use crate::filters::bearer;
+use crate::problem::{ApiError, ErrorDetail, ValidationDetail};
 use crate::state::AppState;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let auth = || bearer(state.clone());
-    let shared = || with_state(state.clone());
     let pairs = || warp::query::<Vec<(String, String)>>();
 
     let trash = path(TRASH).and(
-        warp::get()
-            .and(auth())
-            .and(pairs())
-            .and(shared())
-            .then(|bearer: Bearer, pairs, state| async move {
-                respond_as(
-                    bearer.claimed_user(),
-                    list_trash(bearer, pairs, state).await,
-                )
-            })
-            .or(method_not_allowed(TRASH.allow))
-            .unify(),
+        as_bearer!(
+            warp::get().and(auth()).and(pairs()),
+            state,
+            (),
+            (pairs),
+            list_trash
+        )
+        .or(method_not_allowed(TRASH.allow))
+        .unify(),
     );
-    let erase = path_with_id(TRASHED)
-        .and(warp::delete())
-        .and(auth())
-        .and(shared())
-        .then(|id, bearer: Bearer, state| async move {
-            respond_as(bearer.claimed_user(), erase_task(id, bearer, state).await)
-        })
-        .or(path_with_id(TRASHED)
-            .and(method_not_allowed(TRASHED.allow))
-            .map(|_id: i64, response: Response| response))
-        .unify();
-    let restore = path_with_id(RESTORE)
-        .and(warp::post())
-        .and(auth())
-        .and(shared())
-        .then(|id, bearer: Bearer, state| async move {
-            respond_as(bearer.claimed_user(), restore_task(id, bearer, state).await)
-        })
-        .or(path_with_id(RESTORE)
-            .and(method_not_allowed(RESTORE.allow))
-            .map(|_id: i64, response: Response| response))
-        .unify();
+    let erase = as_bearer!(
+        path_with_id(TRASHED).and(warp::delete()).and(auth()),
+        state,
+        (id),
+        (),
+        erase_task
+    )
+    .or(path_with_id(TRASHED)
+        .and(method_not_allowed(TRASHED.allow))
+        .map(|_id: i64, response: Response| response))
+    .unify();
+    let restore = as_bearer!(
+        path_with_id(RESTORE).and(warp::post()).and(auth()),
+        state,
+        (id),
+        (),
+        restore_task
+    )
+    .or(path_with_id(RESTORE)
+        .and(method_not_allowed(RESTORE.allow))
+        .map(|_id: i64, response: Response| response))
+    .unify();
     let changes = path(CHANGES).and(
-        warp::get()
-            .and(auth())
-            .and(pairs())
-            .and(shared())
-            .then(|bearer: Bearer, pairs, state| async move {
-                respond_as(
-                    bearer.claimed_user(),
-                    list_changes(bearer, pairs, state).await,
-                )
-            })
-            .or(method_not_allowed(CHANGES.allow))
-            .unify(),
+        as_bearer!(
+            warp::get().and(auth()).and(pairs()),
+            state,
+            (),
+            (pairs),
+            list_changes
+        )
+        .or(method_not_allowed(CHANGES.allow))
+        .unify(),
     );
     trash
         .or(erase)

@@ -12,110 +12,77 @@ use warp::{Filter, Reply};
 use taskcore::routes::{self, TAGS, TASK, TASKS};
 
 use super::responses::{JsonBodyRefused, Unauthorized};
-use super::wiring::{method_not_allowed, path, path_with_id};
+use super::wiring::{as_bearer, method_not_allowed, path, path_with_id};
 use crate::bearer::Bearer;
 use crate::conditional;
 use crate::etag::etag;
-use crate::filters::{Listing, bearer, body, header_list, listing, parse_json, with_state};
-use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond_as};
+use crate::filters::{Listing, bearer, header_list, listing, parsed_body};
+use crate::problem::{ApiError, ErrorDetail, ValidationDetail};
 use crate::state::AppState;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let auth = || bearer(state.clone());
-    let shared = || with_state(state.clone());
-    let body = || body(state.body_read_timeout);
+    let body = || parsed_body(state.body_read_timeout);
 
     let collection = || path(TASKS);
-    let list = collection()
-        .and(warp::get())
-        .and(auth())
-        .and(listing())
-        .and(shared())
-        .then(|bearer: Bearer, listing, state| async move {
-            respond_as(
-                bearer.claimed_user(),
-                list_tasks(bearer, listing, state).await,
-            )
-        });
-    let create = collection()
-        .and(warp::post())
-        .and(auth())
-        .and(warp::header::optional::<String>(IDEMPOTENCY_KEY))
-        .and(body())
-        .and(shared())
-        .then(
-            |bearer: Bearer,
-             key: Option<String>,
-             media_type: Option<String>,
-             bytes: bytes::Bytes,
-             state| async move {
-                let body = parse_json(media_type.as_deref(), &bytes);
-                respond_as(
-                    bearer.claimed_user(),
-                    create_task(bearer, key, body, state).await,
-                )
-            },
-        );
+    let list = as_bearer!(
+        collection().and(warp::get()).and(auth()).and(listing()),
+        state,
+        (),
+        (listing),
+        list_tasks
+    );
+    let create = as_bearer!(
+        collection()
+            .and(warp::post())
+            .and(auth())
+            .and(warp::header::optional::<String>(IDEMPOTENCY_KEY))
+            .and(body()),
+        state,
+        (),
+        (key, body),
+        create_task
+    );
     let collection_fallback = collection().and(method_not_allowed(TASKS.allow));
 
     let item = || path_with_id(TASK);
-    let get = item()
-        .and(warp::get())
-        .and(auth())
-        .and(header_list("if-none-match"))
-        .and(shared())
-        .then(
-            |id, bearer: Bearer, if_none_match: Option<String>, state| async move {
-                respond_as(
-                    bearer.claimed_user(),
-                    get_task(id, bearer, if_none_match, state).await,
-                )
-            },
-        );
-    let update = item()
-        .and(warp::patch())
-        .and(auth())
-        .and(header_list("if-match"))
-        .and(body())
-        .and(shared())
-        .then(
-            |id,
-             bearer: Bearer,
-             if_match: Option<String>,
-             media_type: Option<String>,
-             bytes: bytes::Bytes,
-             state| async move {
-                let body = parse_json(media_type.as_deref(), &bytes);
-                respond_as(
-                    bearer.claimed_user(),
-                    update_task(id, bearer, if_match, body, state).await,
-                )
-            },
-        );
-    let delete = item()
-        .and(warp::delete())
-        .and(auth())
-        .and(header_list("if-match"))
-        .and(shared())
-        .then(
-            |id, bearer: Bearer, if_match: Option<String>, state| async move {
-                respond_as(
-                    bearer.claimed_user(),
-                    delete_task(id, bearer, if_match, state).await,
-                )
-            },
-        );
+    let get = as_bearer!(
+        item()
+            .and(warp::get())
+            .and(auth())
+            .and(header_list("if-none-match")),
+        state,
+        (id),
+        (if_none_match),
+        get_task
+    );
+    let update = as_bearer!(
+        item()
+            .and(warp::patch())
+            .and(auth())
+            .and(header_list("if-match"))
+            .and(body()),
+        state,
+        (id),
+        (if_match, body),
+        update_task
+    );
+    let delete = as_bearer!(
+        item()
+            .and(warp::delete())
+            .and(auth())
+            .and(header_list("if-match")),
+        state,
+        (id),
+        (if_match),
+        delete_task
+    );
     let item_fallback = item()
         .and(method_not_allowed(TASK.allow))
         .map(|_id: i64, response: Response| response);
 
     let tags = path(TAGS).and(
-        warp::get()
-            .and(auth())
-            .and(shared())
-            .then(|bearer: Bearer, state| async move {
-                respond_as(bearer.claimed_user(), list_tags(bearer, state).await)
-            })
+        as_bearer!(warp::get().and(auth()), state, (), (), list_tags)
             .or(method_not_allowed(TAGS.allow))
             .unify(),
     );

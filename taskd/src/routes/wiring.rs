@@ -51,3 +51,24 @@ pub(super) fn no_store(mut response: Response) -> Response {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// Answers a route as its bearer. `$chain` extracts the handler's
+/// arguments up to the bearer (`$before`, such as the id in the path), the
+/// bearer itself, then the rest (`$after`); the shared state is added last.
+/// The handler's answer, or its error as the one error mapping writes it,
+/// is logged as the bearer's.
+macro_rules! as_bearer {
+    ($chain:expr, $state:expr, ($($before:ident),*), ($($after:ident),*), $handler:path) => {
+        $chain
+            .and($crate::filters::with_state($state.clone()))
+            .then(
+                |$($before,)* bearer: $crate::bearer::Bearer, $($after,)* state| async move {
+                    $crate::problem::respond_as(
+                        bearer.claimed_user(),
+                        $handler($($before,)* bearer, $($after,)* state).await,
+                    )
+                },
+            )
+    };
+}
+pub(super) use as_bearer;
