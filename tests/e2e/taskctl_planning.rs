@@ -232,3 +232,21 @@ fn next_ranks_open_tasks_by_urgency() {
         table.stdout
     );
 }
+
+#[test]
+fn list_refuses_filters_the_server_would_refuse_with_every_reason() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "plan-refuse", "password123");
+    // Control: the same listing with good values answers.
+    taskctl
+        .run(&["list", "--tag", "home", "--sort", "-due"], None)
+        .success();
+    let refused = taskctl.run(&["list", "--tag", "a b", "--sort", "size"], None);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("tag: A tag may hold letters")
+            && refused.stderr.contains("sort: Sort keys are"),
+        "each refused filter is named, as the server's 422 names it: {}",
+        refused.stderr
+    );
+}

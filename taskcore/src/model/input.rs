@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::records::Task;
@@ -63,8 +63,9 @@ pub struct NewTask {
 
 impl NewTask {
     /// The task as one line of JSON, the same for the same task however its
-    /// body was spelled (a due instant in UTC): what an idempotency key
-    /// remembers of the request that used it.
+    /// body was spelled (a due instant in UTC, written `+00:00` as taskctl
+    /// sends it): what an idempotency key remembers of the request that
+    /// used it.
     pub fn fingerprint(&self) -> String {
         #[derive(Serialize)]
         struct Shape<'a> {
@@ -95,9 +96,7 @@ impl NewTask {
             completed: *completed,
             priority: *priority,
             due_date: due.and_then(Due::date),
-            due_at: due
-                .and_then(Due::at)
-                .map(|instant| instant.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            due_at: due.and_then(Due::at).map(|instant| instant.to_rfc3339()),
             tags,
         };
         serde_json::to_string(&shape).unwrap_or_default()
@@ -155,44 +154,6 @@ impl TaskPatch {
     /// True when the patch would change nothing.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
-    }
-
-    /// The patch that puts a task back as `task` has it: every field a
-    /// client writes.
-    pub fn restoring(task: &Task) -> Self {
-        let Task {
-            id: _,
-            owner_id: _,
-            created_at: _,
-            updated_at: _,
-            version: _,
-            completed_at: _,
-            title,
-            description,
-            completed,
-            priority,
-            due_date,
-            due_at,
-            tags,
-        } = task;
-        let due = match (due_date, due_at) {
-            (Some(day), _) => DueChange::Date(*day),
-            (None, Some(instant)) => DueChange::At(*instant),
-            (None, None) => DueChange::ClearBoth,
-        };
-        Self {
-            // A stored task's title and description passed these checks.
-            title: Title::parse(title).ok(),
-            description: Some(
-                description
-                    .as_deref()
-                    .and_then(|text| Description::parse(text).ok()),
-            ),
-            completed: Some(*completed),
-            priority: Some(*priority),
-            due: Some(due),
-            tags: Some(TagChange::Replace(tags.clone())),
-        }
     }
 
     /// `task` as it is once the patch is applied, as far as the patch

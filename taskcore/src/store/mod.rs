@@ -7,12 +7,19 @@
 //! filter. A task owned by someone else is indistinguishable from one that
 //! does not exist.
 //!
-//! The operations (login, refresh-token rotation, password change, purge)
-//! are written once, in this module, over the small units of work of
-//! [`Backend`]; the SQLite and PostgreSQL modules hold SQL dialect only.
+//! Three layers. The operations (login, refresh-token rotation, password
+//! change, purge, every task operation) are written once, in `accounts.rs`,
+//! `tasks.rs` and `changes.rs`, over the small units of work of
+//! [`Backend`]. The SQL both backends share is in `sql/`, written over a
+//! connection and a dialect. `sqlite/` and `postgres/` hold driver code:
+//! pools, binding, errors, their dialect.
 //!
-//! Every method blocks (database I/O, and bcrypt for accounts): async callers
-//! run them on a blocking thread pool.
+//! Every write goes through [`Store::write`], the one place that queues it
+//! for the single writer (a SQLite file) or runs it here. Every method
+//! blocks (database I/O, and bcrypt for accounts): async callers run them on
+//! a blocking thread pool, or await [`Store::submit`] where writes are
+//! queued (taskd's `AppState::write` picks between these two ways of
+//! waiting; the path of the write itself is decided here).
 
 mod accounts;
 mod backend;

@@ -36,3 +36,26 @@ pub(crate) fn declared_fields<T: DeserializeOwned>() -> &'static [&'static str] 
     let _ = T::deserialize(Probe(&mut fields));
     fields
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{TaskCreate, TaskUpdate};
+
+    #[test]
+    fn a_bodys_fields_are_read_from_its_derive() {
+        assert_eq!(
+            declared_fields::<TaskCreate>(),
+            [
+                "title",
+                "description",
+                "completed",
+                "priority",
+                "due_date",
+                "due_at",
+                "tags"
+            ]
+        );
+        assert!(declared_fields::<TaskUpdate>().contains(&"add_tags"));
+    }
+}

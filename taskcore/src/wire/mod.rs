@@ -1,9 +1,11 @@
 //! The wire contract: request bodies as clients send them, the error bodies
 //! the server answers with, and the checks a body must pass.
 //!
-//! Each body is one struct. taskctl serialises it, taskd reads it (every
-//! field error at once, in FastAPI's `loc`/`msg`/`type` shape) and the
-//! OpenAPI document shows it; a checked body is a [`Valid`] of that struct.
+//! Each body is one struct, each field once. taskctl serialises it, taskd
+//! reads it (every field error at once, in FastAPI's `loc`/`msg`/`type`
+//! shape) and the OpenAPI document shows it. Checked, a body becomes what
+//! storage takes (a task body a `NewTask` or `TaskPatch` of the model), or
+//! a [`Valid`] of itself for bodies used as they are (a login, a refresh).
 
 mod account;
 mod body;

@@ -15,7 +15,7 @@ use crate::types::{Description, Invalid, Title};
 /// Schema of a tag in the OpenAPI document: format `tag`.
 #[cfg(feature = "openapi")]
 #[derive(Debug, utoipa::ToSchema)]
-#[schema(format = "tag", example = "home", min_length = 1, max_length = 64)]
+#[schema(format = "tag", example = "home", min_length = 1)]
 #[allow(dead_code)] // Describes a string; never built.
 pub struct Tag(String);
 

@@ -163,7 +163,10 @@ fn record(kept: &mut Kept, before: &Task, after: Option<&Fetched<Task>>, change:
 fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bool, Failure> {
     let output = crate::output::Output::new(false);
     let yours = match change {
-        Change::Patch(patch) => output.task(&with_change(theirs, patch)),
+        Change::Patch(patch) => match with_change(theirs, patch) {
+            Ok(task) => output.task(&task),
+            Err(refusal) => format!("(the server will refuse your change: {refusal})"),
+        },
         Change::Delete => "deleted".to_owned(),
     };
     let changed = format!(
@@ -191,13 +194,13 @@ fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bo
     }
 }
 
-/// `task` as it would be with `patch` applied: what "keep mine" makes of it.
-/// The server checked the patch already (it refused the version, not the
-/// body); one it would refuse shows `task` unchanged.
-fn with_change(task: &Task, patch: &TaskUpdate) -> Task {
+/// `task` as it would be with `patch` applied: what "keep mine" makes of
+/// it, checked as the server checks it (the guard may not have sent it yet);
+/// why the server would refuse it, otherwise.
+fn with_change(task: &Task, patch: &TaskUpdate) -> Result<Task, String> {
     match patch.clone().validate() {
-        Ok(patch) => patch.applied_to(task),
-        Err(_) => task.clone(),
+        Ok(patch) => Ok(patch.applied_to(task)),
+        Err(error) => Err(error.to_string()),
     }
 }
 

@@ -3,10 +3,8 @@
 use std::io::{IsTerminal, Write};
 
 use serde_json::{Value, json};
-use taskcore::planning::parse_tag;
-use taskcore::query::{parse_sort, search_words};
-use taskcore::types::Invalid;
-use taskcore::{DueFilter, Page, Task, TaskQuery};
+use taskcore::planning::NO_PRIORITY;
+use taskcore::{DueFilter, ErrorBody, Page, Priority, Task, TaskQuery, ValidationDetail};
 
 use super::devices::Kept;
 use crate::choices::PriorityOrNone;
@@ -41,9 +39,9 @@ pub(super) struct Filters {
 }
 
 impl Filters {
-    /// The listing the filters ask for, checked as the server checks it,
-    /// on a page of `limit` tasks after `skip`.
-    fn query(&self, skip: u64, limit: u32) -> Result<TaskQuery, Failure> {
+    /// The listing's query string as the filters give it (days read
+    /// locally, in the local zone), on a page of `limit` tasks after `skip`.
+    fn pairs(&self, skip: u64, limit: u32) -> Result<Vec<(String, String)>, Failure> {
         let Self {
             words,
             open,
@@ -56,38 +54,29 @@ impl Filters {
             search,
             sort,
         } = self;
-        let refused = |option: &str, given: &str, invalid: Invalid| {
-            Failure::usage(format!("{option} {given:?}: {invalid}"))
-        };
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if *open {
+            pairs.push(("completed", "false".to_owned()));
+        }
+        if *done {
+            pairs.push(("completed", "true".to_owned()));
+        }
+        for tag in tags {
+            pairs.push(("tag", tag.clone()));
+        }
+        for PriorityOrNone(priority) in priorities {
+            let name = priority.map_or(NO_PRIORITY, Priority::as_str);
+            pairs.push(("priority", name.to_owned()));
+        }
+        if let Some(due) = due {
+            pairs.push(("due", due.as_str().to_owned()));
+        }
         let zone = when::local_zone();
         let now = chrono::Utc::now();
-        let day = |option: &str, text: &Option<String>| {
-            text.as_deref()
-                .map(|text| when::parse_day_input(text, zone, now))
-                .transpose()
-                .map_err(|message| Failure::usage(format!("{option}: {message}")))
-        };
-        let mut query = TaskQuery {
-            completed: match (open, done) {
-                (true, _) => Some(false),
-                (_, true) => Some(true),
-                _ => None,
-            },
-            due: *due,
-            due_before: day("--before", before)?,
-            due_after: day("--after", after)?,
-            page: Page::new(skip, limit).map_err(|invalid| Failure::usage(invalid.to_string()))?,
-            ..TaskQuery::default()
-        };
-        for PriorityOrNone(priority) in priorities {
-            if !query.priorities.contains(priority) {
-                query.priorities.push(*priority);
-            }
-        }
-        for given in tags {
-            let tag = parse_tag(given).map_err(|invalid| refused("--tag", given, invalid))?;
-            if !query.tags.contains(&tag) {
-                query.tags.push(tag);
+        for (name, value) in [("due_before", before), ("due_after", after)] {
+            if let Some(text) = value {
+                let day = when::parse_day_input(text, zone, now).map_err(Failure::usage)?;
+                pairs.push((name, day.to_string()));
             }
         }
         let search: Vec<&str> = search
@@ -96,14 +85,17 @@ impl Filters {
             .chain(words.iter().map(String::as_str))
             .collect();
         if !search.is_empty() {
-            let text = search.join(" ");
-            query.search =
-                search_words(&text).map_err(|invalid| refused("--search", &text, invalid))?;
+            pairs.push(("q", search.join(" ")));
         }
         if let Some(sort) = sort {
-            query.order = parse_sort(sort).map_err(|invalid| refused("--sort", sort, invalid))?;
+            pairs.push(("sort", sort.clone()));
         }
-        Ok(query)
+        pairs.push(("skip", skip.to_string()));
+        pairs.push(("limit", limit.to_string()));
+        Ok(pairs
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect())
     }
 
     fn any(&self) -> bool {
@@ -117,6 +109,18 @@ impl Filters {
             || self.search.is_some()
             || !self.words.is_empty()
     }
+}
+
+/// A listing's query string read by the parser the server reads it with:
+/// values it would refuse are refused here, in the words (and with the exit
+/// code) of the server's 422.
+fn listing(pairs: &[(String, String)]) -> Result<TaskQuery, Failure> {
+    TaskQuery::from_pairs(pairs).map_err(|errors| {
+        let body = ErrorBody::Validation(ValidationDetail {
+            detail: errors.errors().to_vec(),
+        });
+        Failure::new(exit::REFUSED, body.to_string())
+    })
 }
 
 /// Every task of a listing, following its `next` links, with a progress
@@ -179,12 +183,13 @@ pub(super) fn list(
     skip: u64,
     all: bool,
 ) -> Result<(), Failure> {
-    let query = if all {
-        filters.query(0, limit.unwrap_or(ALL_PAGE_SIZE))?
+    let pairs = if all {
+        filters.pairs(0, limit.unwrap_or(ALL_PAGE_SIZE))?
     } else {
-        filters.query(skip, limit.unwrap_or(LIST_PAGE_SIZE))?
+        filters.pairs(skip, limit.unwrap_or(LIST_PAGE_SIZE))?
     };
     let client = context.client()?;
+    let query = listing(&pairs)?;
     let (tasks, json, total, skip) = if all {
         let (tasks, json, total) = gather(context, &client, &query)?;
         (tasks, json, total, 0)
