@@ -118,36 +118,8 @@ pub enum Command {
     /// List your tasks, oldest first unless --sort says otherwise.
     #[command(visible_alias = "ls", after_help = LIST_HELP)]
     List {
-        /// Words to search for in titles and descriptions (like --search).
-        words: Vec<String>,
-        /// Only open tasks.
-        #[arg(long, conflicts_with = "done")]
-        open: bool,
-        /// Only completed tasks.
-        #[arg(long)]
-        done: bool,
-        /// Only tasks with this tag (repeat: tasks with every one).
-        #[arg(short, long = "tag", value_name = "TAG")]
-        tags: Vec<String>,
-        /// Only tasks with this priority (repeat: any of them).
-        #[arg(short, long = "priority", value_parser = choices::priority_or_none(), value_name = "PRIORITY")]
-        priorities: Vec<PriorityOrNone>,
-        /// Only tasks due today, overdue ones, ones with any due or none.
-        #[arg(long, value_parser = choices::due_filter(), value_name = "WHICH")]
-        due: Option<DueFilter>,
-        /// Only tasks due on or before this day (today, fri, +3d, 2025-01-31 …).
-        #[arg(long, value_name = "DATE")]
-        before: Option<String>,
-        /// Only tasks due on or after this day.
-        #[arg(long, value_name = "DATE")]
-        after: Option<String>,
-        /// Only tasks whose title or description has words starting so.
-        #[arg(short, long, value_name = "TEXT")]
-        search: Option<String>,
-        /// Order: keys id, created_at, updated_at, due, priority, title, comma
-        /// separated, each with - for descending, such as due,-priority.
-        #[arg(long, value_name = "KEYS", allow_hyphen_values = true)]
-        sort: Option<String>,
+        #[command(flatten)]
+        filters: ListFilters,
         /// Tasks per page, 1 to 200 [default: 20, or 200 with --all]
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
         limit: Option<u32>,
@@ -271,6 +243,41 @@ pub enum Command {
         /// Shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+/// `list`'s filters: what the listing's query string asks for.
+#[derive(Debug, Args)]
+pub struct ListFilters {
+    /// Words to search for in titles and descriptions (like --search).
+    pub words: Vec<String>,
+    /// Only open tasks.
+    #[arg(long, conflicts_with = "done")]
+    pub open: bool,
+    /// Only completed tasks.
+    #[arg(long)]
+    pub done: bool,
+    /// Only tasks with this tag (repeat: tasks with every one).
+    #[arg(short, long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Only tasks with this priority (repeat: any of them).
+    #[arg(short, long = "priority", value_parser = choices::priority_or_none(), value_name = "PRIORITY")]
+    pub priorities: Vec<PriorityOrNone>,
+    /// Only tasks due today, overdue ones, ones with any due or none.
+    #[arg(long, value_parser = choices::due_filter(), value_name = "WHICH")]
+    pub due: Option<DueFilter>,
+    /// Only tasks due on or before this day (today, fri, +3d, 2025-01-31 …).
+    #[arg(long, value_name = "DATE")]
+    pub before: Option<String>,
+    /// Only tasks due on or after this day.
+    #[arg(long, value_name = "DATE")]
+    pub after: Option<String>,
+    /// Only tasks whose title or description has words starting so.
+    #[arg(short, long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Order: keys id, created_at, updated_at, due, priority, title, comma
+    /// separated, each with - for descending, such as due,-priority.
+    #[arg(long, value_name = "KEYS", allow_hyphen_values = true)]
+    pub sort: Option<String>,
 }
 
 const ADD_HELP: &str = "\

@@ -282,8 +282,11 @@ fn from_taskd(entry: &Value) -> Read {
             Some(_) => Err(json!(format!("{name} is not an RFC 3339 date-time"))),
         }
     };
-    // Every field a new task takes, as the export wrote it.
-    let body: Map<String, Value> = declared_fields::<TaskCreate>()
+    // Every field a new task takes, as the export wrote it (read from the
+    // body's derive once, not per entry).
+    static FIELDS: std::sync::LazyLock<&[&str]> =
+        std::sync::LazyLock::new(declared_fields::<TaskCreate>);
+    let body: Map<String, Value> = FIELDS
         .iter()
         .filter_map(|name| {
             object

@@ -4,10 +4,11 @@ use std::io::{IsTerminal, Write};
 
 use serde_json::{Value, json};
 use taskcore::planning::NO_PRIORITY;
-use taskcore::{DueFilter, ErrorBody, Page, Priority, Task, TaskQuery, ValidationDetail};
+use taskcore::{ErrorBody, Page, Priority, Task, TaskQuery, ValidationDetail};
 
 use super::devices::Kept;
 use crate::choices::PriorityOrNone;
+use crate::cli::ListFilters;
 use crate::context::{Authed, Context};
 use crate::failure::{Failure, exit};
 use crate::output::showing;
@@ -24,21 +25,7 @@ const ALL_MAX_TASKS: usize = 50_000;
 /// page cannot make it ask for ever.
 const ALL_MAX_PAGES: usize = 500;
 
-/// `list`'s filters, as given.
-pub(super) struct Filters {
-    pub(super) words: Vec<String>,
-    pub(super) open: bool,
-    pub(super) done: bool,
-    pub(super) tags: Vec<String>,
-    pub(super) priorities: Vec<PriorityOrNone>,
-    pub(super) due: Option<DueFilter>,
-    pub(super) before: Option<String>,
-    pub(super) after: Option<String>,
-    pub(super) search: Option<String>,
-    pub(super) sort: Option<String>,
-}
-
-impl Filters {
+impl ListFilters {
     /// The listing's query string as the filters give it (days read
     /// locally, in the local zone), on a page of `limit` tasks after `skip`.
     fn pairs(&self, skip: u64, limit: u32) -> Result<Vec<(String, String)>, Failure> {
@@ -178,7 +165,7 @@ fn gather(
 
 pub(super) fn list(
     context: &Context,
-    filters: &Filters,
+    filters: &ListFilters,
     limit: Option<u32>,
     skip: u64,
     all: bool,

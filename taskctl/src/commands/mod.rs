@@ -10,7 +10,7 @@ mod tasks;
 use clap::CommandFactory;
 
 use self::account::{change_password, delete_account, login, logout, register, timezone, whoami};
-use self::listing::{Filters, list, next, tags};
+use self::listing::{list, next, tags};
 use self::tasks::{Changes, add, edit, remove, set_completed, show};
 use crate::cli::{AccountCommand, Cli, Command};
 use crate::context::Context;
@@ -43,34 +43,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             tags,
         } => add(&context, title, description, due, priority, tags),
         Command::List {
-            words,
-            open,
-            done,
-            tags,
-            priorities,
-            due,
-            before,
-            after,
-            search,
-            sort,
+            filters,
             limit,
             skip,
             all,
-        } => {
-            let filters = Filters {
-                words,
-                open,
-                done,
-                tags,
-                priorities,
-                due,
-                before,
-                after,
-                search,
-                sort,
-            };
-            list(&context, &filters, limit, skip, all)
-        }
+        } => list(&context, &filters, limit, skip, all),
         Command::Next { limit } => next(&context, limit),
         Command::Tags => tags(&context),
         Command::Timezone { zone } => timezone(&context, zone),

@@ -108,3 +108,12 @@ impl Dialect for Numbered {
         format!("next({owner})")
     }
 }
+
+/// The context of a unit test of the SQL builders: now, in UTC.
+#[cfg(test)]
+pub(crate) fn context() -> crate::store::backend::Context {
+    crate::store::backend::Context {
+        now: chrono::Utc::now(),
+        zone: crate::planning::Zone::default(),
+    }
+}

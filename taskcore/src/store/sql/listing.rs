@@ -372,18 +372,10 @@ pub(crate) fn key_value(
 
 #[cfg(test)]
 mod tests {
-    use super::super::dialect::Numbered;
+    use super::super::dialect::{Numbered, context};
     use super::*;
-    use crate::planning::Zone;
     use crate::query::Sort;
     use crate::types::Page;
-
-    fn context() -> Context {
-        Context {
-            now: chrono::Utc::now(),
-            zone: Zone::default(),
-        }
-    }
 
     #[test]
     fn listings_filter_by_owner_and_end_their_order_with_the_id() {

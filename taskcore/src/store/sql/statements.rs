@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::dialect::Dialect;
-use super::table::{EDITABLE, read_columns, task_columns};
+use super::table::{EDITABLE, read_columns_text, task_columns};
 use super::value::{SqlValue, Statement};
 use crate::model::{DueChange, Expect, NewTask, Origin, TagChange, TaskPatch};
 use crate::planning::due_key;
@@ -16,8 +16,8 @@ pub(crate) struct Statements<D>(std::marker::PhantomData<D>);
 
 impl<D: Dialect> Statements<D> {
     /// The columns every task query returns, in [`task_from_row`]'s order.
-    pub fn columns() -> String {
-        read_columns().collect::<Vec<_>>().join(", ")
+    pub fn columns() -> &'static str {
+        read_columns_text()
     }
 
     pub fn insert<'a>(
@@ -317,16 +317,8 @@ impl<D: Dialect> Statements<D> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::dialect::Numbered;
+    use super::super::dialect::{Numbered, context};
     use super::*;
-    use crate::planning::Zone;
-
-    fn context() -> Context {
-        Context {
-            now: chrono::Utc::now(),
-            zone: Zone::default(),
-        }
-    }
 
     #[test]
     fn a_patch_writes_only_the_fields_it_names_and_what_derives_from_them() {

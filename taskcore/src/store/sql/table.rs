@@ -11,6 +11,8 @@
 //! and `TaskUpdate` (wire), one `EDITABLE` entry and one line in
 //! `task_from_row` here. The compiler names every other place.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::value::{RowValues, SqlValue};
@@ -119,6 +121,13 @@ pub(crate) fn read_columns() -> impl Iterator<Item = &'static str> {
         .chain(DERIVED)
 }
 
+/// [`read_columns`] as a statement lists them; joined once.
+pub(crate) fn read_columns_text() -> &'static str {
+    static COLUMNS: LazyLock<String> =
+        LazyLock::new(|| read_columns().collect::<Vec<_>>().join(", "));
+    &COLUMNS
+}
+
 /// Every column of the task table: those rows read, then [`KEPT`]. What
 /// `tasks` and `trashed_tasks` hold besides their bookkeeping.
 pub(crate) fn task_columns() -> impl Iterator<Item = &'static str> {
@@ -202,9 +211,10 @@ pub(crate) fn due_key_from_row(row: &dyn RowValues) -> Result<Option<DateTime<Ut
 /// The columns every user query reads, in [`user_from_row`]'s order.
 const USER: [&str; 4] = ["id", "email", "created_at", "timezone"];
 
-/// [`USER`] as a statement lists them.
-pub(crate) fn user_columns() -> String {
-    USER.join(", ")
+/// [`USER`] as a statement lists them; joined once.
+pub(crate) fn user_columns() -> &'static str {
+    static COLUMNS: LazyLock<String> = LazyLock::new(|| USER.join(", "));
+    &COLUMNS
 }
 
 /// The position of the `n`th column (from 0) a statement reads after a

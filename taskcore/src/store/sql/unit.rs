@@ -1,6 +1,8 @@
 //! A unit of work on one connection, and the statements on accounts and
 //! sessions it runs.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::dialect::Dialect;
@@ -336,18 +338,17 @@ impl<C: Connection> AccountWork for Unit<C> {
     }
 
     fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>> {
-        // Every authenticated request runs this.
-        Ok(self.row(
-            &format!(
+        // Every authenticated request runs this: its text is made once.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
                 "SELECT {} FROM users
                  WHERE id = ?2 AND EXISTS (
                      SELECT 1 FROM sessions
                      WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL)",
                 user_columns()
-            ),
-            &[Int(session.0), Int(user.0)],
-            user_from_row,
-        )?)
+            )
+        });
+        Ok(self.row(&SQL, &[Int(session.0), Int(user.0)], user_from_row)?)
     }
 
     fn revoke_session(
