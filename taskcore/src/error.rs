@@ -1,14 +1,48 @@
 //! The one error type of the library.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::types::Invalid;
+
 /// Everything that can go wrong in taskcore.
 ///
-/// Each variant stands for one answer a caller gives its user; taskd maps
-/// each to exactly one HTTP status in one place.
-#[derive(Debug, thiserror::Error)]
+/// Each variant stands for one answer a caller gives its user. taskd maps
+/// each to one HTTP status, in one place; [`Error::http_status`] is that
+/// table, for programs that answer over HTTP too:
+///
+/// | variant | status |
+/// |---|---|
+/// | [`Validation`](Error::Validation) | 422 |
+/// | [`TaskNotFound`](Error::TaskNotFound) | 404 |
+/// | [`EmailTaken`](Error::EmailTaken), [`Conflict`](Error::Conflict) | 409 |
+/// | [`VersionMismatch`](Error::VersionMismatch) (a precondition such as `If-Match` failed) | 412 |
+/// | [`InvalidCredentials`](Error::InvalidCredentials), [`InvalidToken`](Error::InvalidToken), [`InvalidRefreshToken`](Error::InvalidRefreshToken) | 401 |
+/// | [`WrongPassword`](Error::WrongPassword) | 403 |
+/// | [`CursorExpired`](Error::CursorExpired) | 410 |
+/// | [`Storage`](Error::Storage) | 503 |
+/// | [`DatabaseUrl`](Error::DatabaseUrl), [`Internal`](Error::Internal) | 500 |
+///
+/// New variants may come in a minor release: a `match` needs a `_` arm.
+///
+/// Every parser of the crate fails with [`Invalid`], which converts with
+/// `?` into [`Error::Validation`]:
+///
+/// ```
+/// fn settings(zone: &str, cursor: &str) -> Result<(), taskcore::Error> {
+///     let _zone = taskcore::Zone::parse(zone)?;
+///     let _page = taskcore::Page::new(0, 10)?;
+///     let _since = taskcore::ChangeCursor::decode(cursor)?;
+///     Ok(())
+/// }
+/// let refused = settings("Mars/Olympus", "").unwrap_err();
+/// assert!(refused.is_validation());
+/// assert_eq!(refused.http_status(), 422);
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The input broke one or more rules; every broken rule is listed.
     #[error("invalid input: {0}")]
@@ -46,12 +80,80 @@ pub enum Error {
     /// The password given to confirm a sensitive change is wrong.
     #[error("incorrect password")]
     WrongPassword,
-    /// The database could not be reached or refused the operation.
-    #[error("storage error: {0}")]
-    Storage(String),
-    /// Hashing or signing failed; not caused by the caller's input.
+    /// The database URL (or a TLS setting in it) cannot be used; the
+    /// message says why and never shows the URL's password.
+    #[error("{0}")]
+    DatabaseUrl(String),
+    /// The database could not be reached or refused the operation; the
+    /// driver's error is the [`source`](std::error::Error::source).
+    #[error(transparent)]
+    Storage(StorageError),
+    /// Hashing or signing failed, or a bug; not caused by the caller's input.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl Error {
+    /// The HTTP status taskd answers this error with (see the table above).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::Validation(_) => 422,
+            Error::TaskNotFound => 404,
+            Error::EmailTaken | Error::Conflict(_) => 409,
+            Error::VersionMismatch { .. } => 412,
+            Error::InvalidCredentials | Error::InvalidToken | Error::InvalidRefreshToken => 401,
+            Error::WrongPassword => 403,
+            Error::CursorExpired => 410,
+            Error::Storage(_) => 503,
+            Error::DatabaseUrl(_) | Error::Internal(_) => 500,
+        }
+    }
+
+    /// Whether the input broke a rule ([`Error::Validation`]).
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Error::Validation(_))
+    }
+
+    /// Whether the task does not exist for this owner ([`Error::TaskNotFound`]).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::TaskNotFound)
+    }
+
+    /// Whether a conditional change found another version
+    /// ([`Error::VersionMismatch`]) or another change got there first
+    /// ([`Error::Conflict`]): read again, then decide.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::VersionMismatch { .. } | Error::Conflict(_))
+    }
+
+    /// Whether the database failed ([`Error::Storage`]): trying again later
+    /// may work.
+    pub fn is_storage(&self) -> bool {
+        matches!(self, Error::Storage(_))
+    }
+
+    /// A storage failure described by taskcore alone.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    pub(crate) fn storage(context: impl Into<String>) -> Self {
+        Error::Storage(StorageError::new(context))
+    }
+
+    /// A storage failure of the driver while doing `context`.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    pub(crate) fn storage_caused(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Storage(StorageError::caused_by(context, cause))
+    }
+
+    /// The field errors of a validation error; empty for any other.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Validation(errors) => errors.errors(),
+            _ => &[],
+        }
+    }
 }
 
 /// Shorthand for results whose error is [`Error`].
@@ -60,6 +162,89 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<ValidationErrors> for Error {
     fn from(errors: ValidationErrors) -> Self {
         Error::Validation(errors)
+    }
+}
+
+/// A value given in code that broke its rule: one field error with an
+/// empty location (there is no body or query string to point into).
+impl From<Invalid> for Error {
+    fn from(invalid: Invalid) -> Self {
+        Error::Validation(ValidationErrors(vec![FieldError {
+            loc: Vec::new(),
+            msg: invalid.msg,
+            kind: invalid.kind.to_owned(),
+        }]))
+    }
+}
+
+/// Why the database failed: what taskcore was doing, and the driver's error
+/// as the [`source`](std::error::Error::source) where there is one.
+///
+/// A PostgreSQL server error is kept as its message and SQLSTATE code only:
+/// its detail can quote a row's values, which must not reach a log.
+#[derive(Debug, Clone)]
+pub struct StorageError {
+    context: String,
+    cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StorageError {
+    /// A failure described by taskcore alone.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    fn new(context: impl Into<String>) -> Self {
+        Self {
+            context: context.into(),
+            cause: None,
+        }
+    }
+
+    /// A failure of the driver while doing `context`.
+    fn caused_by(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            context: context.into(),
+            cause: Some(Arc::new(cause)),
+        }
+    }
+
+    /// What taskcore was doing, without the cause.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+
+    /// The whole story on one line: the context and every cause, for a log
+    /// or a message to an operator.
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(current) = cause {
+            text.push_str(": ");
+            text.push_str(&current.to_string());
+            cause = current.source();
+        }
+        text
+    }
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "storage error: {}", self.context)
+    }
+}
+
+impl std::error::Error for StorageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<StorageError> for Error {
+    fn from(error: StorageError) -> Self {
+        Error::Storage(error)
     }
 }
 
@@ -78,10 +263,12 @@ pub enum Source {
 }
 
 /// One broken rule on one field, shaped like FastAPI's validation errors.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
-    /// Location: the source (`body`, `query`, `path`) then the field name, if any.
+    /// Location: the source (`body`, `query`, `path`, `header`) then the
+    /// field name, if any; empty for a value given in code.
     pub loc: Vec<String>,
     /// A sentence for people.
     pub msg: String,
@@ -158,7 +345,7 @@ impl fmt::Display for ValidationErrors {
             if index > 0 {
                 f.write_str("; ")?;
             }
-            let field = error.loc.get(1).map(String::as_str).unwrap_or("input");
+            let field = error.loc.get(1).map_or("input", String::as_str);
             write!(f, "{field}: {}", error.msg)?;
         }
         Ok(())

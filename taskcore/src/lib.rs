@@ -58,6 +58,9 @@
 //! # }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
 #[cfg(feature = "auth")]
 pub mod auth;
 pub mod error;
@@ -79,7 +82,7 @@ pub use wire::routes;
 pub use auth::{
     AccessClaims, BcryptRunner, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys,
 };
-pub use error::{Error, FieldError, Result, Source, ValidationErrors};
+pub use error::{Error, FieldError, Result, Source, StorageError, ValidationErrors};
 pub use model::{
     Change, ChangePage, Due, DueChange, Expect, NewTask, NewUser, Origin, PasswordChange,
     TagChange, TagCount, Task, TaskPage, TaskPatch, TrashPage, TrashedTask, User,
@@ -90,8 +93,8 @@ pub use query::{Cursor, DueFilter, Filter, Sort, SortKey, TaskQuery};
 pub use session::{Refresh, RefreshToken};
 #[cfg(feature = "store")]
 pub use store::{
-    Backend, ChangeCursor, ChangeQuery, DatabaseUrl, IdempotencyKey, Login, OwnerTasks, Pending,
-    PoolStatus, Replay, Store, StoreOptions, Synchronous, WriteQueue,
+    ChangeCursor, ChangeQuery, DatabaseUrl, IdempotencyKey, Login, OwnerTasks, Pending, PoolStatus,
+    Replay, Store, StoreOptions, Synchronous,
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{

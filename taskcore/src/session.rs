@@ -76,7 +76,7 @@ pub(crate) fn hash_refresh_token(token: &str) -> String {
 
 /// A presented refresh token as the database knows it.
 #[derive(Debug, Clone)]
-pub struct StoredRefreshToken {
+pub(crate) struct StoredRefreshToken {
     /// Its row id.
     pub token_id: i64,
     /// The session it belongs to.
@@ -117,7 +117,7 @@ impl StoredRefreshToken {
 
 /// Why a session was revoked, as recorded in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevokeReason {
+pub(crate) enum RevokeReason {
     /// The user logged out.
     Logout,
     /// A spent refresh token was presented again.
@@ -157,27 +157,6 @@ pub enum Refresh {
         session: SessionId,
     },
     /// Unknown, expired, or of a revoked session.
-    Refused,
-}
-
-/// What a storage backend did with a presented refresh token.
-#[derive(Debug)]
-pub enum Rotation {
-    /// Spent; the next token is stored.
-    Rotated {
-        /// The session's user.
-        user: User,
-        /// The session.
-        session: SessionId,
-    },
-    /// Spent before: the session is now revoked.
-    Reused {
-        /// The session's user.
-        user: UserId,
-        /// The revoked session.
-        session: SessionId,
-    },
-    /// Unknown, expired, or of a revoked session; nothing changed.
     Refused,
 }
 

@@ -96,28 +96,43 @@ pub fn respond<T: Reply>(result: Result<T, ApiError>) -> Response {
     }
 }
 
+/// What a taskcore error tells the client.
+fn domain_detail(error: &Error) -> String {
+    match error {
+        Error::TaskNotFound => "Task not found".into(),
+        Error::EmailTaken => "Email already registered".into(),
+        Error::Conflict(message) => message.clone(),
+        Error::VersionMismatch { current } => format!(
+            "The task has changed since the version you sent in If-Match: it is at \
+             version {current} (ETag \"{current}\"). Read it again and reapply your change."
+        ),
+        Error::CursorExpired => "The change feed no longer holds every change since this \
+                                 cursor; start a full sync by asking without 'since'"
+            .into(),
+        Error::InvalidCredentials => "Incorrect email or password".into(),
+        Error::InvalidToken => "Could not validate credentials".into(),
+        Error::InvalidRefreshToken => "Invalid, expired or revoked refresh token".into(),
+        Error::WrongPassword => "Incorrect password".into(),
+        Error::Validation(_) => "Validation failed".into(),
+        Error::Storage(failure) => {
+            tracing::error!(error = %failure.with_causes(), "database failure");
+            "Database unavailable, try again later".into()
+        }
+        other => {
+            tracing::error!(error = %other, "internal failure");
+            "Internal server error".into()
+        }
+    }
+}
+
 impl ApiError {
     fn status_and_detail(&self) -> (StatusCode, String) {
         match self {
-            ApiError::Domain(Error::TaskNotFound) => {
-                (StatusCode::NOT_FOUND, "Task not found".into())
-            }
-            ApiError::Domain(Error::EmailTaken) => {
-                (StatusCode::CONFLICT, "Email already registered".into())
-            }
-            ApiError::Domain(Error::Conflict(message)) => (StatusCode::CONFLICT, message.clone()),
-            ApiError::Domain(Error::VersionMismatch { current }) => (
-                StatusCode::PRECONDITION_FAILED,
-                format!(
-                    "The task has changed since the version you sent in If-Match: it is at \
-                     version {current} (ETag \"{current}\"). Read it again and reapply your change."
-                ),
-            ),
-            ApiError::Domain(Error::CursorExpired) => (
-                StatusCode::GONE,
-                "The change feed no longer holds every change since this cursor; \
-                 start a full sync by asking without 'since'"
-                    .into(),
+            // The status is taskcore's table (Error::http_status); the words are ours.
+            ApiError::Domain(error) => (
+                StatusCode::from_u16(error.http_status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                domain_detail(error),
             ),
             ApiError::Busy(message) => (StatusCode::SERVICE_UNAVAILABLE, (*message).into()),
             ApiError::ImportCutShort { created, entries } => (
@@ -133,38 +148,6 @@ impl ApiError {
                  as you last read it"
                     .into(),
             ),
-            ApiError::Domain(Error::InvalidCredentials) => (
-                StatusCode::UNAUTHORIZED,
-                "Incorrect email or password".into(),
-            ),
-            ApiError::Domain(Error::InvalidToken) => (
-                StatusCode::UNAUTHORIZED,
-                "Could not validate credentials".into(),
-            ),
-            ApiError::Domain(Error::InvalidRefreshToken) => (
-                StatusCode::UNAUTHORIZED,
-                "Invalid, expired or revoked refresh token".into(),
-            ),
-            ApiError::Domain(Error::WrongPassword) => {
-                (StatusCode::FORBIDDEN, "Incorrect password".into())
-            }
-            ApiError::Domain(Error::Validation(_)) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "Validation failed".into())
-            }
-            ApiError::Domain(Error::Storage(message)) => {
-                tracing::error!(error = %message, "database failure");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Database unavailable, try again later".into(),
-                )
-            }
-            ApiError::Domain(Error::Internal(message)) => {
-                tracing::error!(error = %message, "internal failure");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal server error".into(),
-                )
-            }
             ApiError::NotAuthenticated => (StatusCode::UNAUTHORIZED, "Not authenticated".into()),
             ApiError::InvalidJson(message) => (StatusCode::UNPROCESSABLE_ENTITY, message.clone()),
             ApiError::EmptyBody => (StatusCode::UNPROCESSABLE_ENTITY, "Field required".into()),

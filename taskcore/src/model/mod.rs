@@ -1,5 +1,5 @@
-//! Users and tasks as the API shows them ([`records`]), and what storage
-//! takes to create and change them ([`input`]).
+//! Users and tasks as the API shows them ([`Task`], [`User`]), and what
+//! storage takes to create and change them ([`NewTask`], [`TaskPatch`]).
 
 mod input;
 mod records;

@@ -37,7 +37,7 @@ impl TimeValue {
 /// the order they belong to. Opaque to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
-    /// The order, as [`TaskQuery::sort_text`] writes it.
+    /// The order, as [`TaskQuery::sort_text`](super::TaskQuery::sort_text) writes it.
     #[serde(rename = "s")]
     pub sort: String,
     /// The values of the sort keys before the id, in order.

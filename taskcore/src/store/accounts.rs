@@ -191,7 +191,7 @@ impl Store {
                     work.extend_session(stored.session, next.expires_at())?;
                     let user = work
                         .user(stored.user)?
-                        .ok_or_else(|| Error::Storage("a session outlived its user".to_owned()))?;
+                        .ok_or_else(|| Error::storage("a session outlived its user".to_owned()))?;
                     Refresh::Rotated {
                         user,
                         session: stored.session,

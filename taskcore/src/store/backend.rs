@@ -21,7 +21,7 @@ use crate::types::{SessionId, TaskId, UserId};
 /// (completion time, due keys) and the date filters depend on besides the
 /// body or the query.
 #[derive(Debug, Clone, Copy)]
-pub struct Context {
+pub(crate) struct Context {
     /// The time of the change or the listing.
     pub now: DateTime<Utc>,
     /// The owner's time zone (UTC when the work does not need it).
@@ -30,7 +30,7 @@ pub struct Context {
 
 /// How a unit of work meets the others running at the same time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// One statement, atomic on its own: no transaction around it.
     Statement,
     /// Several reads that see one snapshot.
@@ -45,7 +45,7 @@ pub enum Mode {
 /// wraps one and is what callers use.
 ///
 /// [`Store`]: super::Store
-pub trait Backend: Send + Sync + fmt::Debug {
+pub(crate) trait Backend: Send + Sync + fmt::Debug {
     /// Checks that the database answers.
     fn ping(&self) -> Result<()>;
     /// Pool occupancy; must not block.
@@ -65,7 +65,7 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
 /// Statements on accounts and sessions, within one unit of work. Dropped
 /// without [`AccountWork::commit`], the work is rolled back.
-pub trait AccountWork {
+pub(crate) trait AccountWork {
     /// Inserts an account; [`Error::EmailTaken`](crate::Error::EmailTaken)
     /// when the email is in use, decided by the database's unique index.
     fn insert_user(
@@ -160,7 +160,7 @@ pub trait AccountWork {
 
 /// Statements on one owner's tasks, within one unit of work. Dropped without
 /// [`TaskWork::commit`], the work is rolled back.
-pub trait TaskWork {
+pub(crate) trait TaskWork {
     /// The owner's time zone; in write work, held against a concurrent
     /// change until the work ends.
     fn zone(&mut self) -> Result<Zone>;

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use super::backend::Mode;
 use super::database::now;
 use super::*;
 use crate::auth::{BCRYPT_MIN_COST, PasswordHasher};
@@ -79,16 +80,18 @@ fn postgres() -> Option<TestDatabase> {
         .expect("create database");
     let mut config = admin.clone();
     config.dbname(&name);
-    let store = Store::with_backend(std::sync::Arc::new(
-        self::postgres::PostgresStore::open_config(
-            config,
-            &self::postgres::tls::split_tls_options("postgresql://")
-                .expect("defaults")
-                .1,
-            &StoreOptions::default(),
-        )
-        .expect("open"),
-    ));
+    let store = Store {
+        backend: std::sync::Arc::new(
+            self::postgres::PostgresStore::open_config(
+                config,
+                &self::postgres::tls::split_tls_options("postgresql://")
+                    .expect("defaults")
+                    .1,
+                &StoreOptions::default(),
+            )
+            .expect("open"),
+        ),
+    };
     Some(TestDatabase {
         store,
         postgres: Some((admin, name)),

@@ -15,15 +15,10 @@ use crate::error::Result;
 /// Cloning is cheap and shares the connection pool.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub(super) backend: Arc<dyn Backend>,
+    pub(crate) backend: Arc<dyn Backend>,
 }
 
 impl Store {
-    /// A store over a backend of your own.
-    pub fn with_backend(backend: Arc<dyn Backend>) -> Self {
-        Self { backend }
-    }
-
     /// How many pooled connections are in use and idle; does not block.
     pub fn pool_status(&self) -> PoolStatus {
         self.backend.pool_status()

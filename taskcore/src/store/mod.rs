@@ -2,15 +2,14 @@
 //!
 //! [`Store`] holds accounts and sessions; task access goes through
 //! [`OwnerTasks`], a handle bound to one owner. The binding goes all the way
-//! down: a backend hands out task work only for one owner
-//! ([`Backend::tasks`]), and builds every task statement with that owner's
+//! down: a backend hands out task work only for one owner, and builds every task statement with that owner's
 //! filter. A task owned by someone else is indistinguishable from one that
 //! does not exist.
 //!
 //! Three layers. The operations (login, refresh-token rotation, password
 //! change, purge, every task operation) are written once, in `accounts.rs`,
-//! `tasks.rs` and `changes.rs`, over the small units of work of
-//! [`Backend`]. The SQL both backends share is in `sql/`, written over a
+//! `tasks.rs` and `changes.rs`, over the small units of work of a
+//! backend. The SQL both backends share is in `sql/`, written over a
 //! connection and a dialect. `sqlite/` and `postgres/` hold driver code:
 //! pools, binding, errors, their dialect.
 //!
@@ -27,18 +26,19 @@ mod changes;
 mod database;
 mod open;
 mod options;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sql;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod tasks;
 mod url;
 mod writer;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod contract_tests;
 
 pub use self::accounts::Login;
-pub use self::backend::{AccountWork, Backend, Context, Mode, TaskWork};
 pub use self::changes::{
     CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, ChangeCursor, ChangeQuery, IdempotencyKey, KEY_HOURS,
     Replay,
@@ -47,4 +47,4 @@ pub use self::database::Store;
 pub use self::options::{PoolStatus, StoreOptions, Synchronous};
 pub use self::tasks::OwnerTasks;
 pub use self::url::{DatabaseUrl, SqliteLocation};
-pub use self::writer::{Pending, WriteQueue};
+pub use self::writer::Pending;

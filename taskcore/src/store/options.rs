@@ -77,8 +77,16 @@ impl From<r2d2::State> for PoolStatus {
     }
 }
 
-impl From<r2d2::Error> for crate::Error {
-    fn from(error: r2d2::Error) -> Self {
-        crate::Error::Storage(format!("connection pool: {error}"))
+/// A pool's result as taskcore's (a public `From` would put r2d2's version
+/// in the API).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // PostgreSQL maps its pool's errors itself.
+pub(crate) trait PoolResult<T> {
+    /// The value, or the error as [`crate::Error::Storage`] with the pool's as its source.
+    fn pooled(self) -> crate::Result<T>;
+}
+
+impl<T> PoolResult<T> for Result<T, r2d2::Error> {
+    fn pooled(self) -> crate::Result<T> {
+        self.map_err(|error| crate::Error::storage_caused("connection pool", error))
     }
 }

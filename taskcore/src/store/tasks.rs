@@ -24,7 +24,7 @@ const MANY_TASKS: u64 = 1000;
 /// is made, and the backend's task work is bound to it.
 ///
 /// Writes go the way the store writes (see [`Store::write`]): each method
-/// that writes hands its work, whole, to [`OwnerTasks::write`], the one
+/// that writes hands its work, whole, to one private method, the one
 /// path to the single writer where there is one.
 #[derive(Debug, Clone, Copy)]
 pub struct OwnerTasks<'a> {

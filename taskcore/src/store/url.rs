@@ -31,26 +31,33 @@ impl DatabaseUrl {
         let url = url.trim();
         let Some((scheme, rest)) = url.split_once("://") else {
             // The value itself is not echoed: it may hold a password.
-            return Err(Error::Internal(
+            return Err(Error::DatabaseUrl(
                 "DATABASE_URL is not a URL (scheme://...): use sqlite:///./tasks.db".to_owned(),
             ));
         };
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => Self::parse_sqlite(rest),
             "postgres" | "postgresql" => Self::parse_postgres(url),
-            other => Err(Error::Internal(format!(
+            other => Err(Error::DatabaseUrl(format!(
                 "DATABASE_URL scheme '{other}' is not supported: use sqlite:///path/to/tasks.db \
                  or postgresql://user:password@host:5432/database"
             ))),
         }
     }
 
+    #[cfg(not(feature = "postgres"))]
+    fn parse_postgres(url: &str) -> Result<Self> {
+        // Checked when opened: this build cannot open it anyway.
+        Ok(Self::Postgres(url.to_owned()))
+    }
+
+    #[cfg(feature = "postgres")]
     fn parse_postgres(url: &str) -> Result<Self> {
         // The TLS options are ours (the driver knows fewer sslmodes); the
         // driver's own parser decides the rest. Errors never repeat the URL.
         let (rest, _tls) = super::postgres::tls::split_tls_options(url)?;
         rest.parse::<postgres::Config>().map_err(|error| {
-            Error::Internal(format!(
+            Error::DatabaseUrl(format!(
                 "DATABASE_URL {} is not a valid PostgreSQL URL: {error}",
                 redact(url)
             ))
@@ -60,7 +67,7 @@ impl DatabaseUrl {
 
     fn parse_sqlite(rest: &str) -> Result<Self> {
         if rest.contains('?') || rest.contains('#') {
-            return Err(Error::Internal(
+            return Err(Error::DatabaseUrl(
                 "DATABASE_URL for SQLite takes no query parameters: use sqlite:///path/to/tasks.db"
                     .to_owned(),
             ));
@@ -71,13 +78,13 @@ impl DatabaseUrl {
         // After "sqlite://" comes an (empty) host, then "/" and the path:
         // "sqlite:///./tasks.db" is relative, "sqlite:////data/tasks.db" absolute.
         let Some(path) = rest.strip_prefix('/') else {
-            return Err(Error::Internal(format!(
+            return Err(Error::DatabaseUrl(format!(
                 "DATABASE_URL 'sqlite://{rest}' names a host; SQLite needs a path: \
                  sqlite:///relative.db or sqlite:////absolute/path.db"
             )));
         };
         if path.is_empty() || path.ends_with('/') {
-            return Err(Error::Internal(
+            return Err(Error::DatabaseUrl(
                 "DATABASE_URL names a directory, not a database file: use sqlite:///./tasks.db"
                     .to_owned(),
             ));
@@ -104,9 +111,16 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// Without the PostgreSQL driver nothing parses the URL: none of it is shown.
+#[cfg(not(feature = "postgres"))]
+pub(crate) fn redact(_url: &str) -> String {
+    "postgresql://***".to_owned()
+}
+
 /// The URL rebuilt from what the driver parsed, without the password:
 /// `postgresql://user:***@host:port/database`. Built from the parsed fields,
 /// never from the text, so no spelling of the URL can slip a password through.
+#[cfg(feature = "postgres")]
 pub(crate) fn redact(url: &str) -> String {
     // The TLS options are not secret, but the driver cannot parse them all.
     let rest = super::postgres::tls::split_tls_options(url)

@@ -17,6 +17,8 @@
 //! runs in a savepoint that it releases, or rolls back when it fails. A
 //! store operation is one unit of work, so a job that fails leaves nothing
 //! behind and the jobs beside it are committed.
+// The single writer serves SQLite files; a PostgreSQL-only build queues nothing.
+#![cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 
 use std::fmt;
 use std::future::Future;
@@ -156,15 +158,15 @@ impl<T: Send> Outcome for Ran<T> {
 /// One failure told to every job it ended.
 fn again(error: &Error) -> Error {
     match error {
-        Error::Internal(message) => Error::Internal(message.clone()),
-        other => Error::Storage(other.to_string()),
+        Error::Internal(_) | Error::Storage(_) => error.clone(),
+        other => Error::storage(other.to_string()),
     }
 }
 
 /// The callers' end of a single writer's queue (see [`Store::write`]).
 /// Cloning is cheap; the writer stops when the last clone is dropped.
 #[derive(Clone)]
-pub struct WriteQueue {
+pub(crate) struct WriteQueue {
     jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
@@ -187,7 +189,7 @@ impl WriteQueue {
             Ok(()) => Pending {
                 state: State::Queued(receiver),
             },
-            Err(_) => Pending::ready(Err(Error::Storage(
+            Err(_) => Pending::ready(Err(Error::storage(
                 "the database writer has stopped".to_owned(),
             ))),
         }
@@ -250,7 +252,7 @@ fn commit_batch(store: &Store, connection: &dyn Transactions, batch: Vec<Box<dyn
         if !connection.in_transaction() {
             // SQLite rolled the whole transaction back (a full disk, an I/O
             // error): the jobs that ran before are gone too.
-            failure = Some(Error::Storage(
+            failure = Some(Error::storage(
                 "the database rolled back a batch of writes".to_owned(),
             ));
             break;

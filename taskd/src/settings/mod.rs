@@ -91,10 +91,7 @@ impl Settings {
         previous_secret_key: Option<String>,
     ) -> Result<Self, String> {
         let database_url =
-            DatabaseUrl::parse(&options.database_url).map_err(|error| match error {
-                taskcore::Error::Internal(message) | taskcore::Error::Storage(message) => message,
-                other => other.to_string(),
-            })?;
+            DatabaseUrl::parse(&options.database_url).map_err(|error| error.to_string())?;
         let production = options
             .environment
             .trim()

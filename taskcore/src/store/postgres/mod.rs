@@ -33,10 +33,34 @@ mod embedded {
 /// The advisory lock held while migrating: an arbitrary key of taskd's.
 const MIGRATION_LOCK: i64 = 0x7461_736b_645f_6d69; // "taskd_mi"
 
-impl From<postgres::Error> for Error {
-    fn from(error: postgres::Error) -> Self {
-        Error::Storage(with_causes(&error))
+/// A PostgreSQL result as taskcore's: the one way a driver error becomes
+/// an [`Error`] (a public `From` would put postgres's version in the API).
+pub(crate) trait PostgresResult<T> {
+    /// The value, or the error as [`Error::Storage`].
+    fn db(self) -> Result<T>;
+}
+
+impl<T> PostgresResult<T> for std::result::Result<T, postgres::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(postgres_error)
     }
+}
+
+/// The driver's error and its causes as one source. Only the text is kept:
+/// a server error's detail, which can quote a row's values, is left out.
+#[derive(Debug)]
+struct DriverText(String);
+
+impl std::fmt::Display for DriverText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DriverText {}
+
+pub(crate) fn postgres_error(error: postgres::Error) -> Error {
+    Error::storage_caused("PostgreSQL", DriverText(with_causes(&error)))
 }
 
 /// An error and what caused it: the driver's own text is often only
@@ -77,7 +101,7 @@ impl PostgresStore {
     pub(crate) fn open(url: &str, options: &StoreOptions) -> Result<Self> {
         let (url, tls) = split_tls_options(url)?;
         let config: Config = url.parse().map_err(|error| {
-            Error::Internal(format!(
+            Error::DatabaseUrl(format!(
                 "DATABASE_URL {} is not a valid PostgreSQL URL: {error}",
                 redact(&url)
             ))
@@ -116,7 +140,7 @@ impl PostgresStore {
         // Connect once before building the pool: an unreachable server or a
         // refused login is reported at once, in one line, without the password.
         let mut client = config.connect(connector.clone()).map_err(|error| {
-            Error::Storage(format!(
+            Error::storage(format!(
                 "cannot connect to PostgreSQL at {server}: {}",
                 with_causes(&error)
             ))
@@ -127,7 +151,7 @@ impl PostgresStore {
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
             .map_err(|error| {
-                Error::Storage(format!(
+                Error::storage(format!(
                     "waiting to migrate the PostgreSQL database at {server}: {error}"
                 ))
             })?;
@@ -135,7 +159,7 @@ impl PostgresStore {
             .run(&mut client)
             .map(drop)
             .map_err(|error| {
-                Error::Storage(format!(
+                Error::storage(format!(
                     "migrating the PostgreSQL database at {server}: {error}"
                 ))
             });
@@ -155,7 +179,7 @@ impl PostgresStore {
     fn client(&self) -> Result<Client> {
         self.pool
             .get()
-            .map_err(|error| Error::Storage(format!("PostgreSQL at {}: {error}", self.server)))
+            .map_err(|error| Error::storage(format!("PostgreSQL at {}: {error}", self.server)))
     }
 }
 
@@ -163,7 +187,7 @@ type Client = PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
 
 impl Backend for PostgresStore {
     fn ping(&self) -> Result<()> {
-        self.client()?.simple_query("SELECT 1")?;
+        self.client()?.simple_query("SELECT 1").db()?;
         Ok(())
     }
 
@@ -191,7 +215,7 @@ impl sql::value::Connection for Pooled {
     type Dialect = Postgres;
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(self.0.batch_execute(sql)?)
+        self.0.batch_execute(sql).db()
     }
 
     fn rows(
@@ -224,7 +248,7 @@ fn sql_error(error: postgres::Error) -> SqlError {
     } else if error.code() == Some(&SqlState::CHECK_VIOLATION) && violated("tags_limit") {
         SqlError::TooManyTags
     } else {
-        SqlError::Other(error.into())
+        SqlError::Other(postgres_error(error))
     }
 }
 
@@ -331,35 +355,35 @@ struct Values<'r>(&'r Row);
 
 impl RowValues for Values<'_> {
     fn int(&self, index: usize) -> Result<i64> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 
     fn optional_time(&self, index: usize) -> Result<Option<DateTime<Utc>>> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 
     fn optional_date(&self, index: usize) -> Result<Option<NaiveDate>> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 
     fn tags(&self, index: usize) -> Result<Vec<String>> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 
     fn text(&self, index: usize) -> Result<String> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 
     fn optional_text(&self, index: usize) -> Result<Option<String>> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 
     fn flag(&self, index: usize) -> Result<bool> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 
     fn time(&self, index: usize) -> Result<DateTime<Utc>> {
-        Ok(self.0.try_get(index)?)
+        self.0.try_get(index).db()
     }
 }
 

@@ -62,7 +62,7 @@ pub(crate) fn split_tls_options(url: &str) -> Result<(String, TlsOptions)> {
                     "verify-ca" => Mode::VerifyCa,
                     "verify-full" => Mode::VerifyFull,
                     other => {
-                        return Err(Error::Internal(format!(
+                        return Err(Error::DatabaseUrl(format!(
                             "DATABASE_URL: sslmode={other} is not one of disable, prefer, \
                              require, verify-ca, verify-full"
                         )));
@@ -74,7 +74,7 @@ pub(crate) fn split_tls_options(url: &str) -> Result<(String, TlsOptions)> {
         }
     }
     if matches!(mode, Mode::VerifyCa | Mode::VerifyFull) && root_certificate.is_none() {
-        return Err(Error::Internal(
+        return Err(Error::DatabaseUrl(
             "DATABASE_URL: sslmode=verify-ca and verify-full need sslrootcert=FILE, the \
              certificate authority to check the server against"
                 .to_owned(),
@@ -115,7 +115,7 @@ impl TlsOptions {
                     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                         .build()
                         .map_err(|error| {
-                            Error::Storage(format!("sslrootcert {}: {error}", path.display()))
+                            Error::DatabaseUrl(format!("sslrootcert {}: {error}", path.display()))
                         })?;
                 if self.mode == Mode::VerifyFull {
                     webpki
@@ -126,7 +126,7 @@ impl TlsOptions {
         };
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|error| Error::Internal(format!("TLS to PostgreSQL: {error}")))?
+            .map_err(|error| Error::DatabaseUrl(format!("TLS to PostgreSQL: {error}")))?
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
@@ -136,7 +136,7 @@ impl TlsOptions {
 
 fn load_roots(path: &std::path::Path) -> Result<RootCertStore> {
     let unusable = |reason: String| {
-        Error::Storage(format!(
+        Error::DatabaseUrl(format!(
             "sslrootcert {} cannot be used: {reason}",
             path.display()
         ))

@@ -31,6 +31,7 @@ enum Open {
     /// A transaction of its own.
     Transaction,
     /// A savepoint inside someone else's transaction.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // SQLite's writer nests work.
     Savepoint,
 }
 
@@ -55,6 +56,7 @@ impl<C: Connection> Unit<C> {
     /// atomic as it would be on its own: write work in a savepoint, other
     /// work as it comes. Only write work pays for a savepoint: SQLite's
     /// full-text index writes its pending entries out at every one.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // SQLite's writer nests work.
     pub fn within(mut connection: C, mode: Mode) -> Result<Self> {
         let open = if mode == Mode::Write {
             connection.batch("SAVEPOINT unit")?;
@@ -174,7 +176,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         );
         match inserted {
             Ok(Some(user)) => Ok(user),
-            Ok(None) => Err(Error::Storage("INSERT returned no row".to_owned())),
+            Ok(None) => Err(Error::storage("INSERT returned no row".to_owned())),
             Err(SqlError::UniqueViolation) => Err(Error::EmailTaken),
             Err(error) => Err(error.into()),
         }

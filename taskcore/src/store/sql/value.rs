@@ -72,7 +72,7 @@ pub(crate) enum SqlError {
 impl From<SqlError> for Error {
     fn from(error: SqlError) -> Self {
         match error {
-            SqlError::UniqueViolation => Error::Storage("a unique index refused a row".to_owned()),
+            SqlError::UniqueViolation => Error::storage("a unique index refused a row".to_owned()),
             SqlError::TooManyTags => Error::Validation(crate::ValidationErrors::single(
                 crate::Source::Body,
                 "add_tags",

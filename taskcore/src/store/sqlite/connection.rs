@@ -20,7 +20,7 @@ impl<C: DerefMut<Target = Connection>> sql::value::Connection for Held<C> {
     type Dialect = Sqlite;
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(self.0.execute_batch(sql)?)
+        self.0.execute_batch(sql).db()
     }
 
     fn rows(
@@ -62,14 +62,7 @@ fn sql_error(error: rusqlite::Error) -> SqlError {
         {
             SqlError::TooManyTags
         }
-        // Its text quotes the whole statement, which can be long and can
-        // hold values: the message and where in the statement is enough.
-        rusqlite::Error::SqlInputError {
-            error, msg, offset, ..
-        } => SqlError::Other(Error::Storage(format!(
-            "{error}: {msg} (at offset {offset} of the statement)"
-        ))),
-        _ => SqlError::Other(error.into()),
+        _ => SqlError::Other(sqlite_error(error)),
     }
 }
 
@@ -100,54 +93,74 @@ struct Values<'r>(&'r Row<'r>);
 
 impl RowValues for Values<'_> {
     fn int(&self, index: usize) -> Result<i64> {
-        Ok(self.0.get(index)?)
+        self.0.get(index).db()
     }
 
     fn text(&self, index: usize) -> Result<String> {
-        Ok(self.0.get(index)?)
+        self.0.get(index).db()
     }
 
     fn optional_text(&self, index: usize) -> Result<Option<String>> {
-        Ok(self.0.get(index)?)
+        self.0.get(index).db()
     }
 
     fn flag(&self, index: usize) -> Result<bool> {
-        Ok(self.0.get(index)?)
+        self.0.get(index).db()
     }
 
     fn time(&self, index: usize) -> Result<DateTime<Utc>> {
-        let text: String = self.0.get(index)?;
+        let text: String = self.0.get(index).db()?;
         DateTime::parse_from_rfc3339(&text)
             .map(|time| time.with_timezone(&Utc))
-            .map_err(|error| Error::Storage(format!("column {index} is not a timestamp: {error}")))
+            .map_err(|error| Error::storage(format!("column {index} is not a timestamp: {error}")))
     }
 
     fn optional_time(&self, index: usize) -> Result<Option<DateTime<Utc>>> {
-        match self.0.get::<_, Option<String>>(index)? {
+        match self.0.get::<_, Option<String>>(index).db()? {
             Some(_) => self.time(index).map(Some),
             None => Ok(None),
         }
     }
 
     fn optional_date(&self, index: usize) -> Result<Option<NaiveDate>> {
-        match self.0.get::<_, Option<String>>(index)? {
+        match self.0.get::<_, Option<String>>(index).db()? {
             Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
                 .map(Some)
-                .map_err(|error| Error::Storage(format!("column {index} is not a date: {error}"))),
+                .map_err(|error| Error::storage(format!("column {index} is not a date: {error}"))),
             None => Ok(None),
         }
     }
 
     fn tags(&self, index: usize) -> Result<Vec<String>> {
-        let text: String = self.0.get(index)?;
+        let text: String = self.0.get(index).db()?;
         serde_json::from_str(&text)
-            .map_err(|error| Error::Storage(format!("column {index} is not a tag list: {error}")))
+            .map_err(|error| Error::storage(format!("column {index} is not a tag list: {error}")))
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(error: rusqlite::Error) -> Self {
-        Error::Storage(error.to_string())
+/// A SQLite result as taskcore's: the one way a driver error becomes an
+/// [`Error`] (a public `From` would put rusqlite's version in the API).
+pub(crate) trait SqliteResult<T> {
+    /// The value, or the error as [`Error::Storage`] with the driver's as its source.
+    fn db(self) -> Result<T>;
+}
+
+impl<T> SqliteResult<T> for std::result::Result<T, rusqlite::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(sqlite_error)
+    }
+}
+
+pub(crate) fn sqlite_error(error: rusqlite::Error) -> Error {
+    match error {
+        // Its text quotes the whole statement, which can be long and can
+        // hold values: the message and where in the statement is enough.
+        rusqlite::Error::SqlInputError {
+            error, msg, offset, ..
+        } => Error::storage(format!(
+            "SQLite: {error}: {msg} (at offset {offset} of the statement)"
+        )),
+        other => Error::storage_caused("SQLite", other),
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use super::connection::SqliteResult;
 use crate::error::{Error, Result};
 
 pub(super) mod embedded {
@@ -16,17 +17,18 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     embedded::migrations::runner()
         .run(connection)
         .map(drop)
-        .map_err(|error| Error::Storage(format!("migrating the SQLite database: {error}")))
+        .map_err(|error| Error::storage(format!("migrating the SQLite database: {error}")))
 }
 
 /// Puts a database file in WAL mode (persistent: every later connection uses it).
 pub(super) fn enable_wal(connection: &Connection) -> Result<()> {
-    let mode: String =
-        connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    let mode: String = connection
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .db()?;
     if mode.eq_ignore_ascii_case("wal") {
         Ok(())
     } else {
-        Err(Error::Storage(format!(
+        Err(Error::storage(format!(
             "the SQLite database refused WAL mode (it is in {mode} mode)"
         )))
     }
@@ -39,7 +41,7 @@ pub(super) fn lock_for_migration(path: &Path) -> Result<std::fs::File> {
     let mut lock_path = path.as_os_str().to_owned();
     lock_path.push(".migrate-lock");
     let failed = |error: std::io::Error| {
-        Error::Storage(format!(
+        Error::storage(format!(
             "cannot lock {} to migrate the SQLite database: {error}",
             Path::new(&lock_path).display()
         ))
@@ -59,11 +61,23 @@ pub(super) fn check_parent_exists(path: &Path) -> Result<()> {
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty());
     match parent {
-        Some(parent) if !parent.is_dir() => Err(Error::Storage(format!(
-            "cannot open the SQLite database {}: directory {} does not exist",
-            path.display(),
-            parent.display()
-        ))),
+        Some(parent) if !parent.is_dir() => {
+            // sqlite:///tmp/x.db is tmp/x.db under the working directory.
+            let absolute = if path.is_relative() {
+                format!(
+                    " (sqlite:///{0} is relative to the working directory; \
+                     sqlite:////{0} is the absolute path)",
+                    path.display()
+                )
+            } else {
+                String::new()
+            };
+            Err(Error::DatabaseUrl(format!(
+                "cannot open the SQLite database {}: directory {} does not exist{absolute}",
+                path.display(),
+                parent.display()
+            )))
+        }
         _ => Ok(()),
     }
 }

@@ -13,12 +13,12 @@ use std::time::Duration;
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
 
-use self::connection::Held;
+use self::connection::{Held, SqliteResult};
 use self::migrate::{check_parent_exists, enable_wal, lock_for_migration, migrate};
 use self::settings::{ConnectionSettings, open_file};
 use self::writer::start_writer;
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
-use super::options::{PoolStatus, StoreOptions};
+use super::options::{PoolResult, PoolStatus, StoreOptions};
 use super::sql::owner::OwnerUnit;
 use super::sql::unit::Unit;
 use super::url::SqliteLocation;
@@ -71,7 +71,7 @@ impl SqliteStore {
                     .max_lifetime(None)
                     .connection_customizer(Box::new(settings))
                     .build_unchecked(SqliteConnectionManager::memory());
-                migrate(&mut *pool.get()?)?;
+                migrate(&mut *pool.get().pooled()?)?;
                 pool
             }
         };
@@ -85,8 +85,10 @@ impl Backend for SqliteStore {
     }
 
     fn ping(&self) -> Result<()> {
-        let connection = self.pool.get()?;
-        connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;
+        let connection = self.pool.get().pooled()?;
+        connection
+            .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
+            .db()?;
         Ok(())
     }
 
@@ -108,9 +110,9 @@ impl SqliteStore {
     /// back (rare: the ROLLBACK itself failed) may have returned its
     /// connection mid-transaction; it is rolled back here, before reuse.
     fn connection(&self) -> Result<Pooled> {
-        let connection = self.pool.get()?;
+        let connection = self.pool.get().pooled()?;
         if !connection.is_autocommit() {
-            connection.execute_batch("ROLLBACK")?;
+            connection.execute_batch("ROLLBACK").db()?;
         }
         Ok(Held(connection))
     }
@@ -225,7 +227,7 @@ mod tests {
         tasks
             .insert(
                 &crate::model::NewTask::new("t").expect("valid"),
-                super::super::Context {
+                crate::store::backend::Context {
                     now: chrono::Utc::now(),
                     zone: crate::planning::Zone::default(),
                 },

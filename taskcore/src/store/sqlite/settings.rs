@@ -7,6 +7,7 @@ use std::time::Duration;
 use r2d2::CustomizeConnection;
 use rusqlite::Connection;
 
+use super::connection::SqliteResult;
 use super::search::register_search_terms;
 use crate::error::{Error, Result};
 use crate::store::options::Synchronous;
@@ -43,11 +44,11 @@ impl CustomizeConnection<Connection, rusqlite::Error> for ConnectionSettings {
 /// A connection of its own to the database file, set up as the pool's are.
 pub(super) fn open_file(path: &Path, settings: &ConnectionSettings) -> Result<Connection> {
     let connection = Connection::open(path).map_err(|error| {
-        Error::Storage(format!(
+        Error::storage(format!(
             "cannot open the SQLite database {}: {error}",
             path.display()
         ))
     })?;
-    settings.apply(&connection)?;
+    settings.apply(&connection).db()?;
     Ok(connection)
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use rusqlite::Connection;
 
 use super::connection::Held;
+use super::connection::SqliteResult;
 use super::settings::{ConnectionSettings, open_file};
 use crate::error::{Error, Result};
 use crate::store::backend::{AccountWork, Backend, Mode, TaskWork};
@@ -27,16 +28,20 @@ pub(super) fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result
     // enough to hold up every queued write. A thread of their own runs
     // them beside the writer; the writer's own checkpoint is a safety net
     // for a log that grows far past the usual size.
-    connection.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_CHECKPOINT)?;
+    connection
+        .pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_CHECKPOINT)
+        .db()?;
     let checkpoints = start_checkpointer(path, settings)?;
     let backend = Arc::new(WriterBackend {
         connection: Mutex::new(connection),
         checkpoints,
         commits: AtomicU32::new(0),
     });
-    let store = Store::with_backend(backend.clone());
+    let store = Store {
+        backend: backend.clone(),
+    };
     queue::start(store, backend)
-        .map_err(|error| Error::Storage(format!("cannot start the SQLite writer: {error}")))
+        .map_err(|error| Error::storage(format!("cannot start the SQLite writer: {error}")))
 }
 
 /// The writer's connection, as the jobs it runs see it: a backend whose
@@ -76,7 +81,7 @@ fn start_checkpointer(path: &Path, settings: &ConnectionSettings) -> Result<Sync
             }
         })
         .map_err(|error| {
-            Error::Storage(format!("cannot start the SQLite checkpointer: {error}"))
+            Error::storage(format!("cannot start the SQLite checkpointer: {error}"))
         })?;
     Ok(requests)
 }
@@ -98,7 +103,8 @@ impl Backend for WriterBackend {
 
     fn ping(&self) -> Result<()> {
         self.lock()
-            .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;
+            .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
+            .db()?;
         Ok(())
     }
 
@@ -113,7 +119,7 @@ impl Backend for WriterBackend {
 
 impl Transactions for WriterBackend {
     fn execute(&self, sql: &str) -> Result<()> {
-        Ok(self.lock().execute_batch(sql)?)
+        self.lock().execute_batch(sql).db()
     }
 
     fn in_transaction(&self) -> bool {
