@@ -68,8 +68,9 @@ pub struct PoolStatus {
     pub idle: u32,
 }
 
-impl From<r2d2::State> for PoolStatus {
-    fn from(state: r2d2::State) -> Self {
+impl PoolStatus {
+    /// Occupancy as r2d2 reports it.
+    pub(crate) fn of(state: &r2d2::State) -> Self {
         Self {
             in_use: state.connections.saturating_sub(state.idle_connections),
             idle: state.idle_connections,

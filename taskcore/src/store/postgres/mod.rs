@@ -192,7 +192,7 @@ impl Backend for PostgresStore {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        self.pool.state().into()
+        PoolStatus::of(&self.pool.state())
     }
 
     fn accounts(&self, mode: Mode) -> Result<Box<dyn AccountWork + '_>> {

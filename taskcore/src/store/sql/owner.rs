@@ -6,7 +6,7 @@ use super::dialect::Dialect;
 use super::statements::Statements;
 use super::table::{task_from_row, trailing, user_columns, user_from_row};
 use super::unit::Unit;
-use super::value::{Connection, SqlValue, Statement, numbered};
+use super::value::{Connection, SqlResult, SqlValue, Statement, numbered};
 use crate::error::{Error, Result};
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::{Zone, due_key};
@@ -53,21 +53,24 @@ impl<C: Connection> OwnerUnit<C> {
                 &format!("SELECT {}", C::Dialect::next_change(&owner)),
                 &[Int(self.owner.0)],
                 |row| row.int(0),
-            )?
+            )
+            .sql()?
             .ok_or_else(|| Error::storage("no change number".to_owned()))
     }
 
     /// Holds the owner's change counter until the work ends, without
     /// taking a number.
     fn lock_counter(&mut self) -> Result<()> {
-        self.unit.row(
-            &format!(
-                "SELECT seq FROM change_counters WHERE owner_id = ?1{}",
-                C::Dialect::LOCK_FOR_UPDATE
-            ),
-            &[Int(self.owner.0)],
-            |row| row.int(0),
-        )?;
+        self.unit
+            .row(
+                &format!(
+                    "SELECT seq FROM change_counters WHERE owner_id = ?1{}",
+                    C::Dialect::LOCK_FOR_UPDATE
+                ),
+                &[Int(self.owner.0)],
+                |row| row.int(0),
+            )
+            .sql()?;
         Ok(())
     }
 
@@ -91,11 +94,14 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
             Mode::Write => C::Dialect::LOCK_FOR_SHARE,
             Mode::Statement | Mode::Snapshot => "",
         };
-        let name = self.unit.row(
-            &format!("SELECT timezone FROM users WHERE id = ?1{lock}"),
-            &[Int(self.owner.0)],
-            |row| row.text(0),
-        )?;
+        let name = self
+            .unit
+            .row(
+                &format!("SELECT timezone FROM users WHERE id = ?1{lock}"),
+                &[Int(self.owner.0)],
+                |row| row.text(0),
+            )
+            .sql()?;
         // A name stored by an older zone database than this build's: read
         // as UTC rather than failing every request of the user.
         Ok(name
@@ -113,26 +119,30 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 ),
                 &[Text(Some(zone.name())), Int(self.owner.0)],
                 user_from_row,
-            )?
+            )
+            .sql()?
             .ok_or(Error::InvalidToken)?;
         // The due keys of all-day due dates depend on the zone: one update
         // per distinct day, each re-checking its rows (a concurrent change
         // of a task's due, which takes no lock on the user, is then left as
         // it made it).
         let mut days = Vec::new();
-        self.unit.connection.rows(
-            &numbered::<C::Dialect>(
-                "SELECT due_date FROM tasks
+        self.unit
+            .connection
+            .rows(
+                &numbered::<C::Dialect>(
+                    "SELECT due_date FROM tasks
                  WHERE owner_id = ?1 AND due_date IS NOT NULL AND due_at IS NULL
                  UNION SELECT due_date FROM trashed_tasks
                  WHERE owner_id = ?1 AND due_date IS NOT NULL AND due_at IS NULL",
-            ),
-            &[Int(self.owner.0)],
-            &mut |row| {
-                days.extend(row.optional_date(0)?);
-                Ok(())
-            },
-        )?;
+                ),
+                &[Int(self.owner.0)],
+                &mut |row| {
+                    days.extend(row.optional_date(0)?);
+                    Ok(())
+                },
+            )
+            .sql()?;
         // Trashed tasks too: a restore puts a task back as it is kept.
         for day in days {
             for table in ["tasks", "trashed_tasks"] {
@@ -175,7 +185,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
             .rows(&statement.sql, &statement.values, &mut |row| {
                 total = row.int(0)?;
                 Ok(())
-            })?;
+            })
+            .sql()?;
         Ok(u64::try_from(total).unwrap_or_default())
     }
 
@@ -221,7 +232,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                     total: u64::try_from(row.int(2)?).unwrap_or_default(),
                 });
                 Ok(())
-            })?;
+            })
+            .sql()?;
         // By code point, whatever the database's collation.
         counts.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(counts)
@@ -280,7 +292,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 "SELECT COUNT(*) FROM trashed_tasks WHERE owner_id = ?1",
                 &[Int(self.owner.0)],
                 |row| row.int(0),
-            )?
+            )
+            .sql()?
             .unwrap_or_default();
         let statement = Statements::<C::Dialect>::trashed(self.owner, page);
         let mut tasks = Vec::new();
@@ -292,7 +305,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                     deleted_at: row.time(const { trailing(0) })?,
                 });
                 Ok(())
-            })?;
+            })
+            .sql()?;
         Ok((u64::try_from(total).unwrap_or_default(), tasks))
     }
 
@@ -303,7 +317,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 "SELECT seq, forgotten FROM change_counters WHERE owner_id = ?1",
                 &[Int(self.owner.0)],
                 |row| Ok((row.int(0)?, row.int(1)?)),
-            )?
+            )
+            .sql()?
             .unwrap_or_default())
     }
 
@@ -320,27 +335,31 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                     },
                 ));
                 Ok(())
-            })?;
+            })
+            .sql()?;
         if deletions {
             for table in ["trashed_tasks", "erased_tasks"] {
-                self.unit.connection.rows(
-                    &numbered::<C::Dialect>(&format!(
-                        "SELECT change_seq, id, deleted_at FROM {table}
+                self.unit
+                    .connection
+                    .rows(
+                        &numbered::<C::Dialect>(&format!(
+                            "SELECT change_seq, id, deleted_at FROM {table}
                          WHERE owner_id = ?1 AND change_seq > ?2
                          ORDER BY change_seq LIMIT ?3"
-                    )),
-                    &[Int(self.owner.0), Int(since), Int(rows)],
-                    &mut |row| {
-                        changes.push((
-                            row.int(0)?,
-                            Change::Delete {
-                                id: TaskId(row.int(1)?),
-                                deleted_at: row.time(2)?,
-                            },
-                        ));
-                        Ok(())
-                    },
-                )?;
+                        )),
+                        &[Int(self.owner.0), Int(since), Int(rows)],
+                        &mut |row| {
+                            changes.push((
+                                row.int(0)?,
+                                Change::Delete {
+                                    id: TaskId(row.int(1)?),
+                                    deleted_at: row.time(2)?,
+                                },
+                            ));
+                            Ok(())
+                        },
+                    )
+                    .sql()?;
             }
         }
         changes.sort_by_key(|(change, _)| *change);
@@ -359,28 +378,35 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                     row.optional_time(const { trailing(0) })?,
                 ));
                 Ok(())
-            })?;
+            })
+            .sql()?;
         Ok(tasks)
     }
 
     fn source_known(&mut self, source: &str) -> Result<bool> {
-        let found = self.unit.row(
-            "SELECT id FROM tasks WHERE owner_id = ?1 AND source = ?2
+        let found = self
+            .unit
+            .row(
+                "SELECT id FROM tasks WHERE owner_id = ?1 AND source = ?2
              UNION ALL SELECT id FROM trashed_tasks WHERE owner_id = ?1 AND source = ?2
              UNION ALL SELECT id FROM erased_tasks WHERE owner_id = ?1 AND source = ?2",
-            &[Int(self.owner.0), Text(Some(source))],
-            |row| row.int(0),
-        )?;
+                &[Int(self.owner.0), Text(Some(source))],
+                |row| row.int(0),
+            )
+            .sql()?;
         Ok(found.is_some())
     }
 
     fn holds(&mut self, id: TaskId) -> Result<bool> {
-        let found = self.unit.row(
-            "SELECT id FROM tasks WHERE id = ?1 AND owner_id = ?2
+        let found = self
+            .unit
+            .row(
+                "SELECT id FROM tasks WHERE id = ?1 AND owner_id = ?2
              UNION ALL SELECT id FROM trashed_tasks WHERE id = ?1 AND owner_id = ?2",
-            &[Int(id.0), Int(self.owner.0)],
-            |row| row.int(0),
-        )?;
+                &[Int(id.0), Int(self.owner.0)],
+                |row| row.int(0),
+            )
+            .sql()?;
         Ok(found.is_some())
     }
 
@@ -390,7 +416,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 "SELECT email FROM users WHERE id = ?1",
                 &[Int(self.owner.0)],
                 |row| row.text(0),
-            )?
+            )
+            .sql()?
             .ok_or(Error::InvalidToken)
     }
 
@@ -399,12 +426,14 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         key: &str,
         since: DateTime<Utc>,
     ) -> Result<Option<(String, TaskId, String)>> {
-        Ok(self.unit.row(
-            "SELECT request, task_id, response FROM idempotency_keys
+        self.unit
+            .row(
+                "SELECT request, task_id, response FROM idempotency_keys
              WHERE owner_id = ?1 AND key = ?2 AND created_at >= ?3",
-            &[Int(self.owner.0), Text(Some(key)), Time(since)],
-            |row| Ok((row.text(0)?, TaskId(row.int(1)?), row.text(2)?)),
-        )?)
+                &[Int(self.owner.0), Text(Some(key)), Time(since)],
+                |row| Ok((row.text(0)?, TaskId(row.int(1)?), row.text(2)?)),
+            )
+            .sql()
     }
 
     fn remember_create(

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::dialect::Dialect;
 use super::table::{due_key_from_row, task_from_row, user_columns, user_from_row, user_trailing};
-use super::value::{Connection, RowValues, SqlError, SqlValue, Statement, numbered};
+use super::value::{Connection, RowValues, SqlError, SqlResult, SqlValue, Statement, numbered};
 use crate::error::{Error, Result};
 use crate::model::{Task, User};
 use crate::session::{RevokeReason, StoredRefreshToken};
@@ -101,7 +101,7 @@ impl<C: Connection> Unit<C> {
 
     pub(super) fn execute(&mut self, sql: &str, values: &[SqlValue<'_>]) -> Result<u64> {
         let sql = numbered::<C::Dialect>(sql);
-        Ok(self.connection.execute(&sql, values)?)
+        self.connection.execute(&sql, values).sql()
     }
 
     pub(super) fn tasks(&mut self, statement: &Statement<'_>) -> Result<Vec<Task>> {
@@ -122,7 +122,8 @@ impl<C: Connection> Unit<C> {
             .rows(&statement.sql, &statement.values, &mut |row| {
                 tasks.push((task_from_row(row)?, due_key_from_row(row)?));
                 Ok(())
-            })?;
+            })
+            .sql()?;
         Ok(tasks)
     }
 }
@@ -178,35 +179,38 @@ impl<C: Connection> AccountWork for Unit<C> {
             Ok(Some(user)) => Ok(user),
             Ok(None) => Err(Error::storage("INSERT returned no row".to_owned())),
             Err(SqlError::UniqueViolation) => Err(Error::EmailTaken),
-            Err(error) => Err(error.into()),
+            Err(error) => Err(error.into_error()),
         }
     }
 
     fn user_credentials(&mut self, email: &str) -> Result<Option<(User, String)>> {
-        Ok(self.row(
+        self.row(
             &format!(
                 "SELECT {}, hashed_password FROM users WHERE email = ?1",
                 user_columns()
             ),
             &[Text(Some(email))],
             |row| Ok((user_from_row(row)?, row.text(user_trailing(0))?)),
-        )?)
+        )
+        .sql()
     }
 
     fn user(&mut self, id: UserId) -> Result<Option<User>> {
-        Ok(self.row(
+        self.row(
             &format!("SELECT {} FROM users WHERE id = ?1", user_columns()),
             &[Int(id.0)],
             user_from_row,
-        )?)
+        )
+        .sql()
     }
 
     fn password_hash(&mut self, user: UserId) -> Result<Option<String>> {
-        Ok(self.row(
+        self.row(
             "SELECT hashed_password FROM users WHERE id = ?1",
             &[Int(user.0)],
             |row| row.text(0),
-        )?)
+        )
+        .sql()
     }
 
     fn replace_password_hash(
@@ -251,7 +255,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         // off a concurrent change until this work commits (its revocations
         // then see this session) or, if the change came first, re-reads the
         // row and finds the hash changed.
-        Ok(self.row(
+        self.row(
             &format!(
                 "INSERT INTO sessions (user_id, created_at, expires_at)
                  SELECT id, ?2, ?3 FROM users WHERE id = ?1 AND hashed_password = ?4{}
@@ -265,7 +269,8 @@ impl<C: Connection> AccountWork for Unit<C> {
                 Text(Some(verified_hash)),
             ],
             |row| Ok(SessionId(row.int(0)?)),
-        )?)
+        )
+        .sql()
     }
 
     fn insert_refresh_token(
@@ -289,11 +294,13 @@ impl<C: Connection> AccountWork for Unit<C> {
     }
 
     fn refresh_token_exists(&mut self, token_hash: &str) -> Result<bool> {
-        let found = self.row(
-            "SELECT id FROM refresh_tokens WHERE token_hash = ?1",
-            &[Text(Some(token_hash))],
-            |row| row.int(0),
-        )?;
+        let found = self
+            .row(
+                "SELECT id FROM refresh_tokens WHERE token_hash = ?1",
+                &[Text(Some(token_hash))],
+                |row| row.int(0),
+            )
+            .sql()?;
         Ok(found.is_some())
     }
 
@@ -301,7 +308,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         // Locked for the rest of the work (SQLite: by the write lock taken at
         // BEGIN), so two refreshes with one token run one after the other and
         // the second sees it spent.
-        Ok(self.row(
+        self.row(
             &format!(
                 "SELECT t.id, t.session_id, s.user_id, t.expires_at,
                         t.spent_at IS NOT NULL, s.revoked_at IS NOT NULL
@@ -320,7 +327,8 @@ impl<C: Connection> AccountWork for Unit<C> {
                     session_revoked: row.flag(5)?,
                 })
             },
-        )?)
+        )
+        .sql()
     }
 
     fn spend_refresh_token(&mut self, token_id: i64, now: DateTime<Utc>) -> Result<()> {
@@ -350,7 +358,8 @@ impl<C: Connection> AccountWork for Unit<C> {
                 user_columns()
             )
         });
-        Ok(self.row(&SQL, &[Int(session.0), Int(user.0)], user_from_row)?)
+        self.row(&SQL, &[Int(session.0), Int(user.0)], user_from_row)
+            .sql()
     }
 
     fn revoke_session(
@@ -411,17 +420,19 @@ impl<C: Connection> AccountWork for Unit<C> {
         // The owners' change counters first, in owner order, as every
         // change of a trashed row takes its owner's first: a restore or an
         // erase of the same rows waits for this work, or this for it.
-        self.connection.rows(
-            &numbered::<C::Dialect>(&format!(
-                "SELECT owner_id FROM change_counters WHERE owner_id IN (
+        self.connection
+            .rows(
+                &numbered::<C::Dialect>(&format!(
+                    "SELECT owner_id FROM change_counters WHERE owner_id IN (
                      SELECT owner_id FROM trashed_tasks WHERE deleted_at < ?1
                      UNION SELECT owner_id FROM erased_tasks WHERE deleted_at < ?2)
                  ORDER BY owner_id{}",
-                C::Dialect::LOCK_FOR_UPDATE
-            )),
-            &[Time(trashed_before), Time(deleted_before)],
-            &mut |_| Ok(()),
-        )?;
+                    C::Dialect::LOCK_FOR_UPDATE
+                )),
+                &[Time(trashed_before), Time(deleted_before)],
+                &mut |_| Ok(()),
+            )
+            .sql()?;
         self.execute(
             "INSERT INTO erased_tasks (id, owner_id, deleted_at, change_seq, source)
              SELECT id, owner_id, deleted_at, change_seq, source FROM trashed_tasks

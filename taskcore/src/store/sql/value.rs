@@ -69,9 +69,23 @@ pub(crate) enum SqlError {
     Other(Error),
 }
 
-impl From<SqlError> for Error {
-    fn from(error: SqlError) -> Self {
-        match error {
+/// Statement results as taskcore's (a `From` would show a private type in
+/// the public `Error`'s conversions).
+pub(crate) trait SqlResult<T> {
+    /// The value, or the statement's error as an [`Error`].
+    fn sql(self) -> Result<T>;
+}
+
+impl<T> SqlResult<T> for Result<T, SqlError> {
+    fn sql(self) -> Result<T> {
+        self.map_err(SqlError::into_error)
+    }
+}
+
+impl SqlError {
+    /// The error callers see.
+    pub(crate) fn into_error(self) -> Error {
+        match self {
             SqlError::UniqueViolation => Error::storage("a unique index refused a row".to_owned()),
             SqlError::TooManyTags => Error::Validation(crate::ValidationErrors::single(
                 crate::Source::Body,

@@ -81,7 +81,7 @@ impl SqliteStore {
 
 impl Backend for SqliteStore {
     fn pool_status(&self) -> PoolStatus {
-        self.pool.state().into()
+        PoolStatus::of(&self.pool.state())
     }
 
     fn ping(&self) -> Result<()> {
