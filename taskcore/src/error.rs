@@ -23,7 +23,7 @@ use crate::types::Invalid;
 /// | [`WrongPassword`](Error::WrongPassword) | 403 |
 /// | [`CursorExpired`](Error::CursorExpired) | 410 |
 /// | [`Storage`](Error::Storage) | 503 |
-/// | [`DatabaseUrl`](Error::DatabaseUrl), [`Internal`](Error::Internal) | 500 |
+/// | [`DatabaseUrl`](Error::DatabaseUrl), [`Io`](Error::Io), [`Internal`](Error::Internal) | 500 |
 ///
 /// New variants may come in a minor release: a `match` needs a `_` arm.
 ///
@@ -88,6 +88,9 @@ pub enum Error {
     /// driver's error is the [`source`](std::error::Error::source).
     #[error(transparent)]
     Storage(StorageError),
+    /// Writing to the caller's writer failed (an export's output).
+    #[error("cannot write: {0}")]
+    Io(Arc<std::io::Error>),
     /// Hashing or signing failed, or a bug; not caused by the caller's input.
     #[error("internal error: {0}")]
     Internal(String),
@@ -105,7 +108,7 @@ impl Error {
             Error::WrongPassword => 403,
             Error::CursorExpired => 410,
             Error::Storage(_) => 503,
-            Error::DatabaseUrl(_) | Error::Internal(_) => 500,
+            Error::DatabaseUrl(_) | Error::Io(_) | Error::Internal(_) => 500,
         }
     }
 

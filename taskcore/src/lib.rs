@@ -22,7 +22,7 @@
 //! Open a database, register a user, and manage that user's tasks:
 //!
 //! ```
-//! use taskcore::{Body, NewTask, NewUser, PasswordHasher, Refresh, Store, TaskQuery, TaskUpdate};
+//! use taskcore::{NewTask, NewUser, PasswordHasher, Priority, Refresh, Store, TaskPatch, TaskQuery};
 //!
 //! # fn main() -> Result<(), taskcore::Error> {
 //! // `sqlite:///./tasks.db` for a file, `sqlite://` for a private in-memory
@@ -37,12 +37,12 @@
 //!
 //! // Task access is bound to one owner: another user's tasks cannot be reached.
 //! let tasks = store.tasks(jane.id);
-//! let milk = tasks.create(&NewTask::new("Buy milk")?)?;
-//! let finish = TaskUpdate { completed: Some(true), ..TaskUpdate::default() }.validate()?;
+//! let milk = tasks.create(&NewTask::builder("Buy milk").priority(Priority::High).tags(["Shop"]).build()?)?;
+//! let finish = TaskPatch::builder().completed(true).build()?;
 //! let done = tasks.update(milk.id, &finish)?;
 //! assert!(done.completed);
 //!
-//! let page = tasks.list(&TaskQuery::default())?;
+//! let page = tasks.list(&TaskQuery::builder().tag("shop").build()?)?;
 //! assert_eq!(page.total, 1);
 //! assert_eq!(page.tasks[0].title, "Buy milk");
 //!
@@ -64,6 +64,7 @@
 #[cfg(feature = "auth")]
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod model;
 pub mod planning;
@@ -84,17 +85,23 @@ pub use auth::{
 };
 pub use error::{Error, FieldError, Result, Source, StorageError, ValidationErrors};
 pub use model::{
-    Change, ChangePage, Due, DueChange, Expect, NewTask, NewUser, Origin, PasswordChange,
-    TagChange, TagCount, Task, TaskPage, TaskPatch, TrashPage, TrashedTask, User,
+    Change, ChangePage, Due, DueChange, Expect, NewTask, NewTaskBuilder, NewUser, Origin,
+    PasswordChange, TagChange, TagCount, Task, TaskPage, TaskPatch, TaskPatchBuilder, TrashPage,
+    TrashedTask, User,
 };
 pub use planning::{Priority, Zone};
-pub use query::{Cursor, DueFilter, Filter, Sort, SortKey, TaskQuery};
+pub use query::{
+    ChangeCursor, ChangeQuery, Cursor, DueFilter, Filter, Sort, SortKey, TaskQuery,
+    TaskQueryBuilder,
+};
 #[cfg(feature = "store")]
 pub use session::{Refresh, RefreshToken};
+#[cfg(feature = "async")]
+pub use store::{AsyncStore, AsyncTasks};
 #[cfg(feature = "store")]
 pub use store::{
-    ChangeCursor, ChangeQuery, DatabaseUrl, IdempotencyKey, Login, OwnerTasks, Pending, PoolStatus,
-    Replay, Store, StoreOptions, Synchronous,
+    DatabaseUrl, IdempotencyKey, Login, OwnerTasks, Pending, PoolStatus, Replay, Store,
+    StoreOptions, Synchronous,
 };
 pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{

@@ -147,10 +147,19 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, Invalid> {
         return Err(wrong());
     }
     let date = NaiveDate::parse_from_str(input, "%Y-%m-%d").map_err(|_| wrong())?;
-    if !YEARS.contains(&date.year()) {
-        return Err(wrong());
+    check_date(date).map_err(|_| wrong())
+}
+
+/// Checks an all-day due date given as a date: a day of the years 0002 to 9998.
+fn check_date(date: NaiveDate) -> Result<NaiveDate, Invalid> {
+    if YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(Invalid::new(
+            "date_parsing",
+            "A due date should be in the years 0002 to 9998",
+        ))
     }
-    Ok(date)
 }
 
 /// Parses a due instant: `YYYY-MM-DDTHH:MM:SS`, optional fraction (up to 9

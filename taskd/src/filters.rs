@@ -260,9 +260,9 @@ mod tests {
     #[test]
     fn page_defaults_and_bounds() {
         let read = |query: &str| TaskQuery::from_pairs(&pairs(query));
-        assert_eq!(read("").expect("valid").page, Page::default());
+        assert_eq!(read("").expect("valid").page(), Page::default());
         assert_eq!(
-            read("skip=3&limit=200").expect("valid").page,
+            read("skip=3&limit=200").expect("valid").page(),
             Page::new(3, 200).expect("page")
         );
         let errors = read("skip=-1&limit=0").unwrap_err();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskcore::{PasswordHasher, Store, TokenKeys, UserId};
+use taskcore::{AsyncStore, PasswordHasher, Store, TokenKeys, UserId};
 
 use crate::bearer::Bearer;
 
@@ -87,15 +87,17 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Store, UserId) -> taskcore::Result<T> + Send + 'static,
     {
-        let store = self.store.clone();
-        blocking(move || {
-            let user = bearer.session_user(&store)?;
-            work(&store, user.id)
-        })
-        .await
+        AsyncStore::new(self.store.clone())
+            .read(move |store| {
+                let user = bearer.session_user(store)?;
+                work(store, user.id)
+            })
+            .await
+            .map_err(ApiError::from)
     }
 
-    /// Writes as the bearer. On a SQLite file the work is queued straight
+    /// Writes as the bearer, the way the store writes (taskcore's
+    /// `AsyncStore::write`). On a SQLite file the work is queued straight
     /// for the single writer, which checks the session inside the write's
     /// transaction: no blocking thread in between. Otherwise it is one hop
     /// to a blocking thread, as for [`AppState::read`].
@@ -104,16 +106,13 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Store, UserId) -> taskcore::Result<T> + Send + 'static,
     {
-        let job = move |store: &Store| {
-            let user = bearer.session_user(store)?;
-            work(store, user.id)
-        };
-        if self.store.queues_writes() {
-            self.store.submit(job).await.map_err(ApiError::from)
-        } else {
-            let store = self.store.clone();
-            blocking(move || job(&store)).await
-        }
+        AsyncStore::new(self.store.clone())
+            .write(move |store| {
+                let user = bearer.session_user(store)?;
+                work(store, user.id)
+            })
+            .await
+            .map_err(ApiError::from)
     }
 
     /// Answers `error` (a refused body) once the bearer's session is known

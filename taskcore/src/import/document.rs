@@ -10,6 +10,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::IMPORT_MAX_ENTRIES;
+use crate::types::Invalid;
 
 /// The top-level fields of taskd's export that an import reads, besides
 /// `tasks`.
@@ -50,9 +51,11 @@ pub struct Document {
 }
 
 impl Document {
-    /// Parses a JSON body; an error is the JSON's own (not JSON, cut short).
-    pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+    /// Parses a JSON body; an error (kind `json_invalid`) says where the
+    /// JSON is wrong (not JSON, cut short).
+    pub fn parse(bytes: &[u8]) -> Result<Self, Invalid> {
         serde_json::from_slice(bytes)
+            .map_err(|error| Invalid::new("json_invalid", format!("JSON decode error: {error}")))
     }
 }
 

@@ -3,6 +3,7 @@
 //! came from, or the reason it cannot be imported; nothing is written here.
 
 mod document;
+mod run;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use crate::types::Email;
 use crate::wire::{Body, TaskCreate, declared_fields};
 pub use document::Document;
 use document::{Shape, Tasks};
+pub use run::{IMPORT_PAGE, ImportRun};
 
 /// The `format` of taskd's export document.
 pub const EXPORT_FORMAT: &str = "taskd-export";
@@ -29,6 +31,7 @@ pub const REPORT_MAX_ERRORS: usize = 100;
 /// Which kind of file an import is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ImportFormat {
     /// taskd's export document.
     Taskd,
@@ -71,7 +74,7 @@ impl ImportItem {
 }
 
 /// An entry that cannot be imported, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportError {
     /// Its position in the file, from 0.
@@ -82,7 +85,7 @@ pub struct ImportError {
 }
 
 /// What an import did (or, for a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     /// Tasks created.

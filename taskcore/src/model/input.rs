@@ -43,22 +43,26 @@ impl Due {
     }
 }
 
-/// A task to create, checked.
+/// A task to create, checked: every value it holds passed its rules.
+///
+/// Made by [`NewTask::new`] and its builder methods (see the `build`
+/// module's examples), or by checking a [`TaskCreate`](crate::TaskCreate)
+/// body. The fields are read through methods of the same names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTask {
     /// The title, trimmed.
-    pub title: Title,
+    pub(crate) title: Title,
     /// The description, as written.
-    pub description: Option<Description>,
+    pub(crate) description: Option<Description>,
     /// Whether it starts out done.
-    pub completed: bool,
+    pub(crate) completed: bool,
     /// How important it is.
-    pub priority: Option<Priority>,
+    pub(crate) priority: Option<Priority>,
     /// When it is due.
-    pub due: Option<Due>,
+    pub(crate) due: Option<Due>,
     /// Its tags, normalised and sorted, as [`crate::planning::parse_tags`]
     /// returns them.
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
 }
 
 impl NewTask {
@@ -105,6 +109,7 @@ impl NewTask {
 
 /// How a change moves when a task is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DueChange {
     /// Due on this day (clears `due_at`).
     Date(NaiveDate),
@@ -120,6 +125,7 @@ pub enum DueChange {
 
 /// How a change changes the tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TagChange {
     /// Replaces the set (normalised and sorted).
     Replace(Vec<String>),
@@ -133,21 +139,25 @@ pub enum TagChange {
     },
 }
 
-/// A change to a task, checked; fields left `None` stay as they are.
+/// A change to a task, checked; what it leaves `None` stays as it is.
+///
+/// Made by [`TaskPatch::new`] and its builder methods, or by checking a
+/// [`TaskUpdate`](crate::TaskUpdate) body. The fields are read through
+/// methods of the same names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskPatch {
     /// A new title, trimmed.
-    pub title: Option<Title>,
+    pub(crate) title: Option<Title>,
     /// A new description (`Some(None)` clears it).
-    pub description: Option<Option<Description>>,
+    pub(crate) description: Option<Option<Description>>,
     /// A new completion state.
-    pub completed: Option<bool>,
+    pub(crate) completed: Option<bool>,
     /// A new priority (`Some(None)` clears it).
-    pub priority: Option<Option<Priority>>,
+    pub(crate) priority: Option<Option<Priority>>,
     /// A change of when the task is due.
-    pub due: Option<DueChange>,
+    pub(crate) due: Option<DueChange>,
     /// A change of tags.
-    pub tags: Option<TagChange>,
+    pub(crate) tags: Option<TagChange>,
 }
 
 impl TaskPatch {

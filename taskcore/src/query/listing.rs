@@ -10,33 +10,38 @@ use crate::types::{Invalid, Page};
 
 /// A listing of one owner's tasks: filters (all must hold), an order and a page.
 ///
-/// The default is every task, by id, first page of 100.
+/// The default is every task, by id, first page of 100. Built with
+/// [`TaskQuery::builder`] or read from a query string
+/// ([`TaskQuery::from_pairs`]); either way every value passed the API's
+/// rules (tags normalised, no empty search). Read back through methods of
+/// the fields' names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskQuery {
     /// Only done (`Some(true)`) or only open (`Some(false)`) tasks.
-    pub completed: Option<bool>,
+    pub(crate) completed: Option<bool>,
     /// Tasks with any of these priorities (`None`: no priority); empty: any.
-    pub priorities: Vec<Option<Priority>>,
+    pub(crate) priorities: Vec<Option<Priority>>,
     /// Tasks that carry every one of these tags (normalised).
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// Tasks due on or before this day (in the owner's zone).
-    pub due_before: Option<NaiveDate>,
+    pub(crate) due_before: Option<NaiveDate>,
     /// Tasks due on or after this day (in the owner's zone).
-    pub due_after: Option<NaiveDate>,
+    pub(crate) due_after: Option<NaiveDate>,
     /// Tasks by whether and when they are due.
-    pub due: Option<DueFilter>,
+    pub(crate) due: Option<DueFilter>,
     /// Words that must each start a word of the title or description.
-    pub search: Vec<String>,
+    pub(crate) search: Vec<String>,
     /// Sort keys, most significant first; the id breaks remaining ties.
-    pub order: Vec<Sort>,
+    pub(crate) order: Vec<Sort>,
     /// Which slice of the ordered tasks to return (after `after`, if set).
-    pub page: Page,
+    pub(crate) page: Page,
     /// Start after this row of an earlier page (keyset paging).
-    pub after: Option<Cursor>,
+    pub(crate) after: Option<Cursor>,
 }
 
 /// Tasks by whether and when they are due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DueFilter {
     /// No due date or time.
     None,
@@ -51,7 +56,7 @@ pub enum DueFilter {
 
 impl TaskQuery {
     /// Every task, by id, in pages of this shape.
-    pub fn page(page: Page) -> Self {
+    pub fn paged(page: Page) -> Self {
         Self {
             page,
             ..Self::default()
@@ -121,6 +126,7 @@ impl TaskQuery {
 
 /// One of a listing's filters, as [`TaskQuery::filters`] names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Filter {
     /// `completed`.
     Completed,
@@ -188,6 +194,7 @@ pub struct Sort {
 
 /// A field tasks can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SortKey {
     /// The task id: creation order.
     Id,

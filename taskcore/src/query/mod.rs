@@ -4,12 +4,16 @@
 //! it into one ([`TaskQuery::to_pairs`]), storage evaluates it, and the
 //! cursor of the next page is encoded here ([`Cursor`]).
 
+mod builder;
+mod changes;
 mod cursor;
 mod listing;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod pairs;
 
+pub use self::builder::TaskQueryBuilder;
+pub use self::changes::{CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, ChangeCursor, ChangeQuery};
 pub use self::cursor::{Cursor, KeyValue, TimeValue};
 pub use self::listing::{DueFilter, Filter, Sort, SortKey, TaskQuery};
 pub use self::pairs::{

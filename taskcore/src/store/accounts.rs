@@ -137,6 +137,16 @@ impl Store {
         }
     }
 
+    /// The account with this email address (any case, surrounding spaces
+    /// ignored), if there is one; an address that cannot be one is refused.
+    pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let email = Email::parse(email)?;
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let found = work.user_credentials(email.as_str())?;
+        work.commit()?;
+        Ok(found.map(|(user, _)| user))
+    }
+
     /// The account with this id, if it still exists.
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
         let mut work = self.backend.accounts(Mode::Statement)?;

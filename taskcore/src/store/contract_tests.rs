@@ -14,7 +14,7 @@ use crate::auth::{BCRYPT_MIN_COST, PasswordHasher};
 use crate::error::Error;
 use crate::error::Result;
 use crate::model::{NewTask, NewUser, PasswordChange};
-use crate::query::{Sort, SortKey, TaskQuery};
+use crate::query::{ChangeCursor, Sort, SortKey, TaskQuery};
 use crate::session::{Refresh, RefreshToken};
 use crate::types::{Description, Page, SessionId, TaskId, UserId};
 use crate::wire::{Body, PasswordChangeRequest, TaskUpdate};
@@ -285,7 +285,7 @@ contract! {
                 .expect("create");
         }
         let page = tasks
-            .list(&TaskQuery::page(Page::new(1, 2).expect("page")))
+            .list(&TaskQuery::paged(Page::new(1, 2).expect("page")))
             .expect("list");
         assert_eq!(page.total, 5);
         assert_eq!(titles(&page), ["task 1", "task 2"]);
@@ -1138,6 +1138,9 @@ contract! {
         let again = store.tasks(alice).create_once(&body, &key).expect("replay");
         assert!(!first.replayed && again.replayed);
         assert_eq!((again.id, &again.body), (first.id, &first.body));
+        let replayed = again.task().expect("the replay is a task");
+        assert_eq!((replayed.id, replayed.title.as_str()), (first.id, "Once"));
+        assert_eq!(replayed, store.tasks(alice).get(first.id).expect("the task"));
         let other = crate::wire::TaskCreate::from_json(&serde_json::json!({"title": "Twice"})).expect("valid");
         let refused = store.tasks(alice).create_once(&other, &key);
         assert!(matches!(refused, Err(Error::Validation(_))), "{refused:?}");
@@ -1153,5 +1156,14 @@ contract! {
         let fresh = store.tasks(alice).create_once(&other, &key).expect("a new create");
         assert!(!fresh.replayed);
         assert_eq!(listed(store, alice, ""), ["Once", "Twice"]);
+    }
+
+    fn a_user_is_found_by_email_in_any_case_and_no_one_else_is(store: &Store) {
+        let (alice, _bob) = two_users(store);
+        let found = store.user_by_email(" Alice@Example.COM ").expect("lookup");
+        assert_eq!(found.map(|user| user.id), Some(alice));
+        assert_eq!(store.user_by_email("carol@example.com").expect("lookup"), None);
+        let refused = store.user_by_email("not an address").expect_err("not an email");
+        assert!(refused.is_validation(), "{refused:?}");
     }
 }

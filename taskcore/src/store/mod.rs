@@ -21,6 +21,8 @@
 //! waiting; the path of the write itself is decided here).
 
 mod accounts;
+#[cfg(feature = "async")]
+mod asynchronous;
 mod backend;
 mod changes;
 mod database;
@@ -39,12 +41,11 @@ mod writer;
 mod contract_tests;
 
 pub use self::accounts::Login;
-pub use self::changes::{
-    CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT, ChangeCursor, ChangeQuery, IdempotencyKey, KEY_HOURS,
-    Replay,
-};
+#[cfg(feature = "async")]
+pub use self::asynchronous::{AsyncStore, AsyncTasks};
+pub use self::changes::{IdempotencyKey, KEY_HOURS, Replay};
 pub use self::database::Store;
 pub use self::options::{PoolStatus, StoreOptions, Synchronous};
-pub use self::tasks::OwnerTasks;
+pub use self::tasks::{EXPORT_PAGE, OwnerTasks};
 pub use self::url::{DatabaseUrl, SqliteLocation};
 pub use self::writer::Pending;

@@ -3,22 +3,27 @@
 use chrono::{DateTime, Utc};
 
 use super::backend::{Backend, Context, Mode, TaskWork};
-use super::changes::{ChangeCursor, IdempotencyKey, Replay};
+use super::changes::{IdempotencyKey, Replay};
 use super::database::{Store, now};
 use super::sql::listing::{key_value, order};
 use crate::error::{Error, Result};
-use crate::import::ImportItem;
+use crate::export::ExportWriter;
+use crate::import::{Document, ImportItem, ImportReport, ImportRun};
 use crate::model::{
     ChangePage, Due, DueChange, Expect, NewTask, TagCount, Task, TaskPage, TaskPatch, TrashPage,
     User,
 };
 use crate::planning::Zone;
-use crate::query::{Cursor, TaskQuery};
+use crate::query::{ChangeCursor, Cursor, TaskQuery};
 use crate::types::{Page, TaskId, UserId};
 
 /// From how many selected tasks a listing walks its order's index, checking
 /// tags task by task, rather than looking the tagged tasks up and sorting them.
 const MANY_TASKS: u64 = 1000;
+
+/// Tasks exported per read: a page is at most about 2 MiB (every field at
+/// its longest).
+pub const EXPORT_PAGE: u32 = 100;
 
 /// One owner's tasks. No method takes an owner: it is fixed when the handle
 /// is made, and the backend's task work is bound to it.
@@ -86,13 +91,51 @@ impl<'a> OwnerTasks<'a> {
         })
     }
 
-    /// Imports tasks in one write: each is created for the owner (one
+    /// Imports an export document (taskd's, or Taskwarrior's `task export`
+    /// array) as taskd's `POST /import` does, and reports what it did: a
+    /// page of [`IMPORT_PAGE`](crate::import::IMPORT_PAGE) tasks per write,
+    /// each committed on its own. If a write fails, the pages before it
+    /// stay imported; importing the same document again skips them.
+    ///
+    /// A dry run writes nothing and reports what the import would do.
+    pub fn import(&self, json: &[u8], dry_run: bool) -> Result<ImportReport> {
+        let mut run = ImportRun::new(Document::parse(json)?)?;
+        while let Some(page) = run.next_page() {
+            let created = self.import_page(&page, dry_run)?;
+            run.record(&created);
+        }
+        Ok(run.finish())
+    }
+
+    /// Writes the whole export document of these tasks to `out`, a page at a
+    /// time, as taskd's `GET /export` sends it; returns how many tasks it holds.
+    pub fn export(&self, out: &mut dyn std::io::Write) -> Result<u64> {
+        let user = self.store.user(self.owner)?.ok_or(Error::InvalidToken)?;
+        let written = |result: std::io::Result<()>| {
+            result.map_err(|error| Error::Io(std::sync::Arc::new(error)))
+        };
+        let (mut writer, head) = ExportWriter::start(&user, now());
+        written(out.write_all(head.as_bytes()))?;
+        let mut after = TaskId(0);
+        loop {
+            let page = self.export_page(after, EXPORT_PAGE)?;
+            let Some((last, _)) = page.last() else { break };
+            after = last.id;
+            written(out.write_all(writer.page(&page).as_bytes()))?;
+        }
+        let count = writer.written();
+        written(out.write_all(writer.finish().as_bytes()))?;
+        written(out.flush())?;
+        Ok(count)
+    }
+
+    /// One page of an import, in one write: each task is created for the owner (one
     /// deleted at its source goes straight to the trash, deleted now) unless a task from
     /// the same source exists, live, trashed or erased, or comes earlier in
     /// `items`, or it is one of the owner's own tasks (from their own
     /// export) that is still here. Returns, for each, whether it was created. A dry run writes
     /// nothing and returns what it would do.
-    pub fn import(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
+    pub fn import_page(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
         if dry_run {
             return self.import_here(items, true);
         }
@@ -100,7 +143,7 @@ impl<'a> OwnerTasks<'a> {
         self.write(move |tasks| tasks.import_here(&items, false))
     }
 
-    /// [`OwnerTasks::import`] on this thread: a dry run reads one snapshot.
+    /// [`OwnerTasks::import_page`] on this thread: a dry run reads one snapshot.
     fn import_here(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
         let mode = if dry_run { Mode::Snapshot } else { Mode::Write };
         let mut work = self.backend().tasks(self.owner, mode)?;
@@ -322,6 +365,8 @@ impl<'a> OwnerTasks<'a> {
             }
             None => (0, Some(counter)),
         };
+        // A page is 1 to CHANGES_MAX_LIMIT changes, whatever was asked.
+        let limit = limit.clamp(1, crate::query::CHANGES_MAX_LIMIT);
         let rows = i64::from(limit) + 1;
         let mut changes = work.changes(start, rows, since.is_some())?;
         work.commit()?;

@@ -26,6 +26,13 @@ impl<T> Valid<T> {
     }
 }
 
+/// Serialised as the body it holds: a checked body is sent as it is.
+impl<T: serde::Serialize> serde::Serialize for Valid<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 impl<T> Deref for Valid<T> {
     type Target = T;
 

@@ -7,7 +7,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::body::{Body, Checks, nullable, present};
-use crate::error::Result;
 use crate::model::{Due, DueChange, NewTask, TagChange, Task, TaskPatch};
 use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
 use crate::types::{Description, Invalid, Title};
@@ -207,17 +206,6 @@ fn both_dues() -> Invalid {
         "value_error",
         "Set at most one of due_date and due_at: a task is due on a day or at an instant",
     )
-}
-
-impl NewTask {
-    /// A task with this title, no description, not completed.
-    pub fn new(title: &str) -> Result<Self> {
-        TaskCreate {
-            title: title.to_owned(),
-            ..TaskCreate::default()
-        }
-        .validate()
-    }
 }
 
 impl Body for TaskUpdate {

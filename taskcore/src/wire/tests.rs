@@ -201,3 +201,16 @@ fn what_a_client_sends_reads_back_unchanged() {
         }
     );
 }
+
+#[test]
+fn a_checked_body_is_sent_as_the_body_it_holds() {
+    let login = LoginRequest {
+        email: "jane@example.com".to_owned(),
+        password: "password123".to_owned(),
+    };
+    let checked = login.clone().validate().expect("a login has no rules");
+    assert_eq!(
+        serde_json::to_value(&checked).expect("serialises"),
+        serde_json::to_value(&login).expect("serialises")
+    );
+}

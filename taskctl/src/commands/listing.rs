@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use serde_json::{Value, json};
 use taskcore::planning::NO_PRIORITY;
-use taskcore::{ErrorBody, Page, Priority, Task, TaskQuery, ValidationDetail};
+use taskcore::{ErrorBody, Priority, Task, TaskQuery, ValidationDetail};
 
 use super::devices::Kept;
 use crate::choices::PriorityOrNone;
@@ -206,11 +206,11 @@ pub(super) fn next(context: &Context, limit: u32) -> Result<(), Failure> {
     let client = context.client()?;
     let user = client.call(|client| Ok(client.me()?))?;
     let zone = taskcore::Zone::parse(&user.value.timezone).unwrap_or_default();
-    let query = TaskQuery {
-        completed: Some(false),
-        page: Page::new(0, ALL_PAGE_SIZE).map_err(|invalid| Failure::usage(invalid.to_string()))?,
-        ..TaskQuery::default()
-    };
+    let query = TaskQuery::builder()
+        .completed(false)
+        .limit(ALL_PAGE_SIZE)
+        .build()
+        .map_err(|error| Failure::usage(error.to_string()))?;
     let (tasks, json, _) = gather(context, &client, &query)?;
     let ranked = taskcore::urgency::rank(tasks, zone, chrono::Utc::now());
     let ranked: Vec<(f64, Task)> = ranked.into_iter().take(limit as usize).collect();

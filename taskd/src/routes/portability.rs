@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
-use taskcore::import::{self, EXPORT_FORMAT, EXPORT_VERSION, ImportReport};
+use taskcore::export::ExportWriter;
+use taskcore::import::{self, ImportReport, ImportRun};
 use taskcore::routes::{self, EXPORT, IMPORT};
+use taskcore::store::EXPORT_PAGE;
 use taskcore::types::{parse_flag, query_value};
-use taskcore::{Store, Task, TaskId, TrashedTask, User, UserId};
+use taskcore::{Store, TaskId, User, UserId};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
 use warp::reply::Response;
@@ -26,12 +28,9 @@ use crate::transfers::{Refusal, Slot};
 
 /// The largest import body: 20 MiB, on this route only.
 pub const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;
-/// Tasks imported per database hop.
-const PAGE: u32 = 500;
-/// Tasks exported per database hop, and per piece of the body: a piece is
-/// at most about 2 MiB (every field at its longest), and an export holds
-/// two waiting for its client and one being written.
-const EXPORT_PAGE: u32 = 100;
+// Tasks are exported EXPORT_PAGE (taskcore's) per database hop and per
+// piece of the body: a piece is at most about 2 MiB, and an export holds
+// two waiting for its client and one being written.
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let export = path(EXPORT).and(
@@ -192,29 +191,22 @@ async fn write_export(store: Store, user: User, producer: Producer, grace: Durat
         grace,
         sent: 0,
     };
-    let head = serde_json::json!({
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "exported_at": chrono::Utc::now(),
-        "user": {"email": user.email, "timezone": user.timezone},
-    })
-    .to_string();
-    // The head without its closing brace, then the task list.
-    let open = head.strip_suffix('}').unwrap_or(&head);
-    let mut piece = format!("{open},\"tasks\":[");
+    let (mut writer, mut piece) = ExportWriter::start(&user, chrono::Utc::now());
     let mut after = Some(TaskId(0));
     while let Some(from) = after {
         let page_store = store.clone();
         let owner: UserId = user.id;
-        let first = from == TaskId(0);
-        // Read and written out on a blocking thread: the executor only
-        // passes the text on.
+        // Read and written out on a blocking thread, which has the writer
+        // meanwhile: the executor only passes the text on.
         let page = blocking(move || {
             let page = page_store.tasks(owner).export_page(from, EXPORT_PAGE)?;
-            Ok(written(page, first))
+            let last = page.last().map(|(task, _)| task.id);
+            let text = writer.page(&page);
+            Ok((writer, text, last))
         })
         .await;
-        let (text, last) = match page {
+        let text;
+        (writer, text, after) = match page {
             Ok(page) => page,
             Err(error) => {
                 tracing::warn!(?error, "export failed part-way; the download is cut short");
@@ -223,36 +215,12 @@ async fn write_export(store: Store, user: User, producer: Producer, grace: Durat
             }
         };
         piece.push_str(&text);
-        after = last;
         if after.is_some() && !deliver(&producer, &mut pace, std::mem::take(&mut piece)).await {
             return;
         }
     }
-    piece.push_str("]}");
+    piece.push_str(writer.finish());
     deliver(&producer, &mut pace, piece).await;
-}
-
-/// taskd's export document, as `GET /export` writes it.
-/// A page of the export as JSON list items (preceded by a comma unless it
-/// is the first page), and the last task's id (`None` for an empty page:
-/// the end).
-fn written(
-    page: Vec<(Task, Option<chrono::DateTime<chrono::Utc>>)>,
-    first: bool,
-) -> (String, Option<TaskId>) {
-    let last = page.last().map(|(task, _)| task.id);
-    let mut text = String::new();
-    for (position, (task, deleted_at)) in page.into_iter().enumerate() {
-        if position > 0 || !first {
-            text.push(',');
-        }
-        let item = match deleted_at {
-            Some(deleted_at) => serde_json::to_string(&TrashedTask { task, deleted_at }),
-            None => serde_json::to_string(&task),
-        };
-        text.push_str(&item.unwrap_or_default());
-    }
-    (text, last)
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -345,46 +313,38 @@ pub async fn import_tasks(
     }
     // Reading 20 MiB of JSON is blocking work. Entries are counted as they
     // are parsed, and only those an import takes are kept.
-    let read = state
+    let run = state
         .import_thread
         .run(move || {
             let parsed = import::Document::parse(&bytes);
             // The body is not needed once parsed.
             drop(bytes);
-            let read = match parsed {
-                Ok(document) => import::read_document(document).map_err(ApiError::from),
-                Err(error) => Err(ApiError::InvalidJson(format!("JSON decode error: {error}"))),
+            let run = match parsed {
+                Ok(document) => ImportRun::new(document).map_err(ApiError::from),
+                Err(invalid) => Err(ApiError::InvalidJson(invalid.msg)),
             };
             // The slot goes with the work: if the client leaves meanwhile,
             // it is given back only once the work is done.
-            (read, slot)
+            (run, slot)
         })
         .await
-        .and_then(|(read, slot)| read.map(|read| (read, slot)));
-    let ((_, items, errors), _slot) = match read {
-        Ok(read) => read,
+        .and_then(|(run, slot)| run.map(|run| (run, slot)));
+    let (mut run, _slot) = match run {
+        Ok(run) => run,
         Err(error) => return state.refuse(bearer, error).await,
     };
-    let mut report = ImportReport::default();
-    for error in errors {
-        report.refuse(error);
-    }
-    let (items, duplicates): (Vec<_>, Vec<_>) = items.into_iter().partition(|item| !item.duplicate);
-    report.skipped += duplicates.len() as u64;
-    let entries = items.len();
     let mut committed = false;
-    for chunk in items.chunks(PAGE as usize) {
-        let chunk = chunk.to_vec();
+    while let Some(page) = run.next_page() {
         let created = if dry_run {
             state
                 .read(bearer, move |store, user| {
-                    store.tasks(user).import(&chunk, true)
+                    store.tasks(user).import_page(&page, true)
                 })
                 .await?
         } else {
             let written = state
                 .write(bearer, move |store, user| {
-                    store.tasks(user).import(&chunk, false)
+                    store.tasks(user).import_page(&page, false)
                 })
                 .await;
             match written {
@@ -397,22 +357,16 @@ pub async fn import_tasks(
                 Err(error) if committed => {
                     tracing::warn!(?error, "an import stopped part-way");
                     return Err(ApiError::ImportCutShort {
-                        created: report.created,
-                        entries,
+                        created: run.report().created,
+                        entries: run.entries(),
                     });
                 }
                 Err(error) => return Err(error),
             }
         };
-        for made in created {
-            if made {
-                report.created += 1;
-            } else {
-                report.skipped += 1;
-            }
-        }
+        run.record(&created);
     }
-    Ok(warp::reply::json(&report).into_response())
+    Ok(warp::reply::json(&run.finish()).into_response())
 }
 
 /// The `dry_run` flag of the query string; false when absent.

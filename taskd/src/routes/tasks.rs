@@ -152,7 +152,7 @@ pub async fn list_tasks(
 /// any: `next` by cursor, `prev` by offset (for offset paging only). Both
 /// keep the request's filters and sort.
 fn page_links(url: &str, listing: &Listing, next: Option<&str>, total: u64) -> Option<String> {
-    let page = listing.query.page;
+    let page = listing.query.page();
     let limit = u64::from(page.limit());
     let kept: Vec<(&str, &str)> = listing
         .pairs
@@ -172,7 +172,7 @@ fn page_links(url: &str, listing: &Listing, next: Option<&str>, total: u64) -> O
         links.push(link(&[("limit", &limit_text), ("cursor", cursor)], "next"));
     }
     let skip = page.skip();
-    if skip > 0 && listing.query.after.is_none() {
+    if skip > 0 && listing.query.after().is_none() {
         let previous = skip
             .saturating_sub(limit)
             .min(total.saturating_sub(1) / limit * limit)

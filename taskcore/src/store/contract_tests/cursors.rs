@@ -115,7 +115,7 @@ contract! {
                 .collect();
             let document = json!({"format": "taskd-export", "version": 1, "tasks": tasks});
             let (_, items, _) = crate::import::read(&document).expect("an export");
-            store.tasks(owner).import(&items, false).expect("import");
+            store.tasks(owner).import_page(&items, false).expect("import");
             let stored = store.tasks(owner).list(&query("limit=100")).expect("list").total;
             for sort in SORTS {
                 let mut seen = std::collections::BTreeSet::new();

@@ -1,0 +1,96 @@
+//! An import from a read document to its report, a page at a time: the
+//! steps taskd's `POST /import` and [`OwnerTasks::import`] both take, so
+//! their reports cannot differ.
+//!
+//! [`OwnerTasks::import`]: crate::OwnerTasks::import
+
+use std::collections::VecDeque;
+
+use super::{Document, ImportError, ImportFormat, ImportItem, ImportReport, read_document};
+use crate::error::Error;
+
+/// Tasks written per page: each page is one write, committed on its own.
+pub const IMPORT_PAGE: usize = 500;
+
+/// An import under way: the pages still to write and the report so far.
+#[derive(Debug)]
+pub struct ImportRun {
+    format: ImportFormat,
+    pages: VecDeque<Vec<ImportItem>>,
+    entries: usize,
+    report: ImportReport,
+}
+
+impl ImportRun {
+    /// Reads `document`: entries that cannot be imported are in the report
+    /// already, as are the file's repeats of an entry (skipped); the rest
+    /// wait in pages. A document of neither shape is an error as a whole.
+    pub fn new(document: Document) -> Result<Self, Error> {
+        let (format, items, errors) = read_document(document)?;
+        Ok(Self::from_items(format, items, errors))
+    }
+
+    /// An import of items already read.
+    pub fn from_items(
+        format: ImportFormat,
+        items: Vec<ImportItem>,
+        errors: Vec<ImportError>,
+    ) -> Self {
+        let mut report = ImportReport::default();
+        for error in errors {
+            report.refuse(error);
+        }
+        let (items, repeats): (Vec<_>, Vec<_>) =
+            items.into_iter().partition(|item| !item.duplicate);
+        report.skipped += repeats.len() as u64;
+        let entries = items.len();
+        let mut pages = VecDeque::new();
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            pages.push_back(items.by_ref().take(IMPORT_PAGE).collect());
+        }
+        Self {
+            format,
+            pages,
+            entries,
+            report,
+        }
+    }
+
+    /// Which kind of file this is.
+    pub fn format(&self) -> ImportFormat {
+        self.format
+    }
+
+    /// How many tasks the import writes or skips, repeats of the file left out.
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
+
+    /// The next page to write, until none is left.
+    pub fn next_page(&mut self) -> Option<Vec<ImportItem>> {
+        self.pages.pop_front()
+    }
+
+    /// Records what writing a page did: for each of its items, whether it
+    /// was created (or skipped, being there already).
+    pub fn record(&mut self, created: &[bool]) {
+        for made in created {
+            if *made {
+                self.report.created += 1;
+            } else {
+                self.report.skipped += 1;
+            }
+        }
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &ImportReport {
+        &self.report
+    }
+
+    /// The report, once every page is written.
+    pub fn finish(self) -> ImportReport {
+        self.report
+    }
+}
