@@ -254,6 +254,7 @@ impl From<StorageError> for Error {
 /// Where an input came from, the first element of a field error's location.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Source {
     /// The request body.
     Body,

@@ -139,6 +139,8 @@ impl RevokeReason {
 
 /// The outcome of presenting a refresh token.
 #[derive(Debug)]
+// Exhaustive on purpose: a caller must decide what each outcome of a
+// presented refresh token means; a new one must not fall into a `_` arm.
 pub enum Refresh {
     /// The token was spent; here is the next one.
     Rotated {

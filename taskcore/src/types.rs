@@ -259,7 +259,7 @@ impl Default for Page {
 
 /// The value of query-string parameter `name`: the last one given, as in
 /// FastAPI.
-pub fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .rev()

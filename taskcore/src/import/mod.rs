@@ -76,6 +76,7 @@ impl ImportItem {
 /// An entry that cannot be imported, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct ImportError {
     /// Its position in the file, from 0.
     pub index: usize,
@@ -87,6 +88,7 @@ pub struct ImportError {
 /// What an import did (or, for a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct ImportReport {
     /// Tasks created.
     pub created: u64,
@@ -106,6 +108,37 @@ impl ImportReport {
         } else {
             self.errors_not_listed += 1;
         }
+    }
+}
+
+/// The query string of an import: `dry_run=true` reports what it would do
+/// and changes nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportQuery {
+    /// Whether nothing is written.
+    pub dry_run: bool,
+}
+
+impl ImportQuery {
+    /// Reads the pairs (the last `dry_run` counts), its error under
+    /// `["query", "dry_run"]`.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, crate::ValidationErrors> {
+        match crate::types::query_value(pairs, "dry_run").map(crate::types::parse_flag) {
+            None => Ok(Self::default()),
+            Some(Ok(dry_run)) => Ok(Self { dry_run }),
+            Some(Err(invalid)) => Err(crate::ValidationErrors::single(
+                crate::Source::Query,
+                "dry_run",
+                invalid.kind,
+                invalid.msg,
+            )),
+        }
+    }
+
+    /// The query as pairs, as [`ImportQuery::from_pairs`] reads them back.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        vec![("dry_run", self.dry_run.to_string())]
     }
 }
 
@@ -401,6 +434,21 @@ fn from_taskwarrior(entry: &Value) -> Read {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dry_run_reads_back_from_its_pairs_and_a_bad_flag_is_refused_at_its_name() {
+        let pairs = |text: &str| vec![("dry_run".to_owned(), text.to_owned())];
+        let query = ImportQuery { dry_run: true };
+        let written: Vec<(String, String)> = query
+            .to_pairs()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        assert_eq!(ImportQuery::from_pairs(&written), Ok(query));
+        assert_eq!(ImportQuery::from_pairs(&[]), Ok(ImportQuery::default()));
+        let refused = ImportQuery::from_pairs(&pairs("maybe")).expect_err("not a flag");
+        assert_eq!(refused.errors()[0].loc, ["query", "dry_run"]);
+    }
 
     #[test]
     fn a_taskwarrior_export_maps_onto_tasks() {

@@ -45,9 +45,8 @@ impl Due {
 
 /// A task to create, checked: every value it holds passed its rules.
 ///
-/// Made by [`NewTask::new`] and its builder methods (see the `build`
-/// module's examples), or by checking a [`TaskCreate`](crate::TaskCreate)
-/// body. The fields are read through methods of the same names.
+/// Made by [`NewTask::new`] or [`NewTask::builder`], or by checking a
+/// [`TaskCreate`](crate::TaskCreate) body. The fields are read through methods of the same names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTask {
     /// The title, trimmed.
@@ -141,7 +140,7 @@ pub enum TagChange {
 
 /// A change to a task, checked; what it leaves `None` stays as it is.
 ///
-/// Made by [`TaskPatch::new`] and its builder methods, or by checking a
+/// Made by [`TaskPatch::builder`], or by checking a
 /// [`TaskUpdate`](crate::TaskUpdate) body. The fields are read through
 /// methods of the same names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

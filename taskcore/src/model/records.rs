@@ -127,6 +127,7 @@ pub struct TrashedTask {
 
 /// One page of the trash and how many tasks it holds in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrashPage {
     /// The trashed tasks on this page, newest deletion first.
     pub tasks: Vec<TrashedTask>,
@@ -138,6 +139,7 @@ pub struct TrashPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Change {
     /// The task was created, changed or restored: here it is, whole.
     Upsert {
@@ -157,6 +159,7 @@ pub enum Change {
 /// A page of the change feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct ChangePage {
     /// The changes after the cursor given, in commit order; each task at
     /// most once, in its latest state.
@@ -169,6 +172,7 @@ pub struct ChangePage {
 
 /// One page of a task listing and how many tasks the listing selects in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TaskPage {
     /// The tasks on this page, in the listing's order.
     pub tasks: Vec<Task>,
@@ -181,6 +185,7 @@ pub struct TaskPage {
 /// One of a user's tags and how many tasks carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct TagCount {
     /// The tag.
     #[cfg_attr(feature = "openapi", schema(example = "home"))]

@@ -27,6 +27,7 @@ pub struct ChangeCursor {
 
 impl ChangeCursor {
     /// An incremental sync's cursor, past change `seq`.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))] // Storage makes and reads these.
     pub(crate) fn at(owner: UserId, seq: i64) -> Self {
         Self {
             owner,
@@ -36,6 +37,7 @@ impl ChangeCursor {
     }
 
     /// A cursor in the middle of a full sync that began at change `from`.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))] // Storage makes and reads these.
     pub(crate) fn in_full_sync(owner: UserId, seq: i64, from: i64) -> Self {
         Self {
             owner,
@@ -46,6 +48,7 @@ impl ChangeCursor {
 
     /// The change number the full sync this cursor continues began at;
     /// `None` for an incremental sync's cursor.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))] // Storage makes and reads these.
     pub(crate) fn full_sync_from(&self) -> Option<i64> {
         self.full_sync_from
     }
@@ -99,6 +102,7 @@ impl ChangeCursor {
 
     /// The change number this cursor is past, in `owner`'s feed; another
     /// owner's cursor is no place in it.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))] // Storage makes and reads these.
     pub(crate) fn position(&self, owner: UserId) -> Result<i64, Error> {
         if self.owner == owner {
             Ok(self.seq)

@@ -10,6 +10,7 @@ use crate::types::Invalid;
 /// The value of one sort key in a row, as a cursor carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum KeyValue {
     /// An integer (priority rank).
     Int(i64),

@@ -16,6 +16,7 @@ use crate::types::{Email, SessionId, UserId};
 /// A successful login: the user, the session it opened and that session's
 /// first refresh token.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Login {
     /// Who logged in.
     pub user: User,

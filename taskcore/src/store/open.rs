@@ -14,9 +14,19 @@ use crate::error::Result;
 
 impl Store {
     /// Opens the database named by `database_url` with default options and
-    /// brings its schema up to date: `sqlite:///./tasks.db` (a file),
-    /// `sqlite://` (a private in-memory database) or
-    /// `postgresql://user:password@host:5432/database`.
+    /// brings its schema up to date:
+    ///
+    /// - `sqlite:///tasks.db` or `sqlite:///./data/tasks.db`: a file under
+    ///   the working directory (three slashes, then a relative path);
+    /// - `sqlite:////var/lib/taskd/tasks.db`: an absolute path (four
+    ///   slashes: `sqlite:///tmp/x.db` is `tmp/x.db` under the working
+    ///   directory, and fails when there is no `tmp` there);
+    /// - `sqlite://` or `sqlite:///:memory:`: a private in-memory database;
+    /// - `postgresql://user:password@host:5432/database`, with `sslmode`
+    ///   and `sslrootcert` as libpq reads them.
+    ///
+    /// A URL that cannot be used is [`Error::DatabaseUrl`](crate::Error::DatabaseUrl);
+    /// a database that cannot be reached is [`Error::Storage`](crate::Error::Storage).
     pub fn open(database_url: &str) -> Result<Self> {
         Self::open_with(&DatabaseUrl::parse(database_url)?, &StoreOptions::default())
     }

@@ -37,6 +37,7 @@ impl Default for StoreOptions {
 
 /// How hard SQLite works to make each commit durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Synchronous {
     /// Survives a crash of the process; the last commits may be lost on power loss.
     #[default]
@@ -61,6 +62,7 @@ impl std::str::FromStr for Synchronous {
 
 /// Connection pool occupancy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PoolStatus {
     /// Connections handed out.
     pub in_use: u32,

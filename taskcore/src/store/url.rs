@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 /// Where the database lives, parsed from a URL. `Display` and `Debug` never
 /// show a password.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DatabaseUrl {
     /// An SQLite database.
     Sqlite(SqliteLocation),
@@ -17,6 +18,7 @@ pub enum DatabaseUrl {
 
 /// An SQLite file, or a private in-memory database.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SqliteLocation {
     /// A file path (relative to the working directory, or absolute).
     File(PathBuf),

@@ -10,7 +10,6 @@ use taskcore::export::ExportWriter;
 use taskcore::import::{self, ImportReport, ImportRun};
 use taskcore::routes::{self, EXPORT, IMPORT};
 use taskcore::store::EXPORT_PAGE;
-use taskcore::types::{parse_flag, query_value};
 use taskcore::{Store, TaskId, User, UserId};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
@@ -371,17 +370,5 @@ pub async fn import_tasks(
 
 /// The `dry_run` flag of the query string; false when absent.
 fn dry_run(pairs: &[(String, String)]) -> Result<bool, ApiError> {
-    query_value(pairs, "dry_run")
-        .map(parse_flag)
-        .transpose()
-        .map(Option::unwrap_or_default)
-        .map_err(|invalid| {
-            taskcore::ValidationErrors::single(
-                taskcore::Source::Query,
-                "dry_run",
-                invalid.kind,
-                invalid.msg,
-            )
-            .into()
-        })
+    Ok(import::ImportQuery::from_pairs(pairs)?.dry_run)
 }

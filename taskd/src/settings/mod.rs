@@ -225,7 +225,8 @@ fn default_pool_size(database_url: &DatabaseUrl) -> u32 {
             .map_or(2, |cores| u32::try_from(cores.get()).unwrap_or(u32::MAX))
             .saturating_add(1)
             .clamp(3, 1000),
-        DatabaseUrl::Postgres(_) => 8,
+        // PostgreSQL, or any database reached over the network.
+        _ => 8,
     }
 }
 
