@@ -54,18 +54,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let overdue = tasks.list(&TaskQuery::builder().due(DueFilter::Overdue).build()?)?;
     println!("{} overdue", overdue.total);
+    assert!(overdue.total >= 1);
+    assert!(
+        overdue
+            .tasks
+            .iter()
+            .all(|task| task.title == "Renew passport")
+    );
 
     let open = TaskQuery::builder()
         .completed(false)
         .sort(SortKey::Priority, true)
         .sort(SortKey::Due, false)
         .build()?;
-    for task in tasks.list(&open)?.tasks {
+    let open = tasks.list(&open)?.tasks;
+    for task in &open {
         let due = task
             .due_date
             .map(|day| format!(" (due {day})"))
             .unwrap_or_default();
         println!("#{} {}{due}", task.id, task.title);
     }
+    // The high-priority task first; each run adds three more.
+    assert_eq!(
+        open.first().map(|task| task.title.as_str()),
+        Some("Renew passport")
+    );
     Ok(())
 }

@@ -14,10 +14,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = format!("sqlite:///{}", scratch.path().join("tasks.db").display());
     let store = AsyncStore::new(Store::open(&url)?);
 
-    // Registration hashes a password: blocking work, so it goes through
-    // the store's async face as well.
+    // Registration hashes a password: slow blocking work, for the blocking
+    // pool (the registration queues its own write).
     let user = store
-        .write(|store| {
+        .run(|store| {
             store.register_user(
                 &NewUser::new("service@example.com", "service password")?,
                 &PasswordHasher::new(4)?,

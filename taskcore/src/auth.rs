@@ -138,6 +138,7 @@ impl PasswordHasher {
 
 /// The HMAC algorithm tokens are signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum TokenAlgorithm {
     /// HMAC with SHA-256 (default).
     #[default]
@@ -159,15 +160,16 @@ impl TokenAlgorithm {
 }
 
 impl FromStr for TokenAlgorithm {
-    type Err = String;
+    type Err = crate::types::Invalid;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         match input.trim().to_ascii_uppercase().as_str() {
             "HS256" => Ok(Self::HS256),
             "HS384" => Ok(Self::HS384),
             "HS512" => Ok(Self::HS512),
-            _ => Err(format!(
-                "unsupported algorithm '{input}': use HS256, HS384 or HS512"
+            _ => Err(crate::types::Invalid::new(
+                "value_error",
+                format!("unsupported algorithm '{input}': use HS256, HS384 or HS512"),
             )),
         }
     }

@@ -16,7 +16,7 @@ use crate::types::Invalid;
 /// | variant | status |
 /// |---|---|
 /// | [`Validation`](Error::Validation) | 422 |
-/// | [`TaskNotFound`](Error::TaskNotFound) | 404 |
+/// | [`TaskNotFound`](Error::TaskNotFound), [`UserNotFound`](Error::UserNotFound) | 404 |
 /// | [`EmailTaken`](Error::EmailTaken), [`Conflict`](Error::Conflict) | 409 |
 /// | [`VersionMismatch`](Error::VersionMismatch) (a precondition such as `If-Match` failed) | 412 |
 /// | [`InvalidCredentials`](Error::InvalidCredentials), [`InvalidToken`](Error::InvalidToken), [`InvalidRefreshToken`](Error::InvalidRefreshToken) | 401 |
@@ -50,6 +50,9 @@ pub enum Error {
     /// The task does not exist or belongs to someone else.
     #[error("task not found")]
     TaskNotFound,
+    /// The account does not exist (any more).
+    #[error("user not found")]
+    UserNotFound,
     /// An account already uses this email address.
     #[error("email already registered")]
     EmailTaken,
@@ -101,7 +104,7 @@ impl Error {
     pub fn http_status(&self) -> u16 {
         match self {
             Error::Validation(_) => 422,
-            Error::TaskNotFound => 404,
+            Error::TaskNotFound | Error::UserNotFound => 404,
             Error::EmailTaken | Error::Conflict(_) => 409,
             Error::VersionMismatch { .. } => 412,
             Error::InvalidCredentials | Error::InvalidToken | Error::InvalidRefreshToken => 401,
@@ -117,9 +120,10 @@ impl Error {
         matches!(self, Error::Validation(_))
     }
 
-    /// Whether the task does not exist for this owner ([`Error::TaskNotFound`]).
+    /// Whether the task does not exist for this owner, or the account at
+    /// all ([`Error::TaskNotFound`], [`Error::UserNotFound`]).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::TaskNotFound)
+        matches!(self, Error::TaskNotFound | Error::UserNotFound)
     }
 
     /// Whether a conditional change found another version
@@ -180,11 +184,13 @@ impl From<Invalid> for Error {
     }
 }
 
-/// Why the database failed: what taskcore was doing, and the driver's error
-/// as the [`source`](std::error::Error::source) where there is one.
-///
-/// A PostgreSQL server error is kept as its message and SQLSTATE code only:
-/// its detail can quote a row's values, which must not reach a log.
+/// Why the database failed: what taskcore was doing and, where the driver
+/// failed, its error as the [`source`](std::error::Error::source): the
+/// rusqlite or r2d2 error itself (it can be downcast), or for PostgreSQL
+/// the driver's message and SQLSTATE code as text only, since a server
+/// error's detail can quote a row's values, which must not reach a log.
+/// Failures taskcore finds itself (a column that does not read) have no
+/// source.
 #[derive(Debug, Clone)]
 pub struct StorageError {
     context: String,
@@ -221,7 +227,8 @@ impl StorageError {
     /// or a message to an operator.
     pub fn with_causes(&self) -> String {
         let mut text = self.to_string();
-        let mut cause = std::error::Error::source(self);
+        // Display has the first cause; the rest of the chain follows.
+        let mut cause = std::error::Error::source(self).and_then(|first| first.source());
         while let Some(current) = cause {
             text.push_str(": ");
             text.push_str(&current.to_string());
@@ -231,9 +238,15 @@ impl StorageError {
     }
 }
 
+/// The context and, where there is one, the driver's own message: what a
+/// person needs on one line. The driver's error is also the source.
 impl fmt::Display for StorageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "storage error: {}", self.context)
+        write!(f, "storage error: {}", self.context)?;
+        if let Some(cause) = &self.cause {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
     }
 }
 
@@ -342,6 +355,8 @@ impl ValidationErrors {
         errors
     }
 }
+
+impl std::error::Error for ValidationErrors {}
 
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

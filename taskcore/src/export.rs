@@ -22,12 +22,12 @@ pub struct ExportWriter {
 }
 
 impl ExportWriter {
-    /// The writer, and the document's head for `user`, written at `exported_at`.
-    pub fn start(user: &User, exported_at: DateTime<Utc>) -> (Self, String) {
+    /// The writer, and the document's head for `user`, written now.
+    pub fn start(user: &User) -> (Self, String) {
         let head = serde_json::json!({
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
-            "exported_at": exported_at,
+            "exported_at": Utc::now(),
             "user": {"email": user.email, "timezone": user.timezone},
         })
         .to_string();
@@ -65,5 +65,65 @@ impl ExportWriter {
     /// The document's end.
     pub fn finish(self) -> &'static str {
         "]}"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::types::{TaskId, UserId};
+
+    fn task(id: i64) -> Task {
+        let at = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
+        Task {
+            id: TaskId(id),
+            owner_id: UserId(1),
+            title: format!("t{id}"),
+            description: None,
+            completed: false,
+            priority: None,
+            due_date: None,
+            due_at: None,
+            tags: Vec::new(),
+            created_at: at,
+            updated_at: at,
+            completed_at: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn pieces_across_pages_and_an_empty_one_make_one_document() {
+        let user: User = serde_json::from_value(serde_json::json!({
+            "id": 1, "email": "a@example.com", "timezone": "UTC",
+            "created_at": "2026-01-01T00:00:00Z"
+        }))
+        .expect("a user");
+        let deleted = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).single();
+        let (mut writer, mut text) = ExportWriter::start(&user);
+        text.push_str(&writer.page(&[(task(1), None), (task(2), deleted)]));
+        text.push_str(&writer.page(&[]));
+        text.push_str(&writer.page(&[(task(3), None)]));
+        assert_eq!(writer.written(), 3);
+        text.push_str(writer.finish());
+        let document: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+        assert_eq!(document["format"], EXPORT_FORMAT);
+        assert_eq!(document["user"]["email"], "a@example.com");
+        let ids: Vec<_> = document["tasks"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|task| (task["id"].as_i64(), task.get("deleted_at").is_some()))
+            .collect();
+        assert_eq!(ids, [(Some(1), false), (Some(2), true), (Some(3), false)]);
+        let (empty, head) = ExportWriter::start(&user);
+        let nothing: serde_json::Value =
+            serde_json::from_str(&format!("{head}{}", empty.finish())).expect("JSON");
+        assert_eq!(nothing["tasks"], serde_json::json!([]));
     }
 }

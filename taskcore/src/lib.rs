@@ -1,4 +1,13 @@
-#![doc = include_str!("../README.md")]
+// The README's example opens a SQLite store: without one, a short page.
+#![cfg_attr(all(feature = "sqlite", feature = "auth"), doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(all(feature = "sqlite", feature = "auth")),
+    doc = "The core of taskd, a personal task manager: users and tasks, their \
+           validation, and (with the storage features) owner-scoped storage. \
+           Built without `sqlite`, this is the wire contract: the models, the \
+           request and error bodies with their checks, the listing and \
+           change-feed queries and the route table."
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 

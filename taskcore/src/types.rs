@@ -27,6 +27,7 @@ pub const PAGE_MAX_LIMIT: u32 = 200;
 
 /// Why a value was refused: a stable kind and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Invalid {
     /// Machine-readable kind, such as `string_too_long`.
     pub kind: &'static str,

@@ -100,6 +100,7 @@ pub fn respond<T: Reply>(result: Result<T, ApiError>) -> Response {
 fn domain_detail(error: &Error) -> String {
     match error {
         Error::TaskNotFound => "Task not found".into(),
+        Error::UserNotFound => "User not found".into(),
         Error::EmailTaken => "Email already registered".into(),
         Error::Conflict(message) => message.clone(),
         Error::VersionMismatch { current } => format!(

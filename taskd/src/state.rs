@@ -88,7 +88,7 @@ impl AppState {
         F: FnOnce(&Store, UserId) -> taskcore::Result<T> + Send + 'static,
     {
         AsyncStore::new(self.store.clone())
-            .read(move |store| {
+            .run(move |store| {
                 let user = bearer.session_user(store)?;
                 work(store, user.id)
             })

@@ -39,30 +39,47 @@ pub enum ImportFormat {
     Taskwarrior,
 }
 
-/// One task to import.
+/// One task to import, as read from a document (only reading one makes
+/// it: its source and times passed the import's checks).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ImportItem {
     /// Its position in the file, from 0.
-    pub index: usize,
+    pub(crate) index: usize,
     /// The task, checked.
-    pub task: NewTask,
+    pub(crate) task: NewTask,
     /// What every source of the file starts with (`taskd:<email>:` or
     /// `taskwarrior:`), held once for all its items.
-    pub source_prefix: Arc<str>,
+    pub(crate) source_prefix: Arc<str>,
     /// The task's identity in the file, after the prefix: its id or uuid.
-    pub source_key: String,
+    pub(crate) source_key: String,
     /// When the task was created there, if known.
-    pub created_at: Option<DateTime<Utc>>,
+    pub(crate) created_at: Option<DateTime<Utc>>,
     /// When it was completed there, if it is done and that is known.
-    pub completed_at: Option<DateTime<Utc>>,
+    pub(crate) completed_at: Option<DateTime<Utc>>,
     /// When it was deleted, for a task that goes to the trash.
-    pub deleted_at: Option<DateTime<Utc>>,
+    pub(crate) deleted_at: Option<DateTime<Utc>>,
     /// Whether an earlier entry of the file has the same source (it is
     /// then skipped).
-    pub duplicate: bool,
+    pub(crate) duplicate: bool,
 }
 
 impl ImportItem {
+    /// Its position in the file, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The task, checked.
+    pub fn task(&self) -> &NewTask {
+        &self.task
+    }
+
+    /// When it was deleted at its source, for a task that goes to the trash.
+    pub fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.deleted_at
+    }
+
     /// Where the task came from, as storage keeps it.
     pub fn origin(&self) -> Origin {
         Origin {

@@ -254,8 +254,8 @@ impl TaskPatchBuilder {
     }
 
     /// A new priority; `None` clears it.
-    pub fn priority(mut self, priority: Option<Priority>) -> Self {
-        self.0.priority = Some(priority.map(|priority| priority.as_str().to_owned()));
+    pub fn priority(mut self, priority: impl Into<Option<Priority>>) -> Self {
+        self.0.priority = Some(priority.into().map(|priority| priority.as_str().to_owned()));
         self
     }
 
@@ -277,33 +277,40 @@ impl TaskPatchBuilder {
         self
     }
 
-    /// Replaces the tags with these.
+    /// Replaces the tags with these (and forgets tags added or removed
+    /// before: the last call decides).
     pub fn tags<I>(mut self, tags: I) -> Self
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
         self.0.tags = Some(strings(tags));
+        self.0.add_tags = None;
+        self.0.remove_tags = None;
         self
     }
 
-    /// Adds these tags to those the task has when the change lands.
+    /// Adds these tags to those the task has when the change lands (and
+    /// forgets a whole set given before: the last call decides).
     pub fn add_tags<I>(mut self, tags: I) -> Self
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
         self.0.add_tags = Some(strings(tags));
+        self.0.tags = None;
         self
     }
 
-    /// Removes these tags (one the task does not have is ignored).
+    /// Removes these tags (one the task does not have is ignored; a whole
+    /// set given before is forgotten).
     pub fn remove_tags<I>(mut self, tags: I) -> Self
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
         self.0.remove_tags = Some(strings(tags));
+        self.0.tags = None;
         self
     }
 
@@ -380,7 +387,7 @@ mod tests {
         let patch = TaskPatch::builder()
             .title("Renamed")
             .description(None)
-            .priority(Some(Priority::High))
+            .priority(Priority::High)
             .due_date(Some(day))
             .add_tags(["a"])
             .remove_tags(["b"])
@@ -399,6 +406,34 @@ mod tests {
             TaskUpdate::from(&cleared).validate().expect("valid"),
             cleared
         );
+    }
+
+    #[test]
+    fn the_last_tag_call_decides_between_a_whole_set_and_changes() {
+        let set = TaskPatch::builder()
+            .add_tags(["a"])
+            .tags(["b"])
+            .build()
+            .expect("valid");
+        assert_eq!(set.tags(), Some(&TagChange::Replace(vec!["b".to_owned()])));
+        let delta = TaskPatch::builder()
+            .tags(["b"])
+            .remove_tags(["c"])
+            .build()
+            .expect("valid");
+        assert_eq!(
+            delta.tags(),
+            Some(&TagChange::Delta {
+                add: Vec::new(),
+                remove: vec!["c".to_owned()]
+            })
+        );
+        let cleared = TaskPatch::builder()
+            .priority(Priority::Low)
+            .priority(None)
+            .build()
+            .expect("valid");
+        assert_eq!(cleared.priority(), Some(None));
     }
 
     #[test]

@@ -104,6 +104,7 @@ impl Expect {
 /// Where an imported task came from, kept so that importing the same file
 /// twice creates nothing the second time.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Origin {
     /// The task's identity in its source (its id in an export, its uuid in
     /// Taskwarrior), unique among the owner's imports.

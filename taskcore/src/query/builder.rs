@@ -15,6 +15,9 @@
 //!     .build()?;
 //! // Tags are normalised as the API stores them.
 //! assert_eq!(query.tags(), ["home"]);
+//! assert_eq!(query.priorities(), [Some(Priority::High)]);
+//! assert_eq!(query.search(), ["milk"]);
+//! assert_eq!(query.page().limit(), 50);
 //! // What a client puts in the query string.
 //! let pairs = query.to_pairs();
 //! assert!(pairs.contains(&("sort", "-priority".to_owned())));
@@ -40,6 +43,7 @@ use crate::types::{PAGE_DEFAULT_LIMIT, Page};
 #[must_use = "a builder does nothing until built"]
 pub struct TaskQueryBuilder {
     pairs: Vec<(String, String)>,
+    search: Vec<String>,
     order: Vec<Sort>,
 }
 
@@ -139,9 +143,11 @@ impl TaskQueryBuilder {
     }
 
     /// Only tasks whose title or description has a word starting with each
-    /// of these words (at least one; at most 16 words, 200 characters).
-    pub fn search(self, words: impl Into<String>) -> Self {
-        self.push("q", words.into())
+    /// of these words (at least one; at most 16 words, 200 characters in
+    /// all). Called again, adds words.
+    pub fn search(mut self, words: impl Into<String>) -> Self {
+        self.search.push(words.into());
+        self
     }
 
     /// Then by this key (highest first when `descending`).
@@ -174,7 +180,14 @@ impl TaskQueryBuilder {
     /// The listing, once every value holds the API's rules; otherwise every
     /// broken rule, under `["query", NAME]` as taskd reports it.
     pub fn build(self) -> Result<TaskQuery> {
-        let Self { mut pairs, order } = self;
+        let Self {
+            mut pairs,
+            search,
+            order,
+        } = self;
+        if !search.is_empty() {
+            pairs.push(("q".to_owned(), search.join(" ")));
+        }
         if !order.is_empty() {
             let sort = TaskQuery {
                 order,

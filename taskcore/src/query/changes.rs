@@ -122,9 +122,9 @@ pub const CHANGES_MAX_LIMIT: u32 = 1000;
 #[non_exhaustive]
 pub struct ChangeQuery {
     /// Where the client is; `None` for a full sync.
-    pub since: Option<ChangeCursor>,
+    pub(crate) since: Option<ChangeCursor>,
     /// Changes per page, 1 to [`CHANGES_MAX_LIMIT`].
-    pub limit: u32,
+    pub(crate) limit: u32,
 }
 
 impl ChangeQuery {
@@ -176,6 +176,16 @@ impl ChangeQuery {
                 format!("A change feed page holds 1 to {CHANGES_MAX_LIMIT} changes"),
             ))
         }
+    }
+
+    /// Where the client is; `None` for a full sync.
+    pub fn since(&self) -> Option<&ChangeCursor> {
+        self.since.as_ref()
+    }
+
+    /// Changes per page, 1 to [`CHANGES_MAX_LIMIT`].
+    pub fn limit(&self) -> u32 {
+        self.limit
     }
 
     /// The request as query-string pairs, as [`ChangeQuery::from_pairs`]

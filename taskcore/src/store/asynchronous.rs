@@ -1,8 +1,8 @@
 //! The store for async programs (feature `async`): each method returns a
-//! future and never blocks the executor. Reads run on tokio's blocking
-//! pool; writes are awaited on the single writer's queue where the store
-//! has one (a SQLite file) and run on the blocking pool otherwise, so
-//! callers never choose between the two.
+//! future and never blocks the executor. Store operations run on tokio's
+//! blocking pool (each queues its own writes where the store has a single
+//! writer), and [`AsyncStore::write`] hands a closure to the writer itself
+//! where there is one, so callers never choose between the two.
 //!
 //! ```
 //! use taskcore::{AsyncStore, NewTask, NewUser, PasswordHasher, Store, TaskQuery};
@@ -10,9 +10,10 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), taskcore::Error> {
 //! let store = AsyncStore::new(Store::open("sqlite://")?);
-//! // Any blocking work of your own, such as an account and its bcrypt hash:
+//! // Any blocking work, such as an account and its bcrypt hash, runs on
+//! // the blocking pool (the registration queues its own write):
 //! let jane = store
-//!     .write(|store| {
+//!     .run(|store| {
 //!         let hasher = PasswordHasher::new(4)?;
 //!         store.register_user(&NewUser::new("jane@example.com", "password123")?, &hasher)
 //!     })
@@ -35,7 +36,7 @@ use super::database::Store;
 use crate::error::{Error, Result};
 use crate::import::ImportReport;
 use crate::model::{ChangePage, Expect, NewTask, Task, TaskPage, TaskPatch, TrashPage};
-use crate::query::{ChangeCursor, TaskQuery};
+use crate::query::{ChangeQuery, TaskQuery};
 use crate::types::{Page, TaskId, UserId};
 
 /// A [`Store`] whose methods are futures. Cheap to clone; must be used
@@ -56,8 +57,10 @@ impl AsyncStore {
         &self.store
     }
 
-    /// Runs `work`, which only reads, on tokio's blocking pool.
-    pub async fn read<T, F>(&self, work: F) -> Result<T>
+    /// Runs `work` on tokio's blocking pool: reads, any store operation
+    /// (each one that writes queues itself for the single writer), and slow
+    /// work such as bcrypt.
+    pub async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T> + Send + 'static,
@@ -70,8 +73,10 @@ impl AsyncStore {
     }
 
     /// Runs `work`, which writes, the way this store writes (see
-    /// [`Store::write`]): awaited on the writer's queue, or on the blocking
-    /// pool where writes are not queued.
+    /// [`Store::write`]): on a SQLite file, on the single writer itself,
+    /// inside its transaction, the answer awaited; elsewhere on the
+    /// blocking pool. Nothing slow belongs in it (no bcrypt: every other
+    /// write waits for it); use [`AsyncStore::run`] for that.
     pub async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -80,7 +85,7 @@ impl AsyncStore {
         if self.store.queues_writes() {
             self.store.submit(work).await
         } else {
-            self.read(work).await
+            self.run(work).await
         }
     }
 
@@ -120,7 +125,7 @@ impl AsyncTasks {
     pub async fn get(&self, id: TaskId) -> Result<Task> {
         let owner = self.owner;
         self.store
-            .read(move |store| store.tasks(owner).get(id))
+            .run(move |store| store.tasks(owner).get(id))
             .await
     }
 
@@ -128,7 +133,7 @@ impl AsyncTasks {
     pub async fn list(&self, query: TaskQuery) -> Result<TaskPage> {
         let owner = self.owner;
         self.store
-            .read(move |store| store.tasks(owner).list(&query))
+            .run(move |store| store.tasks(owner).list(&query))
             .await
     }
 
@@ -152,15 +157,15 @@ impl AsyncTasks {
     pub async fn trash(&self, page: Page) -> Result<TrashPage> {
         let owner = self.owner;
         self.store
-            .read(move |store| store.tasks(owner).trash(page))
+            .run(move |store| store.tasks(owner).trash(page))
             .await
     }
 
-    /// The changes since `since` (from the start without one).
-    pub async fn changes(&self, since: Option<ChangeCursor>, limit: u32) -> Result<ChangePage> {
+    /// A page of the change feed, as the query asks.
+    pub async fn changes(&self, query: ChangeQuery) -> Result<ChangePage> {
         let owner = self.owner;
         self.store
-            .read(move |store| store.tasks(owner).changes(since.as_ref(), limit))
+            .run(move |store| store.tasks(owner).changes(query.since(), query.limit()))
             .await
     }
 
@@ -169,7 +174,7 @@ impl AsyncTasks {
         let owner = self.owner;
         // Each page is one write, queued like any other.
         self.store
-            .read(move |store| store.tasks(owner).import(&json, dry_run))
+            .run(move |store| store.tasks(owner).import(&json, dry_run))
             .await
     }
 }

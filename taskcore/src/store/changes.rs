@@ -72,7 +72,7 @@ impl Replay {
     /// The task as it was created (read from [`Replay::body`]).
     pub fn task(&self) -> Result<Task, Error> {
         serde_json::from_str(&self.body)
-            .map_err(|error| Error::storage(format!("a remembered answer is not a task: {error}")))
+            .map_err(|error| Error::Internal(format!("a remembered answer is not a task: {error}")))
     }
 }
 

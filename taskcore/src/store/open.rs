@@ -98,6 +98,8 @@ mod tests {
             source.downcast_ref::<rusqlite::Error>().is_some(),
             "{source:?}"
         );
+        // What a program prints with `{}` says what went wrong, too.
+        assert!(refused.to_string().contains("not a database"), "{refused}");
         assert!(
             failure.with_causes().contains("not a database"),
             "{}",

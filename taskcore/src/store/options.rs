@@ -47,14 +47,15 @@ pub enum Synchronous {
 }
 
 impl std::str::FromStr for Synchronous {
-    type Err = String;
+    type Err = crate::types::Invalid;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         match input.trim().to_ascii_lowercase().as_str() {
             "normal" => Ok(Self::Normal),
             "full" => Ok(Self::Full),
-            _ => Err(format!(
-                "'{input}' is not a synchronous mode: use normal or full"
+            _ => Err(crate::types::Invalid::new(
+                "value_error",
+                format!("'{input}' is not a synchronous mode: use normal or full"),
             )),
         }
     }

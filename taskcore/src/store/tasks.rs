@@ -94,8 +94,10 @@ impl<'a> OwnerTasks<'a> {
     /// Imports an export document (taskd's, or Taskwarrior's `task export`
     /// array) as taskd's `POST /import` does, and reports what it did: a
     /// page of [`IMPORT_PAGE`](crate::import::IMPORT_PAGE) tasks per write,
-    /// each committed on its own. If a write fails, the pages before it
-    /// stay imported; importing the same document again skips them.
+    /// each committed on its own. If a write fails, the error is returned
+    /// and the pages before it stay imported (taskd then answers how many;
+    /// drive [`ImportRun`] yourself to know it too); importing the same
+    /// document again skips them and imports the rest.
     ///
     /// A dry run writes nothing and reports what the import would do.
     pub fn import(&self, json: &[u8], dry_run: bool) -> Result<ImportReport> {
@@ -110,11 +112,11 @@ impl<'a> OwnerTasks<'a> {
     /// Writes the whole export document of these tasks to `out`, a page at a
     /// time, as taskd's `GET /export` sends it; returns how many tasks it holds.
     pub fn export(&self, out: &mut dyn std::io::Write) -> Result<u64> {
-        let user = self.store.user(self.owner)?.ok_or(Error::InvalidToken)?;
+        let user = self.store.user(self.owner)?.ok_or(Error::UserNotFound)?;
         let written = |result: std::io::Result<()>| {
             result.map_err(|error| Error::Io(std::sync::Arc::new(error)))
         };
-        let (mut writer, head) = ExportWriter::start(&user, now());
+        let (mut writer, head) = ExportWriter::start(&user);
         written(out.write_all(head.as_bytes()))?;
         let mut after = TaskId(0);
         loop {
@@ -347,7 +349,9 @@ impl<'a> OwnerTasks<'a> {
     /// hands out an incremental cursor that sees every change made during
     /// and after it. [`Error::CursorExpired`] when deletions after `since`
     /// (or, in a full sync, after it began) have been forgotten, or `since`
-    /// is not a cursor of this owner's feed: start a full sync.
+    /// is not a cursor of this owner's feed: start a full sync. A page
+    /// holds at most `limit` changes, taken as 1 to
+    /// [`CHANGES_MAX_LIMIT`](crate::query::CHANGES_MAX_LIMIT).
     pub fn changes(&self, since: Option<&ChangeCursor>, limit: u32) -> Result<ChangePage> {
         let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
         let (counter, forgotten) = work.change_counter()?;
@@ -365,7 +369,8 @@ impl<'a> OwnerTasks<'a> {
             }
             None => (0, Some(counter)),
         };
-        // A page is 1 to CHANGES_MAX_LIMIT changes, whatever was asked.
+        // A page is 1 to CHANGES_MAX_LIMIT changes, whatever was asked (as
+        // documented above).
         let limit = limit.clamp(1, crate::query::CHANGES_MAX_LIMIT);
         let rows = i64::from(limit) + 1;
         let mut changes = work.changes(start, rows, since.is_some())?;

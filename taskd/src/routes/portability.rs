@@ -190,7 +190,7 @@ async fn write_export(store: Store, user: User, producer: Producer, grace: Durat
         grace,
         sent: 0,
     };
-    let (mut writer, mut piece) = ExportWriter::start(&user, chrono::Utc::now());
+    let (mut writer, mut piece) = ExportWriter::start(&user);
     let mut after = Some(TaskId(0));
     while let Some(from) = after {
         let page_store = store.clone();

@@ -211,7 +211,7 @@ pub async fn list_changes(
     };
     let page: ChangePage = state
         .read(bearer, move |store, user| {
-            store.tasks(user).changes(query.since.as_ref(), query.limit)
+            store.tasks(user).changes(query.since(), query.limit())
         })
         .await?;
     Ok(warp::reply::json(&page).into_response())

@@ -261,11 +261,15 @@ pub struct Options {
 pub struct Origins(pub Vec<String>);
 
 fn parse_synchronous(input: &str) -> Result<Synchronous, String> {
-    input.parse()
+    input
+        .parse()
+        .map_err(|invalid: taskcore::types::Invalid| invalid.msg)
 }
 
 fn parse_algorithm(input: &str) -> Result<TokenAlgorithm, String> {
-    input.parse()
+    input
+        .parse()
+        .map_err(|invalid: taskcore::types::Invalid| invalid.msg)
 }
 
 fn parse_prefix(input: &str) -> Result<String, String> {

@@ -62,8 +62,11 @@ pub(super) fn check_parent_exists(path: &Path) -> Result<()> {
         .filter(|parent| !parent.as_os_str().is_empty());
     match parent {
         Some(parent) if !parent.is_dir() => {
-            // sqlite:///tmp/x.db is tmp/x.db under the working directory.
-            let absolute = if path.is_relative() {
+            // sqlite:///tmp/x.db is tmp/x.db under the working directory:
+            // perhaps /tmp/x.db was meant. A path written ./… or ../… is
+            // plainly relative.
+            let plainly_relative = path.starts_with(".") || path.starts_with("..");
+            let absolute = if path.is_relative() && !plainly_relative {
                 format!(
                     " (sqlite:///{0} is relative to the working directory; \
                      sqlite:////{0} is the absolute path)",
