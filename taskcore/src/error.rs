@@ -16,11 +16,11 @@ use crate::types::Invalid;
 /// | variant | status |
 /// |---|---|
 /// | [`Validation`](Error::Validation) | 422 |
-/// | [`TaskNotFound`](Error::TaskNotFound), [`UserNotFound`](Error::UserNotFound) | 404 |
+/// | [`TaskNotFound`](Error::TaskNotFound), [`UserNotFound`](Error::UserNotFound), [`TokenNotFound`](Error::TokenNotFound), [`SessionNotFound`](Error::SessionNotFound) | 404 |
 /// | [`EmailTaken`](Error::EmailTaken), [`Conflict`](Error::Conflict) | 409 |
 /// | [`VersionMismatch`](Error::VersionMismatch) (a precondition such as `If-Match` failed) | 412 |
 /// | [`InvalidCredentials`](Error::InvalidCredentials), [`InvalidToken`](Error::InvalidToken), [`InvalidRefreshToken`](Error::InvalidRefreshToken) | 401 |
-/// | [`WrongPassword`](Error::WrongPassword) | 403 |
+/// | [`WrongPassword`](Error::WrongPassword), [`Forbidden`](Error::Forbidden) | 403 |
 /// | [`CursorExpired`](Error::CursorExpired) | 410 |
 /// | [`Storage`](Error::Storage) | 503 |
 /// | [`DatabaseUrl`](Error::DatabaseUrl), [`Io`](Error::Io), [`Internal`](Error::Internal) | 500 |
@@ -53,6 +53,17 @@ pub enum Error {
     /// The account does not exist (any more).
     #[error("user not found")]
     UserNotFound,
+    /// The API token does not exist or belongs to someone else.
+    #[error("token not found")]
+    TokenNotFound,
+    /// The session is not a live session of this user.
+    #[error("session not found")]
+    SessionNotFound,
+    /// The credential may not do this: an API token without the scope it
+    /// needs, or used where only a login session may act. The message says
+    /// which.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// An account already uses this email address.
     #[error("email already registered")]
     EmailTaken,
@@ -104,11 +115,14 @@ impl Error {
     pub fn http_status(&self) -> u16 {
         match self {
             Error::Validation(_) => 422,
-            Error::TaskNotFound | Error::UserNotFound => 404,
+            Error::TaskNotFound
+            | Error::UserNotFound
+            | Error::TokenNotFound
+            | Error::SessionNotFound => 404,
             Error::EmailTaken | Error::Conflict(_) => 409,
             Error::VersionMismatch { .. } => 412,
             Error::InvalidCredentials | Error::InvalidToken | Error::InvalidRefreshToken => 401,
-            Error::WrongPassword => 403,
+            Error::WrongPassword | Error::Forbidden(_) => 403,
             Error::CursorExpired => 410,
             Error::Storage(_) => 503,
             Error::DatabaseUrl(_) | Error::Io(_) | Error::Internal(_) => 500,
@@ -123,7 +137,13 @@ impl Error {
     /// Whether the task does not exist for this owner, or the account at
     /// all ([`Error::TaskNotFound`], [`Error::UserNotFound`]).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::TaskNotFound | Error::UserNotFound)
+        matches!(
+            self,
+            Error::TaskNotFound
+                | Error::UserNotFound
+                | Error::TokenNotFound
+                | Error::SessionNotFound
+        )
     }
 
     /// Whether a conditional change found another version

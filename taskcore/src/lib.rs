@@ -11,6 +11,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod api_tokens;
 #[cfg(feature = "auth")]
 pub mod auth;
 pub mod error;

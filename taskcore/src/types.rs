@@ -171,7 +171,7 @@ impl fmt::Debug for Password {
 
 /// Refuses NUL characters, which PostgreSQL cannot store in text: the same
 /// input must get the same answer whichever backend is in use.
-fn check_no_nul(input: &str) -> Result<(), Invalid> {
+pub(crate) fn check_no_nul(input: &str) -> Result<(), Invalid> {
     if input.contains('\0') {
         Err(Invalid::new(
             "string_pattern_mismatch",

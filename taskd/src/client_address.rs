@@ -95,6 +95,21 @@ fn canonical(address: IpAddr) -> IpAddr {
     }
 }
 
+/// [`client_address`] for the request path every authenticated call takes:
+/// without trusted proxies (the default) only the peer is read, and no
+/// request's headers are copied for an address most requests never use.
+pub fn cheap_client_address(
+    trusted: Arc<TrustedProxies>,
+) -> warp::filters::BoxedFilter<(Option<IpAddr>,)> {
+    if trusted.0.is_empty() {
+        warp::ext::optional::<PeerAddress>()
+            .map(|peer: Option<PeerAddress>| peer.map(|PeerAddress(peer)| canonical(peer.ip())))
+            .boxed()
+    } else {
+        client_address(trusted).boxed()
+    }
+}
+
 /// The client's address, as [`TrustedProxies::client`] decides; `None` when
 /// the request came with no peer address (the server records it per
 /// connection, `serve::PeerAddress`).

@@ -1,15 +1,18 @@
 //! Small filters shared by the routes: state, authentication, bodies, paging.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
+use taskcore::api_tokens::API_TOKEN_PREFIX;
 use taskcore::{Error, SessionId, TaskQuery, User};
 use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use warp::http::{HeaderMap, HeaderValue};
 use warp::{Filter, Rejection};
 
-use crate::bearer::Bearer;
+use crate::bearer::{Access, Bearer};
+use crate::client_address::cheap_client_address;
 use crate::problem::ApiError;
 use crate::state::{AppState, blocking};
 
@@ -30,41 +33,75 @@ pub struct Caller {
     pub session: SessionId,
 }
 
-/// The user named by a valid bearer token of a live session; rejects with 401 otherwise.
-pub fn authenticated(state: AppState) -> impl Filter<Extract = (User,), Error = Rejection> + Clone {
-    caller(state).map(|caller: Caller| caller.user)
-}
-
-/// Like [`authenticated`], with the token's session.
-pub fn caller(state: AppState) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
+/// The user named by a valid bearer credential that may do `access`;
+/// rejects with 401 (or 403 for a token without the scope) otherwise.
+pub fn authenticated(
+    state: AppState,
+    access: Access,
+) -> impl Filter<Extract = (User,), Error = Rejection> + Clone {
     bearer(state.clone()).and_then(move |bearer: Bearer| {
         let store = state.store.clone();
         async move {
-            let user = blocking(move || bearer.session_user(&store))
+            blocking(move || bearer.user(&store, access))
                 .await
-                .map_err(warp::reject::custom)?;
-            Ok::<_, Rejection>(Caller {
-                user,
-                session: bearer.session(),
-            })
+                .map_err(warp::reject::custom)
         }
     })
 }
 
-/// The request's bearer token, verified without the database; rejects
-/// with 401 when it is missing, malformed, forged or expired.
+/// The user and login session of a live session's access token: for what
+/// only a login session may do (an API token is refused with 403).
+pub fn caller(state: AppState) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
+    bearer(state.clone()).and_then(move |bearer: Bearer| {
+        let store = state.store.clone();
+        async move {
+            let user = blocking(move || bearer.user(&store, Access::Session))
+                .await
+                .map_err(warp::reject::custom)?;
+            let session = bearer
+                .login_session()
+                .ok_or_else(|| warp::reject::custom(ApiError::from(Error::InvalidToken)))?;
+            Ok::<_, Rejection>(Caller { user, session })
+        }
+    })
+}
+
+/// The request's bearer credential; rejects with 401 when it is missing,
+/// malformed, forged, expired or (an API token) unknown. An access token is
+/// verified without the database; an API token (`tdp_…`) is looked up,
+/// each refused one counting against the client address's limit of failed
+/// password checks (429 once over it).
 pub fn bearer(state: AppState) -> impl Filter<Extract = (Bearer,), Error = Rejection> + Clone {
     warp::header::value(AUTHORIZATION.as_str())
         .map(Some)
         .or(warp::any().map(|| None))
         .unify()
-        .and_then(move |value: Option<HeaderValue>| {
-            let verified = verify_bearer(&state, value.as_ref()).map_err(warp::reject::custom);
-            std::future::ready(verified)
+        .and(cheap_client_address(state.trusted_proxies.clone()))
+        .and_then(move |value: Option<HeaderValue>, address: Option<IpAddr>| {
+            let state = state.clone();
+            async move {
+                match presented(value.as_ref()) {
+                    Ok(Presented::ApiToken(secret)) => api_token_bearer(&state, secret, address)
+                        .await
+                        .map_err(warp::reject::custom),
+                    Ok(Presented::AccessToken(token)) => state
+                        .keys
+                        .verify(&token)
+                        .map(|claims| Bearer::session(claims.user, claims.session))
+                        .map_err(|error| warp::reject::custom(ApiError::from(error))),
+                    Err(error) => Err(warp::reject::custom(error)),
+                }
+            }
         })
 }
 
-fn verify_bearer(state: &AppState, value: Option<&HeaderValue>) -> Result<Bearer, ApiError> {
+/// What the `Authorization` header holds.
+enum Presented {
+    AccessToken(String),
+    ApiToken(String),
+}
+
+fn presented(value: Option<&HeaderValue>) -> Result<Presented, ApiError> {
     let Some(value) = value else {
         return Err(ApiError::NotAuthenticated);
     };
@@ -74,8 +111,36 @@ fn verify_bearer(state: &AppState, value: Option<&HeaderValue>) -> Result<Bearer
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::NotAuthenticated);
     }
-    let claims = state.keys.verify(token.trim())?;
-    Ok(Bearer::new(claims.user, claims.session))
+    let token = token.trim();
+    if token.starts_with(API_TOKEN_PREFIX) {
+        Ok(Presented::ApiToken(token.to_owned()))
+    } else {
+        Ok(Presented::AccessToken(token.to_owned()))
+    }
+}
+
+/// The bearer of an API token, looked up in the database.
+async fn api_token_bearer(
+    state: &AppState,
+    secret: String,
+    address: Option<IpAddr>,
+) -> Result<Bearer, ApiError> {
+    let attempt = state.limits.token_attempt(address)?;
+    let store = state.store.clone();
+    match blocking(move || store.api_token_user(&secret)).await {
+        Ok(Some((user, scopes))) => {
+            attempt.succeeded();
+            Ok(Bearer::token(user.id, scopes))
+        }
+        Ok(None) => {
+            attempt.failed();
+            Err(Error::InvalidToken.into())
+        }
+        Err(error) => {
+            attempt.succeeded();
+            Err(error)
+        }
+    }
 }
 
 /// The raw body and its media type (lower-cased, without parameters), at most

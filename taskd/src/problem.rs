@@ -101,6 +101,9 @@ fn domain_detail(error: &Error) -> String {
     match error {
         Error::TaskNotFound => "Task not found".into(),
         Error::UserNotFound => "User not found".into(),
+        Error::TokenNotFound => "Token not found".into(),
+        Error::SessionNotFound => "Session not found".into(),
+        Error::Forbidden(message) => message.clone(),
         Error::EmailTaken => "Email already registered".into(),
         Error::Conflict(message) => message.clone(),
         Error::VersionMismatch { current } => format!(

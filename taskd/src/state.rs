@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use taskcore::{AsyncStore, PasswordHasher, Store, TokenKeys, UserId};
 
-use crate::bearer::Bearer;
+use crate::bearer::{Access, Bearer};
 
 use crate::client_address::TrustedProxies;
 use crate::limits::Limits;
@@ -89,7 +89,7 @@ impl AppState {
     {
         AsyncStore::new(self.store.clone())
             .run(move |store| {
-                let user = bearer.session_user(store)?;
+                let user = bearer.user(store, Access::Read)?;
                 work(store, user.id)
             })
             .await
@@ -108,7 +108,7 @@ impl AppState {
     {
         AsyncStore::new(self.store.clone())
             .write(move |store| {
-                let user = bearer.session_user(store)?;
+                let user = bearer.user(store, Access::Write)?;
                 work(store, user.id)
             })
             .await

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real taskd binary, over HTTP, on its own SQLite file.
 
+mod api_tokens;
 mod auth;
 mod connections;
 mod devices;
@@ -21,4 +22,5 @@ mod taskctl_sessions;
 mod taskctl_tls;
 mod tasks;
 mod tokens;
+mod visible_sessions;
 mod writer;

@@ -220,6 +220,33 @@ impl Server {
         }
     }
 
+    /// Runs one statement (plain SQL both backends accept) straight against
+    /// this server's database: what a test cannot wait for, such as time
+    /// passing. Returns how many rows it changed.
+    pub fn execute(&self, statement: &str) -> u64 {
+        let statement = statement.to_owned();
+        match &self.postgres {
+            Some(database) => {
+                let url = database.url.clone();
+                std::thread::spawn(move || {
+                    let mut client =
+                        postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+                    client.execute(statement.as_str(), &[]).expect("statement")
+                })
+                .join()
+                .expect("statement thread")
+            }
+            None => {
+                let path = self
+                    .database_url
+                    .strip_prefix("sqlite:///")
+                    .expect("a SQLite file URL");
+                let connection = rusqlite::Connection::open(path).expect("open the SQLite file");
+                connection.execute(&statement, []).expect("statement") as u64
+            }
+        }
+    }
+
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.base

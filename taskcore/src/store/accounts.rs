@@ -10,7 +10,12 @@ use super::database::{Store, lifetime, now};
 use crate::auth::PasswordHasher;
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{NewUser, PasswordChange, User};
-use crate::session::{Refresh, RefreshToken, RevokeReason, Verdict, hash_refresh_token};
+use crate::session::{
+    Refresh, RefreshToken, RevokeReason, SessionInfo, Verdict, hash_refresh_token,
+};
+
+/// Longest session name kept, in characters.
+pub const CLIENT_MAX_CHARS: usize = 100;
 use crate::types::{Email, SessionId, UserId};
 
 /// A successful login: the user, the session it opened and that session's
@@ -68,16 +73,22 @@ impl Store {
     /// Checks a login and opens a session for it: the session's id and its
     /// first refresh token, valid for `refresh_lifetime`. Fails like
     /// [`Store::authenticate`].
+    ///
+    /// `client` names the session in its user's list of sessions (see
+    /// [`Store::sessions`]): what logged in, such as "taskctl on laptop";
+    /// it is cut to 100 characters.
     pub fn log_in(
         &self,
         email: &str,
         password: &str,
         hasher: &PasswordHasher,
         refresh_lifetime: Duration,
+        client: &str,
     ) -> Result<Login> {
         let (user, verified_hash) = self.check_credentials(email, password, hasher)?;
         let refresh_token = RefreshToken::generate(now() + lifetime(refresh_lifetime));
-        let session = self.open_session(user.id, verified_hash, refresh_token.clone())?;
+        let client: String = client.trim().chars().take(CLIENT_MAX_CHARS).collect();
+        let session = self.open_session(user.id, verified_hash, client, refresh_token.clone())?;
         Ok(Login {
             user,
             session,
@@ -91,6 +102,7 @@ impl Store {
         &self,
         user: UserId,
         verified_hash: String,
+        client: String,
         refresh_token: RefreshToken,
     ) -> Result<SessionId> {
         self.write(move |store| {
@@ -99,7 +111,13 @@ impl Store {
             // The password may have changed since it was checked (bcrypt is
             // slow): then no session is opened, or it would outlive the change.
             let session = work
-                .insert_session(user, &verified_hash, now, refresh_token.expires_at())?
+                .insert_session(
+                    user,
+                    &verified_hash,
+                    &client,
+                    now,
+                    refresh_token.expires_at(),
+                )?
                 .ok_or(Error::InvalidCredentials)?;
             work.insert_refresh_token(
                 session,
@@ -199,7 +217,7 @@ impl Store {
                 Verdict::Rotate => {
                     work.spend_refresh_token(stored.token_id, now)?;
                     work.insert_refresh_token(stored.session, next.hash(), now, next.expires_at())?;
-                    work.extend_session(stored.session, next.expires_at())?;
+                    work.extend_session(stored.session, next.expires_at(), now)?;
                     let user = work
                         .user(stored.user)?
                         .ok_or_else(|| Error::storage("a session outlived its user".to_owned()))?;
@@ -229,6 +247,43 @@ impl Store {
             let mut work = store.backend.accounts(Mode::Statement)?;
             work.revoke_session(user, session, RevokeReason::Logout, now())?;
             work.commit()
+        })
+    }
+
+    /// `user`'s live sessions, oldest first; `current` is marked.
+    pub fn sessions(&self, user: UserId, current: SessionId) -> Result<Vec<SessionInfo>> {
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let mut sessions = work.live_sessions(user, now())?;
+        work.commit()?;
+        for session in &mut sessions {
+            session.current = session.id == current;
+        }
+        Ok(sessions)
+    }
+
+    /// Ends one of `user`'s live sessions, as a logout of it would: its
+    /// access and refresh tokens stop at once. [`Error::SessionNotFound`]
+    /// when `user` has no live session with that id.
+    pub fn end_session(&self, user: UserId, session: SessionId) -> Result<()> {
+        self.write(move |store| {
+            let mut work = store.backend.accounts(Mode::Statement)?;
+            let ended = work.revoke_session(user, session, RevokeReason::Logout, now())?;
+            work.commit()?;
+            if ended {
+                Ok(())
+            } else {
+                Err(Error::SessionNotFound)
+            }
+        })
+    }
+
+    /// Ends every live session of `user` but `keep`; returns how many.
+    pub fn end_other_sessions(&self, user: UserId, keep: SessionId) -> Result<u64> {
+        self.write(move |store| {
+            let mut work = store.backend.accounts(Mode::Statement)?;
+            let ended = work.revoke_other_sessions(user, keep, RevokeReason::Logout, now())?;
+            work.commit()?;
+            Ok(ended)
         })
     }
 

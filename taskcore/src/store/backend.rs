@@ -10,10 +10,12 @@ use chrono::{DateTime, Utc};
 
 use super::options::PoolStatus;
 use super::writer::WriteQueue;
+use crate::api_tokens::{ApiToken, ApiTokenId, Scopes};
 use crate::error::Result;
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::Zone;
 use crate::query::TaskQuery;
+use crate::session::SessionInfo;
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
 
@@ -63,9 +65,44 @@ pub(crate) trait Backend: Send + Sync + fmt::Debug {
     }
 }
 
+/// A stored API token, as a request presenting it is checked against.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredApiToken {
+    pub id: ApiTokenId,
+    pub user: UserId,
+    pub scopes: Scopes,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Statements on API tokens, within a unit of account work.
+pub(crate) trait TokenWork {
+    /// How many tokens `user` has, the account row locked (on PostgreSQL)
+    /// against a concurrent count until the work ends.
+    fn count_api_tokens(&mut self, user: UserId) -> Result<u64>;
+    /// Stores a token (its hash).
+    fn insert_api_token(
+        &mut self,
+        user: UserId,
+        name: &str,
+        scopes: Scopes,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<ApiToken>;
+    /// `user`'s tokens, oldest first.
+    fn api_tokens(&mut self, user: UserId) -> Result<Vec<ApiToken>>;
+    /// Deletes one of `user`'s tokens; false when `user` has none with that id.
+    fn delete_api_token(&mut self, user: UserId, id: ApiTokenId) -> Result<bool>;
+    /// The token with this hash, if any.
+    fn api_token(&mut self, token_hash: &str) -> Result<Option<StoredApiToken>>;
+    /// Records a use at `now`, unless one was recorded in the minute before.
+    fn touch_api_token(&mut self, id: ApiTokenId, now: DateTime<Utc>) -> Result<()>;
+}
+
 /// Statements on accounts and sessions, within one unit of work. Dropped
 /// without [`AccountWork::commit`], the work is rolled back.
-pub(crate) trait AccountWork {
+pub(crate) trait AccountWork: TokenWork {
     /// Inserts an account; [`Error::EmailTaken`](crate::Error::EmailTaken)
     /// when the email is in use, decided by the database's unique index.
     fn insert_user(
@@ -101,6 +138,7 @@ pub(crate) trait AccountWork {
         &mut self,
         user: UserId,
         verified_hash: &str,
+        client: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<Option<SessionId>>;
@@ -121,7 +159,15 @@ pub(crate) trait AccountWork {
     /// Marks a refresh token spent.
     fn spend_refresh_token(&mut self, token_id: i64, now: DateTime<Utc>) -> Result<()>;
     /// Moves a session's expiry.
-    fn extend_session(&mut self, session: SessionId, expires_at: DateTime<Utc>) -> Result<()>;
+    /// Moves a session's expiry; the refresh at `now` is its latest use.
+    fn extend_session(
+        &mut self,
+        session: SessionId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// `user`'s live sessions (not revoked, not expired at `now`), oldest first.
+    fn live_sessions(&mut self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>>;
     /// The user of a live (not revoked) session, if `session` is `user`'s.
     fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>>;
     /// Revokes one live session of `user`; false when there was none.

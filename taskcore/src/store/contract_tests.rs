@@ -220,7 +220,7 @@ fn log_in(
     lifetime: Duration,
 ) -> (SessionId, RefreshToken) {
     let login = store
-        .log_in(email, password, &hasher(), lifetime)
+        .log_in(email, password, &hasher(), lifetime, "contract test")
         .expect("login");
     (login.session, login.refresh_token)
 }
@@ -415,10 +415,10 @@ contract! {
             .expect("change");
         // As if the password had been checked just before the change.
         let mut work = backend.accounts(Mode::Write).expect("work");
-        let opened = work.insert_session(alice, &old_hash, now(), now()).expect("insert");
+        let opened = work.insert_session(alice, &old_hash, "", now(), now()).expect("insert");
         assert_eq!(opened, None);
         let opened = work
-            .insert_session(alice, "another hash", now(), now())
+            .insert_session(alice, "another hash", "", now(), now())
             .expect("insert");
         assert!(opened.is_some());
         work.commit().expect("commit");

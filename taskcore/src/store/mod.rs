@@ -21,6 +21,7 @@
 //! waiting; the path of the write itself is decided here).
 
 mod accounts;
+mod api_tokens;
 #[cfg(feature = "async")]
 mod asynchronous;
 mod backend;

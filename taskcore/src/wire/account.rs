@@ -74,6 +74,19 @@ pub struct LoginRequest {
     /// Password.
     #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub password: String,
+    /// What is logging in, as the list of sessions names it (1 to 100
+    /// characters, no control characters); without it, the `User-Agent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            example = "taskctl on laptop"
+        )
+    )]
+    pub client_name: Option<String>,
 }
 
 /// Wire type: the OAuth2 password form of `POST /auth/login`.
@@ -94,6 +107,18 @@ pub struct LoginForm {
     pub client_id: Option<String>,
     /// Ignored.
     pub client_secret: Option<String>,
+    /// What is logging in, as the list of sessions names it (1 to 100
+    /// characters, no control characters); without it, the `User-Agent`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            example = "taskctl on laptop"
+        )
+    )]
+    pub client_name: Option<String>,
 }
 
 macro_rules! redacted_debug {
@@ -228,7 +253,10 @@ impl NewUser {
 impl Body for LoginRequest {
     type Checked = Valid<Self>;
 
-    fn check(self, _checks: &mut Checks) -> Option<Valid<Self>> {
+    fn check(self, checks: &mut Checks) -> Option<Valid<Self>> {
+        if let Some(client) = &self.client_name {
+            checks.field("client_name", check_client_name(client))?;
+        }
         Some(Valid(self))
     }
 }
@@ -240,8 +268,36 @@ impl Body for LoginForm {
         if let Some(grant_type) = &self.grant_type {
             checks.field("grant_type", check_grant_type(grant_type));
         }
+        if let Some(client) = &self.client_name {
+            checks.field("client_name", check_client_name(client))?;
+        }
         Some(Valid(self))
     }
+}
+
+/// A session's name as a client gives it: 1 to 100 characters, none of
+/// them a control character.
+fn check_client_name(client: &str) -> Result<(), Invalid> {
+    let length = client.chars().count();
+    if length == 0 {
+        return Err(Invalid::new(
+            "string_too_short",
+            "String should have at least 1 character",
+        ));
+    }
+    if length > 100 {
+        return Err(Invalid::new(
+            "string_too_long",
+            "String should have at most 100 characters",
+        ));
+    }
+    if client.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            "string_pattern_mismatch",
+            "A client name holds no control characters",
+        ));
+    }
+    Ok(())
 }
 
 fn check_grant_type(grant_type: &str) -> Result<(), Invalid> {

@@ -9,7 +9,7 @@ pub const DEFAULT_PREFIX: &str = "/api/v1";
 /// One route: its path under the API prefix and the methods it answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// The path template; `{id}` stands for a task id.
+    /// The path template; `{id}` stands for the id of a task, a session or a token.
     pub path: &'static str,
     /// The methods it answers, as an `Allow` header lists them.
     pub allow: &'static str,
@@ -44,6 +44,26 @@ pub const PASSWORD: Route = Route {
 pub const ME: Route = Route {
     path: "/auth/me",
     allow: "GET, PATCH, DELETE",
+};
+/// `GET`: your API tokens; `POST`: make one.
+pub const TOKENS: Route = Route {
+    path: "/auth/tokens",
+    allow: "GET, POST",
+};
+/// `DELETE`: revoke one of your API tokens.
+pub const TOKEN: Route = Route {
+    path: "/auth/tokens/{id}",
+    allow: "DELETE",
+};
+/// `GET`: your live sessions; `DELETE`: end all but this one.
+pub const SESSIONS: Route = Route {
+    path: "/auth/sessions",
+    allow: "GET, DELETE",
+};
+/// `DELETE`: end one of your sessions.
+pub const SESSION: Route = Route {
+    path: "/auth/sessions/{id}",
+    allow: "DELETE",
 };
 /// `GET`: list tasks; `POST`: create one.
 pub const TASKS: Route = Route {
@@ -97,9 +117,9 @@ pub const HEALTH: Route = Route {
 };
 
 /// Every route under the API prefix.
-pub const ALL: [Route; 16] = [
-    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, TASKS, TASK, TAGS, TRASH, TRASHED, RESTORE,
-    CHANGES, EXPORT, IMPORT, HEALTH,
+pub const ALL: [Route; 20] = [
+    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, SESSIONS, SESSION, TOKENS, TOKEN, TASKS, TASK,
+    TAGS, TRASH, TRASHED, RESTORE, CHANGES, EXPORT, IMPORT, HEALTH,
 ];
 
 impl Route {

@@ -207,6 +207,7 @@ fn a_checked_body_is_sent_as_the_body_it_holds() {
     let login = LoginRequest {
         email: "jane@example.com".to_owned(),
         password: "password123".to_owned(),
+        client_name: Some("a test".to_owned()),
     };
     let checked = login.clone().validate().expect("a login has no rules");
     assert_eq!(

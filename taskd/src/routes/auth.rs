@@ -18,6 +18,7 @@ use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER};
 
 use super::responses::{JsonBodyRefused, Unauthorized};
 use super::wiring::{method_not_allowed, path};
+use crate::bearer::Access;
 use crate::client_address::client_address;
 use crate::filters::{
     Caller, authenticated, body, caller, is_json, json_body, parse_json, with_state,
@@ -43,6 +44,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let login = path(LOGIN).and(
         warp::post()
             .and(client_address(state.trusted_proxies.clone()))
+            .and(user_agent())
             .and(body(state.body_read_timeout))
             .and(with_state(state.clone()))
             .then(login)
@@ -85,10 +87,10 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     );
     let me = path(ME).and(
         warp::get()
-            .and(authenticated(state.clone()))
+            .and(authenticated(state.clone(), Access::Read))
             .then(|user: User| async move { respond_as(user.id, me(user).await) })
             .or(warp::patch()
-                .and(authenticated(state.clone()))
+                .and(authenticated(state.clone(), Access::Session))
                 .and(json_body(state.body_read_timeout))
                 .and(with_state(state.clone()))
                 .then(|user: User, body, state| async move {
@@ -206,11 +208,14 @@ pub async fn register(
 )]
 pub async fn login(
     address: Option<IpAddr>,
+    user_agent: Option<String>,
     media_type: Option<String>,
     bytes: Bytes,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let (email, password) = credentials(media_type.as_deref(), &bytes)?;
+    let (email, password, client_name) = credentials(media_type.as_deref(), &bytes)?;
+    // The session's name: the client's own, or its User-Agent.
+    let client = client_name.or(user_agent).unwrap_or_default();
     let attempt = limited(state.limits.password_attempt(&email, address))?;
     let (store, hasher, refresh_lifetime) = (
         state.store.clone(),
@@ -219,7 +224,7 @@ pub async fn login(
     );
     let passwords = &state.passwords;
     let outcome = passwords
-        .run(move || store.log_in(&email, &password, &hasher, refresh_lifetime))
+        .run(move || store.log_in(&email, &password, &hasher, refresh_lifetime, &client))
         .await;
     let login = match outcome {
         Ok(opened) => {
@@ -449,18 +454,35 @@ fn token_response(
     Ok(response)
 }
 
-/// The email and password of a login body, from a form or from JSON.
-fn credentials(media_type: Option<&str>, bytes: &[u8]) -> Result<(String, String), ApiError> {
+/// The `User-Agent` header, if it is text: what names a session whose
+/// login gave no `client_name` (control characters dropped; the store keeps
+/// 100 characters).
+fn user_agent() -> impl Filter<Extract = (Option<String>,), Error = std::convert::Infallible> + Clone
+{
+    warp::header::headers_cloned().map(|headers: warp::http::HeaderMap| {
+        headers
+            .get(warp::http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|text| text.chars().filter(|c| !c.is_control()).collect())
+    })
+}
+
+/// The email, password and client name of a login body, from a form or
+/// from JSON.
+fn credentials(
+    media_type: Option<&str>,
+    bytes: &[u8],
+) -> Result<(String, String, Option<String>), ApiError> {
     match media_type {
         Some("application/x-www-form-urlencoded") => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
                 .map_err(|_| ApiError::BadRequest("Form body cannot be read"))?;
             let form = LoginForm::from_pairs(&pairs)?.into_inner();
-            Ok((form.username, form.password))
+            Ok((form.username, form.password, form.client_name))
         }
         Some(json) if is_json(json) => {
             let login = LoginRequest::from_json(&parse_json(media_type, bytes)?)?.into_inner();
-            Ok((login.email, login.password))
+            Ok((login.email, login.password, login.client_name))
         }
         _ => Err(ApiError::UnsupportedMediaType(
             "application/x-www-form-urlencoded or application/json",

@@ -10,8 +10,10 @@ mod docs;
 pub(crate) mod health;
 pub(crate) mod portability;
 mod responses;
+pub(crate) mod sessions;
 pub(crate) mod sync;
 pub(crate) mod tasks;
+pub(crate) mod tokens;
 mod wiring;
 
 use std::time::Instant;
@@ -48,6 +50,10 @@ pub fn app(
     let api = prefix
         .and(
             auth::routes(state.clone())
+                .or(sessions::routes(state.clone()))
+                .unify()
+                .or(tokens::routes(state.clone()))
+                .unify()
                 .or(tasks::routes(state.clone()))
                 .unify()
                 .or(sync::routes(state.clone()))

@@ -18,7 +18,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::responses::Unauthorized;
 use super::wiring::{as_bearer, method_not_allowed, path};
-use crate::bearer::Bearer;
+use crate::bearer::{Access, Bearer};
 use crate::filters::{bearer, body_up_to, check_json_body};
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail};
 use crate::state::{AppState, blocking};
@@ -72,7 +72,7 @@ fn import_slot(
             let state = state.clone();
             async move {
                 let store = state.store.clone();
-                let user = blocking(move || bearer.session_user(&store))
+                let user = blocking(move || bearer.user(&store, Access::Write))
                     .await
                     .map_err(warp::reject::custom)?;
                 match state.imports.take(user.id) {
@@ -116,7 +116,7 @@ fn busy(kind: &'static str, refusal: Refusal) -> ApiError {
 )]
 pub async fn export_tasks(bearer: Bearer, state: AppState) -> Result<Response, ApiError> {
     let store = state.store.clone();
-    let user = blocking(move || bearer.session_user(&store)).await?;
+    let user = blocking(move || bearer.user(&store, Access::Read)).await?;
     let slot = state
         .exports
         .take(user.id)

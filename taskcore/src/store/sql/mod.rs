@@ -7,5 +7,6 @@ pub(crate) mod listing;
 pub(crate) mod owner;
 pub(crate) mod statements;
 pub(crate) mod table;
+pub(crate) mod tokens;
 pub(crate) mod unit;
 pub(crate) mod value;

@@ -10,7 +10,7 @@ use super::table::{due_key_from_row, task_from_row, user_columns, user_from_row,
 use super::value::{Connection, RowValues, SqlError, SqlResult, SqlValue, Statement, numbered};
 use crate::error::{Error, Result};
 use crate::model::{Task, User};
-use crate::session::{RevokeReason, StoredRefreshToken};
+use crate::session::{RevokeReason, SessionInfo, StoredRefreshToken};
 use crate::store::backend::{AccountWork, Mode};
 use crate::types::{SessionId, UserId};
 
@@ -247,6 +247,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         &mut self,
         user: UserId,
         verified_hash: &str,
+        client: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<Option<SessionId>> {
@@ -257,8 +258,8 @@ impl<C: Connection> AccountWork for Unit<C> {
         // row and finds the hash changed.
         self.row(
             &format!(
-                "INSERT INTO sessions (user_id, created_at, expires_at)
-                 SELECT id, ?2, ?3 FROM users WHERE id = ?1 AND hashed_password = ?4{}
+                "INSERT INTO sessions (user_id, created_at, expires_at, client, last_used_at)
+                 SELECT id, ?2, ?3, ?5, ?2 FROM users WHERE id = ?1 AND hashed_password = ?4{}
                  RETURNING id",
                 C::Dialect::LOCK_FOR_SHARE
             ),
@@ -267,6 +268,7 @@ impl<C: Connection> AccountWork for Unit<C> {
                 Time(now),
                 Time(expires_at),
                 Text(Some(verified_hash)),
+                Text(Some(client)),
             ],
             |row| Ok(SessionId(row.int(0)?)),
         )
@@ -339,12 +341,39 @@ impl<C: Connection> AccountWork for Unit<C> {
         .map(drop)
     }
 
-    fn extend_session(&mut self, session: SessionId, expires_at: DateTime<Utc>) -> Result<()> {
+    fn extend_session(
+        &mut self,
+        session: SessionId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.execute(
-            "UPDATE sessions SET expires_at = ?1 WHERE id = ?2",
-            &[Time(expires_at), Int(session.0)],
+            "UPDATE sessions SET expires_at = ?1, last_used_at = ?3 WHERE id = ?2",
+            &[Time(expires_at), Int(session.0), Time(now)],
         )
         .map(drop)
+    }
+
+    fn live_sessions(&mut self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
+        let mut sessions = Vec::new();
+        let sql = numbered::<C::Dialect>(
+            "SELECT id, client, created_at, COALESCE(last_used_at, created_at) FROM sessions
+             WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2
+             ORDER BY id",
+        );
+        self.connection
+            .rows(&sql, &[Int(user.0), Time(now)], &mut |row| {
+                sessions.push(SessionInfo {
+                    id: SessionId(row.int(0)?),
+                    client: row.text(1)?,
+                    created_at: row.time(2)?,
+                    last_used_at: row.time(3)?,
+                    current: false,
+                });
+                Ok(())
+            })
+            .sql()?;
+        Ok(sessions)
     }
 
     fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>> {

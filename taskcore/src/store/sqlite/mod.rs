@@ -171,7 +171,7 @@ mod tests {
                 r.get(0)
             })
             .expect("history");
-        assert_eq!(applied, 5);
+        assert_eq!(applied, 6);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! failures and gives the address its cell back, so only failures add up.
 //! Each process counts on its own.
 
+mod tokens;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
