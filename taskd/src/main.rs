@@ -1,5 +1,6 @@
 //! taskd: the task manager's HTTP server.
 
+mod admin;
 mod bearer;
 mod client_address;
 mod conditional;
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.clone().unwrap_or(Command::Serve);
     if let Command::Healthcheck = command {
         // Needs only HOST and PORT: a probe must not fail over unrelated settings.
         return match healthcheck(SocketAddr::new(cli.options.host, cli.options.port)) {
@@ -101,6 +102,7 @@ fn main() -> ExitCode {
             tracing::info!(database = %settings.database_url, "database schema is up to date");
         }),
         Command::Healthcheck => Ok(()),
+        Command::Backup(args) => return admin::backup(&settings, &args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 mod api_tokens;
 mod auth;
+mod backup;
 mod connections;
 mod devices;
 mod errors;

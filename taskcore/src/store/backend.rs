@@ -8,6 +8,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use super::backup::BackupReport;
 use super::options::PoolStatus;
 use super::writer::WriteQueue;
 use crate::api_tokens::{ApiToken, ApiTokenId, Scopes};
@@ -62,6 +63,14 @@ pub(crate) trait Backend: Send + Sync + fmt::Debug {
     /// thread.
     fn write_queue(&self) -> Option<&WriteQueue> {
         None
+    }
+    /// Writes a checked copy of the database to `target` (replacing it).
+    fn backup(&self, _target: &std::path::Path) -> Result<BackupReport> {
+        Err(crate::Error::Conflict(
+            "taskd backup copies SQLite files; back PostgreSQL up with pg_dump \
+             (pg_dump --format=custom DATABASE_URL > tasks.dump)"
+                .to_owned(),
+        ))
     }
 }
 

@@ -25,6 +25,7 @@ mod api_tokens;
 #[cfg(feature = "async")]
 mod asynchronous;
 mod backend;
+mod backup;
 mod changes;
 mod database;
 mod open;
@@ -44,6 +45,7 @@ mod contract_tests;
 pub use self::accounts::Login;
 #[cfg(feature = "async")]
 pub use self::asynchronous::{AsyncStore, AsyncTasks};
+pub use self::backup::BackupReport;
 pub use self::changes::{IdempotencyKey, KEY_HOURS, Replay};
 pub use self::database::Store;
 pub use self::options::{PoolStatus, StoreOptions, Synchronous};

@@ -15,7 +15,7 @@ use crate::client_address::TrustedProxies;
 use crate::limits::LimitSettings;
 use crate::serve::ConnectionLimits;
 
-pub use self::options::{Cli, Command, LogFormat, Options, Origins};
+pub use self::options::{BackupArgs, Cli, Command, LogFormat, Options, Origins};
 
 /// Shortest secret key accepted in production, in bytes.
 pub const SECRET_KEY_MIN_BYTES: usize = 32;

@@ -42,7 +42,7 @@ pub struct Cli {
 }
 
 /// What to do.
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Serve the API (the default).
     Serve,
@@ -50,6 +50,26 @@ pub enum Command {
     Migrate,
     /// Check the server on HOST:PORT: exit 0 when /health answers ok, 1 otherwise.
     Healthcheck,
+    /// Copy the SQLite database to FILE while taskd serves it, check the
+    /// copy and print its size and how many users and tasks it holds.
+    ///
+    /// The copy is consistent (one snapshot) and written beside FILE first:
+    /// FILE appears only once it is whole and checked. Start taskd with
+    /// DATABASE_URL=sqlite:////path/to/FILE to serve the copy. Exit status:
+    /// 0 done, 1 refused (FILE exists, or the copy failed its check), 2 not
+    /// a SQLite file (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+}
+
+/// Where `taskd backup` writes.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The copy's path; refused if it exists, unless --force.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// Replace FILE if it exists (only once the new copy is checked).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Log line format.

@@ -1,6 +1,7 @@
 //! SQLite storage: a pool of connections for reads and, for a file, the
 //! single writer.
 
+mod backup;
 mod connection;
 mod dialect;
 mod migrate;
@@ -18,6 +19,7 @@ use self::migrate::{check_parent_exists, enable_wal, lock_for_migration, migrate
 use self::settings::{ConnectionSettings, open_file};
 use self::writer::start_writer;
 use super::backend::{AccountWork, Backend, Mode, TaskWork};
+use super::backup::BackupReport;
 use super::options::{PoolResult, PoolStatus, StoreOptions};
 use super::sql::owner::OwnerUnit;
 use super::sql::unit::Unit;
@@ -102,6 +104,15 @@ impl Backend for SqliteStore {
 
     fn write_queue(&self) -> Option<&WriteQueue> {
         self.writer.as_ref()
+    }
+
+    fn backup(&self, target: &std::path::Path) -> Result<BackupReport> {
+        if self.writer.is_none() {
+            return Err(crate::Error::Conflict(
+                "an in-memory database has no file to back up".to_owned(),
+            ));
+        }
+        backup::copy_checked(&self.connection()?.0, target)
     }
 }
 
