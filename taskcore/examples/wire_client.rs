@@ -31,6 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             email: email.clone(),
             password: password.to_owned(),
             timezone: None,
+            invite: None,
         })
         .send()?
         .error_for_status()?;

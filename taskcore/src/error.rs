@@ -16,7 +16,7 @@ use crate::types::Invalid;
 /// | variant | status |
 /// |---|---|
 /// | [`Validation`](Error::Validation) | 422 |
-/// | [`TaskNotFound`](Error::TaskNotFound), [`UserNotFound`](Error::UserNotFound), [`TokenNotFound`](Error::TokenNotFound), [`SessionNotFound`](Error::SessionNotFound) | 404 |
+/// | [`TaskNotFound`](Error::TaskNotFound), [`UserNotFound`](Error::UserNotFound), [`TokenNotFound`](Error::TokenNotFound), [`SessionNotFound`](Error::SessionNotFound), [`InviteNotFound`](Error::InviteNotFound) | 404 |
 /// | [`EmailTaken`](Error::EmailTaken), [`Conflict`](Error::Conflict) | 409 |
 /// | [`VersionMismatch`](Error::VersionMismatch) (a precondition such as `If-Match` failed) | 412 |
 /// | [`InvalidCredentials`](Error::InvalidCredentials), [`InvalidToken`](Error::InvalidToken), [`InvalidRefreshToken`](Error::InvalidRefreshToken) | 401 |
@@ -59,6 +59,9 @@ pub enum Error {
     /// The session is not a live session of this user.
     #[error("session not found")]
     SessionNotFound,
+    /// No live invitation has this code.
+    #[error("invite not found")]
+    InviteNotFound,
     /// The credential may not do this: an API token without the scope it
     /// needs, or used where only a login session may act. The message says
     /// which.
@@ -118,7 +121,8 @@ impl Error {
             Error::TaskNotFound
             | Error::UserNotFound
             | Error::TokenNotFound
-            | Error::SessionNotFound => 404,
+            | Error::SessionNotFound
+            | Error::InviteNotFound => 404,
             Error::EmailTaken | Error::Conflict(_) => 409,
             Error::VersionMismatch { .. } => 412,
             Error::InvalidCredentials | Error::InvalidToken | Error::InvalidRefreshToken => 401,
@@ -143,6 +147,7 @@ impl Error {
                 | Error::UserNotFound
                 | Error::TokenNotFound
                 | Error::SessionNotFound
+                | Error::InviteNotFound
         )
     }
 

@@ -11,7 +11,6 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::User;
@@ -125,6 +124,8 @@ pub(crate) enum RevokeReason {
     RefreshTokenReuse,
     /// The user changed their password from another session.
     PasswordChanged,
+    /// An administrator gave the account a new password.
+    PasswordReset,
 }
 
 impl RevokeReason {
@@ -134,6 +135,7 @@ impl RevokeReason {
             RevokeReason::Logout => "logout",
             RevokeReason::RefreshTokenReuse => "refresh token reuse",
             RevokeReason::PasswordChanged => "password changed",
+            RevokeReason::PasswordReset => "password reset",
         }
     }
 }
@@ -161,25 +163,6 @@ pub enum Refresh {
     },
     /// Unknown, expired, or of a revoked session.
     Refused,
-}
-
-/// A live login session, as its user sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[non_exhaustive]
-pub struct SessionInfo {
-    /// The session's id.
-    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
-    pub id: SessionId,
-    /// The client that logged in: the `client_name` it gave, or its
-    /// `User-Agent` (up to 100 characters); empty when neither was sent.
-    pub client: String,
-    /// When it logged in (UTC).
-    pub created_at: DateTime<Utc>,
-    /// Its last login or refresh (UTC).
-    pub last_used_at: DateTime<Utc>,
-    /// Whether this is the session asking.
-    pub current: bool,
 }
 
 #[cfg(test)]

@@ -79,11 +79,35 @@ pub struct Credentials {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create an account, then log in to it.
-    Register(Credentials),
+    ///
+    /// Asks the server first whether it takes new accounts: a closed one is
+    /// said at once, and on one that registers by invite the code is asked
+    /// for (or given with --invite).
+    Register {
+        #[command(flatten)]
+        credentials: Credentials,
+        /// The invite code the server's administrator gave you (tdi_…).
+        #[arg(long, value_name = "CODE")]
+        invite: Option<String>,
+    },
     /// Log in and save the session.
     Login(Credentials),
     /// End the session on the server and forget it here.
-    Logout,
+    Logout {
+        /// Also end every other session of the account (other machines,
+        /// apps); API tokens stay (see: taskctl token).
+        #[arg(long)]
+        everywhere: bool,
+    },
+    /// Your login sessions: one per device or app that logged in.
+    Sessions {
+        #[command(subcommand)]
+        action: Option<SessionsCommand>,
+    },
+    /// Personal API tokens, for scripts and task apps (send one as
+    /// TASKCTL_TOKEN, or as an app password).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Change your password; your other sessions (other machines, scripts) are logged out.
     Passwd {
         /// Read the current and the new password from standard input, one
@@ -298,6 +322,52 @@ The urgency is Taskwarrior's: 6.0 for high priority (3.9 medium, 1.8 low),
 up to 12.0 for being due (full from a week overdue, 0.2 of it for two weeks
 ahead or later), up to 2.0 for age (full at a year), up to 1.0 for tags.
 The function is taskcore::urgency::score.";
+
+/// `taskctl sessions …`
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End one session: its device or app must log in again.
+    Rm {
+        /// The session's id, as `taskctl sessions` lists it.
+        id: i64,
+    },
+}
+
+/// `taskctl token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print its secret, once.
+    Create {
+        /// What the token is for, such as "backup script" (1 to 100 characters).
+        name: String,
+        /// What it may do: tasks:read, tasks:write (implies read) or caldav
+        /// (repeat for several).
+        #[arg(long = "scope", required = true, value_name = "SCOPE",
+              value_parser = ["tasks:read", "tasks:write", "caldav"])]
+        scopes: Vec<String>,
+        /// Days until it expires, such as 90d or 90 (1 to 3650) [default: never].
+        #[arg(long, value_name = "DAYS", value_parser = parse_days)]
+        expires: Option<u32>,
+    },
+    /// List your tokens (never their secrets).
+    List,
+    /// Revoke a token: it is refused from its next use on.
+    Rm {
+        /// The token's id, as `taskctl token list` shows it.
+        id: i64,
+    },
+}
+
+/// `90d` or `90`: days, 1 to 3650.
+fn parse_days(text: &str) -> Result<u32, String> {
+    let digits = text.trim().trim_end_matches('d');
+    match digits.parse::<u32>() {
+        Ok(days) if (1..=3650).contains(&days) => Ok(days),
+        _ => Err(format!(
+            "'{text}' is not a number of days from 1 to 3650, such as 90d"
+        )),
+    }
+}
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {

@@ -15,6 +15,8 @@ use crate::output::Output;
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
 pub(crate) struct Context {
     server_override: Option<String>,
+    /// `TASKCTL_TOKEN`: an API token used instead of the saved session.
+    api_token: Option<String>,
     pub(crate) sessions: SessionStore,
     client_options: ClientOptions,
     pub(crate) out: Output,
@@ -36,8 +38,13 @@ impl Context {
         if let Some(path) = &global.cacert {
             client_options = client_options.trust_pem_file(path)?;
         }
+        let api_token = std::env::var("TASKCTL_TOKEN")
+            .ok()
+            .map(|token| token.trim().to_owned())
+            .filter(|token| !token.is_empty());
         Ok(Self {
             server_override: global.server.clone(),
+            api_token,
             sessions,
             client_options,
             out: Output::new(global.json),
@@ -60,8 +67,19 @@ impl Context {
         )?)
     }
 
-    /// The saved session, checked against `--server`.
+    /// The saved session, checked against `--server`; with `TASKCTL_TOKEN`
+    /// set, that token instead (nothing saved, nothing renewed).
     pub(crate) fn session(&self) -> Result<Session, Failure> {
+        if let Some(token) = &self.api_token {
+            return Ok(Session {
+                server: self.server(None),
+                email: TOKEN_NAME.to_owned(),
+                token: token.clone(),
+                expires_at: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+                refresh_token: None,
+                refresh_expires_at: None,
+            });
+        }
         let Some(session) = self.sessions.load()? else {
             return Err(Failure::not_logged_in("not logged in\nrun: taskctl login"));
         };
@@ -82,22 +100,29 @@ impl Context {
     }
 
     pub(crate) fn client_for(&self, session: Session) -> Result<Authed<'_>, Failure> {
-        Ok(Authed(RenewingClient::new(
-            &self.sessions,
-            session,
-            &self.client_options,
-        )?))
+        Ok(Authed {
+            client: RenewingClient::new(&self.sessions, session, &self.client_options)?,
+            api_token: self.api_token.is_some(),
+        })
     }
 }
 
+/// What the session of `TASKCTL_TOKEN` is called where a session's email
+/// would be.
+const TOKEN_NAME: &str = "TASKCTL_TOKEN";
+
 /// The session's client, for requests whose failures are taskctl's.
-pub(crate) struct Authed<'a>(RenewingClient<'a>);
+pub(crate) struct Authed<'a> {
+    client: RenewingClient<'a>,
+    /// Whether its credential is `TASKCTL_TOKEN`, which nothing renews.
+    api_token: bool,
+}
 
 impl<'a> std::ops::Deref for Authed<'a> {
     type Target = RenewingClient<'a>;
 
     fn deref(&self) -> &Self::Target {
-        &self.0
+        &self.client
     }
 }
 
@@ -106,6 +131,19 @@ impl Authed<'_> {
         &self,
         request: impl Fn(&Client) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        self.0.call(request)
+        let answer = self.client.call(request);
+        match answer {
+            // An API token cannot be renewed: say which credential failed.
+            Err(failure)
+                if self.api_token && failure.code == crate::failure::exit::NOT_LOGGED_IN =>
+            {
+                Err(Failure::new(
+                    crate::failure::exit::NOT_LOGGED_IN,
+                    "TASKCTL_TOKEN was refused: it is revoked, expired or mistyped
+                     make a new one with: taskctl token create NAME --scope tasks:write",
+                ))
+            }
+            other => other,
+        }
     }
 }

@@ -117,6 +117,16 @@ impl Output {
         trim_lines(&table.to_string())
     }
 
+    /// Rows of text under a header, each cell made printable.
+    pub fn rows(&self, header: &[&str], rows: &[Vec<String>]) -> String {
+        let mut table = self.table();
+        table.set_header(header.iter().copied());
+        for row in rows {
+            table.add_row(row.iter().map(|cell| Cell::new(printable(cell))));
+        }
+        trim_lines(&table.to_string())
+    }
+
     /// Tags as a table: name, open tasks, tasks in all.
     pub fn tags(&self, tags: &[TagCount]) -> String {
         let mut table = self.table();

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use taskcore::store::SqliteLocation;
 use taskcore::{DatabaseUrl, Store};
 
-use crate::settings::{BackupArgs, Settings};
+use crate::settings::{BackupArgs, InviteCommand, Settings, UserCommand};
 
 /// `taskd backup FILE`: a checked copy of the SQLite file.
 pub fn backup(settings: &Settings, args: &BackupArgs) -> ExitCode {
@@ -53,4 +53,241 @@ pub fn backup(settings: &Settings, args: &BackupArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What a command ended with: its exit status, and the line saying why.
+fn failed(error: &taskcore::Error) -> ExitCode {
+    match error {
+        taskcore::Error::Validation(_) => ExitCode::from(2),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// The store, or the line saying why not.
+fn open(settings: &Settings, command: &str) -> Result<Store, ExitCode> {
+    Store::open_with(&settings.database_url, &settings.store).map_err(|error| {
+        eprintln!(
+            "taskd {command}: {error} (DATABASE_URL={})",
+            settings.database_url
+        );
+        ExitCode::FAILURE
+    })
+}
+
+/// A new password: asked twice on a terminal, or one line of standard input.
+fn new_password(from_stdin: bool) -> Result<taskcore::Password, String> {
+    let typed = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|error| format!("cannot read the password: {error}"))?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return Err("not on a terminal: pass the password with --password-stdin".to_owned());
+        }
+        let first = rpassword::prompt_password("New password: ")
+            .map_err(|error| format!("cannot read the password: {error}"))?;
+        let again = rpassword::prompt_password("Again: ")
+            .map_err(|error| format!("cannot read the password: {error}"))?;
+        if first != again {
+            return Err("the passwords differ".to_owned());
+        }
+        first
+    };
+    taskcore::Password::parse(&typed).map_err(|invalid| format!("password: {}", invalid.msg))
+}
+
+/// `taskd user …`.
+pub fn user(settings: &Settings, command: UserCommand) -> ExitCode {
+    let store = match open(settings, "user") {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let hasher = || taskcore::PasswordHasher::new(settings.bcrypt_cost);
+    let outcome: Result<String, taskcore::Error> = match command {
+        UserCommand::Add {
+            email,
+            password_stdin,
+        } => {
+            let password = match new_password(password_stdin) {
+                Ok(password) => password,
+                Err(message) => {
+                    eprintln!("taskd user add: {message}");
+                    return ExitCode::from(2);
+                }
+            };
+            taskcore::Email::parse(&email)
+                .map_err(taskcore::Error::from)
+                .and_then(|email| {
+                    let new_user = taskcore::NewUser {
+                        email,
+                        password,
+                        zone: taskcore::Zone::default(),
+                    };
+                    store.register_user(&new_user, &hasher()?)
+                })
+                .map(|user| format!("added {} (id {})", user.email, user.id))
+        }
+        UserCommand::List { json } => store.user_summaries().map(|users| listing(&users, json)),
+        UserCommand::Delete { email, yes } => {
+            if !yes && !confirmed(&email) {
+                eprintln!("taskd user delete: not deleted (confirm on a terminal, or pass --yes)");
+                return ExitCode::from(2);
+            }
+            store
+                .delete_user_by_email(&email)
+                .map(|()| format!("deleted {email}, its tasks, sessions and tokens"))
+        }
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => {
+            let password = match new_password(password_stdin) {
+                Ok(password) => password,
+                Err(message) => {
+                    eprintln!("taskd user reset-password: {message}");
+                    return ExitCode::from(2);
+                }
+            };
+            hasher()
+                .and_then(|hasher| store.reset_password(&email, &password, &hasher))
+                .map(|()| format!("new password for {email}; its sessions and API tokens ended"))
+        }
+        UserCommand::Disable { email } => store
+            .set_user_disabled(&email, true)
+            .map(|()| format!("disabled {email}")),
+        UserCommand::Enable { email } => store
+            .set_user_disabled(&email, false)
+            .map(|()| format!("enabled {email}")),
+    };
+    report("user", outcome)
+}
+
+/// Prints what a command did, or why it did not; its exit status.
+fn report(command: &str, outcome: Result<String, taskcore::Error>) -> ExitCode {
+    match outcome {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            let message = match &error {
+                taskcore::Error::UserNotFound => "no account has this email".to_owned(),
+                taskcore::Error::InviteNotFound => "no live invite has this code".to_owned(),
+                taskcore::Error::EmailTaken => "an account has this email already".to_owned(),
+                other => other.to_string(),
+            };
+            eprintln!("taskd {command}: {message}");
+            failed(&error)
+        }
+    }
+}
+
+/// Asks on a terminal whether to delete `email`; false when not on one.
+fn confirmed(email: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    print!("Delete {email} with its tasks, sessions and tokens? Type the email to confirm: ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim().eq_ignore_ascii_case(email)
+}
+
+/// The accounts as a table or as JSON.
+fn listing(users: &[taskcore::store::UserSummary], json: bool) -> String {
+    if json {
+        let rows: Vec<serde_json::Value> = users
+            .iter()
+            .map(|user| {
+                serde_json::json!({
+                    "id": user.id, "email": user.email, "created_at": user.created_at,
+                    "tasks": user.tasks, "sessions": user.sessions, "tokens": user.tokens,
+                    "disabled": user.disabled,
+                })
+            })
+            .collect();
+        return serde_json::Value::Array(rows).to_string();
+    }
+    let width = users
+        .iter()
+        .map(|user| user.email.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let mut text = format!(
+        "{:<width$}  {:<10}  {:>6}  {:>8}  {:>6}  DISABLED",
+        "EMAIL", "CREATED", "TASKS", "SESSIONS", "TOKENS"
+    );
+    for user in users {
+        text.push_str(&format!(
+            "\n{:<width$}  {:<10}  {:>6}  {:>8}  {:>6}  {}",
+            user.email,
+            user.created_at.format("%Y-%m-%d"),
+            user.tasks,
+            user.sessions,
+            user.tokens,
+            if user.disabled { "yes" } else { "no" }
+        ));
+    }
+    text
+}
+
+/// `taskd invite …`.
+pub fn invite(settings: &Settings, command: InviteCommand) -> ExitCode {
+    let store = match open(settings, "invite") {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let outcome = match command {
+        InviteCommand::Create { uses, expires } => {
+            let expires_at = expires
+                .and_then(|lifetime| chrono::Duration::from_std(lifetime).ok())
+                .map(|lifetime| chrono::Utc::now() + lifetime);
+            store.create_invite(uses, expires_at).map(|(invite, code)| {
+                let until = invite.expires_at.map_or("until revoked".to_owned(), |at| {
+                    format!("until {}", at.format("%Y-%m-%d %H:%M UTC"))
+                });
+                format!(
+                    "{code}\n(for {uses} registration{}, {until}; the code is not shown again)",
+                    if uses == 1 { "" } else { "s" }
+                )
+            })
+        }
+        InviteCommand::List => store.invites().map(|invites| {
+            let mut text = format!(
+                "{:<4}  {:<10}  {:>9}  {:<16}  STATE",
+                "ID", "CODE", "USES LEFT", "EXPIRES"
+            );
+            let now = chrono::Utc::now();
+            for invite in invites {
+                let state = if invite.revoked {
+                    "revoked"
+                } else if invite.expires_at.is_some_and(|at| at <= now) {
+                    "expired"
+                } else if invite.uses_left == 0 {
+                    "used up"
+                } else {
+                    "live"
+                };
+                text.push_str(&format!(
+                    "\n{:<4}  {:<10}  {:>9}  {:<16}  {state}",
+                    invite.id,
+                    format!("{}…", invite.hint),
+                    invite.uses_left,
+                    invite.expires_at.map_or("never".to_owned(), |at| at
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()),
+                ));
+            }
+            text
+        }),
+        InviteCommand::Revoke { code } => store
+            .revoke_invite(&code)
+            .map(|()| "revoked; registrations with it are refused".to_owned()),
+    };
+    report("invite", outcome)
 }

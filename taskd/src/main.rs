@@ -69,6 +69,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The administrator's commands print their own lines on stdout, for
+    // people and scripts; the server's logs are not among them.
+    match command {
+        Command::Backup(args) => return admin::backup(&settings, &args),
+        Command::User(command) => return admin::user(&settings, command),
+        Command::Invite(command) => return admin::invite(&settings, command),
+        Command::Serve | Command::Migrate | Command::Healthcheck => {}
+    }
     telemetry::init_logging(settings.log_format);
 
     // Blocking threads run database work, each on a pooled connection:
@@ -102,7 +110,7 @@ fn main() -> ExitCode {
             tracing::info!(database = %settings.database_url, "database schema is up to date");
         }),
         Command::Healthcheck => Ok(()),
-        Command::Backup(args) => return admin::backup(&settings, &args),
+        Command::Backup(_) | Command::User(_) | Command::Invite(_) => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -188,6 +196,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         body_read_timeout: settings.body_read_timeout,
         send_stall_timeout: settings.connection_limits.send_stall_timeout,
         require_if_match: settings.require_if_match,
+        registration: settings.registration,
         imports: transfers::Slots::imports(),
         exports: transfers::Slots::exports(),
         import_thread,

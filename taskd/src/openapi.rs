@@ -22,6 +22,7 @@ use crate::routes;
     ),
     paths(
         routes::auth::register,
+        routes::auth::registration,
         routes::auth::login,
         routes::auth::refresh,
         routes::auth::logout,

@@ -103,6 +103,7 @@ fn domain_detail(error: &Error) -> String {
         Error::UserNotFound => "User not found".into(),
         Error::TokenNotFound => "Token not found".into(),
         Error::SessionNotFound => "Session not found".into(),
+        Error::InviteNotFound => "Invite not found".into(),
         Error::Forbidden(message) => message.clone(),
         Error::EmailTaken => "Email already registered".into(),
         Error::Conflict(message) => message.clone(),

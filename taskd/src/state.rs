@@ -53,6 +53,8 @@ pub struct Shared {
     pub send_stall_timeout: Duration,
     /// Whether task changes must carry `If-Match` (428 otherwise).
     pub require_if_match: bool,
+    /// Who may register.
+    pub registration: crate::settings::Registration,
     /// Imports running at once, per user and in all: their documents (up
     /// to 20 MiB each, several times that once parsed) never add up.
     pub imports: Slots,

@@ -193,6 +193,7 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
             "/api/v1/auth/password",
             "/api/v1/auth/refresh",
             "/api/v1/auth/register",
+            "/api/v1/auth/registration",
             "/api/v1/auth/sessions",
             "/api/v1/auth/sessions/{id}",
             "/api/v1/auth/tokens",

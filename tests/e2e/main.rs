@@ -1,5 +1,6 @@
 //! End-to-end tests: the real taskd binary, over HTTP, on its own SQLite file.
 
+mod administration;
 mod api_tokens;
 mod auth;
 mod backup;
@@ -16,6 +17,7 @@ mod process;
 mod scale_out;
 mod sessions;
 mod taskctl;
+mod taskctl_access;
 mod taskctl_devices;
 mod taskctl_hostile;
 mod taskctl_planning;

@@ -10,9 +10,8 @@ use super::database::{Store, lifetime, now};
 use crate::auth::PasswordHasher;
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{NewUser, PasswordChange, User};
-use crate::session::{
-    Refresh, RefreshToken, RevokeReason, SessionInfo, Verdict, hash_refresh_token,
-};
+use crate::session::{Refresh, RefreshToken, RevokeReason, Verdict, hash_refresh_token};
+use crate::wire::SessionInfo;
 
 /// Longest session name kept, in characters.
 pub const CLIENT_MAX_CHARS: usize = 100;
@@ -147,7 +146,18 @@ impl Store {
             Err(_) => None,
         };
         match found {
-            Some((user, hash)) if hasher.verify(password, &hash) => Ok((user, hash)),
+            Some((user, hash)) if hasher.verify(password, &hash) => {
+                // Told only to whoever knows the password.
+                let mut work = self.backend.accounts(Mode::Statement)?;
+                let disabled = work.is_disabled(user.id)?;
+                work.commit()?;
+                if disabled {
+                    return Err(Error::Forbidden(
+                        "This account is disabled: ask the server's administrator".to_owned(),
+                    ));
+                }
+                Ok((user, hash))
+            }
             Some(_) => Err(Error::InvalidCredentials),
             None => {
                 hasher.verify_dummy(password);
@@ -215,12 +225,13 @@ impl Store {
                     }
                 }
                 Verdict::Rotate => {
+                    // A disabled account's sessions renew nothing.
+                    let Some(user) = work.user(stored.user)? else {
+                        return Ok(Refresh::Refused);
+                    };
                     work.spend_refresh_token(stored.token_id, now)?;
                     work.insert_refresh_token(stored.session, next.hash(), now, next.expires_at())?;
                     work.extend_session(stored.session, next.expires_at(), now)?;
-                    let user = work
-                        .user(stored.user)?
-                        .ok_or_else(|| Error::storage("a session outlived its user".to_owned()))?;
                     Refresh::Rotated {
                         user,
                         session: stored.session,

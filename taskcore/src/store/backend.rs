@@ -10,15 +10,16 @@ use chrono::{DateTime, Utc};
 
 use super::backup::BackupReport;
 use super::options::PoolStatus;
+use super::roster::{Invite, UserSummary};
 use super::writer::WriteQueue;
 use crate::api_tokens::{ApiToken, ApiTokenId, Scopes};
 use crate::error::Result;
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::Zone;
 use crate::query::TaskQuery;
-use crate::session::SessionInfo;
 use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::types::{SessionId, TaskId, UserId};
+use crate::wire::SessionInfo;
 
 /// When a unit of task work happens and in which zone: what derived columns
 /// (completion time, due keys) and the date filters depend on besides the
@@ -109,9 +110,36 @@ pub(crate) trait TokenWork {
     fn touch_api_token(&mut self, id: ApiTokenId, now: DateTime<Utc>) -> Result<()>;
 }
 
+/// Statements of an administrator's commands, within a unit of account work.
+pub(crate) trait AdminWork {
+    /// Stores an invitation (its code's hash).
+    fn insert_invite(
+        &mut self,
+        code_hash: &str,
+        hint: &str,
+        uses: u32,
+        now: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Invite>;
+    /// Every invitation, oldest first.
+    fn invites(&mut self) -> Result<Vec<Invite>>;
+    /// Revokes an invitation; false when there is none to revoke.
+    fn revoke_invite(&mut self, code_hash: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Takes one use of a live invitation; false when there is none left.
+    fn take_invite(&mut self, code_hash: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Every account with its counts.
+    fn user_summaries(&mut self, now: DateTime<Utc>) -> Result<Vec<UserSummary>>;
+    /// Disables an account (at `disabled_at`) or enables it (`None`).
+    fn set_disabled(&mut self, user: UserId, disabled_at: Option<DateTime<Utc>>) -> Result<bool>;
+    /// Replaces an account's password hash, unconditionally.
+    fn set_password_hash(&mut self, user: UserId, hashed_password: &str) -> Result<bool>;
+    /// Deletes every API token of an account; returns how many.
+    fn delete_api_tokens(&mut self, user: UserId) -> Result<u64>;
+}
+
 /// Statements on accounts and sessions, within one unit of work. Dropped
 /// without [`AccountWork::commit`], the work is rolled back.
-pub(crate) trait AccountWork: TokenWork {
+pub(crate) trait AccountWork: TokenWork + AdminWork {
     /// Inserts an account; [`Error::EmailTaken`](crate::Error::EmailTaken)
     /// when the email is in use, decided by the database's unique index.
     fn insert_user(
@@ -123,8 +151,10 @@ pub(crate) trait AccountWork: TokenWork {
     ) -> Result<User>;
     /// The account with this (normalised) email and its password hash.
     fn user_credentials(&mut self, email: &str) -> Result<Option<(User, String)>>;
-    /// The account with this id.
+    /// The account with this id, unless it is disabled.
     fn user(&mut self, id: UserId) -> Result<Option<User>>;
+    /// Whether the account is disabled.
+    fn is_disabled(&mut self, user: UserId) -> Result<bool>;
     /// The password hash of an account.
     fn password_hash(&mut self, user: UserId) -> Result<Option<String>>;
     /// Replaces an account's password hash, provided it is still
@@ -187,6 +217,13 @@ pub(crate) trait AccountWork: TokenWork {
         reason: RevokeReason,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Revokes every live session of `user`; returns how many.
+    fn revoke_all_sessions(
+        &mut self,
+        user: UserId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
     /// Revokes every live session of `user` but `keep`; returns how many.
     fn revoke_other_sessions(
         &mut self,

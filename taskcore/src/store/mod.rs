@@ -21,6 +21,7 @@
 //! waiting; the path of the write itself is decided here).
 
 mod accounts;
+mod admin;
 mod api_tokens;
 #[cfg(feature = "async")]
 mod asynchronous;
@@ -32,6 +33,7 @@ mod open;
 mod options;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod roster;
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -43,12 +45,14 @@ mod writer;
 mod contract_tests;
 
 pub use self::accounts::Login;
+pub use self::admin::INVITE_PREFIX;
 #[cfg(feature = "async")]
 pub use self::asynchronous::{AsyncStore, AsyncTasks};
 pub use self::backup::BackupReport;
 pub use self::changes::{IdempotencyKey, KEY_HOURS, Replay};
 pub use self::database::Store;
 pub use self::options::{PoolStatus, StoreOptions, Synchronous};
+pub use self::roster::{Invite, UserSummary};
 pub use self::tasks::{EXPORT_PAGE, OwnerTasks};
 pub use self::url::{DatabaseUrl, SqliteLocation};
 pub use self::writer::Pending;

@@ -33,6 +33,52 @@ pub struct UserCreate {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::rules::ZoneName))]
     pub timezone: Option<String>,
+    /// The invite code, when this server registers by invite (see `GET
+    /// /auth/registration`); ignored otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "tdi_…", max_length = 100))]
+    pub invite: Option<String>,
+}
+
+/// A live login session, as its user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// The session's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub id: crate::types::SessionId,
+    /// The client that logged in: the `client_name` it gave, or its
+    /// `User-Agent` (up to 100 characters); empty when neither was sent.
+    pub client: String,
+    /// When it logged in (UTC).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Its last login or refresh (UTC).
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+    /// Whether this is the session asking.
+    pub current: bool,
+}
+
+/// Wire type: the answer of `GET /auth/registration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistrationInfo {
+    /// How this server takes new accounts.
+    pub mode: RegistrationMode,
+}
+
+/// How a server takes new accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum RegistrationMode {
+    /// Anyone may register.
+    Open,
+    /// Only with an invite code from the administrator.
+    Invite,
+    /// Nobody may register; the administrator adds accounts.
+    Closed,
 }
 
 /// Wire type: body of `PATCH /auth/me`; only the fields present change.
@@ -243,6 +289,7 @@ impl NewUser {
             email: email.to_owned(),
             password: password.to_owned(),
             timezone: None,
+            invite: None,
         }
         .validate()
     }

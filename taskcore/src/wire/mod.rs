@@ -18,8 +18,8 @@ pub mod rules;
 mod task;
 
 pub use self::account::{
-    AccountDelete, LoginForm, LoginRequest, PasswordChangeRequest, RefreshRequest, Token,
-    UserCreate, UserUpdate,
+    AccountDelete, LoginForm, LoginRequest, PasswordChangeRequest, RefreshRequest,
+    RegistrationInfo, RegistrationMode, SessionInfo, Token, UserCreate, UserUpdate,
 };
 pub use self::body::{Body, Checks, Valid};
 pub(crate) use self::fields::declared_fields;

@@ -20,6 +20,11 @@ pub const REGISTER: Route = Route {
     path: "/auth/register",
     allow: "POST",
 };
+/// `GET`: how this server takes new accounts.
+pub const REGISTRATION: Route = Route {
+    path: "/auth/registration",
+    allow: "GET",
+};
 /// `POST`: log in, with the OAuth2 password form or JSON.
 pub const LOGIN: Route = Route {
     path: "/auth/login",
@@ -117,9 +122,28 @@ pub const HEALTH: Route = Route {
 };
 
 /// Every route under the API prefix.
-pub const ALL: [Route; 20] = [
-    REGISTER, LOGIN, REFRESH, LOGOUT, PASSWORD, ME, SESSIONS, SESSION, TOKENS, TOKEN, TASKS, TASK,
-    TAGS, TRASH, TRASHED, RESTORE, CHANGES, EXPORT, IMPORT, HEALTH,
+pub const ALL: [Route; 21] = [
+    REGISTER,
+    REGISTRATION,
+    LOGIN,
+    REFRESH,
+    LOGOUT,
+    PASSWORD,
+    ME,
+    SESSIONS,
+    SESSION,
+    TOKENS,
+    TOKEN,
+    TASKS,
+    TASK,
+    TAGS,
+    TRASH,
+    TRASHED,
+    RESTORE,
+    CHANGES,
+    EXPORT,
+    IMPORT,
+    HEALTH,
 ];
 
 impl Route {

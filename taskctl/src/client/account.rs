@@ -26,11 +26,13 @@ impl Client {
         email: &str,
         password: &str,
         timezone: Option<&str>,
+        invite: Option<&str>,
     ) -> Result<Fetched<User>, ClientError> {
         let body = UserCreate {
             email: email.to_owned(),
             password: password.to_owned(),
             timezone: timezone.map(str::to_owned),
+            invite: invite.map(str::to_owned),
         };
         let response = self.send(self.http.post(self.url(REGISTER.path)).json(&body))?;
         self.read(response)

@@ -3,6 +3,7 @@
 //! Every call returns taskcore's models together with the JSON the server
 //! sent, so callers can show either.
 
+mod access;
 mod account;
 mod connection;
 mod error;

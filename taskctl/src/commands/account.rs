@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 
 use serde_json::json;
 use taskcore::UserUpdate;
+use taskcore::wire::RegistrationMode;
 use taskctl::client::{Client, ClientError};
 use taskctl::session::Session;
 
@@ -14,14 +15,44 @@ use crate::failure::{Failure, exit};
 use crate::prompt;
 use crate::when;
 
-pub(super) fn register(context: &Context, credentials: Credentials) -> Result<(), Failure> {
-    // Find out whether the server is there before asking anything.
+pub(super) fn register(
+    context: &Context,
+    credentials: Credentials,
+    invite: Option<String>,
+) -> Result<(), Failure> {
+    // Find out whether the server is there, and takes new accounts, before
+    // asking anything.
     let client = context.anonymous_client()?;
     client.health()?;
+    let invite = match client.registration()?.mode {
+        RegistrationMode::Closed => {
+            return Err(Failure::new(
+                exit::REFUSED,
+                format!(
+                    "{} takes no new accounts: registration is closed
+                     ask its administrator for an account (taskd user add)",
+                    client.server()
+                ),
+            ));
+        }
+        RegistrationMode::Invite => Some(match invite {
+            Some(code) => code,
+            None if std::io::stdin().is_terminal() => {
+                prompt::line("Invite code (from the server's administrator): ")?
+            }
+            None => {
+                return Err(Failure::usage(format!(
+                    "{} registers by invite: pass the code with --invite CODE",
+                    client.server()
+                )));
+            }
+        }),
+        _ => None,
+    };
     let email = prompt::email(credentials.email)?;
     let password = prompt::password(credentials.password_stdin, true)?;
     let zone = when::local_zone_name();
-    let user = client.register(&email, &password, zone.as_deref())?;
+    let user = client.register(&email, &password, zone.as_deref(), invite.as_deref())?;
     let session = start_session(context, &client, &user.value.email, &password)?;
     if context.out.json {
         context.out.json(&user.json);
@@ -71,7 +102,7 @@ pub(super) fn start_session(
     Ok(session)
 }
 
-pub(super) fn logout(context: &Context) -> Result<(), Failure> {
+pub(super) fn logout(context: &Context, everywhere: bool) -> Result<(), Failure> {
     let Some(session) = context.sessions.load()? else {
         if context.out.json {
             context.out.json(&json!({ "logged_out": false }));
@@ -83,10 +114,14 @@ pub(super) fn logout(context: &Context) -> Result<(), Failure> {
     let server = session.server.clone();
     let refresh_expires_at = session.refresh_expires_at;
     // End it on the server first (renewing an expired access token to do
-    // so), then forget it here whatever the server said.
-    let ended = context
-        .client_for(session)
-        .and_then(|authed| authed.call(|client| Ok(client.logout()?)));
+    // so; with --everywhere, every other session before it), then forget it
+    // here whatever the server said.
+    let ended = context.client_for(session).and_then(|authed| {
+        if everywhere {
+            authed.call(|client| Ok(client.end_other_sessions()?))?;
+        }
+        authed.call(|client| Ok(client.logout()?))
+    });
     {
         let _lock = context.sessions.lock()?;
         context.sessions.remove()?;

@@ -1,6 +1,7 @@
 //! What each command does: the dispatch here, the commands by concern in
 //! the modules below.
 
+mod access;
 mod account;
 mod devices;
 mod each;
@@ -26,9 +27,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
     let context = Context::new(&cli.global)?;
     match cli.command {
-        Command::Register(credentials) => register(&context, credentials),
+        Command::Register {
+            credentials,
+            invite,
+        } => register(&context, credentials, invite),
         Command::Login(credentials) => login(&context, credentials),
-        Command::Logout => logout(&context),
+        Command::Logout { everywhere } => logout(&context, everywhere),
+        Command::Sessions { action } => access::sessions(&context, action),
+        Command::Token(command) => access::token(&context, command),
         Command::Passwd { password_stdin } => change_password(&context, password_stdin),
         Command::Account(AccountCommand::Delete {
             password_stdin,

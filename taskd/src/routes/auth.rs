@@ -14,7 +14,8 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER};
+use taskcore::routes::{self, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, REGISTRATION};
+use taskcore::wire::RegistrationInfo;
 
 use super::responses::{JsonBodyRefused, Unauthorized};
 use super::wiring::{method_not_allowed, path};
@@ -25,6 +26,7 @@ use crate::filters::{
 };
 use crate::limits::RetryAfter;
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail, respond, respond_as};
+use crate::settings::Registration;
 use crate::state::{AppState, blocking};
 use crate::telemetry::{
     LOGIN_FAILURES_TOTAL, RATE_LIMITED_TOTAL, REFRESH_TOKEN_REUSE_TOTAL, ResponseUser,
@@ -39,6 +41,14 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .then(register)
             .map(respond)
             .or(method_not_allowed(REGISTER.allow))
+            .unify(),
+    );
+    let registration = path(REGISTRATION).and(
+        warp::get()
+            .and(with_state(state.clone()))
+            .then(registration)
+            .map(respond)
+            .or(method_not_allowed(REGISTRATION.allow))
             .unify(),
     );
     let login = path(LOGIN).and(
@@ -111,6 +121,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .unify(),
     );
     register
+        .or(registration)
+        .unify()
         .or(login)
         .unify()
         .or(refresh)
@@ -149,7 +161,14 @@ pub async fn register(
     body: Value,
     state: AppState,
 ) -> Result<impl Reply, ApiError> {
+    if state.registration == Registration::Closed {
+        return Err(Error::Forbidden("Registration is closed on this server".to_owned()).into());
+    }
     let new_user = UserCreate::from_json(&body)?;
+    let invite = match state.registration {
+        Registration::Invite => Some(invite_code(&body)?),
+        _ => None,
+    };
     let registration = limited(state.limits.registration(address))?;
     let (store, hasher, passwords) = (
         state.store.clone(),
@@ -157,7 +176,10 @@ pub async fn register(
         state.passwords.clone(),
     );
     let user = match passwords
-        .run(move || store.register_user(&new_user, &hasher))
+        .run(move || match &invite {
+            Some(code) => store.register_user_invited(&new_user, &hasher, code),
+            None => store.register_user(&new_user, &hasher),
+        })
         .await
     {
         Ok(user) => {
@@ -165,8 +187,12 @@ pub async fn register(
             user
         }
         Err(error) => {
-            // Probing for taken emails counts; a database failure does not.
-            if matches!(error, ApiError::Domain(Error::EmailTaken)) {
+            // Probing for taken emails or invite codes counts; a database
+            // failure does not.
+            if matches!(
+                error,
+                ApiError::Domain(Error::EmailTaken | Error::Forbidden(_))
+            ) {
                 registration.counted();
             } else {
                 registration.cancelled();
@@ -452,6 +478,40 @@ fn token_response(
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response.extensions_mut().insert(ResponseUser(user.0));
     Ok(response)
+}
+
+/// The invite code a registration sends, when registration is by invite:
+/// a missing one is refused (403) as an unknown one would be.
+fn invite_code(body: &Value) -> Result<String, ApiError> {
+    match body.get("invite") {
+        Some(Value::String(code)) if !code.trim().is_empty() && code.len() <= 100 => {
+            Ok(code.clone())
+        }
+        Some(Value::String(_)) | None | Some(Value::Null) => Err(Error::Forbidden(
+            "Registration on this server needs an invite: send its code as \"invite\"".to_owned(),
+        )
+        .into()),
+        Some(_) => Err(taskcore::ValidationErrors::single(
+            taskcore::Source::Body,
+            "invite",
+            "string_type",
+            "Input should be a valid string",
+        )
+        .into()),
+    }
+}
+
+/// How this server takes new accounts: `open`, `invite` (send the code as
+/// `invite` when registering) or `closed`.
+#[utoipa::path(
+    get, path = routes::REGISTRATION.path, tag = "auth",
+    responses((status = 200, description = "The registration mode", body = RegistrationInfo))
+)]
+pub async fn registration(state: AppState) -> Result<Response, ApiError> {
+    Ok(warp::reply::json(&RegistrationInfo {
+        mode: state.registration.mode(),
+    })
+    .into_response())
 }
 
 /// The `User-Agent` header, if it is text: what names a session whose

@@ -2,7 +2,7 @@
 //! session manages them; an API token is refused with 403.
 
 use taskcore::routes::{self, SESSION, SESSIONS};
-use taskcore::session::SessionInfo;
+use taskcore::wire::SessionInfo;
 use taskcore::{AsyncStore, SessionId};
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;

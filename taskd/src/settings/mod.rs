@@ -15,7 +15,9 @@ use crate::client_address::TrustedProxies;
 use crate::limits::LimitSettings;
 use crate::serve::ConnectionLimits;
 
-pub use self::options::{BackupArgs, Cli, Command, LogFormat, Options, Origins};
+pub use self::options::{
+    BackupArgs, Cli, Command, InviteCommand, LogFormat, Options, Origins, Registration, UserCommand,
+};
 
 /// Shortest secret key accepted in production, in bytes.
 pub const SECRET_KEY_MIN_BYTES: usize = 32;
@@ -71,6 +73,8 @@ pub struct Settings {
     pub body_read_timeout: Duration,
     /// Whether task changes must carry `If-Match`.
     pub require_if_match: bool,
+    /// Who may register.
+    pub registration: Registration,
     /// How long a deleted task stays in the trash.
     pub trash_retention: Duration,
     /// How long the change feed remembers deletions.
@@ -182,6 +186,7 @@ impl Settings {
             },
             body_read_timeout: Duration::from_secs(options.body_read_timeout),
             require_if_match: options.require_if_match,
+            registration: options.registration,
             trash_retention: days(options.trash_retention_days),
             changes_retention: days(options.changes_retention_days),
             // Half the cores by default: a login flood leaves the rest to

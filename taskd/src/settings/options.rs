@@ -59,6 +59,85 @@ pub enum Command {
     /// 0 done, 1 refused (FILE exists, or the copy failed its check), 2 not
     /// a SQLite file (PostgreSQL: use pg_dump).
     Backup(BackupArgs),
+    /// Manage accounts on the database directly, while taskd serves it.
+    ///
+    /// Exit status: 0 done, 1 refused or not found (one line says which),
+    /// 2 usage.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage invite codes, for REGISTRATION=invite.
+    ///
+    /// Exit status: 0 done, 1 refused or not found, 2 usage.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+}
+
+/// `taskd user …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Add an account; the password is asked twice on a terminal.
+    Add {
+        /// The account's email address.
+        email: String,
+        /// Read the password from standard input (one line) instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts: email, created, tasks, sessions, tokens, disabled.
+    List {
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an account with its tasks, sessions and tokens.
+    Delete {
+        /// The account's email address.
+        email: String,
+        /// Do not ask for confirmation (needed when not on a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Give an account a new password; ends every session and deletes
+    /// every API token of the account.
+    ResetPassword {
+        /// The account's email address.
+        email: String,
+        /// Read the password from standard input (one line) instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: its logins are refused (403), its sessions and
+    /// tokens from their next use (401), until it is enabled.
+    Disable {
+        /// The account's email address.
+        email: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// The account's email address.
+        email: String,
+    },
+}
+
+/// `taskd invite …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum InviteCommand {
+    /// Make an invite code and print it (it is not shown again).
+    Create {
+        /// How many registrations it allows.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        uses: u32,
+        /// How long it stays valid, such as 7d or 12h [default: until revoked].
+        #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+        expires: Option<std::time::Duration>,
+    },
+    /// List the invite codes (their first characters), uses left and expiry.
+    List,
+    /// Revoke an invite code.
+    Revoke {
+        /// The code, as `taskd invite create` printed it.
+        code: String,
+    },
 }
 
 /// Where `taskd backup` writes.
@@ -70,6 +149,28 @@ pub struct BackupArgs {
     /// Replace FILE if it exists (only once the new copy is checked).
     #[arg(long)]
     pub force: bool,
+}
+
+/// Who may register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Registration {
+    /// Anyone who can reach the server.
+    Open,
+    /// Whoever has an invite code.
+    Invite,
+    /// Nobody: the administrator adds accounts.
+    Closed,
+}
+
+impl Registration {
+    /// As `GET /auth/registration` says it.
+    pub fn mode(self) -> taskcore::wire::RegistrationMode {
+        match self {
+            Registration::Open => taskcore::wire::RegistrationMode::Open,
+            Registration::Invite => taskcore::wire::RegistrationMode::Invite,
+            Registration::Closed => taskcore::wire::RegistrationMode::Closed,
+        }
+    }
 }
 
 /// Log line format.
@@ -124,6 +225,11 @@ pub struct Options {
     #[arg(long, env = "BODY_READ_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]
     pub body_read_timeout: u64,
+
+    /// Who may register: open (anyone), invite (with a code from `taskd
+    /// invite create`) or closed (only `taskd user add` makes accounts).
+    #[arg(long, env = "REGISTRATION", value_enum, default_value_t = Registration::Open)]
+    pub registration: Registration,
 
     /// Refuse task changes (PATCH, DELETE) that carry no `If-Match` with 428:
     /// every client must say which version it changes.

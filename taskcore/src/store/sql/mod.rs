@@ -2,6 +2,7 @@
 //! it, and the units of work that run them, written once over a connection
 //! and a dialect that each backend supplies.
 
+pub(crate) mod admin;
 pub(crate) mod dialect;
 pub(crate) mod listing;
 pub(crate) mod owner;

@@ -10,9 +10,10 @@ use super::table::{due_key_from_row, task_from_row, user_columns, user_from_row,
 use super::value::{Connection, RowValues, SqlError, SqlResult, SqlValue, Statement, numbered};
 use crate::error::{Error, Result};
 use crate::model::{Task, User};
-use crate::session::{RevokeReason, SessionInfo, StoredRefreshToken};
+use crate::session::{RevokeReason, StoredRefreshToken};
 use crate::store::backend::{AccountWork, Mode};
 use crate::types::{SessionId, UserId};
+use crate::wire::SessionInfo;
 
 /// A unit of work on one connection: a transaction, unless the work is one
 /// statement. Dropped before [`Unit::finish`], it rolls back.
@@ -195,9 +196,23 @@ impl<C: Connection> AccountWork for Unit<C> {
         .sql()
     }
 
+    fn is_disabled(&mut self, user: UserId) -> Result<bool> {
+        let disabled = self
+            .row(
+                "SELECT disabled_at FROM users WHERE id = ?1",
+                &[Int(user.0)],
+                |row| row.optional_time(0),
+            )
+            .sql()?;
+        Ok(matches!(disabled, Some(Some(_))))
+    }
+
     fn user(&mut self, id: UserId) -> Result<Option<User>> {
         self.row(
-            &format!("SELECT {} FROM users WHERE id = ?1", user_columns()),
+            &format!(
+                "SELECT {} FROM users WHERE id = ?1 AND disabled_at IS NULL",
+                user_columns()
+            ),
             &[Int(id.0)],
             user_from_row,
         )
@@ -381,7 +396,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT {} FROM users
-                 WHERE id = ?2 AND EXISTS (
+                 WHERE id = ?2 AND disabled_at IS NULL AND EXISTS (
                      SELECT 1 FROM sessions
                      WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL)",
                 user_columns()
@@ -427,6 +442,19 @@ impl<C: Connection> AccountWork for Unit<C> {
                 Int(user.0),
                 Int(keep.0),
             ],
+        )
+    }
+
+    fn revoke_all_sessions(
+        &mut self,
+        user: UserId,
+        reason: RevokeReason,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.execute(
+            "UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+             WHERE user_id = ?3 AND revoked_at IS NULL",
+            &[Time(now), Text(Some(reason.as_str())), Int(user.0)],
         )
     }
 

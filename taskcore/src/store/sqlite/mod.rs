@@ -182,7 +182,7 @@ mod tests {
                 r.get(0)
             })
             .expect("history");
-        assert_eq!(applied, 6);
+        assert_eq!(applied, 7);
     }
 
     #[test]
