@@ -126,6 +126,8 @@ pub(crate) enum RevokeReason {
     PasswordChanged,
     /// An administrator gave the account a new password.
     PasswordReset,
+    /// An administrator disabled the account.
+    Disabled,
 }
 
 impl RevokeReason {
@@ -136,6 +138,7 @@ impl RevokeReason {
             RevokeReason::RefreshTokenReuse => "refresh token reuse",
             RevokeReason::PasswordChanged => "password changed",
             RevokeReason::PasswordReset => "password reset",
+            RevokeReason::Disabled => "account disabled",
         }
     }
 }

@@ -21,7 +21,11 @@ readable by you only: $XDG_CONFIG_HOME/taskctl/session.json on Linux.
 Access tokens are short-lived; taskctl renews them with the session's
 refresh token as needed, so you stay logged in until you log out, change
 your password elsewhere, or leave it unused for the server's refresh-token
-lifetime (30 days by default).";
+lifetime (30 days by default).
+
+TASKCTL_TOKEN=tdp_... (an API token, from taskctl token create) is used
+instead of the saved session: for scripts, with no login and nothing saved;
+a command its scopes do not allow exits 1.";
 
 /// Manage your taskd tasks from the terminal.
 #[derive(Debug, Parser)]
@@ -104,8 +108,8 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<SessionsCommand>,
     },
-    /// Personal API tokens, for scripts and task apps (send one as
-    /// TASKCTL_TOKEN, or as an app password).
+    /// Personal API tokens, for scripts (run taskctl with TASKCTL_TOKEN set
+    /// to one: no login, nothing saved) and task apps.
     #[command(subcommand)]
     Token(TokenCommand),
     /// Change your password; your other sessions (other machines, scripts) are logged out.

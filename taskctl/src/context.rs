@@ -71,8 +71,10 @@ impl Context {
     /// set, that token instead (nothing saved, nothing renewed).
     pub(crate) fn session(&self) -> Result<Session, Failure> {
         if let Some(token) = &self.api_token {
+            // The server: --server, else the saved session's, else the default.
+            let saved = self.sessions.load().ok().flatten();
             return Ok(Session {
-                server: self.server(None),
+                server: self.server(saved.as_ref()),
                 email: TOKEN_NAME.to_owned(),
                 token: token.clone(),
                 expires_at: chrono::DateTime::<chrono::Utc>::MAX_UTC,

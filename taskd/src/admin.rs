@@ -4,6 +4,8 @@
 
 use std::process::ExitCode;
 
+use chrono::Datelike;
+
 use taskcore::store::SqliteLocation;
 use taskcore::{DatabaseUrl, Store};
 
@@ -25,17 +27,18 @@ pub fn backup(settings: &Settings, args: &BackupArgs) -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        _ => {}
-    }
-    let store = match Store::open_with(&settings.database_url, &settings.store) {
-        Ok(store) => store,
-        Err(error) => {
+        DatabaseUrl::Sqlite(SqliteLocation::File(database)) if same_file(database, &args.file) => {
             eprintln!(
-                "taskd backup: {error} (DATABASE_URL={})",
-                settings.database_url
+                "taskd backup: {} is the database itself (or its -wal or -shm): choose another file",
+                args.file.display()
             );
             return ExitCode::FAILURE;
         }
+        _ => {}
+    }
+    let store = match open(settings, "backup") {
+        Ok(store) => store,
+        Err(code) => return code,
     };
     match store.backup(&args.file, args.force) {
         Ok(report) => {
@@ -63,8 +66,44 @@ fn failed(error: &taskcore::Error) -> ExitCode {
     }
 }
 
-/// The store, or the line saying why not.
+/// Whether `target` is the database file at `database`, or its -wal or -shm.
+fn same_file(database: &std::path::Path, target: &std::path::Path) -> bool {
+    let canonical = |path: &std::path::Path| -> Option<std::path::PathBuf> {
+        let parent = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty());
+        let directory = parent
+            .unwrap_or(std::path::Path::new("."))
+            .canonicalize()
+            .ok()?;
+        Some(directory.join(path.file_name()?))
+    };
+    let (Some(database), Some(target)) = (canonical(database), canonical(target)) else {
+        return false;
+    };
+    ["", "-wal", "-shm"].iter().any(|suffix| {
+        let mut name = database.clone().into_os_string();
+        name.push(suffix);
+        name == target.as_os_str()
+    })
+}
+
+/// The store, or the line saying why not. An administrator's command never
+/// makes a database: a SQLite file that is not there is refused (a
+/// relative DATABASE_URL, run from another directory, would otherwise
+/// create an empty one).
 fn open(settings: &Settings, command: &str) -> Result<Store, ExitCode> {
+    if let DatabaseUrl::Sqlite(SqliteLocation::File(path)) = &settings.database_url
+        && !path.exists()
+    {
+        eprintln!(
+            "taskd {command}: no database at {} (DATABASE_URL={}; a relative path is under \
+             the working directory)",
+            path.display(),
+            settings.database_url
+        );
+        return Err(ExitCode::FAILURE);
+    }
     Store::open_with(&settings.database_url, &settings.store).map_err(|error| {
         eprintln!(
             "taskd {command}: {error} (DATABASE_URL={})",
@@ -244,9 +283,20 @@ pub fn invite(settings: &Settings, command: InviteCommand) -> ExitCode {
     };
     let outcome = match command {
         InviteCommand::Create { uses, expires } => {
-            let expires_at = expires
-                .and_then(|lifetime| chrono::Duration::from_std(lifetime).ok())
-                .map(|lifetime| chrono::Utc::now() + lifetime);
+            let expires_at = match expires {
+                None => None,
+                Some(lifetime) => match chrono::Duration::from_std(lifetime)
+                    .ok()
+                    .and_then(|lifetime| chrono::Utc::now().checked_add_signed(lifetime))
+                    .filter(|at| at.year() <= 9998)
+                {
+                    Some(at) => Some(at),
+                    None => {
+                        eprintln!("taskd invite: --expires is too far ahead");
+                        return ExitCode::from(2);
+                    }
+                },
+            };
             store.create_invite(uses, expires_at).map(|(invite, code)| {
                 let until = invite.expires_at.map_or("until revoked".to_owned(), |at| {
                     format!("until {}", at.format("%Y-%m-%d %H:%M UTC"))

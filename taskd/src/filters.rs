@@ -69,8 +69,8 @@ pub fn caller(state: AppState) -> impl Filter<Extract = (Caller,), Error = Rejec
 /// The request's bearer credential; rejects with 401 when it is missing,
 /// malformed, forged, expired or (an API token) unknown. An access token is
 /// verified without the database; an API token (`tdp_…`) is looked up,
-/// each refused one counting against the client address's limit of failed
-/// password checks (429 once over it).
+/// and each refused one counts against the client address's limit of
+/// failed password checks (429 once over it; good tokens never count).
 pub fn bearer(state: AppState) -> impl Filter<Extract = (Bearer,), Error = Rejection> + Clone {
     warp::header::value(AUTHORIZATION.as_str())
         .map(Some)
@@ -125,20 +125,14 @@ async fn api_token_bearer(
     secret: String,
     address: Option<IpAddr>,
 ) -> Result<Bearer, ApiError> {
-    let attempt = state.limits.token_attempt(address)?;
     let store = state.store.clone();
-    match blocking(move || store.api_token_user(&secret)).await {
-        Ok(Some((user, scopes))) => {
-            attempt.succeeded();
-            Ok(Bearer::token(user.id, scopes))
-        }
-        Ok(None) => {
-            attempt.failed();
+    match blocking(move || store.api_token_user(&secret)).await? {
+        Some((user, scopes)) => Ok(Bearer::token(user.id, scopes)),
+        None => {
+            // Counted as a failed password check of the address: 401, or
+            // 429 once the address is over its limit.
+            state.limits.token_refused(address).await?;
             Err(Error::InvalidToken.into())
-        }
-        Err(error) => {
-            attempt.succeeded();
-            Err(error)
         }
     }
 }

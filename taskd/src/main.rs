@@ -178,7 +178,7 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
             "SECRET_KEY_PREVIOUS is set: access tokens it signed are accepted until they expire"
         );
     }
-    let limits = Limits::new(&settings.limits);
+    let limits = Limits::new(&settings.limits, Some(&store));
     let passwords =
         passwords::PasswordPool::new(settings.password_hash_threads, settings.password_hash_queue)
             .map_err(|error| format!("cannot start the password workers: {error}"))?;
@@ -269,7 +269,8 @@ struct Retention {
     changes: Duration,
 }
 
-/// Every ten minutes: forgets rate-limit counts that have recovered, deletes
+/// Every ten minutes: forgets rate-limit counts that have recovered (here,
+/// and in the database where it keeps them for every instance), deletes
 /// sessions whose refresh tokens have all expired, erases tasks trashed
 /// longer than the trash keeps them and forgets old deletions and
 /// idempotency keys.
@@ -278,6 +279,16 @@ async fn housekeeping(store: Store, limits: Limits, retention: Retention) {
     loop {
         interval.tick().await;
         limits.retain_recent();
+        let counts = store.clone();
+        let recovered = state::blocking(move || {
+            counts
+                .shared_limits()
+                .map_or(Ok(0), |counters| counters.purge())
+        })
+        .await;
+        if let Err(error) = recovered {
+            tracing::warn!(?error, "cannot forget recovered rate-limit counts");
+        }
         let sessions = store.clone();
         match state::blocking(move || sessions.purge_expired_sessions()).await {
             Ok(0) => {}

@@ -114,8 +114,16 @@ async fn an_invite_is_taken_once_and_of_two_racing_registrations_one_wins() {
     // A revoked code is refused; a live one with uses left works.
     let (_, made, _) = taskd(&server, &["invite", "create", "--uses", "2", "--expires", "7d"], "").await;
     let revoked = made.lines().next().expect("code").trim().to_owned();
-    let (code, _, _) = taskd(&server, &["invite", "revoke", &revoked], "").await;
-    assert_eq!(code, 0);
+    // Revoked by the id the list shows (the code is shown only once).
+    let (_, listed, _) = taskd(&server, &["invite", "list"], "").await;
+    let id = listed
+        .lines()
+        .find(|line| line.contains(&revoked[..8]))
+        .and_then(|line| line.split_whitespace().next())
+        .expect("the new invite's row")
+        .to_owned();
+    let (code, _, stderr) = taskd(&server, &["invite", "revoke", &id], "").await;
+    assert_eq!(code, 0, "{stderr}");
     let refused = register(&server, json!({"email": unique_email("revoked"), "password": "password123", "invite": revoked})).await;
     assert_eq!(refused.status(), 403);
     let (code, _, stderr) = taskd(&server, &["invite", "revoke", &revoked], "").await;
@@ -169,8 +177,12 @@ async fn the_admin_cli_manages_accounts_while_taskd_serves() {
     assert_eq!(server.login(&account.email, "wrong-password").await.status(), 401);
     let (code, _, _) = taskd(&server, &["user", "enable", &account.email], "").await;
     assert_eq!(code, 0);
-    assert_eq!(tasks(account.bearer()).await, 200);
+    // Disabling ended the sessions for good; the token works again, and so
+    // does a new login.
+    assert_eq!(tasks(account.bearer()).await, 401);
     assert_eq!(tasks(token.clone()).await, 200);
+    let account = server.session(&account).await;
+    assert_eq!(tasks(account.bearer()).await, 200);
 
     // A reset ends the sessions and the tokens; the new password works.
     let (code, _, stderr) = taskd(&server, &["user", "reset-password", &account.email, "--password-stdin"], "new-password-1\n").await;

@@ -260,6 +260,8 @@ async fn guessed_tokens_count_against_the_address_limit() {
     let limited = with_token(&server, "tdp_guess", "GET", "/tasks", None).await;
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
+    // Only refusals count: the good token still works from the same address.
+    assert_eq!(with_token(&server, &good, "GET", "/tasks", None).await.status(), 200);
 }
 }
 

@@ -114,6 +114,16 @@ async fn a_backup_taken_during_writes_is_whole_and_serves_the_same_users_and_tas
         1,
         "no partial file left"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("copy").permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the copy holds password hashes: owner only"
+        );
+    }
 
     // Another taskd serves the copy: the same account and tasks.
     let copy_url = format!("sqlite:///{}", file.display());
@@ -134,6 +144,37 @@ async fn a_backup_taken_during_writes_is_whole_and_serves_the_same_users_and_tas
         listed.headers()["x-total-count"],
         (20 + written).to_string().as_str()
     );
+}
+
+#[tokio::test]
+async fn a_backup_never_replaces_the_live_database_nor_makes_one() {
+    use_backend(Backend::Sqlite);
+    let server = Server::start();
+    let account = server.account("backup-guard").await;
+    let live = server
+        .database_url()
+        .strip_prefix("sqlite:///")
+        .expect("a file URL")
+        .to_owned();
+    let (code, _, stderr) = backup(server.database_url(), &[&live, "--force"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("database itself"), "{stderr}");
+    assert_eq!(
+        server
+            .login(&account.email, &account.password)
+            .await
+            .status(),
+        200
+    );
+    // A DATABASE_URL naming no file: refused, and no file made.
+    let directory = tempfile::tempdir().expect("directory");
+    let missing = directory.path().join("missing.db");
+    let url = format!("sqlite:///{}", missing.display());
+    let target = directory.path().join("copy.db");
+    let (code, _, stderr) = backup(&url, &[target.to_str().expect("path")]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no database"), "{stderr}");
+    assert!(!missing.exists() && !target.exists());
 }
 
 #[tokio::test]

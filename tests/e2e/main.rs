@@ -16,6 +16,7 @@ mod postgres_tls;
 mod process;
 mod scale_out;
 mod sessions;
+mod shared_limits;
 mod taskctl;
 mod taskctl_access;
 mod taskctl_devices;

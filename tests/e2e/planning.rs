@@ -173,12 +173,15 @@ async fn the_time_zone_decides_what_today_and_overdue_mean() {
         create(&server, &account, json!({"title": "today", "due_date": today})).await;
         create(&server, &account, json!({"title": "yesterday", "due_date": yesterday})).await;
         create(&server, &account, json!({"title": "tomorrow", "due_date": tomorrow})).await;
-        create(&server, &account, json!({"title": "an hour ago", "due_at": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339()})).await;
+        // Two days back is before yesterday began in any zone, whatever the
+        // time of day (an hour back came after the end of yesterday in Los
+        // Angeles for one hour each day, and the order flipped).
+        create(&server, &account, json!({"title": "two days ago", "due_at": (chrono::Utc::now() - chrono::Duration::hours(48)).to_rfc3339()})).await;
         create(&server, &account, json!({"title": "done late", "due_date": yesterday, "completed": true})).await;
         let today_titles = titles(&server, &account, "due=today").await;
         assert!(today_titles.contains(&"today".to_owned()), "{zone}: {today_titles:?}");
         assert!(!today_titles.contains(&"yesterday".to_owned()) && !today_titles.contains(&"tomorrow".to_owned()), "{zone}: {today_titles:?}");
-        assert_eq!(titles(&server, &account, "due=overdue&sort=due").await, ["yesterday", "an hour ago"], "{zone}");
+        assert_eq!(titles(&server, &account, "due=overdue&sort=due").await, ["two days ago", "yesterday"], "{zone}");
         assert_eq!(titles(&server, &account, &format!("due_after={tomorrow}")).await, ["tomorrow"], "{zone}");
         let task = &call(&server, &account, reqwest::Method::GET, "/tasks?due=today", None).await.json::<Vec<Value>>().await.expect("JSON")[0];
         assert_eq!(task["due_date"], today.as_str(), "a due date is never shifted");

@@ -21,6 +21,12 @@ pub const INVITE_PREFIX: &str = "tdi_";
 /// Random letters and digits after the prefix: 95 bits.
 const INVITE_CHARS: usize = 16;
 
+/// An invitation named by its id or by its code's hash.
+enum InviteRef {
+    Id(i64),
+    Hash(String),
+}
+
 impl Store {
     /// Makes an invitation allowing `uses` registrations, until `expires_at`
     /// if given; returns it and its code, which is shown only now.
@@ -62,13 +68,21 @@ impl Store {
         Ok(invites)
     }
 
-    /// Revokes the invitation with this code; [`Error::InviteNotFound`]
-    /// when there is none (or it was revoked already).
-    pub fn revoke_invite(&self, code: &str) -> Result<()> {
-        let hash = hash_api_token(code.trim());
+    /// Revokes the invitation with this code, or this id (as
+    /// [`Store::invites`] lists it); [`Error::InviteNotFound`] when there
+    /// is none (or it was revoked already).
+    pub fn revoke_invite(&self, code_or_id: &str) -> Result<()> {
+        let code_or_id = code_or_id.trim();
+        let target = match code_or_id.parse::<i64>() {
+            Ok(id) => InviteRef::Id(id),
+            Err(_) => InviteRef::Hash(hash_api_token(code_or_id)),
+        };
         self.write(move |store| {
             let mut work = store.backend.accounts(Mode::Statement)?;
-            let revoked = work.revoke_invite(&hash, now())?;
+            let revoked = match &target {
+                InviteRef::Id(id) => work.revoke_invite_by_id(*id, now())?,
+                InviteRef::Hash(hash) => work.revoke_invite(hash, now())?,
+            };
             work.commit()?;
             if revoked {
                 Ok(())
@@ -118,14 +132,19 @@ impl Store {
         Ok(users)
     }
 
-    /// Disables (`true`) or enables the account with this email. A disabled
-    /// account's logins are refused (403), and its sessions and tokens from
-    /// their next use on (401), until it is enabled again.
+    /// Disables (`true`) or enables the account with this email. Disabling
+    /// ends every session of the account; its logins are refused (403) and
+    /// its API tokens (401) until it is enabled again, when the tokens work
+    /// again and its user logs in anew.
     pub fn set_user_disabled(&self, email: &str, disabled: bool) -> Result<()> {
         let user = self.account_id(email)?;
         self.write(move |store| {
-            let mut work = store.backend.accounts(Mode::Statement)?;
-            let changed = work.set_disabled(user, disabled.then(now))?;
+            let now = now();
+            let mut work = store.backend.accounts(Mode::Write)?;
+            let changed = work.set_disabled(user, disabled.then_some(now))?;
+            if disabled {
+                work.revoke_all_sessions(user, RevokeReason::Disabled, now)?;
+            }
             work.commit()?;
             if changed {
                 Ok(())

@@ -9,13 +9,21 @@ use crate::api_tokens::{
 };
 use crate::error::{Error, Result, ValidationErrors};
 use crate::model::User;
-use crate::types::UserId;
+use crate::types::{SessionId, UserId};
 
 impl Store {
     /// Makes a token for `user`: the answer holds its secret, which is
     /// stored only as a hash and never shown again. An account holds at
-    /// most [`API_TOKENS_MAX`] tokens.
-    pub fn create_api_token(&self, user: UserId, token: &NewApiToken) -> Result<CreatedApiToken> {
+    /// most [`API_TOKENS_MAX`] unexpired tokens. With `session`, the token
+    /// is made only while that login session is live, in the same
+    /// transaction ([`Error::InvalidToken`] otherwise): a session ended
+    /// meanwhile cannot leave a token behind.
+    pub fn create_api_token(
+        &self,
+        user: UserId,
+        token: &NewApiToken,
+        session: Option<SessionId>,
+    ) -> Result<CreatedApiToken> {
         let token = token.clone();
         self.write(move |store| {
             let secret = ApiTokenSecret::generate();
@@ -24,7 +32,12 @@ impl Store {
                 .expires_in_days
                 .map(|days| now + chrono::Duration::days(i64::from(days)));
             let mut work = store.backend.accounts(Mode::Write)?;
-            if work.count_api_tokens(user)? >= API_TOKENS_MAX {
+            if let Some(session) = session
+                && work.session_user(user, session)?.is_none()
+            {
+                return Err(Error::InvalidToken);
+            }
+            if work.count_api_tokens(user, now)? >= API_TOKENS_MAX {
                 return Err(Error::Validation(ValidationErrors::single(
                     crate::Source::Body,
                     "",
@@ -96,12 +109,13 @@ impl Store {
             .last_used_at
             .is_none_or(|used| used <= now - chrono::Duration::minutes(1));
         if stale {
+            // Best effort: a request is not refused for want of a timestamp.
             let id = token.id;
-            self.write(move |store| {
+            let _ = self.write(move |store| {
                 let mut work = store.backend.accounts(Mode::Statement)?;
                 work.touch_api_token(id, now)?;
                 work.commit()
-            })?;
+            });
         }
         Ok(Some((user, token.scopes)))
     }

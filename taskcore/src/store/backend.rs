@@ -65,6 +65,11 @@ pub(crate) trait Backend: Send + Sync + fmt::Debug {
     fn write_queue(&self) -> Option<&WriteQueue> {
         None
     }
+    /// Brute-force counters kept in the database, shared by every process
+    /// on it; `None` where each process counts on its own (SQLite).
+    fn shared_limits(&self) -> Option<&dyn SharedLimits> {
+        None
+    }
     /// Writes a checked copy of the database to `target` (replacing it).
     fn backup(&self, _target: &std::path::Path) -> Result<BackupReport> {
         Err(crate::Error::Conflict(
@@ -85,11 +90,30 @@ pub(crate) struct StoredApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// Counters in the database: GCRA on wall-clock time, one statement each.
+pub(crate) trait SharedLimits {
+    /// Counts one for `key` when its arrival time is at most
+    /// `tolerance_micros` ahead of `now`; otherwise that time.
+    fn take(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        interval_micros: i64,
+        tolerance_micros: i64,
+    ) -> Result<Option<DateTime<Utc>>>;
+    /// Undoes one take.
+    fn give_back(&self, key: &str, now: DateTime<Utc>, interval_micros: i64) -> Result<()>;
+    /// Forgets a key.
+    fn forget(&self, key: &str) -> Result<()>;
+    /// Forgets every key that has fully recovered.
+    fn purge(&self, now: DateTime<Utc>) -> Result<u64>;
+}
+
 /// Statements on API tokens, within a unit of account work.
 pub(crate) trait TokenWork {
-    /// How many tokens `user` has, the account row locked (on PostgreSQL)
-    /// against a concurrent count until the work ends.
-    fn count_api_tokens(&mut self, user: UserId) -> Result<u64>;
+    /// How many unexpired tokens `user` has, the account row locked (on
+    /// PostgreSQL) against a concurrent count until the work ends.
+    fn count_api_tokens(&mut self, user: UserId, now: DateTime<Utc>) -> Result<u64>;
     /// Stores a token (its hash).
     fn insert_api_token(
         &mut self,
@@ -125,6 +149,8 @@ pub(crate) trait AdminWork {
     fn invites(&mut self) -> Result<Vec<Invite>>;
     /// Revokes an invitation; false when there is none to revoke.
     fn revoke_invite(&mut self, code_hash: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Revokes an invitation by its id; false when there is none to revoke.
+    fn revoke_invite_by_id(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool>;
     /// Takes one use of a live invitation; false when there is none left.
     fn take_invite(&mut self, code_hash: &str, now: DateTime<Utc>) -> Result<bool>;
     /// Every account with its counts.

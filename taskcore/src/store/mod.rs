@@ -29,6 +29,7 @@ mod backend;
 mod backup;
 mod changes;
 mod database;
+mod limits;
 mod open;
 mod options;
 #[cfg(feature = "postgres")]
@@ -51,6 +52,7 @@ pub use self::asynchronous::{AsyncStore, AsyncTasks};
 pub use self::backup::BackupReport;
 pub use self::changes::{IdempotencyKey, KEY_HOURS, Replay};
 pub use self::database::Store;
+pub use self::limits::SharedCounters;
 pub use self::options::{PoolStatus, StoreOptions, Synchronous};
 pub use self::roster::{Invite, UserSummary};
 pub use self::tasks::{EXPORT_PAGE, OwnerTasks};

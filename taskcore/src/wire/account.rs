@@ -274,6 +274,19 @@ impl Body for UserCreate {
             Some(zone) => checks.field("timezone", Zone::parse(zone)),
             None => Some(Zone::default()),
         };
+        // Read only where registration is by invite, but refused alike
+        // everywhere when it breaks its documented rule.
+        if let Some(code) = &self.invite
+            && code.chars().count() > 100
+        {
+            checks.field(
+                "invite",
+                Err::<(), _>(Invalid::new(
+                    "string_too_long",
+                    "String should have at most 100 characters",
+                )),
+            );
+        }
         Some(NewUser {
             email: email?,
             password: password?,

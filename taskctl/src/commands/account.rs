@@ -24,7 +24,13 @@ pub(super) fn register(
     // asking anything.
     let client = context.anonymous_client()?;
     client.health()?;
-    let invite = match client.registration()?.mode {
+    // A server older than registration modes answers 404: it is open.
+    let mode = match client.registration() {
+        Ok(info) => info.mode,
+        Err(ClientError::NotFound { .. }) => RegistrationMode::Open,
+        Err(error) => return Err(error.into()),
+    };
+    let invite = match mode {
         RegistrationMode::Closed => {
             return Err(Failure::new(
                 exit::REFUSED,

@@ -5,52 +5,22 @@
 //! lives in [`Cells`], a store shared with this module so that a success can
 //! take back what its attempt counted: a successful login forgets the email's
 //! failures and gives the address its cell back, so only failures add up.
-//! Each process counts on its own.
+//! On PostgreSQL the counts live in the database, shared by every instance
+//! (`shared.rs`); on SQLite each process counts on its own.
 
+mod counter;
 mod tokens;
 
-use std::collections::HashMap;
-use std::fmt;
-use std::hash::Hash;
+use self::counter::Counter;
+pub use self::counter::{Limit, RetryAfter};
+
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, MonotonicClock};
-use governor::middleware::NoOpMiddleware;
-use governor::nanos::Nanos;
-use governor::state::StateStore;
-use governor::state::keyed::ShrinkableKeyedStateStore;
-use governor::{Quota, RateLimiter};
-
-/// A limit: at most `count` in any `per`, recovering one every `per / count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit {
-    pub count: NonZeroU32,
-    pub per: Duration,
-}
-
-impl Limit {
-    fn quota(self) -> Quota {
-        let interval = self.per / self.count.get();
-        Quota::with_period(interval.max(Duration::from_millis(1)))
-            .unwrap_or_else(|| Quota::per_second(self.count))
-            .allow_burst(self.count)
-    }
-}
-
-impl fmt::Display for Limit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} per {}",
-            self.count,
-            humantime::format_duration(self.per)
-        )
-    }
-}
+use taskcore::Store;
 
 /// A configured limit, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,32 +85,37 @@ pub struct Limits {
     refreshes: Option<Arc<Counter<IpAddr>>>,
 }
 
-/// Too many attempts: retry after this long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryAfter(pub Duration);
-
-impl RetryAfter {
-    /// Whole seconds, rounded up, at least 1: the `Retry-After` header.
-    pub fn seconds(self) -> u64 {
-        let seconds = self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0);
-        seconds.max(1)
-    }
-}
-
 impl Limits {
-    pub fn new(settings: &LimitSettings) -> Self {
+    /// The limits of `settings`, counted in `store` where it keeps counts
+    /// for every instance (PostgreSQL), else in this process.
+    pub fn new(settings: &LimitSettings, store: Option<&Store>) -> Self {
+        let shared = store
+            .filter(|store| store.shared_limits().is_some())
+            .cloned();
         Self {
-            per_email: settings.password_failures_per_email.0.map(Counter::arc),
-            per_address: settings.password_failures_per_address.0.map(Counter::arc),
-            registrations: settings.registrations_per_address.0.map(Counter::arc),
-            refreshes: settings.refresh_failures_per_address.0.map(Counter::arc),
+            per_email: settings
+                .password_failures_per_email
+                .0
+                .map(|limit| Counter::arc("password-email", limit, shared.clone())),
+            per_address: settings
+                .password_failures_per_address
+                .0
+                .map(|limit| Counter::arc("password-address", limit, shared.clone())),
+            registrations: settings
+                .registrations_per_address
+                .0
+                .map(|limit| Counter::arc("register-address", limit, shared.clone())),
+            refreshes: settings
+                .refresh_failures_per_address
+                .0
+                .map(|limit| Counter::arc("refresh-address", limit, shared.clone())),
         }
     }
 
     /// Call before checking a password for `email` from `address`: counts the
     /// attempt as a failure until told otherwise, or refuses when the email
     /// or the address is over its limit (then nothing is counted).
-    pub fn password_attempt(
+    pub async fn password_attempt(
         &self,
         email: &str,
         address: Option<IpAddr>,
@@ -148,14 +123,14 @@ impl Limits {
         let address = address.map(address_key);
         let address_taken = match (&self.per_address, address) {
             (Some(counter), Some(address)) => {
-                counter.take(&address)?;
+                counter.take(&address).await?;
                 true
             }
             _ => false,
         };
         let email = email_key(email);
         if let Some(counter) = &self.per_email
-            && let Err(wait) = counter.take(&email)
+            && let Err(wait) = counter.take(&email).await
         {
             if let (true, Some(counter), Some(address)) =
                 (address_taken, &self.per_address, address)
@@ -172,10 +147,10 @@ impl Limits {
     }
 
     /// Call before a registration from `address`: counts it, or refuses.
-    pub fn registration(&self, address: Option<IpAddr>) -> Result<Registration, RetryAfter> {
+    pub async fn registration(&self, address: Option<IpAddr>) -> Result<Registration, RetryAfter> {
         let address = address.map(address_key);
         if let (Some(counter), Some(address)) = (&self.registrations, address) {
-            counter.take(&address)?;
+            counter.take(&address).await?;
         }
         Ok(Registration {
             limits: self.clone(),
@@ -186,10 +161,13 @@ impl Limits {
     /// Call before looking up a refresh token from `address`: counts it as
     /// refused until told otherwise, or refuses when the address is over its
     /// limit (then nothing is counted).
-    pub fn refresh_attempt(&self, address: Option<IpAddr>) -> Result<RefreshAttempt, RetryAfter> {
+    pub async fn refresh_attempt(
+        &self,
+        address: Option<IpAddr>,
+    ) -> Result<RefreshAttempt, RetryAfter> {
         let address = address.map(address_key);
         if let (Some(counter), Some(address)) = (&self.refreshes, address) {
-            counter.take(&address)?;
+            counter.take(&address).await?;
         }
         Ok(RefreshAttempt {
             limits: self.clone(),
@@ -321,113 +299,6 @@ fn address_key(address: IpAddr) -> IpAddr {
     }
 }
 
-/// One governor limiter and the cells it keeps, shared so that single keys
-/// can be given back or forgotten.
-struct Counter<K: Hash + Eq + Clone> {
-    limiter: RateLimiter<K, Cells<K>, MonotonicClock, NoOpMiddleware<std::time::Instant>>,
-    cells: Cells<K>,
-    /// How much one attempt advances a key's state.
-    interval: Nanos,
-}
-
-impl<K: Hash + Eq + Clone> fmt::Debug for Counter<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Counter")
-            .field("keys", &self.cells.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<K: Hash + Eq + Clone> Counter<K> {
-    fn arc(limit: Limit) -> Arc<Self> {
-        let quota = limit.quota();
-        let cells = Cells::default();
-        Arc::new(Self {
-            limiter: RateLimiter::new(quota, cells.clone(), MonotonicClock),
-            cells,
-            interval: Nanos::from(quota.replenish_interval()),
-        })
-    }
-
-    /// Counts one for `key`, or says how long until it may.
-    fn take(&self, key: &K) -> Result<(), RetryAfter> {
-        self.limiter
-            .check_key(key)
-            .map_err(|not_until| RetryAfter(not_until.wait_time_from(MonotonicClock.now())))
-    }
-
-    /// Undoes one [`take`](Self::take).
-    fn give_back(&self, key: &K) {
-        self.cells
-            .update(key, |state| state.saturating_sub(self.interval));
-    }
-
-    /// Forgets everything counted for `key`.
-    fn forget(&self, key: &K) {
-        self.cells.lock().remove(key);
-    }
-
-    fn retain_recent(&self) {
-        self.limiter.retain_recent();
-    }
-}
-
-/// The counting state: per key, governor's theoretical arrival time.
-struct Cells<K>(Arc<Mutex<HashMap<K, Nanos>>>);
-
-impl<K> Clone for Cells<K> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<K> Default for Cells<K> {
-    fn default() -> Self {
-        Self(Arc::default())
-    }
-}
-
-impl<K: Hash + Eq> Cells<K> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Nanos>> {
-        // The map holds plain numbers: a panic elsewhere cannot leave it inconsistent.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn update(&self, key: &K, change: impl FnOnce(Nanos) -> Nanos) {
-        if let Some(state) = self.lock().get_mut(key) {
-            *state = change(*state);
-        }
-    }
-}
-
-impl<K: Hash + Eq + Clone> StateStore for Cells<K> {
-    type Key = K;
-
-    fn measure_and_replace<T, F, E>(&self, key: &K, f: F) -> Result<T, E>
-    where
-        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
-    {
-        let mut cells = self.lock();
-        let (outcome, next) = f(cells.get(key).copied())?;
-        cells.insert(key.clone(), next);
-        Ok(outcome)
-    }
-}
-
-impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for Cells<K> {
-    fn retain_recent(&self, drop_below: Nanos) {
-        self.lock().retain(|_, state| *state >= drop_below);
-    }
-
-    fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.lock().is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,12 +308,15 @@ mod tests {
     }
 
     fn limits(email: &str, address: &str) -> Limits {
-        Limits::new(&LimitSettings {
-            password_failures_per_email: limit(email),
-            password_failures_per_address: limit(address),
-            registrations_per_address: limit("1/hour"),
-            refresh_failures_per_address: limit("2/hour"),
-        })
+        Limits::new(
+            &LimitSettings {
+                password_failures_per_email: limit(email),
+                password_failures_per_address: limit(address),
+                registrations_per_address: limit("1/hour"),
+                refresh_failures_per_address: limit("2/hour"),
+            },
+            None,
+        )
     }
 
     const HOME: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)));
@@ -469,95 +343,108 @@ mod tests {
         }
     }
 
-    #[test]
-    fn failures_add_up_and_a_success_forgets_the_email() {
+    #[tokio::test]
+    async fn failures_add_up_and_a_success_forgets_the_email() {
         let limits = limits("2/hour", "100/hour");
         limits
             .password_attempt("a@x.test", HOME)
+            .await
             .expect("first")
             .failed();
         // A success forgets the email's failures.
         limits
             .password_attempt("A@x.test ", HOME)
+            .await
             .expect("second")
             .succeeded();
         limits
             .password_attempt("a@x.test", HOME)
+            .await
             .expect("after reset")
             .failed();
         limits
             .password_attempt("a@x.test", HOME)
+            .await
             .expect("second failure")
             .failed();
-        let wait = limits.password_attempt("a@x.test", HOME).unwrap_err();
+        let wait = limits.password_attempt("a@x.test", HOME).await.unwrap_err();
         assert!(wait.seconds() > 1000, "{wait:?}");
         // Another email is not affected.
         limits
             .password_attempt("b@x.test", HOME)
+            .await
             .expect("other email")
             .cancelled();
     }
 
-    #[test]
-    fn only_failures_count_against_the_address() {
+    #[tokio::test]
+    async fn only_failures_count_against_the_address() {
         let limits = limits("100/hour", "2/hour");
         for n in 0..5 {
             limits
                 .password_attempt(&format!("{n}@x.test"), HOME)
+                .await
                 .expect("successes are free")
                 .succeeded();
         }
         limits
             .password_attempt("a@x.test", HOME)
+            .await
             .expect("1")
             .failed();
         limits
             .password_attempt("b@x.test", HOME)
+            .await
             .expect("2")
             .cancelled();
         limits
             .password_attempt("c@x.test", HOME)
+            .await
             .expect("2")
             .failed();
-        assert!(limits.password_attempt("d@x.test", HOME).is_err());
+        assert!(limits.password_attempt("d@x.test", HOME).await.is_err());
         // Addresses in one IPv6 /64 count together.
         let other: Option<IpAddr> = Some("2001:db8::1".parse().expect("ip"));
         limits
             .password_attempt("e@x.test", other)
+            .await
             .expect("1")
             .failed();
         let same_network: Option<IpAddr> = Some("2001:db8::2".parse().expect("ip"));
         limits
             .password_attempt("f@x.test", same_network)
+            .await
             .expect("2")
             .failed();
-        assert!(limits.password_attempt("g@x.test", other).is_err());
+        assert!(limits.password_attempt("g@x.test", other).await.is_err());
     }
 
-    #[test]
-    fn a_refusal_by_the_email_limit_does_not_use_up_the_address() {
+    #[tokio::test]
+    async fn a_refusal_by_the_email_limit_does_not_use_up_the_address() {
         let limits = limits("1/hour", "2/hour");
         limits
             .password_attempt("a@x.test", HOME)
+            .await
             .expect("1")
             .failed();
         for _ in 0..5 {
-            assert!(limits.password_attempt("a@x.test", HOME).is_err());
+            assert!(limits.password_attempt("a@x.test", HOME).await.is_err());
         }
         limits
             .password_attempt("b@x.test", HOME)
+            .await
             .expect("2")
             .failed();
-        assert!(limits.password_attempt("c@x.test", HOME).is_err());
+        assert!(limits.password_attempt("c@x.test", HOME).await.is_err());
     }
 
-    #[test]
-    fn cancelled_registrations_do_not_count() {
+    #[tokio::test]
+    async fn cancelled_registrations_do_not_count() {
         let limits = limits("off", "off");
-        limits.registration(HOME).expect("first").cancelled();
-        limits.registration(HOME).expect("again").counted();
-        assert!(limits.registration(HOME).is_err());
-        assert!(limits.registration(None).is_ok_and(|r| {
+        limits.registration(HOME).await.expect("first").cancelled();
+        limits.registration(HOME).await.expect("again").counted();
+        assert!(limits.registration(HOME).await.is_err());
+        assert!(limits.registration(None).await.is_ok_and(|r| {
             r.counted();
             true
         }));

@@ -169,7 +169,7 @@ pub async fn register(
         Registration::Invite => Some(invite_code(&body)?),
         _ => None,
     };
-    let registration = limited(state.limits.registration(address))?;
+    let registration = limited(state.limits.registration(address).await)?;
     let (store, hasher, passwords) = (
         state.store.clone(),
         state.hasher.clone(),
@@ -242,7 +242,7 @@ pub async fn login(
     let (email, password, client_name) = credentials(media_type.as_deref(), &bytes)?;
     // The session's name: the client's own, or its User-Agent.
     let client = client_name.or(user_agent).unwrap_or_default();
-    let attempt = limited(state.limits.password_attempt(&email, address))?;
+    let attempt = limited(state.limits.password_attempt(&email, address).await)?;
     let (store, hasher, refresh_lifetime) = (
         state.store.clone(),
         state.hasher.clone(),
@@ -294,7 +294,7 @@ pub async fn refresh(
     state: AppState,
 ) -> Result<Response, ApiError> {
     let presented = RefreshRequest::from_json(&body)?.into_inner().refresh_token;
-    let attempt = limited(state.limits.refresh_attempt(address))?;
+    let attempt = limited(state.limits.refresh_attempt(address).await)?;
     let (store, refresh_lifetime) = (state.store.clone(), state.refresh_lifetime);
     let outcome = blocking(move || store.refresh_session(&presented, refresh_lifetime)).await;
     let refresh = match outcome {
@@ -436,7 +436,12 @@ async fn password_confirmed<T: Send + 'static>(
     address: Option<IpAddr>,
     work: impl FnOnce(&Store, &PasswordHasher) -> taskcore::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let attempt = limited(state.limits.password_attempt(&caller.user.email, address))?;
+    let attempt = limited(
+        state
+            .limits
+            .password_attempt(&caller.user.email, address)
+            .await,
+    )?;
     let (store, hasher) = (state.store.clone(), state.hasher.clone());
     let outcome = state.passwords.run(move || work(&store, &hasher)).await;
     match &outcome {

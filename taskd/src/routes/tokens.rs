@@ -74,9 +74,9 @@ pub async fn create_token(
     state: AppState,
 ) -> Result<Response, ApiError> {
     let token = TokenCreate::from_json(&body)?;
-    let user = caller.user.id;
+    let (user, session) = (caller.user.id, caller.session);
     let created = AsyncStore::new(state.store.clone())
-        .run(move |store| store.create_api_token(user, &token))
+        .run(move |store| store.create_api_token(user, &token, Some(session)))
         .await?;
     Ok(warp::reply::with_status(warp::reply::json(&created), StatusCode::CREATED).into_response())
 }

@@ -135,7 +135,9 @@ pub enum InviteCommand {
     List,
     /// Revoke an invite code.
     Revoke {
-        /// The code, as `taskd invite create` printed it.
+        /// The code, as `taskd invite create` printed it, or its ID as
+        /// `taskd invite list` shows it.
+        #[arg(value_name = "CODE|ID")]
         code: String,
     },
 }

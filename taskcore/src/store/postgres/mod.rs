@@ -11,10 +11,11 @@ use r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+mod limits;
 pub(crate) mod tls;
 
 use self::tls::{TlsOptions, split_tls_options};
-use super::backend::{AccountWork, Backend, Mode, TaskWork};
+use super::backend::{AccountWork, Backend, Mode, SharedLimits, TaskWork};
 use super::options::{PoolStatus, StoreOptions};
 use super::sql;
 use super::sql::dialect::{Dialect, plain_sort_expression};
@@ -205,6 +206,34 @@ impl Backend for PostgresStore {
             owner,
             mode,
         )?))
+    }
+
+    fn shared_limits(&self) -> Option<&dyn SharedLimits> {
+        Some(self)
+    }
+}
+
+impl SharedLimits for PostgresStore {
+    fn take(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        interval_micros: i64,
+        tolerance_micros: i64,
+    ) -> Result<Option<DateTime<Utc>>> {
+        self.limit_take(key, now, interval_micros, tolerance_micros)
+    }
+
+    fn give_back(&self, key: &str, now: DateTime<Utc>, interval_micros: i64) -> Result<()> {
+        self.limit_give_back(key, now, interval_micros)
+    }
+
+    fn forget(&self, key: &str) -> Result<()> {
+        self.limit_forget(key)
+    }
+
+    fn purge(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.limit_purge(now)
     }
 }
 

@@ -73,6 +73,14 @@ impl<C: Connection> AdminWork for Unit<C> {
         Ok(revoked > 0)
     }
 
+    fn revoke_invite_by_id(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let revoked = self.execute(
+            "UPDATE invites SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            &[Time(now), Int(id)],
+        )?;
+        Ok(revoked > 0)
+    }
+
     fn take_invite(&mut self, code_hash: &str, now: DateTime<Utc>) -> Result<bool> {
         // One statement decides: of two registrations racing for the last
         // use, the second finds none left.

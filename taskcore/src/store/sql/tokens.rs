@@ -27,7 +27,7 @@ fn token_from_row(row: &dyn RowValues) -> Result<ApiToken> {
 }
 
 impl<C: Connection> TokenWork for Unit<C> {
-    fn count_api_tokens(&mut self, user: UserId) -> Result<u64> {
+    fn count_api_tokens(&mut self, user: UserId, now: DateTime<Utc>) -> Result<u64> {
         // The account row, locked: two creations count one after the other.
         self.row(
             &format!(
@@ -40,8 +40,9 @@ impl<C: Connection> TokenWork for Unit<C> {
         .sql()?;
         let count = self
             .row(
-                "SELECT count(*) FROM api_tokens WHERE user_id = ?1",
-                &[Int(user.0)],
+                "SELECT count(*) FROM api_tokens
+                 WHERE user_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                &[Int(user.0), Time(now)],
                 |row| row.int(0),
             )
             .sql()?

@@ -23,7 +23,7 @@ pub(super) fn copy_checked(connection: &Connection, target: &Path) -> Result<Bac
         .execute("VACUUM INTO ?1", [text])
         .db()
         .and_then(|_| check(&partial));
-    let report = match outcome {
+    let report = match outcome.and_then(|report| owner_only(&partial).map(|()| report)) {
         Ok(report) => report,
         Err(error) => {
             let _ = std::fs::remove_file(&partial);
@@ -38,6 +38,19 @@ pub(super) fn copy_checked(connection: &Connection, target: &Path) -> Result<Bac
         ))
     })?;
     Ok(report)
+}
+
+/// The copy holds password and token hashes: readable by its owner only.
+fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|error| Error::Conflict(format!("cannot restrict the copy: {error}")))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// `target`'s sibling that the copy is written to first.
