@@ -171,6 +171,7 @@ async fn the_admin_cli_manages_accounts_while_taskd_serves() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(tasks(account.bearer()).await, 401);
     assert_eq!(tasks(token.clone()).await, 401);
+    assert_eq!(server.refresh(&account.refresh_token).await.status(), 401, "no refresh either");
     let login = server.login(&account.email, "password123").await;
     assert_eq!(login.status(), 403);
     assert!(detail(login).await.contains("disabled"));

@@ -107,6 +107,23 @@ async fn scopes_decide_what_a_token_may_do_on_every_route_group() {
     let refused = with_token(&server, &read, "POST", "/tasks", Some(task.clone())).await;
     assert_eq!(refused.status(), 403);
     assert!(detail(refused).await.contains("tasks:write"));
+    // Every other write is refused to tasks:read as well, before anything changes.
+    let mine = server.create_task(&account, json!({"title": "Mine"})).await;
+    let mine: Value = mine.json().await.expect("JSON");
+    let mine = mine["id"].as_i64().expect("id");
+    let writes: [(&str, String, Option<Value>); 4] = [
+        ("PATCH", format!("/tasks/{mine}"), Some(json!({"completed": true}))),
+        ("DELETE", format!("/tasks/{mine}"), None),
+        ("POST", format!("/trash/{mine}/restore"), None),
+        ("POST", "/import".to_owned(), Some(json!([]))),
+    ];
+    for (method, path, body) in writes {
+        let answer = with_token(&server, &read, method, &path, body).await;
+        assert_eq!(answer.status(), 403, "{method} {path} with tasks:read");
+    }
+    let still = with_token(&server, &read, "GET", &format!("/tasks/{mine}"), None).await;
+    let still: Value = still.json().await.expect("JSON");
+    assert_eq!(still["completed"], false, "nothing changed");
     // The control: the same request with tasks:write.
     let created = with_token(&server, &write, "POST", "/tasks", Some(task)).await;
     assert_eq!(created.status(), 201);
