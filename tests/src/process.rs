@@ -191,7 +191,40 @@ impl Server {
     /// Runs a `SELECT COUNT(*) …` (plain SQL both backends accept) straight
     /// against this server's database, to see what is stored.
     pub fn count(&self, query: &str) -> i64 {
-        let query = query.to_owned();
+        let (first, second) = (query.to_owned(), query.to_owned());
+        self.on_database(
+            move |client| {
+                client
+                    .query_one(first.as_str(), &[])
+                    .expect("count query")
+                    .get::<_, i64>(0)
+            },
+            move |connection| {
+                connection
+                    .query_row(&second, [], |row| row.get(0))
+                    .expect("count query")
+            },
+        )
+    }
+
+    /// Runs one statement (plain SQL both backends accept) straight against
+    /// this server's database: what a test cannot wait for, such as time
+    /// passing. Returns how many rows it changed.
+    pub fn execute(&self, statement: &str) -> u64 {
+        let (first, second) = (statement.to_owned(), statement.to_owned());
+        self.on_database(
+            move |client| client.execute(first.as_str(), &[]).expect("statement"),
+            move |connection| connection.execute(&second, []).expect("statement") as u64,
+        )
+    }
+
+    /// Runs `on_postgres` or `on_sqlite` on a fresh connection to this
+    /// server's database, whichever backend it is on.
+    fn on_database<T: Send + 'static>(
+        &self,
+        on_postgres: impl FnOnce(&mut postgres::Client) -> T + Send + 'static,
+        on_sqlite: impl FnOnce(&rusqlite::Connection) -> T,
+    ) -> T {
         match &self.postgres {
             Some(database) => {
                 let url = database.url.clone();
@@ -199,13 +232,10 @@ impl Server {
                 std::thread::spawn(move || {
                     let mut client =
                         postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-                    client
-                        .query_one(query.as_str(), &[])
-                        .expect("count query")
-                        .get::<_, i64>(0)
+                    on_postgres(&mut client)
                 })
                 .join()
-                .expect("count thread")
+                .expect("database thread")
             }
             None => {
                 let path = self
@@ -213,36 +243,7 @@ impl Server {
                     .strip_prefix("sqlite:///")
                     .expect("a SQLite file URL");
                 let connection = rusqlite::Connection::open(path).expect("open the SQLite file");
-                connection
-                    .query_row(&query, [], |row| row.get(0))
-                    .expect("count query")
-            }
-        }
-    }
-
-    /// Runs one statement (plain SQL both backends accept) straight against
-    /// this server's database: what a test cannot wait for, such as time
-    /// passing. Returns how many rows it changed.
-    pub fn execute(&self, statement: &str) -> u64 {
-        let statement = statement.to_owned();
-        match &self.postgres {
-            Some(database) => {
-                let url = database.url.clone();
-                std::thread::spawn(move || {
-                    let mut client =
-                        postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-                    client.execute(statement.as_str(), &[]).expect("statement")
-                })
-                .join()
-                .expect("statement thread")
-            }
-            None => {
-                let path = self
-                    .database_url
-                    .strip_prefix("sqlite:///")
-                    .expect("a SQLite file URL");
-                let connection = rusqlite::Connection::open(path).expect("open the SQLite file");
-                connection.execute(&statement, []).expect("statement") as u64
+                on_sqlite(&connection)
             }
         }
     }

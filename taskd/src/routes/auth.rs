@@ -488,19 +488,12 @@ fn token_response(
 /// The invite code a registration sends, when registration is by invite:
 /// a missing one is refused (403) as an unknown one would be.
 fn invite_code(body: &Value) -> Result<String, ApiError> {
-    match body.get("invite") {
-        Some(Value::String(code)) if !code.trim().is_empty() && code.len() <= 100 => {
-            Ok(code.clone())
-        }
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(Error::Forbidden(
+    // The body passed `UserCreate`'s checks: `invite`, if there, is a string
+    // of at most 100 characters.
+    match body.get("invite").and_then(Value::as_str) {
+        Some(code) if !code.trim().is_empty() => Ok(code.to_owned()),
+        _ => Err(Error::Forbidden(
             "Registration on this server needs an invite: send its code as \"invite\"".to_owned(),
-        )
-        .into()),
-        Some(_) => Err(taskcore::ValidationErrors::single(
-            taskcore::Source::Body,
-            "invite",
-            "string_type",
-            "Input should be a valid string",
         )
         .into()),
     }
