@@ -17,6 +17,7 @@ mod settings;
 mod state;
 mod streamed;
 mod telemetry;
+mod tls;
 mod transfers;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -52,7 +53,9 @@ fn main() -> ExitCode {
     let command = cli.command.clone().unwrap_or(Command::Serve);
     if let Command::Healthcheck = command {
         // Needs only HOST and PORT: a probe must not fail over unrelated settings.
-        return match healthcheck(SocketAddr::new(cli.options.host, cli.options.port)) {
+        let listen = SocketAddr::new(cli.options.host, cli.options.port);
+        let https = cli.options.tls_files().is_ok_and(|files| files.is_some());
+        return match healthcheck(listen, https) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("taskd healthcheck: {message}");
@@ -77,6 +80,17 @@ fn main() -> ExitCode {
         Command::Invite(command) => return admin::invite(&settings, command),
         Command::Serve | Command::Migrate | Command::Healthcheck => {}
     }
+    // A certificate that cannot serve stops taskd here, in one line.
+    let certificates = match (&command, settings.tls.clone()) {
+        (Command::Serve, Some(files)) => match tls::Certificates::load(files) {
+            Ok(certificates) => Some(certificates),
+            Err(message) => {
+                eprintln!("taskd: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
     telemetry::init_logging(settings.log_format);
 
     // Blocking threads run database work, each on a pooled connection:
@@ -97,7 +111,7 @@ fn main() -> ExitCode {
     };
     let outcome = match command {
         Command::Serve => open_store(&settings).and_then(|store| {
-            let outcome = runtime.block_on(serve(settings, store.clone()));
+            let outcome = runtime.block_on(serve(settings, store.clone(), certificates));
             // The last reference to the store is dropped here, outside the
             // runtime: the synchronous PostgreSQL client cannot shut its
             // connections down from inside an async context.
@@ -123,7 +137,9 @@ fn main() -> ExitCode {
 }
 
 /// Asks the server at `listen` for `/health`; Ok when it answers 200 and "ok".
-fn healthcheck(listen: SocketAddr) -> Result<(), String> {
+/// Over HTTPS the certificate is not checked: the probe asks this machine's
+/// own port, and sends nothing secret.
+fn healthcheck(listen: SocketAddr, https: bool) -> Result<(), String> {
     if listen.port() == 0 {
         return Err("PORT is 0 (a random port): set the PORT the server listens on".to_owned());
     }
@@ -133,9 +149,11 @@ fn healthcheck(listen: SocketAddr) -> Result<(), String> {
         IpAddr::V6(ip) if ip.is_unspecified() => Ipv6Addr::LOCALHOST.into(),
         ip => ip,
     };
-    let url = format!("http://{}/health", SocketAddr::new(host, listen.port()));
+    let scheme = if https { "https" } else { "http" };
+    let url = format!("{scheme}://{}/health", SocketAddr::new(host, listen.port()));
     let client = reqwest::blocking::Client::builder()
         .timeout(HEALTHCHECK_TIMEOUT)
+        .danger_accept_invalid_certs(https)
         .no_proxy()
         .build()
         .map_err(|error| format!("cannot build an HTTP client: {error}"))?;
@@ -159,7 +177,11 @@ fn open_store(settings: &Settings) -> Result<Store, String> {
         .map_err(|error| format!("{error} (DATABASE_URL={})", settings.database_url))
 }
 
-async fn serve(settings: Settings, store: Store) -> Result<(), String> {
+async fn serve(
+    settings: Settings,
+    store: Store,
+    certificates: Option<Arc<tls::Certificates>>,
+) -> Result<(), String> {
     if settings.secret_source == SecretSource::Generated {
         tracing::warn!(
             "SECRET_KEY is not set: using a random key; tokens will not survive a restart \
@@ -235,10 +257,18 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
     let address = listener
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    let acceptor = match &certificates {
+        Some(certificates) => {
+            tokio::spawn(tls::reload_on_hangup(certificates.clone()));
+            Some(certificates.acceptor()?)
+        }
+        None => None,
+    };
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     tracing::info!(
         environment = %settings.environment,
         database = %settings.database_url,
-        "listening on http://{address}"
+        "listening on {scheme}://{address}"
     );
 
     let (stop_sender, mut stop_receiver) = watch::channel(false);
@@ -248,9 +278,15 @@ async fn serve(settings: Settings, store: Store) -> Result<(), String> {
         let _ = stop_sender.send(true);
     });
     let mut graceful_receiver = stop_receiver.clone();
-    let server = serve::serve(listener, app, settings.connection_limits, async move {
-        let _ = graceful_receiver.wait_for(|stop| *stop).await;
-    });
+    let server = serve::serve(
+        listener,
+        app,
+        settings.connection_limits,
+        acceptor,
+        async move {
+            let _ = graceful_receiver.wait_for(|stop| *stop).await;
+        },
+    );
     let deadline = async move {
         let _ = stop_receiver.wait_for(|stop| *stop).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -80,7 +80,19 @@ type NextFrame = Box<
 >;
 
 /// A stream of a channel's pieces as body frames.
-type Frames = StreamBody<futures_util::stream::PollFn<NextFrame>>;
+pub type Frames = StreamBody<futures_util::stream::PollFn<NextFrame>>;
+
+/// A response body as the connection sends it: warp's, or a streamed one.
+pub type Body = Either<<warp::reply::Response as Parts>::Body, Frames>;
+
+/// Names the body type of a response.
+pub trait Parts {
+    type Body;
+}
+
+impl<B> Parts for http::Response<B> {
+    type Body = B;
+}
 
 /// A response as the connection sends it: its own body, or the streamed one.
 pub fn into_body<B>(response: http::Response<B>) -> http::Response<Either<B, Frames>> {

@@ -10,6 +10,7 @@ mod errors;
 mod hostile;
 mod hostile_data;
 mod hostile_transfers;
+mod https;
 mod observability;
 mod planning;
 mod postgres_tls;

@@ -47,6 +47,10 @@ pub struct FakeServer {
 pub struct TestCertificates {
     /// The CA's certificate, PEM: what a client must trust.
     pub ca_pem: String,
+    /// The server's certificate, PEM.
+    pub server_cert_pem: String,
+    /// The server's private key, PEM (PKCS#8).
+    pub server_key_pem: String,
     server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
     server_key: rustls::pki_types::PrivateKeyDer<'static>,
 }
@@ -70,9 +74,26 @@ impl TestCertificates {
             .expect("server certificate");
         Self {
             ca_pem: ca.pem(),
+            server_cert_pem: server.pem(),
+            server_key_pem: server_key.serialize_pem(),
             server_chain: vec![server.der().clone()],
             server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
         }
+    }
+}
+
+impl TestCertificates {
+    /// Writes the server's certificate and key as `cert.pem` and `key.pem`
+    /// in `directory` (replacing what is there); their paths.
+    pub fn write_pair(
+        &self,
+        directory: &std::path::Path,
+    ) -> (std::path::PathBuf, std::path::PathBuf) {
+        let certificate = directory.join("cert.pem");
+        let key = directory.join("key.pem");
+        std::fs::write(&certificate, &self.server_cert_pem).expect("write the certificate");
+        std::fs::write(&key, &self.server_key_pem).expect("write the key");
+        (certificate, key)
     }
 }
 

@@ -31,6 +31,19 @@ impl Account {
     }
 }
 
+/// An HTTP client that trusts the certificate authority `ca_pem` (and no
+/// other), offering HTTP/2 and HTTP/1.1 by ALPN.
+pub fn client_trusting(ca_pem: &str) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("CA certificate");
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .build()
+        .expect("HTTPS client")
+}
+
 /// A unique email for this process and test.
 pub fn unique_email(label: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,9 +53,17 @@ pub fn unique_email(label: &str) -> String {
 }
 
 impl Server {
+    /// An HTTP client for this server: trusting its CA when it serves HTTPS.
+    pub fn client(&self) -> reqwest::Client {
+        match self.trust() {
+            None => client(),
+            Some(ca) => client_trusting(ca),
+        }
+    }
+
     /// POST /auth/register with a JSON body.
     pub async fn register(&self, email: &str, password: &str) -> reqwest::Response {
-        client()
+        self.client()
             .post(format!("{}/auth/register", self.api))
             .json(&json!({"email": email, "password": password}))
             .send()
@@ -52,7 +73,7 @@ impl Server {
 
     /// POST /auth/login with the OAuth2 form.
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        client()
+        self.client()
             .post(format!("{}/auth/login", self.api))
             .form(&[("username", email), ("password", password)])
             .send()
@@ -105,7 +126,7 @@ impl Server {
 
     /// POST /auth/refresh.
     pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
-        client()
+        self.client()
             .post(format!("{}/auth/refresh", self.api))
             .json(&json!({ "refresh_token": refresh_token }))
             .send()
@@ -115,7 +136,7 @@ impl Server {
 
     /// GET /auth/me with `token`: 200 while the token works.
     pub async fn me(&self, token: &str) -> reqwest::StatusCode {
-        client()
+        self.client()
             .get(format!("{}/auth/me", self.api))
             .bearer_auth(token)
             .send()
@@ -144,7 +165,8 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> reqwest::Response {
-        let mut request = client()
+        let mut request = self
+            .client()
             .request(method, format!("{}{path}", self.api))
             .header("authorization", account.bearer());
         for (name, value) in headers {
@@ -158,7 +180,7 @@ impl Server {
 
     /// POST /tasks as `account`.
     pub async fn create_task(&self, account: &Account, body: Value) -> reqwest::Response {
-        client()
+        self.client()
             .post(format!("{}/tasks", self.api))
             .header("authorization", account.bearer())
             .json(&body)

@@ -17,7 +17,7 @@ mod taskctl;
 
 pub use backend::{Backend, POSTGRES_URL_VAR, REQUIRE_POSTGRES_VAR, use_backend, use_postgres};
 pub use fake::{Answer, FakeServer, TestCertificates};
-pub use http::{Account, client, error_locations, next_link, unique_email};
+pub use http::{Account, client, client_trusting, error_locations, next_link, unique_email};
 pub use process::{Server, ServerOptions, binary, taskd_command};
 pub use taskctl::{Run, Taskctl};
 

@@ -45,6 +45,8 @@ pub fn taskd_command(working_dir: &Path) -> Command {
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
     env: Vec<(String, String)>,
+    /// The CA (PEM) the tests' clients trust when taskd serves HTTPS.
+    trust: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -61,6 +63,7 @@ impl Default for ServerOptions {
                 ("LOGIN_LIMIT_PER_ADDRESS".into(), "off".into()),
                 ("REGISTER_LIMIT_PER_ADDRESS".into(), "off".into()),
             ],
+            trust: None,
         }
     }
 }
@@ -71,6 +74,16 @@ impl ServerOptions {
         self.env.retain(|(existing, _)| existing != key);
         self.env.push((key.into(), value.into()));
         self
+    }
+
+    /// Serves HTTPS with this certificate and key; the tests' clients
+    /// (`Server::client`) trust `ca_pem`.
+    pub fn https(self, certificate: &Path, key: &Path, ca_pem: &str) -> Self {
+        let mut options = self
+            .env("TLS_CERT_FILE", certificate.to_str().expect("UTF-8 path"))
+            .env("TLS_KEY_FILE", key.to_str().expect("UTF-8 path"));
+        options.trust = Some(ca_pem.to_owned());
+        options
     }
 
     /// Leaves one environment variable unset, so taskd uses its default.
@@ -85,12 +98,14 @@ impl ServerOptions {
 pub struct Server {
     /// `None` once the process has been waited for.
     child: Option<Child>,
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (or `https://`)
     pub base: String,
     /// `http://127.0.0.1:PORT/api/v1`
     pub api: String,
     logs: Arc<Mutex<Vec<String>>>,
     log_lines: Receiver<String>,
+    /// The CA its HTTPS certificate is signed by, if it serves HTTPS.
+    trust: Option<String>,
     directory: Arc<tempfile::TempDir>,
     database_url: String,
     /// Keeps a PostgreSQL database alive as long as a server may use it.
@@ -296,24 +311,32 @@ impl Server {
             api: String::new(),
             logs,
             log_lines: receiver,
+            trust: options.trust.clone(),
             directory,
             database_url,
             postgres,
         };
-        let line = server.wait_for_log("listening on http://");
-        // The address ends where the line (text) or the JSON string (json) does.
-        let address: String = line
-            .split("listening on http://")
+        let line = server.wait_for_log("listening on http");
+        let (scheme, rest) = line
+            .split("listening on ")
             .nth(1)
-            .expect("address in the listening line")
+            .and_then(|rest| rest.split_once("://"))
+            .expect("address in the listening line");
+        // The address ends where the line (text) or the JSON string (json) does.
+        let address: String = rest
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']'))
             .collect();
         // A server on every interface is reached on loopback.
         let address = address.replace("0.0.0.0:", "127.0.0.1:");
-        server.base = format!("http://{address}");
+        server.base = format!("{scheme}://{address}");
         server.api = format!("{}/api/v1", server.base);
         server
+    }
+
+    /// The CA (PEM) its HTTPS certificate is signed by, if it serves HTTPS.
+    pub fn trust(&self) -> Option<&str> {
+        self.trust.as_deref()
     }
 
     /// Waits until a log line containing `needle` appears and returns it.

@@ -14,6 +14,7 @@ use taskcore::{DatabaseUrl, StoreOptions, TokenAlgorithm};
 use crate::client_address::TrustedProxies;
 use crate::limits::LimitSettings;
 use crate::serve::ConnectionLimits;
+use crate::tls::TlsFiles;
 
 pub use self::options::{
     BackupArgs, Cli, Command, InviteCommand, LogFormat, Options, Origins, Registration, UserCommand,
@@ -50,6 +51,8 @@ pub enum SecretSource {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// HTTPS with these files; plain HTTP without.
+    pub tls: Option<TlsFiles>,
     pub database_url: DatabaseUrl,
     pub store: StoreOptions,
     pub project_name: String,
@@ -96,6 +99,7 @@ impl Settings {
     ) -> Result<Self, String> {
         let database_url =
             DatabaseUrl::parse(&options.database_url).map_err(|error| error.to_string())?;
+        let tls = options.tls_files()?;
         let production = options
             .environment
             .trim()
@@ -148,6 +152,7 @@ impl Settings {
             .unwrap_or_else(|| default_pool_size(&database_url));
         Ok(Self {
             listen: SocketAddr::new(options.host, options.port),
+            tls,
             database_url,
             store: StoreOptions {
                 synchronous: options.sqlite_synchronous,

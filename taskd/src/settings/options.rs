@@ -1,7 +1,9 @@
 //! The options as given: flags, environment and `.env`, parsed by clap one
 //! by one. Cross-checks between them are `Settings`' work.
 
+use std::ffi::OsString;
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use taskcore::auth::{BCRYPT_DEFAULT_COST, BCRYPT_MAX_COST, BCRYPT_MIN_COST};
@@ -9,6 +11,7 @@ use taskcore::{Synchronous, TokenAlgorithm};
 
 use crate::client_address::TrustedProxies;
 use crate::limits::LimitSetting;
+use crate::tls::TlsFiles;
 
 const ENVIRONMENT_HELP: &str = "\
 Every option can also be set in the environment or in a .env file in the
@@ -210,6 +213,18 @@ pub struct Options {
     #[arg(long, env = "DATABASE_POOL_SIZE",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_pool_size: Option<u32>,
+
+    /// Serve HTTPS with this certificate (PEM: the server's certificate,
+    /// then any intermediates); needs --tls-key-file. Both files are read
+    /// again on SIGHUP.
+    #[arg(long, env = "TLS_CERT_FILE", value_name = "FILE",
+          value_parser = clap::value_parser!(OsString))]
+    pub tls_cert_file: Option<OsString>,
+
+    /// The private key of --tls-cert-file (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "TLS_KEY_FILE", value_name = "FILE",
+          value_parser = clap::value_parser!(OsString))]
+    pub tls_key_file: Option<OsString>,
 
     /// Seconds a client has to send a request's head, and an idle keep-alive
     /// connection to start its next request, before it is closed.
@@ -446,6 +461,31 @@ fn parse_origins(input: &str) -> Result<Origins, String> {
         origins.push(origin.to_owned());
     }
     Ok(Origins(origins))
+}
+
+impl Options {
+    /// The HTTPS files, if both are set (empty counts as unset); one
+    /// without the other is an error naming the missing one.
+    pub fn tls_files(&self) -> Result<Option<TlsFiles>, String> {
+        let given = |value: &Option<OsString>| {
+            value
+                .as_ref()
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        };
+        match (given(&self.tls_cert_file), given(&self.tls_key_file)) {
+            (Some(certificate), Some(key)) => Ok(Some(TlsFiles { certificate, key })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(
+                "TLS_CERT_FILE is set but TLS_KEY_FILE is not: HTTPS needs both (or neither, for plain HTTP)"
+                    .to_owned(),
+            ),
+            (None, Some(_)) => Err(
+                "TLS_KEY_FILE is set but TLS_CERT_FILE is not: HTTPS needs both (or neither, for plain HTTP)"
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
