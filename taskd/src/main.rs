@@ -251,19 +251,17 @@ async fn serve(
     );
 
     ignore_file_size_limit();
+    tls::reload_on_hangup(certificates.clone());
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", settings.listen))?;
     let address = listener
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
-    let acceptor = match &certificates {
-        Some(certificates) => {
-            tokio::spawn(tls::reload_on_hangup(certificates.clone()));
-            Some(certificates.acceptor()?)
-        }
-        None => None,
-    };
+    let acceptor = certificates
+        .as_ref()
+        .map(tls::Certificates::acceptor)
+        .transpose()?;
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     tracing::info!(
         environment = %settings.environment,

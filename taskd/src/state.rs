@@ -117,11 +117,19 @@ impl AppState {
             .map_err(ApiError::from)
     }
 
-    /// Answers `error` (a refused body) once the bearer's session is known
-    /// to be live: a revoked session is told 401 first, as it would be
-    /// with a good body.
-    pub async fn refuse<T>(&self, bearer: Bearer, error: ApiError) -> Result<T, ApiError> {
-        self.read(bearer, |_, _| Ok(())).await?;
+    /// Answers `error` (a refused body or query) once the bearer is known
+    /// to be allowed `access`: a revoked session is told 401, and a token
+    /// without the scope 403, first, as they would be with a good body.
+    pub async fn refuse<T>(
+        &self,
+        bearer: Bearer,
+        access: Access,
+        error: ApiError,
+    ) -> Result<T, ApiError> {
+        AsyncStore::new(self.store.clone())
+            .run(move |store| bearer.user(store, access).map(drop))
+            .await
+            .map_err(ApiError::from)?;
         Err(error)
     }
 }

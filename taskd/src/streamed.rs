@@ -1,7 +1,7 @@
 //! Response bodies written while they are sent (an export of any size),
 //! which warp's own body type cannot be made from: a handler answers with
 //! [`response`], which carries the receiving end of a channel, and the
-//! connection ([`into_body`], in `serve.rs`) sends what arrives on it.
+//! connection ([`into_body`], in `serve/mod.rs`) sends what arrives on it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use warp::reply::Response;
 
 /// What a producer sends: the next piece of the body, or the error that
-/// ends it (the connection is then closed, so the client sees the body cut
-/// short rather than complete).
+/// ends it (the connection is then closed, or over HTTP/2 the stream
+/// reset, so the client sees the body cut short rather than complete).
 pub type Piece = Result<Bytes, std::io::Error>;
 
 /// How many pieces may wait for a slow client: the producer waits beyond.

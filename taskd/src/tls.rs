@@ -7,7 +7,7 @@
 //! stops taskd at start, and on `SIGHUP` keeps the pair in use (with a
 //! warning) rather than serve nothing.
 
-use std::fmt::Debug;
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -94,6 +94,17 @@ fn read_pair(files: &TlsFiles, provider: &CryptoProvider) -> Result<Arc<Certifie
         ));
     }
     let key = read(&files.key, "TLS_KEY_FILE")?;
+    if key
+        .windows(ENCRYPTED.len())
+        .any(|window| window == ENCRYPTED.as_bytes())
+    {
+        return Err(format!(
+            "TLS_KEY_FILE {}: the key is encrypted; taskd needs it unencrypted \
+             (openssl pkey -in {} -out key.pem, then keep key.pem readable by taskd only)",
+            files.key.display(),
+            files.key.display()
+        ));
+    }
     let key = PrivateKeyDer::from_pem_slice(&key).map_err(|error| match error {
         rustls::pki_types::pem::Error::NoItemsFound => format!(
             "TLS_KEY_FILE {}: no private key in it (expected PEM: -----BEGIN PRIVATE KEY-----)",
@@ -116,16 +127,21 @@ fn read_pair(files: &TlsFiles, provider: &CryptoProvider) -> Result<Arc<Certifie
     Ok(Arc::new(pair))
 }
 
+/// How a PEM file marks an encrypted private key.
+const ENCRYPTED: &str = "ENCRYPTED PRIVATE KEY";
+
 fn read(path: &Path, variable: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|error| format!("{variable} {}: {error}", path.display()))
 }
 
-fn unreadable(variable: &str, path: &Path, error: &impl Debug) -> String {
-    format!("{variable} {}: not valid PEM ({error:?})", path.display())
+fn unreadable(variable: &str, path: &Path, error: &impl Display) -> String {
+    format!("{variable} {}: not valid PEM ({error})", path.display())
 }
 
-/// Reads the pair again at each `SIGHUP`, for as long as taskd runs.
-pub async fn reload_on_hangup(certificates: Arc<Certificates>) {
+/// Listens for `SIGHUP` from now on (before taskd listens, so an early
+/// signal cannot kill it), and at each one reads the pair again; without
+/// HTTPS, says there is nothing to reload. Call from inside the runtime.
+pub fn reload_on_hangup(certificates: Option<Arc<Certificates>>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -136,21 +152,29 @@ pub async fn reload_on_hangup(certificates: Arc<Certificates>) {
                 return;
             }
         };
-        while hangups.recv().await.is_some() {
-            let reloading = certificates.clone();
-            let outcome = tokio::task::spawn_blocking(move || reloading.reload()).await;
-            match outcome {
-                Ok(Ok(())) => tracing::info!(
-                    certificate = %certificates.files.certificate.display(),
-                    "reloaded the TLS certificate and key"
-                ),
-                Ok(Err(message)) => {
-                    tracing::warn!("kept the TLS certificate in use: {message}");
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                let Some(certificates) = &certificates else {
+                    tracing::info!("SIGHUP: nothing to reload (TLS_CERT_FILE is not set)");
+                    continue;
+                };
+                let reloading = certificates.clone();
+                let outcome = tokio::task::spawn_blocking(move || reloading.reload()).await;
+                match outcome {
+                    Ok(Ok(())) => tracing::info!(
+                        certificate = %certificates.files.certificate.display(),
+                        "reloaded the TLS certificate and key"
+                    ),
+                    Ok(Err(message)) => {
+                        tracing::warn!("kept the TLS certificate in use: {message}");
+                    }
+                    Err(error) => tracing::warn!(%error, "kept the TLS certificate in use"),
                 }
-                Err(error) => tracing::warn!(%error, "kept the TLS certificate in use"),
             }
-        }
+        });
     }
     #[cfg(not(unix))]
-    drop(certificates);
+    if certificates.is_some() {
+        tracing::warn!("this system has no SIGHUP: a renewed certificate needs a restart");
+    }
 }

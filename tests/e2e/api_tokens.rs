@@ -41,6 +41,20 @@ async fn with_token(
     request.send().await.expect("request")
 }
 
+/// The `last_used_at` of the account's only token, as listed.
+async fn listed_last_use(server: &Server, account: &Account) -> Value {
+    let tokens: Value = client()
+        .get(format!("{}/auth/tokens", server.api))
+        .header("Authorization", account.bearer())
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("JSON");
+    tokens[0]["last_used_at"].clone()
+}
+
 async fn detail(response: reqwest::Response) -> String {
     let body: Value = response.json().await.expect("JSON");
     body["detail"].as_str().unwrap_or_default().to_owned()
@@ -83,6 +97,26 @@ async fn a_token_is_shown_once_listed_without_its_secret_and_works_as_a_bearer()
     assert_eq!(tokens[0]["id"], body["id"]);
     assert!(tokens[0]["last_used_at"].is_string(), "{tokens}");
     assert!(tokens[0].get("token").is_none());
+    let first_use = tokens[0]["last_used_at"].clone();
+    // Within the minute, another use changes nothing (no write per request)…
+    let again = with_token(&server, &token, "GET", "/tasks", None).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(listed_last_use(&server, &account).await, first_use);
+    // …and once the last recorded use is older than a minute, it is recorded.
+    let long_ago = "2020-01-01T00:00:00.000000Z";
+    server.execute(&format!(
+        "UPDATE api_tokens SET last_used_at = '{long_ago}' WHERE id = {}",
+        body["id"]
+    ));
+    let moved = listed_last_use(&server, &account).await;
+    assert!(moved.as_str().is_some_and(|at| at.starts_with("2020-01-01T00:00:00")), "{moved}");
+    let later = with_token(&server, &token, "GET", "/tasks", None).await;
+    assert_eq!(later.status(), 200);
+    let recorded = listed_last_use(&server, &account).await;
+    assert!(
+        recorded.as_str().is_some_and(|at| at > "2020-01-02"),
+        "{recorded}"
+    );
     // Only its hash is stored.
     assert_eq!(
         server.count(&format!("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{token}'")),
@@ -120,6 +154,19 @@ async fn scopes_decide_what_a_token_may_do_on_every_route_group() {
     for (method, path, body) in writes {
         let answer = with_token(&server, &read, method, &path, body).await;
         assert_eq!(answer.status(), 403, "{method} {path} with tasks:read");
+    }
+    // A bad body does not change the answer: the scope is judged first
+    // (403, not the 422 the body would earn with tasks:write).
+    let bad_bodies: [(&str, String, Value); 3] = [
+        ("POST", "/tasks".to_owned(), json!({"title": ""})),
+        ("PATCH", format!("/tasks/{mine}"), json!({"priority": "urgent"})),
+        ("POST", "/import".to_owned(), json!({"not": "a list"})),
+    ];
+    for (method, path, body) in &bad_bodies {
+        let answer = with_token(&server, &read, method, path, Some(body.clone())).await;
+        assert_eq!(answer.status(), 403, "{method} {path} with tasks:read and a bad body");
+        let answer = with_token(&server, &write, method, path, Some(body.clone())).await;
+        assert_eq!(answer.status(), 422, "{method} {path} with tasks:write and a bad body");
     }
     let still = with_token(&server, &read, "GET", &format!("/tasks/{mine}"), None).await;
     let still: Value = still.json().await.expect("JSON");

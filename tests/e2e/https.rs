@@ -82,10 +82,7 @@ async fn https_serves_http2_and_http1_by_alpn_with_the_configured_certificate() 
     // The certificate is the configured one: a client trusting another CA
     // refuses it, and plain HTTP is not answered on the port.
     let stranger = client_trusting(&TestCertificates::new().ca_pem);
-    let refused = health(&stranger, &server)
-        .await
-        .expect_err("an untrusted certificate");
-    assert!(refused.contains("ertificate"), "{refused}");
+    untrusted(health(&stranger, &server).await);
     let plain = server.base.replace("https://", "http://");
     assert!(
         client()
@@ -93,6 +90,27 @@ async fn https_serves_http2_and_http1_by_alpn_with_the_configured_certificate() 
             .send()
             .await
             .is_err()
+    );
+
+    // `taskd healthcheck` with the same settings asks over HTTPS.
+    let (certificate, key) = (files.path().join("cert.pem"), files.path().join("key.pem"));
+    let port = server.port().to_string();
+    let probe = tokio::task::spawn_blocking(move || {
+        let directory = tempfile::tempdir().expect("directory");
+        taskd_command(directory.path())
+            .env("PORT", &port)
+            .env("TLS_CERT_FILE", &certificate)
+            .env("TLS_KEY_FILE", &key)
+            .arg("healthcheck")
+            .output()
+            .expect("run taskd healthcheck")
+    })
+    .await
+    .expect("probe");
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
     );
 }
 
@@ -137,6 +155,12 @@ async fn taskctl_works_against_taskd_over_https_with_cacert() {
     assert_eq!(listed.json()[0]["title"], "Renew the certificate");
 }
 
+/// Asserts a request failed because its client did not trust the certificate.
+fn untrusted(outcome: Result<reqwest::Version, String>) {
+    let error = outcome.expect_err("an untrusted certificate");
+    assert!(error.contains("ertificate"), "{error}");
+}
+
 /// Sends SIGHUP to the server and waits for its `needle` log line (the
 /// `count`th such line).
 fn hang_up(server: &mut Server, needle: &str, count: usize) {
@@ -159,19 +183,11 @@ async fn a_renewed_certificate_is_served_after_sighup_without_a_restart() {
     assert!(health(&trusts_first, &server).await.is_ok());
     // The control: the renewed certificate is not served before the signal.
     renewed.write_pair(files.path());
-    assert!(
-        health(&client_trusting(&renewed.ca_pem), &server)
-            .await
-            .is_err()
-    );
+    untrusted(health(&client_trusting(&renewed.ca_pem), &server).await);
 
     hang_up(&mut server, "reloaded the TLS certificate", 1);
     assert!(health(&trusts_renewed, &server).await.is_ok());
-    assert!(
-        health(&client_trusting(&first.ca_pem), &server)
-            .await
-            .is_err()
-    );
+    untrusted(health(&client_trusting(&first.ca_pem), &server).await);
 
     // A broken pair on the next signal (the renewed certificate with
     // another key) is refused with a warning; the one in use stays.
@@ -218,7 +234,7 @@ fn a_missing_or_mismatched_pair_stops_taskd_at_start_with_one_line() {
                 ("TLS_CERT_FILE", path(&missing)),
                 ("TLS_KEY_FILE", path(&key)),
             ],
-            "TLS_CERT_FILE",
+            "missing.pem: No such file",
         ),
         (
             &[
@@ -256,12 +272,8 @@ fn a_missing_or_mismatched_pair_stops_taskd_at_start_with_one_line() {
     assert!(server.base.starts_with("https://"), "{}", server.base);
 }
 
-/// A TLS client that completes its handshake offering `alpn`, then says nothing.
-fn silent_tls_client(
-    port: u16,
-    ca_pem: &str,
-    alpn: &[u8],
-) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+/// A TLS client's settings: trusting `ca_pem` only, offering `alpn`.
+fn client_config(ca_pem: &str, alpn: &[u8]) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     roots
         .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).expect("CA"))
@@ -273,6 +285,16 @@ fn silent_tls_client(
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![alpn.to_vec()];
+    config
+}
+
+/// A TLS client that completes its handshake offering `alpn`, then says nothing.
+fn silent_tls_client(
+    port: u16,
+    ca_pem: &str,
+    alpn: &[u8],
+) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    let config = client_config(ca_pem, alpn);
     let name = ServerName::try_from("localhost").expect("name");
     let connection = rustls::ClientConnection::new(Arc::new(config), name).expect("client");
     let socket = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -321,16 +343,20 @@ async fn tls_connections_that_say_nothing_hold_no_connection_slot() {
     );
     let (ca, port) = (certificates.ca_pem.clone(), server.port());
     let closed = tokio::task::spawn_blocking(move || {
-        // One never starts its handshake; one speaks HTTP/2 and sends
-        // nothing after it; one speaks HTTP/1.1 and sends no request.
+        // One never starts its handshake; one starts HTTP/2 and sends no
+        // request; one speaks HTTP/1.1 and sends no request.
         let mut silent = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         silent.set_read_timeout(Some(PATIENCE)).expect("timeout");
         let mut http2 = silent_tls_client(port, &ca, b"h2");
+        // The preface and an empty SETTINGS frame: HTTP/2 has begun; the
+        // server's pings and goodbye then go unanswered.
+        http2
+            .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+            .expect("send the preface");
         let mut http1 = silent_tls_client(port, &ca, b"http/1.1");
         read_until_closed(&mut silent);
         read_until_closed(&mut http2);
         read_until_closed(&mut http1);
-        let _ = silent.write_all(b"too late");
     });
     closed.await.expect("the silent clients were closed");
     // The control: their slots are free again for a client that talks.
@@ -338,4 +364,80 @@ async fn tls_connections_that_say_nothing_hold_no_connection_slot() {
         health(&server.client(), &server).await,
         Ok(reqwest::Version::HTTP_2)
     );
+}
+
+/// An HTTP/2 connection over TLS with the test's own client, whose streams
+/// open with a flow-control window of `window` bytes; its driver task ends
+/// when the connection does.
+async fn http2_client(
+    port: u16,
+    ca_pem: &str,
+    window: u32,
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config(ca_pem, b"h2")));
+    let socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let name = ServerName::try_from("localhost").expect("name");
+    let stream = connector
+        .connect(name, socket)
+        .await
+        .expect("TLS handshake");
+    let (sender, connection) = h2::client::Builder::new()
+        .initial_window_size(window)
+        .handshake(stream)
+        .await
+        .expect("HTTP/2 handshake");
+    (sender, tokio::spawn(connection))
+}
+
+/// GET `path`: the answer's head, and its body's receiver.
+async fn http2_get(
+    sender: h2::client::SendRequest<bytes::Bytes>,
+    path: &str,
+) -> http::Response<h2::RecvStream> {
+    let mut sender = sender.ready().await.expect("a stream");
+    let request = http::Request::get(format!("https://localhost{path}"))
+        .body(())
+        .expect("request");
+    let (answer, _) = sender.send_request(request, true).expect("send");
+    answer.await.expect("an answer's head")
+}
+
+#[tokio::test]
+async fn an_http2_client_that_never_opens_its_window_is_closed_after_the_send_stall_timeout() {
+    let certificates = TestCertificates::new();
+    let files = tempfile::tempdir().expect("directory");
+    let mut server = https_server(
+        &certificates,
+        files.path(),
+        ServerOptions::default().env("SEND_STALL_TIMEOUT", "1"),
+    );
+    // The control: with a window, the whole answer arrives.
+    let (sender, _open) = http2_client(server.port(), &certificates.ca_pem, 65_535).await;
+    let answer = http2_get(sender, "/health").await;
+    assert_eq!(answer.status(), 200);
+    let mut body = answer.into_body();
+    let mut received = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.expect("a body chunk");
+        let _ = body.flow_control().release_capacity(chunk.len());
+        received.extend_from_slice(&chunk);
+    }
+    assert!(String::from_utf8_lossy(&received).contains("\"ok\""));
+
+    // A window of nothing: the head comes, the body cannot, and the
+    // connection is closed rather than held (the client keeps its side
+    // open: its request handle and the answer's body).
+    let (sender, connection) = http2_client(server.port(), &certificates.ca_pem, 0).await;
+    let answer = http2_get(sender.clone(), "/health").await;
+    assert_eq!(answer.status(), 200);
+    let body = answer.into_body();
+    let ended = tokio::time::timeout(PATIENCE, connection).await;
+    assert!(ended.is_ok(), "the connection was held open");
+    drop((body, sender));
+    server.wait_for_log("closed an HTTP/2 connection whose client stopped reading");
 }

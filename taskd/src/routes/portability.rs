@@ -305,10 +305,10 @@ pub async fn import_tasks(
 ) -> Result<Response, ApiError> {
     let dry_run = match dry_run(&pairs) {
         Ok(dry_run) => dry_run,
-        Err(error) => return state.refuse(bearer, error).await,
+        Err(error) => return state.refuse(bearer, Access::Write, error).await,
     };
     if let Err(error) = check_json_body(media_type.as_deref(), &bytes) {
-        return state.refuse(bearer, error).await;
+        return state.refuse(bearer, Access::Write, error).await;
     }
     // Reading 20 MiB of JSON is blocking work. Entries are counted as they
     // are parsed, and only those an import takes are kept.
@@ -330,7 +330,7 @@ pub async fn import_tasks(
         .and_then(|(run, slot)| run.map(|run| (run, slot)));
     let (mut run, _slot) = match run {
         Ok(run) => run,
-        Err(error) => return state.refuse(bearer, error).await,
+        Err(error) => return state.refuse(bearer, Access::Write, error).await,
     };
     let mut committed = false;
     while let Some(page) = run.next_page() {

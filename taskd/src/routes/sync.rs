@@ -9,7 +9,7 @@ use warp::{Filter, Reply};
 
 use super::responses::Unauthorized;
 use super::wiring::{as_bearer, method_not_allowed, path, path_with_id};
-use crate::bearer::Bearer;
+use crate::bearer::{Access, Bearer};
 use crate::etag::etag;
 use crate::filters::bearer;
 use crate::problem::{ApiError, ErrorDetail, ValidationDetail};
@@ -108,7 +108,7 @@ pub async fn list_trash(
 ) -> Result<Response, ApiError> {
     let page = match Page::from_pairs(&pairs) {
         Ok(page) => page,
-        Err(errors) => return state.refuse(bearer, errors.into()).await,
+        Err(errors) => return state.refuse(bearer, Access::Read, errors.into()).await,
     };
     let trash = state
         .read(bearer, move |store, user| store.tasks(user).trash(page))
@@ -207,7 +207,7 @@ pub async fn list_changes(
 ) -> Result<Response, ApiError> {
     let query = match ChangeQuery::from_pairs(&pairs) {
         Ok(query) => query,
-        Err(errors) => return state.refuse(bearer, errors.into()).await,
+        Err(errors) => return state.refuse(bearer, Access::Read, errors.into()).await,
     };
     let page: ChangePage = state
         .read(bearer, move |store, user| {

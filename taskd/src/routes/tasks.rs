@@ -13,7 +13,7 @@ use taskcore::routes::{self, TAGS, TASK, TASKS};
 
 use super::responses::{JsonBodyRefused, Unauthorized};
 use super::wiring::{as_bearer, method_not_allowed, path, path_with_id};
-use crate::bearer::Bearer;
+use crate::bearer::{Access, Bearer};
 use crate::conditional;
 use crate::etag::etag;
 use crate::filters::{Listing, bearer, header_list, listing, parsed_body};
@@ -283,7 +283,7 @@ pub async fn create_task(
     });
     let (new_task, key) = match checked {
         Ok(checked) => checked,
-        Err(error) => return state.refuse(bearer, error).await,
+        Err(error) => return state.refuse(bearer, Access::Write, error).await,
     };
     let (id, version, mut response, replayed) = match key {
         None => {
@@ -425,7 +425,7 @@ pub async fn update_task(
         .and_then(|patch| Ok((patch, expectation(&state, if_match.as_deref())?)));
     let (patch, expect) = match checked {
         Ok(checked) => checked,
-        Err(error) => return state.refuse(bearer, error).await,
+        Err(error) => return state.refuse(bearer, Access::Write, error).await,
     };
     let task = state
         .write(bearer, move |store, user| {
@@ -467,7 +467,7 @@ pub async fn delete_task(
 ) -> Result<Response, ApiError> {
     let expect = match expectation(&state, if_match.as_deref()) {
         Ok(expect) => expect,
-        Err(error) => return state.refuse(bearer, error).await,
+        Err(error) => return state.refuse(bearer, Access::Write, error).await,
     };
     state
         .write(bearer, move |store, user| {

@@ -190,13 +190,16 @@ impl Connection {
             TokioIo::new(stream),
             service(self.app.clone(), self.peer, None),
         );
-        until_stopped(
-            connection,
-            self.stop,
-            std::future::pending(),
-            self.limits.header_read_timeout,
-            |connection| connection.graceful_shutdown(),
-        )
+        // Idle connections and stalled writes are hyper's and the stall
+        // guard's to end.
+        let watch = Watch {
+            idle: |_| std::future::pending(),
+            stalled: std::future::pending(),
+            linger: self.limits.header_read_timeout,
+        };
+        until_stopped(connection, self.stop, watch, |connection| {
+            connection.graceful_shutdown();
+        })
         .await
     }
 
@@ -209,13 +212,19 @@ impl Connection {
             TokioIo::new(stream),
             service(self.app.clone(), self.peer, Some(streams.clone())),
         );
-        until_stopped(
-            connection,
-            self.stop,
-            streams.idle_for(self.limits.header_read_timeout),
-            self.limits.header_read_timeout,
-            |connection| connection.graceful_shutdown(),
-        )
+        let peer = self.peer;
+        let stalled = streams.stalled_for(self.limits.send_stall_timeout);
+        let watch = Watch {
+            idle: |patience| streams.idle_for(patience),
+            stalled: async move {
+                stalled.await;
+                tracing::info!(%peer, "closed an HTTP/2 connection whose client stopped reading");
+            },
+            linger: self.limits.header_read_timeout,
+        };
+        until_stopped(connection, self.stop, watch, |connection| {
+            connection.graceful_shutdown();
+        })
         .await
     }
 }
@@ -253,32 +262,45 @@ fn service(
     })
 }
 
-/// Drives `connection` to its end. When taskd stops, asks it to finish
-/// what it is answering and close; when `idle` completes, asks it to close
-/// and gives it `linger` to do so (a client that never answers the
-/// goodbye is not waited for).
-async fn until_stopped<C, E>(
+/// What ends a connection besides its client and taskd's stop.
+struct Watch<I, S> {
+    /// Completes once no request has been open for the given time.
+    idle: I,
+    /// Completes once the client has stopped reading an answer.
+    stalled: S,
+    /// How long a connection told to close may take, once nothing is open.
+    linger: Duration,
+}
+
+/// Drives `connection` to its end. When taskd stops, or the connection has
+/// been idle for `linger`, asks it to close: it finishes the requests it
+/// has taken (and any the client opens before it hears), and is dropped
+/// once none has been open for `linger` (a client that never answers the
+/// goodbye is not waited for). A client that stopped reading is dropped
+/// at once.
+async fn until_stopped<C, E, I, F>(
     connection: C,
     mut stop: watch::Receiver<bool>,
-    idle: impl Future<Output = ()>,
-    linger: Duration,
+    watch: Watch<I, impl Future<Output = ()>>,
     shut: impl FnOnce(Pin<&mut C>),
 ) -> Result<(), E>
 where
     C: Future<Output = Result<(), E>>,
+    I: Fn(Duration) -> F,
+    F: Future<Output = ()>,
 {
     let mut connection = std::pin::pin!(connection);
-    let idled = tokio::select! {
+    let mut stalled = std::pin::pin!(watch.stalled);
+    tokio::select! {
         outcome = connection.as_mut() => return outcome,
-        _ = stop.wait_for(|stop| *stop) => false,
-        () = idle => true,
-    };
+        () = &mut stalled => return Ok(()),
+        _ = stop.wait_for(|stop| *stop) => {}
+        () = (watch.idle)(watch.linger) => {}
+    }
     shut(connection.as_mut());
-    if idled {
-        tokio::time::timeout(linger, connection)
-            .await
-            .unwrap_or(Ok(()))
-    } else {
-        connection.await
+    tokio::select! {
+        outcome = connection => outcome,
+        () = &mut stalled => Ok(()),
+        () = (watch.idle)(watch.linger) => Ok(()),
     }
 }

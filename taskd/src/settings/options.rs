@@ -227,7 +227,8 @@ pub struct Options {
     pub tls_key_file: Option<OsString>,
 
     /// Seconds a client has to send a request's head, and an idle keep-alive
-    /// connection to start its next request, before it is closed.
+    /// connection (or an HTTP/2 one with no request open) to start its next
+    /// request, before it is closed; with HTTPS, also the TLS handshake's.
     #[arg(long, env = "HEADER_READ_TIMEOUT", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECONDS")]
     pub header_read_timeout: u64,
