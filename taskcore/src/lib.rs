@@ -20,6 +20,7 @@ pub mod import;
 pub mod model;
 pub mod planning;
 pub mod query;
+pub mod repeat;
 #[cfg(feature = "store")]
 pub mod session;
 #[cfg(feature = "store")]

@@ -291,6 +291,12 @@ impl Zone {
         })
     }
 
+    /// The zone as chrono-tz has it.
+    #[cfg(feature = "repeat")]
+    pub(crate) fn tz(&self) -> chrono_tz::Tz {
+        self.0
+    }
+
     /// The zone's name.
     pub fn name(&self) -> &'static str {
         self.0.name()
