@@ -33,8 +33,9 @@ a command its scopes do not allow exits 1.";
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Without one: `next` when logged in, a short help otherwise.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Options every command takes.
@@ -127,13 +128,16 @@ pub enum Command {
     /// Add a task.
     #[command(after_help = ADD_HELP)]
     Add {
-        /// The task's title (1 to 255 characters); words like +home become tags.
-        title: String,
+        /// The task's title (1 to 255 characters), quoted or not; words like
+        /// +home become tags.
+        #[arg(required = true, num_args = 1.., value_name = "TITLE")]
+        title: Vec<String>,
         /// A longer description (at most 2,000 characters).
         #[arg(short, long, value_name = "TEXT")]
         description: Option<String>,
-        /// When it is due: today, tomorrow, fri, +3d, +2w, 2025-01-31 (all
-        /// day), "2025-01-31 17:00" or "fri 17:00" (local time).
+        /// When it is due: today, fri, next week, "in 3 days", +1m, "dec 24",
+        /// eow, 24.12.2026 (all day); "fri 17:00", 5pm, "dec 24 9:00"
+        /// (local time). A weekday or a time alone is the next one ahead.
         #[arg(long, value_name = "WHEN")]
         due: Option<String>,
         /// How important it is.
@@ -142,6 +146,9 @@ pub enum Command {
         /// A tag (repeat for several).
         #[arg(short, long = "tag", value_name = "TAG")]
         tags: Vec<String>,
+        /// Keep the title exactly as typed: no +word becomes a tag.
+        #[arg(long)]
+        literal: bool,
     },
     /// List your tasks, oldest first unless --sort says otherwise.
     #[command(visible_alias = "ls", after_help = LIST_HELP)]
@@ -169,9 +176,10 @@ pub enum Command {
     },
     /// Your tags, with how many open tasks and tasks in all carry each.
     Tags,
-    /// Set the time zone that due dates, today and overdue are read in.
+    /// Show, or set, the time zone the server reads today and overdue in.
     Timezone {
-        /// An IANA zone such as Europe/Paris [default: this machine's zone]
+        /// An IANA zone such as Europe/Paris (in any case) to set; without
+        /// one, the zone is shown.
         zone: Option<String>,
     },
     /// Show one task in full.
@@ -190,9 +198,12 @@ pub enum Command {
         /// Task id.
         #[arg(value_parser = task_id)]
         id: i64,
-        /// New title.
+        /// New title; words like +home become tags, as with add.
         #[arg(long)]
         title: Option<String>,
+        /// Keep the new title exactly as typed: no +word becomes a tag.
+        #[arg(long, requires = "title")]
+        literal: bool,
         /// New description.
         #[arg(long, short, value_name = "TEXT", conflicts_with = "clear_description")]
         description: Option<String>,
@@ -214,15 +225,15 @@ pub enum Command {
     },
     /// Mark tasks complete.
     Done {
-        /// Task ids.
-        #[arg(required = true, value_parser = task_id)]
-        ids: Vec<i64>,
+        /// Task ids: 62 63, 62,63 or 62-65.
+        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        ids: Vec<Ids>,
     },
     /// Reopen completed tasks.
     Undone {
-        /// Task ids.
-        #[arg(required = true, value_parser = task_id)]
-        ids: Vec<i64>,
+        /// Task ids: 62 63, 62,63 or 62-65.
+        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        ids: Vec<Ids>,
     },
     /// Revert the last command that changed tasks.
     ///
@@ -233,9 +244,9 @@ pub enum Command {
     Trash,
     /// Put deleted tasks back from the trash.
     Restore {
-        /// Task ids.
-        #[arg(required = true, value_parser = task_id)]
-        ids: Vec<i64>,
+        /// Task ids: 62 63, 62,63 or 62-65.
+        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        ids: Vec<Ids>,
     },
     /// Write every task (trashed ones too) as JSON: taskctl export > tasks.json
     ///
@@ -251,7 +262,8 @@ pub enum Command {
     ///
     /// Importing the same file again creates nothing new.
     Import {
-        /// The file to read (at most 20 MiB).
+        /// The file to read (at most 20 MiB), or - for standard input
+        /// (task export | taskctl import -).
         file: std::path::PathBuf,
         /// Report what would be created, and create nothing.
         #[arg(long)]
@@ -259,9 +271,9 @@ pub enum Command {
     },
     /// Delete tasks (asks first when run on a terminal).
     Rm {
-        /// Task ids.
-        #[arg(required = true, value_parser = task_id)]
-        ids: Vec<i64>,
+        /// Task ids: 62 63, 62,63 or 62-65.
+        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        ids: Vec<Ids>,
         /// Do not ask for confirmation.
         #[arg(long, short)]
         yes: bool,
@@ -310,10 +322,13 @@ pub struct ListFilters {
 
 const ADD_HELP: &str = "\
 Examples:
+  taskctl add Buy oat milk --due 5pm -p h
   taskctl add \"Pay rent\" --due fri --priority high --tag money --tag home
   taskctl add \"Call the bank +money\" --due \"tomorrow 09:30\"
+  taskctl add --literal \"Score +1 for the team\"
 
-Dates are read in this machine's time zone (TZ, else the system's).";
+Dates are read in this machine's time zone (TZ, else the system's); add
+prints the due it understood.";
 
 const LIST_HELP: &str = "\
 Examples:
@@ -385,6 +400,50 @@ pub enum AccountCommand {
         #[arg(long, value_name = "EMAIL")]
         confirm: Option<String>,
     },
+}
+
+/// Task ids as one argument gives them: `62`, `62,63` or `62-65`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ids(pub Vec<i64>);
+
+/// Most ids one range may name.
+const RANGE_MAX: i64 = 1000;
+
+fn task_ids(input: &str) -> Result<Ids, String> {
+    let mut ids = Vec::new();
+    for part in input
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        match part.split_once('-') {
+            Some((first, last)) => {
+                let (first, last) = (task_id(first)?, task_id(last)?);
+                if last < first || last - first >= RANGE_MAX {
+                    return Err(format!(
+                        "'{part}' is not a range of task ids (first-last, first not after last, \
+                         at most {RANGE_MAX} ids)"
+                    ));
+                }
+                ids.extend(first..=last);
+            }
+            None => ids.push(task_id(part)?),
+        }
+    }
+    if ids.is_empty() {
+        return Err(format!("'{input}' names no task id"));
+    }
+    Ok(Ids(ids))
+}
+
+/// Every id the arguments name, each once, in the order given.
+pub fn flatten_ids(lists: &[Ids]) -> Vec<i64> {
+    let mut seen = std::collections::HashSet::new();
+    lists
+        .iter()
+        .flat_map(|list| list.0.iter().copied())
+        .filter(|id| seen.insert(*id))
+        .collect()
 }
 
 fn task_id(input: &str) -> Result<i64, String> {

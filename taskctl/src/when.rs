@@ -4,8 +4,11 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc, Weekday};
 use taskcore::Zone;
 
 /// What `--due` may be, for `--help` and error messages.
-pub const DUE_FORMS: &str = "today, tomorrow, a weekday (mon … sun: the next one), \
-+3d, +2w, YYYY-MM-DD (all day), YYYY-MM-DD HH:MM or fri 17:00 (local time), none (clear)";
+pub const DUE_FORMS: &str = "today, tomorrow, a weekday (mon … sun: the nearest, today \
+included), next week (its Monday), next month (its 1st), in 3 days / 2 weeks / 1 month, \
++3d, +2w, +1m, dec 24 or 24 dec, eod, eow, eom (all day), YYYY-MM-DD or DD.MM.YYYY; \
+any of them followed by a time (17:00, 5pm), or a time alone (today, or tomorrow once \
+past); none (clear)";
 
 /// A due as typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +47,17 @@ fn zone_of_tz(tz: &str) -> Option<String> {
     Zone::parse(name).ok().map(|_| name.to_owned())
 }
 
+/// The IANA spelling of a zone typed in any case (`europe/berlin`), if
+/// it names one.
+pub fn zone_name_ignoring_case(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|zone| zone.name())
+        .find(|name| name.eq_ignore_ascii_case(typed))
+        .map(str::to_owned)
+}
+
 /// The local zone, UTC when it cannot be told.
 pub fn local_zone() -> Zone {
     local_zone_name()
@@ -51,62 +65,237 @@ pub fn local_zone() -> Zone {
         .unwrap_or_default()
 }
 
-/// Reads a due as typed, relative to `now` in `zone`.
+/// Reads a due as typed, relative to `now` in `zone`. A weekday, or a time
+/// alone, is the next one still ahead: `fri 17:00` typed on a Friday at
+/// 14:30 is today; typed at 18:00, next Friday.
 pub fn parse_due(input: &str, zone: Zone, now: DateTime<Utc>) -> Result<Due, String> {
-    let text = input.trim().to_lowercase();
-    let wrong = || format!("'{input}' is not a due date; use {DUE_FORMS}");
+    let text = words(input);
+    let wrong = || format!("'{}' is not a due date; use {DUE_FORMS}", input.trim());
     if text == "none" {
         return Ok(Due::Clear);
     }
-    let (day_text, time_text) = match text.split_once(char::is_whitespace) {
-        Some((day, time)) => (day, Some(time.trim())),
-        None => (text.as_str(), None),
-    };
-    let day = parse_day(day_text, zone.day_of(now)).ok_or_else(wrong)?;
-    match time_text {
-        None => Ok(Due::Date(day)),
-        Some(time) => {
-            let time = NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| wrong())?;
-            Ok(Due::At(zone.instant_of(day.and_time(time))))
+    let today = zone.day_of(now);
+    let timed = |day: NaiveDate, time: NaiveTime, rolls_by: u64| {
+        let at = zone.instant_of(day.and_time(time));
+        if at > now || rolls_by == 0 {
+            return Some(at);
         }
+        let later = day.checked_add_days(Days::new(rolls_by))?;
+        Some(zone.instant_of(later.and_time(time)))
+    };
+    // A time alone: today, or tomorrow once it has passed.
+    if let Some(time) = parse_time(&text) {
+        return timed(today, time, 1).map(Due::At).ok_or_else(wrong);
     }
+    // A day and a time.
+    if let Some((day_text, time_text)) = text.rsplit_once(' ')
+        && let Some(time) = parse_time(time_text)
+    {
+        let (day, weekday) = parse_day(day_text, today).ok_or_else(wrong)?;
+        let rolls_by = if weekday { 7 } else { 0 };
+        return timed(day, time, rolls_by).map(Due::At).ok_or_else(wrong);
+    }
+    parse_day(&text, today)
+        .map(|(day, _)| Due::Date(day))
+        .ok_or_else(wrong)
 }
 
 /// Reads a day: the same forms as a due, without a time.
 pub fn parse_day_input(input: &str, zone: Zone, now: DateTime<Utc>) -> Result<NaiveDate, String> {
-    parse_day(&input.trim().to_lowercase(), zone.day_of(now)).ok_or_else(|| {
-        format!("'{input}' is not a date; use today, tomorrow, a weekday, +3d, +2w or YYYY-MM-DD")
-    })
+    parse_day(&words(input), zone.day_of(now))
+        .map(|(day, _)| day)
+        .ok_or_else(|| {
+            format!(
+                "'{}' is not a date; use today, tomorrow, a weekday, next week, in 3 days, \
+                 +3d, +2w, +1m, dec 24, YYYY-MM-DD or DD.MM.YYYY",
+                input.trim()
+            )
+        })
 }
 
-fn parse_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
-    match text {
-        "today" => return Some(today),
-        "tomorrow" => return today.checked_add_days(Days::new(1)),
-        "yesterday" => return today.checked_sub_days(Days::new(1)),
-        _ => {}
+/// Lower case, single spaces, `5 pm` as `5pm`.
+fn words(input: &str) -> String {
+    input
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace(" pm", "pm")
+        .replace(" am", "am")
+}
+
+/// Longest offset accepted, in days (about a hundred years).
+const MAX_DAYS: u64 = 36_500;
+
+/// A day as typed, and whether it was a weekday (which rolls to next week
+/// when a time given with it has passed).
+fn parse_day(text: &str, today: NaiveDate) -> Option<(NaiveDate, bool)> {
+    let day = match text {
+        "today" | "eod" => Some(today),
+        "tomorrow" => today.checked_add_days(Days::new(1)),
+        "yesterday" => today.checked_sub_days(Days::new(1)),
+        "eow" => today.checked_add_days(Days::new(u64::from(
+            6 - today.weekday().num_days_from_monday(),
+        ))),
+        "eom" => first_of_next_month(today)?.pred_opt(),
+        "next week" => today.checked_add_days(Days::new(u64::from(
+            7 - today.weekday().num_days_from_monday(),
+        ))),
+        "next month" => first_of_next_month(today),
+        _ => None,
+    };
+    if day.is_some() {
+        return day.map(|day| (day, false));
     }
     if let Some(weekday) = weekday(text) {
-        // The next one: a week ahead when it is today.
+        // The nearest one, today included.
         let ahead =
             (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
-        let ahead = if ahead == 0 { 7 } else { ahead };
-        return today.checked_add_days(Days::new(u64::from(ahead)));
+        return today
+            .checked_add_days(Days::new(u64::from(ahead)))
+            .map(|day| (day, true));
     }
-    if let Some(offset) = text.strip_prefix('+') {
-        let days = if let Some(count) = offset.strip_suffix('d') {
-            count.parse::<u64>().ok()?
-        } else if let Some(count) = offset.strip_suffix('w') {
-            count.parse::<u64>().ok()?.checked_mul(7)?
-        } else {
-            return None;
-        };
-        if days > 36_500 {
-            return None;
+    let offset = text
+        .strip_prefix('+')
+        .and_then(short_offset)
+        .or_else(|| text.strip_prefix("in ").and_then(long_offset));
+    if let Some((count, unit)) = offset {
+        return add(today, count, unit).map(|day| (day, false));
+    }
+    month_day(text, today)
+        .or_else(|| NaiveDate::parse_from_str(text, "%d.%m.%Y").ok())
+        .or_else(|| taskcore::planning::parse_date(text).ok())
+        .map(|day| (day, false))
+}
+
+/// A unit of an offset.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    Days,
+    Weeks,
+    Months,
+}
+
+/// `3d`, `2w`, `1m`.
+fn short_offset(text: &str) -> Option<(u64, Unit)> {
+    let unit = match text.chars().last()? {
+        'd' => Unit::Days,
+        'w' => Unit::Weeks,
+        'm' => Unit::Months,
+        _ => return None,
+    };
+    let count = text[..text.len() - 1].parse().ok()?;
+    Some((count, unit))
+}
+
+/// `3 days`, `a week`, `1 month`.
+fn long_offset(text: &str) -> Option<(u64, Unit)> {
+    let (count, unit) = text.split_once(' ')?;
+    let count = match count {
+        "a" | "an" | "one" => 1,
+        count => count.parse().ok()?,
+    };
+    let unit = match unit {
+        "day" | "days" => Unit::Days,
+        "week" | "weeks" => Unit::Weeks,
+        "month" | "months" => Unit::Months,
+        _ => return None,
+    };
+    Some((count, unit))
+}
+
+fn add(today: NaiveDate, count: u64, unit: Unit) -> Option<NaiveDate> {
+    match unit {
+        Unit::Days if count <= MAX_DAYS => today.checked_add_days(Days::new(count)),
+        Unit::Weeks if count <= MAX_DAYS / 7 => today.checked_add_days(Days::new(count * 7)),
+        // The same day of the month, or the month's last when it has none.
+        Unit::Months if count <= MAX_DAYS / 30 => {
+            today.checked_add_months(chrono::Months::new(u32::try_from(count).ok()?))
         }
-        return today.checked_add_days(Days::new(days));
+        Unit::Days | Unit::Weeks | Unit::Months => None,
     }
-    taskcore::planning::parse_date(text).ok()
+}
+
+fn first_of_next_month(today: NaiveDate) -> Option<NaiveDate> {
+    today
+        .with_day(1)?
+        .checked_add_months(chrono::Months::new(1))
+}
+
+/// `dec 24` or `24 dec` (`december` too): this year, or next once past.
+fn month_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let (first, second) = text.split_once(' ')?;
+    let (month, day) = match (month(first), month(second)) {
+        (Some(month), None) => (month, second),
+        (None, Some(month)) => (month, first),
+        _ => return None,
+    };
+    let day: u32 = day.parse().ok()?;
+    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day);
+    match this_year {
+        Some(date) if date >= today => Some(date),
+        _ => NaiveDate::from_ymd_opt(today.year() + 1, month, day),
+    }
+}
+
+fn month(text: &str) -> Option<u32> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    if text.len() < 3 {
+        return None;
+    }
+    let number = NAMES.iter().position(|name| name.starts_with(text))?;
+    u32::try_from(number + 1).ok()
+}
+
+/// `17:00`, `5pm`, `5:30pm`, `12am` (midnight).
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    let (clock, afternoon) = match (text.strip_suffix("pm"), text.strip_suffix("am")) {
+        (Some(clock), _) => (clock, Some(true)),
+        (_, Some(clock)) => (clock, Some(false)),
+        _ => (text, None),
+    };
+    let (hour, minute) = match clock.split_once(':') {
+        Some((hour, minute)) if minute.len() == 2 => {
+            (hour.parse::<u32>().ok()?, minute.parse().ok()?)
+        }
+        Some(_) => return None,
+        None if afternoon.is_some() => (clock.parse::<u32>().ok()?, 0),
+        None => return None,
+    };
+    if hour.to_string() != hour_text(clock) {
+        return None;
+    }
+    let hour = match afternoon {
+        None => hour,
+        Some(_) if !(1..=12).contains(&hour) => return None,
+        Some(true) => hour % 12 + 12,
+        Some(false) => hour % 12,
+    };
+    NaiveTime::from_hms_opt(hour, minute, 0)
+}
+
+/// The hour as typed, without a leading zero (`09` reads as `9`).
+fn hour_text(clock: &str) -> String {
+    let hour = clock.split(':').next().unwrap_or(clock);
+    let trimmed = hour.trim_start_matches('0');
+    if trimmed.is_empty() {
+        "0".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 fn weekday(text: &str) -> Option<Weekday> {
@@ -126,6 +315,32 @@ fn weekday(text: &str) -> Option<Weekday> {
         .iter()
         .find(|(name, _)| name.starts_with(text))
         .map(|(_, day)| *day)
+}
+
+/// A due as `add` says it understood it: `Fri 4 Dec`, or `Fri 4 Dec 17:00
+/// CET` with the zone it was read in (the year when it is not this one).
+pub fn due_words(
+    due_date: Option<NaiveDate>,
+    due_at: Option<DateTime<Utc>>,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let this_year = zone.day_of(now).year();
+    match (due_date, due_at) {
+        (_, Some(at)) => {
+            let year = if zone.day_of(at).year() == this_year {
+                ""
+            } else {
+                " %Y"
+            };
+            Some(zone.format(at, &format!("%a %-d %b{year} %H:%M %Z")))
+        }
+        (Some(day), None) => {
+            let year = if day.year() == this_year { "" } else { " %Y" };
+            Some(day.format(&format!("%a %-d %b{year}")).to_string())
+        }
+        (None, None) => None,
+    }
 }
 
 /// How far a due is from today, for people: `today`, `tomorrow`,
@@ -180,7 +395,8 @@ mod tests {
         assert_eq!(parse_due("today", paris, now), Ok(day("2025-01-15")));
         assert_eq!(parse_due("tomorrow", paris, now), Ok(day("2025-01-16")));
         assert_eq!(parse_due("fri", paris, now), Ok(day("2025-01-17")));
-        assert_eq!(parse_due("Wednesday", paris, now), Ok(day("2025-01-22")));
+        // The nearest Wednesday is today.
+        assert_eq!(parse_due("Wednesday", paris, now), Ok(day("2025-01-15")));
         assert_eq!(parse_due("+3d", paris, now), Ok(day("2025-01-18")));
         assert_eq!(parse_due("+2w", paris, now), Ok(day("2025-01-29")));
         assert_eq!(parse_due("2025-03-01", paris, now), Ok(day("2025-03-01")));
@@ -207,6 +423,85 @@ mod tests {
             let error = parse_due(wrong, paris, now).unwrap_err();
             assert!(error.contains("tomorrow"), "{wrong}: {error}");
         }
+    }
+
+    #[test]
+    fn dates_as_people_say_them_on_a_friday_afternoon() {
+        let paris = Zone::parse("Europe/Paris").expect("zone");
+        // Friday 2026-12-04, 14:30 in Paris.
+        let now = at("2026-12-04T13:30:00Z");
+        let timed = |text: &str| Ok(Due::At(at(text)));
+        for (typed, expected) in [
+            ("fri", Ok(day("2026-12-04"))),
+            ("fri 17:00", timed("2026-12-04T16:00:00Z")),
+            ("fri 14:00", timed("2026-12-11T13:00:00Z")),
+            ("mon", Ok(day("2026-12-07"))),
+            ("thu", Ok(day("2026-12-10"))),
+            ("next week", Ok(day("2026-12-07"))),
+            ("next month", Ok(day("2027-01-01"))),
+            ("in 3 days", Ok(day("2026-12-07"))),
+            ("in 2 weeks", Ok(day("2026-12-18"))),
+            ("in 1 month", Ok(day("2027-01-04"))),
+            ("in a week", Ok(day("2026-12-11"))),
+            ("+1m", Ok(day("2027-01-04"))),
+            ("+3d", Ok(day("2026-12-07"))),
+            ("dec 24", Ok(day("2026-12-24"))),
+            ("24 dec", Ok(day("2026-12-24"))),
+            ("24 December", Ok(day("2026-12-24"))),
+            ("dec 1", Ok(day("2027-12-01"))),
+            ("dec 4", Ok(day("2026-12-04"))),
+            ("5pm", timed("2026-12-04T16:00:00Z")),
+            ("5 PM", timed("2026-12-04T16:00:00Z")),
+            ("17:00", timed("2026-12-04T16:00:00Z")),
+            ("2pm", timed("2026-12-05T13:00:00Z")),
+            ("9:30am", timed("2026-12-05T08:30:00Z")),
+            ("12am", timed("2026-12-04T23:00:00Z")),
+            ("eod", Ok(day("2026-12-04"))),
+            ("eow", Ok(day("2026-12-06"))),
+            ("eom", Ok(day("2026-12-31"))),
+            ("24.12.2026", Ok(day("2026-12-24"))),
+            ("24.12.2026 17:00", timed("2026-12-24T16:00:00Z")),
+            ("tomorrow 5pm", timed("2026-12-05T16:00:00Z")),
+            ("dec 24 17:00", timed("2026-12-24T16:00:00Z")),
+            ("next week 9:00", timed("2026-12-07T08:00:00Z")),
+            // An explicit day keeps its time even when it has passed.
+            ("today 09:00", timed("2026-12-04T08:00:00Z")),
+        ] {
+            assert_eq!(parse_due(typed, paris, now), expected, "{typed}");
+        }
+        for wrong in [
+            "13pm",
+            "0am",
+            "17:0",
+            "+5:00",
+            "dec",
+            "dec 32",
+            "feb 30",
+            "in 3 years",
+            "next year",
+            "31.02.2026",
+        ] {
+            assert!(parse_due(wrong, paris, now).is_err(), "{wrong}");
+        }
+    }
+
+    #[test]
+    fn add_says_the_due_it_understood_with_the_zone_of_a_time() {
+        let paris = Zone::parse("Europe/Paris").expect("zone");
+        let now = at("2026-12-04T13:30:00Z");
+        let date = NaiveDate::from_ymd_opt(2026, 12, 4);
+        assert_eq!(
+            due_words(date, None, paris, now).as_deref(),
+            Some("Fri 4 Dec")
+        );
+        assert_eq!(
+            due_words(None, Some(at("2026-12-04T16:00:00Z")), paris, now).as_deref(),
+            Some("Fri 4 Dec 17:00 CET")
+        );
+        assert_eq!(
+            due_words(NaiveDate::from_ymd_opt(2027, 1, 4), None, paris, now).as_deref(),
+            Some("Mon 4 Jan 2027")
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod shared_limits;
 mod taskctl;
 mod taskctl_access;
 mod taskctl_devices;
+mod taskctl_habits;
 mod taskctl_hostile;
 mod taskctl_planning;
 mod taskctl_sessions;

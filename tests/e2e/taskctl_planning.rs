@@ -40,9 +40,17 @@ fn add_reads_dates_priorities_and_tags_as_people_type_them() {
             None,
         )
         .success();
-    taskctl
+    let added = taskctl
         .run(&["add", "Call the bank", "--due", "2030-01-15 09:30"], None)
         .success();
+    // It says what it understood, and in which zone.
+    assert!(
+        added
+            .stdout
+            .contains("Call the bank — due Tue 15 Jan 2030 09:30 NZDT"),
+        "{}",
+        added.stdout
+    );
     let tasks = json_list(&taskctl, &["list"]);
     let rent = &tasks[0];
     assert_eq!(rent["title"], "Pay rent");

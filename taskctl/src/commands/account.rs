@@ -241,22 +241,36 @@ pub(super) fn whoami(context: &Context) -> Result<(), Failure> {
         context.out.json(&user.json);
     } else {
         context.out.say(&format!(
-            "{} on {}",
+            "{} on {} (time zone {})",
             user.value.email,
-            client.session().server
+            client.session().server,
+            user.value.timezone
         ));
     }
     Ok(())
 }
 
 pub(super) fn timezone(context: &Context, zone: Option<String>) -> Result<(), Failure> {
-    let zone = match zone {
-        Some(zone) => zone,
-        None => when::local_zone_name().ok_or_else(|| {
-            Failure::usage("cannot tell this machine's time zone; name one, such as Europe/Paris")
-        })?,
-    };
     let client = context.client()?;
+    let Some(zone) = zone else {
+        // Shown, never changed: the machine's zone (TZ) is not the account's.
+        let user = client.call(|client| Ok(client.me()?))?;
+        if context.out.json {
+            context.out.json(&user.json);
+            return Ok(());
+        }
+        let mut line = format!("time zone {}", user.value.timezone);
+        if let Some(here) = when::local_zone_name()
+            && here != user.value.timezone
+        {
+            line.push_str(&format!(
+                "\nthis machine's is {here}; to use it: taskctl timezone {here}"
+            ));
+        }
+        context.out.say(&line);
+        return Ok(());
+    };
+    let zone = when::zone_name_ignoring_case(&zone).unwrap_or(zone);
     let update = UserUpdate {
         timezone: Some(zone),
     };

@@ -469,7 +469,7 @@ pub fn import(context: &Context, file: &std::path::Path, dry_run: bool) -> Resul
         Err(error) => {
             return Err(Failure::usage(format!(
                 "{} is not JSON: {error}",
-                file.display()
+                source_name(file)
             )));
         }
     };
@@ -511,10 +511,30 @@ pub fn import(context: &Context, file: &std::path::Path, dry_run: bool) -> Resul
     }
 }
 
+/// How messages name what is imported.
+fn source_name(file: &std::path::Path) -> String {
+    if file.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        file.display().to_string()
+    }
+}
+
+/// The document to import: the file, or standard input for `-`.
 fn read_import(file: &std::path::Path) -> Result<Vec<u8>, Failure> {
-    let cannot =
-        |error: std::io::Error| Failure::usage(format!("cannot read {}: {error}", file.display()));
-    let opened = std::fs::File::open(file).map_err(cannot)?;
+    let stdin = file.as_os_str() == "-";
+    let name = source_name(file);
+    let cannot = |error: std::io::Error| Failure::usage(format!("cannot read {name}: {error}"));
+    let opened: Box<dyn Read> = if stdin {
+        if std::io::stdin().is_terminal() {
+            return Err(Failure::usage(
+                "import - reads a document from a pipe: task export | taskctl import -",
+            ));
+        }
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(file).map_err(cannot)?)
+    };
     let mut document = Vec::new();
     opened
         .take(IMPORT_MAX_BYTES + 1)
@@ -522,8 +542,7 @@ fn read_import(file: &std::path::Path) -> Result<Vec<u8>, Failure> {
         .map_err(cannot)?;
     if document.len() as u64 > IMPORT_MAX_BYTES {
         return Err(Failure::usage(format!(
-            "{} is larger than 20 MiB, the most the server takes at once; split it",
-            file.display()
+            "{name} is larger than 20 MiB, the most the server takes at once; split it"
         )));
     }
     Ok(document)

@@ -13,12 +13,22 @@ use clap::CommandFactory;
 use self::account::{change_password, delete_account, login, logout, register, timezone, whoami};
 use self::listing::{list, next, tags};
 use self::tasks::{Changes, add, edit, remove, set_completed, show};
-use crate::cli::{AccountCommand, Cli, Command};
+use crate::cli::{AccountCommand, Cli, Command, flatten_ids};
 use crate::context::Context;
 use crate::failure::Failure;
 
+/// How many tasks bare `taskctl` shows (as `next`).
+const DEFAULT_NEXT: u32 = 10;
+
+/// What bare `taskctl` says before anyone has logged in.
+const SHORT_HELP: &str = "taskctl: your taskd tasks from the terminal
+  taskctl register        make an account (or: taskctl login)
+  taskctl add Buy milk --due fri
+  taskctl                 what is next, once logged in
+  taskctl --help          every command";
+
 pub fn run(cli: Cli) -> Result<(), Failure> {
-    if let Command::Completions { shell } = cli.command {
+    if let Some(Command::Completions { shell }) = cli.command {
         let mut command = Cli::command();
         let mut script = Vec::new();
         clap_complete::generate(shell, &mut command, "taskctl", &mut script);
@@ -26,7 +36,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         return Ok(());
     }
     let context = Context::new(&cli.global)?;
-    match cli.command {
+    let Some(command) = cli.command else {
+        // Bare `taskctl`: what is next, or how to start.
+        if context.session().is_ok() {
+            return next(&context, DEFAULT_NEXT);
+        }
+        context.out.say(SHORT_HELP);
+        return Ok(());
+    };
+    match command {
         Command::Register {
             credentials,
             invite,
@@ -47,7 +65,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             due,
             priority,
             tags,
-        } => add(&context, title, description, due, priority, tags),
+            literal,
+        } => add(
+            &context,
+            &title.join(" "),
+            description,
+            due,
+            priority,
+            tags,
+            literal,
+        ),
         Command::List {
             filters,
             limit,
@@ -67,8 +94,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             priority,
             tags,
             untags,
+            literal,
         } => {
             let changes = Changes {
+                literal,
                 title,
                 description,
                 clear_description,
@@ -79,12 +108,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             };
             edit(&context, id, changes)
         }
-        Command::Done { ids } => set_completed(&context, &ids, true),
-        Command::Undone { ids } => set_completed(&context, &ids, false),
-        Command::Rm { ids, yes } => remove(&context, &ids, yes),
+        Command::Done { ids } => set_completed(&context, &flatten_ids(&ids), true),
+        Command::Undone { ids } => set_completed(&context, &flatten_ids(&ids), false),
+        Command::Rm { ids, yes } => remove(&context, &flatten_ids(&ids), yes),
         Command::Undo => devices::undo(&context),
         Command::Trash => devices::trash(&context),
-        Command::Restore { ids } => devices::restore(&context, &ids),
+        Command::Restore { ids } => devices::restore(&context, &flatten_ids(&ids)),
         Command::Export { force } => devices::export(&context, force),
         Command::Import { file, dry_run } => devices::import(&context, &file, dry_run),
         Command::Completions { .. } => Ok(()),

@@ -19,13 +19,18 @@ use crate::when::{self, Due};
 
 pub(super) fn add(
     context: &Context,
-    title: String,
+    title: &str,
     description: Option<String>,
     due: Option<String>,
     priority: Option<Priority>,
     mut tags: Vec<String>,
+    literal: bool,
 ) -> Result<(), Failure> {
-    let (title, title_tags) = title_tags(&title);
+    let (title, title_tags) = if literal {
+        (title.to_owned(), Vec::new())
+    } else {
+        title_tags(title)
+    };
     tags.extend(title_tags);
     // A tag given twice (as -t and +word, or in two cases) is one tag.
     let mut seen = std::collections::HashSet::new();
@@ -55,8 +60,15 @@ pub(super) fn add(
     if context.out.json {
         context.out.json(&task.json);
     } else {
+        let due = when::due_words(
+            task.value.due_date,
+            task.value.due_at,
+            when::local_zone(),
+            chrono::Utc::now(),
+        );
+        let due = due.map(|due| format!(" — due {due}")).unwrap_or_default();
         context.out.say(&format!(
-            "added task {}: {}",
+            "added task {}: {}{due}",
             task.value.id, task.value.title
         ));
     }
@@ -64,11 +76,13 @@ pub(super) fn add(
 }
 
 /// Words of a title like `+home` taken as tags, Taskwarrior style, when
-/// they are valid tags and other words remain for the title.
+/// they start with a letter and are valid tags, and other words remain for
+/// the title (`+1` stays: a score, not a tag).
 fn title_tags(title: &str) -> (String, Vec<String>) {
     let (tagged, words): (Vec<&str>, Vec<&str>) = title.split_whitespace().partition(|word| {
-        word.strip_prefix('+')
-            .is_some_and(|tag| taskcore::planning::parse_tag(tag).is_ok())
+        word.strip_prefix('+').is_some_and(|tag| {
+            tag.starts_with(char::is_alphabetic) && taskcore::planning::parse_tag(tag).is_ok()
+        })
     });
     if tagged.is_empty() || words.is_empty() {
         return (title.to_owned(), Vec::new());
@@ -100,6 +114,8 @@ pub(super) fn show(context: &Context, id: i64) -> Result<(), Failure> {
 
 /// `edit`'s changes, as given.
 pub(super) struct Changes {
+    /// Keep the title as typed.
+    pub(super) literal: bool,
     pub(super) title: Option<String>,
     pub(super) description: Option<String>,
     pub(super) clear_description: bool,
@@ -109,7 +125,15 @@ pub(super) struct Changes {
     pub(super) untags: Vec<String>,
 }
 
-pub(super) fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), Failure> {
+pub(super) fn edit(context: &Context, id: i64, mut changes: Changes) -> Result<(), Failure> {
+    // +words in a new title become tags, as with add.
+    if let Some(title) = &changes.title
+        && !changes.literal
+    {
+        let (title, tags) = title_tags(title);
+        changes.title = Some(title);
+        changes.tags.extend(tags);
+    }
     let description = if changes.clear_description {
         Some(None)
     } else {

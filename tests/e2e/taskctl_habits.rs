@@ -1,0 +1,190 @@
+//! taskctl's everyday habits, Taskwarrior's where they fit: unquoted
+//! titles, priority letters, id lists and ranges, +words as tags only when
+//! they are words, bare `taskctl`, the time zone shown before it is changed,
+//! and an import from a pipe. Against a real taskd.
+
+use serde_json::Value;
+use taskd_tests::{Server, Taskctl};
+
+fn json(taskctl: &Taskctl, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    taskctl.run(&all, None).success().json()
+}
+
+/// Adds a task; its id.
+fn add(taskctl: &Taskctl, args: &[&str]) -> i64 {
+    let mut all = vec!["add"];
+    all.extend_from_slice(args);
+    json(taskctl, &all)["id"].as_i64().expect("id")
+}
+
+fn task(taskctl: &Taskctl, id: i64) -> Value {
+    json(taskctl, &["show", &id.to_string()])
+}
+
+#[test]
+fn add_takes_an_unquoted_title_and_priority_letters_in_either_case() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "habit-add", "password123");
+    let milk = add(
+        &taskctl,
+        &["Buy", "oat", "milk", "-p", "H", "--due", "tomorrow"],
+    );
+    let milk = task(&taskctl, milk);
+    assert_eq!(milk["title"], "Buy oat milk");
+    assert_eq!(milk["priority"], "high");
+    assert!(milk["due_date"].is_string());
+    let bread = add(&taskctl, &["Buy bread", "-p", "m"]);
+    assert_eq!(task(&taskctl, bread)["priority"], "medium");
+    let edited = json(&taskctl, &["edit", &bread.to_string(), "-p", "L"]);
+    assert_eq!(edited["priority"], "low");
+
+    let wrong = taskctl.run(&["add", "x", "-p", "urgent"], None);
+    assert_eq!(wrong.code, Some(2), "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("'low', 'medium' or 'high'"),
+        "{}",
+        wrong.stderr
+    );
+    // A title is required, quoted or not.
+    assert_eq!(taskctl.run(&["add"], None).code, Some(2));
+}
+
+#[test]
+fn ids_come_as_lists_and_ranges() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "habit-ids", "password123");
+    let ids: Vec<i64> = (1..=5)
+        .map(|n| add(&taskctl, &[&format!("task {n}")]))
+        .collect();
+    let done = |id: i64| task(&taskctl, id)["completed"] == true;
+
+    taskctl
+        .run(&["done", &format!("{}-{}", ids[0], ids[1])], None)
+        .success();
+    taskctl
+        .run(&["done", &format!("{},{}", ids[2], ids[3])], None)
+        .success();
+    assert!(ids[..4].iter().all(|id| done(*id)));
+    assert!(!done(ids[4]), "the fifth was named by no list");
+    taskctl
+        .run(
+            &[
+                "undone",
+                &format!("{}-{}", ids[0], ids[3]),
+                &ids[0].to_string(),
+            ],
+            None,
+        )
+        .success();
+    assert!(ids.iter().all(|id| !done(*id)));
+
+    for wrong in [
+        format!("{}-{}", ids[3], ids[0]),
+        "1-2000".to_owned(),
+        "x-3".to_owned(),
+        ",".to_owned(),
+    ] {
+        let refused = taskctl.run(&["done", &wrong], None);
+        assert_eq!(refused.code, Some(2), "{wrong}: {}", refused.stderr);
+    }
+    assert!(
+        ids.iter().all(|id| !done(*id)),
+        "a refused list changes nothing"
+    );
+}
+
+#[test]
+fn plus_words_become_tags_only_when_they_are_words() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "habit-tags", "password123");
+    let bug = task(&taskctl, add(&taskctl, &["Fix +bug in +parser now"]));
+    assert_eq!(bug["title"], "Fix in now");
+    assert_eq!(bug["tags"], serde_json::json!(["bug", "parser"]));
+    let score = task(&taskctl, add(&taskctl, &["Score was 3 +1 bonus"]));
+    assert_eq!(score["title"], "Score was 3 +1 bonus");
+    assert_eq!(score["tags"], serde_json::json!([]));
+    let literal = task(
+        &taskctl,
+        add(&taskctl, &["--literal", "Learn C +ish things"]),
+    );
+    assert_eq!(literal["title"], "Learn C +ish things");
+    assert_eq!(literal["tags"], serde_json::json!([]));
+
+    // edit --title reads +words the same way, and --literal keeps them.
+    let id = score["id"].as_i64().expect("id").to_string();
+    let ride = json(&taskctl, &["edit", &id, "--title", "Ride +bike to work"]);
+    assert_eq!(ride["title"], "Ride to work");
+    assert_eq!(ride["tags"], serde_json::json!(["bike"]));
+    let kept = json(
+        &taskctl,
+        &["edit", &id, "--title", "Ride +bike", "--literal"],
+    );
+    assert_eq!(kept["title"], "Ride +bike");
+}
+
+#[test]
+fn bare_taskctl_runs_next_when_logged_in_and_helps_otherwise() {
+    let server = Server::start();
+    let stranger = Taskctl::new(&server);
+    let help = stranger.run(&[], None).success();
+    assert!(help.stdout.contains("taskctl register"), "{}", help.stdout);
+
+    let (taskctl, _) = Taskctl::registered(&server, "habit-bare", "password123");
+    add(&taskctl, &["Water the plants", "--due", "today"]);
+    let next = taskctl.run(&[], None).success();
+    assert!(next.stdout.contains("Water the plants"), "{}", next.stdout);
+}
+
+#[test]
+fn the_time_zone_is_shown_without_a_zone_and_set_in_any_case() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "habit-zone", "password123");
+    taskctl.run(&["timezone", "europe/berlin"], None).success();
+    // A machine in another zone sees the account's, and is told how to
+    // change it; nothing changes.
+    let shown = taskctl
+        .command()
+        .env("TZ", "America/New_York")
+        .arg("timezone")
+        .output()
+        .expect("run taskctl");
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(shown.contains("time zone Europe/Berlin"), "{shown}");
+    assert!(
+        shown.contains("taskctl timezone America/New_York"),
+        "{shown}"
+    );
+    assert_eq!(json(&taskctl, &["whoami"])["timezone"], "Europe/Berlin");
+    let whoami = taskctl.run(&["whoami"], None).success();
+    assert!(
+        whoami.stdout.contains("(time zone Europe/Berlin)"),
+        "{}",
+        whoami.stdout
+    );
+}
+
+#[test]
+fn import_reads_a_document_from_standard_input() {
+    let server = Server::start();
+    let (source, _) = Taskctl::registered(&server, "habit-export", "password123");
+    add(&source, &["Carried over +moving"]);
+    let document = source.run(&["export"], None).success().stdout;
+
+    let (target, _) = Taskctl::registered(&server, "habit-import", "password123");
+    let imported = target.run(&["import", "-"], Some(&document)).success();
+    assert!(imported.stdout.contains("created 1"), "{}", imported.stdout);
+    let tasks = json(&target, &["list"]);
+    assert_eq!(tasks[0]["title"], "Carried over");
+    // A Taskwarrior export through the same pipe.
+    let taskwarrior = r#"[{"uuid":"5f0c2a9e-2c8e-4a55-9d43-0b3f7e3f6a11","description":"From Taskwarrior","status":"pending","entry":"20261201T090000Z"}]"#;
+    target.run(&["import", "-"], Some(taskwarrior)).success();
+    let tasks = json(&target, &["list", "--all"]);
+    assert!(
+        tasks
+            .as_array()
+            .is_some_and(|tasks| tasks.iter().any(|task| task["title"] == "From Taskwarrior")),
+        "{tasks:?}"
+    );
+}
