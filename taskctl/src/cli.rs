@@ -240,8 +240,11 @@ pub enum Command {
     /// Reverts add, edit, done, undone, rm and restore, each change only if
     /// the task has not changed elsewhere since.
     Undo,
-    /// List deleted tasks, newest deletion first.
-    Trash,
+    /// List deleted tasks, newest deletion first; erase them for good.
+    Trash {
+        #[command(subcommand)]
+        action: Option<TrashAction>,
+    },
     /// Put deleted tasks back from the trash.
     Restore {
         /// Task ids: 62 63, 62,63 or 62-65.
@@ -399,6 +402,26 @@ pub enum AccountCommand {
         /// Your account's email, to confirm without being asked (for scripts).
         #[arg(long, value_name = "EMAIL")]
         confirm: Option<String>,
+    },
+}
+
+/// What `trash` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum TrashAction {
+    /// Erase trashed tasks for good (asks first when run on a terminal).
+    Rm {
+        /// Task ids: 62 63, 62,63 or 62-65.
+        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        ids: Vec<Ids>,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Erase everything in the trash for good (asks first when run on a terminal).
+    Empty {
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
     },
 }
 

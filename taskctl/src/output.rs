@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use comfy_table::presets::{NOTHING, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 use serde_json::Value;
-use taskcore::{Priority, TagCount, Task};
+use taskcore::{Priority, TagCount, Task, TrashedTask};
 
 use crate::when::{due_label, local_zone, local_zone_name};
 
@@ -113,6 +113,37 @@ impl Output {
             )));
             row.push(Cell::new(relative(task.updated_at, now)));
             table.add_row(row);
+        }
+        trim_lines(&table.to_string())
+    }
+
+    /// Trashed tasks as a table: id, done mark, title, due, priority, tags,
+    /// and when each was deleted.
+    pub fn trashed(&self, trashed: &[TrashedTask]) -> String {
+        let mut table = self.table();
+        table.set_header(["ID", "DONE", "TITLE", "DUE", "PRI", "TAGS", "DELETED"]);
+        let now = Utc::now();
+        let zone = local_zone();
+        for TrashedTask {
+            task, deleted_at, ..
+        } in trashed
+        {
+            let due = due_label(task.due_date, task.due_at, task.completed, zone, now)
+                .map(|(label, _)| label)
+                .unwrap_or_default();
+            table.add_row(vec![
+                Cell::new(task.id).set_alignment(CellAlignment::Right),
+                Cell::new(done_mark(task.completed)),
+                Cell::new(printable(&task.title)),
+                Cell::new(due),
+                Cell::new(
+                    task.priority
+                        .map(|priority| priority.letter().to_string())
+                        .unwrap_or_default(),
+                ),
+                Cell::new(printable(&task.tags.join(" "))),
+                Cell::new(relative(*deleted_at, now)),
+            ]);
         }
         trim_lines(&table.to_string())
     }
@@ -233,6 +264,14 @@ pub fn write_or_exit(bytes: &[u8]) {
 /// `✓` for done, blank otherwise.
 pub fn done_mark(completed: bool) -> &'static str {
     if completed { "✓" } else { " " }
+}
+
+/// `1 task`, `3 tasks`.
+pub fn tasks_counted(count: impl Into<u64>) -> String {
+    match count.into() {
+        1 => "1 task".to_owned(),
+        count => format!("{count} tasks"),
+    }
 }
 
 /// `showing 1–20 of 57`.

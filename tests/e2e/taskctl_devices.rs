@@ -238,7 +238,7 @@ async fn trash_restore_export_and_import_round_trip_through_taskctl() {
         None,
     );
     assert_eq!(run.code, Some(1), "one entry was refused");
-    assert!(run.stdout.contains("created 1 tasks"), "{}", run.stdout);
+    assert!(run.stdout.contains("created 1 task;"), "{}", run.stdout);
     assert!(
         run.stderr.contains("entry 1 not imported"),
         "{}",

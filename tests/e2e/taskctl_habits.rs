@@ -188,3 +188,56 @@ fn import_reads_a_document_from_standard_input() {
         "{tasks:?}"
     );
 }
+
+#[test]
+fn the_trash_says_when_and_erases_for_good() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "habit-trash", "password123");
+    let ids: Vec<i64> = ["Old plan", "Older plan", "Kept plan"]
+        .iter()
+        .map(|title| add(&taskctl, &[title]))
+        .collect();
+    let (old, older) = (ids[0].to_string(), ids[1].to_string());
+    taskctl.run(&["rm", "--yes", &old, &older], None).success();
+
+    let listed = taskctl.run(&["trash"], None).success();
+    assert!(listed.stdout.contains("DELETED"), "{}", listed.stdout);
+    assert!(!listed.stdout.contains("UPDATED"), "{}", listed.stdout);
+    assert!(listed.stdout.contains("Old plan"), "{}", listed.stdout);
+
+    // show tells a trashed task from one that never was.
+    let trashed = taskctl.run(&["show", &old], None);
+    assert_eq!(trashed.code, Some(5), "{}", trashed.stderr);
+    assert!(
+        trashed.stderr.contains("is in the trash")
+            && trashed.stderr.contains(&format!("taskctl restore {old}")),
+        "{}",
+        trashed.stderr
+    );
+    let unknown = taskctl.run(&["show", "999999"], None);
+    assert_eq!(unknown.code, Some(5));
+    assert!(!unknown.stderr.contains("trash"), "{}", unknown.stderr);
+
+    // Erased for good: neither in the trash nor restorable.
+    taskctl.run(&["trash", "rm", &old], None).success();
+    let gone = taskctl.run(&["show", &old], None);
+    assert!(!gone.stderr.contains("in the trash"), "{}", gone.stderr);
+    assert_eq!(taskctl.run(&["restore", &old], None).code, Some(5));
+    let again = taskctl.run(&["trash", "rm", &old], None);
+    assert_eq!(again.code, Some(5), "{}", again.stderr);
+
+    let emptied = taskctl.run(&["trash", "empty"], None).success();
+    assert!(
+        emptied.stdout.contains("erased 1 task;"),
+        "{}",
+        emptied.stdout
+    );
+    let empty = taskctl.run(&["trash"], None).success();
+    assert!(
+        empty.stdout.contains("the trash is empty"),
+        "{}",
+        empty.stdout
+    );
+    // The task never deleted is untouched.
+    assert_eq!(task(&taskctl, ids[2])["title"], "Kept plan");
+}

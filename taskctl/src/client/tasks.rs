@@ -154,6 +154,12 @@ impl Client {
         Ok((self.read(response)?, total))
     }
 
+    /// `DELETE /trash/{id}`: erases a trashed task for good.
+    pub fn erase_task(&self, id: i64) -> Result<(), ClientError> {
+        self.send(self.http.delete(self.url(&routes::TRASHED.with_id(id))))?;
+        Ok(())
+    }
+
     /// `POST /trash/{id}/restore`.
     pub fn restore_task(&self, id: i64) -> Result<Fetched<Task>, ClientError> {
         let response = self.send(self.http.post(self.url(&routes::RESTORE.with_id(id))))?;

@@ -12,13 +12,11 @@ use taskctl::journal::{Journal, JournalStore, Undo};
 use super::each::for_each_id;
 use crate::context::{Authed, Context};
 use crate::failure::{Failure, exit};
-use crate::output::printable;
+use crate::output::{printable, tasks_counted};
 use crate::prompt;
 
 /// The largest file `import` sends: the server's limit.
 const IMPORT_MAX_BYTES: u64 = 20 * 1024 * 1024;
-/// Trashed tasks per page of `trash`.
-const TRASH_PAGE: u32 = 100;
 
 /// The journal of the session's account, and where it is kept.
 pub struct Kept {
@@ -304,36 +302,6 @@ pub fn unless_unauthorized<T>(
     }
 }
 
-/// `trash`: the deleted tasks, newest deletion first.
-pub fn trash(context: &Context) -> Result<(), Failure> {
-    let client = context.client()?;
-    let (page, total) = client.call(|client| Ok(client.trash(0, TRASH_PAGE)?))?;
-    if context.out.json {
-        context.out.json(&page.json);
-        return Ok(());
-    }
-    if page.value.is_empty() {
-        context.out.say("the trash is empty");
-        return Ok(());
-    }
-    let tasks: Vec<Task> = page
-        .value
-        .iter()
-        .map(|trashed| trashed.task.clone())
-        .collect();
-    context.out.show(&context.out.tasks(&tasks, None));
-    let shown = page.value.len() as u64;
-    let more = if total > shown {
-        format!(" (the {shown} most recently deleted of {total})")
-    } else {
-        String::new()
-    };
-    context.out.say(&format!(
-        "{total} in the trash{more}; taskctl restore ID puts one back"
-    ));
-    Ok(())
-}
-
 /// `restore ID…`: puts trashed tasks back.
 pub fn restore(context: &Context, ids: &[i64]) -> Result<(), Failure> {
     let client = context.client()?;
@@ -485,8 +453,9 @@ pub fn import(context: &Context, file: &std::path::Path, dry_run: bool) -> Resul
     let summary = &report.value;
     let verb = if dry_run { "would create" } else { "created" };
     context.out.say(&format!(
-        "{verb} {} tasks; {} already imported before",
-        summary.created, summary.skipped
+        "{verb} {}; {} already imported before",
+        tasks_counted(summary.created),
+        summary.skipped
     ));
     for error in &summary.errors {
         let index = error["index"].as_u64().unwrap_or_default();

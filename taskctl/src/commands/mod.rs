@@ -7,13 +7,14 @@ mod devices;
 mod each;
 mod listing;
 mod tasks;
+mod trash;
 
 use clap::CommandFactory;
 
 use self::account::{change_password, delete_account, login, logout, register, timezone, whoami};
 use self::listing::{list, next, tags};
 use self::tasks::{Changes, add, edit, remove, set_completed, show};
-use crate::cli::{AccountCommand, Cli, Command, flatten_ids};
+use crate::cli::{AccountCommand, Cli, Command, TrashAction, flatten_ids};
 use crate::context::Context;
 use crate::failure::Failure;
 
@@ -112,7 +113,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Undone { ids } => set_completed(&context, &flatten_ids(&ids), false),
         Command::Rm { ids, yes } => remove(&context, &flatten_ids(&ids), yes),
         Command::Undo => devices::undo(&context),
-        Command::Trash => devices::trash(&context),
+        Command::Trash { action } => match action {
+            None => trash::list(&context),
+            Some(TrashAction::Rm { ids, yes }) => trash::erase(&context, &flatten_ids(&ids), yes),
+            Some(TrashAction::Empty { yes }) => trash::empty(&context, yes),
+        },
         Command::Restore { ids } => devices::restore(&context, &flatten_ids(&ids)),
         Command::Export { force } => devices::export(&context, force),
         Command::Import { file, dry_run } => devices::import(&context, &file, dry_run),

@@ -100,11 +100,17 @@ fn parse_due(text: &str) -> Result<Due, Failure> {
 
 pub(super) fn show(context: &Context, id: i64) -> Result<(), Failure> {
     let client = context.client()?;
-    let task = client.call(|client| {
-        client
-            .task(id)
-            .map_err(|error| Failure::for_task(id, error))
-    })?;
+    let task = match client.call(|client| devices::unless_unauthorized(client.task(id)))? {
+        Ok(task) => task,
+        // Not found: in the trash, or not at all.
+        Err(error @ ClientError::NotFound { .. }) => {
+            return Err(match super::trash::find(&client, id) {
+                Some(trashed) => super::trash::in_the_trash(&trashed),
+                None => Failure::for_task(id, error),
+            });
+        }
+        Err(error) => return Err(Failure::for_task(id, error)),
+    };
     let mut kept = Kept::load(context, &client);
     kept.journal.saw([&task.value]);
     kept.save();
