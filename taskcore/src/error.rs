@@ -19,7 +19,7 @@ use crate::types::Invalid;
 /// | [`TaskNotFound`](Error::TaskNotFound), [`UserNotFound`](Error::UserNotFound), [`TokenNotFound`](Error::TokenNotFound), [`SessionNotFound`](Error::SessionNotFound), [`InviteNotFound`](Error::InviteNotFound) | 404 |
 /// | [`EmailTaken`](Error::EmailTaken), [`Conflict`](Error::Conflict) | 409 |
 /// | [`VersionMismatch`](Error::VersionMismatch) (a precondition such as `If-Match` failed) | 412 |
-/// | [`InvalidCredentials`](Error::InvalidCredentials), [`InvalidToken`](Error::InvalidToken), [`InvalidRefreshToken`](Error::InvalidRefreshToken) | 401 |
+/// | [`InvalidCredentials`](Error::InvalidCredentials), [`InvalidToken`](Error::InvalidToken), [`InvalidRefreshToken`](Error::InvalidRefreshToken), [`SessionEnded`](Error::SessionEnded) | 401 |
 /// | [`WrongPassword`](Error::WrongPassword), [`Forbidden`](Error::Forbidden) | 403 |
 /// | [`CursorExpired`](Error::CursorExpired) | 410 |
 /// | [`Storage`](Error::Storage) | 503 |
@@ -77,6 +77,9 @@ pub enum Error {
     /// session, or names no user.
     #[error("could not validate credentials")]
     InvalidToken,
+    /// A token of a session that was ended, and why.
+    #[error("the session has ended: {}", .0.reason())]
+    SessionEnded(SessionEnd),
     /// A refresh token that is unknown, expired, spent or of a revoked session.
     #[error("invalid refresh token")]
     InvalidRefreshToken,
@@ -125,7 +128,10 @@ impl Error {
             | Error::InviteNotFound => 404,
             Error::EmailTaken | Error::Conflict(_) => 409,
             Error::VersionMismatch { .. } => 412,
-            Error::InvalidCredentials | Error::InvalidToken | Error::InvalidRefreshToken => 401,
+            Error::InvalidCredentials
+            | Error::InvalidToken
+            | Error::InvalidRefreshToken
+            | Error::SessionEnded(_) => 401,
             Error::WrongPassword | Error::Forbidden(_) => 403,
             Error::CursorExpired => 410,
             Error::Storage(_) => 503,
@@ -393,5 +399,39 @@ impl fmt::Display for ValidationErrors {
             write!(f, "{field}: {}", error.msg)?;
         }
         Ok(())
+    }
+}
+
+/// Why a session ended, as its holder is told when its tokens are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionEnd {
+    /// Logged out, here or from another session (`sessions rm`, logout
+    /// everywhere).
+    LoggedOut,
+    /// A spent refresh token was presented again: it may have been copied,
+    /// so the session was ended.
+    RefreshTokenReused,
+    /// The password was changed from another session.
+    PasswordChanged,
+    /// An administrator reset the password.
+    PasswordReset,
+    /// An administrator disabled the account.
+    AccountDisabled,
+}
+
+impl SessionEnd {
+    /// Why, in words for the session's holder.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::LoggedOut => "it was logged out, here or from another device",
+            Self::RefreshTokenReused => {
+                "its refresh token was used twice, which can mean it was copied, so the \
+                 session was ended to be safe"
+            }
+            Self::PasswordChanged => "the account's password was changed from another session",
+            Self::PasswordReset => "an administrator reset the account's password",
+            Self::AccountDisabled => "an administrator disabled the account",
+        }
     }
 }

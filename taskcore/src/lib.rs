@@ -35,7 +35,7 @@ pub use wire::routes;
 pub use auth::{
     AccessClaims, BcryptRunner, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys,
 };
-pub use error::{Error, FieldError, Result, Source, StorageError, ValidationErrors};
+pub use error::{Error, FieldError, Result, SessionEnd, Source, StorageError, ValidationErrors};
 pub use model::{
     Change, ChangePage, Due, DueChange, Expect, NewTask, NewTaskBuilder, NewUser, Origin,
     PasswordChange, TagChange, TagCount, Task, TaskPage, TaskPatch, TaskPatchBuilder, TrashPage,

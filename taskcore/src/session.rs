@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::error::SessionEnd;
 use crate::model::User;
 use crate::types::{SessionId, UserId};
 
@@ -143,6 +144,22 @@ impl RevokeReason {
     }
 }
 
+impl SessionEnd {
+    /// The reason as stored with a revoked session.
+    pub(crate) fn from_stored(text: &str) -> Option<Self> {
+        [
+            (RevokeReason::Logout, Self::LoggedOut),
+            (RevokeReason::RefreshTokenReuse, Self::RefreshTokenReused),
+            (RevokeReason::PasswordChanged, Self::PasswordChanged),
+            (RevokeReason::PasswordReset, Self::PasswordReset),
+            (RevokeReason::Disabled, Self::AccountDisabled),
+        ]
+        .into_iter()
+        .find(|(stored, _)| stored.as_str() == text)
+        .map(|(_, end)| end)
+    }
+}
+
 /// The outcome of presenting a refresh token.
 #[derive(Debug)]
 // Exhaustive on purpose: a caller must decide what each outcome of a
@@ -164,7 +181,9 @@ pub enum Refresh {
         /// The revoked session.
         session: SessionId,
     },
-    /// Unknown, expired, or of a revoked session.
+    /// The token's session was ended, for this reason.
+    Ended(SessionEnd),
+    /// Unknown, expired, or of a revoked session whose reason is unknown.
     Refused,
 }
 

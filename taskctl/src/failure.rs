@@ -3,7 +3,7 @@
 use std::fmt;
 
 use taskctl::client::ClientError;
-use taskctl::renewal::{Refusal, RenewError};
+use taskctl::renewal::{self, Refusal, RenewError};
 use taskctl::session::SessionError;
 
 /// Exit codes, documented in `--help` and the README.
@@ -86,9 +86,14 @@ impl From<ClientError> for Failure {
             ClientError::Unreachable { .. } => {
                 Self::new(exit::UNREACHABLE, format!("{error} — is it running?"))
             }
-            ClientError::Unauthorized { .. } => {
-                Self::not_logged_in("not logged in, or the session has ended\nrun: taskctl login")
-            }
+            ClientError::Unauthorized { detail } => match renewal::ended_because(&detail) {
+                Some(why) => {
+                    Self::not_logged_in(format!("the session has ended: {why}\nrun: taskctl login"))
+                }
+                None => Self::not_logged_in(
+                    "not logged in, or the session has ended\nrun: taskctl login",
+                ),
+            },
             ClientError::NotFound { detail } => Self::new(exit::NOT_FOUND, detail.to_lowercase()),
             ClientError::Refused { .. }
             | ClientError::Redirected { .. }

@@ -134,9 +134,12 @@ impl<'s> RenewingClient<'s> {
             .client()
             .refresh(refresh_token)
             .map_err(|error| match error {
-                ClientError::Unauthorized { .. } => ended(
-                    "has ended (logged out, password changed, or unused for too long)".to_owned(),
-                ),
+                // The server says why when it knows.
+                ClientError::Unauthorized { detail } => ended(match ended_because(&detail) {
+                    Some(why) => format!("has ended: {why}"),
+                    None => "has ended (logged out, password changed, or unused for too long)"
+                        .to_owned(),
+                }),
                 other => RenewError::Client(other),
             })?;
         let renewed = Session::from_token(&mine.server, &mine.email, token);
@@ -154,4 +157,12 @@ impl<'s> RenewingClient<'s> {
         current.0 = current.0.clone().with_token(&session.token);
         current.1 = session;
     }
+}
+
+/// Why a session ended, from the server's refusal (`Your session has
+/// ended: WHY. Log in again`), made printable.
+pub fn ended_because(detail: &str) -> Option<String> {
+    let why = detail.strip_prefix("Your session has ended: ")?;
+    let why = why.strip_suffix(". Log in again").unwrap_or(why);
+    Some(why.chars().filter(|c| !c.is_control()).take(200).collect())
 }

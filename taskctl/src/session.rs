@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use taskcore::Token;
 
 const SESSION_FILE: &str = "session.json";
+/// The server and email of the last login, kept after the session ends so
+/// that the next login need not ask for the email again.
+const LAST_LOGIN_FILE: &str = "last-login.json";
 const LOCK_FILE: &str = "session.lock";
 /// Longest token lifetime taken from a server.
 const MAX_LIFETIME_SECONDS: u64 = 10 * 365 * 24 * 3600;
@@ -177,7 +180,26 @@ impl SessionStore {
         };
         let json = serde_json::to_vec_pretty(session)
             .map_err(|error| io("cannot write", std::io::Error::other(error)))?;
-        save_private(&self.directory, &path, &json).map_err(|(action, source)| io(action, source))
+        save_private(&self.directory, &path, &json)
+            .map_err(|(action, source)| io(action, source))?;
+        // Best effort: a login that cannot remember its email still logs in.
+        let last = serde_json::json!({ "server": session.server, "email": session.email });
+        let _ = save_private(
+            &self.directory,
+            &self.directory.join(LAST_LOGIN_FILE),
+            last.to_string().as_bytes(),
+        );
+        Ok(())
+    }
+
+    /// The email last logged in with on `server`, if it is remembered.
+    pub fn remembered_email(&self, server: &str) -> Option<String> {
+        let text = std::fs::read_to_string(self.directory.join(LAST_LOGIN_FILE)).ok()?;
+        let last: serde_json::Value = serde_json::from_str(&text).ok()?;
+        (last["server"] == server)
+            .then(|| last["email"].as_str().map(str::to_owned))
+            .flatten()
+            .filter(|email| !email.is_empty())
     }
 
     /// The directory the session (and taskctl's other state) is kept in.

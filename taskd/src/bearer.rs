@@ -74,14 +74,19 @@ impl Bearer {
     /// password change, theft) or its account. A token without the scope
     /// is refused (403) before anything is read.
     pub fn user(&self, store: &Store, access: Access) -> taskcore::Result<User> {
-        let found = match self.credential {
-            Credential::Session(session) => store.session_user(self.user, session)?,
+        match self.credential {
+            Credential::Session(session) => match store.session_user(self.user, session)? {
+                Some(user) => Ok(user),
+                // Refused: say why the session ended, when it is known.
+                None => Err(store
+                    .session_end(self.user, session)?
+                    .map_or(Error::InvalidToken, Error::SessionEnded)),
+            },
             Credential::Token(scopes) => {
                 allowed(scopes, access)?;
-                store.user(self.user)?
+                store.user(self.user)?.ok_or(Error::InvalidToken)
             }
-        };
-        found.ok_or(Error::InvalidToken)
+        }
     }
 }
 

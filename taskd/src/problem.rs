@@ -116,6 +116,9 @@ fn domain_detail(error: &Error) -> String {
             .into(),
         Error::InvalidCredentials => "Incorrect email or password".into(),
         Error::InvalidToken => "Could not validate credentials".into(),
+        Error::SessionEnded(end) => {
+            format!("Your session has ended: {}. Log in again", end.reason())
+        }
         Error::InvalidRefreshToken => "Invalid, expired or revoked refresh token".into(),
         Error::WrongPassword => "Incorrect password".into(),
         Error::Validation(_) => "Validation failed".into(),

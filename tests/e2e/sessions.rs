@@ -139,11 +139,28 @@ async fn a_spent_refresh_token_presented_again_revokes_the_whole_chain() {
     let reuse = server.refresh(&first.refresh_token).await;
     assert_eq!(reuse.status(), 401);
     assert_eq!(reuse.headers()["www-authenticate"], "Bearer");
-    assert_eq!(detail(reuse).await, REFRESH_REFUSED);
+    // Refused, saying why: the same words for every token of that login.
+    let ended = detail(reuse).await;
+    assert!(
+        ended
+            .as_str()
+            .is_some_and(|text| text.starts_with("Your session has ended: its refresh token was used twice")),
+        "{ended}"
+    );
     // Every token of that login is dead: the newest refresh token too.
-    assert_eq!(server.refresh(&third.refresh_token).await.status(), 401);
+    let newest = server.refresh(&third.refresh_token).await;
+    assert_eq!(newest.status(), 401);
+    assert_eq!(detail(newest).await, ended);
     for account in [&first, &second, &third] {
-        assert_eq!(server.me(&account.token).await, 401);
+        let me = client()
+            .get(format!("{}/auth/me", server.api))
+            .header("authorization", account.bearer())
+            .send()
+            .await
+            .expect("me");
+        assert_eq!(me.status(), 401);
+        assert_eq!(me.headers()["www-authenticate"], "Bearer");
+        assert_eq!(detail(me).await, ended);
     }
     // Another login of the same user is untouched.
     assert_eq!(server.me(&elsewhere.token).await, 200);
@@ -547,4 +564,64 @@ async fn without_trusted_proxies_x_forwarded_for_is_ignored() {
     assert_eq!(failed_login_from(&server, "203.0.113.5").await, 401);
     assert_eq!(failed_login_from(&server, "203.0.113.6").await, 401);
     assert_eq!(failed_login_from(&server, "203.0.113.7").await, 429);
+}
+
+taskd_tests::on_both_backends! {
+async fn a_refused_token_of_an_ended_session_says_why() {
+    let server = Server::start();
+    let account = server.account("ended").await;
+    let other = server.session(&account).await;
+    let me = |token: String| {
+        let api = server.api.clone();
+        async move {
+            let response = client()
+                .get(format!("{api}/auth/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("me");
+            let status = response.status().as_u16();
+            let detail = detail(response).await;
+            (status, detail.as_str().unwrap_or_default().to_owned())
+        }
+    };
+    // The control: a live session's token is taken.
+    assert_eq!(me(other.token.clone()).await.0, 200);
+
+    // A password changed from another session ends this one, and says so.
+    let changed = client()
+        .post(format!("{}/auth/password", server.api))
+        .bearer_auth(&account.token)
+        .json(&json!({"current_password": account.password, "new_password": "password456"}))
+        .send()
+        .await
+        .expect("password");
+    assert_eq!(changed.status(), 204);
+    let (status, why) = me(other.token.clone()).await;
+    assert_eq!(status, 401);
+    assert!(why.contains("password was changed from another session"), "{why}");
+    let refused = server.refresh(&other.refresh_token).await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(detail(refused).await, why);
+
+    // A logout says so too.
+    let logout = client()
+        .post(format!("{}/auth/logout", server.api))
+        .bearer_auth(&account.token)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.status(), 204);
+    let (status, why) = me(account.token.clone()).await;
+    assert_eq!(status, 401);
+    assert!(why.contains("it was logged out"), "{why}");
+
+    // A token of no session at all still says only that it is not valid.
+    let (status, unknown) = me("not.a.token".to_owned()).await;
+    assert_eq!(status, 401);
+    assert_eq!(unknown, "Could not validate credentials");
+    let unknown = server.refresh("tdr_not-a-real-token").await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(detail(unknown).await, REFRESH_REFUSED);
+}
 }

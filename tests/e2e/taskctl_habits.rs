@@ -241,3 +241,55 @@ fn the_trash_says_when_and_erases_for_good() {
     // The task never deleted is untouched.
     assert_eq!(task(&taskctl, ids[2])["title"], "Kept plan");
 }
+
+#[test]
+fn login_after_a_session_ended_remembers_the_email() {
+    let server = Server::start();
+    let (taskctl, email) = Taskctl::registered(&server, "habit-login", "password123");
+    taskctl.run(&["logout"], None).success();
+    let again = taskctl
+        .run(&["login", "--password-stdin"], Some("password123\n"))
+        .success();
+    assert!(again.stdout.contains(&email), "{}", again.stdout);
+    // The control: a taskctl that never logged in has no email to reuse.
+    let fresh = Taskctl::new(&server);
+    let asked = fresh.run(&["login", "--password-stdin"], Some("password123\n"));
+    assert_eq!(asked.code, Some(2), "{}", asked.stderr);
+    assert!(asked.stderr.contains("--email"), "{}", asked.stderr);
+    // --email still picks another account.
+    let wrong = taskctl.run(
+        &[
+            "login",
+            "--email",
+            "someone-else@example.com",
+            "--password-stdin",
+        ],
+        Some("password123\n"),
+    );
+    assert_eq!(wrong.code, Some(1), "{}", wrong.stderr);
+}
+
+#[tokio::test]
+async fn an_ended_session_says_why_and_what_to_run() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "habit-ended", "password123");
+    add(&taskctl, &["Before the theft"]);
+    // The saved refresh token, spent twice elsewhere: the server ends the session.
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(taskctl.config_dir().join("session.json")).expect("session"),
+    )
+    .expect("JSON");
+    let refresh_token = saved["refresh_token"].as_str().expect("refresh token");
+    for expected in [200, 401] {
+        let answer = server.refresh(refresh_token).await;
+        assert_eq!(answer.status(), expected);
+    }
+    let refused = taskctl.run(&["list"], None);
+    assert_eq!(refused.code, Some(4), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("refresh token was used twice")
+            && refused.stderr.contains("run: taskctl login"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -8,6 +8,7 @@ use super::backend::Mode;
 use super::changes::KEY_HOURS;
 use super::database::{Store, lifetime, now};
 use crate::auth::PasswordHasher;
+use crate::error::SessionEnd;
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{NewUser, PasswordChange, User};
 use crate::session::{Refresh, RefreshToken, RevokeReason, Verdict, hash_refresh_token};
@@ -211,6 +212,11 @@ impl Store {
                 return Ok(Refresh::Refused);
             };
             let refresh = match stored.verdict(now) {
+                Verdict::Refuse if stored.session_revoked => work
+                    .session_end(stored.user, stored.session)?
+                    .as_deref()
+                    .and_then(SessionEnd::from_stored)
+                    .map_or(Refresh::Refused, Refresh::Ended),
                 Verdict::Refuse => Refresh::Refused,
                 Verdict::RevokeChain => {
                     work.revoke_session(
@@ -250,6 +256,16 @@ impl Store {
         let found = work.session_user(user, session)?;
         work.commit()?;
         Ok(found)
+    }
+
+    /// Why `user`'s `session` ended, if it was ended (and the reason was
+    /// recorded). For telling a refused token's holder why; not on the
+    /// request path of a live session.
+    pub fn session_end(&self, user: UserId, session: SessionId) -> Result<Option<SessionEnd>> {
+        let mut work = self.backend.accounts(Mode::Statement)?;
+        let reason = work.session_end(user, session)?;
+        work.commit()?;
+        Ok(reason.as_deref().and_then(SessionEnd::from_stored))
     }
 
     /// Ends a session: its refresh tokens and access tokens stop working.

@@ -235,6 +235,8 @@ pub(crate) trait AccountWork: TokenWork + AdminWork {
     fn live_sessions(&mut self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>>;
     /// The user of a live (not revoked) session, if `session` is `user`'s.
     fn session_user(&mut self, user: UserId, session: SessionId) -> Result<Option<User>>;
+    /// The stored reason `user`'s `session` was revoked, if it was.
+    fn session_end(&mut self, user: UserId, session: SessionId) -> Result<Option<String>>;
     /// Revokes one live session of `user`; false when there was none.
     fn revoke_session(
         &mut self,

@@ -13,6 +13,7 @@ use super::*;
 use crate::auth::{BCRYPT_MIN_COST, PasswordHasher};
 use crate::error::Error;
 use crate::error::Result;
+use crate::error::SessionEnd;
 use crate::model::{NewTask, NewUser, PasswordChange};
 use crate::query::{ChangeCursor, Sort, SortKey, TaskQuery};
 use crate::session::{Refresh, RefreshToken};
@@ -393,9 +394,13 @@ contract! {
         ));
         assert!(matches!(
             store.refresh_session(second.expose(), MINUTE),
-            Ok(Refresh::Refused)
+            Ok(Refresh::Ended(SessionEnd::RefreshTokenReused))
         ));
         assert!(store.session_user(alice, session).expect("lookup").is_none());
+        assert_eq!(
+            store.session_end(alice, session).expect("lookup"),
+            Some(SessionEnd::RefreshTokenReused)
+        );
         assert!(matches!(
             store.refresh_session("tdr_unknown", MINUTE),
             Ok(Refresh::Refused)
@@ -487,8 +492,9 @@ contract! {
         assert!(store.session_user(alice, other).expect("lookup").is_none());
         assert!(matches!(
             store.refresh_session(other_refresh.expose(), MINUTE),
-            Ok(Refresh::Refused)
+            Ok(Refresh::Ended(SessionEnd::PasswordChanged))
         ));
+        assert_eq!(store.session_end(alice, current).expect("lookup"), None);
         assert!(store.authenticate("alice@example.com", "new password", &hasher()).is_ok());
     }
 

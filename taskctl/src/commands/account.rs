@@ -74,7 +74,18 @@ pub(super) fn register(
 pub(super) fn login(context: &Context, credentials: Credentials) -> Result<(), Failure> {
     let client = context.anonymous_client()?;
     client.health()?;
-    let email = prompt::email(credentials.email)?;
+    // The email of the last login to this server, when none is given.
+    let remembered = context.sessions.remembered_email(client.server());
+    let email = match (credentials.email, remembered) {
+        (Some(email), _) => email,
+        (None, Some(email)) => {
+            if std::io::stderr().is_terminal() {
+                eprintln!("taskctl: logging in as {email} (--email for another account)");
+            }
+            email
+        }
+        (None, None) => prompt::email(None)?,
+    };
     let password = prompt::password(credentials.password_stdin, false)?;
     let session = start_session(context, &client, &email, &password)?;
     if context.out.json {

@@ -7,7 +7,8 @@ use bytes::Bytes;
 use serde_json::Value;
 use taskcore::{
     AccountDelete, Body, Error, LoginForm, LoginRequest, PasswordChangeRequest, PasswordHasher,
-    Refresh, RefreshRequest, RefreshToken, SessionId, Store, Token, User, UserCreate, UserId,
+    Refresh, RefreshRequest, RefreshToken, SessionEnd, SessionId, Store, Token, User, UserCreate,
+    UserId,
 };
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
@@ -324,8 +325,9 @@ pub async fn refresh(
                 session = session.0,
                 "a spent refresh token was presented again: session revoked"
             );
-            Err(Error::InvalidRefreshToken.into())
+            Err(Error::SessionEnded(SessionEnd::RefreshTokenReused).into())
         }
+        Refresh::Ended(end) => Err(Error::SessionEnded(end).into()),
         Refresh::Refused => Err(Error::InvalidRefreshToken.into()),
     }
 }

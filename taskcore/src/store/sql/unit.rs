@@ -406,6 +406,17 @@ impl<C: Connection> AccountWork for Unit<C> {
             .sql()
     }
 
+    fn session_end(&mut self, user: UserId, session: SessionId) -> Result<Option<String>> {
+        self.row(
+            "SELECT revoked_reason FROM sessions
+             WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NOT NULL",
+            &[Int(session.0), Int(user.0)],
+            |row| row.optional_text(0),
+        )
+        .sql()
+        .map(Option::flatten)
+    }
+
     fn revoke_session(
         &mut self,
         user: UserId,
