@@ -159,10 +159,13 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
         limit: Option<u32>,
         /// Tasks to skip.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, conflicts_with = "page")]
         skip: u64,
+        /// The page to show, from 1 (pages of --limit tasks).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        page: Option<u64>,
         /// Every matching task, following every page (at most 50,000).
-        #[arg(long, conflicts_with = "skip")]
+        #[arg(long, conflicts_with_all = ["skip", "page"])]
         all: bool,
     },
     /// Open tasks, most urgent first: overdue and soon due, high priority,
@@ -293,12 +296,15 @@ pub enum Command {
 pub struct ListFilters {
     /// Words to search for in titles and descriptions (like --search).
     pub words: Vec<String>,
-    /// Only open tasks.
-    #[arg(long, conflicts_with = "done")]
+    /// Only open tasks (the default).
+    #[arg(long, conflicts_with_all = ["done", "any"])]
     pub open: bool,
     /// Only completed tasks.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "any")]
     pub done: bool,
+    /// Open and completed tasks alike.
+    #[arg(long)]
+    pub any: bool,
     /// Only tasks with this tag (repeat: tasks with every one).
     #[arg(short, long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,

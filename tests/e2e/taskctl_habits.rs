@@ -293,3 +293,73 @@ async fn an_ended_session_says_why_and_what_to_run() {
         refused.stderr
     );
 }
+
+#[test]
+fn ls_shows_open_tasks_and_says_how_to_see_more() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "habit-ls", "password123");
+    let ids: Vec<i64> = (1..=25)
+        .map(|n| add(&taskctl, &[&format!("chore {n:02}")]))
+        .collect();
+    taskctl
+        .run(&["done", &format!("{}-{}", ids[0], ids[2])], None)
+        .success();
+    let titles = |args: &[&str]| -> Vec<String> {
+        match json(&taskctl, args) {
+            Value::Array(tasks) => tasks
+                .iter()
+                .map(|task| task["title"].as_str().expect("title").to_owned())
+                .collect(),
+            other => panic!("not a list: {other}"),
+        }
+    };
+    // Open by default; --done the completed; --any both.
+    let open = titles(&["ls", "--all"]);
+    assert_eq!(open.len(), 22);
+    assert!(!open.contains(&"chore 01".to_owned()));
+    assert_eq!(titles(&["ls", "--done"]).len(), 3);
+    assert_eq!(titles(&["ls", "--any", "--all"]).len(), 25);
+
+    // A page short of the total says how to see the rest.
+    let first = taskctl.run(&["ls", "--sort", "title"], None).success();
+    assert!(
+        first
+            .stdout
+            .contains("showing 1–20 of 22 · --all or --page 2"),
+        "{}",
+        first.stdout
+    );
+    let second = taskctl
+        .run(&["ls", "--sort", "title", "--page", "2"], None)
+        .success();
+    assert!(second.stdout.contains("chore 25"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("showing 21–22 of 22"),
+        "{}",
+        second.stdout
+    );
+    assert!(!second.stdout.contains("--page"), "{}", second.stdout);
+    assert_eq!(
+        taskctl
+            .run(&["ls", "--page", "2", "--skip", "3"], None)
+            .code,
+        Some(2)
+    );
+}
+
+#[test]
+fn a_typo_suggests_only_a_command_one_slip_away() {
+    let server = Server::start();
+    let taskctl = Taskctl::new(&server);
+    let near = taskctl.run(&["lsit"], None);
+    assert_eq!(near.code, Some(2));
+    assert!(near.stderr.contains("'list'"), "{}", near.stderr);
+    let far = taskctl.run(&["remind"], None);
+    assert_eq!(far.code, Some(2));
+    assert!(
+        far.stderr.contains("unrecognized subcommand 'remind'"),
+        "{}",
+        far.stderr
+    );
+    assert!(!far.stderr.contains("'rm'"), "{}", far.stderr);
+}

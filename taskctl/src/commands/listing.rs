@@ -31,8 +31,9 @@ impl ListFilters {
     fn pairs(&self, skip: u64, limit: u32) -> Result<Vec<(String, String)>, Failure> {
         let Self {
             words,
-            open,
+            open: _,
             done,
+            any,
             tags,
             priorities,
             due,
@@ -42,11 +43,11 @@ impl ListFilters {
             sort,
         } = self;
         let mut pairs: Vec<(&str, String)> = Vec::new();
-        if *open {
-            pairs.push(("completed", "false".to_owned()));
-        }
+        // Open tasks unless asked otherwise.
         if *done {
             pairs.push(("completed", "true".to_owned()));
+        } else if !*any {
+            pairs.push(("completed", "false".to_owned()));
         }
         for tag in tags {
             pairs.push(("tag", tag.clone()));
@@ -85,10 +86,9 @@ impl ListFilters {
             .collect())
     }
 
-    fn any(&self) -> bool {
-        self.open
-            || self.done
-            || !self.tags.is_empty()
+    /// Whether anything narrows the listing besides open-or-done.
+    fn narrowed(&self) -> bool {
+        !self.tags.is_empty()
             || !self.priorities.is_empty()
             || self.due.is_some()
             || self.before.is_some()
@@ -168,12 +168,15 @@ pub(super) fn list(
     filters: &ListFilters,
     limit: Option<u32>,
     skip: u64,
+    page: Option<u64>,
     all: bool,
 ) -> Result<(), Failure> {
+    let per_page = limit.unwrap_or(LIST_PAGE_SIZE);
+    let skip = page.map_or(skip, |page| (page - 1).saturating_mul(u64::from(per_page)));
     let pairs = if all {
         filters.pairs(0, limit.unwrap_or(ALL_PAGE_SIZE))?
     } else {
-        filters.pairs(skip, limit.unwrap_or(LIST_PAGE_SIZE))?
+        filters.pairs(skip, per_page)?
     };
     let client = context.client()?;
     let query = listing(&pairs)?;
@@ -194,8 +197,20 @@ pub(super) fn list(
     if !tasks.is_empty() {
         context.out.show(&context.out.tasks(&tasks, None));
     }
-    if total == 0 && filters.any() {
+    let shown = tasks.len() as u64;
+    if total == 0 && filters.narrowed() {
         context.out.say("no tasks match");
+    } else if total == 0 && !filters.done && !filters.any {
+        context.out.say(
+            "no open tasks — add one with: taskctl add TITLE (ls --done shows completed ones)",
+        );
+    } else if !all && skip + shown < total {
+        // More to see: say how.
+        let next_page = (skip + shown) / u64::from(per_page) + 1;
+        context.out.say(&format!(
+            "{} · --all or --page {next_page}",
+            showing(skip, tasks.len(), total)
+        ));
     } else {
         context.out.say(&showing(skip, tasks.len(), total));
     }
