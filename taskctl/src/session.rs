@@ -180,16 +180,23 @@ impl SessionStore {
         };
         let json = serde_json::to_vec_pretty(session)
             .map_err(|error| io("cannot write", std::io::Error::other(error)))?;
-        save_private(&self.directory, &path, &json)
-            .map_err(|(action, source)| io(action, source))?;
-        // Best effort: a login that cannot remember its email still logs in.
-        let last = serde_json::json!({ "server": session.server, "email": session.email });
+        save_private(&self.directory, &path, &json).map_err(|(action, source)| io(action, source))
+    }
+
+    /// Remembers the server and email of a login, for the next login to
+    /// reuse. Best effort: a login that cannot remember still logs in.
+    pub fn remember_login(&self, server: &str, email: &str) {
+        let last = serde_json::json!({ "server": server, "email": email });
         let _ = save_private(
             &self.directory,
             &self.directory.join(LAST_LOGIN_FILE),
             last.to_string().as_bytes(),
         );
-        Ok(())
+    }
+
+    /// Forgets the remembered login (its account is gone).
+    pub fn forget_login(&self) {
+        let _ = std::fs::remove_file(self.directory.join(LAST_LOGIN_FILE));
     }
 
     /// The email last logged in with on `server`, if it is remembered.

@@ -163,7 +163,7 @@ fn parse_day(text: &str, today: NaiveDate) -> Option<(NaiveDate, bool)> {
         return add(today, count, unit).map(|day| (day, false));
     }
     month_day(text, today)
-        .or_else(|| NaiveDate::parse_from_str(text, "%d.%m.%Y").ok())
+        .or_else(|| dotted(text))
         .or_else(|| taskcore::planning::parse_date(text).ok())
         .map(|day| (day, false))
 }
@@ -222,6 +222,15 @@ fn first_of_next_month(today: NaiveDate) -> Option<NaiveDate> {
         .checked_add_months(chrono::Months::new(1))
 }
 
+/// `24.12.2026`: day, month and a four-digit year.
+fn dotted(text: &str) -> Option<NaiveDate> {
+    let year = text.rsplit('.').next()?;
+    if year.len() != 4 || !year.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%d.%m.%Y").ok()
+}
+
 /// `dec 24` or `24 dec` (`december` too): this year, or next once past.
 fn month_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     let (first, second) = text.split_once(' ')?;
@@ -231,11 +240,10 @@ fn month_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
         _ => return None,
     };
     let day: u32 = day.parse().ok()?;
-    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day);
-    match this_year {
-        Some(date) if date >= today => Some(date),
-        _ => NaiveDate::from_ymd_opt(today.year() + 1, month, day),
-    }
+    // This year's, or the next that has it (29 February: a leap year).
+    (0..=8)
+        .filter_map(|ahead| NaiveDate::from_ymd_opt(today.year() + ahead, month, day))
+        .find(|date| *date >= today)
 }
 
 fn month(text: &str) -> Option<u32> {
@@ -258,6 +266,11 @@ fn month(text: &str) -> Option<u32> {
     }
     let number = NAMES.iter().position(|name| name.starts_with(text))?;
     u32::try_from(number + 1).ok()
+}
+
+/// Whether `text` alone reads as a time of day (`17:00`, `5pm`).
+pub fn is_time(text: &str) -> bool {
+    parse_time(&words(text)).is_some()
 }
 
 /// `17:00`, `5pm`, `5:30pm`, `12am` (midnight).
@@ -460,6 +473,7 @@ mod tests {
             ("eow", Ok(day("2026-12-06"))),
             ("eom", Ok(day("2026-12-31"))),
             ("24.12.2026", Ok(day("2026-12-24"))),
+            ("feb 29", Ok(day("2028-02-29"))),
             ("24.12.2026 17:00", timed("2026-12-24T16:00:00Z")),
             ("tomorrow 5pm", timed("2026-12-05T16:00:00Z")),
             ("dec 24 17:00", timed("2026-12-24T16:00:00Z")),
@@ -480,6 +494,9 @@ mod tests {
             "in 3 years",
             "next year",
             "31.02.2026",
+            "24.12.26",
+            "24.12.0026x",
+            "dec 32",
         ] {
             assert!(parse_due(wrong, paris, now).is_err(), "{wrong}");
         }

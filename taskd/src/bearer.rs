@@ -78,8 +78,11 @@ impl Bearer {
             Credential::Session(session) => match store.session_user(self.user, session)? {
                 Some(user) => Ok(user),
                 // Refused: say why the session ended, when it is known.
+                // A failed lookup of the reason still refuses, without one.
                 None => Err(store
-                    .session_end(self.user, session)?
+                    .session_end(self.user, session)
+                    .ok()
+                    .flatten()
                     .map_or(Error::InvalidToken, Error::SessionEnded)),
             },
             Credential::Token(scopes) => {

@@ -49,6 +49,20 @@ fn add_takes_an_unquoted_title_and_priority_letters_in_either_case() {
     );
     // A title is required, quoted or not.
     assert_eq!(taskctl.run(&["add"], None).code, Some(2));
+    // An unquoted due with a time would put the time in the title: refused.
+    let spilled = taskctl.run(&["add", "Call", "mom", "--due", "fri", "5pm"], None);
+    assert_eq!(spilled.code, Some(2), "{}", spilled.stderr);
+    assert!(
+        spilled.stderr.contains("--due \"fri 5pm\""),
+        "{}",
+        spilled.stderr
+    );
+    let quoted = task(
+        &taskctl,
+        add(&taskctl, &["Call", "mom", "--due", "fri 5pm"]),
+    );
+    assert_eq!(quoted["title"], "Call mom");
+    assert!(quoted["due_at"].is_string());
 }
 
 #[test]
@@ -130,6 +144,10 @@ fn bare_taskctl_runs_next_when_logged_in_and_helps_otherwise() {
     let stranger = Taskctl::new(&server);
     let help = stranger.run(&[], None).success();
     assert!(help.stdout.contains("taskctl register"), "{}", help.stdout);
+    // A script asking for JSON gets the failure, not a help text.
+    let scripted = stranger.run(&["--json"], None);
+    assert_eq!(scripted.code, Some(4), "{}", scripted.stdout);
+    assert!(scripted.stdout.is_empty(), "{}", scripted.stdout);
 
     let (taskctl, _) = Taskctl::registered(&server, "habit-bare", "password123");
     add(&taskctl, &["Water the plants", "--due", "today"]);
@@ -286,8 +304,12 @@ async fn an_ended_session_says_why_and_what_to_run() {
     }
     let refused = taskctl.run(&["list"], None);
     assert_eq!(refused.code, Some(4), "{}", refused.stderr);
+    // Told by the refresh taskctl tried (the access token was refused first).
     assert!(
-        refused.stderr.contains("refresh token was used twice")
+        refused.stderr.contains("the session for")
+            && refused
+                .stderr
+                .contains("has ended: its refresh token was used twice")
             && refused.stderr.contains("run: taskctl login"),
         "{}",
         refused.stderr

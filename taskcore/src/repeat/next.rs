@@ -41,7 +41,9 @@ pub struct Occurrence {
 impl RepeatRule {
     /// The due after `occurrence` is done, or `None` when the series has
     /// no further occurrence (`COUNT` reached, past `UNTIL`, or a rule no
-    /// date matches).
+    /// date matches). From the due, `COUNT` counts the anchored series'
+    /// occurrences, so one done late uses up those it skipped; from the
+    /// completion, it counts the occurrences done.
     pub fn next_due(&self, from: RepeatFrom, occurrence: &Occurrence) -> Option<Due> {
         let next = match from {
             RepeatFrom::Due => self.next_in_series(occurrence, true),

@@ -398,6 +398,19 @@ impl Parts {
         if frequency == Frequency::Weekly && !by_month_day.is_empty() {
             return Err(part_error("BYMONTHDAY", "cannot be used with FREQ=WEEKLY"));
         }
+        if !by_month.is_empty()
+            && !by_month_day.is_empty()
+            && !by_month.iter().any(|month| {
+                by_month_day
+                    .iter()
+                    .any(|day| day.unsigned_abs() <= longest_month(*month))
+            })
+        {
+            return Err(part_error(
+                "BYMONTHDAY",
+                "names no day those months have (BYMONTH): the task would never come",
+            ));
+        }
         // One normal form: by ordinal (none counting as 0), then Monday first.
         by_day.sort_by_key(|day| (day.ordinal.unwrap_or(0), day.weekday.num_days_from_monday()));
         by_day.dedup();
@@ -409,6 +422,15 @@ impl Parts {
             by_month: sorted(by_month),
             end,
         })
+    }
+}
+
+/// The most days `month` (1–12) has, in a leap year.
+fn longest_month(month: u8) -> u8 {
+    match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
@@ -460,6 +482,16 @@ fn list<T>(
 
 fn by_days(value: &str) -> Result<Vec<ByDay>, Invalid> {
     list("BYDAY", value, |entry| {
+        let wrong = || {
+            part_error(
+                "BYDAY",
+                "should list weekdays (MO, TU, WE, TH, FR, SA, SU), such as MO,WE or -1FR",
+            )
+        };
+        // Cut by bytes below: ASCII only.
+        if !entry.is_ascii() {
+            return Err(wrong());
+        }
         let entry = entry.to_ascii_uppercase();
         let split = entry.len().saturating_sub(2);
         let (ordinal, code) = entry.split_at(split);
@@ -467,12 +499,7 @@ fn by_days(value: &str) -> Result<Vec<ByDay>, Invalid> {
             .iter()
             .find(|(name, _)| *name == code)
             .map(|(_, weekday)| *weekday)
-            .ok_or_else(|| {
-                part_error(
-                    "BYDAY",
-                    "should list weekdays (MO, TU, WE, TH, FR, SA, SU), such as MO,WE or -1FR",
-                )
-            })?;
+            .ok_or_else(wrong)?;
         let ordinal = match ordinal {
             "" => None,
             ordinal => Some(

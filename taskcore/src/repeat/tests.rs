@@ -352,9 +352,9 @@ fn table() -> Vec<Row> {
             None,
         ),
         row(
-            "a rule no date matches has no next due",
+            "UNTIL before the next occurrence ends the series",
             "UTC",
-            "FREQ=YEARLY;BYMONTHDAY=31;BYMONTH=2",
+            "FREQ=MONTHLY;UNTIL=20260215",
             FromDue,
             day("2026-01-31"),
             day("2026-01-31"),
@@ -477,6 +477,14 @@ fn refused_rules_name_the_part_at_fault() {
         ("FREQ=DAILY;UNTIL=tomorrow", "UNTIL"),
         ("FREQ=DAILY;FREQ=WEEKLY", "FREQ"),
         ("FREQ=DAILY;COUNT", "COUNT"),
+        // Not ASCII: refused, never cut inside a character.
+        ("FREQ=WEEKLY;BYDAY=éa", "BYDAY"),
+        ("FREQ=MONTHLY;BYDAY=1€", "BYDAY"),
+        ("FREQ=WEEKLY;BYDAY=ÉMO", "BYDAY"),
+        // No month has such a day: a series that would never come.
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "BYMONTHDAY"),
+        ("FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=31", "BYMONTHDAY"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-30", "BYMONTHDAY"),
     ] {
         let refused = RepeatRule::parse(given).expect_err(given);
         assert!(refused.msg.contains(part), "{given}: {}", refused.msg);

@@ -116,6 +116,9 @@ pub(super) fn start_session(
     let session = Session::from_token(client.server(), email, token);
     let _lock = context.sessions.lock()?;
     context.sessions.save(&session)?;
+    context
+        .sessions
+        .remember_login(&session.server, &session.email);
     Ok(session)
 }
 
@@ -234,6 +237,7 @@ pub(super) fn delete_account(
     {
         let _lock = context.sessions.lock()?;
         context.sessions.remove()?;
+        context.sessions.forget_login();
     }
     if context.out.json {
         context.out.json(&json!({ "deleted": email }));

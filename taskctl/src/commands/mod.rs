@@ -16,7 +16,7 @@ use self::listing::{list, next, tags};
 use self::tasks::{Changes, add, edit, remove, set_completed, show};
 use crate::cli::{AccountCommand, Cli, Command, TrashAction, flatten_ids};
 use crate::context::Context;
-use crate::failure::Failure;
+use crate::failure::{Failure, exit};
 
 /// How many tasks bare `taskctl` shows (as `next`).
 const DEFAULT_NEXT: u32 = 10;
@@ -39,11 +39,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let context = Context::new(&cli.global)?;
     let Some(command) = cli.command else {
         // Bare `taskctl`: what is next, or how to start.
-        if context.session().is_ok() {
-            return next(&context, DEFAULT_NEXT);
-        }
-        context.out.say(SHORT_HELP);
-        return Ok(());
+        return match context.session() {
+            Ok(_) => next(&context, DEFAULT_NEXT),
+            // Not logged in: how to start (for a script, the failure).
+            Err(failure) if failure.code == exit::NOT_LOGGED_IN && !context.out.json => {
+                context.out.say(SHORT_HELP);
+                Ok(())
+            }
+            Err(failure) => Err(failure),
+        };
     };
     match command {
         Command::Register {
@@ -67,15 +71,26 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             priority,
             tags,
             literal,
-        } => add(
-            &context,
-            &title.join(" "),
-            description,
-            due,
-            priority,
-            tags,
-            literal,
-        ),
+        } => {
+            // `--due fri 5pm` unquoted: the time went to the title.
+            if let (Some(due), [_, .., last]) = (&due, title.as_slice())
+                && crate::when::is_time(last)
+            {
+                return Err(Failure::usage(format!(
+                    "'{last}' ended up in the title: quote a due with a time, \
+                     --due \"{due} {last}\" (or quote the title if it ends with a time)"
+                )));
+            }
+            add(
+                &context,
+                &title.join(" "),
+                description,
+                due,
+                priority,
+                tags,
+                literal,
+            )
+        }
         Command::List {
             filters,
             limit,

@@ -83,13 +83,14 @@ pub fn empty(context: &Context, yes: bool) -> Result<(), Failure> {
     )?;
     // The first page again each time: erased tasks leave it.
     let mut ids = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     loop {
         let (page, _) = client.call(|client| Ok(client.trash(0, PAGE)?))?;
         let fresh: Vec<i64> = page
             .value
             .iter()
             .map(|trashed| trashed.task.id.0)
-            .filter(|id| !ids.contains(id))
+            .filter(|id| seen.insert(*id))
             .collect();
         if fresh.is_empty() {
             break;
@@ -108,12 +109,20 @@ pub fn empty(context: &Context, yes: bool) -> Result<(), Failure> {
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
+    // What is left: tasks deleted meanwhile, or ones that would not go.
+    let (_, left) = client.call(|client| Ok(client.trash(0, 1)?))?;
     if context.out.json {
         context.out.json(&json!(ids));
-    } else {
+    } else if left == 0 {
         context.out.say(&format!(
             "erased {}; the trash is empty",
             tasks_counted(ids.len() as u64)
+        ));
+    } else {
+        context.out.say(&format!(
+            "erased {}; {} still in the trash (deleted meanwhile): taskctl trash",
+            tasks_counted(ids.len() as u64),
+            tasks_counted(left)
         ));
     }
     Ok(())
