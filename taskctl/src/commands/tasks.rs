@@ -1,6 +1,5 @@
 //! Task commands: add, show, edit, done and undone, rm.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use serde_json::json;
@@ -9,12 +8,11 @@ use taskctl::client::{ClientError, Fetched};
 use taskctl::journal::Undo;
 
 use super::devices::{self, Change, Kept, Outcome, guarded};
-use super::each::for_each_id;
+use super::each::{confirm_ids, for_each_id};
 use crate::choices::PriorityOrNone;
 use crate::context::{Authed, Context};
-use crate::failure::{Failure, exit};
+use crate::failure::Failure;
 use crate::output::done_mark;
-use crate::prompt;
 use crate::when::{self, Due};
 
 pub(super) fn add(
@@ -257,23 +255,7 @@ pub(super) fn set_completed(
 
 pub(super) fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
     let client = context.client()?;
-    if !yes && std::io::stdin().is_terminal() {
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let question = match ids.len() {
-            1 => format!("delete task {list}?"),
-            n => format!("delete {n} tasks ({list})?"),
-        };
-        if !prompt::confirm(&question)? {
-            return Err(Failure::new(
-                exit::REFUSED,
-                "cancelled; nothing was deleted",
-            ));
-        }
-    }
+    confirm_ids(ids, yes, "delete", "", "cancelled; nothing was deleted")?;
     let mut kept = Kept::load(context, &client);
     kept.journal.begin();
     let result = for_each_id(context, ids, |id| {

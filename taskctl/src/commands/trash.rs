@@ -8,12 +8,13 @@ use taskcore::TrashedTask;
 use taskctl::client::ClientError;
 
 use super::devices::unless_unauthorized;
-use super::each::for_each_id;
+use super::each::{confirm, confirm_ids, for_each_id};
 use crate::context::{Authed, Context};
 use crate::failure::{Failure, exit};
 use crate::output::{relative, tasks_counted};
-use crate::prompt;
 
+/// What a no to erasing says.
+const NOTHING_ERASED: &str = "cancelled; nothing was erased";
 /// Trashed tasks per page.
 const PAGE: u32 = 100;
 /// Pages looked through for one trashed task (its most recent deletions).
@@ -49,16 +50,13 @@ pub fn list(context: &Context) -> Result<(), Failure> {
 /// `trash rm ID…`: erases trashed tasks for good.
 pub fn erase(context: &Context, ids: &[i64], yes: bool) -> Result<(), Failure> {
     let client = context.client()?;
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let question = match ids.len() {
-        1 => format!("erase task {list} for good? It cannot be restored after"),
-        n => format!("erase {n} tasks ({list}) for good? They cannot be restored after"),
-    };
-    confirm(&question, yes)?;
+    confirm_ids(
+        ids,
+        yes,
+        "erase",
+        " Erased tasks cannot be restored.",
+        NOTHING_ERASED,
+    )?;
     for_each_id(context, ids, |id| erase_one(context, &client, id))
 }
 
@@ -76,10 +74,11 @@ pub fn empty(context: &Context, yes: bool) -> Result<(), Failure> {
     }
     confirm(
         &format!(
-            "erase {} in the trash for good? They cannot be restored after",
+            "erase the {} in the trash? Erased tasks cannot be restored.",
             tasks_counted(total)
         ),
         yes,
+        NOTHING_ERASED,
     )?;
     // The first page again each time: erased tasks leave it.
     let mut ids = Vec::new();
@@ -143,18 +142,6 @@ fn erase_one(
     })?;
     context.out.say(&format!("erased task {id}"));
     Ok(Some(json!({ "id": id, "erased": true })))
-}
-
-/// Asks on a terminal (unless `yes`); a no cancels with nothing erased.
-fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
-    if yes || !std::io::stdin().is_terminal() {
-        return Ok(());
-    }
-    if prompt::confirm(question)? {
-        Ok(())
-    } else {
-        Err(Failure::new(exit::REFUSED, "cancelled; nothing was erased"))
-    }
 }
 
 /// The trashed task `id`, if it is among the most recent deletions.
