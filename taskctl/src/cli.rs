@@ -42,29 +42,47 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// taskd server URL [default: the saved session's server, else http://127.0.0.1:8000]
-    #[arg(long, global = true, env = "TASKCTL_SERVER", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "TASKCTL_SERVER",
+        value_name = "URL"
+    )]
     pub server: Option<String>,
 
     /// Print exactly what the API returned, as JSON, and nothing else on stdout.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
 
     /// Where the session is saved [default: the platform config directory]
-    #[arg(long, global = true, env = "TASKCTL_CONFIG_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "TASKCTL_CONFIG_DIR",
+        value_name = "DIR"
+    )]
     pub config_dir: Option<PathBuf>,
 
     /// A PEM file of certificate authorities to trust for https:// servers,
     /// besides the system's (for a server with a private CA).
-    #[arg(long, global = true, env = "TASKCTL_CACERT", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "TASKCTL_CACERT",
+        value_name = "FILE"
+    )]
     pub cacert: Option<PathBuf>,
 
     /// Seconds to wait for a connection.
-    #[arg(long, global = true, env = "TASKCTL_CONNECT_TIMEOUT", value_name = "SECONDS", default_value_t = 5,
+    #[arg(long, global = true, help_heading = "Global options", env = "TASKCTL_CONNECT_TIMEOUT", value_name = "SECONDS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub connect_timeout: u64,
 
     /// Seconds to wait for a whole request.
-    #[arg(long, global = true, env = "TASKCTL_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
+    #[arg(long, global = true, help_heading = "Global options", env = "TASKCTL_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 }

@@ -385,3 +385,33 @@ fn a_typo_suggests_only_a_command_one_slip_away() {
     );
     assert!(!far.stderr.contains("'rm'"), "{}", far.stderr);
 }
+
+#[test]
+fn help_keeps_the_global_options_apart_and_usage_lines_leave_the_environment_out() {
+    let server = Server::start();
+    let taskctl = Taskctl::new(&server);
+    let help = taskctl.run(&["add", "--help"], None).success().stdout;
+    let (own, global) = help
+        .split_once("Global options:")
+        .unwrap_or_else(|| panic!("no Global options heading:\n{help}"));
+    assert!(
+        own.contains("--literal") && !own.contains("--server"),
+        "{help}"
+    );
+    assert!(
+        global.contains("--server") && global.contains("--json"),
+        "{help}"
+    );
+    // TASKCTL_SERVER and TASKCTL_CONFIG_DIR are set for every run here.
+    let wrong = taskctl.run(&["list", "--open", "--bogus"], None);
+    assert_eq!(wrong.code, Some(2));
+    let usage = wrong
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("Usage:"))
+        .unwrap_or_else(|| panic!("no usage line:\n{}", wrong.stderr));
+    assert!(
+        !usage.contains("--server") && !usage.contains("--config-dir"),
+        "{usage}"
+    );
+}
