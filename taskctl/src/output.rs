@@ -177,46 +177,67 @@ impl Output {
     pub fn task(&self, task: &Task) -> String {
         let mut table = self.table();
         table.load_style(NOTHING);
-        let now = Utc::now();
-        let zone = local_zone();
-        let zone_name = local_zone_name().unwrap_or_else(|| zone.name().to_owned());
-        let time = |instant: DateTime<Utc>| {
-            format!(
-                "{} {zone_name} ({})",
-                zone.format(instant, "%Y-%m-%d %H:%M"),
-                relative(instant, now)
-            )
-        };
-        let due = match (task.due_date, task.due_at) {
-            (Some(day), _) => format!("{day} (all day)"),
-            (None, Some(instant)) => time(instant),
-            (None, None) => String::new(),
-        };
-        let mut rows = vec![
-            ("id", task.id.to_string()),
-            ("title", printable(&task.title).into_owned()),
-            (
-                "description",
-                printable(task.description.as_deref().unwrap_or_default()).into_owned(),
-            ),
-            ("done", if task.completed { "yes" } else { "no" }.to_owned()),
-            ("due", due),
-            (
-                "priority",
-                task.priority.map(Priority::as_str).unwrap_or("").to_owned(),
-            ),
-            ("tags", printable(&task.tags.join(" ")).into_owned()),
-            ("created", time(task.created_at)),
-            ("updated", time(task.updated_at)),
-        ];
-        if let Some(completed_at) = task.completed_at {
-            rows.push(("completed", time(completed_at)));
-        }
-        for (name, value) in rows {
+        for (name, value) in task_rows(task) {
             table.add_row([name.to_owned(), value]);
         }
         trim_lines(&table.to_string())
     }
+
+    /// [`Output::task`] beside another version of it: each field whose
+    /// value differs from `other`'s is marked `*`.
+    pub fn task_against(&self, task: &Task, other: &Task) -> String {
+        let mut table = self.table();
+        table.load_style(NOTHING);
+        let others = task_rows(other);
+        for (name, value) in task_rows(task) {
+            let same = others
+                .iter()
+                .any(|(other_name, other_value)| *other_name == name && *other_value == value);
+            let mark = if same { " " } else { "*" };
+            table.add_row([mark.to_owned(), name.to_owned(), value]);
+        }
+        trim_lines(&table.to_string())
+    }
+}
+
+/// A task's fields as [`Output::task`] shows them.
+fn task_rows(task: &Task) -> Vec<(&'static str, String)> {
+    let now = Utc::now();
+    let zone = local_zone();
+    let zone_name = local_zone_name().unwrap_or_else(|| zone.name().to_owned());
+    let time = |instant: DateTime<Utc>| {
+        format!(
+            "{} {zone_name} ({})",
+            zone.format(instant, "%Y-%m-%d %H:%M"),
+            relative(instant, now)
+        )
+    };
+    let due = match (task.due_date, task.due_at) {
+        (Some(day), _) => format!("{day} (all day)"),
+        (None, Some(instant)) => time(instant),
+        (None, None) => String::new(),
+    };
+    let mut rows = vec![
+        ("id", task.id.to_string()),
+        ("title", printable(&task.title).into_owned()),
+        (
+            "description",
+            printable(task.description.as_deref().unwrap_or_default()).into_owned(),
+        ),
+        ("done", if task.completed { "yes" } else { "no" }.to_owned()),
+        ("due", due),
+        (
+            "priority",
+            task.priority.map(Priority::as_str).unwrap_or("").to_owned(),
+        ),
+        ("tags", printable(&task.tags.join(" ")).into_owned()),
+        ("created", time(task.created_at)),
+        ("updated", time(task.updated_at)),
+    ];
+    if let Some(completed_at) = task.completed_at {
+        rows.push(("completed", time(completed_at)));
+    }
+    rows
 }
 
 /// `text` safe to print on a terminal: control characters (escape
@@ -322,7 +343,43 @@ fn trim_lines(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use taskcore::Body;
+
     use super::*;
+
+    #[test]
+    fn a_conflict_preview_marks_what_differs_and_a_reopened_task_has_no_completion_time() {
+        let mut theirs = task("Pay rent", None);
+        theirs.completed = true;
+        theirs.completed_at = Some(Utc::now());
+        // Yours: theirs reopened.
+        let reopen = taskcore::TaskUpdate {
+            completed: Some(false),
+            ..taskcore::TaskUpdate::default()
+        }
+        .validate()
+        .expect("a valid patch");
+        let yours = reopen.applied_to(&theirs);
+        assert_eq!((yours.completed, yours.completed_at), (false, None));
+        let output = Output::new(false);
+        let shown = output.task_against(&yours, &theirs);
+        let marked: Vec<&str> = shown
+            .lines()
+            .filter(|line| line.trim_start().starts_with('*'))
+            .collect();
+        assert_eq!(marked.len(), 1, "{shown}");
+        assert!(
+            marked[0].contains("done") && marked[0].contains("no"),
+            "{shown}"
+        );
+        assert!(!shown.contains("completed"), "{shown}");
+        let theirs_shown = output.task_against(&theirs, &yours);
+        let marked: Vec<&str> = theirs_shown
+            .lines()
+            .filter(|line| line.trim_start().starts_with('*'))
+            .collect();
+        assert_eq!(marked.len(), 2, "done and completed differ: {theirs_shown}");
+    }
 
     fn task(title: &str, due_date: Option<&str>) -> Task {
         let now = Utc::now();

@@ -185,6 +185,10 @@ impl TaskPatch {
         }
         if let Some(completed) = completed {
             task.completed = *completed;
+            // Reopened: no completion time, as the server stores it.
+            if !*completed {
+                task.completed_at = None;
+            }
         }
         if let Some(priority) = priority {
             task.priority = *priority;

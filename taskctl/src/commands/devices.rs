@@ -162,10 +162,10 @@ fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bo
     let output = crate::output::Output::new(false);
     let yours = match change {
         Change::Patch(patch) => match with_change(theirs, patch) {
-            Ok(task) => output.task(&task),
-            Err(refusal) => format!("(the server will refuse your change: {refusal})"),
+            Ok(task) => Ok(task),
+            Err(refusal) => Err(format!("(the server will refuse your change: {refusal})")),
         },
-        Change::Delete => "deleted".to_owned(),
+        Change::Delete => Err("deleted".to_owned()),
     };
     let changed = format!(
         "task {id} was changed elsewhere since you last saw it (you saw version {seen}, it is now at version {})",
@@ -178,10 +178,20 @@ fn keep_mine(id: i64, seen: i64, theirs: &Task, change: Change<'_>) -> Result<bo
         ));
     }
     eprintln!("taskctl: {changed}");
-    eprintln!("theirs (as it is now):");
-    eprintln!("{}", output.task(theirs));
-    eprintln!("yours (theirs with your change):");
-    eprintln!("{yours}");
+    // The fields that differ between the two are marked *.
+    match &yours {
+        Ok(yours) => {
+            eprintln!("theirs (as it is now; * where yours differs):");
+            eprintln!("{}", output.task_against(theirs, yours));
+            eprintln!("yours (theirs with your change):");
+            eprintln!("{}", output.task_against(yours, theirs));
+        }
+        Err(yours) => {
+            eprintln!("theirs (as it is now):");
+            eprintln!("{}", output.task(theirs));
+            eprintln!("yours: {yours}");
+        }
+    }
     loop {
         let answer = prompt::line("keep [m]ine (apply your change on theirs) or [t]heirs? [m/t] ")?;
         match answer.to_ascii_lowercase().as_str() {
