@@ -185,6 +185,9 @@ pub enum Command {
         /// Every matching task, following every page (at most 50,000).
         #[arg(long, conflicts_with_all = ["skip", "page"])]
         all: bool,
+        /// Also show when each task last changed.
+        #[arg(long)]
+        wide: bool,
     },
     /// Open tasks, most urgent first: overdue and soon due, high priority,
     /// old and tagged tasks rank higher.
@@ -194,6 +197,9 @@ pub enum Command {
         #[arg(short = 'n', long, default_value_t = 10,
               value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: u32,
+        /// Also show when each task last changed.
+        #[arg(long)]
+        wide: bool,
     },
     /// Your tags, with how many open tasks and tasks in all carry each.
     Tags,
@@ -341,8 +347,16 @@ pub struct ListFilters {
     /// Only tasks whose title or description has words starting so.
     #[arg(short, long, value_name = "TEXT")]
     pub search: Option<String>,
-    /// Order: keys id, created_at, updated_at, due, priority, title, comma
-    /// separated, each with - for descending, such as due,-priority.
+    /// Only tasks completed on or after this day (mon: this week's Monday,
+    /// last week, dec 1, 2025-11-30 …); lists completed tasks.
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["open", "any"])]
+    pub since: Option<String>,
+    /// Only tasks completed on or before this day; lists completed tasks.
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["open", "any"])]
+    pub until: Option<String>,
+    /// Order: keys id, created_at, updated_at, due, priority, title,
+    /// completed_at, comma separated, each with - for descending, such as
+    /// due,-priority [default: id; completed_at for completed tasks]
     #[arg(long, value_name = "KEYS", allow_hyphen_values = true)]
     pub sort: Option<String>,
 }
@@ -359,7 +373,8 @@ prints the due it understood.";
 
 const LIST_HELP: &str = "\
 Examples:
-  taskctl list --open --tag home --sort due
+  taskctl list --tag home --sort due
+  taskctl list --done --since mon     (what you completed this week)
   taskctl list rent            (search titles and descriptions)
   taskctl list --due overdue --priority high";
 

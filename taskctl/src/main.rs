@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod context;
 mod failure;
+mod fit;
 mod output;
 mod prompt;
 mod when;

@@ -6,15 +6,15 @@ use std::io::{IsTerminal, Write};
 use chrono::{DateTime, Utc};
 use comfy_table::presets::{NOTHING, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+
+use crate::fit::{self, Column, Give};
 use serde_json::Value;
 use taskcore::{Priority, TagCount, Task, TrashedTask};
 
 use crate::when::{due_label, local_zone, local_zone_name};
 
-/// Terminal width assumed when stdout is not a terminal.
-const PLAIN_WIDTH: usize = 120;
-/// Room the other columns need besides the description.
-const OTHER_COLUMNS: usize = 90;
+/// Width assumed for a terminal that does not tell its own.
+const FALLBACK_WIDTH: usize = 80;
 
 /// How to print.
 #[derive(Debug, Clone, Copy)]
@@ -23,14 +23,37 @@ pub struct Output {
     pub json: bool,
     /// Box drawing and colour: only on a terminal, and only without NO_COLOR.
     pub styled: bool,
+    /// The terminal's width when stdout is one: tables are fitted to it.
+    /// Off a terminal (a pipe, a file) nothing is cut.
+    pub width: Option<usize>,
+}
+
+/// The columns of a task table besides those every one has.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskColumns {
+    /// DONE: a listing of open and done tasks alike.
+    pub done: bool,
+    /// COMPLETED: a listing of done tasks.
+    pub completed: bool,
+    /// UPDATED: `--wide`.
+    pub updated: bool,
 }
 
 impl Output {
     pub fn new(json: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let terminal = std::io::stdout().is_terminal();
+        let width = terminal.then(|| {
+            Table::new()
+                .width()
+                .map(usize::from)
+                .filter(|width| *width > 0)
+                .unwrap_or(FALLBACK_WIDTH)
+        });
         Self {
             json,
-            styled: std::io::stdout().is_terminal() && !no_color,
+            styled: terminal && !no_color,
+            width,
         }
     }
 
@@ -59,6 +82,9 @@ impl Output {
         if self.styled {
             table.load_style(UTF8_FULL_CONDENSED);
             table.set_content_arrangement(ContentArrangement::Dynamic);
+            if let Some(width) = self.width.and_then(|width| u16::try_from(width).ok()) {
+                table.set_width(width);
+            }
             // `styled` already means a terminal without NO_COLOR.
             table.enforce_styling();
         } else {
@@ -68,84 +94,121 @@ impl Output {
         table
     }
 
-    fn width(&self, table: &Table) -> usize {
-        table.width().map(usize::from).unwrap_or(PLAIN_WIDTH)
-    }
-
-    /// Tasks as a table: id, done mark, title, due (relative, red when
-    /// overdue), priority, tags, description shortened to fit, last update;
-    /// with their urgency when `scores` is given.
-    pub fn tasks(&self, tasks: &[Task], scores: Option<&[f64]>) -> String {
-        let mut table = self.table();
-        let mut header = vec!["ID", "DONE", "TITLE", "DUE", "PRI", "TAGS"];
-        if scores.is_some() {
-            header.push("URG");
-        }
-        header.extend(["DESCRIPTION", "UPDATED"]);
-        table.set_header(header);
-        let room = self.width(&table).saturating_sub(OTHER_COLUMNS).max(12);
+    /// Tasks as a table fitted to the terminal: id, the columns `columns`
+    /// asks for, title (cut first to fit, after the description), due
+    /// (relative, red when overdue), priority, tags; with their urgency when
+    /// `scores` is given.
+    pub fn tasks(&self, tasks: &[Task], scores: Option<&[f64]>, columns: TaskColumns) -> String {
         let now = Utc::now();
         let zone = local_zone();
+        let mut id = Column::new("ID").right();
+        let mut done = Column::new("DONE");
+        let mut title = Column::new("TITLE").give(Give::Cut(12));
+        let mut due = Column::new("DUE");
+        let mut priority = Column::new("PRI");
+        let mut tags = Column::new("TAGS").give(Give::Cut(12));
+        let mut urgency = Column::new("URG").right();
+        let mut completed = Column::new("COMPLETED");
+        let mut description = Column::new("DESCRIPTION").give(Give::Drop(12));
+        let mut updated = Column::new("UPDATED");
         for (index, task) in tasks.iter().enumerate() {
-            let due = match due_label(task.due_date, task.due_at, task.completed, zone, now) {
-                Some((label, overdue)) if overdue && self.styled => Cell::new(label).fg(Color::Red),
-                Some((label, _)) => Cell::new(label),
-                None => Cell::new(""),
-            };
-            let mut row = vec![
-                Cell::new(task.id).set_alignment(CellAlignment::Right),
-                Cell::new(done_mark(task.completed)),
-                Cell::new(printable(&task.title)),
-                due,
-                Cell::new(
-                    task.priority
-                        .map(|priority| priority.letter().to_string())
-                        .unwrap_or_default(),
-                ),
-                Cell::new(printable(&task.tags.join(" "))),
-            ];
-            if let Some(score) = scores.and_then(|scores| scores.get(index)) {
-                row.push(Cell::new(format!("{score:.1}")).set_alignment(CellAlignment::Right));
+            id.push(task.id.to_string(), None);
+            done.push(done_mark(task.completed), None);
+            title.push(printable(&task.title), None);
+            match due_label(task.due_date, task.due_at, task.completed, zone, now) {
+                Some((label, overdue)) => {
+                    due.push(label, (overdue && self.styled).then_some(Color::Red));
+                }
+                None => due.push("", None),
             }
-            row.push(Cell::new(shorten(
-                &printable(task.description.as_deref().unwrap_or("")),
-                room,
-            )));
-            row.push(Cell::new(relative(task.updated_at, now)));
-            table.add_row(row);
+            priority.push(
+                task.priority
+                    .map(|priority| priority.letter().to_string())
+                    .unwrap_or_default(),
+                None,
+            );
+            tags.push(printable(&task.tags.join(" ")), None);
+            if let Some(score) = scores.and_then(|scores| scores.get(index)) {
+                urgency.push(format!("{score:.1}"), None);
+            }
+            completed.push(
+                task.completed_at
+                    .map(|at| relative(at, now))
+                    .unwrap_or_default(),
+                None,
+            );
+            description.push(printable(task.description.as_deref().unwrap_or("")), None);
+            updated.push(relative(task.updated_at, now), None);
         }
-        trim_lines(&table.to_string())
+        let mut shown = vec![id];
+        if columns.done {
+            shown.push(done);
+        }
+        shown.extend([title, due, priority, tags]);
+        if scores.is_some() {
+            shown.push(urgency);
+        }
+        if columns.completed {
+            shown.push(completed);
+        }
+        shown.push(description);
+        if columns.updated {
+            shown.push(updated);
+        }
+        self.fitted(shown, &["DESCRIPTION", "TAGS", "TITLE"])
     }
 
     /// Trashed tasks as a table: id, done mark, title, due, priority, tags,
     /// and when each was deleted.
     pub fn trashed(&self, trashed: &[TrashedTask]) -> String {
-        let mut table = self.table();
-        table.set_header(["ID", "DONE", "TITLE", "DUE", "PRI", "TAGS", "DELETED"]);
         let now = Utc::now();
         let zone = local_zone();
+        let mut id = Column::new("ID").right();
+        let mut done = Column::new("DONE");
+        let mut title = Column::new("TITLE").give(Give::Cut(12));
+        let mut due = Column::new("DUE");
+        let mut priority = Column::new("PRI");
+        let mut tags = Column::new("TAGS").give(Give::Cut(12));
+        let mut deleted = Column::new("DELETED");
         for TrashedTask {
             task, deleted_at, ..
         } in trashed
         {
-            let due = due_label(task.due_date, task.due_at, task.completed, zone, now)
+            id.push(task.id.to_string(), None);
+            done.push(done_mark(task.completed), None);
+            title.push(printable(&task.title), None);
+            let label = due_label(task.due_date, task.due_at, task.completed, zone, now)
                 .map(|(label, _)| label)
                 .unwrap_or_default();
-            table.add_row(vec![
-                Cell::new(task.id).set_alignment(CellAlignment::Right),
-                Cell::new(done_mark(task.completed)),
-                Cell::new(printable(&task.title)),
-                Cell::new(due),
-                Cell::new(
-                    task.priority
-                        .map(|priority| priority.letter().to_string())
-                        .unwrap_or_default(),
-                ),
-                Cell::new(printable(&task.tags.join(" "))),
-                Cell::new(relative(*deleted_at, now)),
-            ]);
+            due.push(label, None);
+            priority.push(
+                task.priority
+                    .map(|priority| priority.letter().to_string())
+                    .unwrap_or_default(),
+                None,
+            );
+            tags.push(printable(&task.tags.join(" ")), None);
+            deleted.push(relative(*deleted_at, now), None);
         }
-        trim_lines(&table.to_string())
+        let columns = vec![id, done, title, due, priority, tags, deleted];
+        self.fitted(columns, &["TAGS", "TITLE"])
+    }
+
+    /// Columns as a table fitted to the terminal, the ones named in
+    /// `giving` giving way in that order.
+    fn fitted(&self, columns: Vec<Column>, giving: &[&str]) -> String {
+        let style = if self.styled {
+            UTF8_FULL_CONDENSED
+        } else {
+            NOTHING
+        };
+        trim_lines(&fit::render(
+            self.table(),
+            style,
+            columns,
+            self.width,
+            giving,
+        ))
     }
 
     /// Rows of text under a header, each cell made printable.
@@ -323,17 +386,6 @@ pub fn relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// `text` cut to `room` characters, with an ellipsis when cut; on one line.
-pub fn shorten(text: &str, room: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= room {
-        return flat;
-    }
-    let mut cut: String = flat.chars().take(room.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
 fn trim_lines(text: &str) -> String {
     text.lines()
         .map(str::trim_end)
@@ -405,15 +457,22 @@ mod tests {
         let styled = Output {
             json: false,
             styled: true,
+            width: Some(80),
         };
-        let table = styled.tasks(&[task("pay \u{1b}[2Jrent", Some("2020-01-01"))], None);
+        let columns = TaskColumns::default();
+        let table = styled.tasks(
+            &[task("pay \u{1b}[2Jrent", Some("2020-01-01"))],
+            None,
+            columns,
+        );
         assert!(table.contains("\u{1b}[38;5;9m"), "red due: {table:?}");
         assert!(!table.contains("\u{1b}[2J"), "{table:?}");
         let plain = Output {
             json: false,
             styled: false,
+            width: None,
         };
-        let table = plain.tasks(&[task("pay rent", Some("2020-01-01"))], None);
+        let table = plain.tasks(&[task("pay rent", Some("2020-01-01"))], None, columns);
         assert!(
             !table.contains('\u{1b}'),
             "no colour off a terminal: {table:?}"
@@ -428,13 +487,6 @@ mod tests {
         assert_eq!(showing(40, 17, 57), "showing 41–57 of 57");
         assert_eq!(showing(100, 0, 57), "showing none of 57 (skipped 100)");
         assert!(showing(0, 0, 0).starts_with("no tasks yet"));
-    }
-
-    #[test]
-    fn long_text_is_shortened_on_one_line() {
-        assert_eq!(shorten("short", 10), "short");
-        assert_eq!(shorten("a\nmulti   line text", 40), "a multi line text");
-        assert_eq!(shorten("abcdefghijkl", 6), "abcde…");
     }
 
     #[test]

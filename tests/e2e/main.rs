@@ -25,6 +25,7 @@ mod taskctl_habits;
 mod taskctl_hostile;
 mod taskctl_planning;
 mod taskctl_sessions;
+mod taskctl_tables;
 mod taskctl_tls;
 mod tasks;
 mod tokens;

@@ -270,3 +270,63 @@ async fn cursor_pages_neither_skip_nor_repeat_while_tasks_come_and_go() {
     }
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn done_tasks_are_listed_by_the_day_they_were_completed_in_the_owners_zone() {
+    let server = Server::start();
+    let account = server.account("review").await;
+    let zone = call(&server, &account, reqwest::Method::PATCH, "/auth/me", Some(json!({"timezone": "Europe/Berlin"}))).await;
+    assert_eq!(zone.status(), 200);
+    // 23:30 UTC on 2 December is already 3 December in Berlin.
+    let document = json!({"format": "taskd-export", "version": 1, "tasks": [
+        {"id": 1, "title": "Sunday", "completed": true, "completed_at": "2026-11-29T10:00:00Z"},
+        {"id": 2, "title": "Monday", "completed": true, "completed_at": "2026-11-30T08:00:00Z"},
+        {"id": 3, "title": "Late Wednesday", "completed": true, "completed_at": "2026-12-02T23:30:00Z"},
+        {"id": 4, "title": "Thursday", "completed": true, "completed_at": "2026-12-03T12:00:00Z"},
+        {"id": 5, "title": "Still open"},
+    ]});
+    let imported = server.send_with(&account, reqwest::Method::POST, "/import", &[], Some(document)).await;
+    assert_eq!(imported.status(), 200);
+
+    assert_eq!(
+        titles(&server, &account, "completed_after=2026-11-30&sort=completed_at").await,
+        ["Monday", "Late Wednesday", "Thursday"]
+    );
+    assert_eq!(
+        titles(&server, &account, "completed_after=2026-11-30&completed_before=2026-12-02&sort=completed_at").await,
+        ["Monday"],
+        "late Wednesday in UTC is Thursday in Berlin"
+    );
+    assert_eq!(
+        titles(&server, &account, "completed_after=2026-12-03&completed_before=2026-12-03").await,
+        ["Late Wednesday", "Thursday"]
+    );
+    // Newest first; open tasks come last both ways.
+    assert_eq!(
+        titles(&server, &account, "sort=-completed_at").await,
+        ["Thursday", "Late Wednesday", "Monday", "Sunday", "Still open"]
+    );
+    assert_eq!(
+        titles(&server, &account, "sort=completed_at").await,
+        ["Sunday", "Monday", "Late Wednesday", "Thursday", "Still open"]
+    );
+    // A cursor continues the order.
+    let first = call(&server, &account, reqwest::Method::GET, "/tasks?sort=-completed_at&limit=2", None).await;
+    let next = taskd_tests::next_link(&first).expect("a next page");
+    let rest = call(&server, &account, reqwest::Method::GET, &next, None).await;
+    let rest: Value = rest.json().await.expect("JSON");
+    let rest: Vec<Value> = rest.as_array().unwrap_or_else(|| panic!("{next}: {rest}")).clone();
+    let rest: Vec<&str> = rest.iter().map(|task| task["title"].as_str().expect("title")).collect();
+    assert_eq!(rest, ["Monday", "Sunday"]);
+    // The count follows the filter.
+    let counted = call(&server, &account, reqwest::Method::GET, "/tasks?completed_after=2026-12-01&limit=1", None).await;
+    assert_eq!(counted.headers()["x-total-count"], "2");
+
+    let refused = call(&server, &account, reqwest::Method::GET, "/tasks?completed_after=monday&completed_before=2026-02-30", None).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        error_locations(&refused.json().await.expect("JSON")),
+        ["query.completed_after", "query.completed_before"]
+    );
+}
+}

@@ -138,14 +138,19 @@ impl Taskctl {
         }
     }
 
-    /// Runs taskctl on a terminal (a pseudo-terminal from `script`),
-    /// talking to `server`, typing `input`; its exit code and the screen.
+    /// Runs taskctl on a terminal of 80 columns (a pseudo-terminal from
+    /// `script`), talking to `server`, typing `input`; its exit code and
+    /// the screen. Without colour unless the test's environment sets
+    /// `NO_COLOR` empty.
     pub fn on_a_terminal(&self, server: &str, args: &[&str], input: &str) -> (Option<i32>, String) {
         use std::io::Write;
-        let line = std::iter::once(binary("taskctl").display().to_string())
-            .chain(args.iter().map(|arg| format!("'{arg}'")))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let line = std::iter::once(format!(
+            "stty cols 80 rows 24 && exec {}",
+            binary("taskctl").display()
+        ))
+        .chain(args.iter().map(|arg| format!("'{arg}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
         let mut child = Command::new("script")
             .args(["-q", "-e", "-c", &line, "/dev/null"])
             .env_clear()
@@ -154,6 +159,7 @@ impl Taskctl {
             .env("TERM", "dumb")
             .env("TASKCTL_CONFIG_DIR", self.config_dir())
             .env("TASKCTL_SERVER", server)
+            .envs(self.env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

@@ -84,6 +84,16 @@ impl TaskQuery {
         self.due
     }
 
+    /// Tasks completed on or after this day (in the owner's zone).
+    pub fn completed_after(&self) -> Option<NaiveDate> {
+        self.completed_after
+    }
+
+    /// Tasks completed on or before this day (in the owner's zone).
+    pub fn completed_before(&self) -> Option<NaiveDate> {
+        self.completed_before
+    }
+
     /// Words that must each start a word of the title or description.
     pub fn search(&self) -> &[String] {
         &self.search
@@ -140,6 +150,16 @@ impl TaskQueryBuilder {
     /// Only tasks by whether and when they are due.
     pub fn due(self, due: DueFilter) -> Self {
         self.push("due", due.as_str().to_owned())
+    }
+
+    /// Only tasks completed on or after this day.
+    pub fn completed_after(self, day: NaiveDate) -> Self {
+        self.push("completed_after", day.format("%Y-%m-%d").to_string())
+    }
+
+    /// Only tasks completed on or before this day.
+    pub fn completed_before(self, day: NaiveDate) -> Self {
+        self.push("completed_before", day.format("%Y-%m-%d").to_string())
     }
 
     /// Only tasks whose title or description has a word starting with each

@@ -4,7 +4,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::cursor::Cursor;
+use super::cursor::{Cursor, KeyValue};
 use crate::planning::Priority;
 use crate::types::{Invalid, Page};
 
@@ -29,6 +29,10 @@ pub struct TaskQuery {
     pub(crate) due_after: Option<NaiveDate>,
     /// Tasks by whether and when they are due.
     pub(crate) due: Option<DueFilter>,
+    /// Tasks completed on or after this day (in the owner's zone).
+    pub(crate) completed_after: Option<NaiveDate>,
+    /// Tasks completed on or before this day (in the owner's zone).
+    pub(crate) completed_before: Option<NaiveDate>,
     /// Words that must each start a word of the title or description.
     pub(crate) search: Vec<String>,
     /// Sort keys, most significant first; the id breaks remaining ties.
@@ -67,6 +71,8 @@ impl TaskQuery {
     pub fn needs_zone(&self) -> bool {
         self.due_before.is_some()
             || self.due_after.is_some()
+            || self.completed_after.is_some()
+            || self.completed_before.is_some()
             || matches!(self.due, Some(DueFilter::Today))
     }
 
@@ -99,6 +105,8 @@ impl TaskQuery {
             due_before,
             due_after,
             due,
+            completed_after,
+            completed_before,
             search,
             order: _,
             page: _,
@@ -111,6 +119,8 @@ impl TaskQuery {
             (due_before.is_some(), Filter::DueBefore),
             (due_after.is_some(), Filter::DueAfter),
             (due.is_some(), Filter::Due),
+            (completed_after.is_some(), Filter::CompletedAfter),
+            (completed_before.is_some(), Filter::CompletedBefore),
             (!search.is_empty(), Filter::Search),
         ]
         .into_iter()
@@ -140,6 +150,10 @@ pub enum Filter {
     DueAfter,
     /// `due`.
     Due,
+    /// `completed_after`.
+    CompletedAfter,
+    /// `completed_before`.
+    CompletedBefore,
     /// `q`.
     Search,
 }
@@ -208,17 +222,20 @@ pub enum SortKey {
     Priority,
     /// The title, by code point.
     Title,
+    /// When the task was completed; open tasks come last in both directions.
+    CompletedAt,
 }
 
 impl SortKey {
     /// Every key.
-    pub const ALL: [SortKey; 6] = [
+    pub const ALL: [SortKey; 7] = [
         Self::Id,
         Self::CreatedAt,
         Self::UpdatedAt,
         Self::Due,
         Self::Priority,
         Self::Title,
+        Self::CompletedAt,
     ];
 
     /// Every key's name, as a message lists them.
@@ -241,6 +258,33 @@ impl SortKey {
             })
     }
 
+    /// Whether a cursor's `value` can be this key's: its kind, in range.
+    pub(crate) fn holds(self, value: &KeyValue) -> bool {
+        match (self, value) {
+            (Self::Id | Self::Priority, KeyValue::Int(number)) => {
+                self == Self::Id || (0..=3).contains(number)
+            }
+            (
+                Self::CreatedAt | Self::UpdatedAt | Self::Due | Self::CompletedAt,
+                KeyValue::Time(time),
+            ) => time
+                .instant()
+                .is_some_and(|instant| (1..=9999).contains(&chrono::Datelike::year(&instant))),
+            // No title holds NUL, and PostgreSQL refuses to compare one.
+            (Self::Title, KeyValue::Text(text)) => !text.contains('\0'),
+            (
+                Self::Id
+                | Self::Priority
+                | Self::CreatedAt
+                | Self::UpdatedAt
+                | Self::Due
+                | Self::CompletedAt
+                | Self::Title,
+                _,
+            ) => false,
+        }
+    }
+
     /// The name the query string uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -250,6 +294,7 @@ impl SortKey {
             Self::Due => "due",
             Self::Priority => "priority",
             Self::Title => "title",
+            Self::CompletedAt => "completed_at",
         }
     }
 }

@@ -63,6 +63,16 @@ impl utoipa::IntoParams for TaskQuery {
                 }
             }),
             json!({
+                "name": "completed_after",
+                "description": "Tasks completed on or after this day in your time zone.",
+                "schema": {"type": "string", "format": "date"}
+            }),
+            json!({
+                "name": "completed_before",
+                "description": "Tasks completed on or before this day in your time zone.",
+                "schema": {"type": "string", "format": "date"}
+            }),
+            json!({
                 "name": "q",
                 "description": format!(
                     "Words that must each begin a word of the title or description\n(case-insensitive): at least one letter or digit, at most {SEARCH_MAX_WORDS} words."
@@ -72,7 +82,7 @@ impl utoipa::IntoParams for TaskQuery {
             json!({
                 "name": "sort",
                 "description": format!(
-                    "Comma-separated keys {}, each optionally `-` for descending; the id breaks ties. Tasks without a due come last both ways. Default `id`.",
+                    "Comma-separated keys {}, each optionally `-` for descending; the id breaks ties. Tasks without a due (or, for `completed_at`, open tasks) come last both ways. Default `id`.",
                     SortKey::ALL
                         .map(|key| format!("`{}`", key.name()))
                         .join(", ")
@@ -131,6 +141,8 @@ mod tests {
                 "due_before",
                 "due_after",
                 "due",
+                "completed_after",
+                "completed_before",
                 "q",
                 "sort",
                 "skip",

@@ -4,7 +4,7 @@ use crate::error::{Source, ValidationErrors};
 use crate::planning::{NO_PRIORITY, Priority, parse_date, parse_tag};
 use crate::types::{Invalid, Page, parse_flag, query_value};
 
-use super::cursor::Cursor;
+use super::cursor::{Cursor, not_given_out};
 use super::listing::{DueFilter, Sort, SortKey, TaskQuery};
 
 /// Longest `q`, in characters.
@@ -88,6 +88,18 @@ impl TaskQuery {
                 DueFilter::parse(text).map(|due| query.due = Some(due)),
             );
         }
+        if let Some(text) = last("completed_after") {
+            check(
+                "completed_after",
+                parse_date(text).map(|day| query.completed_after = Some(day)),
+            );
+        }
+        if let Some(text) = last("completed_before") {
+            check(
+                "completed_before",
+                parse_date(text).map(|day| query.completed_before = Some(day)),
+            );
+        }
         if let Some(text) = last("q") {
             check("q", search_words(text).map(|words| query.search = words));
         }
@@ -98,7 +110,7 @@ impl TaskQuery {
             let sort = query.sort_text();
             check(
                 "cursor",
-                Cursor::decode(text, &sort).map(|cursor| query.after = Some(cursor)),
+                read_cursor(text, &sort, &query.order).map(|cursor| query.after = Some(cursor)),
             );
         }
         errors.into_result(|| query).map_err(|error| match error {
@@ -117,6 +129,8 @@ impl TaskQuery {
             due_before,
             due_after,
             due,
+            completed_after,
+            completed_before,
             search,
             order,
             page,
@@ -142,6 +156,12 @@ impl TaskQuery {
         if let Some(due) = due {
             pairs.push(("due", due.as_str().to_owned()));
         }
+        if let Some(day) = completed_after {
+            pairs.push(("completed_after", day.to_string()));
+        }
+        if let Some(day) = completed_before {
+            pairs.push(("completed_before", day.to_string()));
+        }
         if !search.is_empty() {
             pairs.push(("q", search.join(" ")));
         }
@@ -156,6 +176,27 @@ impl TaskQuery {
             pairs.push(("cursor", cursor.encode()));
         }
         pairs
+    }
+}
+
+/// A cursor of the order `sort` (the keys `order`): one value per key
+/// before the id, each of its key's kind.
+fn read_cursor(text: &str, sort: &str, order: &[Sort]) -> Result<Cursor, Invalid> {
+    let cursor = Cursor::decode(text, sort)?;
+    let keys: Vec<SortKey> = order
+        .iter()
+        .map(|sort| sort.key)
+        .take_while(|key| *key != SortKey::Id)
+        .collect();
+    let fits = cursor.values.len() == keys.len()
+        && keys
+            .iter()
+            .zip(&cursor.values)
+            .all(|(key, value)| key.holds(value));
+    if fits {
+        Ok(cursor)
+    } else {
+        Err(not_given_out())
     }
 }
 
@@ -313,7 +354,8 @@ mod tests {
             id: 9,
         };
         let text = cursor.encode();
-        assert_eq!(Cursor::decode(&text, "due").expect("fits"), cursor);
+        let due = parse_sort("due").expect("sort");
+        assert_eq!(read_cursor(&text, "due", &due).expect("fits"), cursor);
         assert!(Cursor::decode(&text, "-due").is_err());
         assert!(Cursor::decode("garbage", "due").is_err());
         let mistyped = Cursor {
@@ -321,13 +363,13 @@ mod tests {
             values: vec![KeyValue::Text("x".into())],
             id: 9,
         };
-        assert!(Cursor::decode(&mistyped.encode(), "due").is_err());
+        assert!(read_cursor(&mistyped.encode(), "due", &due).is_err());
         let out_of_range = Cursor {
             sort: "due".into(),
             values: vec![KeyValue::Time(TimeValue { t: i64::MAX })],
             id: 9,
         };
-        assert!(Cursor::decode(&out_of_range.encode(), "due").is_err());
+        assert!(read_cursor(&out_of_range.encode(), "due", &due).is_err());
         assert_eq!(fields(&format!("cursor={text}")), ["query.cursor"]);
     }
 }

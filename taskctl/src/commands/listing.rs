@@ -11,7 +11,7 @@ use crate::choices::PriorityOrNone;
 use crate::cli::ListFilters;
 use crate::context::{Authed, Context};
 use crate::failure::{Failure, exit};
-use crate::output::showing;
+use crate::output::{TaskColumns, showing};
 use crate::when;
 
 /// Page size of `list`.
@@ -32,19 +32,21 @@ impl ListFilters {
         let Self {
             words,
             open: _,
-            done,
+            done: _,
             any,
             tags,
             priorities,
             due,
             before,
             after,
+            since,
+            until,
             search,
             sort,
         } = self;
         let mut pairs: Vec<(&str, String)> = Vec::new();
-        // Open tasks unless asked otherwise.
-        if *done {
+        // Open tasks unless asked otherwise; a completion day means done ones.
+        if self.completed_only() {
             pairs.push(("completed", "true".to_owned()));
         } else if !*any {
             pairs.push(("completed", "false".to_owned()));
@@ -67,6 +69,12 @@ impl ListFilters {
                 pairs.push((name, day.to_string()));
             }
         }
+        for (name, value) in [("completed_after", since), ("completed_before", until)] {
+            if let Some(text) = value {
+                let day = when::parse_past_day_input(text, zone, now).map_err(Failure::usage)?;
+                pairs.push((name, day.to_string()));
+            }
+        }
         let search: Vec<&str> = search
             .iter()
             .map(String::as_str)
@@ -75,8 +83,11 @@ impl ListFilters {
         if !search.is_empty() {
             pairs.push(("q", search.join(" ")));
         }
-        if let Some(sort) = sort {
-            pairs.push(("sort", sort.clone()));
+        match sort {
+            Some(sort) => pairs.push(("sort", sort.clone())),
+            // Completed tasks in the order they were done.
+            None if self.completed_only() => pairs.push(("sort", "completed_at".to_owned())),
+            None => {}
         }
         pairs.push(("skip", skip.to_string()));
         pairs.push(("limit", limit.to_string()));
@@ -86,9 +97,25 @@ impl ListFilters {
             .collect())
     }
 
+    /// Whether only completed tasks are listed.
+    fn completed_only(&self) -> bool {
+        self.done || self.since.is_some() || self.until.is_some()
+    }
+
+    /// The columns of the listing's table.
+    fn columns(&self, wide: bool) -> TaskColumns {
+        TaskColumns {
+            done: self.any,
+            completed: self.completed_only(),
+            updated: wide,
+        }
+    }
+
     /// Whether anything narrows the listing besides open-or-done.
     fn narrowed(&self) -> bool {
-        !self.tags.is_empty()
+        self.since.is_some()
+            || self.until.is_some()
+            || !self.tags.is_empty()
             || !self.priorities.is_empty()
             || self.due.is_some()
             || self.before.is_some()
@@ -163,14 +190,24 @@ fn gather(
     Ok((tasks, json, total))
 }
 
-pub(super) fn list(
-    context: &Context,
-    filters: &ListFilters,
-    limit: Option<u32>,
-    skip: u64,
-    page: Option<u64>,
-    all: bool,
-) -> Result<(), Failure> {
+/// Which part of a listing to show, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub limit: Option<u32>,
+    pub skip: u64,
+    pub page: Option<u64>,
+    pub all: bool,
+    pub wide: bool,
+}
+
+pub(super) fn list(context: &Context, filters: &ListFilters, shape: Shape) -> Result<(), Failure> {
+    let Shape {
+        limit,
+        skip,
+        page,
+        all,
+        wide,
+    } = shape;
     let per_page = limit.unwrap_or(LIST_PAGE_SIZE);
     let skip = page.map_or(skip, |page| (page - 1).saturating_mul(u64::from(per_page)));
     let pairs = if all {
@@ -195,12 +232,14 @@ pub(super) fn list(
         return Ok(());
     }
     if !tasks.is_empty() {
-        context.out.show(&context.out.tasks(&tasks, None));
+        context
+            .out
+            .show(&context.out.tasks(&tasks, None, filters.columns(wide)));
     }
     let shown = tasks.len() as u64;
     if total == 0 && filters.narrowed() {
         context.out.say("no tasks match");
-    } else if total == 0 && !filters.done && !filters.any {
+    } else if total == 0 && !filters.completed_only() && !filters.any {
         context.out.say(
             "no open tasks — add one with: taskctl add TITLE (ls --done shows completed ones)",
         );
@@ -217,7 +256,7 @@ pub(super) fn list(
     Ok(())
 }
 
-pub(super) fn next(context: &Context, limit: u32) -> Result<(), Failure> {
+pub(super) fn next(context: &Context, limit: u32, wide: bool) -> Result<(), Failure> {
     let client = context.client()?;
     let user = client.call(|client| Ok(client.me()?))?;
     let zone = taskcore::Zone::parse(&user.value.timezone).unwrap_or_default();
@@ -254,7 +293,13 @@ pub(super) fn next(context: &Context, limit: u32) -> Result<(), Failure> {
     }
     let scores: Vec<f64> = ranked.iter().map(|(score, _)| *score).collect();
     let tasks: Vec<Task> = ranked.into_iter().map(|(_, task)| task).collect();
-    context.out.show(&context.out.tasks(&tasks, Some(&scores)));
+    let columns = TaskColumns {
+        updated: wide,
+        ..TaskColumns::default()
+    };
+    context
+        .out
+        .show(&context.out.tasks(&tasks, Some(&scores), columns));
     Ok(())
 }
 

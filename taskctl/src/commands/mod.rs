@@ -12,7 +12,7 @@ mod trash;
 use clap::CommandFactory;
 
 use self::account::{change_password, delete_account, login, logout, register, timezone, whoami};
-use self::listing::{list, next, tags};
+use self::listing::{Shape, list, next, tags};
 use self::tasks::{Changes, add, edit, remove, set_completed, show};
 use crate::cli::{AccountCommand, Cli, Command, TrashAction, flatten_ids};
 use crate::context::Context;
@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let Some(command) = cli.command else {
         // Bare `taskctl`: what is next, or how to start.
         return match context.session() {
-            Ok(_) => next(&context, DEFAULT_NEXT),
+            Ok(_) => next(&context, DEFAULT_NEXT, false),
             // Not logged in: how to start (for a script, the failure).
             Err(failure) if failure.code == exit::NOT_LOGGED_IN && !context.out.json => {
                 context.out.say(SHORT_HELP);
@@ -97,8 +97,19 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             skip,
             page,
             all,
-        } => list(&context, &filters, limit, skip, page, all),
-        Command::Next { limit } => next(&context, limit),
+            wide,
+        } => list(
+            &context,
+            &filters,
+            Shape {
+                limit,
+                skip,
+                page,
+                all,
+                wide,
+            },
+        ),
+        Command::Next { limit, wide } => next(&context, limit, wide),
         Command::Tags => tags(&context),
         Command::Timezone { zone } => timezone(&context, zone),
         Command::Show { id } => show(&context, id),

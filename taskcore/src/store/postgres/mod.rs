@@ -317,6 +317,12 @@ impl Dialect for Postgres {
                 "COALESCE(due_key, TIMESTAMPTZ '9999-12-31 23:59:59.999999+00')"
             }
             (SortKey::Due, true) => "COALESCE(due_key, TIMESTAMPTZ '0001-01-01 00:00:00+00')",
+            (SortKey::CompletedAt, false) => {
+                "COALESCE(completed_at, TIMESTAMPTZ '9999-12-31 23:59:59.999999+00')"
+            }
+            (SortKey::CompletedAt, true) => {
+                "COALESCE(completed_at, TIMESTAMPTZ '0001-01-01 00:00:00+00')"
+            }
             (other, _) => plain_sort_expression(other),
         }
     }

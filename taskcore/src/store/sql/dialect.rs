@@ -13,8 +13,9 @@ pub(crate) trait Dialect {
     const LOCK_FOR_SHARE: &'static str;
     /// The placeholder of the `number`th parameter (from 1).
     fn placeholder(number: usize) -> String;
-    /// The expression a key sorts on, never NULL; for `due`, tasks without
-    /// one get a value past every due key in the direction given.
+    /// The expression a key sorts on, never NULL; for `due` and
+    /// `completed_at`, tasks without one get a value past every real key in
+    /// the direction given.
     fn sort_expression(key: SortKey, descending: bool) -> &'static str;
     /// The expression of the stored tags with `add` added and `remove`
     /// removed (placeholders of tag lists), sorted.
@@ -55,6 +56,7 @@ pub(crate) fn plain_sort_expression(key: SortKey) -> &'static str {
         SortKey::Priority => "priority",
         SortKey::Title => "title",
         SortKey::Due => "due_key",
+        SortKey::CompletedAt => "completed_at",
     }
 }
 

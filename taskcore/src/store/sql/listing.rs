@@ -206,9 +206,10 @@ impl<D: Dialect> Statements<D> {
         for ((key, _), value) in order.iter().zip(&cursor.values) {
             values.push(match (key, value) {
                 (SortKey::Id | SortKey::Priority, KeyValue::Int(number)) => SqlValue::Int(*number),
-                (SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::Due, KeyValue::Time(time)) => {
-                    SqlValue::Time(time.instant()?)
-                }
+                (
+                    SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::Due | SortKey::CompletedAt,
+                    KeyValue::Time(time),
+                ) => SqlValue::Time(time.instant()?),
                 (SortKey::Title, KeyValue::Text(text)) => SqlValue::Text(Some(text.as_str())),
                 _ => return None,
             });
@@ -290,6 +291,18 @@ impl<D: Dialect> Statements<D> {
                 statement.bind::<D>(SqlValue::Time(zone.end_of(day)))
             ));
         }
+        if let Some(day) = query.completed_after {
+            conditions.push(format!(
+                "completed_at >= {}",
+                statement.bind::<D>(SqlValue::Time(zone.start_of(day)))
+            ));
+        }
+        if let Some(day) = query.completed_before {
+            conditions.push(format!(
+                "completed_at < {}",
+                statement.bind::<D>(SqlValue::Time(zone.end_of(day)))
+            ));
+        }
         match query.due {
             Some(DueFilter::None) => conditions.push("due_key IS NULL".to_owned()),
             Some(DueFilter::Any) => conditions.push("due_key IS NOT NULL".to_owned()),
@@ -332,7 +345,8 @@ pub(crate) fn order(query: &TaskQuery) -> Vec<(SortKey, bool)> {
     order
 }
 
-/// The due key of tasks without a due, in each direction: past every real key.
+/// The key of tasks without a due (or a completion), in each direction:
+/// past every real key.
 pub(crate) fn no_due_key(descending: bool) -> DateTime<Utc> {
     let (date, time) = if descending {
         ("0001-01-01", "00:00:00")
@@ -367,6 +381,7 @@ pub(crate) fn key_value(
         SortKey::Due => time(stored_due_key.unwrap_or_else(|| no_due_key(descending))),
         SortKey::Priority => KeyValue::Int(Priority::rank(task.priority)),
         SortKey::Title => KeyValue::Text(task.title.clone()),
+        SortKey::CompletedAt => time(task.completed_at.unwrap_or_else(|| no_due_key(descending))),
     }
 }
 

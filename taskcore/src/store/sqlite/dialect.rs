@@ -23,6 +23,10 @@ impl Dialect for Sqlite {
         match (key, descending) {
             (SortKey::Due, false) => "COALESCE(due_key, '9999-12-31T23:59:59.999999Z')",
             (SortKey::Due, true) => "COALESCE(due_key, '0001-01-01T00:00:00.000000Z')",
+            (SortKey::CompletedAt, false) => {
+                "COALESCE(completed_at, '9999-12-31T23:59:59.999999Z')"
+            }
+            (SortKey::CompletedAt, true) => "COALESCE(completed_at, '0001-01-01T00:00:00.000000Z')",
             (other, _) => plain_sort_expression(other),
         }
     }
