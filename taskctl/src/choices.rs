@@ -27,7 +27,8 @@ pub fn priority_or_none() -> PriorityParser<true> {
 pub struct PriorityParser<const NONE: bool>;
 
 impl<const NONE: bool> PriorityParser<NONE> {
-    fn read(input: &str) -> Option<Option<Priority>> {
+    /// Reads a priority as typed; `None` when it is not one.
+    pub fn read(input: &str) -> Option<Option<Priority>> {
         let input = input.trim().to_lowercase();
         if NONE && input == NO_PRIORITY {
             return Some(None);

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use taskcore::{DueFilter, Priority};
 
 use crate::choices::{self, PriorityOrNone};
+use crate::selection::Selection;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -221,10 +222,18 @@ pub enum Command {
     /// shows both versions and asks whether to keep your change or theirs;
     /// in a script it changes nothing and exits 1. (The same holds for done,
     /// undone and rm.)
+    #[command(after_help = EDIT_HELP)]
     Edit {
         /// Task id.
-        #[arg(value_parser = task_id)]
-        id: i64,
+        #[arg(value_parser = task_id, required_unless_present = "filter")]
+        id: Option<i64>,
+        /// Change every open task this filter selects instead of one:
+        /// "+errands due:overdue pri:h before:fri words".
+        #[arg(long = "where", value_name = "FILTER", conflicts_with_all = ["id", "title", "description", "clear_description"])]
+        filter: Option<String>,
+        /// Do not ask before changing tasks --where selects (required in scripts).
+        #[arg(long, short, requires = "filter")]
+        yes: bool,
         /// New title; words like +home become tags, as with add.
         #[arg(long)]
         title: Option<String>,
@@ -244,29 +253,45 @@ pub enum Command {
         #[arg(short, long, value_parser = choices::priority_or_none())]
         priority: Option<PriorityOrNone>,
         /// Add a tag (repeat for several); other tags stay.
-        #[arg(short, long = "tag", value_name = "TAG")]
+        #[arg(short, long = "tag", visible_alias = "add-tag", value_name = "TAG")]
         tags: Vec<String>,
         /// Remove a tag (repeat for several).
         #[arg(long = "untag", value_name = "TAG")]
         untags: Vec<String>,
     },
-    /// Mark tasks complete.
+    /// Mark tasks complete: by id, or the open tasks a filter selects.
+    #[command(after_help = BULK_HELP)]
     Done {
         /// Task ids: 62 63, 62,63 or 62-65.
-        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        #[arg(value_parser = task_ids, value_name = "IDS")]
         ids: Vec<Ids>,
+        #[command(flatten)]
+        selection: Selection,
+        /// Do not ask before changing tasks a filter selects (required in scripts).
+        #[arg(long, short)]
+        yes: bool,
     },
-    /// Reopen completed tasks.
+    /// Reopen completed tasks: by id, or the completed tasks a filter selects.
     Undone {
         /// Task ids: 62 63, 62,63 or 62-65.
-        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        #[arg(value_parser = task_ids, value_name = "IDS")]
         ids: Vec<Ids>,
+        #[command(flatten)]
+        selection: Selection,
+        /// Do not ask before changing tasks a filter selects (required in scripts).
+        #[arg(long, short)]
+        yes: bool,
     },
-    /// Revert the last command that changed tasks.
+    /// Revert the newest command that changed tasks; again, the one before.
     ///
-    /// Reverts add, edit, done, undone, rm and restore, each change only if
-    /// the task has not changed elsewhere since.
-    Undo,
+    /// Goes back through the last 20 commands that changed tasks (add,
+    /// edit, done, undone, rm, restore and import), each change only if the
+    /// task has not changed elsewhere since.
+    Undo {
+        /// List the commands undo can revert, the next one first.
+        #[arg(long)]
+        list: bool,
+    },
     /// List deleted tasks, newest deletion first; erase them for good.
     Trash {
         #[command(subcommand)]
@@ -299,12 +324,16 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Delete tasks (asks first when run on a terminal).
+    /// Delete tasks, by id or the tasks (open or done) a filter selects;
+    /// asks first when run on a terminal.
+    #[command(after_help = BULK_HELP)]
     Rm {
         /// Task ids: 62 63, 62,63 or 62-65.
-        #[arg(required = true, value_parser = task_ids, value_name = "IDS")]
+        #[arg(value_parser = task_ids, value_name = "IDS")]
         ids: Vec<Ids>,
-        /// Do not ask for confirmation.
+        #[command(flatten)]
+        selection: Selection,
+        /// Do not ask for confirmation (required in scripts for a filter).
         #[arg(long, short)]
         yes: bool,
     },
@@ -316,7 +345,7 @@ pub enum Command {
 }
 
 /// `list`'s filters: what the listing's query string asks for.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct ListFilters {
     /// Words to search for in titles and descriptions (like --search).
     pub words: Vec<String>,
@@ -370,6 +399,21 @@ Examples:
 
 Dates are read in this machine's time zone (TZ, else the system's); add
 prints the due it understood.";
+
+const BULK_HELP: &str = "\
+Examples:
+  taskctl done 62 63          taskctl done 62-65
+  taskctl done --tag errands --due overdue
+A filter shows the tasks it selects and asks first (complete 7 tasks? [y/N]);
+in a script, --yes is required. taskctl undo takes it all back.";
+
+const EDIT_HELP: &str = "\
+Examples:
+  taskctl edit 62 --due fri --priority high
+  taskctl edit 62                 (no changes: opens the task in $EDITOR)
+  taskctl edit --where \"+errands due:overdue\" --priority high --add-tag today
+A filter (--where) selects open tasks: +TAG, due:today|overdue|any|none,
+pri:h|m|l|none, before:DATE, after:DATE, and words to search for.";
 
 const LIST_HELP: &str = "\
 Examples:

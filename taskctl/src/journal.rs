@@ -1,11 +1,12 @@
 //! What taskctl remembers between runs about tasks: the version of each
 //! task it last showed or changed (sent as `If-Match`, so a change never
-//! overwrites one made elsewhere since), and its own last change (what
-//! `taskctl undo` reverts).
+//! overwrites one made elsewhere since), and its own last commands that
+//! changed tasks (what `taskctl undo` reverts, newest first).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use taskcore::{Task, TaskUpdate};
 
@@ -14,6 +15,8 @@ use crate::session::{SessionError, save_private};
 const JOURNAL_FILE: &str = "journal.json";
 /// Versions remembered at most; the lowest ids are forgotten first.
 const SEEN_MAX: usize = 20_000;
+/// Commands `undo` can go back through; older ones are forgotten.
+pub const UNDO_DEPTH: usize = 20;
 
 /// One change taskctl made, and how to take it back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,14 +24,33 @@ const SEEN_MAX: usize = 20_000;
 pub enum Undo {
     /// A task was added: undone by deleting it, if still at `version`.
     Added { id: i64, version: i64 },
-    /// A task was changed: undone by applying `before`, if still at `version`.
+    /// A task was changed from `from` to `version`: undone by applying
+    /// `before`, if still at `version`.
     Edited {
         id: i64,
         version: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<i64>,
         before: Box<TaskUpdate>,
     },
-    /// A task was deleted: undone by restoring it from the trash.
-    Deleted { id: i64 },
+    /// A task was deleted (at version `from`): undone by restoring it from
+    /// the trash.
+    Deleted {
+        id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<i64>,
+    },
+}
+
+/// A command that changed tasks, and how to take its changes back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    /// The command as typed (`done 4 5`).
+    pub command: String,
+    /// When it ran.
+    pub at: DateTime<Utc>,
+    /// Its changes, in the order made.
+    pub changes: Vec<Undo>,
 }
 
 /// The journal of one account on one server.
@@ -38,12 +60,18 @@ pub struct Journal {
     owner: String,
     /// Task id → the version last seen.
     seen: BTreeMap<i64, i64>,
-    /// The changes of the last command that changed something.
+    /// The commands that changed tasks, oldest first, at most [`UNDO_DEPTH`].
+    #[serde(default)]
+    history: Vec<Done>,
+    /// The one command a journal of an earlier taskctl kept.
+    #[serde(default, skip_serializing)]
     last: Vec<Undo>,
-    /// Whether the current command has recorded a change yet (its first
-    /// replaces the previous command's).
+    /// The command being recorded: its first change starts its entry.
     #[serde(skip)]
-    recording: bool,
+    recording: Option<String>,
+    /// Whether the command being recorded has its entry yet.
+    #[serde(skip)]
+    started: bool,
 }
 
 impl Journal {
@@ -67,30 +95,83 @@ impl Journal {
         self.seen.remove(&id);
     }
 
-    /// Starts the record of a command's changes: its first change
-    /// replaces the previous command's; a command that changes nothing
-    /// leaves those to undo.
-    pub fn begin(&mut self) {
-        self.recording = false;
+    /// Starts the record of `command`'s changes: its first change makes it
+    /// the newest command to undo; a command that changes nothing leaves
+    /// the history as it was.
+    pub fn begin(&mut self, command: impl Into<String>) {
+        self.recording = Some(command.into());
+        self.started = false;
     }
 
     /// Records a change of the current command.
     pub fn record(&mut self, undo: Undo) {
-        if !self.recording {
-            self.last.clear();
-            self.recording = true;
+        if !self.started {
+            self.started = true;
+            self.history.push(Done {
+                command: self.recording.clone().unwrap_or_default(),
+                at: Utc::now(),
+                changes: Vec::new(),
+            });
+            if self.history.len() > UNDO_DEPTH {
+                self.history.remove(0);
+            }
         }
-        self.last.push(undo);
+        if let Some(newest) = self.history.last_mut() {
+            newest.changes.push(undo);
+        }
     }
 
-    /// Puts back changes an undo could not revert, to try again.
-    pub fn keep_for_undo(&mut self, changes: Vec<Undo>) {
-        self.last = changes;
+    /// Puts back a command whose changes an undo could not all revert
+    /// (with those changes only), to try again.
+    pub fn keep_for_undo(&mut self, done: Done) {
+        if !done.changes.is_empty() {
+            self.history.push(done);
+        }
     }
 
-    /// Takes the last command's changes, to undo them.
-    pub fn take_last(&mut self) -> Vec<Undo> {
-        std::mem::take(&mut self.last)
+    /// After an undo brought task `id` back to the state it had at version
+    /// `from`, now numbered `to`: the older
+    /// commands' changes that left it at `from` now expect `to`, so undo
+    /// can go on back through them. A change elsewhere in between keeps
+    /// its own version, and so is still refused.
+    pub fn rebase(&mut self, id: i64, from: i64, to: i64) {
+        for done in &mut self.history {
+            for change in &mut done.changes {
+                match change {
+                    Undo::Added { id: task, version }
+                    | Undo::Edited {
+                        id: task, version, ..
+                    } if *task == id && *version == from => {
+                        *version = to;
+                    }
+                    Undo::Added { .. } | Undo::Edited { .. } | Undo::Deleted { .. } => {}
+                }
+            }
+        }
+    }
+
+    /// Takes the newest command, to undo it.
+    pub fn take_last(&mut self) -> Option<Done> {
+        self.upgrade();
+        self.history.pop()
+    }
+
+    /// The commands `undo` can revert, newest first.
+    pub fn history(&mut self) -> impl Iterator<Item = &Done> {
+        self.upgrade();
+        self.history.iter().rev()
+    }
+
+    /// A journal of an earlier taskctl: its one command joins the history.
+    fn upgrade(&mut self) {
+        if !self.last.is_empty() {
+            let changes = std::mem::take(&mut self.last);
+            self.history.push(Done {
+                command: "(the last command of an earlier taskctl)".to_owned(),
+                at: Utc::now(),
+                changes,
+            });
+        }
     }
 }
 
@@ -156,15 +237,77 @@ mod tests {
         journal.saw(std::iter::empty());
         assert_eq!(journal.seen.len(), SEEN_MAX);
         assert_eq!(journal.seen(0), None);
-        journal.record(Undo::Deleted { id: 7 });
+        journal.begin("rm 7");
+        journal.record(Undo::Deleted { id: 7, from: None });
         store.save(&journal).expect("save");
+        let last = store.load("a@x@http://s").take_last().expect("a command");
         assert_eq!(
-            store.load("a@x@http://s").take_last(),
-            [Undo::Deleted { id: 7 }]
+            (last.command.as_str(), last.changes),
+            ("rm 7", vec![Undo::Deleted { id: 7, from: None }])
         );
         assert!(
-            store.load("b@x@http://s").take_last().is_empty(),
+            store.load("b@x@http://s").take_last().is_none(),
             "another account's"
         );
+    }
+
+    #[test]
+    fn undo_goes_back_through_the_last_commands_that_changed_something() {
+        let mut journal = Journal::default();
+        for id in 0..UNDO_DEPTH as i64 + 3 {
+            journal.begin(format!("add {id}"));
+            journal.record(Undo::Added { id, version: 1 });
+        }
+        // A command that changed nothing is not one to undo.
+        journal.begin("done 99");
+        assert_eq!(journal.history().count(), UNDO_DEPTH);
+        let newest: Vec<String> = journal
+            .history()
+            .take(2)
+            .map(|done| done.command.clone())
+            .collect();
+        assert_eq!(newest, ["add 22", "add 21"]);
+        assert_eq!(
+            journal.take_last().map(|done| done.command),
+            Some("add 22".to_owned())
+        );
+        assert_eq!(
+            journal.take_last().map(|done| done.command),
+            Some("add 21".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_undo_moves_the_older_changes_on_to_the_version_it_made() {
+        let edited = |version| Undo::Edited {
+            id: 1,
+            version,
+            from: Some(1),
+            before: Box::default(),
+        };
+        let mut journal = Journal::default();
+        journal.begin("edit 1");
+        journal.record(edited(2));
+        journal.begin("edit 1 again, after a change elsewhere");
+        journal.record(edited(4));
+        // Undoing a deletion at version 2 restored it as version 5.
+        journal.rebase(1, 2, 5);
+        let versions: Vec<i64> = journal
+            .history()
+            .flat_map(|done| done.changes.iter())
+            .filter_map(|change| match change {
+                Undo::Edited { version, .. } => Some(*version),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(versions, [4, 5], "a change elsewhere keeps its version");
+    }
+
+    #[test]
+    fn the_last_command_of_an_earlier_taskctl_can_still_be_undone() {
+        let earlier = r#"{"owner":"a@x@http://s","seen":{},"last":[{"kind":"deleted","id":3}]}"#;
+        let mut journal: Journal = serde_json::from_str(earlier).expect("read");
+        let last = journal.take_last().expect("kept");
+        assert_eq!(last.changes, [Undo::Deleted { id: 3, from: None }]);
     }
 }

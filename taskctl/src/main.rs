@@ -8,6 +8,7 @@ mod failure;
 mod fit;
 mod output;
 mod prompt;
+mod selection;
 mod when;
 
 use std::process::ExitCode;

@@ -27,6 +27,7 @@ mod taskctl_planning;
 mod taskctl_sessions;
 mod taskctl_tables;
 mod taskctl_tls;
+mod taskctl_undo;
 mod tasks;
 mod tokens;
 mod visible_sessions;

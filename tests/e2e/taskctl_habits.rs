@@ -244,6 +244,15 @@ fn the_trash_says_when_and_erases_for_good() {
     let again = taskctl.run(&["trash", "rm", &old], None);
     assert_eq!(again.code, Some(5), "{}", again.stderr);
 
+    // On a terminal it asks first; a no erases nothing.
+    let (code, screen) = taskctl.on_a_terminal(&server.base, &["trash", "empty"], "n\n");
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(
+        screen.contains("[y/N]") && screen.contains("cancelled"),
+        "{screen}"
+    );
+    let still = taskctl.run(&["trash"], None).success();
+    assert!(still.stdout.contains("Older plan"), "{}", still.stdout);
     let emptied = taskctl.run(&["trash", "empty"], None).success();
     assert!(
         emptied.stdout.contains("erased 1 task;"),

@@ -65,6 +65,24 @@ impl Taskctl {
         self
     }
 
+    /// Sets an environment variable of the commands run from now on.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(existing, _)| existing != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// Logs in to `email`'s account, as another device would.
+    pub fn logged_in(server: &Server, email: &str, password: &str) -> Self {
+        let taskctl = Self::new(server);
+        taskctl
+            .run(
+                &["login", "--email", email, "--password-stdin"],
+                Some(&format!("{password}\n")),
+            )
+            .success();
+        taskctl
+    }
+
     /// Registers a fresh account with `taskctl register` (which also logs in)
     /// on a fresh config directory; returns it and the account's email.
     pub fn registered(server: &Server, label: &str, password: &str) -> (Self, String) {

@@ -102,6 +102,33 @@ pub struct ImportError {
     pub detail: Value,
 }
 
+/// A task an import created live (not straight into the trash): what
+/// undoing the import deletes, if it is still at this version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
+pub struct CreatedTask {
+    /// The new task's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub id: crate::types::TaskId,
+    /// Its version when the import made it.
+    pub version: i64,
+}
+
+/// What an import did with one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Imported {
+    /// Created, live.
+    Live(CreatedTask),
+    /// Created straight into the trash (deleted at its source).
+    Trashed,
+    /// Would be created (a dry run).
+    WouldCreate,
+    /// Left out: brought by an earlier import, or still here.
+    Skipped,
+}
+
 /// What an import did (or, for a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -115,6 +142,9 @@ pub struct ImportReport {
     pub errors: Vec<ImportError>,
     /// Entries that cannot be imported beyond those listed.
     pub errors_not_listed: u64,
+    /// The tasks created live, in the file's order (none for a dry run).
+    #[serde(default)]
+    pub created_tasks: Vec<CreatedTask>,
 }
 
 impl ImportReport {

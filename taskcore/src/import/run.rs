@@ -6,7 +6,9 @@
 
 use std::collections::VecDeque;
 
-use super::{Document, ImportError, ImportFormat, ImportItem, ImportReport, read_document};
+use super::{
+    Document, ImportError, ImportFormat, ImportItem, ImportReport, Imported, read_document,
+};
 use crate::error::Error;
 
 /// Tasks written per page: each page is one write, committed on its own.
@@ -72,14 +74,16 @@ impl ImportRun {
         self.pages.pop_front()
     }
 
-    /// Records what writing a page did: for each of its items, whether it
-    /// was created (or skipped, being there already).
-    pub fn record(&mut self, created: &[bool]) {
-        for made in created {
-            if *made {
-                self.report.created += 1;
-            } else {
-                self.report.skipped += 1;
+    /// Records what writing a page did with each of its items.
+    pub fn record(&mut self, imported: &[Imported]) {
+        for outcome in imported {
+            match outcome {
+                Imported::Live(task) => {
+                    self.report.created += 1;
+                    self.report.created_tasks.push(*task);
+                }
+                Imported::Trashed | Imported::WouldCreate => self.report.created += 1,
+                Imported::Skipped => self.report.skipped += 1,
             }
         }
     }

@@ -8,7 +8,7 @@ use super::database::{Store, now};
 use super::sql::listing::{key_value, order};
 use crate::error::{Error, Result};
 use crate::export::ExportWriter;
-use crate::import::{Document, ImportItem, ImportReport, ImportRun};
+use crate::import::{CreatedTask, Document, ImportItem, ImportReport, ImportRun, Imported};
 use crate::model::{
     ChangePage, Due, DueChange, Expect, NewTask, TagCount, Task, TaskPage, TaskPatch, TrashPage,
     User,
@@ -135,9 +135,9 @@ impl<'a> OwnerTasks<'a> {
     /// deleted at its source goes straight to the trash, deleted now) unless a task from
     /// the same source exists, live, trashed or erased, or comes earlier in
     /// `items`, or it is one of the owner's own tasks (from their own
-    /// export) that is still here. Returns, for each, whether it was created. A dry run writes
+    /// export) that is still here. Returns what became of each. A dry run writes
     /// nothing and returns what it would do.
-    pub fn import_page(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
+    pub fn import_page(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<Imported>> {
         if dry_run {
             return self.import_here(items, true);
         }
@@ -146,7 +146,7 @@ impl<'a> OwnerTasks<'a> {
     }
 
     /// [`OwnerTasks::import_page`] on this thread: a dry run reads one snapshot.
-    fn import_here(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<bool>> {
+    fn import_here(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<Imported>> {
         let mode = if dry_run { Mode::Snapshot } else { Mode::Write };
         let mut work = self.backend().tasks(self.owner, mode)?;
         let context = Context {
@@ -174,16 +174,26 @@ impl<'a> OwnerTasks<'a> {
             let fresh = seen.insert(origin.source.clone())
                 && !here
                 && !work.source_known(&origin.source)?;
-            if fresh && !dry_run {
+            let outcome = if !fresh {
+                Imported::Skipped
+            } else if dry_run {
+                Imported::WouldCreate
+            } else {
                 let task = work.insert(&item.task, context, Some(&origin))?;
                 // Into the trash now: the trash keeps it, and the change
                 // feed tells of it, from the import on, whenever the
                 // source deleted it.
                 if item.deleted_at.is_some() {
                     work.trash(task.id, &Expect::Any, context.now)?;
+                    Imported::Trashed
+                } else {
+                    Imported::Live(CreatedTask {
+                        id: task.id,
+                        version: task.version,
+                    })
                 }
-            }
-            created.push(fresh);
+            };
+            created.push(outcome);
         }
         work.commit()?;
         Ok(created)

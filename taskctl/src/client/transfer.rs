@@ -16,6 +16,10 @@ pub struct ImportSummary {
     pub skipped: u64,
     /// Entries that cannot be imported: `{"index", "detail"}`.
     pub errors: Vec<Value>,
+    /// The tasks created live, with their versions (for undo); a server
+    /// before this list sends none.
+    #[serde(default)]
+    pub created_tasks: Vec<taskcore::import::CreatedTask>,
 }
 
 impl Client {

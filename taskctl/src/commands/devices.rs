@@ -1,5 +1,5 @@
 //! Commands for working from several devices: changes guarded by the
-//! version last seen here (`If-Match`), `undo`, the trash, export and
+//! version last seen here (`If-Match`, recorded for `undo`), restore, export and
 //! import.
 
 use std::io::{IsTerminal, Read, Write};
@@ -30,6 +30,15 @@ impl Kept {
         let store = JournalStore::new(context.sessions.directory());
         let journal = store.load(&format!("{}@{}", session.email, session.server));
         Self { store, journal }
+    }
+
+    /// Starts the record of this command's changes, for `undo`.
+    pub fn begin(&mut self) {
+        let typed: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        self.journal.begin(typed.join(" "));
     }
 
     /// Saves the journal; a failure to is reported, never fatal: it only
@@ -145,12 +154,16 @@ fn record(kept: &mut Kept, before: &Task, after: Option<&Fetched<Task>>, change:
             kept.journal.record(Undo::Edited {
                 id: before.id.0,
                 version: after.value.version,
+                from: Some(before.version),
                 before: Box::new(TaskUpdate::restoring(before)),
             });
         }
         (Change::Delete, _) => {
             kept.journal.forget(before.id.0);
-            kept.journal.record(Undo::Deleted { id: before.id.0 });
+            kept.journal.record(Undo::Deleted {
+                id: before.id.0,
+                from: Some(before.version),
+            });
         }
         (Change::Patch(_), None) => {}
     }
@@ -212,95 +225,6 @@ fn with_change(task: &Task, patch: &TaskUpdate) -> Result<Task, String> {
     }
 }
 
-/// `undo`: reverts the last command that changed tasks, each change only
-/// if the task has not changed since.
-pub fn undo(context: &Context) -> Result<(), Failure> {
-    let client = context.client()?;
-    let mut kept = Kept::load(context, &client);
-    let changes = kept.journal.take_last();
-    if changes.is_empty() {
-        return Err(Failure::new(exit::REFUSED, "nothing to undo"));
-    }
-    let mut first_failure = None;
-    let mut undone = Vec::new();
-    let mut not_undone = Vec::new();
-    for change in changes.into_iter().rev() {
-        match undo_one(&client, &mut kept, &change) {
-            Ok(line) => {
-                context.out.say(&line);
-                undone.push(json!(change));
-            }
-            Err(failure) => {
-                eprintln!("taskctl: {}", failure.message);
-                // Refused for good (changed since, gone) or not: kept
-                // either way, so a retry after a network failure can work.
-                not_undone.insert(0, change);
-                first_failure.get_or_insert(failure);
-            }
-        }
-    }
-    kept.journal.keep_for_undo(not_undone);
-    kept.save();
-    if context.out.json {
-        context.out.json(&Value::Array(undone));
-    }
-    match first_failure {
-        Some(failure) => Err(Failure::new(failure.code, String::new())),
-        None => Ok(()),
-    }
-}
-
-fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<String, Failure> {
-    let changed_since = |id: i64| {
-        Failure::new(
-            exit::REFUSED,
-            format!("task {id} was changed elsewhere since; not undone (run: taskctl show {id})"),
-        )
-    };
-    match change {
-        Undo::Added { id, version } => {
-            match client.call(|client| unless_unauthorized(client.delete_task_at(*id, *version))) {
-                Ok(Ok(())) => {
-                    kept.journal.forget(*id);
-                    Ok(format!("undid adding task {id}: it is in the trash"))
-                }
-                Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
-                Ok(Err(error)) => Err(Failure::for_task(*id, error)),
-                Err(failure) => Err(failure),
-            }
-        }
-        Undo::Edited {
-            id,
-            version,
-            before,
-        } => match client.call(|client| Ok(client.update_task_at(*id, *version, before))) {
-            Ok(Ok(task)) => {
-                kept.journal.saw([&task.value]);
-                Ok(format!(
-                    "undid the change of task {id}: {}",
-                    task.value.title
-                ))
-            }
-            Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
-            Ok(Err(error)) => Err(Failure::for_task(*id, error)),
-            Err(failure) => Err(failure),
-        },
-        Undo::Deleted { id } => {
-            let task = client.call(|client| {
-                client.restore_task(*id).map_err(|error| match error {
-                    ClientError::NotFound { .. } => Failure::new(
-                        exit::NOT_FOUND,
-                        format!("task {id} is no longer in the trash; not undone"),
-                    ),
-                    other => Failure::from(other),
-                })
-            })?;
-            kept.journal.saw([&task.value]);
-            Ok(format!("restored task {id}: {}", task.value.title))
-        }
-    }
-}
-
 /// A result to look at, unless the server refused the credentials: that is
 /// a failure, so the session is renewed and the request sent again.
 pub fn unless_unauthorized<T>(
@@ -316,7 +240,7 @@ pub fn unless_unauthorized<T>(
 pub fn restore(context: &Context, ids: &[i64]) -> Result<(), Failure> {
     let client = context.client()?;
     let mut kept = Kept::load(context, &client);
-    kept.journal.begin();
+    kept.begin();
     let result = for_each_id(context, ids, |id| {
         let task = client.call(|client| {
             client.restore_task(id).map_err(|error| match error {
@@ -456,6 +380,18 @@ pub fn import(context: &Context, file: &std::path::Path, dry_run: bool) -> Resul
         eprintln!("taskctl: importing {shape}…");
     }
     let report = client.call(|client| Ok(client.import(document.clone(), dry_run)?))?;
+    if !report.value.created_tasks.is_empty() {
+        // Undone by deleting the tasks it made that nobody changed since.
+        let mut kept = Kept::load(context, &client);
+        kept.begin();
+        for task in &report.value.created_tasks {
+            kept.journal.record(Undo::Added {
+                id: task.id.0,
+                version: task.version,
+            });
+        }
+        kept.save();
+    }
     if context.out.json {
         context.out.json(&report.json);
         return Ok(());

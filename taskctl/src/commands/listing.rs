@@ -190,6 +190,19 @@ fn gather(
     Ok((tasks, json, total))
 }
 
+/// Every task `filters` select (following every page), remembered as seen
+/// so that changes to them are guarded by these versions.
+pub(super) fn select(context: &Context, filters: &ListFilters) -> Result<Vec<Task>, Failure> {
+    let pairs = filters.pairs(0, ALL_PAGE_SIZE)?;
+    let query = listing(&pairs)?;
+    let client = context.client()?;
+    let (tasks, _, _) = gather(context, &client, &query)?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.saw(&tasks);
+    kept.save();
+    Ok(tasks)
+}
+
 /// Which part of a listing to show, and how.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {

@@ -3,20 +3,25 @@
 
 mod access;
 mod account;
+mod bulk;
 mod devices;
 mod each;
+mod editor;
 mod listing;
 mod tasks;
 mod trash;
+mod undo;
 
 use clap::CommandFactory;
 
 use self::account::{change_password, delete_account, login, logout, register, timezone, whoami};
+use self::bulk::{Among, chosen};
 use self::listing::{Shape, list, next, tags};
-use self::tasks::{Changes, add, edit, remove, set_completed, show};
+use self::tasks::{Changes, add, edit, edit_many, remove, set_completed, show};
 use crate::cli::{AccountCommand, Cli, Command, TrashAction, flatten_ids};
 use crate::context::Context;
 use crate::failure::{Failure, exit};
+use crate::selection::Selection;
 
 /// How many tasks bare `taskctl` shows (as `next`).
 const DEFAULT_NEXT: u32 = 10;
@@ -115,6 +120,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Show { id } => show(&context, id),
         Command::Edit {
             id,
+            filter,
+            yes,
             title,
             description,
             clear_description,
@@ -134,12 +141,49 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 tags,
                 untags,
             };
-            edit(&context, id, changes)
+            match (id, filter) {
+                (Some(id), _) if changes.is_empty() => editor::edit_in_editor(&context, id),
+                (Some(id), _) => edit(&context, id, changes),
+                (None, Some(filter)) => {
+                    let selection = Selection::parse(&filter).map_err(Failure::usage)?;
+                    let no_ids: [crate::cli::Ids; 0] = [];
+                    match chosen(&context, &no_ids, &selection, Among::Open, "change", yes)? {
+                        Some(ids) => edit_many(&context, &ids, changes),
+                        None => Ok(()),
+                    }
+                }
+                (None, None) => Err(Failure::usage("give a task id, or --where FILTER")),
+            }
         }
-        Command::Done { ids } => set_completed(&context, &flatten_ids(&ids), true),
-        Command::Undone { ids } => set_completed(&context, &flatten_ids(&ids), false),
-        Command::Rm { ids, yes } => remove(&context, &flatten_ids(&ids), yes),
-        Command::Undo => devices::undo(&context),
+        Command::Done {
+            ids,
+            selection,
+            yes,
+        } => match chosen(&context, &ids, &selection, Among::Open, "complete", yes)? {
+            Some(ids) => set_completed(&context, &ids, true),
+            None => Ok(()),
+        },
+        Command::Undone {
+            ids,
+            selection,
+            yes,
+        } => match chosen(&context, &ids, &selection, Among::Done, "reopen", yes)? {
+            Some(ids) => set_completed(&context, &ids, false),
+            None => Ok(()),
+        },
+        Command::Rm {
+            ids,
+            selection,
+            yes,
+        } => {
+            // Ids are confirmed by remove; a filter's choice by chosen.
+            let by_filter = ids.is_empty();
+            match chosen(&context, &ids, &selection, Among::Any, "delete", yes)? {
+                Some(ids) => remove(&context, &ids, yes || by_filter),
+                None => Ok(()),
+            }
+        }
+        Command::Undo { list } => undo::undo(&context, list),
         Command::Trash { action } => match action {
             None => trash::list(&context),
             Some(TrashAction::Rm { ids, yes }) => trash::erase(&context, &flatten_ids(&ids), yes),

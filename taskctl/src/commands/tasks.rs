@@ -48,7 +48,7 @@ pub(super) fn add(
     let client = context.client()?;
     let task = create_once(&client, &new_task)?;
     let mut kept = Kept::load(context, &client);
-    kept.journal.begin();
+    kept.begin();
     kept.journal.saw([&task.value]);
     kept.journal.record(Undo::Added {
         id: task.value.id.0,
@@ -129,7 +129,21 @@ pub(super) struct Changes {
     pub(super) untags: Vec<String>,
 }
 
-pub(super) fn edit(context: &Context, id: i64, mut changes: Changes) -> Result<(), Failure> {
+impl Changes {
+    /// Whether no change is given (`edit ID` alone opens the editor).
+    pub(super) fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.description.is_none()
+            && !self.clear_description
+            && self.due.is_none()
+            && self.priority.is_none()
+            && self.tags.is_empty()
+            && self.untags.is_empty()
+    }
+}
+
+/// The patch `edit`'s changes make.
+fn patch_of(mut changes: Changes) -> Result<TaskUpdate, Failure> {
     // +words in a new title become tags, as with add.
     if let Some(title) = &changes.title
         && !changes.literal
@@ -168,15 +182,40 @@ pub(super) fn edit(context: &Context, id: i64, mut changes: Changes) -> Result<(
              --priority, --tag or --untag",
         ));
     }
+    Ok(patch)
+}
+
+pub(super) fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), Failure> {
+    let patch = patch_of(changes)?;
     let client = context.client()?;
     let mut kept = Kept::load(context, &client);
-    kept.journal.begin();
+    kept.begin();
     let changed = guarded(&client, &mut kept, id, Change::Patch(&patch));
     kept.save();
     if let Outcome::Made(Some(task)) = changed? {
         print_task(context, &task);
     }
     Ok(())
+}
+
+/// `edit --where`: the same changes to each of `ids`, a line for each.
+pub(super) fn edit_many(context: &Context, ids: &[i64], changes: Changes) -> Result<(), Failure> {
+    let patch = patch_of(changes)?;
+    let client = context.client()?;
+    let mut kept = Kept::load(context, &client);
+    kept.begin();
+    let result = for_each_id(context, ids, |id| {
+        let Outcome::Made(Some(task)) = guarded(&client, &mut kept, id, Change::Patch(&patch))?
+        else {
+            return Ok(None);
+        };
+        context
+            .out
+            .say(&format!("changed {}: {}", task.value.id, task.value.title));
+        Ok(Some(task.json))
+    });
+    kept.save();
+    result
 }
 
 /// Creates a task with an idempotency key; a create that timed out, lost
@@ -233,7 +272,7 @@ pub(super) fn set_completed(
         ..TaskUpdate::default()
     };
     let mut kept = Kept::load(context, &client);
-    kept.journal.begin();
+    kept.begin();
     let result = for_each_id(context, ids, |id| {
         let Outcome::Made(Some(task)) = guarded(&client, &mut kept, id, Change::Patch(&patch))?
         else {
@@ -257,7 +296,7 @@ pub(super) fn remove(context: &Context, ids: &[i64], yes: bool) -> Result<(), Fa
     let client = context.client()?;
     confirm_ids(ids, yes, "delete", "", "cancelled; nothing was deleted")?;
     let mut kept = Kept::load(context, &client);
-    kept.journal.begin();
+    kept.begin();
     let result = for_each_id(context, ids, |id| {
         if let Outcome::KeptTheirs = guarded(&client, &mut kept, id, Change::Delete)? {
             return Ok(None);

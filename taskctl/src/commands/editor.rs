@@ -1,0 +1,337 @@
+//! `edit ID` with no changes given: the task as a short text form in the
+//! user's editor ($VISUAL, else $EDITOR, else vi on a terminal); what was
+//! changed in it is sent as one guarded change (`If-Match`), with the same
+//! mine-or-theirs choice on a conflict as any edit.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::process::Command;
+
+use chrono::{DateTime, Utc};
+use taskcore::planning::parse_tag;
+use taskcore::{Priority, Task, TaskUpdate, Zone};
+
+use super::devices::{Change, Kept, Outcome, guarded};
+use crate::choices::PriorityParser;
+use crate::context::Context;
+use crate::failure::{Failure, exit};
+use crate::prompt;
+use crate::when::{self, Due};
+
+/// The editor to run: $VISUAL, else $EDITOR, else vi when there is a
+/// terminal to run it on.
+fn editor() -> Option<String> {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|value| value.to_string_lossy().trim().to_owned())
+        .find(|value| !value.is_empty())
+        .or_else(|| std::io::stdin().is_terminal().then(|| "vi".to_owned()))
+}
+
+/// `edit ID` in the editor.
+pub(super) fn edit_in_editor(context: &Context, id: i64) -> Result<(), Failure> {
+    let Some(editor) = editor() else {
+        return Err(Failure::usage(
+            "nothing to change: give --title, --description, --clear-description, --due, \
+             --priority, --tag or --untag (or set EDITOR to edit the task in it)",
+        ));
+    };
+    let client = context.client()?;
+    let task = client
+        .call(|client| {
+            client
+                .task(id)
+                .map_err(|error| Failure::for_task(id, error))
+        })?
+        .value;
+    // The change is guarded by the version the form shows.
+    let mut kept = Kept::load(context, &client);
+    kept.journal.saw([&task]);
+    kept.save();
+    let zone = when::local_zone();
+    let original = write_form(&task, zone);
+    let mut text = original.clone();
+    let patch = loop {
+        text = run_editor(&editor, id, &text)?;
+        if text.trim().is_empty() || text == original {
+            context.out.say(&format!("task {id} is unchanged"));
+            return Ok(());
+        }
+        match read_form(&text, &task, zone, Utc::now()) {
+            Ok(patch) if patch.is_empty() => {
+                context.out.say(&format!("task {id} is unchanged"));
+                return Ok(());
+            }
+            Ok(patch) => break patch,
+            Err(message) => {
+                eprintln!("taskctl: {message}");
+                if !std::io::stdin().is_terminal() || !prompt::confirm("edit it again?")? {
+                    return Err(Failure::new(exit::USAGE, format!("task {id} is unchanged")));
+                }
+            }
+        }
+    };
+    let mut kept = Kept::load(context, &client);
+    kept.begin();
+    let changed = guarded(&client, &mut kept, id, Change::Patch(&patch));
+    kept.save();
+    if let Outcome::Made(Some(task)) = changed? {
+        if context.out.json {
+            context.out.json(&task.json);
+        } else {
+            context.out.show(&context.out.task(&task.value));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `text` to a file, runs the editor on it and reads it back.
+fn run_editor(editor: &str, id: i64, text: &str) -> Result<String, Failure> {
+    let io = |action: &str, error: std::io::Error| {
+        Failure::new(exit::REFUSED, format!("cannot {action}: {error}"))
+    };
+    let file = tempfile::Builder::new()
+        .prefix(&format!("taskctl-task-{id}-"))
+        .suffix(".txt")
+        .tempfile()
+        .map_err(|error| io("make a file to edit", error))?;
+    std::fs::write(file.path(), text).map_err(|error| io("write the file to edit", error))?;
+    // Through the shell, so that an editor with arguments (code --wait) runs.
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("taskctl-editor")
+        .arg(file.path())
+        .status()
+        .map_err(|error| io(&format!("run the editor '{editor}'"), error))?;
+    if !status.success() {
+        return Err(Failure::new(
+            exit::REFUSED,
+            format!("the editor '{editor}' failed ({status}); task {id} is unchanged"),
+        ));
+    }
+    std::fs::read_to_string(file.path()).map_err(|error| io("read the edited file", error))
+}
+
+/// The due as the form writes it: a day, or a day and a time in `zone`.
+fn due_text(task: &Task, zone: Zone) -> String {
+    match (task.due_date, task.due_at) {
+        (Some(day), _) => day.to_string(),
+        (None, Some(instant)) => zone.format(instant, "%Y-%m-%d %H:%M"),
+        (None, None) => "none".to_owned(),
+    }
+}
+
+/// The task as a form.
+pub fn write_form(task: &Task, zone: Zone) -> String {
+    let priority = task.priority.map_or("none", Priority::as_str);
+    format!(
+        "# Task {id}: change what you like, save and close. A file left as it was,\n\
+         # or emptied, changes nothing. Lines starting with # are left out.\n\
+         # due: YYYY-MM-DD (all day), YYYY-MM-DD HH:MM ({zone}), fri 17:00, +3d … or none\n\
+         # priority: high, medium, low (h, m, l) or none · tags: words, a space between\n\
+         title: {title}\n\
+         due: {due}\n\
+         priority: {priority}\n\
+         tags: {tags}\n\
+         description:\n\
+         {description}\n",
+        id = task.id.0,
+        zone = zone.name(),
+        title = task.title,
+        due = due_text(task, zone),
+        tags = task.tags.join(" "),
+        description = task.description.as_deref().unwrap_or_default(),
+    )
+}
+
+/// What the form says to change in `task`: only the fields changed in it.
+pub fn read_form(
+    text: &str,
+    task: &Task,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<TaskUpdate, String> {
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    let mut description: Option<String> = None;
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.trim_start().starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(format!(
+                "'{}' is not a field; write NAME: VALUE (title, due, priority, tags, description)",
+                line.trim()
+            ));
+        };
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("description") {
+            // The rest of the file, as written.
+            let first = value.trim();
+            let rest: Vec<&str> = lines.by_ref().collect();
+            let mut all = if first.is_empty() {
+                Vec::new()
+            } else {
+                vec![first]
+            };
+            all.extend(rest);
+            description = Some(all.join("\n").trim().to_owned());
+            break;
+        }
+        fields.push((name, value.trim()));
+    }
+    let mut patch = TaskUpdate::default();
+    for (name, value) in fields {
+        match name.to_lowercase().as_str() {
+            "title" if value.is_empty() => return Err("a task needs a title".to_owned()),
+            "title" if value != task.title => patch.title = Some(value.to_owned()),
+            "title" => {}
+            "due" if value == due_text(task, zone) => {}
+            "due" => {
+                match when::parse_due(if value.is_empty() { "none" } else { value }, zone, now)? {
+                    Due::Date(day) => {
+                        patch.due_date = Some(Some(day.to_string()));
+                        patch.due_at = task.due_at.map(|_| None);
+                    }
+                    Due::At(instant) => {
+                        patch.due_at = Some(Some(instant.to_rfc3339()));
+                        patch.due_date = task.due_date.map(|_| None);
+                    }
+                    Due::Clear => {
+                        patch.due_date = Some(None);
+                        patch.due_at = Some(None);
+                    }
+                }
+            }
+            "priority" => {
+                let typed = if value.is_empty() { "none" } else { value };
+                let priority = PriorityParser::<true>::read(typed).ok_or_else(|| {
+                    format!("'{value}' is not a priority: high, medium, low (h, m, l) or none")
+                })?;
+                if priority != task.priority {
+                    patch.priority = Some(priority.map(|priority| priority.as_str().to_owned()));
+                }
+            }
+            "tags" => {
+                let wanted = value
+                    .split_whitespace()
+                    .map(|tag| {
+                        parse_tag(tag.trim_start_matches('+'))
+                            .map_err(|invalid| format!("'{tag}' is not a tag: {}", invalid.msg))
+                    })
+                    .collect::<Result<BTreeSet<String>, String>>()?;
+                let had: BTreeSet<String> = task.tags.iter().cloned().collect();
+                let added: Vec<String> = wanted.difference(&had).cloned().collect();
+                let removed: Vec<String> = had.difference(&wanted).cloned().collect();
+                patch.add_tags = (!added.is_empty()).then_some(added);
+                patch.remove_tags = (!removed.is_empty()).then_some(removed);
+            }
+            other => {
+                return Err(format!(
+                    "'{other}' is not a field of the form (title, due, priority, tags, description)"
+                ));
+            }
+        }
+    }
+    if let Some(description) = description {
+        let had = task.description.as_deref().unwrap_or_default().trim();
+        if description != had {
+            patch.description = Some((!description.is_empty()).then_some(description));
+        }
+    }
+    Ok(patch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task() -> Task {
+        let now = Utc::now();
+        Task {
+            id: taskcore::TaskId(62),
+            title: "Write report".to_owned(),
+            description: Some("First draft\nthen the figures".to_owned()),
+            completed: false,
+            priority: Some(Priority::High),
+            due_date: "2026-12-04".parse().ok(),
+            due_at: None,
+            tags: vec!["reports".into(), "work".into()],
+            completed_at: None,
+            owner_id: taskcore::UserId(1),
+            created_at: now,
+            updated_at: now,
+            version: 3,
+        }
+    }
+
+    #[test]
+    fn a_form_left_as_it_was_changes_nothing_and_each_change_is_its_own_field() {
+        let paris = Zone::parse("Europe/Paris").expect("zone");
+        let now = Utc::now();
+        let form = write_form(&task(), paris);
+        assert!(
+            read_form(&form, &task(), paris, now)
+                .expect("read")
+                .is_empty(),
+            "{form}"
+        );
+
+        let edited = form
+            .replace("title: Write report", "title: Write the report")
+            .replace("priority: high", "priority: l")
+            .replace("tags: reports work", "tags: work Home")
+            .replace("due: 2026-12-04", "due: 2026-12-05 17:00");
+        let patch = read_form(&edited, &task(), paris, now).expect("read");
+        assert_eq!(patch.title.as_deref(), Some("Write the report"));
+        assert_eq!(patch.priority, Some(Some("low".to_owned())));
+        assert_eq!(patch.add_tags, Some(vec!["home".to_owned()]));
+        assert_eq!(patch.remove_tags, Some(vec!["reports".to_owned()]));
+        assert_eq!(patch.due_date, Some(None));
+        assert_eq!(
+            patch.due_at,
+            Some(Some("2026-12-05T16:00:00+00:00".to_owned()))
+        );
+        assert_eq!(patch.description, None, "the description is as it was");
+
+        let described = form.replace("then the figures", "then the figures\n# not a comment here");
+        let patch = read_form(&described, &task(), paris, now).expect("read");
+        assert_eq!(
+            patch.description,
+            Some(Some(
+                "First draft\nthen the figures\n# not a comment here".to_owned()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_form_that_cannot_be_read_says_which_line() {
+        let paris = Zone::parse("Europe/Paris").expect("zone");
+        let now = Utc::now();
+        let form = write_form(&task(), paris);
+        for (from, to, said) in [
+            ("title: Write report", "title:", "needs a title"),
+            (
+                "priority: high",
+                "priority: urgent",
+                "'urgent' is not a priority",
+            ),
+            (
+                "due: 2026-12-04",
+                "due: someday",
+                "'someday' is not a due date",
+            ),
+            ("tags: reports work", "tags: a!b", "'a!b' is not a tag"),
+            (
+                "tags: reports work",
+                "colour: red",
+                "'colour' is not a field",
+            ),
+        ] {
+            let error = read_form(&form.replace(from, to), &task(), paris, now).expect_err(to);
+            assert!(error.contains(said), "{to}: {error}");
+        }
+    }
+}

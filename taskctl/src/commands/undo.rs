@@ -1,0 +1,182 @@
+//! `undo`: back through the last commands that changed tasks, newest
+//! first, each change only if the task has not changed elsewhere since.
+
+use std::io::IsTerminal;
+
+use serde_json::{Value, json};
+use taskctl::client::ClientError;
+use taskctl::journal::{Done, Undo};
+
+use super::devices::{Kept, unless_unauthorized};
+use crate::context::{Authed, Context};
+use crate::failure::{Failure, exit};
+use crate::output::{printable, relative, tasks_counted};
+
+/// Changes past which `undo` reports a summary and a progress line instead
+/// of a line per task.
+const UNDO_LINES_MAX: usize = 20;
+
+/// `undo`: reverts the newest command that changed tasks, each change only
+/// if the task has not changed since; run again, the one before it.
+pub(super) fn undo(context: &Context, list: bool) -> Result<(), Failure> {
+    let client = context.client()?;
+    let mut kept = Kept::load(context, &client);
+    if list {
+        return undo_list(context, &mut kept);
+    }
+    let Some(done) = kept.journal.take_last() else {
+        return Err(Failure::new(exit::REFUSED, "nothing to undo"));
+    };
+    let count = done.changes.len();
+    let per_line = count <= UNDO_LINES_MAX;
+    let progress = !per_line && !context.out.json && std::io::stderr().is_terminal();
+    let mut first_failure = None;
+    let mut undone = Vec::new();
+    let mut not_undone = Vec::new();
+    for (index, change) in done.changes.iter().rev().enumerate() {
+        if progress && index % 50 == 0 {
+            eprint!("\rundoing {index} of {count} changes…");
+        }
+        match undo_one(&client, &mut kept, change) {
+            Ok(line) => {
+                if per_line {
+                    context.out.say(&line);
+                }
+                undone.push(json!(change));
+            }
+            Err(failure) => {
+                if progress {
+                    eprint!("\r\x1b[2K");
+                }
+                eprintln!("taskctl: {}", failure.message);
+                // Refused for good (changed since, gone) or not: kept
+                // either way, so a retry after a network failure can work.
+                not_undone.insert(0, change.clone());
+                let stop = matches!(failure.code, exit::UNREACHABLE | exit::NOT_LOGGED_IN);
+                first_failure.get_or_insert(failure);
+                if stop {
+                    let rest = done.changes.len() - index - 1;
+                    for change in done.changes[..rest].iter().rev() {
+                        not_undone.insert(0, change.clone());
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    if !per_line {
+        context.out.say(&format!(
+            "undid {} of {count} changes of: taskctl {}",
+            undone.len(),
+            printable(&done.command)
+        ));
+    }
+    kept.journal.keep_for_undo(Done {
+        changes: not_undone,
+        ..done
+    });
+    kept.save();
+    if context.out.json {
+        context.out.json(&Value::Array(undone));
+    }
+    match first_failure {
+        Some(failure) => Err(Failure::new(failure.code, String::new())),
+        None => Ok(()),
+    }
+}
+
+/// `undo --list`: the commands undo can revert, newest (the next undone) first.
+fn undo_list(context: &Context, kept: &mut Kept) -> Result<(), Failure> {
+    let now = chrono::Utc::now();
+    let history: Vec<&Done> = kept.journal.history().collect();
+    if context.out.json {
+        context.out.json(&json!(history));
+        return Ok(());
+    }
+    if history.is_empty() {
+        context.out.say("nothing to undo");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = history
+        .iter()
+        .enumerate()
+        .map(|(index, done)| {
+            vec![
+                (index + 1).to_string(),
+                relative(done.at, now),
+                format!("taskctl {}", done.command),
+                tasks_counted(done.changes.len() as u64),
+            ]
+        })
+        .collect();
+    context.out.show(
+        &context
+            .out
+            .rows(&["#", "WHEN", "COMMAND", "CHANGED"], &rows),
+    );
+    context
+        .out
+        .say("taskctl undo reverts #1; run it again for #2, and so on");
+    Ok(())
+}
+
+fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<String, Failure> {
+    let changed_since = |id: i64| {
+        Failure::new(
+            exit::REFUSED,
+            format!("task {id} was changed elsewhere since; not undone (run: taskctl show {id})"),
+        )
+    };
+    match change {
+        Undo::Added { id, version } => {
+            match client.call(|client| unless_unauthorized(client.delete_task_at(*id, *version))) {
+                Ok(Ok(())) => {
+                    kept.journal.forget(*id);
+                    Ok(format!("undid adding task {id}: it is in the trash"))
+                }
+                Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
+                Ok(Err(error)) => Err(Failure::for_task(*id, error)),
+                Err(failure) => Err(failure),
+            }
+        }
+        Undo::Edited {
+            id,
+            version,
+            from,
+            before,
+        } => match client.call(|client| Ok(client.update_task_at(*id, *version, before))) {
+            Ok(Ok(task)) => {
+                kept.journal.saw([&task.value]);
+                if let Some(from) = from {
+                    kept.journal.rebase(*id, *from, task.value.version);
+                }
+                Ok(format!(
+                    "undid the change of task {id}: {}",
+                    task.value.title
+                ))
+            }
+            Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
+            Ok(Err(error)) => Err(Failure::for_task(*id, error)),
+            Err(failure) => Err(failure),
+        },
+        Undo::Deleted { id, from } => {
+            let task = client.call(|client| {
+                client.restore_task(*id).map_err(|error| match error {
+                    ClientError::NotFound { .. } => Failure::new(
+                        exit::NOT_FOUND,
+                        format!("task {id} is no longer in the trash; not undone"),
+                    ),
+                    other => Failure::from(other),
+                })
+            })?;
+            kept.journal.saw([&task.value]);
+            if let Some(from) = from {
+                kept.journal.rebase(*id, *from, task.value.version);
+            }
+            Ok(format!("restored task {id}: {}", task.value.title))
+        }
+    }
+}

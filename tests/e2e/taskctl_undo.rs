@@ -1,0 +1,348 @@
+//! taskctl's undo through the last commands (an import among them), changes
+//! by filter instead of ids, and `edit ID` in $EDITOR. Against a real taskd;
+//! prompts through a real pseudo-terminal.
+
+use serde_json::{Value, json};
+use taskd_tests::{Server, Taskctl};
+
+const PASSWORD: &str = "password123";
+
+/// An executable shell script in `directory`.
+fn script(directory: &std::path::Path, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = directory.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\nset -e\n{body}\n")).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path.display().to_string()
+}
+
+fn add(taskctl: &Taskctl, args: &[&str]) -> i64 {
+    let mut all = vec!["--json", "add"];
+    all.extend_from_slice(args);
+    taskctl.run(&all, None).success().json()["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// Every live task's title → the task, open and done.
+fn tasks(taskctl: &Taskctl) -> std::collections::BTreeMap<String, Value> {
+    let listed = taskctl
+        .run(&["--json", "ls", "--any", "--all"], None)
+        .success()
+        .json();
+    listed
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|task| {
+            (
+                task["title"].as_str().expect("title").to_owned(),
+                task.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn undo_walks_back_through_the_last_commands_one_at_a_time() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "undo-walk", PASSWORD);
+    let rent = add(&taskctl, &["Pay rent"]).to_string();
+    let milk = add(&taskctl, &["Buy milk"]).to_string();
+    taskctl.run(&["done", &rent], None).success();
+    taskctl
+        .run(&["edit", &milk, "--priority", "high"], None)
+        .success();
+    taskctl.run(&["rm", "--yes", &milk], None).success();
+
+    let history = taskctl
+        .run(&["--json", "undo", "--list"], None)
+        .success()
+        .json();
+    let commands: Vec<&str> = history
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|done| done["command"].as_str())
+        .collect();
+    assert_eq!(commands[0], format!("rm --yes {milk}"));
+    assert_eq!(commands[1], format!("edit {milk} --priority high"));
+    assert_eq!(commands.len(), 5, "{history}");
+    let listed = taskctl.run(&["undo", "--list"], None).success();
+    assert!(
+        listed.stdout.contains("taskctl rm --yes")
+            && listed.stdout.contains("taskctl undo reverts #1"),
+        "{}",
+        listed.stdout
+    );
+
+    taskctl.run(&["undo"], None).success();
+    assert_eq!(
+        tasks(&taskctl)["Buy milk"]["priority"],
+        "high",
+        "the rm is undone"
+    );
+    taskctl.run(&["undo"], None).success();
+    assert_eq!(
+        tasks(&taskctl)["Buy milk"]["priority"],
+        Value::Null,
+        "then the edit"
+    );
+    taskctl.run(&["undo"], None).success();
+    assert_eq!(
+        tasks(&taskctl)["Pay rent"]["completed"],
+        false,
+        "then the done"
+    );
+    taskctl.run(&["undo"], None).success();
+    taskctl.run(&["undo"], None).success();
+    assert!(tasks(&taskctl).is_empty(), "then both adds");
+    let nothing = taskctl.run(&["undo"], None);
+    assert_eq!(nothing.code, Some(1));
+    assert!(
+        nothing.stderr.contains("nothing to undo"),
+        "{}",
+        nothing.stderr
+    );
+
+    // At least the last ten commands.
+    for n in 0..12 {
+        add(&taskctl, &[&format!("Task {n}")]);
+    }
+    for _ in 0..12 {
+        taskctl.run(&["undo"], None).success();
+    }
+    assert!(tasks(&taskctl).is_empty());
+}
+
+#[test]
+fn an_import_is_undone_except_for_the_tasks_changed_since() {
+    let server = Server::start();
+    let (taskctl, email) = Taskctl::registered(&server, "undo-import", PASSWORD);
+    let kept = add(&taskctl, &["Made before"]);
+    let document = json!({"format": "taskd-export", "version": 1, "tasks": [
+        {"id": 1, "title": "Imported one"},
+        {"id": 2, "title": "Imported two"},
+        {"id": 3, "title": "Imported three", "completed": true},
+        {"id": 4, "title": "Imported and trashed", "deleted_at": "2026-01-01T00:00:00Z"},
+    ]});
+    taskctl
+        .run(&["import", "-"], Some(&document.to_string()))
+        .success();
+    assert_eq!(tasks(&taskctl).len(), 4);
+    // Another device changes one of them.
+    let phone = Taskctl::logged_in(&server, &email, PASSWORD);
+    let two = tasks(&taskctl)["Imported two"]["id"].as_i64().expect("id");
+    phone
+        .run(&["edit", &two.to_string(), "--priority", "high"], None)
+        .success();
+
+    let undo = taskctl.run(&["undo"], None);
+    assert_eq!(undo.code, Some(1), "{}", undo.stderr);
+    assert!(
+        undo.stderr
+            .contains(&format!("task {two} was changed elsewhere since")),
+        "{}",
+        undo.stderr
+    );
+    let left: Vec<String> = tasks(&taskctl).into_keys().collect();
+    assert_eq!(left, ["Imported two", "Made before"]);
+    assert!(left.len() == 2 && kept > 0);
+}
+
+#[test]
+fn done_by_filter_asks_on_a_terminal_and_needs_yes_in_a_script() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "bulk", PASSWORD);
+    add(
+        &taskctl,
+        &["Post letter", "-t", "errands", "--due", "2020-01-01"],
+    );
+    add(
+        &taskctl,
+        &["Pick up parcel", "-t", "errands", "--due", "2020-01-02"],
+    );
+    add(&taskctl, &["Buy stamps", "-t", "errands"]);
+    add(&taskctl, &["Pay rent", "--due", "2020-01-01"]);
+
+    let script = taskctl.run(&["done", "--tag", "errands", "--due", "overdue"], None);
+    assert_eq!(script.code, Some(2), "{}", script.stderr);
+    assert!(
+        script
+            .stderr
+            .contains("this would complete 2 tasks; add --yes"),
+        "{}",
+        script.stderr
+    );
+    assert!(
+        tasks(&taskctl)
+            .values()
+            .all(|task| task["completed"] == false),
+        "nothing changed"
+    );
+
+    // On a terminal: the tasks are shown, then the question.
+    let (code, screen) = taskctl.on_a_terminal(
+        &server.base,
+        &["done", "--tag", "errands", "--due", "overdue"],
+        "n\n",
+    );
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(
+        screen.contains("Post letter") && screen.contains("complete 2 tasks? [y/N]"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Buy stamps"), "{screen}");
+    assert!(
+        tasks(&taskctl)
+            .values()
+            .all(|task| task["completed"] == false),
+        "a no changes nothing"
+    );
+    let (code, screen) = taskctl.on_a_terminal(
+        &server.base,
+        &["done", "--tag", "errands", "--due", "overdue"],
+        "y\n",
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    let now = tasks(&taskctl);
+    assert_eq!(
+        (
+            now["Post letter"]["completed"].clone(),
+            now["Pick up parcel"]["completed"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    assert_eq!(
+        (
+            now["Buy stamps"]["completed"].clone(),
+            now["Pay rent"]["completed"].clone()
+        ),
+        (json!(false), json!(false))
+    );
+
+    // One undo takes the whole command back.
+    taskctl.run(&["undo"], None).success();
+    assert!(
+        tasks(&taskctl)
+            .values()
+            .all(|task| task["completed"] == false)
+    );
+
+    // edit --where: the same change to each open task it selects.
+    taskctl
+        .run(
+            &[
+                "edit",
+                "--where",
+                "+errands before:2020-01-01",
+                "--priority",
+                "high",
+                "--add-tag",
+                "today",
+                "--yes",
+            ],
+            None,
+        )
+        .success();
+    let now = tasks(&taskctl);
+    assert_eq!(now["Post letter"]["priority"], "high");
+    assert_eq!(now["Post letter"]["tags"], json!(["errands", "today"]));
+    assert_eq!(now["Pick up parcel"]["priority"], Value::Null);
+    // rm by filter, and a filter that selects nothing.
+    taskctl
+        .run(&["rm", "--tag", "errands", "--yes"], None)
+        .success();
+    assert_eq!(
+        tasks(&taskctl).into_keys().collect::<Vec<_>>(),
+        ["Pay rent"]
+    );
+    let none = taskctl
+        .run(&["done", "--tag", "errands", "--yes"], None)
+        .success();
+    assert!(
+        none.stdout.contains("no tasks match; nothing changed"),
+        "{}",
+        none.stdout
+    );
+    let both = taskctl.run(&["done", "1", "--tag", "errands"], None);
+    assert_eq!(both.code, Some(2), "{}", both.stderr);
+}
+
+#[test]
+fn edit_alone_opens_the_task_in_the_editor_and_sends_only_what_changed() {
+    let server = Server::start();
+    let (mut taskctl, email) = Taskctl::registered(&server, "editor", PASSWORD);
+    let id = add(
+        &taskctl,
+        &["Write report", "-t", "work", "-d", "First draft"],
+    )
+    .to_string();
+    let directory = tempfile::tempdir().expect("tempdir");
+    let edit = script(
+        directory.path(),
+        "edit.sh",
+        "sed -i -e 's/^title: .*/title: Write the report/' -e 's/^priority: .*/priority: h/' \\\n  -e 's/^tags: .*/tags: work +q4/' \"$1\"",
+    );
+    taskctl.set_env("EDITOR", &edit);
+    let shown = taskctl.run(&["edit", &id], None).success();
+    assert!(
+        shown.stdout.contains("Write the report"),
+        "{}",
+        shown.stdout
+    );
+    let task = tasks(&taskctl)["Write the report"].clone();
+    assert_eq!(task["priority"], "high");
+    assert_eq!(task["tags"], json!(["q4", "work"]));
+    assert_eq!(task["description"], "First draft", "left as it was");
+
+    // An editor that leaves the file as it was changes nothing.
+    taskctl.set_env("EDITOR", "true");
+    let run = taskctl.run(&["edit", &id], None).success();
+    assert!(
+        run.stdout.contains(&format!("task {id} is unchanged")),
+        "{}",
+        run.stdout
+    );
+    let version = tasks(&taskctl)["Write the report"]["version"].clone();
+
+    // Changed elsewhere while in the editor: in a script, refused.
+    let phone = Taskctl::logged_in(&server, &email, PASSWORD);
+    let racing = script(
+        directory.path(),
+        "racing.sh",
+        &format!(
+            "TASKCTL_CONFIG_DIR='{}' '{}' edit {id} -d \"from the phone $$\" >/dev/null\n\
+             sed -i 's/^priority: .*/priority: low/' \"$1\"",
+            phone.config_dir().display(),
+            taskd_tests::binary("taskctl").display()
+        ),
+    );
+    taskctl.set_env("EDITOR", &racing);
+    let refused = taskctl.run(&["edit", &id], None);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    let task = tasks(&taskctl)["Write the report"].clone();
+    assert_eq!(task["priority"], "high");
+    assert!(
+        task["description"]
+            .as_str()
+            .is_some_and(|text| text.starts_with("from the phone")),
+        "{task}"
+    );
+    assert_ne!(task["version"], version);
+    // On a terminal: keep mine applies the change on theirs.
+    let (code, screen) = taskctl.on_a_terminal(&server.base, &["edit", &id], "m\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("yours (theirs with your change)"),
+        "{screen}"
+    );
+    let task = tasks(&taskctl)["Write the report"].clone();
+    assert_eq!(task["priority"], "low");
+    assert!(
+        task["description"]
+            .as_str()
+            .is_some_and(|text| text.starts_with("from the phone")),
+        "their change stays: {task}"
+    );
+}
