@@ -21,7 +21,8 @@ RUN mkdir -p taskcore/src taskcore/migrations/sqlite taskd/src taskctl/src tests
     && cargo build --release --locked -p taskd \
     && rm -rf taskcore/src taskd/src
 
-# Then the sources.
+# Then the sources (and the README, which taskd serves at /README.md).
+COPY README.md ./
 COPY taskcore taskcore
 COPY taskd taskd
 RUN touch taskcore/src/lib.rs taskd/src/main.rs \

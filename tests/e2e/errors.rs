@@ -326,6 +326,62 @@ async fn docs_pages_load_nothing_from_elsewhere_and_refuse_frames() {
 }
 }
 
+#[tokio::test]
+async fn a_browser_at_the_root_gets_a_page_of_links_and_a_json_client_a_404() {
+    let server = Server::start();
+    let get = |accept: &'static str| {
+        client()
+            .get(format!("{}/", server.base))
+            .header("accept", accept)
+            .send()
+    };
+    let page = get("text/html,application/xhtml+xml,*/*;q=0.8")
+        .await
+        .expect("request");
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .expect("ASCII")
+            .contains("default-src 'none'")
+    );
+    let html = page.text().await.expect("HTML");
+    for link in ["href=\"/docs/\"", "href=\"/redoc\"", "href=\"/README.md\""] {
+        assert!(html.contains(link), "{link}: {html}");
+    }
+    // Every link on the page answers.
+    for path in ["/docs/", "/redoc", "/README.md", "/openapi.json"] {
+        let linked = client()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(linked.status(), 200, "{path}");
+    }
+    let readme = client()
+        .get(format!("{}/README.md", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        readme
+            .text()
+            .await
+            .expect("text")
+            .contains("What taskd does not do")
+    );
+
+    for accept in ["application/json", "*/*"] {
+        let json = get(accept).await.expect("request");
+        assert_eq!(json.status(), 404, "{accept}");
+        let body: serde_json::Value = json.json().await.expect("JSON");
+        assert_eq!(body["detail"], "Not Found", "{accept}");
+    }
+}
+
 taskd_tests::on_both_backends! {
 async fn cors_preflight_and_requests_honour_the_allow_list() {
     let server = Server::start();

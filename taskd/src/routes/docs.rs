@@ -120,7 +120,7 @@ fn redoc_page(title: &str) -> String {
 }
 
 /// Every documentation response: its content policy, and never in a frame.
-fn locked_down(mut response: Response) -> Response {
+pub(super) fn locked_down(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -130,7 +130,7 @@ fn locked_down(mut response: Response) -> Response {
     response
 }
 
-fn with_type(body: impl Reply, content_type: &'static str) -> Response {
+pub(super) fn with_type(body: impl Reply, content_type: &'static str) -> Response {
     let mut response = body.into_response();
     response
         .headers_mut()

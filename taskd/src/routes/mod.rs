@@ -1,4 +1,5 @@
-//! Every route, assembled: `{API_V1_PREFIX}/…`, `/health`, and the docs.
+//! Every route, assembled: `{API_V1_PREFIX}/…`, `/health`, the docs, and `/`
+//! for a browser.
 //!
 //! Filters run in a fixed order: path, method, auth, body, shared state.
 //! Handlers are attached with `.then` so their errors become responses
@@ -8,6 +9,7 @@
 pub(crate) mod auth;
 mod docs;
 pub(crate) mod health;
+mod home;
 pub(crate) mod portability;
 mod responses;
 pub(crate) mod sessions;
@@ -70,6 +72,8 @@ pub fn app(
         .or(health::metrics_route(state, metrics))
         .unify()
         .or(docs::routes(docs))
+        .unify()
+        .or(home::routes())
         .unify()
         .recover(problem::recover)
         .unify();
