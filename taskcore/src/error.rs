@@ -16,7 +16,7 @@ use crate::types::Invalid;
 /// | variant | status |
 /// |---|---|
 /// | [`Validation`](Error::Validation) | 422 |
-/// | [`TaskNotFound`](Error::TaskNotFound), [`UserNotFound`](Error::UserNotFound), [`TokenNotFound`](Error::TokenNotFound), [`SessionNotFound`](Error::SessionNotFound), [`InviteNotFound`](Error::InviteNotFound) | 404 |
+/// | [`TaskNotFound`](Error::TaskNotFound), [`ListNotFound`](Error::ListNotFound), [`UserNotFound`](Error::UserNotFound), [`TokenNotFound`](Error::TokenNotFound), [`SessionNotFound`](Error::SessionNotFound), [`InviteNotFound`](Error::InviteNotFound) | 404 |
 /// | [`EmailTaken`](Error::EmailTaken), [`Conflict`](Error::Conflict) | 409 |
 /// | [`VersionMismatch`](Error::VersionMismatch) (a precondition such as `If-Match` failed) | 412 |
 /// | [`InvalidCredentials`](Error::InvalidCredentials), [`InvalidToken`](Error::InvalidToken), [`InvalidRefreshToken`](Error::InvalidRefreshToken), [`SessionEnded`](Error::SessionEnded) | 401 |
@@ -50,6 +50,9 @@ pub enum Error {
     /// The task does not exist or belongs to someone else.
     #[error("task not found")]
     TaskNotFound,
+    /// The list does not exist or belongs to someone else.
+    #[error("list not found")]
+    ListNotFound,
     /// The account does not exist (any more).
     #[error("user not found")]
     UserNotFound,
@@ -122,6 +125,7 @@ impl Error {
         match self {
             Error::Validation(_) => 422,
             Error::TaskNotFound
+            | Error::ListNotFound
             | Error::UserNotFound
             | Error::TokenNotFound
             | Error::SessionNotFound
@@ -150,6 +154,7 @@ impl Error {
         matches!(
             self,
             Error::TaskNotFound
+                | Error::ListNotFound
                 | Error::UserNotFound
                 | Error::TokenNotFound
                 | Error::SessionNotFound

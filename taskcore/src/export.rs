@@ -1,6 +1,7 @@
 //! taskd's export document, written a piece at a time:
-//! `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},"tasks":[…]}`,
-//! each task as the API shows it and a trashed one with `deleted_at`.
+//! `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},
+//! "lists":[{"name","color","position","is_default"}],"tasks":[…]}`, each task as the API
+//! shows it with its list's name as `list`, and a trashed one with `deleted_at`.
 //!
 //! taskd's `GET /export` and [`OwnerTasks::export`] both write it with
 //! [`ExportWriter`], so the two cannot drift; [`import`](crate::import)
@@ -8,10 +9,13 @@
 //!
 //! [`OwnerTasks::export`]: crate::OwnerTasks::export
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::import::{EXPORT_FORMAT, EXPORT_VERSION};
-use crate::model::{Task, TrashedTask, User};
+use crate::model::{Task, TaskList, TrashedTask, User};
+use crate::types::ListId;
 
 /// Writes an export document in pieces: [`start`](ExportWriter::start),
 /// then each page of tasks, then [`finish`](ExportWriter::finish).
@@ -19,21 +23,42 @@ use crate::model::{Task, TrashedTask, User};
 #[derive(Debug)]
 pub struct ExportWriter {
     written: u64,
+    /// Each list's name, as JSON, by id: what a task's `list` says.
+    names: HashMap<ListId, String>,
 }
 
 impl ExportWriter {
-    /// The writer, and the document's head for `user`, written now.
-    pub fn start(user: &User) -> (Self, String) {
+    /// The writer, and the document's head for `user` and their `lists`,
+    /// written now.
+    pub fn start(user: &User, lists: &[TaskList]) -> (Self, String) {
+        let described: Vec<serde_json::Value> = lists
+            .iter()
+            .map(|list| {
+                serde_json::json!({
+                    "name": list.name, "color": list.color,
+                    "position": list.position, "is_default": list.is_default,
+                })
+            })
+            .collect();
         let head = serde_json::json!({
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
             "exported_at": Utc::now(),
             "user": {"email": user.email, "timezone": user.timezone},
+            "lists": described,
         })
         .to_string();
+        let names = lists
+            .iter()
+            .map(|list| {
+                let name = serde_json::to_string(&list.name).unwrap_or_default();
+                (list.id, name)
+            })
+            .collect();
         // The head without its closing brace, then the task list.
         let open = head.strip_suffix('}').unwrap_or(&head);
-        (Self { written: 0 }, format!("{open},\"tasks\":["))
+        let writer = Self { written: 0, names };
+        (writer, format!("{open},\"tasks\":["))
     }
 
     /// The next tasks as list items: each live task, or a trashed one with
@@ -51,7 +76,17 @@ impl ExportWriter {
                 }),
                 None => serde_json::to_string(task),
             };
-            text.push_str(&item.unwrap_or_default());
+            let item = item.unwrap_or_default();
+            // The list by name: ids are this account's own.
+            match (self.names.get(&task.list_id), item.strip_suffix('}')) {
+                (Some(name), Some(open)) => {
+                    text.push_str(open);
+                    text.push_str(",\"list\":");
+                    text.push_str(name);
+                    text.push('}');
+                }
+                _ => text.push_str(&item),
+            }
             self.written += 1;
         }
         text
@@ -93,6 +128,7 @@ mod tests {
             created_at: at,
             updated_at: at,
             completed_at: None,
+            list_id: ListId(id % 2),
             version: 1,
         }
     }
@@ -105,7 +141,13 @@ mod tests {
         }))
         .expect("a user");
         let deleted = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).single();
-        let (mut writer, mut text) = ExportWriter::start(&user);
+        let lists: Vec<TaskList> = serde_json::from_value(serde_json::json!([{
+            "id": 1, "name": "Tasks \"home\"", "color": null, "position": 1, "is_default": true,
+            "open": 0, "total": 0, "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z", "version": 1
+        }]))
+        .expect("lists");
+        let (mut writer, mut text) = ExportWriter::start(&user, &lists);
         text.push_str(&writer.page(&[(task(1), None), (task(2), deleted)]));
         text.push_str(&writer.page(&[]));
         text.push_str(&writer.page(&[(task(3), None)]));
@@ -121,7 +163,11 @@ mod tests {
             .map(|task| (task["id"].as_i64(), task.get("deleted_at").is_some()))
             .collect();
         assert_eq!(ids, [(Some(1), false), (Some(2), true), (Some(3), false)]);
-        let (empty, head) = ExportWriter::start(&user);
+        // A task's list by name; one whose list is gone, without.
+        assert_eq!(document["tasks"][0]["list"], "Tasks \"home\"");
+        assert!(document["tasks"][1].get("list").is_none());
+        assert_eq!(document["lists"][0]["is_default"], true);
+        let (empty, head) = ExportWriter::start(&user, &[]);
         let nothing: serde_json::Value =
             serde_json::from_str(&format!("{head}{}", empty.finish())).expect("JSON");
         assert_eq!(nothing["tasks"], serde_json::json!([]));

@@ -37,9 +37,9 @@ pub use auth::{
 };
 pub use error::{Error, FieldError, Result, SessionEnd, Source, StorageError, ValidationErrors};
 pub use model::{
-    Change, ChangePage, Due, DueChange, Expect, NewTask, NewTaskBuilder, NewUser, Origin,
-    PasswordChange, TagChange, TagCount, Task, TaskPage, TaskPatch, TaskPatchBuilder, TrashPage,
-    TrashedTask, User,
+    Change, ChangePage, Due, DueChange, Expect, ListPatch, NewList, NewTask, NewTaskBuilder,
+    NewUser, Origin, PasswordChange, TagChange, TagCount, Task, TaskList, TaskPage, TaskPatch,
+    TaskPatchBuilder, TrashPage, TrashedTask, User,
 };
 pub use planning::{Priority, Zone};
 pub use query::{
@@ -52,11 +52,12 @@ pub use session::{Refresh, RefreshToken};
 pub use store::{AsyncStore, AsyncTasks};
 #[cfg(feature = "store")]
 pub use store::{
-    DatabaseUrl, IdempotencyKey, Login, OwnerTasks, Pending, PoolStatus, Replay, Store,
+    DatabaseUrl, IdempotencyKey, Login, OwnerLists, OwnerTasks, Pending, PoolStatus, Replay, Store,
     StoreOptions, Synchronous,
 };
-pub use types::{Description, Email, Page, Password, SessionId, TaskId, Title, UserId};
+pub use types::{Description, Email, ListId, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{
-    AccountDelete, Body, ErrorBody, ErrorDetail, LoginForm, LoginRequest, PasswordChangeRequest,
-    RefreshRequest, TaskCreate, TaskUpdate, Token, UserCreate, UserUpdate, Valid, ValidationDetail,
+    AccountDelete, Body, ErrorBody, ErrorDetail, ListCreate, ListUpdate, LoginForm, LoginRequest,
+    PasswordChangeRequest, RefreshRequest, TaskCreate, TaskUpdate, Token, UserCreate, UserUpdate,
+    Valid, ValidationDetail,
 };

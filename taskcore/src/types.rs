@@ -62,6 +62,19 @@ pub struct UserId(pub i64);
 #[serde(transparent)]
 pub struct TaskId(pub i64);
 
+/// A list's id. Ids are never reused.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct ListId(pub i64);
+
+impl fmt::Display for ListId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A login session's id: one per login, shared by the chain of refresh
 /// tokens it hands out and named in each of its access tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

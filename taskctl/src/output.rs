@@ -445,6 +445,7 @@ mod tests {
             due_at: None,
             tags: vec!["home".into()],
             completed_at: None,
+            list_id: taskcore::ListId(1),
             owner_id: taskcore::UserId(1),
             created_at: now,
             updated_at: now,

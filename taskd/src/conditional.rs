@@ -116,6 +116,16 @@ pub fn none_match(value: Option<&str>, version: i64) -> bool {
     }
 }
 
+/// Whether `If-None-Match` names `opaque` (an ETag that is not a version,
+/// such as a collection's), or is `*`.
+pub fn none_match_opaque(value: Option<&str>, opaque: &str) -> bool {
+    match value.map(parse) {
+        Some(Ok(Tags::Any)) => true,
+        Some(Ok(Tags::List(tags))) => tags.iter().any(|tag| tag.opaque == opaque),
+        Some(Err(_)) | None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,6 +100,7 @@ pub fn respond<T: Reply>(result: Result<T, ApiError>) -> Response {
 fn domain_detail(error: &Error) -> String {
     match error {
         Error::TaskNotFound => "Task not found".into(),
+        Error::ListNotFound => "List not found".into(),
         Error::UserNotFound => "User not found".into(),
         Error::TokenNotFound => "Token not found".into(),
         Error::SessionNotFound => "Session not found".into(),
@@ -108,7 +109,7 @@ fn domain_detail(error: &Error) -> String {
         Error::EmailTaken => "Email already registered".into(),
         Error::Conflict(message) => message.clone(),
         Error::VersionMismatch { current } => format!(
-            "The task has changed since the version you sent in If-Match: it is at \
+            "It has changed since the version you sent in If-Match: it is at \
              version {current} (ETag \"{current}\"). Read it again and reapply your change."
         ),
         Error::CursorExpired => "The change feed no longer holds every change since this \

@@ -473,7 +473,7 @@ fn portable(document: &Value) -> Vec<Value> {
         .map(|task| {
             let mut task = task.clone();
             let object = task.as_object_mut().expect("a task");
-            for server_owned in ["id", "owner_id", "version", "updated_at"] {
+            for server_owned in ["id", "owner_id", "version", "updated_at", "list_id"] {
                 object.remove(server_owned);
             }
             // A trashed task is trashed by the import, at its time.

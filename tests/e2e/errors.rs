@@ -202,6 +202,8 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
             "/api/v1/export",
             "/api/v1/health",
             "/api/v1/import",
+            "/api/v1/lists",
+            "/api/v1/lists/{id}",
             "/api/v1/tags",
             "/api/v1/tasks",
             "/api/v1/tasks/{id}",

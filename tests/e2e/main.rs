@@ -11,6 +11,7 @@ mod hostile;
 mod hostile_data;
 mod hostile_transfers;
 mod https;
+mod lists;
 mod observability;
 mod planning;
 mod postgres_tls;

@@ -62,6 +62,9 @@ pub struct ImportItem {
     /// Whether an earlier entry of the file has the same source (it is
     /// then skipped).
     pub(crate) duplicate: bool,
+    /// The name of the list it goes in (made if the owner has none of that
+    /// name, ignoring case); `None`: the default list.
+    pub(crate) list: Option<String>,
 }
 
 impl ImportItem {
@@ -286,6 +289,7 @@ pub fn read_document(
                 created_at: read.created_at,
                 completed_at: read.completed_at,
                 deleted_at: read.deleted_at,
+                list: read.list,
             }),
             Err(detail) => errors.push(ImportError { index, detail }),
         }
@@ -331,6 +335,8 @@ fn refused(message: &str) -> Error {
 /// An entry read: the task, its key in the file and its times.
 struct Entry {
     task: NewTask,
+    /// The list's name (taskd's `list`, Taskwarrior's `project`).
+    list: Option<String>,
     key: String,
     created_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
@@ -369,8 +375,10 @@ fn from_taskd(entry: &Value) -> Read {
     // body's derive once, not per entry).
     static FIELDS: std::sync::LazyLock<&[&str]> =
         std::sync::LazyLock::new(declared_fields::<TaskCreate>);
+    // A list id is the exporting account's: the list goes by its name.
     let body: Map<String, Value> = FIELDS
         .iter()
+        .filter(|name| **name != "list_id")
         .filter_map(|name| {
             object
                 .get(*name)
@@ -380,11 +388,23 @@ fn from_taskd(entry: &Value) -> Read {
     let task = checked(&Value::Object(body))?;
     Ok(Entry {
         task,
+        list: list_name(object, "list")?,
         key: id.to_string(),
         created_at: instant("created_at")?,
         completed_at: instant("completed_at")?,
         deleted_at: instant("deleted_at")?,
     })
+}
+
+/// The list an entry names under `field`, checked as a list name is.
+fn list_name(object: &Map<String, Value>, field: &str) -> Result<Option<String>, Value> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(name)) => crate::model::parse_list_name(name)
+            .map(Some)
+            .map_err(|invalid| json!(format!("{field}: {}", invalid.msg))),
+        Some(_) => Err(json!(format!("{field} is not a string"))),
+    }
 }
 
 /// Taskwarrior's timestamps: `20240131T120000Z` (or RFC 3339).
@@ -471,6 +491,7 @@ fn from_taskwarrior(entry: &Value) -> Read {
     let end = time("end")?;
     Ok(Entry {
         task,
+        list: list_name(object, "project")?,
         key: uuid.to_owned(),
         created_at: time("entry")?,
         completed_at: if completed { end } else { None },

@@ -39,7 +39,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::input::{Due, DueChange, NewTask, TagChange, TaskPatch};
 use crate::error::Result;
 use crate::planning::Priority;
-use crate::types::Description;
+use crate::types::{Description, ListId};
 use crate::wire::{Body, TaskCreate, TaskUpdate};
 
 /// The text of a due date as the API writes it.
@@ -113,9 +113,20 @@ impl NewTask {
     pub fn tags(&self) -> &[String] {
         &self.tags
     }
+
+    /// The list it goes in (`None`: the owner's default list).
+    pub fn list(&self) -> Option<ListId> {
+        self.list
+    }
 }
 
 impl NewTaskBuilder {
+    /// In this list of the owner's (otherwise, the default list).
+    pub fn list(mut self, list: ListId) -> Self {
+        self.0.list_id = Some(list.0);
+        self
+    }
+
     /// With this description (at most 2,000 characters).
     pub fn description(mut self, text: impl Into<String>) -> Self {
         self.0.description = Some(text.into());
@@ -176,6 +187,7 @@ impl From<&NewTask> for TaskCreate {
             priority,
             due,
             tags,
+            list,
         } = task;
         Self {
             title: title.as_str().to_owned(),
@@ -185,6 +197,7 @@ impl From<&NewTask> for TaskCreate {
             due_date: due.and_then(Due::date).map(day_text),
             due_at: due.and_then(Due::at).map(instant_text),
             tags: tags.clone(),
+            list_id: list.map(|list| list.0),
         }
     }
 }
@@ -226,6 +239,11 @@ impl TaskPatch {
     /// How the due date or instant changes, if it does.
     pub fn due(&self) -> Option<DueChange> {
         self.due
+    }
+
+    /// The list the task moves to, if it moves.
+    pub fn list(&self) -> Option<ListId> {
+        self.list
     }
 
     /// How the tags change, if they do.
@@ -314,6 +332,12 @@ impl TaskPatchBuilder {
         self
     }
 
+    /// Moves the task to this list of the owner's.
+    pub fn list(mut self, list: ListId) -> Self {
+        self.0.list_id = Some(list.0);
+        self
+    }
+
     /// The change, once every rule holds; otherwise every broken rule.
     pub fn build(self) -> Result<TaskPatch> {
         self.0.validate()
@@ -330,6 +354,7 @@ impl From<&TaskPatch> for TaskUpdate {
             priority,
             due,
             tags,
+            list,
         } = patch;
         let (due_date, due_at) = match due {
             Some(DueChange::Date(day)) => (Some(Some(day_text(*day))), None),
@@ -359,6 +384,7 @@ impl From<&TaskPatch> for TaskUpdate {
             tags,
             add_tags,
             remove_tags,
+            list_id: list.map(|list| list.0),
         }
     }
 }

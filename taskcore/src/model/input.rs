@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::records::Task;
 use crate::planning::{Priority, Zone};
-use crate::types::{Description, Email, Password, Title};
+use crate::types::{Description, Email, ListId, Password, Title};
 
 /// When a task is due: on a calendar day (all day, in the owner's zone) or
 /// at an instant.
@@ -62,6 +62,8 @@ pub struct NewTask {
     /// Its tags, normalised and sorted, as [`crate::planning::parse_tags`]
     /// returns them.
     pub(crate) tags: Vec<String>,
+    /// The list it goes in; `None`: the owner's default list.
+    pub(crate) list: Option<ListId>,
 }
 
 impl NewTask {
@@ -84,6 +86,8 @@ impl NewTask {
             due_at: Option<String>,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             tags: &'a [String],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            list_id: Option<ListId>,
         }
         let Self {
             title,
@@ -92,6 +96,7 @@ impl NewTask {
             priority,
             due,
             tags,
+            list,
         } = self;
         let shape = Shape {
             title: title.as_str(),
@@ -101,6 +106,7 @@ impl NewTask {
             due_date: due.and_then(Due::date),
             due_at: due.and_then(Due::at).map(|instant| instant.to_rfc3339()),
             tags,
+            list_id: *list,
         };
         serde_json::to_string(&shape).unwrap_or_default()
     }
@@ -157,6 +163,8 @@ pub struct TaskPatch {
     pub(crate) due: Option<DueChange>,
     /// A change of tags.
     pub(crate) tags: Option<TagChange>,
+    /// Another of the owner's lists to move the task to.
+    pub(crate) list: Option<ListId>,
 }
 
 impl TaskPatch {
@@ -175,8 +183,12 @@ impl TaskPatch {
             priority,
             due,
             tags,
+            list,
         } = self;
         let mut task = task.clone();
+        if let Some(list) = list {
+            task.list_id = *list;
+        }
         if let Some(title) = title {
             task.title = title.as_str().to_owned();
         }

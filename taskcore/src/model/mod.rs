@@ -3,10 +3,15 @@
 
 mod build;
 mod input;
+mod lists;
 mod records;
 
 pub use self::build::{NewTaskBuilder, TaskPatchBuilder};
 pub use self::input::{Due, DueChange, NewTask, NewUser, PasswordChange, TagChange, TaskPatch};
+pub use self::lists::{
+    DEFAULT_LIST_NAME, LIST_NAME_MAX_CHARS, LIST_POSITION_RANGE, ListPatch, NewList, TaskList,
+    list_name_key, parse_color, parse_list_name, parse_position,
+};
 pub use self::records::{
     Change, ChangePage, Expect, Origin, TagCount, Task, TaskPage, TrashPage, TrashedTask, User,
 };

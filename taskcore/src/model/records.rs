@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::planning::Priority;
-use crate::types::{TaskId, UserId};
+use crate::types::{ListId, TaskId, UserId};
 
 /// A registered account, as shown to its owner. The password hash never leaves storage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +62,10 @@ pub struct Task {
     /// When the task was last completed (UTC); `null` while it is open.
     #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
+    /// The list the task is in (one of the owner's).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 1))]
+    pub list_id: ListId,
     /// The owner's account id.
     #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 1))]
     pub owner_id: UserId,

@@ -36,7 +36,7 @@ use super::cursor::Cursor;
 use super::listing::{DueFilter, Sort, SortKey, TaskQuery};
 use crate::error::Result;
 use crate::planning::{NO_PRIORITY, Priority};
-use crate::types::{PAGE_DEFAULT_LIMIT, Page};
+use crate::types::{ListId, PAGE_DEFAULT_LIMIT, Page};
 
 /// A listing being put together; [`TaskQueryBuilder::build`] checks it.
 #[derive(Debug, Clone, Default)]
@@ -82,6 +82,11 @@ impl TaskQuery {
     /// Tasks by whether and when they are due.
     pub fn due(&self) -> Option<DueFilter> {
         self.due
+    }
+
+    /// Tasks in this list.
+    pub fn list(&self) -> Option<ListId> {
+        self.list
     }
 
     /// Tasks completed on or after this day (in the owner's zone).
@@ -150,6 +155,11 @@ impl TaskQueryBuilder {
     /// Only tasks by whether and when they are due.
     pub fn due(self, due: DueFilter) -> Self {
         self.push("due", due.as_str().to_owned())
+    }
+
+    /// Only tasks in this list.
+    pub fn list(self, list: ListId) -> Self {
+        self.push("list_id", list.to_string())
     }
 
     /// Only tasks completed on or after this day.

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::cursor::{Cursor, KeyValue};
 use crate::planning::Priority;
-use crate::types::{Invalid, Page};
+use crate::types::{Invalid, ListId, Page};
 
 /// A listing of one owner's tasks: filters (all must hold), an order and a page.
 ///
@@ -29,6 +29,8 @@ pub struct TaskQuery {
     pub(crate) due_after: Option<NaiveDate>,
     /// Tasks by whether and when they are due.
     pub(crate) due: Option<DueFilter>,
+    /// Tasks in this list.
+    pub(crate) list: Option<ListId>,
     /// Tasks completed on or after this day (in the owner's zone).
     pub(crate) completed_after: Option<NaiveDate>,
     /// Tasks completed on or before this day (in the owner's zone).
@@ -105,6 +107,7 @@ impl TaskQuery {
             due_before,
             due_after,
             due,
+            list,
             completed_after,
             completed_before,
             search,
@@ -119,6 +122,7 @@ impl TaskQuery {
             (due_before.is_some(), Filter::DueBefore),
             (due_after.is_some(), Filter::DueAfter),
             (due.is_some(), Filter::Due),
+            (list.is_some(), Filter::List),
             (completed_after.is_some(), Filter::CompletedAfter),
             (completed_before.is_some(), Filter::CompletedBefore),
             (!search.is_empty(), Filter::Search),
@@ -150,6 +154,8 @@ pub enum Filter {
     DueAfter,
     /// `due`.
     Due,
+    /// `list_id`.
+    List,
     /// `completed_after`.
     CompletedAfter,
     /// `completed_before`.

@@ -63,6 +63,11 @@ impl utoipa::IntoParams for TaskQuery {
                 }
             }),
             json!({
+                "name": "list_id",
+                "description": "Tasks in this list of yours.",
+                "schema": {"type": "integer", "format": "int64", "minimum": 1}
+            }),
+            json!({
                 "name": "completed_after",
                 "description": "Tasks completed on or after this day in your time zone.",
                 "schema": {"type": "string", "format": "date"}
@@ -141,6 +146,7 @@ mod tests {
                 "due_before",
                 "due_after",
                 "due",
+                "list_id",
                 "completed_after",
                 "completed_before",
                 "q",

@@ -2,7 +2,7 @@
 
 use crate::error::{Source, ValidationErrors};
 use crate::planning::{NO_PRIORITY, Priority, parse_date, parse_tag};
-use crate::types::{Invalid, Page, parse_flag, query_value};
+use crate::types::{Invalid, ListId, Page, parse_flag, query_value};
 
 use super::cursor::{Cursor, not_given_out};
 use super::listing::{DueFilter, Sort, SortKey, TaskQuery};
@@ -88,6 +88,12 @@ impl TaskQuery {
                 DueFilter::parse(text).map(|due| query.due = Some(due)),
             );
         }
+        if let Some(text) = last("list_id") {
+            check(
+                "list_id",
+                parse_list_id(text).map(|list| query.list = Some(list)),
+            );
+        }
         if let Some(text) = last("completed_after") {
             check(
                 "completed_after",
@@ -129,6 +135,7 @@ impl TaskQuery {
             due_before,
             due_after,
             due,
+            list,
             completed_after,
             completed_before,
             search,
@@ -155,6 +162,9 @@ impl TaskQuery {
         }
         if let Some(due) = due {
             pairs.push(("due", due.as_str().to_owned()));
+        }
+        if let Some(list) = list {
+            pairs.push(("list_id", list.to_string()));
         }
         if let Some(day) = completed_after {
             pairs.push(("completed_after", day.to_string()));
@@ -197,6 +207,17 @@ fn read_cursor(text: &str, sort: &str, order: &[Sort]) -> Result<Cursor, Invalid
         Ok(cursor)
     } else {
         Err(not_given_out())
+    }
+}
+
+/// A list id in a query string: a whole number from 1.
+fn parse_list_id(text: &str) -> Result<ListId, Invalid> {
+    match text.parse::<i64>() {
+        Ok(id) if id >= 1 => Ok(ListId(id)),
+        _ => Err(Invalid::new(
+            "int_parsing",
+            "Input should be a list id: a whole number from 1",
+        )),
     }
 }
 

@@ -49,7 +49,8 @@ impl Store {
         timezone: String,
     ) -> Result<User> {
         self.write(move |store| {
-            let mut work = store.backend.accounts(Mode::Statement)?;
+            // The account and its default list, together.
+            let mut work = store.backend.accounts(Mode::Write)?;
             let user = work.insert_user(&email, &hashed_password, &timezone, now())?;
             work.commit()?;
             Ok(user)

@@ -14,11 +14,14 @@ use super::roster::{Invite, UserSummary};
 use super::writer::WriteQueue;
 use crate::api_tokens::{ApiToken, ApiTokenId, Scopes};
 use crate::error::Result;
-use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
+use crate::model::{
+    Change, Expect, ListPatch, NewList, NewTask, Origin, TagCount, Task, TaskList, TaskPatch,
+    TrashedTask, User,
+};
 use crate::planning::Zone;
 use crate::query::TaskQuery;
 use crate::session::{RevokeReason, StoredRefreshToken};
-use crate::types::{SessionId, TaskId, UserId};
+use crate::types::{ListId, SessionId, TaskId, UserId};
 use crate::wire::SessionInfo;
 
 /// When a unit of task work happens and in which zone: what derived columns
@@ -278,9 +281,45 @@ pub(crate) trait AccountWork: TokenWork + AdminWork {
     fn commit(self: Box<Self>) -> Result<()>;
 }
 
+/// Statements on one owner's lists, within a unit of task work.
+pub(crate) trait ListWork {
+    /// The owner's lists, by position then id, with their counts.
+    fn lists(&mut self) -> Result<Vec<TaskList>>;
+    /// One list, with its counts.
+    fn one_list(&mut self, id: ListId) -> Result<Option<TaskList>>;
+    /// The owner's default list.
+    fn default_list(&mut self) -> Result<ListId>;
+    /// Whether `id` is one of the owner's lists; in write work, it then
+    /// cannot be deleted until the work ends.
+    fn holds_list(&mut self, id: ListId) -> Result<bool>;
+    /// The owner's list with this name, ignoring case.
+    fn list_named(&mut self, name: &str) -> Result<Option<ListId>>;
+    /// Makes a list (after the last unless placed); a name the owner has
+    /// already is a conflict.
+    fn insert_list(&mut self, list: &NewList, now: DateTime<Utc>) -> Result<TaskList>;
+    /// Changes a list at a version `expect` admits.
+    fn update_list(
+        &mut self,
+        id: ListId,
+        patch: &ListPatch,
+        expect: &Expect,
+        now: DateTime<Utc>,
+    ) -> Result<TaskList>;
+    /// Deletes a list at a version `expect` admits: not the default one,
+    /// and one with live tasks only with `trash_tasks`, which moves them to
+    /// the trash first. Returns how many went to the trash.
+    fn delete_list(
+        &mut self,
+        id: ListId,
+        expect: &Expect,
+        trash_tasks: bool,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+}
+
 /// Statements on one owner's tasks, within one unit of work. Dropped without
 /// [`TaskWork::commit`], the work is rolled back.
-pub(crate) trait TaskWork {
+pub(crate) trait TaskWork: ListWork {
     /// The owner's time zone; in write work, held against a concurrent
     /// change until the work ends.
     fn zone(&mut self) -> Result<Zone>;

@@ -30,6 +30,7 @@ mod backup;
 mod changes;
 mod database;
 mod limits;
+mod lists;
 mod open;
 mod options;
 #[cfg(feature = "postgres")]
@@ -53,6 +54,7 @@ pub use self::backup::BackupReport;
 pub use self::changes::{IdempotencyKey, KEY_HOURS, Replay};
 pub use self::database::Store;
 pub use self::limits::SharedCounters;
+pub use self::lists::OwnerLists;
 pub use self::options::{PoolStatus, StoreOptions, Synchronous};
 pub use self::roster::{Invite, UserSummary};
 pub use self::tasks::{EXPORT_PAGE, OwnerTasks};

@@ -10,12 +10,12 @@ use crate::error::{Error, Result};
 use crate::export::ExportWriter;
 use crate::import::{CreatedTask, Document, ImportItem, ImportReport, ImportRun, Imported};
 use crate::model::{
-    ChangePage, Due, DueChange, Expect, NewTask, TagCount, Task, TaskPage, TaskPatch, TrashPage,
-    User,
+    ChangePage, Due, DueChange, Expect, NewList, NewTask, TagCount, Task, TaskPage, TaskPatch,
+    TrashPage, User,
 };
 use crate::planning::Zone;
 use crate::query::{ChangeCursor, Cursor, TaskQuery};
-use crate::types::{Page, TaskId, UserId};
+use crate::types::{ListId, Page, TaskId, UserId};
 
 /// From how many selected tasks a listing walks its order's index, checking
 /// tags task by task, rather than looking the tagged tasks up and sorting them.
@@ -51,17 +51,15 @@ impl<'a> OwnerTasks<'a> {
         self.owner
     }
 
-    /// Work that needs the owner's zone reads it inside the work, held
-    /// against a concurrent change of zone (whose rewrite of due keys then
-    /// sees this work's rows); other work runs as one statement.
-    fn begin(&self, needs_zone: bool) -> Result<(Box<dyn TaskWork + 'a>, Context)> {
-        let mode = if needs_zone {
-            Mode::Write
-        } else {
-            Mode::Statement
-        };
+    /// Work that is more than one statement (it needs the owner's zone, or
+    /// holds a list it puts a task in) runs as one unit, the zone read
+    /// inside it and held against a concurrent change of zone (whose rewrite
+    /// of due keys then sees this work's rows); other work runs as one
+    /// statement.
+    fn begin(&self, atomic: bool) -> Result<(Box<dyn TaskWork + 'a>, Context)> {
+        let mode = if atomic { Mode::Write } else { Mode::Statement };
         let mut work = self.backend().tasks(self.owner, mode)?;
-        let zone = if needs_zone {
+        let zone = if atomic {
             work.zone()?
         } else {
             Zone::default()
@@ -84,7 +82,9 @@ impl<'a> OwnerTasks<'a> {
     pub fn create(&self, task: &NewTask) -> Result<Task> {
         let task = task.clone();
         self.write(move |tasks| {
-            let (mut work, context) = tasks.begin(matches!(task.due, Some(Due::Date(_))))?;
+            // A named list is held until the task is in it: one unit of work.
+            let atomic = matches!(task.due, Some(Due::Date(_))) || task.list.is_some();
+            let (mut work, context) = tasks.begin(atomic)?;
             let created = work.insert(&task, context, None)?;
             work.commit()?;
             Ok(created)
@@ -116,7 +116,8 @@ impl<'a> OwnerTasks<'a> {
         let written = |result: std::io::Result<()>| {
             result.map_err(|error| Error::Io(std::sync::Arc::new(error)))
         };
-        let (mut writer, head) = ExportWriter::start(&user);
+        let lists = self.store.lists(self.owner).all()?;
+        let (mut writer, head) = ExportWriter::start(&user, &lists);
         written(out.write_all(head.as_bytes()))?;
         let mut after = TaskId(0);
         loop {
@@ -179,7 +180,18 @@ impl<'a> OwnerTasks<'a> {
             } else if dry_run {
                 Imported::WouldCreate
             } else {
-                let task = work.insert(&item.task, context, Some(&origin))?;
+                let placed;
+                let task = match item.list.as_deref() {
+                    Some(name) => {
+                        placed = NewTask {
+                            list: Some(import_list(&mut *work, name, context.now)?),
+                            ..item.task.clone()
+                        };
+                        &placed
+                    }
+                    None => &item.task,
+                };
+                let task = work.insert(task, context, Some(&origin))?;
                 // Into the trash now: the trash keeps it, and the change
                 // feed tells of it, from the import on, whenever the
                 // source deleted it.
@@ -298,8 +310,8 @@ impl<'a> OwnerTasks<'a> {
         }
         let (patch, expect) = (patch.clone(), expect.clone());
         self.write(move |tasks| {
-            let needs_zone = matches!(patch.due, Some(DueChange::Date(_)));
-            let (mut work, context) = tasks.begin(needs_zone)?;
+            let atomic = matches!(patch.due, Some(DueChange::Date(_))) || patch.list.is_some();
+            let (mut work, context) = tasks.begin(atomic)?;
             let task = work.update(id, &patch, context, &expect)?;
             work.commit()?;
             Ok(task)
@@ -443,6 +455,16 @@ impl Store {
     pub fn tasks(&self, owner: crate::types::UserId) -> OwnerTasks<'_> {
         OwnerTasks::new(self, owner)
     }
+}
+
+/// The owner's list named `name` (ignoring case), made if there is none:
+/// where an imported task naming it goes.
+fn import_list(work: &mut dyn TaskWork, name: &str, now: DateTime<Utc>) -> Result<ListId> {
+    if let Some(list) = work.list_named(name)? {
+        return Ok(list);
+    }
+    let list = NewList::new(name).map_err(|invalid| Error::Internal(invalid.msg))?;
+    Ok(work.insert_list(&list, now)?.id)
 }
 
 /// The cursor that continues a listing after `last`, whose stored due key

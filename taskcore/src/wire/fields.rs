@@ -53,7 +53,8 @@ mod tests {
                 "priority",
                 "due_date",
                 "due_at",
-                "tags"
+                "tags",
+                "list_id"
             ]
         );
         assert!(declared_fields::<TaskUpdate>().contains(&"add_tags"));

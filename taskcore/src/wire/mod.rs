@@ -11,6 +11,7 @@ mod account;
 mod body;
 mod fields;
 mod lenient;
+mod list;
 mod problem;
 pub mod routes;
 #[cfg(feature = "openapi")]
@@ -23,6 +24,7 @@ pub use self::account::{
 };
 pub use self::body::{Body, Checks, Valid};
 pub(crate) use self::fields::declared_fields;
+pub use self::list::{ListCreate, ListUpdate};
 pub use self::problem::{ErrorBody, ErrorDetail, ValidationDetail};
 #[cfg(feature = "openapi")]
 pub use self::task::Tag;

@@ -121,8 +121,19 @@ pub const HEALTH: Route = Route {
     allow: "GET",
 };
 
+/// `GET`: your lists; `POST`: make one.
+pub const LISTS: Route = Route {
+    path: "/lists",
+    allow: "GET, POST",
+};
+/// `GET`, `PATCH`, `DELETE`: one list.
+pub const LIST: Route = Route {
+    path: "/lists/{id}",
+    allow: "GET, PATCH, DELETE",
+};
+
 /// Every route under the API prefix.
-pub const ALL: [Route; 21] = [
+pub const ALL: [Route; 23] = [
     REGISTER,
     REGISTRATION,
     LOGIN,
@@ -136,6 +147,8 @@ pub const ALL: [Route; 21] = [
     TOKEN,
     TASKS,
     TASK,
+    LISTS,
+    LIST,
     TAGS,
     TRASH,
     TRASHED,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::body::{Body, Checks, nullable, present};
 use crate::model::{Due, DueChange, NewTask, TagChange, Task, TaskPatch};
 use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
-use crate::types::{Description, Invalid, Title};
+use crate::types::{Description, Invalid, ListId, Title};
 
 /// Schema of a tag in the OpenAPI document: format `tag`.
 #[cfg(feature = "openapi")]
@@ -63,6 +63,10 @@ pub struct TaskCreate {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32, example = json!(["home", "money"])))]
     pub tags: Vec<String>,
+    /// The list to put it in, one of yours; absent or `null`: your default list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub list_id: Option<i64>,
 }
 
 /// Wire type: body of `PATCH /tasks/{id}`; only the fields present change.
@@ -142,6 +146,14 @@ pub struct TaskUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32))]
     pub remove_tags: Option<Vec<String>>,
+    /// Another of your lists to move the task to; `null` is refused.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 1))]
+    pub list_id: Option<i64>,
 }
 
 impl Body for TaskCreate {
@@ -156,8 +168,13 @@ impl Body for TaskCreate {
             due_date,
             due_at,
             tags,
+            list_id,
         } = self;
         let title = checks.field("title", Title::parse(&title));
+        let list = match list_id {
+            Some(id) => checks.field("list_id", list_id_of(id)).map(Some),
+            None => Some(None),
+        };
         let description = match description {
             Some(text) => checks
                 .field("description", Description::parse(&text))
@@ -197,7 +214,18 @@ impl Body for TaskCreate {
             priority: priority?,
             due: due?,
             tags: tags?,
+            list: list?,
         })
+    }
+}
+
+/// A list id as a body names it: positive (whether the list is one of the
+/// owner's is for storage to say, at the same field).
+fn list_id_of(id: i64) -> Result<ListId, Invalid> {
+    if id >= 1 {
+        Ok(ListId(id))
+    } else {
+        Err(Invalid::new("greater_than_equal", "A list id is 1 or more"))
     }
 }
 
@@ -222,7 +250,12 @@ impl Body for TaskUpdate {
             tags,
             add_tags,
             remove_tags,
+            list_id,
         } = self;
+        let list = match list_id {
+            Some(id) => checks.field("list_id", list_id_of(id)).map(Some),
+            None => Some(None),
+        };
         let title = match title {
             Some(title) => checks.field("title", Title::parse(&title)).map(Some),
             None => Some(None),
@@ -278,6 +311,7 @@ impl Body for TaskUpdate {
             priority: priority?,
             due,
             tags: tags?,
+            list: list?,
         })
     }
 }
@@ -342,6 +376,7 @@ impl TaskUpdate {
             updated_at: _,
             version: _,
             completed_at: _,
+            list_id,
             title,
             description,
             completed,
@@ -365,6 +400,7 @@ impl TaskUpdate {
             tags: Some(tags.clone()),
             add_tags: None,
             remove_tags: None,
+            list_id: Some(list_id.0),
         }
     }
 }

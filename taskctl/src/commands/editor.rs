@@ -260,6 +260,7 @@ mod tests {
             due_at: None,
             tags: vec!["reports".into(), "work".into()],
             completed_at: None,
+            list_id: taskcore::ListId(1),
             owner_id: taskcore::UserId(1),
             created_at: now,
             updated_at: now,

@@ -10,6 +10,7 @@ pub(crate) mod auth;
 mod docs;
 pub(crate) mod health;
 mod home;
+pub(crate) mod lists;
 pub(crate) mod portability;
 mod responses;
 pub(crate) mod sessions;
@@ -57,6 +58,8 @@ pub fn app(
                 .or(tokens::routes(state.clone()))
                 .unify()
                 .or(tasks::routes(state.clone()))
+                .unify()
+                .or(lists::routes(state.clone()))
                 .unify()
                 .or(sync::routes(state.clone()))
                 .unify()

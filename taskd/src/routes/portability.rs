@@ -10,7 +10,7 @@ use taskcore::export::ExportWriter;
 use taskcore::import::{self, ImportReport, ImportRun};
 use taskcore::routes::{self, EXPORT, IMPORT};
 use taskcore::store::EXPORT_PAGE;
-use taskcore::{Store, TaskId, User, UserId};
+use taskcore::{Store, TaskId, TaskList, User, UserId};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, header};
 use warp::reply::Response;
@@ -97,9 +97,11 @@ fn busy(kind: &'static str, refusal: Refusal) -> ApiError {
 }
 
 /// Download every task of yours, open, done and trashed, as one JSON document:
-/// `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},"tasks":[…]}`.
+/// `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},"lists":[…],"tasks":[…]}`.
 ///
-/// Each task is as the API shows it, a trashed one with `deleted_at`. The
+/// Each task is as the API shows it with its list's name as `list` (an
+/// import puts it in the list of that name, made if missing), a trashed one
+/// with `deleted_at`. The
 /// document is written as it is sent, so its size does not matter; a
 /// failure part-way cuts it short (it is then not valid JSON), as does a
 /// client that reads nothing for the server's `SEND_STALL_TIMEOUT`, or
@@ -116,7 +118,12 @@ fn busy(kind: &'static str, refusal: Refusal) -> ApiError {
 )]
 pub async fn export_tasks(bearer: Bearer, state: AppState) -> Result<Response, ApiError> {
     let store = state.store.clone();
-    let user = blocking(move || bearer.user(&store, Access::Read)).await?;
+    let (user, lists) = blocking(move || {
+        let user = bearer.user(&store, Access::Read)?;
+        let lists = store.lists(user.id).all()?;
+        Ok((user, lists))
+    })
+    .await?;
     let slot = state
         .exports
         .take(user.id)
@@ -124,7 +131,7 @@ pub async fn export_tasks(bearer: Bearer, state: AppState) -> Result<Response, A
     let (producer, mut response) = streamed::response();
     let grace = state.send_stall_timeout;
     tokio::spawn(async move {
-        write_export(state.store.clone(), user, producer, grace).await;
+        write_export(state.store.clone(), user, lists, producer, grace).await;
         // Given back once the export is sent, or its client gone.
         drop(slot);
     });
@@ -184,13 +191,19 @@ async fn deliver(producer: &Producer, pace: &mut Pace, piece: String) -> bool {
 
 /// Writes the export of `user` into `producer`, a page of tasks at a time;
 /// stops when the client hangs up or reads too slowly.
-async fn write_export(store: Store, user: User, producer: Producer, grace: Duration) {
+async fn write_export(
+    store: Store,
+    user: User,
+    lists: Vec<TaskList>,
+    producer: Producer,
+    grace: Duration,
+) {
     let mut pace = Pace {
         started: tokio::time::Instant::now(),
         grace,
         sent: 0,
     };
-    let (mut writer, mut piece) = ExportWriter::start(&user);
+    let (mut writer, mut piece) = ExportWriter::start(&user, &lists);
     let mut after = Some(TaskId(0));
     while let Some(from) = after {
         let page_store = store.clone();

@@ -212,7 +212,7 @@ struct IdempotencyKeyHeader {
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)] // Documents a header; read by `conditional::if_match`.
-struct IfMatch {
+pub(super) struct IfMatch {
     /// The ETag of the task as you last read it (or a list of them, or
     /// `*`): the change is made only if the task is still at that version.
     #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^ *(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*) *$"#)]
@@ -222,7 +222,7 @@ struct IfMatch {
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)] // Documents a header; read by `conditional::none_match`.
-struct IfNoneMatch {
+pub(super) struct IfNoneMatch {
     /// The ETags you hold, or `*`: when one is current, the answer is 304.
     /// A value that is not a list of entity tags is ignored.
     #[param(rename = "If-None-Match", value_type = String, required = false)]
@@ -376,7 +376,7 @@ fn with_etag(task: &Task) -> Response {
 
 /// What a change's `If-Match` expects; 428 without one where the server
 /// requires it.
-fn expectation(state: &AppState, if_match: Option<&str>) -> Result<Expect, ApiError> {
+pub(super) fn expectation(state: &AppState, if_match: Option<&str>) -> Result<Expect, ApiError> {
     match conditional::if_match(if_match)? {
         Some(expect) => Ok(expect),
         None if state.require_if_match => Err(ApiError::PreconditionRequired),

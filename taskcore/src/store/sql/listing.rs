@@ -291,6 +291,12 @@ impl<D: Dialect> Statements<D> {
                 statement.bind::<D>(SqlValue::Time(zone.end_of(day)))
             ));
         }
+        if let Some(list) = query.list {
+            conditions.push(format!(
+                "list_id = {}",
+                statement.bind::<D>(SqlValue::Int(list.0))
+            ));
+        }
         if let Some(day) = query.completed_after {
             conditions.push(format!(
                 "completed_at >= {}",

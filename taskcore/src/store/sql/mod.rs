@@ -5,6 +5,7 @@
 pub(crate) mod admin;
 pub(crate) mod dialect;
 pub(crate) mod listing;
+pub(crate) mod lists;
 pub(crate) mod owner;
 pub(crate) mod statements;
 pub(crate) mod table;

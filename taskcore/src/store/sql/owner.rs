@@ -7,19 +7,29 @@ use super::statements::Statements;
 use super::table::{task_from_row, trailing, user_columns, user_from_row};
 use super::unit::Unit;
 use super::value::{Connection, SqlResult, SqlValue, Statement, numbered};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::{Zone, due_key};
 use crate::query::TaskQuery;
-use crate::store::backend::{Context, Mode, TaskWork};
+use crate::store::backend::{Context, ListWork, Mode, TaskWork};
 use crate::types::{TaskId, UserId};
 
 use SqlValue::{Int, Text, Time};
 
+/// The refusal of a `list_id` that is not one of the owner's lists.
+fn unknown_list() -> Error {
+    Error::Validation(ValidationErrors::single(
+        Source::Body,
+        "list_id",
+        "value_error",
+        "No list of yours has this id",
+    ))
+}
+
 /// Task work bound to one owner: every statement is built with its filter.
 pub(crate) struct OwnerUnit<C: Connection> {
-    unit: Unit<C>,
-    owner: UserId,
+    pub(super) unit: Unit<C>,
+    pub(super) owner: UserId,
 }
 
 impl<C: Connection> OwnerUnit<C> {
@@ -168,6 +178,18 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         context: Context,
         origin: Option<&Origin>,
     ) -> Result<Task> {
+        let placed;
+        let task = match task.list {
+            Some(list) if !self.holds_list(list)? => return Err(unknown_list()),
+            Some(_) => task,
+            None => {
+                placed = NewTask {
+                    list: Some(self.default_list()?),
+                    ..task.clone()
+                };
+                &placed
+            }
+        };
         let statement = Statements::<C::Dialect>::insert(self.owner, task, context, origin);
         match self.unit.tasks(&statement) {
             Ok(mut tasks) => tasks
@@ -212,6 +234,11 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         context: Context,
         expect: &Expect,
     ) -> Result<Task> {
+        if let Some(list) = patch.list
+            && !self.holds_list(list)?
+        {
+            return Err(unknown_list());
+        }
         match self.task(&Statements::<C::Dialect>::update(
             self.owner, id, patch, context, expect,
         ))? {

@@ -214,12 +214,19 @@ impl<D: Dialect> Statements<D> {
         let change = statement.bind::<D>(SqlValue::Int(change));
         let id = statement.bind::<D>(SqlValue::Int(id.0));
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+        let default = statement.bind::<D>(SqlValue::Bool(true));
         let names = Self::kept();
         let values: Vec<String> = names
             .iter()
             .map(|name| match *name {
                 "updated_at" => now.clone(),
                 "version" => "version + 1".to_owned(),
+                // Into the default list when its own is gone.
+                "list_id" => format!(
+                    "COALESCE((SELECT id FROM lists WHERE id = trashed_tasks.list_id \
+                     AND owner_id = {owner}), (SELECT id FROM lists WHERE owner_id = {owner} \
+                     AND is_default = {default}))"
+                ),
                 other => other.to_owned(),
             })
             .collect();

@@ -19,7 +19,7 @@ use super::value::{RowValues, SqlValue};
 use crate::error::Result;
 use crate::model::{DueChange, NewTask, TagChange, Task, TaskPatch, User};
 use crate::planning::Priority;
-use crate::types::{TaskId, UserId};
+use crate::types::{ListId, TaskId, UserId};
 
 /// A column a client writes.
 pub(crate) struct Editable {
@@ -87,6 +87,12 @@ pub(crate) const EDITABLE: &[Editable] = &[
             }
             DueChange::ClearDate => None,
         },
+    },
+    Editable {
+        name: "list_id",
+        // Storage names the default list before it writes one left unnamed.
+        create: |task| SqlValue::Int(task.list.map_or(0, |list| list.0)),
+        update: |patch| patch.list.map(|list| SqlValue::Int(list.0)),
     },
     Editable {
         name: "tags",
@@ -200,6 +206,7 @@ pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
         due_at: row.optional_time(const { position("due_at") })?,
         tags: row.tags(const { position("tags") })?,
         completed_at: row.optional_time(const { position("completed_at") })?,
+        list_id: ListId(row.int(const { position("list_id") })?),
     })
 }
 

@@ -176,12 +176,18 @@ impl<C: Connection> AccountWork for Unit<C> {
             ],
             user_from_row,
         );
-        match inserted {
-            Ok(Some(user)) => Ok(user),
-            Ok(None) => Err(Error::storage("INSERT returned no row".to_owned())),
-            Err(SqlError::UniqueViolation) => Err(Error::EmailTaken),
-            Err(error) => Err(error.into_error()),
-        }
+        let user = match inserted {
+            Ok(Some(user)) => user,
+            Ok(None) => return Err(Error::storage("INSERT returned no row".to_owned())),
+            Err(SqlError::UniqueViolation) => return Err(Error::EmailTaken),
+            Err(error) => return Err(error.into_error()),
+        };
+        // Every account has a default list from the start.
+        self.execute(
+            super::lists::INSERT_DEFAULT_LIST,
+            &super::lists::default_list_values(user.id, created_at),
+        )?;
+        Ok(user)
     }
 
     fn user_credentials(&mut self, email: &str) -> Result<Option<(User, String)>> {

@@ -190,6 +190,60 @@ mod tests {
     }
 
     #[test]
+    fn the_lists_migration_puts_every_task_of_each_user_in_their_default_list() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("tasks.db");
+        {
+            let mut connection = Connection::open(&path).expect("open");
+            super::search::register_search_terms(&connection).expect("search terms");
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(8))
+                .run(&mut connection)
+                .expect("migrate to V8");
+            connection
+                .execute_batch(
+                    "INSERT INTO users (id, email, hashed_password, created_at)
+                         VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z'),
+                                (8, 'b@example.com', 'x', '2025-01-01T00:00:00Z');
+                     INSERT INTO tasks (id, title, owner_id, created_at, updated_at)
+                         VALUES (1, 'Pay rent', 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'),
+                                (2, 'Walk', 8, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
+                     INSERT INTO trashed_tasks (id, owner_id, created_at, updated_at, version,
+                             title, completed, priority, tags, deleted_at, change_seq)
+                         VALUES (3, 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', 1,
+                                 'Old', 0, 0, '', '2025-01-02T00:00:00Z', 9);",
+                )
+                .expect("tasks of V8");
+        }
+        let location = SqliteLocation::File(path);
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("migrate");
+        let connection = store.pool.get().expect("connection");
+        let placed = |table: &str| -> Vec<(i64, String, bool)> {
+            let mut statement = connection
+                .prepare(&format!(
+                    "SELECT t.id, l.name, l.is_default FROM {table} t
+                     JOIN lists l ON l.id = t.list_id AND l.owner_id = t.owner_id ORDER BY t.id"
+                ))
+                .expect("prepare");
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows")
+        };
+        let tasks = "Tasks".to_owned();
+        assert_eq!(
+            placed("tasks"),
+            [(1, tasks.clone(), true), (2, tasks.clone(), true)]
+        );
+        assert_eq!(placed("trashed_tasks"), [(3, tasks, true)]);
+        let lists: i64 = connection
+            .query_row("SELECT COUNT(*) FROM lists", [], |row| row.get(0))
+            .expect("count");
+        assert_eq!(lists, 2, "one default list per user");
+    }
+
+    #[test]
     fn tasks_written_before_the_owner_search_index_are_found_after_it() {
         let directory = tempfile::tempdir().expect("tempdir");
         let path = directory.path().join("tasks.db");
