@@ -196,7 +196,10 @@ impl JournalStore {
             .ok()
             .and_then(|text| serde_json::from_str::<Journal>(&text).ok());
         match read {
-            Some(journal) if journal.owner == owner => journal,
+            Some(mut journal) if journal.owner == owner => {
+                journal.upgrade();
+                journal
+            }
             _ => Journal {
                 owner: owner.to_owned(),
                 ..Journal::default()

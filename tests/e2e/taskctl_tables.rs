@@ -141,6 +141,20 @@ fn through_a_pipe_nothing_is_cut_and_the_listing_says_how_to_see_more() {
     let next = taskctl.run(&["next"], None).success();
     let head = next.stdout.lines().next().expect("a header");
     assert!(head.contains("URG") && !head.contains("DONE"), "{head}");
+
+    // A page short of the total says how to see the rest.
+    let many: Vec<Value> = (0..20)
+        .map(|n| json!({"id": n + 1, "title": format!("Chore {n}")}))
+        .collect();
+    let document = json!({"format": "taskd-export", "version": 1, "tasks": many});
+    taskctl
+        .run(&["import", "-"], Some(&document.to_string()))
+        .success();
+    let first = taskctl.run(&["ls"], None).success();
+    let footer = first.stdout.lines().last().expect("a footer");
+    assert_eq!(footer, "showing 1–20 of 22 · --all or --page 2");
+    let second = taskctl.run(&["ls", "--page", "2"], None).success();
+    assert_eq!(second.stdout.lines().last(), Some("showing 21–22 of 22"));
 }
 
 #[test]
@@ -150,8 +164,8 @@ fn the_weekly_review_lists_what_was_completed_by_the_day_it_was_done() {
     let at = |ago: Duration| (Utc::now() - ago).to_rfc3339_opts(SecondsFormat::Secs, true);
     // Eight days back is before this week's Monday, whatever today is.
     let document = json!({"format": "taskd-export", "version": 1, "tasks": [
-        {"id": 1, "title": "Done long ago", "completed": true, "completed_at": at(Duration::days(8))},
-        {"id": 2, "title": "Done today", "completed": true, "completed_at": at(Duration::zero())},
+        {"id": 1, "title": "Done today", "completed": true, "completed_at": at(Duration::zero())},
+        {"id": 2, "title": "Done long ago", "completed": true, "completed_at": at(Duration::days(8))},
         {"id": 3, "title": "Still open"},
     ]});
     taskctl
@@ -193,8 +207,9 @@ fn the_weekly_review_lists_what_was_completed_by_the_day_it_was_done() {
         "{}",
         before.stdout
     );
+    // In the order they were done (their ids run the other way).
     let done: Value = taskctl
-        .run(&["--json", "ls", "--done"], None)
+        .run(&["--json", "ls", "--since", "2000-01-01"], None)
         .success()
         .json();
     let titles: Vec<&str> = done

@@ -11,7 +11,7 @@ use crate::output::TaskColumns;
 use crate::selection::Selection;
 
 use super::each::confirm;
-use super::listing::select;
+use super::listing::{remember, select};
 
 /// Which tasks a filter looks among.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,9 @@ pub(super) fn chosen(
     };
     let tasks = select(context, &filters)?;
     if tasks.is_empty() {
+        if context.out.json {
+            context.out.json(&serde_json::json!([]));
+        }
         context.out.say("no tasks match; nothing changed");
         return Ok(None);
     }
@@ -82,5 +85,7 @@ pub(super) fn chosen(
             "cancelled; nothing was changed",
         )?;
     }
+    // Seen only once the change is going ahead.
+    remember(context, &tasks)?;
     Ok(Some(tasks.iter().map(|task| task.id.0).collect()))
 }

@@ -15,6 +15,10 @@ use crate::failure::{Failure, exit};
 use crate::output::{printable, tasks_counted};
 use crate::prompt;
 
+/// The most tasks of one import that undo takes back: beyond, the journal
+/// would grow by megabytes and the undo take as many requests.
+const IMPORT_UNDO_MAX: usize = 5_000;
+
 /// The largest file `import` sends: the server's limit.
 const IMPORT_MAX_BYTES: u64 = 20 * 1024 * 1024;
 
@@ -380,7 +384,14 @@ pub fn import(context: &Context, file: &std::path::Path, dry_run: bool) -> Resul
         eprintln!("taskctl: importing {shape}…");
     }
     let report = client.call(|client| Ok(client.import(document.clone(), dry_run)?))?;
-    if !report.value.created_tasks.is_empty() {
+    let created = &report.value.created_tasks;
+    if created.len() > IMPORT_UNDO_MAX {
+        eprintln!(
+            "taskctl: undo does not take back an import of more than {IMPORT_UNDO_MAX} tasks \
+             (this one made {}); undo goes on with the command before it",
+            created.len()
+        );
+    } else if !created.is_empty() {
         // Undone by deleting the tasks it made that nobody changed since.
         let mut kept = Kept::load(context, &client);
         kept.begin();

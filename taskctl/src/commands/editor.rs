@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
+use std::os::fd::AsFd;
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
@@ -15,18 +16,22 @@ use super::devices::{Change, Kept, Outcome, guarded};
 use crate::choices::PriorityParser;
 use crate::context::Context;
 use crate::failure::{Failure, exit};
+use crate::fit::one_line;
 use crate::prompt;
 use crate::when::{self, Due};
 
-/// The editor to run: $VISUAL, else $EDITOR, else vi when there is a
-/// terminal to run it on.
+/// The editor to run, when there is a terminal to run it on: $VISUAL,
+/// else $EDITOR, else vi.
 fn editor() -> Option<String> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
     ["VISUAL", "EDITOR"]
         .iter()
         .filter_map(std::env::var_os)
         .map(|value| value.to_string_lossy().trim().to_owned())
         .find(|value| !value.is_empty())
-        .or_else(|| std::io::stdin().is_terminal().then(|| "vi".to_owned()))
+        .or_else(|| Some("vi".to_owned()))
 }
 
 /// `edit ID` in the editor.
@@ -34,7 +39,8 @@ pub(super) fn edit_in_editor(context: &Context, id: i64) -> Result<(), Failure> 
     let Some(editor) = editor() else {
         return Err(Failure::usage(
             "nothing to change: give --title, --description, --clear-description, --due, \
-             --priority, --tag or --untag (or set EDITOR to edit the task in it)",
+             --priority, --tag or --untag (on a terminal, edit ID alone opens the task \
+             in $EDITOR)",
         ));
     };
     let client = context.client()?;
@@ -73,6 +79,8 @@ pub(super) fn edit_in_editor(context: &Context, id: i64) -> Result<(), Failure> 
         }
     };
     let mut kept = Kept::load(context, &client);
+    // Guarded by the version the form showed, whatever was seen meanwhile.
+    kept.journal.saw([&task]);
     kept.begin();
     let changed = guarded(&client, &mut kept, id, Change::Patch(&patch));
     kept.save();
@@ -98,11 +106,19 @@ fn run_editor(editor: &str, id: i64, text: &str) -> Result<String, Failure> {
         .map_err(|error| io("make a file to edit", error))?;
     std::fs::write(file.path(), text).map_err(|error| io("write the file to edit", error))?;
     // Through the shell, so that an editor with arguments (code --wait) runs.
-    let status = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
         .arg("taskctl-editor")
-        .arg(file.path())
+        .arg(file.path());
+    // The editor draws on the terminal, never into a pipe (--json > file).
+    if !std::io::stdout().is_terminal()
+        && let Ok(terminal) = std::io::stderr().as_fd().try_clone_to_owned()
+    {
+        command.stdout(std::process::Stdio::from(terminal));
+    }
+    let status = command
         .status()
         .map_err(|error| io(&format!("run the editor '{editor}'"), error))?;
     if !status.success() {
@@ -128,7 +144,8 @@ pub fn write_form(task: &Task, zone: Zone) -> String {
     let priority = task.priority.map_or("none", Priority::as_str);
     format!(
         "# Task {id}: change what you like, save and close. A file left as it was,\n\
-         # or emptied, changes nothing. Lines starting with # are left out.\n\
+         # or emptied, changes nothing. Lines starting with # are left out;\n\
+         # everything after description: is the description.\n\
          # due: YYYY-MM-DD (all day), YYYY-MM-DD HH:MM ({zone}), fri 17:00, +3d … or none\n\
          # priority: high, medium, low (h, m, l) or none · tags: words, a space between\n\
          title: {title}\n\
@@ -139,7 +156,7 @@ pub fn write_form(task: &Task, zone: Zone) -> String {
          {description}\n",
         id = task.id.0,
         zone = zone.name(),
-        title = task.title,
+        title = one_line(&task.title),
         due = due_text(task, zone),
         tags = task.tags.join(" "),
         description = task.description.as_deref().unwrap_or_default(),
@@ -153,6 +170,7 @@ pub fn read_form(
     zone: Zone,
     now: DateTime<Utc>,
 ) -> Result<TaskUpdate, String> {
+    let text = text.replace("\r\n", "\n");
     let mut fields: Vec<(&str, &str)> = Vec::new();
     let mut description: Option<String> = None;
     let mut lines = text.lines();
@@ -186,9 +204,11 @@ pub fn read_form(
     for (name, value) in fields {
         match name.to_lowercase().as_str() {
             "title" if value.is_empty() => return Err("a task needs a title".to_owned()),
-            "title" if value != task.title => patch.title = Some(value.to_owned()),
+            // The form shows a title of several lines on one.
+            "title" if value != one_line(&task.title) => patch.title = Some(value.to_owned()),
             "title" => {}
             "due" if value == due_text(task, zone) => {}
+            "due" if value.is_empty() && task.due_date.is_none() && task.due_at.is_none() => {}
             "due" => {
                 match when::parse_due(if value.is_empty() { "none" } else { value }, zone, now)? {
                     Due::Date(day) => {
@@ -236,8 +256,12 @@ pub fn read_form(
         }
     }
     if let Some(description) = description {
-        let had = task.description.as_deref().unwrap_or_default().trim();
-        if description != had {
+        let had = task
+            .description
+            .as_deref()
+            .unwrap_or_default()
+            .replace("\r\n", "\n");
+        if description != had.trim() {
             patch.description = Some((!description.is_empty()).then_some(description));
         }
     }
@@ -305,6 +329,23 @@ mod tests {
                 "First draft\nthen the figures\n# not a comment here".to_owned()
             ))
         );
+    }
+
+    #[test]
+    fn a_title_of_several_lines_shows_on_one_and_is_kept_unless_changed() {
+        let paris = Zone::parse("Europe/Paris").expect("zone");
+        let mut meeting = task();
+        meeting.title = "Plan\ndue: none".to_owned();
+        let form = write_form(&meeting, paris);
+        assert!(form.contains("title: Plan due: none\n"), "{form}");
+        let patch = read_form(&form, &meeting, paris, Utc::now()).expect("read");
+        assert!(patch.is_empty(), "{patch:?}");
+        let crlf = form
+            .replace('\n', "\r\n")
+            .replace("priority: high", "priority: low");
+        let patch = read_form(&crlf, &meeting, paris, Utc::now()).expect("read");
+        assert_eq!((patch.title, patch.description), (None, None));
+        assert_eq!(patch.priority, Some(Some("low".to_owned())));
     }
 
     #[test]

@@ -85,8 +85,10 @@ impl ListFilters {
         }
         match sort {
             Some(sort) => pairs.push(("sort", sort.clone())),
-            // Completed tasks in the order they were done.
-            None if self.completed_only() => pairs.push(("sort", "completed_at".to_owned())),
+            // What was done in those days, in the order it was done.
+            None if self.since.is_some() || self.until.is_some() => {
+                pairs.push(("sort", "completed_at".to_owned()));
+            }
             None => {}
         }
         pairs.push(("skip", skip.to_string()));
@@ -190,17 +192,23 @@ fn gather(
     Ok((tasks, json, total))
 }
 
-/// Every task `filters` select (following every page), remembered as seen
-/// so that changes to them are guarded by these versions.
+/// Every task `filters` select, following every page.
 pub(super) fn select(context: &Context, filters: &ListFilters) -> Result<Vec<Task>, Failure> {
     let pairs = filters.pairs(0, ALL_PAGE_SIZE)?;
     let query = listing(&pairs)?;
     let client = context.client()?;
     let (tasks, _, _) = gather(context, &client, &query)?;
-    let mut kept = Kept::load(context, &client);
-    kept.journal.saw(&tasks);
-    kept.save();
     Ok(tasks)
+}
+
+/// Remembers tasks as seen: changes to them are then guarded by these
+/// versions.
+pub(super) fn remember(context: &Context, tasks: &[Task]) -> Result<(), Failure> {
+    let client = context.client()?;
+    let mut kept = Kept::load(context, &client);
+    kept.journal.saw(tasks);
+    kept.save();
+    Ok(())
 }
 
 /// Which part of a listing to show, and how.

@@ -145,10 +145,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 (Some(id), _) if changes.is_empty() => editor::edit_in_editor(&context, id),
                 (Some(id), _) => edit(&context, id, changes),
                 (None, Some(filter)) => {
+                    // Everything checked before anything is asked.
                     let selection = Selection::parse(&filter).map_err(Failure::usage)?;
+                    let patch = tasks::patch_of(changes)?;
                     let no_ids: [crate::cli::Ids; 0] = [];
                     match chosen(&context, &no_ids, &selection, Among::Open, "change", yes)? {
-                        Some(ids) => edit_many(&context, &ids, changes),
+                        Some(ids) => edit_many(&context, &ids, &patch),
                         None => Ok(()),
                     }
                 }

@@ -143,7 +143,7 @@ impl Changes {
 }
 
 /// The patch `edit`'s changes make.
-fn patch_of(mut changes: Changes) -> Result<TaskUpdate, Failure> {
+pub(super) fn patch_of(mut changes: Changes) -> Result<TaskUpdate, Failure> {
     // +words in a new title become tags, as with add.
     if let Some(title) = &changes.title
         && !changes.literal
@@ -198,14 +198,13 @@ pub(super) fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), F
     Ok(())
 }
 
-/// `edit --where`: the same changes to each of `ids`, a line for each.
-pub(super) fn edit_many(context: &Context, ids: &[i64], changes: Changes) -> Result<(), Failure> {
-    let patch = patch_of(changes)?;
+/// `edit --where`: the same change to each of `ids`, a line for each.
+pub(super) fn edit_many(context: &Context, ids: &[i64], patch: &TaskUpdate) -> Result<(), Failure> {
     let client = context.client()?;
     let mut kept = Kept::load(context, &client);
     kept.begin();
     let result = for_each_id(context, ids, |id| {
-        let Outcome::Made(Some(task)) = guarded(&client, &mut kept, id, Change::Patch(&patch))?
+        let Outcome::Made(Some(task)) = guarded(&client, &mut kept, id, Change::Patch(patch))?
         else {
             return Ok(None);
         };

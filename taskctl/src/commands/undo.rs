@@ -12,6 +12,10 @@ use crate::context::{Authed, Context};
 use crate::failure::{Failure, exit};
 use crate::output::{printable, relative, tasks_counted};
 
+/// What undo says of a task changed elsewhere after the change it would
+/// take back: a refusal for good.
+const CHANGED_SINCE: &str = "was changed elsewhere since";
+
 /// Changes past which `undo` reports a summary and a progress line instead
 /// of a line per task.
 const UNDO_LINES_MAX: usize = 20;
@@ -49,9 +53,14 @@ pub(super) fn undo(context: &Context, list: bool) -> Result<(), Failure> {
                     eprint!("\r\x1b[2K");
                 }
                 eprintln!("taskctl: {}", failure.message);
-                // Refused for good (changed since, gone) or not: kept
-                // either way, so a retry after a network failure can work.
-                not_undone.insert(0, change.clone());
+                // A change refused for good (the task changed elsewhere
+                // since, or is gone) is dropped, so undo can go on back
+                // past it; one that failed for now is kept to try again.
+                let for_good =
+                    failure.code == exit::NOT_FOUND || failure.message.contains(CHANGED_SINCE);
+                if !for_good {
+                    not_undone.insert(0, change.clone());
+                }
                 let stop = matches!(failure.code, exit::UNREACHABLE | exit::NOT_LOGGED_IN);
                 first_failure.get_or_insert(failure);
                 if stop {
@@ -127,7 +136,7 @@ fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<Strin
     let changed_since = |id: i64| {
         Failure::new(
             exit::REFUSED,
-            format!("task {id} was changed elsewhere since; not undone (run: taskctl show {id})"),
+            format!("task {id} {CHANGED_SINCE}; not undone (run: taskctl show {id})"),
         )
     };
     match change {
@@ -173,7 +182,12 @@ fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<Strin
                 })
             })?;
             kept.journal.saw([&task.value]);
-            if let Some(from) = from {
+            // Back as it was deleted only when nobody restored, changed and
+            // deleted it again meanwhile (the trash keeps the version, a
+            // restore adds one): only then do older changes apply to it.
+            if let Some(from) = from
+                && task.value.version == from + 1
+            {
                 kept.journal.rebase(*id, *from, task.value.version);
             }
             Ok(format!("restored task {id}: {}", task.value.title))
