@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use taskcore::{DueFilter, Priority};
 
 use crate::choices::{self, PriorityOrNone};
+use crate::list_args::ListsCommand;
 use crate::selection::Selection;
 
 const AFTER_HELP: &str = "\
@@ -168,6 +169,9 @@ pub enum Command {
         /// Keep the title exactly as typed: no +word becomes a tag.
         #[arg(long)]
         literal: bool,
+        /// The list to put it in, by name [default: your default list]
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
     },
     /// List your tasks, oldest first unless --sort says otherwise.
     #[command(visible_alias = "ls", after_help = LIST_HELP)]
@@ -204,6 +208,12 @@ pub enum Command {
     },
     /// Your tags, with how many open tasks and tasks in all carry each.
     Tags,
+    /// Your lists, with their open and total tasks (the default one marked);
+    /// make, rename, delete them, or choose the default.
+    Lists {
+        #[command(subcommand)]
+        action: Option<ListsCommand>,
+    },
     /// Show, or set, the time zone the server reads today and overdue in.
     Timezone {
         /// An IANA zone such as Europe/Paris (in any case) to set; without
@@ -258,6 +268,9 @@ pub enum Command {
         /// Remove a tag (repeat for several).
         #[arg(long = "untag", value_name = "TAG")]
         untags: Vec<String>,
+        /// Move it to another of your lists, by name.
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
     },
     /// Mark tasks complete: by id, or the open tasks a filter selects.
     #[command(after_help = BULK_HELP)]
@@ -376,6 +389,9 @@ pub struct ListFilters {
     /// Only tasks whose title or description has words starting so.
     #[arg(short, long, value_name = "TEXT")]
     pub search: Option<String>,
+    /// Only tasks in this list (by name, in any case).
+    #[arg(long, value_name = "NAME")]
+    pub list: Option<String>,
     /// Only tasks completed on or after this day (mon: this week's Monday,
     /// last week, dec 1, 2025-11-30 …); lists completed tasks.
     #[arg(long, value_name = "DATE", conflicts_with_all = ["open", "any"])]

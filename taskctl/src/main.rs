@@ -6,6 +6,7 @@ mod commands;
 mod context;
 mod failure;
 mod fit;
+mod list_args;
 mod output;
 mod prompt;
 mod selection;

@@ -194,6 +194,23 @@ impl Output {
         self.fitted(columns, &["TAGS", "TITLE"])
     }
 
+    /// Lists as a table: name, colour, open and total tasks; each row's
+    /// colour, if any, on its swatch.
+    pub fn lists(&self, rows: &[(Vec<String>, Option<Color>)]) -> String {
+        let mut name = Column::new("LIST").give(Give::Cut(12));
+        let mut color = Column::new("COLOR");
+        let mut open = Column::new("OPEN").right();
+        let mut total = Column::new("TOTAL").right();
+        for (cells, tint) in rows {
+            let cell = |index: usize| cells.get(index).map_or("", String::as_str);
+            name.push(printable(cell(0)), None);
+            color.push(cell(1), *tint);
+            open.push(cell(2), None);
+            total.push(cell(3), None);
+        }
+        self.fitted(vec![name, color, open, total], &["LIST"])
+    }
+
     /// Columns as a table fitted to the terminal, the ones named in
     /// `giving` giving way in that order.
     fn fitted(&self, columns: Vec<Column>, giving: &[&str]) -> String {

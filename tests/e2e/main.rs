@@ -24,6 +24,7 @@ mod taskctl_access;
 mod taskctl_devices;
 mod taskctl_habits;
 mod taskctl_hostile;
+mod taskctl_lists;
 mod taskctl_planning;
 mod taskctl_sessions;
 mod taskctl_tables;

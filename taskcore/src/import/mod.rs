@@ -83,6 +83,11 @@ impl ImportItem {
         self.deleted_at
     }
 
+    /// The name of the list it goes in, if the file names one.
+    pub fn list(&self) -> Option<&str> {
+        self.list.as_deref()
+    }
+
     /// Where the task came from, as storage keeps it.
     pub fn origin(&self) -> Origin {
         Origin {

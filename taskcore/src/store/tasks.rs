@@ -181,7 +181,7 @@ impl<'a> OwnerTasks<'a> {
                 Imported::WouldCreate
             } else {
                 let placed;
-                let task = match item.list.as_deref() {
+                let task = match item.list() {
                     Some(name) => {
                         placed = NewTask {
                             list: Some(import_list(&mut *work, name, context.now)?),

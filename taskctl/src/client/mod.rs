@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod connection;
 mod error;
+mod lists;
 mod options;
 mod tasks;
 mod transfer;

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use taskcore::planning::parse_tag;
-use taskcore::{Priority, Task, TaskUpdate, Zone};
+use taskcore::{Priority, Task, TaskList, TaskUpdate, Zone};
 
 use super::devices::{Change, Kept, Outcome, guarded};
 use crate::choices::PriorityParser;
@@ -56,7 +56,8 @@ pub(super) fn edit_in_editor(context: &Context, id: i64) -> Result<(), Failure> 
     kept.journal.saw([&task]);
     kept.save();
     let zone = when::local_zone();
-    let original = write_form(&task, zone);
+    let lists = client.call(|client| Ok(client.lists()?))?.value;
+    let original = write_form(&task, zone, &lists);
     let mut text = original.clone();
     let patch = loop {
         text = run_editor(&editor, id, &text)?;
@@ -64,7 +65,7 @@ pub(super) fn edit_in_editor(context: &Context, id: i64) -> Result<(), Failure> 
             context.out.say(&format!("task {id} is unchanged"));
             return Ok(());
         }
-        match read_form(&text, &task, zone, Utc::now()) {
+        match read_form(&text, &task, zone, Utc::now(), &lists) {
             Ok(patch) if patch.is_empty() => {
                 context.out.say(&format!("task {id} is unchanged"));
                 return Ok(());
@@ -140,15 +141,22 @@ fn due_text(task: &Task, zone: Zone) -> String {
 }
 
 /// The task as a form.
-pub fn write_form(task: &Task, zone: Zone) -> String {
+pub fn write_form(task: &Task, zone: Zone, lists: &[TaskList]) -> String {
     let priority = task.priority.map_or("none", Priority::as_str);
+    let list = lists
+        .iter()
+        .find(|list| list.id == task.list_id)
+        .map_or(String::new(), |list| one_line(&list.name));
+    let names: Vec<String> = lists.iter().map(|list| one_line(&list.name)).collect();
     format!(
         "# Task {id}: change what you like, save and close. A file left as it was,\n\
          # or emptied, changes nothing. Lines starting with # are left out;\n\
          # everything after description: is the description.\n\
          # due: YYYY-MM-DD (all day), YYYY-MM-DD HH:MM ({zone}), fri 17:00, +3d … or none\n\
          # priority: high, medium, low (h, m, l) or none · tags: words, a space between\n\
+         # list: one of {names}\n\
          title: {title}\n\
+         list: {list}\n\
          due: {due}\n\
          priority: {priority}\n\
          tags: {tags}\n\
@@ -159,6 +167,7 @@ pub fn write_form(task: &Task, zone: Zone) -> String {
         title = one_line(&task.title),
         due = due_text(task, zone),
         tags = task.tags.join(" "),
+        names = names.join(", "),
         description = task.description.as_deref().unwrap_or_default(),
     )
 }
@@ -169,6 +178,7 @@ pub fn read_form(
     task: &Task,
     zone: Zone,
     now: DateTime<Utc>,
+    lists: &[TaskList],
 ) -> Result<TaskUpdate, String> {
     let text = text.replace("\r\n", "\n");
     let mut fields: Vec<(&str, &str)> = Vec::new();
@@ -248,9 +258,27 @@ pub fn read_form(
                 patch.add_tags = (!added.is_empty()).then_some(added);
                 patch.remove_tags = (!removed.is_empty()).then_some(removed);
             }
+            "list" => {
+                let wanted = value.to_lowercase();
+                let current = lists.iter().find(|list| list.id == task.list_id);
+                let unchanged = value.is_empty()
+                    || current.is_some_and(|list| one_line(&list.name).to_lowercase() == wanted);
+                if !unchanged {
+                    let list = lists
+                        .iter()
+                        .find(|list| one_line(&list.name).to_lowercase() == wanted)
+                        .ok_or_else(|| {
+                            let names: Vec<&str> =
+                                lists.iter().map(|list| list.name.as_str()).collect();
+                            format!("no list named '{value}'; your lists: {}", names.join(", "))
+                        })?;
+                    patch.list_id = Some(list.id.0);
+                }
+            }
             other => {
                 return Err(format!(
-                    "'{other}' is not a field of the form (title, due, priority, tags, description)"
+                    "'{other}' is not a field of the form \
+                     (title, list, due, priority, tags, description)"
                 ));
             }
         }
@@ -292,13 +320,25 @@ mod tests {
         }
     }
 
+    fn lists() -> Vec<TaskList> {
+        serde_json::from_value(serde_json::json!([
+            {"id": 1, "name": "Tasks", "color": null, "position": 1, "is_default": true,
+             "open": 1, "total": 1, "created_at": "2026-01-01T00:00:00Z",
+             "updated_at": "2026-01-01T00:00:00Z", "version": 1},
+            {"id": 2, "name": "Work", "color": null, "position": 2, "is_default": false,
+             "open": 0, "total": 0, "created_at": "2026-01-01T00:00:00Z",
+             "updated_at": "2026-01-01T00:00:00Z", "version": 1}
+        ]))
+        .expect("lists")
+    }
+
     #[test]
     fn a_form_left_as_it_was_changes_nothing_and_each_change_is_its_own_field() {
         let paris = Zone::parse("Europe/Paris").expect("zone");
         let now = Utc::now();
-        let form = write_form(&task(), paris);
+        let form = write_form(&task(), paris, &lists());
         assert!(
-            read_form(&form, &task(), paris, now)
+            read_form(&form, &task(), paris, now, &lists())
                 .expect("read")
                 .is_empty(),
             "{form}"
@@ -308,8 +348,9 @@ mod tests {
             .replace("title: Write report", "title: Write the report")
             .replace("priority: high", "priority: l")
             .replace("tags: reports work", "tags: work Home")
-            .replace("due: 2026-12-04", "due: 2026-12-05 17:00");
-        let patch = read_form(&edited, &task(), paris, now).expect("read");
+            .replace("due: 2026-12-04", "due: 2026-12-05 17:00")
+            .replace("list: Tasks", "list: work");
+        let patch = read_form(&edited, &task(), paris, now, &lists()).expect("read");
         assert_eq!(patch.title.as_deref(), Some("Write the report"));
         assert_eq!(patch.priority, Some(Some("low".to_owned())));
         assert_eq!(patch.add_tags, Some(vec!["home".to_owned()]));
@@ -320,9 +361,10 @@ mod tests {
             Some(Some("2026-12-05T16:00:00+00:00".to_owned()))
         );
         assert_eq!(patch.description, None, "the description is as it was");
+        assert_eq!(patch.list_id, Some(2));
 
         let described = form.replace("then the figures", "then the figures\n# not a comment here");
-        let patch = read_form(&described, &task(), paris, now).expect("read");
+        let patch = read_form(&described, &task(), paris, now, &lists()).expect("read");
         assert_eq!(
             patch.description,
             Some(Some(
@@ -336,14 +378,14 @@ mod tests {
         let paris = Zone::parse("Europe/Paris").expect("zone");
         let mut meeting = task();
         meeting.title = "Plan\ndue: none".to_owned();
-        let form = write_form(&meeting, paris);
+        let form = write_form(&meeting, paris, &lists());
         assert!(form.contains("title: Plan due: none\n"), "{form}");
-        let patch = read_form(&form, &meeting, paris, Utc::now()).expect("read");
+        let patch = read_form(&form, &meeting, paris, Utc::now(), &lists()).expect("read");
         assert!(patch.is_empty(), "{patch:?}");
         let crlf = form
             .replace('\n', "\r\n")
             .replace("priority: high", "priority: low");
-        let patch = read_form(&crlf, &meeting, paris, Utc::now()).expect("read");
+        let patch = read_form(&crlf, &meeting, paris, Utc::now(), &lists()).expect("read");
         assert_eq!((patch.title, patch.description), (None, None));
         assert_eq!(patch.priority, Some(Some("low".to_owned())));
     }
@@ -352,7 +394,7 @@ mod tests {
     fn a_form_that_cannot_be_read_says_which_line() {
         let paris = Zone::parse("Europe/Paris").expect("zone");
         let now = Utc::now();
-        let form = write_form(&task(), paris);
+        let form = write_form(&task(), paris, &lists());
         for (from, to, said) in [
             ("title: Write report", "title:", "needs a title"),
             (
@@ -372,7 +414,8 @@ mod tests {
                 "'colour' is not a field",
             ),
         ] {
-            let error = read_form(&form.replace(from, to), &task(), paris, now).expect_err(to);
+            let error =
+                read_form(&form.replace(from, to), &task(), paris, now, &lists()).expect_err(to);
             assert!(error.contains(said), "{to}: {error}");
         }
     }

@@ -39,6 +39,7 @@ impl ListFilters {
             due,
             before,
             after,
+            list: _,
             since,
             until,
             search,
@@ -115,7 +116,8 @@ impl ListFilters {
 
     /// Whether anything narrows the listing besides open-or-done.
     fn narrowed(&self) -> bool {
-        self.since.is_some()
+        self.list.is_some()
+            || self.since.is_some()
             || self.until.is_some()
             || !self.tags.is_empty()
             || !self.priorities.is_empty()
@@ -231,12 +233,16 @@ pub(super) fn list(context: &Context, filters: &ListFilters, shape: Shape) -> Re
     } = shape;
     let per_page = limit.unwrap_or(LIST_PAGE_SIZE);
     let skip = page.map_or(skip, |page| (page - 1).saturating_mul(u64::from(per_page)));
-    let pairs = if all {
+    let mut pairs = if all {
         filters.pairs(0, limit.unwrap_or(ALL_PAGE_SIZE))?
     } else {
         filters.pairs(skip, per_page)?
     };
     let client = context.client()?;
+    if let Some(name) = &filters.list {
+        let list = super::lists::named(&client, name)?;
+        pairs.push(("list_id".to_owned(), list.id.0.to_string()));
+    }
     let query = listing(&pairs)?;
     let (tasks, json, total, skip) = if all {
         let (tasks, json, total) = gather(context, &client, &query)?;

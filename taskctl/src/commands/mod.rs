@@ -8,6 +8,7 @@ mod devices;
 mod each;
 mod editor;
 mod listing;
+mod lists;
 mod tasks;
 mod trash;
 mod undo;
@@ -17,7 +18,7 @@ use clap::CommandFactory;
 use self::account::{change_password, delete_account, login, logout, register, timezone, whoami};
 use self::bulk::{Among, chosen};
 use self::listing::{Shape, list, next, tags};
-use self::tasks::{Changes, add, edit, edit_many, remove, set_completed, show};
+use self::tasks::{Adding, Changes, add, edit, edit_many, remove, set_completed, show};
 use crate::cli::{AccountCommand, Cli, Command, TrashAction, flatten_ids};
 use crate::context::Context;
 use crate::failure::{Failure, exit};
@@ -76,6 +77,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             priority,
             tags,
             literal,
+            list,
         } => {
             // `--due fri 5pm` unquoted: the time went to the title.
             if let (Some(due), [_, .., last]) = (&due, title.as_slice())
@@ -86,15 +88,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                      --due \"{due} {last}\" (or quote the title if it ends with a time)"
                 )));
             }
-            add(
-                &context,
-                &title.join(" "),
+            let adding = Adding {
+                title: title.join(" "),
                 description,
                 due,
                 priority,
                 tags,
                 literal,
-            )
+                list,
+            };
+            add(&context, adding)
         }
         Command::List {
             filters,
@@ -116,6 +119,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         ),
         Command::Next { limit, wide } => next(&context, limit, wide),
         Command::Tags => tags(&context),
+        Command::Lists { action } => lists::lists(&context, action),
         Command::Timezone { zone } => timezone(&context, zone),
         Command::Show { id } => show(&context, id),
         Command::Edit {
@@ -130,6 +134,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             tags,
             untags,
             literal,
+            list,
         } => {
             let changes = Changes {
                 literal,
@@ -140,6 +145,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 priority,
                 tags,
                 untags,
+                list,
             };
             match (id, filter) {
                 (Some(id), _) if changes.is_empty() => editor::edit_in_editor(&context, id),
@@ -147,7 +153,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 (None, Some(filter)) => {
                     // Everything checked before anything is asked.
                     let selection = Selection::parse(&filter).map_err(Failure::usage)?;
-                    let patch = tasks::patch_of(changes)?;
+                    let patch = tasks::patch_of(&context, changes)?;
                     let no_ids: [crate::cli::Ids; 0] = [];
                     match chosen(&context, &no_ids, &selection, Among::Open, "change", yes)? {
                         Some(ids) => edit_many(&context, &ids, &patch),

@@ -15,15 +15,29 @@ use crate::failure::Failure;
 use crate::output::done_mark;
 use crate::when::{self, Due};
 
-pub(super) fn add(
-    context: &Context,
-    title: &str,
-    description: Option<String>,
-    due: Option<String>,
-    priority: Option<Priority>,
-    mut tags: Vec<String>,
-    literal: bool,
-) -> Result<(), Failure> {
+/// `add`'s arguments.
+pub(super) struct Adding {
+    pub(super) title: String,
+    pub(super) description: Option<String>,
+    pub(super) due: Option<String>,
+    pub(super) priority: Option<Priority>,
+    pub(super) tags: Vec<String>,
+    pub(super) literal: bool,
+    /// A list's name.
+    pub(super) list: Option<String>,
+}
+
+pub(super) fn add(context: &Context, adding: Adding) -> Result<(), Failure> {
+    let Adding {
+        title,
+        description,
+        due,
+        priority,
+        mut tags,
+        literal,
+        list,
+    } = adding;
+    let title = title.as_str();
     let (title, title_tags) = if literal {
         (title.to_owned(), Vec::new())
     } else {
@@ -46,6 +60,9 @@ pub(super) fn add(
         Some(Due::Clear) | None => {}
     }
     let client = context.client()?;
+    if let Some(name) = list {
+        new_task.list_id = Some(super::lists::named(&client, &name)?.id.0);
+    }
     let task = create_once(&client, &new_task)?;
     let mut kept = Kept::load(context, &client);
     kept.begin();
@@ -127,6 +144,8 @@ pub(super) struct Changes {
     pub(super) priority: Option<PriorityOrNone>,
     pub(super) tags: Vec<String>,
     pub(super) untags: Vec<String>,
+    /// A list's name to move to.
+    pub(super) list: Option<String>,
 }
 
 impl Changes {
@@ -139,11 +158,12 @@ impl Changes {
             && self.priority.is_none()
             && self.tags.is_empty()
             && self.untags.is_empty()
+            && self.list.is_none()
     }
 }
 
 /// The patch `edit`'s changes make.
-pub(super) fn patch_of(mut changes: Changes) -> Result<TaskUpdate, Failure> {
+pub(super) fn patch_of(context: &Context, mut changes: Changes) -> Result<TaskUpdate, Failure> {
     // +words in a new title become tags, as with add.
     if let Some(title) = &changes.title
         && !changes.literal
@@ -176,17 +196,21 @@ pub(super) fn patch_of(mut changes: Changes) -> Result<TaskUpdate, Failure> {
         }
         None => {}
     }
+    if let Some(name) = &changes.list {
+        let client = context.client()?;
+        patch.list_id = Some(super::lists::named(&client, name)?.id.0);
+    }
     if patch.is_empty() {
         return Err(Failure::usage(
             "nothing to change: give --title, --description, --clear-description, --due, \
-             --priority, --tag or --untag",
+             --priority, --tag, --untag or --list",
         ));
     }
     Ok(patch)
 }
 
 pub(super) fn edit(context: &Context, id: i64, changes: Changes) -> Result<(), Failure> {
-    let patch = patch_of(changes)?;
+    let patch = patch_of(context, changes)?;
     let client = context.client()?;
     let mut kept = Kept::load(context, &client);
     kept.begin();
