@@ -98,6 +98,18 @@ pub fn render(
         }
         let mut kept = widths.iter();
         columns.retain(|_| kept.next().is_some_and(Option::is_some));
+        // Narrower than every column at its least: comfy-table wraps what
+        // is left rather than let the terminal break lines anywhere.
+        let least: usize = widths.iter().flatten().sum::<usize>()
+            + overhead.saturating_sub(
+                overhead / widths.len().max(1) * widths.iter().filter(|w| w.is_none()).count(),
+            );
+        if least > width
+            && let Ok(width) = u16::try_from(width)
+        {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(width);
+        }
     }
     table.set_header(columns.iter().map(|column| column.header));
     let rows = columns.first().map_or(0, |column| column.cells.len());
@@ -273,6 +285,20 @@ mod tests {
         let drawn = render(table(NOTHING), NOTHING, columns("Pay rent", ""), None, &[]);
         assert!(!drawn.contains("DESCRIPTION"), "{drawn}");
         assert!(drawn.contains("TITLE") && drawn.contains("DUE"), "{drawn}");
+    }
+
+    #[test]
+    fn a_terminal_narrower_than_every_column_at_its_least_still_gets_its_width() {
+        let long_title = "Write the quarterly report for the board of directors";
+        let drawn = render(
+            table(UTF8_FULL_CONDENSED),
+            UTF8_FULL_CONDENSED,
+            columns(long_title, "notes"),
+            Some(30),
+            &["DESCRIPTION", "TITLE"],
+        );
+        let widest = drawn.lines().map(UnicodeWidthStr::width).max().unwrap_or(0);
+        assert!(widest <= 30, "{widest}:\n{drawn}");
     }
 
     #[test]
