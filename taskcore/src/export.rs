@@ -129,6 +129,7 @@ mod tests {
             updated_at: at,
             completed_at: None,
             list_id: ListId(id % 2),
+            parent_id: None,
             version: 1,
         }
     }

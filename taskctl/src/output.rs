@@ -463,6 +463,7 @@ mod tests {
             tags: vec!["home".into()],
             completed_at: None,
             list_id: taskcore::ListId(1),
+            parent_id: None,
             owner_id: taskcore::UserId(1),
             created_at: now,
             updated_at: now,

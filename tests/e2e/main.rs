@@ -19,6 +19,7 @@ mod process;
 mod scale_out;
 mod sessions;
 mod shared_limits;
+mod subtasks;
 mod taskctl;
 mod taskctl_access;
 mod taskctl_devices;

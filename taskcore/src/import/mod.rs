@@ -65,6 +65,9 @@ pub struct ImportItem {
     /// The name of the list it goes in (made if the owner has none of that
     /// name, ignoring case); `None`: the default list.
     pub(crate) list: Option<String>,
+    /// The file's key of its parent, made as a subtask of the task imported
+    /// from that entry when that one is here and can be a parent.
+    pub(crate) parent_key: Option<String>,
 }
 
 impl ImportItem {
@@ -86,6 +89,13 @@ impl ImportItem {
     /// The name of the list it goes in, if the file names one.
     pub fn list(&self) -> Option<&str> {
         self.list.as_deref()
+    }
+
+    /// Where its parent came from, as storage keeps it, if it has one.
+    pub fn parent_source(&self) -> Option<String> {
+        self.parent_key
+            .as_ref()
+            .map(|key| format!("{}{key}", self.source_prefix))
     }
 
     /// Where the task came from, as storage keeps it.
@@ -295,6 +305,7 @@ pub fn read_document(
                 completed_at: read.completed_at,
                 deleted_at: read.deleted_at,
                 list: read.list,
+                parent_key: read.parent,
             }),
             Err(detail) => errors.push(ImportError { index, detail }),
         }
@@ -342,6 +353,8 @@ struct Entry {
     task: NewTask,
     /// The list's name (taskd's `list`, Taskwarrior's `project`).
     list: Option<String>,
+    /// The file's key of the task it is a subtask of.
+    parent: Option<String>,
     key: String,
     created_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
@@ -383,7 +396,7 @@ fn from_taskd(entry: &Value) -> Read {
     // A list id is the exporting account's: the list goes by its name.
     let body: Map<String, Value> = FIELDS
         .iter()
-        .filter(|name| **name != "list_id")
+        .filter(|name| **name != "list_id" && **name != "parent_id")
         .filter_map(|name| {
             object
                 .get(*name)
@@ -394,6 +407,10 @@ fn from_taskd(entry: &Value) -> Read {
     Ok(Entry {
         task,
         list: list_name(object, "list")?,
+        parent: object
+            .get("parent_id")
+            .and_then(Value::as_i64)
+            .map(|parent| parent.to_string()),
         key: id.to_string(),
         created_at: instant("created_at")?,
         completed_at: instant("completed_at")?,
@@ -497,6 +514,7 @@ fn from_taskwarrior(entry: &Value) -> Read {
     Ok(Entry {
         task,
         list: list_name(object, "project")?,
+        parent: None,
         key: uuid.to_owned(),
         created_at: time("entry")?,
         completed_at: if completed { end } else { None },

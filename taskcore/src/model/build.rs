@@ -188,6 +188,7 @@ impl From<&NewTask> for TaskCreate {
             due,
             tags,
             list,
+            parent,
         } = task;
         Self {
             title: title.as_str().to_owned(),
@@ -198,6 +199,7 @@ impl From<&NewTask> for TaskCreate {
             due_at: due.and_then(Due::at).map(instant_text),
             tags: tags.clone(),
             list_id: list.map(|list| list.0),
+            parent_id: parent.map(|parent| parent.0),
         }
     }
 }
@@ -355,6 +357,7 @@ impl From<&TaskPatch> for TaskUpdate {
             due,
             tags,
             list,
+            parent,
         } = patch;
         let (due_date, due_at) = match due {
             Some(DueChange::Date(day)) => (Some(Some(day_text(*day))), None),
@@ -385,6 +388,7 @@ impl From<&TaskPatch> for TaskUpdate {
             add_tags,
             remove_tags,
             list_id: list.map(|list| list.0),
+            parent_id: parent.map(|parent| parent.map(|parent| parent.0)),
         }
     }
 }

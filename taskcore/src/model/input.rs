@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::records::Task;
 use crate::planning::{Priority, Zone};
-use crate::types::{Description, Email, ListId, Password, Title};
+use crate::types::{Description, Email, ListId, Password, TaskId, Title};
 
 /// When a task is due: on a calendar day (all day, in the owner's zone) or
 /// at an instant.
@@ -64,6 +64,8 @@ pub struct NewTask {
     pub(crate) tags: Vec<String>,
     /// The list it goes in; `None`: the owner's default list.
     pub(crate) list: Option<ListId>,
+    /// The task it is a subtask of.
+    pub(crate) parent: Option<TaskId>,
 }
 
 impl NewTask {
@@ -88,6 +90,8 @@ impl NewTask {
             tags: &'a [String],
             #[serde(skip_serializing_if = "Option::is_none")]
             list_id: Option<ListId>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            parent_id: Option<TaskId>,
         }
         let Self {
             title,
@@ -97,6 +101,7 @@ impl NewTask {
             due,
             tags,
             list,
+            parent,
         } = self;
         let shape = Shape {
             title: title.as_str(),
@@ -107,6 +112,7 @@ impl NewTask {
             due_at: due.and_then(Due::at).map(|instant| instant.to_rfc3339()),
             tags,
             list_id: *list,
+            parent_id: *parent,
         };
         serde_json::to_string(&shape).unwrap_or_default()
     }
@@ -165,6 +171,8 @@ pub struct TaskPatch {
     pub(crate) tags: Option<TagChange>,
     /// Another of the owner's lists to move the task to.
     pub(crate) list: Option<ListId>,
+    /// A new parent (`Some(None)`: top level).
+    pub(crate) parent: Option<Option<TaskId>>,
 }
 
 impl TaskPatch {
@@ -184,10 +192,14 @@ impl TaskPatch {
             due,
             tags,
             list,
+            parent,
         } = self;
         let mut task = task.clone();
         if let Some(list) = list {
             task.list_id = *list;
+        }
+        if let Some(parent) = parent {
+            task.parent_id = *parent;
         }
         if let Some(title) = title {
             task.title = title.as_str().to_owned();

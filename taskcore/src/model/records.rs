@@ -66,6 +66,10 @@ pub struct Task {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 1))]
     pub list_id: ListId,
+    /// The task this one is a subtask of; `null` for a top-level task.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub parent_id: Option<TaskId>,
     /// The owner's account id.
     #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 1))]
     pub owner_id: UserId,

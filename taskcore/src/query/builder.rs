@@ -157,6 +157,12 @@ impl TaskQueryBuilder {
         self.push("due", due.as_str().to_owned())
     }
 
+    /// Only subtasks of `parent` (`None`: only top-level tasks).
+    pub fn parent(self, parent: Option<crate::types::TaskId>) -> Self {
+        let value = parent.map_or("none".to_owned(), |parent| parent.0.to_string());
+        self.push("parent_id", value)
+    }
+
     /// Only tasks in this list.
     pub fn list(self, list: ListId) -> Self {
         self.push("list_id", list.to_string())

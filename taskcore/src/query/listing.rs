@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::cursor::{Cursor, KeyValue};
 use crate::planning::Priority;
-use crate::types::{Invalid, ListId, Page};
+use crate::types::{Invalid, ListId, Page, TaskId};
 
 /// A listing of one owner's tasks: filters (all must hold), an order and a page.
 ///
@@ -31,6 +31,8 @@ pub struct TaskQuery {
     pub(crate) due: Option<DueFilter>,
     /// Tasks in this list.
     pub(crate) list: Option<ListId>,
+    /// Subtasks of this task (`Some(None)`: top-level tasks only).
+    pub(crate) parent: Option<Option<TaskId>>,
     /// Tasks completed on or after this day (in the owner's zone).
     pub(crate) completed_after: Option<NaiveDate>,
     /// Tasks completed on or before this day (in the owner's zone).
@@ -108,6 +110,7 @@ impl TaskQuery {
             due_after,
             due,
             list,
+            parent,
             completed_after,
             completed_before,
             search,
@@ -123,6 +126,7 @@ impl TaskQuery {
             (due_after.is_some(), Filter::DueAfter),
             (due.is_some(), Filter::Due),
             (list.is_some(), Filter::List),
+            (parent.is_some(), Filter::Parent),
             (completed_after.is_some(), Filter::CompletedAfter),
             (completed_before.is_some(), Filter::CompletedBefore),
             (!search.is_empty(), Filter::Search),
@@ -156,6 +160,8 @@ pub enum Filter {
     Due,
     /// `list_id`.
     List,
+    /// `parent_id`.
+    Parent,
     /// `completed_after`.
     CompletedAfter,
     /// `completed_before`.

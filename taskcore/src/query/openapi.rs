@@ -68,6 +68,11 @@ impl utoipa::IntoParams for TaskQuery {
                 "schema": {"type": "integer", "format": "int64", "minimum": 1}
             }),
             json!({
+                "name": "parent_id",
+                "description": "Subtasks of this task of yours; `none`: top-level tasks only.",
+                "schema": {"type": "string", "pattern": "^(none|[1-9][0-9]{0,17})$"}
+            }),
+            json!({
                 "name": "completed_after",
                 "description": "Tasks completed on or after this day in your time zone.",
                 "schema": {"type": "string", "format": "date"}
@@ -147,6 +152,7 @@ mod tests {
                 "due_after",
                 "due",
                 "list_id",
+                "parent_id",
                 "completed_after",
                 "completed_before",
                 "q",

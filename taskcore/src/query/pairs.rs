@@ -2,7 +2,7 @@
 
 use crate::error::{Source, ValidationErrors};
 use crate::planning::{NO_PRIORITY, Priority, parse_date, parse_tag};
-use crate::types::{Invalid, ListId, Page, parse_flag, query_value};
+use crate::types::{Invalid, ListId, Page, TaskId, parse_flag, query_value};
 
 use super::cursor::{Cursor, not_given_out};
 use super::listing::{DueFilter, Sort, SortKey, TaskQuery};
@@ -94,6 +94,12 @@ impl TaskQuery {
                 parse_list_id(text).map(|list| query.list = Some(list)),
             );
         }
+        if let Some(text) = last("parent_id") {
+            check(
+                "parent_id",
+                parse_parent(text).map(|parent| query.parent = Some(parent)),
+            );
+        }
         if let Some(text) = last("completed_after") {
             check(
                 "completed_after",
@@ -136,6 +142,7 @@ impl TaskQuery {
             due_after,
             due,
             list,
+            parent,
             completed_after,
             completed_before,
             search,
@@ -165,6 +172,11 @@ impl TaskQuery {
         }
         if let Some(list) = list {
             pairs.push(("list_id", list.to_string()));
+        }
+        match parent {
+            Some(Some(id)) => pairs.push(("parent_id", id.0.to_string())),
+            Some(None) => pairs.push(("parent_id", "none".to_owned())),
+            None => {}
         }
         if let Some(day) = completed_after {
             pairs.push(("completed_after", day.to_string()));
@@ -207,6 +219,20 @@ fn read_cursor(text: &str, sort: &str, order: &[Sort]) -> Result<Cursor, Invalid
         Ok(cursor)
     } else {
         Err(not_given_out())
+    }
+}
+
+/// A parent in a query string: a task id, or `none` for top-level tasks.
+fn parse_parent(text: &str) -> Result<Option<TaskId>, Invalid> {
+    if text == "none" {
+        return Ok(None);
+    }
+    match text.parse::<i64>() {
+        Ok(id) if id >= 1 => Ok(Some(TaskId(id))),
+        _ => Err(Invalid::new(
+            "int_parsing",
+            "Input should be a task id (a whole number from 1) or 'none'",
+        )),
     }
 }
 

@@ -374,6 +374,8 @@ pub(crate) trait TaskWork: ListWork {
     /// Up to `rows` tasks, live and trashed, by id after `after`; trashed
     /// ones with when they were deleted.
     fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<(Task, Option<DateTime<Utc>>)>>;
+    /// The live task that came from this source, if any.
+    fn live_from_source(&mut self, source: &str) -> Result<Option<TaskId>>;
     /// Whether a task (live, trashed or erased) came from this source.
     fn source_known(&mut self, source: &str) -> Result<bool>;
     /// Whether the owner has task `id`, live or in the trash.

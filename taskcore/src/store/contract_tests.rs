@@ -170,7 +170,7 @@ fn check_task_tables_match_the_column_table(database: &TestDatabase) {
         .chain(search)
         .collect();
     let expected_trashed: std::collections::BTreeSet<String> = task_columns()
-        .chain(["deleted_at".to_owned(), "change_seq".to_owned()])
+        .chain(["deleted_at", "change_seq", "trashed_with"].map(str::to_owned))
         .collect();
     assert_eq!(migrated_columns(database, "tasks"), expected_tasks);
     assert_eq!(

@@ -83,7 +83,9 @@ impl<'a> OwnerTasks<'a> {
         let task = task.clone();
         self.write(move |tasks| {
             // A named list is held until the task is in it: one unit of work.
-            let atomic = matches!(task.due, Some(Due::Date(_))) || task.list.is_some();
+            let atomic = matches!(task.due, Some(Due::Date(_)))
+                || task.list.is_some()
+                || task.parent.is_some();
             let (mut work, context) = tasks.begin(atomic)?;
             let created = work.insert(&task, context, None)?;
             work.commit()?;
@@ -191,7 +193,27 @@ impl<'a> OwnerTasks<'a> {
                     }
                     None => &item.task,
                 };
-                let task = work.insert(task, context, Some(&origin))?;
+                let parent = match item.parent_source() {
+                    Some(source) => work.live_from_source(&source)?,
+                    None => None,
+                };
+                let task = match parent {
+                    // Under its parent when that one can be one; else at the top.
+                    Some(parent) => {
+                        let child = NewTask {
+                            parent: Some(parent),
+                            list: None,
+                            ..task.clone()
+                        };
+                        match work.insert(&child, context, Some(&origin)) {
+                            Err(Error::Validation(_)) => {
+                                work.insert(task, context, Some(&origin))?
+                            }
+                            other => other?,
+                        }
+                    }
+                    None => work.insert(task, context, Some(&origin))?,
+                };
                 // Into the trash now: the trash keeps it, and the change
                 // feed tells of it, from the import on, whenever the
                 // source deleted it.
@@ -310,7 +332,11 @@ impl<'a> OwnerTasks<'a> {
         }
         let (patch, expect) = (patch.clone(), expect.clone());
         self.write(move |tasks| {
-            let atomic = matches!(patch.due, Some(DueChange::Date(_))) || patch.list.is_some();
+            // Reading the task, its parent or its subtasks besides writing it.
+            let atomic = matches!(patch.due, Some(DueChange::Date(_)))
+                || patch.list.is_some()
+                || patch.parent.is_some()
+                || patch.completed == Some(true);
             let (mut work, context) = tasks.begin(atomic)?;
             let task = work.update(id, &patch, context, &expect)?;
             work.commit()?;

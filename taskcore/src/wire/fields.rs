@@ -54,7 +54,8 @@ mod tests {
                 "due_date",
                 "due_at",
                 "tags",
-                "list_id"
+                "list_id",
+                "parent_id"
             ]
         );
         assert!(declared_fields::<TaskUpdate>().contains(&"add_tags"));

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::body::{Body, Checks, nullable, present};
 use crate::model::{Due, DueChange, NewTask, TagChange, Task, TaskPatch};
 use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
-use crate::types::{Description, Invalid, ListId, Title};
+use crate::types::{Description, Invalid, ListId, TaskId, Title};
 
 /// Schema of a tag in the OpenAPI document: format `tag`.
 #[cfg(feature = "openapi")]
@@ -67,6 +67,11 @@ pub struct TaskCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub list_id: Option<i64>,
+    /// The task to make it a subtask of: one of yours, live, at most four
+    /// levels deep; the subtask goes in its parent's list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub parent_id: Option<i64>,
 }
 
 /// Wire type: body of `PATCH /tasks/{id}`; only the fields present change.
@@ -154,6 +159,15 @@ pub struct TaskUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 1))]
     pub list_id: Option<i64>,
+    /// A new parent (the task and its subtasks move to its list); `null`
+    /// makes it a top-level task.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1))]
+    pub parent_id: Option<Option<i64>>,
 }
 
 impl Body for TaskCreate {
@@ -169,8 +183,13 @@ impl Body for TaskCreate {
             due_at,
             tags,
             list_id,
+            parent_id,
         } = self;
         let title = checks.field("title", Title::parse(&title));
+        let parent = match parent_id {
+            Some(id) => checks.field("parent_id", task_id_of(id)).map(Some),
+            None => Some(None),
+        };
         let list = match list_id {
             Some(id) => checks.field("list_id", list_id_of(id)).map(Some),
             None => Some(None),
@@ -215,6 +234,7 @@ impl Body for TaskCreate {
             due: due?,
             tags: tags?,
             list: list?,
+            parent: parent?,
         })
     }
 }
@@ -226,6 +246,16 @@ fn list_id_of(id: i64) -> Result<ListId, Invalid> {
         Ok(ListId(id))
     } else {
         Err(Invalid::new("greater_than_equal", "A list id is 1 or more"))
+    }
+}
+
+/// A task id as a body names it: positive (whether the task can be the
+/// parent is for storage to say, at the same field).
+fn task_id_of(id: i64) -> Result<TaskId, Invalid> {
+    if id >= 1 {
+        Ok(TaskId(id))
+    } else {
+        Err(Invalid::new("greater_than_equal", "A task id is 1 or more"))
     }
 }
 
@@ -251,7 +281,15 @@ impl Body for TaskUpdate {
             add_tags,
             remove_tags,
             list_id,
+            parent_id,
         } = self;
+        let parent = match parent_id {
+            Some(Some(id)) => checks
+                .field("parent_id", task_id_of(id))
+                .map(|id| Some(Some(id))),
+            Some(None) => Some(Some(None)),
+            None => Some(None),
+        };
         let list = match list_id {
             Some(id) => checks.field("list_id", list_id_of(id)).map(Some),
             None => Some(None),
@@ -312,6 +350,7 @@ impl Body for TaskUpdate {
             due,
             tags: tags?,
             list: list?,
+            parent: parent?,
         })
     }
 }
@@ -377,6 +416,7 @@ impl TaskUpdate {
             version: _,
             completed_at: _,
             list_id,
+            parent_id,
             title,
             description,
             completed,
@@ -401,6 +441,7 @@ impl TaskUpdate {
             add_tags: None,
             remove_tags: None,
             list_id: Some(list_id.0),
+            parent_id: Some(parent_id.map(|parent| parent.0)),
         }
     }
 }

@@ -313,6 +313,7 @@ mod tests {
             tags: vec!["reports".into(), "work".into()],
             completed_at: None,
             list_id: taskcore::ListId(1),
+            parent_id: None,
             owner_id: taskcore::UserId(1),
             created_at: now,
             updated_at: now,

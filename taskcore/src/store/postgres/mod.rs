@@ -373,6 +373,7 @@ fn parameters<'a>(values: &'a [SqlValue<'_>]) -> Vec<&'a (dyn ToSql + Sync)> {
         .map(|value| -> &(dyn ToSql + Sync) {
             match value {
                 SqlValue::Int(number) => number,
+                SqlValue::MaybeInt(number) => number,
                 SqlValue::Text(text) => text,
                 SqlValue::Bool(flag) => flag,
                 SqlValue::Time(time) => time,
@@ -390,6 +391,10 @@ struct Values<'r>(&'r Row);
 
 impl RowValues for Values<'_> {
     fn int(&self, index: usize) -> Result<i64> {
+        self.0.try_get(index).db()
+    }
+
+    fn optional_int(&self, index: usize) -> Result<Option<i64>> {
         self.0.try_get(index).db()
     }
 

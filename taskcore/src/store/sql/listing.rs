@@ -297,6 +297,14 @@ impl<D: Dialect> Statements<D> {
                 statement.bind::<D>(SqlValue::Int(list.0))
             ));
         }
+        match query.parent {
+            Some(Some(parent)) => conditions.push(format!(
+                "parent_id = {}",
+                statement.bind::<D>(SqlValue::Int(parent.0))
+            )),
+            Some(None) => conditions.push("parent_id IS NULL".to_owned()),
+            None => {}
+        }
         if let Some(day) = query.completed_after {
             conditions.push(format!(
                 "completed_at >= {}",

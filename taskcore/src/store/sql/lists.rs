@@ -299,7 +299,8 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
             .connection
             .rows(
                 &numbered::<C::Dialect>(&format!(
-                    "SELECT id FROM tasks WHERE owner_id = ?1 AND list_id = ?2 ORDER BY id{}",
+                    "SELECT id FROM tasks WHERE owner_id = ?1 AND list_id = ?2 \
+                     ORDER BY CASE WHEN parent_id IS NULL THEN 0 ELSE 1 END, id{}",
                     C::Dialect::LOCK_FOR_UPDATE
                 )),
                 &[Int(owner.0), Int(id.0)],
@@ -318,8 +319,16 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
                 if ids.len() == 1 { "task" } else { "tasks" }
             )));
         }
+        // Top-level tasks take their subtasks (in the same list) with them.
+        let mut trashed = std::collections::HashSet::new();
         for task in &ids {
+            if trashed.contains(task) {
+                continue;
+            }
+            let below = self.descendants(*task)?;
             TaskWork::trash(self, *task, &Expect::Any, now)?;
+            trashed.insert(*task);
+            trashed.extend(below.into_iter().map(|(id, _)| id));
         }
         let deleted = self.unit.execute(
             "DELETE FROM lists WHERE id = ?1 AND owner_id = ?2",

@@ -8,6 +8,7 @@ pub(crate) mod listing;
 pub(crate) mod lists;
 pub(crate) mod owner;
 pub(crate) mod statements;
+pub(crate) mod subtasks;
 pub(crate) mod table;
 pub(crate) mod tokens;
 pub(crate) mod unit;

@@ -7,7 +7,7 @@ use super::statements::Statements;
 use super::table::{task_from_row, trailing, user_columns, user_from_row};
 use super::unit::Unit;
 use super::value::{Connection, SqlResult, SqlValue, Statement, numbered};
-use crate::error::{Error, Result, Source, ValidationErrors};
+use crate::error::{Error, Result};
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::{Zone, due_key};
 use crate::query::TaskQuery;
@@ -15,16 +15,6 @@ use crate::store::backend::{Context, ListWork, Mode, TaskWork};
 use crate::types::{TaskId, UserId};
 
 use SqlValue::{Int, Text, Time};
-
-/// The refusal of a `list_id` that is not one of the owner's lists.
-fn unknown_list() -> Error {
-    Error::Validation(ValidationErrors::single(
-        Source::Body,
-        "list_id",
-        "value_error",
-        "No list of yours has this id",
-    ))
-}
 
 /// Task work bound to one owner: every statement is built with its filter.
 pub(crate) struct OwnerUnit<C: Connection> {
@@ -49,7 +39,7 @@ impl<C: Connection> OwnerUnit<C> {
         })
     }
 
-    fn task(&mut self, statement: &Statement<'_>) -> Result<Option<Task>> {
+    pub(super) fn task(&mut self, statement: &Statement<'_>) -> Result<Option<Task>> {
         Ok(self.unit.tasks(statement)?.pop())
     }
 
@@ -179,10 +169,22 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         origin: Option<&Origin>,
     ) -> Result<Task> {
         let placed;
-        let task = match task.list {
-            Some(list) if !self.holds_list(list)? => return Err(unknown_list()),
-            Some(_) => task,
-            None => {
+        let task = match (task.parent, task.list) {
+            // A subtask is in its parent's list.
+            (Some(parent), list) => {
+                let parents = self.check_parent(None, parent)?;
+                if list.is_some_and(|list| list != parents) {
+                    return Err(Self::subtask_list());
+                }
+                placed = NewTask {
+                    list: Some(parents),
+                    ..task.clone()
+                };
+                &placed
+            }
+            (None, Some(list)) if !self.holds_list(list)? => return Err(Self::unknown_list()),
+            (None, Some(_)) => task,
+            (None, None) => {
                 placed = NewTask {
                     list: Some(self.default_list()?),
                     ..task.clone()
@@ -234,17 +236,47 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         context: Context,
         expect: &Expect,
     ) -> Result<Task> {
-        if let Some(list) = patch.list
-            && !self.holds_list(list)?
-        {
-            return Err(unknown_list());
+        // Only a change of place or completion reads the task first (the
+        // work is then one unit: see OwnerTasks::update_expecting).
+        if patch.parent.is_none() && patch.list.is_none() && patch.completed != Some(true) {
+            return match self.task(&Statements::<C::Dialect>::update(
+                self.owner, id, patch, context, expect,
+            ))? {
+                Some(task) => Ok(task),
+                None => Err(self.refusal(id, expect)?),
+            };
         }
-        match self.task(&Statements::<C::Dialect>::update(
-            self.owner, id, patch, context, expect,
+        let Some(before) = self.get(id)? else {
+            return Err(Error::TaskNotFound);
+        };
+        let mut patch = patch.clone();
+        match (patch.parent, patch.list) {
+            (Some(Some(parent)), list) => {
+                let parents = self.check_parent(Some(id), parent)?;
+                if list.is_some_and(|list| list != parents) {
+                    return Err(Self::subtask_list());
+                }
+                patch.list = (parents != before.list_id).then_some(parents);
+            }
+            (parent, Some(list)) => {
+                // Staying a subtask, it stays in its parent's list.
+                if before.parent_id.is_some() && parent.is_none() && list != before.list_id {
+                    return Err(Self::subtask_list());
+                }
+                if !self.holds_list(list)? {
+                    return Err(Self::unknown_list());
+                }
+            }
+            (_, None) => {}
+        }
+        let task = match self.task(&Statements::<C::Dialect>::update(
+            self.owner, id, &patch, context, expect,
         ))? {
-            Some(task) => Ok(task),
-            None => Err(self.refusal(id, expect)?),
-        }
+            Some(task) => task,
+            None => return Err(self.refusal(id, expect)?),
+        };
+        self.follow(id, &task, &before, &patch, context)?;
+        Ok(task)
     }
 
     fn tag_counts(&mut self) -> Result<Vec<TagCount>> {
@@ -267,13 +299,29 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
     }
 
     fn trash(&mut self, id: TaskId, expect: &Expect, now: DateTime<Utc>) -> Result<()> {
+        // Its subtasks go with it, and come back with it.
+        let descendants = self.descendants(id)?;
         let change = self.next_change()?;
-        let statement = Statements::<C::Dialect>::trash(self.owner, id, expect, now, change);
+        let statement = Statements::<C::Dialect>::trash(self.owner, id, expect, now, change, id);
         if self.unit.execute(&statement.sql, &statement.values)? == 0 {
             return Err(self.refusal(id, expect)?);
         }
         let statement = Statements::<C::Dialect>::remove(self.owner, id);
         self.unit.execute(&statement.sql, &statement.values)?;
+        for (descendant, _) in descendants {
+            let change = self.next_change()?;
+            let statement = Statements::<C::Dialect>::trash(
+                self.owner,
+                descendant,
+                &Expect::Any,
+                now,
+                change,
+                id,
+            );
+            self.unit.execute(&statement.sql, &statement.values)?;
+            let statement = Statements::<C::Dialect>::remove(self.owner, descendant);
+            self.unit.execute(&statement.sql, &statement.values)?;
+        }
         Ok(())
     }
 
@@ -281,35 +329,52 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         // Held against a change of zone, which rewrites the trashed task's
         // due key before this copies it, or after this commits.
         self.zone()?;
-        let change = self.next_change()?;
-        let task = self
-            .task(&Statements::<C::Dialect>::restore(
-                self.owner, id, now, change,
-            ))?
-            .ok_or(Error::TaskNotFound)?;
-        let statement = Statements::<C::Dialect>::untrash(self.owner, id);
-        self.unit.execute(&statement.sql, &statement.values)?;
-        Ok(task)
+        // What went to the trash with it comes back with it; a subtask
+        // trashed with its parent comes back alone, at the top level.
+        let mut group = self.trashed_with(id)?;
+        if group.first() != Some(&id) {
+            group = vec![id];
+        }
+        let mut root = None;
+        for member in group {
+            let change = self.next_change()?;
+            let restored = self
+                .task(&Statements::<C::Dialect>::restore(
+                    self.owner,
+                    member,
+                    now,
+                    change,
+                    member == id,
+                ))?
+                .ok_or(Error::TaskNotFound)?;
+            let statement = Statements::<C::Dialect>::untrash(self.owner, member);
+            self.unit.execute(&statement.sql, &statement.values)?;
+            match &root {
+                None => root = Some(restored),
+                // In the list its top task came back to.
+                Some(top) if restored.list_id != top.list_id => {
+                    self.unit.execute(
+                        "UPDATE tasks SET list_id = ?1 WHERE id = ?2 AND owner_id = ?3",
+                        &[Int(top.list_id.0), Int(member.0), Int(self.owner.0)],
+                    )?;
+                }
+                Some(_) => {}
+            }
+        }
+        root.ok_or(Error::TaskNotFound)
     }
 
     fn erase(&mut self, id: TaskId) -> Result<()> {
         // The counter first, as every change of a trashed row takes it.
         self.lock_counter()?;
-        let erased = self.unit.execute(
-            &format!(
-                "INSERT INTO erased_tasks (id, owner_id, deleted_at, change_seq, source)
-                 SELECT id, owner_id, deleted_at, change_seq, source FROM trashed_tasks
-                 WHERE id = ?1 AND owner_id = ?2{}",
-                C::Dialect::LOCK_FOR_UPDATE
-            ),
-            &[Int(id.0), Int(self.owner.0)],
-        )?;
-        if erased == 0 {
-            return Err(Error::TaskNotFound);
+        // What went to the trash with it goes with it.
+        let group = self.trashed_with(id)?;
+        if group.first() == Some(&id) {
+            for member in group.into_iter().skip(1) {
+                self.erase_one(member)?;
+            }
         }
-        let statement = Statements::<C::Dialect>::untrash(self.owner, id);
-        self.unit.execute(&statement.sql, &statement.values)?;
-        Ok(())
+        self.erase_one(id)
     }
 
     fn trashed(&mut self, page: crate::types::Page) -> Result<(u64, Vec<TrashedTask>)> {
@@ -408,6 +473,18 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
             })
             .sql()?;
         Ok(tasks)
+    }
+
+    fn live_from_source(&mut self, source: &str) -> Result<Option<TaskId>> {
+        let found = self
+            .unit
+            .row(
+                "SELECT id FROM tasks WHERE owner_id = ?1 AND source = ?2",
+                &[Int(self.owner.0), Text(Some(source))],
+                |row| row.int(0),
+            )
+            .sql()?;
+        Ok(found.map(TaskId))
     }
 
     fn source_known(&mut self, source: &str) -> Result<bool> {

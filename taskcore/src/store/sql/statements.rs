@@ -165,7 +165,8 @@ impl<D: Dialect> Statements<D> {
         task_columns().collect()
     }
 
-    /// Copies a task into the trash, deleted now at change `change`, if its
+    /// Copies a task into the trash, deleted now at change `change` with
+    /// the deletion of task `with` (itself, or a trashed ancestor), if its
     /// version is as expected; the statement that then deletes it is
     /// [`Statements::remove`]. Locks the task's row until the work ends.
     pub fn trash(
@@ -174,17 +175,19 @@ impl<D: Dialect> Statements<D> {
         expect: &Expect,
         now: DateTime<Utc>,
         change: i64,
+        with: TaskId,
     ) -> Statement<'static> {
         let mut statement = Statement::new();
         let now = statement.bind::<D>(SqlValue::Time(now));
         let change = statement.bind::<D>(SqlValue::Int(change));
+        let with = statement.bind::<D>(SqlValue::Int(with.0));
         let id = statement.bind::<D>(SqlValue::Int(id.0));
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
         let expected = Self::expected(&mut statement, expect);
         let kept = Self::kept().join(", ");
         statement.sql = format!(
-            "INSERT INTO trashed_tasks ({kept}, deleted_at, change_seq)
-             SELECT {kept}, {now}, {change} FROM tasks
+            "INSERT INTO trashed_tasks ({kept}, deleted_at, change_seq, trashed_with)
+             SELECT {kept}, {now}, {change}, {with} FROM tasks
              WHERE id = {id} AND owner_id = {owner}{expected}{}",
             D::LOCK_FOR_UPDATE
         );
@@ -203,11 +206,14 @@ impl<D: Dialect> Statements<D> {
     /// Puts a trashed task back among the tasks, changed now at change
     /// `change` (its version bumped), and returns it; the statement that
     /// then takes it out of the trash is [`Statements::untrash`].
+    /// The task a restore is of (`top`) goes back under its parent only
+    /// when that is live; a subtask that came with it keeps its parent.
     pub fn restore(
         owner: UserId,
         id: TaskId,
         now: DateTime<Utc>,
         change: i64,
+        top: bool,
     ) -> Statement<'static> {
         let mut statement = Statement::new();
         let now = statement.bind::<D>(SqlValue::Time(now));
@@ -222,10 +228,24 @@ impl<D: Dialect> Statements<D> {
                 "updated_at" => now.clone(),
                 "version" => "version + 1".to_owned(),
                 // Into the default list when its own is gone.
+                "parent_id" if top => format!(
+                    "(SELECT id FROM tasks WHERE id = trashed_tasks.parent_id \
+                     AND owner_id = {owner})"
+                ),
+                // Under a live parent, in its list; else in its own, or in
+                // the default list when that is gone.
                 "list_id" => format!(
-                    "COALESCE((SELECT id FROM lists WHERE id = trashed_tasks.list_id \
+                    "COALESCE({}(SELECT id FROM lists WHERE id = trashed_tasks.list_id \
                      AND owner_id = {owner}), (SELECT id FROM lists WHERE owner_id = {owner} \
-                     AND is_default = {default}))"
+                     AND is_default = {default}))",
+                    if top {
+                        format!(
+                            "(SELECT list_id FROM tasks WHERE id = trashed_tasks.parent_id \
+                             AND owner_id = {owner}), "
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
                 other => other.to_owned(),
             })

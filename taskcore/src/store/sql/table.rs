@@ -95,6 +95,15 @@ pub(crate) const EDITABLE: &[Editable] = &[
         update: |patch| patch.list.map(|list| SqlValue::Int(list.0)),
     },
     Editable {
+        name: "parent_id",
+        create: |task| SqlValue::MaybeInt(task.parent.map(|parent| parent.0)),
+        update: |patch| {
+            patch
+                .parent
+                .map(|parent| SqlValue::MaybeInt(parent.map(|parent| parent.0)))
+        },
+    },
+    Editable {
         name: "tags",
         create: |task| SqlValue::Tags(&task.tags),
         update: |patch| match &patch.tags {
@@ -207,6 +216,9 @@ pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
         tags: row.tags(const { position("tags") })?,
         completed_at: row.optional_time(const { position("completed_at") })?,
         list_id: ListId(row.int(const { position("list_id") })?),
+        parent_id: row
+            .optional_int(const { position("parent_id") })?
+            .map(TaskId),
     })
 }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum SqlValue<'a> {
     Int(i64),
+    MaybeInt(Option<i64>),
     Text(Option<&'a str>),
     Bool(bool),
     Time(DateTime<Utc>),
@@ -27,6 +28,7 @@ pub(crate) enum SqlValue<'a> {
 /// How one backend reads the values of a result row, by position.
 pub(crate) trait RowValues {
     fn int(&self, index: usize) -> Result<i64>;
+    fn optional_int(&self, index: usize) -> Result<Option<i64>>;
     fn text(&self, index: usize) -> Result<String>;
     fn optional_text(&self, index: usize) -> Result<Option<String>>;
     fn flag(&self, index: usize) -> Result<bool>;

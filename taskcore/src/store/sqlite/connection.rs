@@ -70,6 +70,8 @@ impl ToSql for SqlValue<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
             SqlValue::Int(value) => ToSqlOutput::from(*value),
+            SqlValue::MaybeInt(Some(value)) => ToSqlOutput::from(*value),
+            SqlValue::MaybeInt(None) => ToSqlOutput::from(rusqlite::types::Null),
             SqlValue::Text(Some(text)) => ToSqlOutput::from(*text),
             SqlValue::Text(None) => ToSqlOutput::from(rusqlite::types::Null),
             SqlValue::Bool(flag) => ToSqlOutput::from(*flag),
@@ -93,6 +95,10 @@ struct Values<'r>(&'r Row<'r>);
 
 impl RowValues for Values<'_> {
     fn int(&self, index: usize) -> Result<i64> {
+        self.0.get(index).db()
+    }
+
+    fn optional_int(&self, index: usize) -> Result<Option<i64>> {
         self.0.get(index).db()
     }
 
