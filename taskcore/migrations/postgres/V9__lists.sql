@@ -26,7 +26,10 @@ INSERT INTO lists (owner_id, name, name_key, position, is_default, created_at, u
 ALTER TABLE tasks ADD COLUMN list_id BIGINT;
 UPDATE tasks SET list_id = lists.id FROM lists WHERE lists.owner_id = tasks.owner_id;
 ALTER TABLE tasks ALTER COLUMN list_id SET NOT NULL;
-ALTER TABLE tasks ADD CONSTRAINT fk_tasks_list FOREIGN KEY (list_id) REFERENCES lists (id);
+-- The owner's own list: the key names both, and the index below serves it.
+ALTER TABLE lists ADD CONSTRAINT uq_lists_owner_id UNIQUE (owner_id, id);
+ALTER TABLE tasks ADD CONSTRAINT fk_tasks_list
+    FOREIGN KEY (owner_id, list_id) REFERENCES lists (owner_id, id);
 -- A list's tasks, and its open and total counts.
 CREATE INDEX ix_tasks_owner_list ON tasks (owner_id, list_id, completed, id);
 

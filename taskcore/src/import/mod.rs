@@ -418,13 +418,13 @@ fn from_taskd(entry: &Value) -> Read {
     })
 }
 
-/// The list an entry names under `field`, checked as a list name is.
+/// The list an entry names under `field`, checked as a list name is; a
+/// name no list could have (empty, too long) leaves the task in the
+/// default list rather than refusing it.
 fn list_name(object: &Map<String, Value>, field: &str) -> Result<Option<String>, Value> {
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(name)) => crate::model::parse_list_name(name)
-            .map(Some)
-            .map_err(|invalid| json!(format!("{field}: {}", invalid.msg))),
+        Some(Value::String(name)) => Ok(crate::model::parse_list_name(name).ok()),
         Some(_) => Err(json!(format!("{field} is not a string"))),
     }
 }

@@ -75,8 +75,9 @@ pub struct ListPatch {
     pub(crate) name: Option<String>,
     pub(crate) color: Option<Option<String>>,
     pub(crate) position: Option<i64>,
-    /// `Some(true)`: this list becomes the default.
-    pub(crate) make_default: bool,
+    /// `Some(true)`: this list becomes the default; `Some(false)`: it is not
+    /// the default (refused on the default list).
+    pub(crate) is_default: Option<bool>,
 }
 
 impl ListPatch {
@@ -89,6 +90,13 @@ impl ListPatch {
 /// A list name: trimmed, 1 to 100 characters, no control characters.
 pub fn parse_list_name(text: &str) -> Result<String, Invalid> {
     let name = text.trim();
+    // Counted as sent, as the schema's maxLength counts it.
+    if text.chars().count() > LIST_NAME_MAX_CHARS {
+        return Err(Invalid::new(
+            "string_too_long",
+            format!("A list name should have at most {LIST_NAME_MAX_CHARS} characters"),
+        ));
+    }
     if name.is_empty() {
         return Err(Invalid::new(
             "string_too_short",

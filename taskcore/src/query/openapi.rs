@@ -65,7 +65,7 @@ impl utoipa::IntoParams for TaskQuery {
             json!({
                 "name": "list_id",
                 "description": "Tasks in this list of yours.",
-                "schema": {"type": "integer", "format": "int64", "minimum": 1}
+                "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX}
             }),
             json!({
                 "name": "parent_id",

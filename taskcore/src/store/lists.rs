@@ -59,6 +59,17 @@ impl OwnerLists<'_> {
         patch: &ListPatch,
         expect: &Expect,
     ) -> Result<TaskList> {
+        // An empty change changes nothing, not even the version; it is
+        // still checked.
+        if patch.is_empty() {
+            let list = self.get(id)?;
+            if !expect.admits(list.version) {
+                return Err(Error::VersionMismatch {
+                    current: list.version,
+                });
+            }
+            return Ok(list);
+        }
         let (owner, patch, expect) = (self.owner, patch.clone(), expect.clone());
         self.store.write(move |store| {
             let mut work = store.backend.tasks(owner, Mode::Write)?;

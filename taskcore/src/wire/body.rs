@@ -146,3 +146,42 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
+
+/// An integer as JSON Schema counts one: `2172` or `2172.0`.
+struct Whole(i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        number
+            .as_i64()
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|value| value.fract() == 0.0 && value.abs() < 1e15)
+                    .map(|value| value as i64)
+            })
+            .map(Whole)
+            .ok_or_else(|| serde::de::Error::custom("Input should be a valid integer"))
+    }
+}
+
+/// For `Option<i64>` fields that may be absent or `null`: a whole number.
+pub(crate) fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    Option::<Whole>::deserialize(deserializer).map(|number| number.map(|Whole(number)| number))
+}
+
+/// [`present`] for a whole number.
+pub(crate) fn present_whole<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    Whole::deserialize(deserializer).map(|Whole(number)| Some(number))
+}
+
+/// [`nullable`] for a whole number.
+pub(crate) fn nullable_whole<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<Whole>::deserialize(deserializer)
+        .map(|number| Some(number.map(|Whole(number)| number)))
+}

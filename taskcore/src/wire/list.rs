@@ -2,9 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::body::{Body, Checks, nullable, present};
+use super::body::{Body, Checks, nullable, present, present_whole, whole};
 use crate::model::{ListPatch, NewList, parse_color, parse_list_name, parse_position};
-use crate::types::Invalid;
 
 /// Wire type: body of `POST /lists`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +29,11 @@ pub struct ListCreate {
     )]
     pub color: Option<String>,
     /// Where clients show it (0 to 2147483647); absent: after the last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "whole",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 2147483647))]
     pub position: Option<i64>,
 }
@@ -58,19 +61,20 @@ pub struct ListUpdate {
     /// New position; `null` is refused.
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "present_whole",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0, maximum = 2147483647))]
     pub position: Option<i64>,
     /// `true` makes this list the default (the one that was stops being);
-    /// `false` is refused: make another list the default instead.
+    /// `false` changes nothing on another list and is refused (409) on the
+    /// default one: make another list the default instead.
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = bool))]
+    #[cfg_attr(feature = "openapi", schema(value_type = bool, example = true))]
     pub is_default: Option<bool>,
 }
 
@@ -125,23 +129,11 @@ impl Body for ListUpdate {
             Some(position) => checks.field("position", parse_position(position)).map(Some),
             None => Some(None),
         };
-        let make_default = match is_default {
-            Some(false) => checks.field(
-                "is_default",
-                Err::<bool, _>(Invalid::new(
-                    "value_error",
-                    "A list stops being the default when another becomes it: send \
-                     is_default true to that one",
-                )),
-            ),
-            Some(true) => Some(true),
-            None => Some(false),
-        };
         Some(ListPatch {
             name: name?,
             color: color?,
             position: position?,
-            make_default: make_default?,
+            is_default,
         })
     }
 }

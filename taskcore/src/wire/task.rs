@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::body::{Body, Checks, nullable, present};
+use super::body::{Body, Checks, nullable, nullable_whole, present, present_whole, whole};
 use crate::model::{Due, DueChange, NewTask, TagChange, Task, TaskPatch};
 use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
 use crate::types::{Description, Invalid, ListId, TaskId, Title};
@@ -64,12 +64,20 @@ pub struct TaskCreate {
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tag>, max_items = 32, example = json!(["home", "money"])))]
     pub tags: Vec<String>,
     /// The list to put it in, one of yours; absent or `null`: your default list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "whole",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub list_id: Option<i64>,
     /// The task to make it a subtask of: one of yours, live, at most four
     /// levels deep; the subtask goes in its parent's list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "whole",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub parent_id: Option<i64>,
 }
@@ -154,7 +162,7 @@ pub struct TaskUpdate {
     /// Another of your lists to move the task to; `null` is refused.
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "present_whole",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 1))]
@@ -163,7 +171,7 @@ pub struct TaskUpdate {
     /// makes it a top-level task.
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "nullable_whole",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1))]
@@ -440,7 +448,8 @@ impl TaskUpdate {
             tags: Some(tags.clone()),
             add_tags: None,
             remove_tags: None,
-            list_id: Some(list_id.0),
+            // A task read from a server before lists has none to go back to.
+            list_id: (list_id.0 > 0).then_some(list_id.0),
             parent_id: Some(parent_id.map(|parent| parent.0)),
         }
     }

@@ -56,8 +56,11 @@ pub(super) fn undo(context: &Context, list: bool) -> Result<(), Failure> {
                 // A change refused for good (the task changed elsewhere
                 // since, or is gone) is dropped, so undo can go on back
                 // past it; one that failed for now is kept to try again.
-                let for_good =
-                    failure.code == exit::NOT_FOUND || failure.message.contains(CHANGED_SINCE);
+                // (A 422 at list_id or parent_id: what it was in is gone.)
+                let for_good = failure.code == exit::NOT_FOUND
+                    || failure.message.contains(CHANGED_SINCE)
+                    || failure.message.contains("list_id")
+                    || failure.message.contains("parent_id");
                 if !for_good {
                     not_undone.insert(0, change.clone());
                 }

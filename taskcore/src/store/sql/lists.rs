@@ -43,6 +43,31 @@ fn name_taken(name: &str) -> Error {
 }
 
 impl<C: Connection> OwnerUnit<C> {
+    /// Holds the lists trashed task `id` may go back to, before the change
+    /// counter (the order a list's deletion takes them in): its own and the
+    /// default.
+    pub(super) fn hold_lists_for_restore(&mut self, id: TaskId) -> Result<()> {
+        for (condition, value) in [
+            ("is_default = ?2", SqlValue::Bool(true)),
+            (
+                "id IN (SELECT list_id FROM trashed_tasks WHERE id = ?2 AND owner_id = ?1)",
+                Int(id.0),
+            ),
+        ] {
+            self.unit
+                .row(
+                    &format!(
+                        "SELECT id FROM lists WHERE owner_id = ?1 AND {condition}{}",
+                        C::Dialect::LOCK_FOR_SHARE
+                    ),
+                    &[Int(self.owner.0), value],
+                    |row| row.int(0),
+                )
+                .sql()?;
+        }
+        Ok(())
+    }
+
     /// Lists of the owner matching `condition` (on `l`, with `?1` the owner
     /// and further parameters after the two the columns take).
     fn select_lists(&mut self, condition: &str, extra: &[SqlValue<'_>]) -> Result<Vec<TaskList>> {
@@ -193,6 +218,35 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
         {
             return Err(name_taken(name));
         }
+        // Making the default the default, or another list not the default,
+        // changes nothing; the default stops being it only when another
+        // becomes it.
+        let mut patch = patch.clone();
+        if let Some(wanted) = patch.is_default {
+            let Some(list) = self.one_list(id)? else {
+                return Err(Error::ListNotFound);
+            };
+            if list.is_default && !wanted {
+                return Err(Error::Conflict(format!(
+                    "'{}' stays your default list until another becomes it: send \
+                     is_default true to that one",
+                    list.name
+                )));
+            }
+            if list.is_default == wanted {
+                patch.is_default = None;
+            }
+            if patch.is_empty() {
+                let list = self.one_list(id)?.ok_or(Error::ListNotFound)?;
+                if !expect.admits(list.version) {
+                    return Err(Error::VersionMismatch {
+                        current: list.version,
+                    });
+                }
+                return Ok(list);
+            }
+        }
+        let patch = &patch;
         let owner = self.owner;
         let mut values = vec![Int(id.0), Int(owner.0), Time(now)];
         let mut assignments = vec![
@@ -242,16 +296,27 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
             }
             Err(error) => return Err(error.into_error()),
         }
-        if patch.make_default {
-            // The default moves: the old one changes too.
+        if patch.is_default == Some(true) {
+            // The default moves: the old one changes too. Held first, so
+            // that two lists made the default at once take turns.
+            self.unit
+                .row(
+                    &format!(
+                        "SELECT id FROM lists WHERE owner_id = ?1 AND is_default = ?2{}",
+                        C::Dialect::LOCK_FOR_UPDATE
+                    ),
+                    &[Int(owner.0), Bool(true)],
+                    |row| row.int(0),
+                )
+                .sql()?;
             self.unit.execute(
                 "UPDATE lists SET is_default = ?3, updated_at = ?4, version = version + 1
                  WHERE owner_id = ?1 AND is_default = ?2 AND id <> ?5",
                 &[Int(owner.0), Bool(true), Bool(false), Time(now), Int(id.0)],
             )?;
             self.unit.execute(
-                "UPDATE lists SET is_default = ?2 WHERE id = ?1",
-                &[Int(id.0), Bool(true)],
+                "UPDATE lists SET is_default = ?2 WHERE id = ?1 AND owner_id = ?3",
+                &[Int(id.0), Bool(true), Int(owner.0)],
             )?;
         }
         self.one_list(id)?.ok_or(Error::ListNotFound)
@@ -279,6 +344,9 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
         let Some(list) = self.one_list(id)? else {
             return Err(Error::ListNotFound);
         };
+        // Then the change counter, before any task: the order every change
+        // of a task takes them in.
+        self.lock_counter()?;
         if let Expect::OneOf(versions) = expect
             && !versions.contains(&list.version)
         {

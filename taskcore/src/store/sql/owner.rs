@@ -60,7 +60,7 @@ impl<C: Connection> OwnerUnit<C> {
 
     /// Holds the owner's change counter until the work ends, without
     /// taking a number.
-    fn lock_counter(&mut self) -> Result<()> {
+    pub(super) fn lock_counter(&mut self) -> Result<()> {
         self.unit
             .row(
                 &format!(
@@ -176,6 +176,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 if list.is_some_and(|list| list != parents) {
                     return Err(Self::subtask_list());
                 }
+                // Held before the change counter, as a list's deletion takes them.
+                self.holds_list(parents)?;
                 placed = NewTask {
                     list: Some(parents),
                     ..task.clone()
@@ -256,6 +258,7 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 if list.is_some_and(|list| list != parents) {
                     return Err(Self::subtask_list());
                 }
+                self.holds_list(parents)?;
                 patch.list = (parents != before.list_id).then_some(parents);
             }
             (parent, Some(list)) => {
@@ -335,6 +338,7 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         if group.first() != Some(&id) {
             group = vec![id];
         }
+        self.hold_lists_for_restore(id)?;
         let mut root = None;
         for member in group {
             let change = self.next_change()?;
