@@ -202,6 +202,14 @@ def before_call(ctx, case, **kwargs):
         for name in ("list_id", "parent_id"):
             if body.get(name) is not None:
                 del body[name]
+        # A repeat rule is RRULE grammar and, like a reminder before the
+        # due, needs the task to have a due, which on a change is the
+        # task's state: neither is sent (the end-to-end tests cover both,
+        # refusals included).
+        if body.get("repeat") is not None:
+            del body["repeat"]
+        if body.get("reminders"):
+            del body["reminders"]
     headers = case.headers
     if headers is not None:
         # A key names one intended create: a fresh one per call. A change

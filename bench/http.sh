@@ -46,6 +46,27 @@ request = function()
 end
 LUA
 
+cat > "$work/complete.lua" <<'LUA'
+-- Each request completes one of the 100 repeating tasks, in turn: each
+-- moves to its next due, records the occurrence and stays open.
+local n = 0
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  n = n + 1
+  return wrk.format("PATCH", "/api/v1/tasks/" .. REPEATING[n % #REPEATING + 1], nil,
+    '{"completed":true}')
+end
+LUA
+# 100 daily tasks to complete, due at 09:00 from today.
+repeating=()
+for n in $(seq 100); do
+  repeating+=("$(curl -fsS -X POST "$base/api/v1/tasks" -H "Authorization: Bearer $token" \
+    -H "Content-Type: application/json" \
+    -d "{\"title\":\"repeating $n\",\"due_at\":\"$(date -u +%Y-%m-%d)T09:00:00Z\",\"repeat\":\"FREQ=DAILY\"}" |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")")
+done
+sed -i "1i REPEATING = {$(IFS=,; echo "${repeating[*]}")}" "$work/complete.lua"
+
 echo
 echo "taskd $(target/release/taskd --version | cut -d' ' -f2), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 echo
@@ -68,5 +89,6 @@ measure "GET /api/v1/tasks/50" "${auth[@]}" "$base/api/v1/tasks/50"
 measure "GET /api/v1/tasks?limit=20" "${auth[@]}" "$base/api/v1/tasks?limit=20"
 measure "POST /api/v1/tasks" -s "$work/create.lua" "${auth[@]}" "$base/api/v1/tasks"
 measure "PATCH /api/v1/tasks/{id}" -s "$work/update.lua" "${auth[@]}" "$base/api/v1/tasks/1"
+measure "PATCH complete a repeating task" -s "$work/complete.lua" "${auth[@]}" "$base/api/v1/tasks/1"
 echo
 echo "taskd peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$pid/status")"

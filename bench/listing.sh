@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Listing at scale: a release taskd on SQLite with 100,000 tasks for one user
-# and 100,000 for another, read by wrk: the first page, a page deep in the
-# list reached by cursor, a filtered and sorted page, and a search.
+# and 100,000 for another, across 20 lists each, a fifth of them subtasks,
+# read by wrk: the first page, a page deep in the list reached by cursor, a
+# filtered and sorted page, a search, one list, top-level tasks and one
+# task's subtasks.
 #
 #   bash bench/listing.sh                  # 10 s per scenario, 8 connections
 #   DURATION=30s CONNECTIONS=8 bash bench/listing.sh
@@ -48,12 +50,18 @@ for bearer in (token, other):
     tasks = []
     for n in range(count):
         created = start + datetime.timedelta(seconds=n * 300)
+        # 20 lists; every fifth task a subtask of the task before it.
+        parent = n if n % 5 == 4 else None
         completed = random.random() < 0.3
         task = {"id": n + 1, "title": " ".join(random.sample(words, 3)),
                 "description": "seeded for the listing benchmark", "completed": completed,
                 "priority": priorities[random.randint(0, 3)],
                 "tags": sorted(random.sample(tags, random.randint(0, 3))),
-                "created_at": stamp(created), "completed_at": stamp(created) if completed else None}
+                "created_at": stamp(created), "completed_at": stamp(created) if completed else None,
+                "list": "List %d" % (n % 20 + 1)}
+        if parent is not None:
+            task["parent_id"] = parent
+            task["list"] = tasks[-1]["list"]
         roll = random.random()
         if roll < 0.5:
             task["due_date"] = (today + datetime.timedelta(days=random.randint(-200, 200))).isoformat()
@@ -86,3 +94,8 @@ run "deep page by cursor (90%)" "${auth[@]}" "$base$deep"
 run "filtered: completed=false&tag=home&sort=due" "${auth[@]}" "$base/api/v1/tasks?completed=false&tag=home&sort=due&limit=20"
 run "search: q=pass" "${auth[@]}" "$base/api/v1/tasks?q=pass&limit=20"
 run "search, two words: q=bank+call" "${auth[@]}" "$base/api/v1/tasks?q=bank+call&limit=20"
+list=$(curl -fsS "${auth[@]}" "$base/api/v1/lists" | python3 -c "import json,sys; print([l['id'] for l in json.load(sys.stdin) if l['name'] == 'List 7'][0])")
+parent=$(curl -fsS "${auth[@]}" "$base/api/v1/tasks?parent_id=none&limit=1&skip=$((TASKS / 2 / 5 * 4))" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")
+run "one list of 20: list_id=N" "${auth[@]}" "$base/api/v1/tasks?list_id=$list&limit=20"
+run "top-level tasks: parent_id=none" "${auth[@]}" "$base/api/v1/tasks?parent_id=none&limit=20"
+run "one task's subtasks: parent_id=N" "${auth[@]}" "$base/api/v1/tasks?parent_id=$parent&limit=20"

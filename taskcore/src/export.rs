@@ -130,6 +130,9 @@ mod tests {
             completed_at: None,
             list_id: ListId(id % 2),
             parent_id: None,
+            repeat: None,
+            repeat_from: crate::repeat::RepeatFrom::Due,
+            reminders: Vec::new(),
             version: 1,
         }
     }

@@ -37,9 +37,9 @@ pub use auth::{
 };
 pub use error::{Error, FieldError, Result, SessionEnd, Source, StorageError, ValidationErrors};
 pub use model::{
-    Change, ChangePage, Due, DueChange, Expect, ListPatch, NewList, NewTask, NewTaskBuilder,
-    NewUser, Origin, PasswordChange, TagChange, TagCount, Task, TaskList, TaskPage, TaskPatch,
-    TaskPatchBuilder, TrashPage, TrashedTask, User,
+    Change, ChangePage, Completion, CompletionPage, Due, DueChange, Expect, Lead, ListPatch,
+    NewList, NewTask, NewTaskBuilder, NewUser, Origin, PasswordChange, Reminder, TagChange,
+    TagCount, Task, TaskList, TaskPage, TaskPatch, TaskPatchBuilder, TrashPage, TrashedTask, User,
 };
 pub use planning::{Priority, Zone};
 pub use query::{
@@ -58,6 +58,6 @@ pub use store::{
 pub use types::{Description, Email, ListId, Page, Password, SessionId, TaskId, Title, UserId};
 pub use wire::{
     AccountDelete, Body, ErrorBody, ErrorDetail, ListCreate, ListUpdate, LoginForm, LoginRequest,
-    PasswordChangeRequest, RefreshRequest, TaskCreate, TaskUpdate, Token, UserCreate, UserUpdate,
-    Valid, ValidationDetail,
+    PasswordChangeRequest, RefreshRequest, ReminderBody, TaskCreate, TaskUpdate, Token, UserCreate,
+    UserUpdate, Valid, ValidationDetail,
 };

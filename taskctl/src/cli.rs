@@ -8,6 +8,7 @@ use taskcore::{DueFilter, Priority};
 use crate::choices::{self, PriorityOrNone};
 use crate::list_args::ListsCommand;
 use crate::selection::Selection;
+use crate::task_args::Scheduling;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -172,6 +173,8 @@ pub enum Command {
         /// The list to put it in, by name [default: your default list]
         #[arg(long, value_name = "NAME")]
         list: Option<String>,
+        #[command(flatten)]
+        scheduling: Scheduling,
     },
     /// List your tasks, oldest first unless --sort says otherwise.
     #[command(visible_alias = "ls", after_help = LIST_HELP)]
@@ -193,6 +196,9 @@ pub enum Command {
         /// Also show when each task last changed.
         #[arg(long)]
         wide: bool,
+        /// Subtasks indented under their parents (every matching task).
+        #[arg(long, conflicts_with_all = ["skip", "page"])]
+        tree: bool,
     },
     /// Open tasks, most urgent first: overdue and soon due, high priority,
     /// old and tagged tasks rank higher.
@@ -271,6 +277,8 @@ pub enum Command {
         /// Move it to another of your lists, by name.
         #[arg(long, value_name = "NAME")]
         list: Option<String>,
+        #[command(flatten)]
+        scheduling: Scheduling,
     },
     /// Mark tasks complete: by id, or the open tasks a filter selects.
     #[command(after_help = BULK_HELP)]

@@ -9,7 +9,9 @@ mod fit;
 mod list_args;
 mod output;
 mod prompt;
+mod repeating;
 mod selection;
+mod task_args;
 mod when;
 
 use std::process::ExitCode;

@@ -114,7 +114,9 @@ impl Output {
         for (index, task) in tasks.iter().enumerate() {
             id.push(task.id.to_string(), None);
             done.push(done_mark(task.completed), None);
-            title.push(printable(&task.title), None);
+            // A repeating task carries ↻.
+            let repeats = if task.repeat.is_some() { " ↻" } else { "" };
+            title.push(format!("{}{repeats}", printable(&task.title)), None);
             match due_label(task.due_date, task.due_at, task.completed, zone, now) {
                 Some((label, overdue)) => {
                     due.push(label, (overdue && self.styled).then_some(Color::Red));
@@ -311,6 +313,19 @@ fn task_rows(task: &Task) -> Vec<(&'static str, String)> {
             task.priority.map(Priority::as_str).unwrap_or("").to_owned(),
         ),
         ("tags", printable(&task.tags.join(" ")).into_owned()),
+        (
+            "parent",
+            task.parent_id
+                .map(|parent| parent.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "repeats",
+            task.repeat
+                .as_ref()
+                .map(|rule| rule.to_string())
+                .unwrap_or_default(),
+        ),
         ("created", time(task.created_at)),
         ("updated", time(task.updated_at)),
     ];
@@ -464,6 +479,9 @@ mod tests {
             completed_at: None,
             list_id: taskcore::ListId(1),
             parent_id: None,
+            repeat: None,
+            repeat_from: taskcore::repeat::RepeatFrom::Due,
+            reminders: Vec::new(),
             owner_id: taskcore::UserId(1),
             created_at: now,
             updated_at: now,

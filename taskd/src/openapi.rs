@@ -42,6 +42,8 @@ use crate::routes;
         routes::tasks::update_task,
         routes::tasks::delete_task,
         routes::tasks::list_tags,
+        routes::repeating::list_completions,
+        routes::repeating::skip_occurrence,
         routes::lists::list_lists,
         routes::lists::create_list,
         routes::lists::get_list,

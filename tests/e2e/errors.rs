@@ -207,6 +207,8 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
             "/api/v1/tags",
             "/api/v1/tasks",
             "/api/v1/tasks/{id}",
+            "/api/v1/tasks/{id}/completions",
+            "/api/v1/tasks/{id}/skip",
             "/api/v1/trash",
             "/api/v1/trash/{id}",
             "/api/v1/trash/{id}/restore"
@@ -225,7 +227,7 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
     for field in ["refresh_token", "refresh_expires_in"] {
         assert!(schemas["Token"]["properties"][field].is_object(), "Token.{field}");
     }
-    for schema in ["RefreshRequest", "PasswordChangeRequest", "AccountDelete"] {
+    for schema in ["RefreshRequest", "PasswordChangeRequest", "AccountDelete", "Completion", "ReminderBody", "RepeatFrom"] {
         assert!(schemas[schema].is_object(), "{schema}");
     }
     let paths = &spec["paths"];

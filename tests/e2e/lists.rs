@@ -8,27 +8,16 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use taskd_tests::{Account, Server, error_locations};
 
-async fn send(
-    server: &Server,
-    account: &Account,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let response = server.send(account, method, path, body).await;
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn make_list(server: &Server, account: &Account, body: Value) -> Value {
-    let (status, list) = send(server, account, Method::POST, "/lists", Some(body)).await;
+    let (status, list) = server
+        .call(account, Method::POST, "/lists", Some(body))
+        .await;
     assert_eq!(status, 201, "{list}");
     list
 }
 
 async fn lists(server: &Server, account: &Account) -> Vec<Value> {
-    let (status, lists) = send(server, account, Method::GET, "/lists", None).await;
+    let (status, lists) = server.call(account, Method::GET, "/lists", None).await;
     assert_eq!(status, 200);
     lists.as_array().expect("lists").clone()
 }
@@ -52,15 +41,15 @@ async fn every_account_starts_with_a_default_list_and_names_are_unique_ignoring_
     assert_eq!(groceries["position"], 2, "after the last");
     assert_eq!((groceries["open"].clone(), groceries["total"].clone()), (json!(0), json!(0)));
 
-    let (status, _) = send(&server, &account, Method::POST, "/lists", Some(json!({"name": "GROCERIES"}))).await;
+    let (status, _) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "GROCERIES"}))).await;
     assert_eq!(status, 409);
-    let (status, refused) = send(&server, &account, Method::POST, "/lists", Some(json!({"name": " ", "color": "blue", "position": -1}))).await;
+    let (status, refused) = server.call(&account, Method::POST, "/lists", Some(json!({"name": " ", "color": "blue", "position": -1}))).await;
     assert_eq!(status, 422);
     assert_eq!(error_locations(&refused), ["body.name", "body.color", "body.position"]);
-    let (status, _) = send(&server, &account, Method::POST, "/lists", Some(json!({"name": "x".repeat(101)}))).await;
+    let (status, _) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "x".repeat(101)}))).await;
     assert_eq!(status, 422);
     // Counted as sent, as the schema counts it.
-    let (status, _) = send(&server, &account, Method::POST, "/lists", Some(json!({"name": format!("{}{}", " ".repeat(20), "x".repeat(90))}))).await;
+    let (status, _) = server.call(&account, Method::POST, "/lists", Some(json!({"name": format!("{}{}", " ".repeat(20), "x".repeat(90))}))).await;
     assert_eq!(status, 422);
 
     // Tasks go to the default list unless they name one.
@@ -68,21 +57,21 @@ async fn every_account_starts_with_a_default_list_and_names_are_unique_ignoring_
     assert_eq!(plain["list_id"], default_id);
     let milk: Value = server.create_task(&account, json!({"title": "Milk", "list_id": groceries["id"]})).await.json().await.expect("JSON");
     assert_eq!(milk["list_id"], groceries["id"]);
-    let (status, _) = send(&server, &account, Method::PATCH, &format!("/tasks/{}", milk["id"]), Some(json!({"completed": true}))).await;
+    let (status, _) = server.call(&account, Method::PATCH, &format!("/tasks/{}", milk["id"]), Some(json!({"completed": true}))).await;
     assert_eq!(status, 200);
     server.create_task(&account, json!({"title": "Bread", "list_id": groceries["id"]})).await;
     let now = lists(&server, &account).await;
     assert_eq!((now[1]["open"].clone(), now[1]["total"].clone()), (json!(1), json!(2)));
-    let (status, filtered) = send(&server, &account, Method::GET, &format!("/tasks?list_id={}&sort=title", groceries["id"]), None).await;
+    let (status, filtered) = server.call(&account, Method::GET, &format!("/tasks?list_id={}&sort=title", groceries["id"]), None).await;
     assert_eq!(status, 200);
     let titles: Vec<&str> = filtered.as_array().expect("tasks").iter().filter_map(|task| task["title"].as_str()).collect();
     assert_eq!(titles, ["Bread", "Milk"]);
-    let (status, refused) = send(&server, &account, Method::GET, "/tasks?list_id=zero", None).await;
+    let (status, refused) = server.call(&account, Method::GET, "/tasks?list_id=zero", None).await;
     assert_eq!(status, 422);
     assert_eq!(error_locations(&refused), ["query.list_id"]);
 
     // Moving a task, and refusing a list that is not one of yours.
-    let (status, moved) = send(&server, &account, Method::PATCH, &format!("/tasks/{}", plain["id"]), Some(json!({"list_id": groceries["id"]}))).await;
+    let (status, moved) = server.call(&account, Method::PATCH, &format!("/tasks/{}", plain["id"]), Some(json!({"list_id": groceries["id"]}))).await;
     assert_eq!((status, moved["list_id"].clone(), moved["version"].clone()), (200, groceries["id"].clone(), json!(2)));
     let stranger = server.account("stranger").await;
     let theirs = lists(&server, &stranger).await[0]["id"].clone();
@@ -91,17 +80,17 @@ async fn every_account_starts_with_a_default_list_and_names_are_unique_ignoring_
         (Method::PATCH, format!("/tasks/{}", plain["id"]), json!({"list_id": theirs})),
         (Method::PATCH, format!("/tasks/{}", plain["id"]), json!({"list_id": null})),
     ] {
-        let (status, refused) = send(&server, &account, method, &path, Some(body)).await;
+        let (status, refused) = server.call(&account, method, &path, Some(body)).await;
         assert_eq!(status, 422, "{path}: {refused}");
         assert_eq!(error_locations(&refused), ["body.list_id"]);
     }
     // Another user's list is not found, and never counted.
     for method in [Method::GET, Method::PATCH, Method::DELETE] {
         let body = (method == Method::PATCH).then(|| json!({"name": "Mine now"}));
-        let (status, _) = send(&server, &account, method, &format!("/lists/{theirs}"), body).await;
+        let (status, _) = server.call(&account, method, &format!("/lists/{theirs}"), body).await;
         assert_eq!(status, 404);
     }
-    let (_, none) = send(&server, &account, Method::GET, &format!("/tasks?list_id={theirs}"), None).await;
+    let (_, none) = server.call(&account, Method::GET, &format!("/tasks?list_id={theirs}"), None).await;
     assert_eq!(none, json!([]));
     assert_eq!(lists(&server, &stranger).await[0]["total"], 0);
 }
@@ -130,27 +119,27 @@ async fn lists_change_by_version_and_the_default_moves() {
     assert_eq!(renamed.headers()["etag"], "\"2\"");
     let renamed: Value = renamed.json().await.expect("JSON");
     assert_eq!((renamed["name"].clone(), renamed["color"].clone(), renamed["version"].clone()), (json!("Job"), json!("#00FF00"), json!(2)));
-    let (_, cleared) = send(&server, &account, Method::PATCH, &path, Some(json!({"color": null}))).await;
+    let (_, cleared) = server.call(&account, Method::PATCH, &path, Some(json!({"color": null}))).await;
     assert_eq!(cleared["color"], Value::Null);
-    let (status, _) = send(&server, &account, Method::GET, &path, None).await;
+    let (status, _) = server.call(&account, Method::GET, &path, None).await;
     assert_eq!(status, 200);
     // An empty change changes nothing, not even the version.
-    let (status, same) = send(&server, &account, Method::PATCH, &path, Some(json!({}))).await;
+    let (status, same) = server.call(&account, Method::PATCH, &path, Some(json!({}))).await;
     assert_eq!((status, same["version"].clone()), (200, cleared["version"].clone()));
 
-    let (status, made) = send(&server, &account, Method::PATCH, &path, Some(json!({"is_default": true}))).await;
+    let (status, made) = server.call(&account, Method::PATCH, &path, Some(json!({"is_default": true}))).await;
     assert_eq!((status, made["is_default"].clone()), (200, json!(true)));
-    let (_, again) = send(&server, &account, Method::PATCH, &path, Some(json!({"is_default": true}))).await;
+    let (_, again) = server.call(&account, Method::PATCH, &path, Some(json!({"is_default": true}))).await;
     assert_eq!(again["version"], made["version"], "already the default: nothing changes");
     let all = lists(&server, &account).await;
     let defaults: Vec<&str> = all.iter().filter(|list| list["is_default"] == true).filter_map(|list| list["name"].as_str()).collect();
     assert_eq!(defaults, ["Job"]);
     assert_eq!(all[0]["name"], "Tasks", "by position");
     assert_eq!(all[0]["version"], 2, "the old default changed too");
-    let (status, _) = send(&server, &account, Method::PATCH, &path, Some(json!({"is_default": false}))).await;
+    let (status, _) = server.call(&account, Method::PATCH, &path, Some(json!({"is_default": false}))).await;
     assert_eq!(status, 409, "the default stays until another becomes it");
     let tasks_path = format!("/lists/{}", all[0]["id"]);
-    let (status, unchanged) = send(&server, &account, Method::PATCH, &tasks_path, Some(json!({"is_default": false}))).await;
+    let (status, unchanged) = server.call(&account, Method::PATCH, &tasks_path, Some(json!({"is_default": false}))).await;
     assert_eq!((status, unchanged["version"].clone()), (200, json!(2)), "already not the default");
     // New tasks now go to the new default.
     let task: Value = server.create_task(&account, json!({"title": "Elsewhere"})).await.json().await.expect("JSON");
@@ -170,33 +159,33 @@ async fn a_list_with_tasks_is_deleted_only_with_them_and_they_come_back_to_the_d
         let task: Value = server.create_task(&account, json!({"title": title, "list_id": trip["id"]})).await.json().await.expect("JSON");
         ids.push(task["id"].clone());
     }
-    let (status, refused) = send(&server, &account, Method::DELETE, &path, None).await;
+    let (status, refused) = server.call(&account, Method::DELETE, &path, None).await;
     assert_eq!(status, 409);
     assert!(refused["detail"].as_str().is_some_and(|text| text.contains("2 tasks")), "{refused}");
-    let (status, _) = send(&server, &account, Method::DELETE, &format!("/lists/{default_id}"), None).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/lists/{default_id}"), None).await;
     assert_eq!(status, 409, "the default list stays");
-    let (status, _) = send(&server, &account, Method::DELETE, &format!("{path}?tasks=all"), None).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("{path}?tasks=all"), None).await;
     assert_eq!(status, 422);
-    let (_, before) = send(&server, &account, Method::GET, "/changes", None).await;
+    let (_, before) = server.call(&account, Method::GET, "/changes", None).await;
     let cursor = before["cursor"].as_str().expect("a cursor").to_owned();
     let stale = server.send_with(&account, Method::DELETE, &format!("{path}?tasks=trash"), &[("if-match", "\"9\"")], None).await;
     assert_eq!(stale.status(), 412);
-    let (status, _) = send(&server, &account, Method::DELETE, &format!("{path}?tasks=trash"), None).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("{path}?tasks=trash"), None).await;
     assert_eq!(status, 204);
-    let (status, _) = send(&server, &account, Method::GET, &path, None).await;
+    let (status, _) = server.call(&account, Method::GET, &path, None).await;
     assert_eq!(status, 404);
-    let (_, trash) = send(&server, &account, Method::GET, "/trash", None).await;
+    let (_, trash) = server.call(&account, Method::GET, "/trash", None).await;
     assert_eq!(trash.as_array().map(Vec::len), Some(2));
     // The change feed tells of both deletions.
-    let (_, feed) = send(&server, &account, Method::GET, &format!("/changes?since={cursor}"), None).await;
+    let (_, feed) = server.call(&account, Method::GET, &format!("/changes?since={cursor}"), None).await;
     let deleted: Vec<Value> = feed["changes"].as_array().expect("changes").iter().filter(|change| change["op"] == "delete").map(|change| change["id"].clone()).collect();
     assert_eq!(deleted, ids, "{feed}");
-    let (status, restored) = send(&server, &account, Method::POST, &format!("/trash/{}/restore", ids[0]), None).await;
+    let (status, restored) = server.call(&account, Method::POST, &format!("/trash/{}/restore", ids[0]), None).await;
     assert_eq!(status, 200, "{restored}");
     assert_eq!(restored["list_id"], default_id);
     // An empty list goes without ?tasks.
     let empty = make_list(&server, &account, json!({"name": "Empty"})).await;
-    let (status, _) = send(&server, &account, Method::DELETE, &format!("/lists/{}", empty["id"]), None).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/lists/{}", empty["id"]), None).await;
     assert_eq!(status, 204);
 }
 }
@@ -216,9 +205,9 @@ async fn an_export_carries_lists_by_name_and_an_import_makes_the_missing_ones() 
     // Into an account that has a "home" list already (ignoring case), and none named Tasks… but its own default.
     let other = server.account("import-lists").await;
     let mine = make_list(&server, &other, json!({"name": "HOME"})).await;
-    let (status, report) = send(&server, &other, Method::POST, "/import", Some(export.clone())).await;
+    let (status, report) = server.call(&other, Method::POST, "/import", Some(export.clone())).await;
     assert_eq!((status, report["created"].clone()), (200, json!(2)), "{report}");
-    let (_, tasks) = send(&server, &other, Method::GET, "/tasks?sort=title", None).await;
+    let (_, tasks) = server.call(&other, Method::GET, "/tasks?sort=title", None).await;
     let placed: Vec<(String, Value)> = tasks.as_array().expect("tasks").iter().map(|task| (task["title"].as_str().unwrap_or_default().to_owned(), task["list_id"].clone())).collect();
     let other_default = lists(&server, &other).await.iter().find(|list| list["name"] == "Tasks").expect("Tasks")["id"].clone();
     assert_eq!(placed, [("Loose".to_owned(), other_default), ("Paint".to_owned(), mine["id"].clone())]);
@@ -230,7 +219,7 @@ async fn an_export_carries_lists_by_name_and_an_import_makes_the_missing_ones() 
         {"uuid": "5f7a3c52-8d0e-4a8b-9c1d-000000000002", "description": "Bad project", "status": "pending",
          "entry": "20240101T090000Z", "project": ""}
     ]);
-    let (status, report) = send(&server, &other, Method::POST, "/import", Some(taskwarrior)).await;
+    let (status, report) = server.call(&other, Method::POST, "/import", Some(taskwarrior)).await;
     assert_eq!((status, report["created"].clone()), (200, json!(2)), "{report}");
     assert_eq!(report["errors"], json!([]), "a project no list could be named stays in the default list");
     let garage = lists(&server, &other).await.into_iter().find(|list| list["name"] == "Garage").expect("made");

@@ -7,27 +7,18 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use taskd_tests::{Account, Server, error_locations};
 
-async fn send(
-    server: &Server,
-    account: &Account,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let response = server.send(account, method, path, body).await;
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn task(server: &Server, account: &Account, body: Value) -> Value {
-    let (status, task) = send(server, account, Method::POST, "/tasks", Some(body)).await;
+    let (status, task) = server
+        .call(account, Method::POST, "/tasks", Some(body))
+        .await;
     assert_eq!(status, 201, "{task}");
     task
 }
 
 async fn get(server: &Server, account: &Account, id: &Value) -> Value {
-    let (status, task) = send(server, account, Method::GET, &format!("/tasks/{id}"), None).await;
+    let (status, task) = server
+        .call(account, Method::GET, &format!("/tasks/{id}"), None)
+        .await;
     assert_eq!(status, 200, "{task}");
     task
 }
@@ -36,15 +27,15 @@ taskd_tests::on_both_backends! {
 async fn a_subtask_lives_in_its_parents_list_and_the_tree_has_at_most_five_levels() {
     let server = Server::start();
     let account = server.account("subtasks").await;
-    let (_, work) = send(&server, &account, Method::POST, "/lists", Some(json!({"name": "Work"}))).await;
+    let (_, work) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "Work"}))).await;
     let report = task(&server, &account, json!({"title": "Report", "list_id": work["id"]})).await;
     let draft = task(&server, &account, json!({"title": "Draft", "parent_id": report["id"]})).await;
     assert_eq!((draft["parent_id"].clone(), draft["list_id"].clone()), (report["id"].clone(), work["id"].clone()));
 
     // Refusals, each at its field.
-    let (_, lists) = send(&server, &account, Method::GET, "/lists", None).await;
+    let (_, lists) = server.call(&account, Method::GET, "/lists", None).await;
     let default_id = lists[0]["id"].clone();
-    let (status, refused) = send(&server, &account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": report["id"], "list_id": default_id}))).await;
+    let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": report["id"], "list_id": default_id}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.list_id".to_owned()]));
     let draft_path = format!("/tasks/{}", draft["id"]);
     let report_path = format!("/tasks/{}", report["id"]);
@@ -53,19 +44,19 @@ async fn a_subtask_lives_in_its_parents_list_and_the_tree_has_at_most_five_level
         (report_path.clone(), json!({"parent_id": draft["id"]})),
         (draft_path.clone(), json!({"parent_id": 0})),
     ] {
-        let (status, refused) = send(&server, &account, Method::PATCH, &path, Some(body.clone())).await;
+        let (status, refused) = server.call(&account, Method::PATCH, &path, Some(body.clone())).await;
         assert_eq!(status, 422, "{body}: {refused}");
         assert_eq!(error_locations(&refused), ["body.parent_id"], "{body}");
     }
-    let (status, refused) = send(&server, &account, Method::PATCH, &draft_path, Some(json!({"list_id": default_id}))).await;
+    let (status, refused) = server.call(&account, Method::PATCH, &draft_path, Some(json!({"list_id": default_id}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.list_id".to_owned()]));
     let stranger = server.account("stranger").await;
     let theirs = task(&server, &stranger, json!({"title": "Theirs"})).await;
-    let (status, refused) = send(&server, &account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": theirs["id"]}))).await;
+    let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": theirs["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]));
     let gone = task(&server, &account, json!({"title": "Gone"})).await;
-    send(&server, &account, Method::DELETE, &format!("/tasks/{}", gone["id"]), None).await;
-    let (status, refused) = send(&server, &account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": gone["id"]}))).await;
+    server.call(&account, Method::DELETE, &format!("/tasks/{}", gone["id"]), None).await;
+    let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": gone["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]));
 
     // Five levels, the top counted; not six.
@@ -75,33 +66,33 @@ async fn a_subtask_lives_in_its_parents_list_and_the_tree_has_at_most_five_level
         level = task(&server, &account, json!({"title": format!("Level {depth}"), "parent_id": level["id"]})).await;
         levels.push(level.clone());
     }
-    let (status, refused) = send(&server, &account, Method::POST, "/tasks", Some(json!({"title": "Level 6", "parent_id": level["id"]}))).await;
+    let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "Level 6", "parent_id": level["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]));
     // Nor by moving a tree of two under the fourth level (the third is fine).
     let other = task(&server, &account, json!({"title": "Other"})).await;
     task(&server, &account, json!({"title": "Other's child", "parent_id": other["id"]})).await;
     let other_path = format!("/tasks/{}", other["id"]);
-    let (status, refused) = send(&server, &account, Method::PATCH, &other_path, Some(json!({"parent_id": levels[3]["id"]}))).await;
+    let (status, refused) = server.call(&account, Method::PATCH, &other_path, Some(json!({"parent_id": levels[3]["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]), "{refused}");
-    let (status, placed) = send(&server, &account, Method::PATCH, &other_path, Some(json!({"parent_id": levels[2]["id"]}))).await;
+    let (status, placed) = server.call(&account, Method::PATCH, &other_path, Some(json!({"parent_id": levels[2]["id"]}))).await;
     assert_eq!(status, 200, "{placed}");
-    let (status, _) = send(&server, &account, Method::PATCH, &other_path, Some(json!({"parent_id": null}))).await;
+    let (status, _) = server.call(&account, Method::PATCH, &other_path, Some(json!({"parent_id": null}))).await;
     assert_eq!(status, 200);
 
     // Listing children, and top-level tasks only.
-    let (_, children) = send(&server, &account, Method::GET, &format!("/tasks?parent_id={}", report["id"]), None).await;
+    let (_, children) = server.call(&account, Method::GET, &format!("/tasks?parent_id={}", report["id"]), None).await;
     let titles: Vec<&str> = children.as_array().expect("tasks").iter().filter_map(|task| task["title"].as_str()).collect();
     assert_eq!(titles, ["Draft"]);
-    let (_, top) = send(&server, &account, Method::GET, "/tasks?parent_id=none&sort=title", None).await;
+    let (_, top) = server.call(&account, Method::GET, "/tasks?parent_id=none&sort=title", None).await;
     let titles: Vec<&str> = top.as_array().expect("tasks").iter().filter_map(|task| task["title"].as_str()).collect();
     assert_eq!(titles, ["Other", "Report"]);
 
     // Moving the top task moves the tree.
-    let (status, moved) = send(&server, &account, Method::PATCH, &report_path, Some(json!({"list_id": default_id}))).await;
+    let (status, moved) = server.call(&account, Method::PATCH, &report_path, Some(json!({"list_id": default_id}))).await;
     assert_eq!((status, moved["list_id"].clone()), (200, default_id.clone()));
     assert_eq!(get(&server, &account, &level["id"]).await["list_id"], default_id);
     // A subtask set free can move on its own.
-    let (status, freed) = send(&server, &account, Method::PATCH, &draft_path, Some(json!({"parent_id": null, "list_id": work["id"]}))).await;
+    let (status, freed) = server.call(&account, Method::PATCH, &draft_path, Some(json!({"parent_id": null, "list_id": work["id"]}))).await;
     assert_eq!((status, freed["parent_id"].clone(), freed["list_id"].clone()), (200, Value::Null, work["id"].clone()), "{freed}");
     assert_eq!(get(&server, &account, &level["id"]).await["list_id"], work["id"], "its own subtasks follow it");
 }
@@ -114,43 +105,43 @@ async fn completing_a_parent_completes_its_subtasks_and_the_trash_takes_and_give
     let trip = task(&server, &account, json!({"title": "Trip"})).await;
     let pack = task(&server, &account, json!({"title": "Pack", "parent_id": trip["id"]})).await;
     let socks = task(&server, &account, json!({"title": "Socks", "parent_id": pack["id"]})).await;
-    let (_, before) = send(&server, &account, Method::GET, "/changes", None).await;
+    let (_, before) = server.call(&account, Method::GET, "/changes", None).await;
     let cursor = before["cursor"].as_str().expect("cursor").to_owned();
 
-    let (status, _) = send(&server, &account, Method::PATCH, &format!("/tasks/{}", trip["id"]), Some(json!({"completed": true}))).await;
+    let (status, _) = server.call(&account, Method::PATCH, &format!("/tasks/{}", trip["id"]), Some(json!({"completed": true}))).await;
     assert_eq!(status, 200);
     for id in [&pack["id"], &socks["id"]] {
         let done = get(&server, &account, id).await;
         assert_eq!((done["completed"].clone(), done["version"].clone()), (json!(true), json!(2)), "{done}");
         assert!(done["completed_at"].is_string());
     }
-    let (_, feed) = send(&server, &account, Method::GET, &format!("/changes?since={cursor}"), None).await;
+    let (_, feed) = server.call(&account, Method::GET, &format!("/changes?since={cursor}"), None).await;
     assert_eq!(feed["changes"].as_array().map(Vec::len), Some(3), "{feed}");
     // Reopening the parent leaves them as they are.
-    send(&server, &account, Method::PATCH, &format!("/tasks/{}", trip["id"]), Some(json!({"completed": false}))).await;
+    server.call(&account, Method::PATCH, &format!("/tasks/{}", trip["id"]), Some(json!({"completed": false}))).await;
     assert_eq!(get(&server, &account, &pack["id"]).await["completed"], true);
 
     // The trash takes the tree and gives it back.
-    let (status, _) = send(&server, &account, Method::DELETE, &format!("/tasks/{}", trip["id"]), None).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/tasks/{}", trip["id"]), None).await;
     assert_eq!(status, 204);
-    let (_, trash) = send(&server, &account, Method::GET, "/trash", None).await;
+    let (_, trash) = server.call(&account, Method::GET, "/trash", None).await;
     assert_eq!(trash.as_array().map(Vec::len), Some(3));
-    let (status, back) = send(&server, &account, Method::POST, &format!("/trash/{}/restore", trip["id"]), None).await;
+    let (status, back) = server.call(&account, Method::POST, &format!("/trash/{}/restore", trip["id"]), None).await;
     assert_eq!((status, back["title"].clone()), (200, json!("Trip")));
     assert_eq!(get(&server, &account, &socks["id"]).await["parent_id"], pack["id"]);
-    let (_, trash) = send(&server, &account, Method::GET, "/trash", None).await;
+    let (_, trash) = server.call(&account, Method::GET, "/trash", None).await;
     assert_eq!(trash, json!([]));
 
     // A subtask restored while its parent is in the trash comes back at the top.
-    send(&server, &account, Method::DELETE, &format!("/tasks/{}", trip["id"]), None).await;
-    let (status, alone) = send(&server, &account, Method::POST, &format!("/trash/{}/restore", pack["id"]), None).await;
+    server.call(&account, Method::DELETE, &format!("/tasks/{}", trip["id"]), None).await;
+    let (status, alone) = server.call(&account, Method::POST, &format!("/trash/{}/restore", pack["id"]), None).await;
     assert_eq!((status, alone["parent_id"].clone()), (200, Value::Null), "{alone}");
     // Erasing the top task erases what went with it.
-    let (status, _) = send(&server, &account, Method::DELETE, &format!("/trash/{}", trip["id"]), None).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/trash/{}", trip["id"]), None).await;
     assert_eq!(status, 204);
-    let (_, trash) = send(&server, &account, Method::GET, "/trash", None).await;
+    let (_, trash) = server.call(&account, Method::GET, "/trash", None).await;
     assert_eq!(trash, json!([]), "socks went with the trip");
-    let (status, _) = send(&server, &account, Method::GET, &format!("/tasks/{}", socks["id"]), None).await;
+    let (status, _) = server.call(&account, Method::GET, &format!("/tasks/{}", socks["id"]), None).await;
     assert_eq!(status, 404);
 }
 }
@@ -163,9 +154,9 @@ async fn an_export_keeps_the_tree_when_imported_elsewhere() {
     task(&server, &account, json!({"title": "Pack", "parent_id": trip["id"]})).await;
     let export: Value = server.send(&account, Method::GET, "/export", None).await.json().await.expect("JSON");
     let other = server.account("tree-import").await;
-    let (status, report) = send(&server, &other, Method::POST, "/import", Some(export)).await;
+    let (status, report) = server.call(&other, Method::POST, "/import", Some(export)).await;
     assert_eq!((status, report["created"].clone()), (200, json!(2)), "{report}");
-    let (_, tasks) = send(&server, &other, Method::GET, "/tasks?sort=title", None).await;
+    let (_, tasks) = server.call(&other, Method::GET, "/tasks?sort=title", None).await;
     let tasks = tasks.as_array().expect("tasks").clone();
     let (pack, trip) = (&tasks[0], &tasks[1]);
     assert_eq!(pack["parent_id"], trip["id"]);

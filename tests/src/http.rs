@@ -178,6 +178,33 @@ impl Server {
         request.send().await.expect("request")
     }
 
+    /// `METHOD PATH` as `account`: the status and the JSON body (`null`
+    /// when there is none).
+    pub async fn call(
+        &self,
+        account: &Account,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        self.call_with(account, method, path, &[], body).await
+    }
+
+    /// Like [`Server::call`], with extra header lines.
+    pub async fn call_with(
+        &self,
+        account: &Account,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let response = self.send_with(account, method, path, headers, body).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// POST /tasks as `account`.
     pub async fn create_task(&self, account: &Account, body: Value) -> reqwest::Response {
         self.client()

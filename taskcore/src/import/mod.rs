@@ -3,20 +3,26 @@
 //! came from, or the reason it cannot be imported; nothing is written here.
 
 mod document;
+mod entry;
 mod run;
+mod taskwarrior;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
-use crate::model::{NewTask, Origin};
+use crate::model::{Due, NewTask, Origin};
+use crate::planning::Zone;
 use crate::types::Email;
-use crate::wire::{Body, TaskCreate, declared_fields};
+use crate::wire::{TaskCreate, declared_fields};
 pub use document::Document;
 use document::{Shape, Tasks};
+use entry::{Entry, Read, checked, in_stored_years, list_name};
 pub use run::{IMPORT_PAGE, ImportRun};
 
 /// The `format` of taskd's export document.
@@ -68,9 +74,30 @@ pub struct ImportItem {
     /// The file's key of its parent, made as a subtask of the task imported
     /// from that entry when that one is here and can be a parent.
     pub(crate) parent_key: Option<String>,
+    /// Whether a due at midnight in the owner's zone is all day.
+    pub(crate) midnight_is_all_day: bool,
 }
 
 impl ImportItem {
+    /// The task as it is imported for an owner in `zone`: a Taskwarrior
+    /// due at midnight there is all day on that day.
+    pub fn task_in(&self, zone: Zone) -> std::borrow::Cow<'_, NewTask> {
+        let midnight = match self.task.due {
+            Some(Due::At(at)) if self.midnight_is_all_day => {
+                let day = zone.day_of(at);
+                (zone.start_of(day) == at).then_some(day)
+            }
+            _ => None,
+        };
+        match midnight {
+            Some(day) => std::borrow::Cow::Owned(NewTask {
+                due: Some(Due::Date(day)),
+                ..self.task.clone()
+            }),
+            None => std::borrow::Cow::Borrowed(&self.task),
+        }
+    }
+
     /// Its position in the file, from 0.
     pub fn index(&self) -> usize {
         self.index
@@ -163,6 +190,16 @@ pub struct ImportReport {
     /// The tasks created live, in the file's order (none for a dry run).
     #[serde(default)]
     pub created_tasks: Vec<CreatedTask>,
+    /// Fields of the file that taskd has no place for (Taskwarrior's
+    /// `wait`, `scheduled`, `depends`, its user-defined attributes, a
+    /// `recur` that maps onto no repeat rule), by name, with how many
+    /// entries carried each.
+    #[serde(default)]
+    pub dropped_fields: BTreeMap<String, u64>,
+    /// Taskwarrior occurrences of recurring tasks left out: each template
+    /// became one repeating task, due when its next occurrence was.
+    #[serde(default)]
+    pub recurring_occurrences: u64,
 }
 
 impl ImportReport {
@@ -207,18 +244,39 @@ impl ImportQuery {
     }
 }
 
+/// Most distinct dropped field names a report lists; the rest are counted
+/// under [`OTHER_FIELDS`].
+pub const DROPPED_NAMES_MAX: usize = 50;
+/// Where dropped fields beyond [`DROPPED_NAMES_MAX`] names are counted.
+pub const OTHER_FIELDS: &str = "(other fields)";
+
+/// An import document as read: the tasks it holds, the entries refused,
+/// and what it held that has no place here.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ReadDocument {
+    /// Which tool wrote it.
+    pub format: ImportFormat,
+    /// The tasks to import.
+    pub items: Vec<ImportItem>,
+    /// The entries that cannot be imported.
+    pub errors: Vec<ImportError>,
+    /// Fields with no place here, by name, with how many entries had each.
+    pub dropped_fields: BTreeMap<String, u64>,
+    /// Taskwarrior occurrences left out, their template imported.
+    pub recurring_occurrences: u64,
+}
+
 /// Reads an import document: the tasks it holds and the entries refused.
 /// A document of neither shape is an error as a whole.
-pub fn read(document: &Value) -> Result<(ImportFormat, Vec<ImportItem>, Vec<ImportError>), Error> {
+pub fn read(document: &Value) -> Result<ReadDocument, Error> {
     let document = Document::deserialize(document)
         .map_err(|error| refused(&format!("Not an import document: {error}")))?;
     read_document(document)
 }
 
 /// [`read`], of a document as [`Document::parse`] read it from JSON.
-pub fn read_document(
-    document: Document,
-) -> Result<(ImportFormat, Vec<ImportItem>, Vec<ImportError>), Error> {
+pub fn read_document(document: Document) -> Result<ReadDocument, Error> {
     let Document {
         shape,
         head,
@@ -286,31 +344,61 @@ pub fn read_document(
     // the set of keys seen keep what follows it.
     let source_prefix: Arc<str> = Arc::from(source_prefix);
     let mut keys = std::collections::HashSet::new();
+    let recurrences = match format {
+        ImportFormat::Taskwarrior => taskwarrior::Recurrences::scan(&entries),
+        ImportFormat::Taskd => taskwarrior::Recurrences::default(),
+    };
+    let mut dropped_fields = BTreeMap::new();
+    let mut recurring_occurrences = 0;
     // Each entry is dropped once read: the entries and the items they make
     // are not all held at once.
     for (index, entry) in entries.into_iter().enumerate() {
         let read = match format {
             ImportFormat::Taskd => from_taskd(&entry),
-            ImportFormat::Taskwarrior => from_taskwarrior(&entry),
+            ImportFormat::Taskwarrior => taskwarrior::read(&entry, &recurrences),
         };
         match read {
+            Ok(Read::Occurrence) => recurring_occurrences += 1,
             // A source the file names twice is imported once.
-            Ok(read) => items.push(ImportItem {
-                index,
-                duplicate: !keys.insert(read.key.clone()),
-                task: read.task,
-                source_prefix: source_prefix.clone(),
-                source_key: read.key,
-                created_at: read.created_at,
-                completed_at: read.completed_at,
-                deleted_at: read.deleted_at,
-                list: read.list,
-                parent_key: read.parent,
-            }),
+            Ok(Read::Task(mut read)) => {
+                count_dropped(&mut dropped_fields, std::mem::take(&mut read.dropped));
+                items.push(ImportItem {
+                    index,
+                    duplicate: !keys.insert(read.key.clone()),
+                    task: read.task,
+                    source_prefix: source_prefix.clone(),
+                    source_key: read.key,
+                    created_at: read.created_at,
+                    completed_at: read.completed_at,
+                    deleted_at: read.deleted_at,
+                    list: read.list,
+                    parent_key: read.parent,
+                    midnight_is_all_day: read.midnight_is_all_day,
+                });
+            }
             Err(detail) => errors.push(ImportError { index, detail }),
         }
     }
-    Ok((format, items, errors))
+    Ok(ReadDocument {
+        format,
+        items,
+        errors,
+        dropped_fields,
+        recurring_occurrences,
+    })
+}
+
+/// Adds an entry's dropped fields to the counts, at most
+/// [`DROPPED_NAMES_MAX`] names.
+fn count_dropped(counts: &mut BTreeMap<String, u64>, dropped: Vec<String>) {
+    for name in dropped {
+        let name = if counts.contains_key(&name) || counts.len() < DROPPED_NAMES_MAX {
+            name
+        } else {
+            OTHER_FIELDS.to_owned()
+        };
+        *counts.entry(name).or_default() += 1;
+    }
 }
 
 /// How the tasks of `email`'s export are named as sources: this, then the
@@ -329,16 +417,6 @@ fn refused_user(why: &str) -> Error {
     ))
 }
 
-/// An instant of the years every backend stores and every cursor reads
-/// back (0002 to 9998), or why not.
-fn in_stored_years(name: &str, time: DateTime<Utc>) -> Result<DateTime<Utc>, Value> {
-    if crate::planning::YEARS.contains(&time.year()) {
-        Ok(time)
-    } else {
-        Err(json!(format!("{name} is outside the years 0002 to 9998")))
-    }
-}
-
 fn refused(message: &str) -> Error {
     Error::Validation(crate::ValidationErrors::single(
         crate::Source::Body,
@@ -348,30 +426,7 @@ fn refused(message: &str) -> Error {
     ))
 }
 
-/// An entry read: the task, its key in the file and its times.
-struct Entry {
-    task: NewTask,
-    /// The list's name (taskd's `list`, Taskwarrior's `project`).
-    list: Option<String>,
-    /// The file's key of the task it is a subtask of.
-    parent: Option<String>,
-    key: String,
-    created_at: Option<DateTime<Utc>>,
-    completed_at: Option<DateTime<Utc>>,
-    deleted_at: Option<DateTime<Utc>>,
-}
-
-type Read = Result<Entry, Value>;
-
-/// The checked task of a body, or its field errors.
-fn checked(body: &Value) -> Result<NewTask, Value> {
-    TaskCreate::from_json(body).map_err(|error| match error {
-        Error::Validation(errors) => json!(errors.errors()),
-        other => json!(other.to_string()),
-    })
-}
-
-fn from_taskd(entry: &Value) -> Read {
+fn from_taskd(entry: &Value) -> Result<Read, Value> {
     let Some(object) = entry.as_object() else {
         return Err(json!("Not a task object"));
     };
@@ -404,7 +459,7 @@ fn from_taskd(entry: &Value) -> Read {
         })
         .collect();
     let task = checked(&Value::Object(body))?;
-    Ok(Entry {
+    Ok(Read::Task(Box::new(Entry {
         task,
         list: list_name(object, "list")?,
         parent: object
@@ -415,111 +470,9 @@ fn from_taskd(entry: &Value) -> Read {
         created_at: instant("created_at")?,
         completed_at: instant("completed_at")?,
         deleted_at: instant("deleted_at")?,
-    })
-}
-
-/// The list an entry names under `field`, checked as a list name is; a
-/// name no list could have (empty, too long) leaves the task in the
-/// default list rather than refusing it.
-fn list_name(object: &Map<String, Value>, field: &str) -> Result<Option<String>, Value> {
-    match object.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(name)) => Ok(crate::model::parse_list_name(name).ok()),
-        Some(_) => Err(json!(format!("{field} is not a string"))),
-    }
-}
-
-/// Taskwarrior's timestamps: `20240131T120000Z` (or RFC 3339).
-fn taskwarrior_time(value: &Value) -> Option<DateTime<Utc>> {
-    let text = value.as_str()?;
-    NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ")
-        .map(|time| time.and_utc())
-        .ok()
-        .or_else(|| {
-            DateTime::parse_from_rfc3339(text)
-                .ok()
-                .map(|time| time.with_timezone(&Utc))
-        })
-}
-
-fn from_taskwarrior(entry: &Value) -> Read {
-    let Some(object) = entry.as_object() else {
-        return Err(json!("Not a task object"));
-    };
-    let uuid = object
-        .get("uuid")
-        .and_then(Value::as_str)
-        .filter(|uuid| !uuid.is_empty() && uuid.len() <= 100)
-        .ok_or_else(|| json!("A task without a uuid"))?;
-    if uuid.contains('\0') {
-        return Err(json!(
-            "uuid holds a NUL character (\\u0000), which cannot be stored"
-        ));
-    }
-    let time = |name: &str| -> Result<Option<DateTime<Utc>>, Value> {
-        match object.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => match taskwarrior_time(value) {
-                Some(time) => in_stored_years(name, time).map(Some),
-                None => Err(json!(format!(
-                    "{name} is not a Taskwarrior date (20240131T120000Z)"
-                ))),
-            },
-        }
-    };
-    let status = object
-        .get("status")
-        .and_then(Value::as_str)
-        .unwrap_or("pending");
-    let (completed, deleted) = match status {
-        "pending" | "waiting" | "recurring" => (false, false),
-        "completed" => (true, false),
-        "deleted" => (false, true),
-        other => return Err(json!(format!("Unknown status {other:?}"))),
-    };
-    let mut body = Map::new();
-    body.insert(
-        "title".into(),
-        object.get("description").cloned().unwrap_or(Value::Null),
-    );
-    if let Some(annotations) = object.get("annotations").and_then(Value::as_array) {
-        let notes: Vec<&str> = annotations
-            .iter()
-            .filter_map(|note| note.get("description").and_then(Value::as_str))
-            .collect();
-        if !notes.is_empty() {
-            body.insert("description".into(), json!(notes.join("\n")));
-        }
-    }
-    body.insert("completed".into(), json!(completed));
-    if let Some(priority) = object.get("priority") {
-        // Taskwarrior writes the letters taskd's tables show.
-        let priority = crate::planning::Priority::ALL
-            .into_iter()
-            .find(|known| priority.as_str() == Some(known.letter().encode_utf8(&mut [0; 4])))
-            .ok_or_else(|| json!("priority is not H, M or L"))?;
-        body.insert("priority".into(), json!(priority.as_str()));
-    }
-    if let Some(due) = time("due")? {
-        body.insert(
-            "due_at".into(),
-            json!(due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        );
-    }
-    if let Some(tags) = object.get("tags") {
-        body.insert("tags".into(), tags.clone());
-    }
-    let task = checked(&Value::Object(body))?;
-    let end = time("end")?;
-    Ok(Entry {
-        task,
-        list: list_name(object, "project")?,
-        parent: None,
-        key: uuid.to_owned(),
-        created_at: time("entry")?,
-        completed_at: if completed { end } else { None },
-        deleted_at: deleted.then(|| end.unwrap_or_else(Utc::now)),
-    })
+        midnight_is_all_day: false,
+        dropped: Vec::new(),
+    })))
 }
 
 #[cfg(test)]
@@ -554,7 +507,12 @@ mod tests {
             {"description": "no uuid"},
             {"uuid": "a-5", "description": "x", "priority": "Z"}
         ]);
-        let (format, items, errors) = read(&document).expect("a Taskwarrior export");
+        let ReadDocument {
+            format,
+            items,
+            errors,
+            ..
+        } = read(&document).expect("a Taskwarrior export");
         assert_eq!(format, ImportFormat::Taskwarrior);
         assert_eq!(items.len(), 2);
         let paid = &items[0];

@@ -28,8 +28,11 @@ impl ImportRun {
     /// already, as are the file's repeats of an entry (skipped); the rest
     /// wait in pages. A document of neither shape is an error as a whole.
     pub fn new(document: Document) -> Result<Self, Error> {
-        let (format, items, errors) = read_document(document)?;
-        Ok(Self::from_items(format, items, errors))
+        let read = read_document(document)?;
+        let mut run = Self::from_items(read.format, read.items, read.errors);
+        run.report.dropped_fields = read.dropped_fields;
+        run.report.recurring_occurrences = read.recurring_occurrences;
+        Ok(run)
     }
 
     /// An import of items already read.

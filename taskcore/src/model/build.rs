@@ -37,10 +37,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::input::{Due, DueChange, NewTask, TagChange, TaskPatch};
+use super::reminders::Reminder;
 use crate::error::Result;
 use crate::planning::Priority;
-use crate::types::{Description, ListId};
-use crate::wire::{Body, TaskCreate, TaskUpdate};
+use crate::repeat::{RepeatFrom, RepeatRule};
+use crate::types::{Description, ListId, TaskId};
+use crate::wire::{Body, ReminderBody, TaskCreate, TaskUpdate};
 
 /// The text of a due date as the API writes it.
 fn day_text(day: NaiveDate) -> String {
@@ -118,9 +120,54 @@ impl NewTask {
     pub fn list(&self) -> Option<ListId> {
         self.list
     }
+
+    /// The task it is a subtask of, if any.
+    pub fn parent(&self) -> Option<TaskId> {
+        self.parent
+    }
+
+    /// How it repeats, if it does.
+    pub fn repeat(&self) -> Option<&RepeatRule> {
+        self.repeat.as_ref()
+    }
+
+    /// Where its next occurrence counts from.
+    pub fn repeat_from(&self) -> RepeatFrom {
+        self.repeat_from
+    }
+
+    /// Its reminders, normalised.
+    pub fn reminders(&self) -> &[Reminder] {
+        &self.reminders
+    }
 }
 
 impl NewTaskBuilder {
+    /// A subtask of this live task of the owner's (it goes in its list).
+    pub fn parent(mut self, parent: TaskId) -> Self {
+        self.0.parent_id = Some(parent.0);
+        self
+    }
+
+    /// Repeating by this rule (the task needs a due).
+    pub fn repeat(mut self, rule: &RepeatRule) -> Self {
+        self.0.repeat = Some(rule.to_string());
+        self
+    }
+
+    /// Its next occurrence counted from the due (the default) or the
+    /// completion.
+    pub fn repeat_from(mut self, from: RepeatFrom) -> Self {
+        self.0.repeat_from = Some(from.as_str().to_owned());
+        self
+    }
+
+    /// With these reminders (a lead needs a due); at most 10.
+    pub fn reminders<'r>(mut self, reminders: impl IntoIterator<Item = &'r Reminder>) -> Self {
+        self.0.reminders = reminders.into_iter().map(ReminderBody::from).collect();
+        self
+    }
+
     /// In this list of the owner's (otherwise, the default list).
     pub fn list(mut self, list: ListId) -> Self {
         self.0.list_id = Some(list.0);
@@ -189,6 +236,9 @@ impl From<&NewTask> for TaskCreate {
             tags,
             list,
             parent,
+            repeat,
+            repeat_from,
+            reminders,
         } = task;
         Self {
             title: title.as_str().to_owned(),
@@ -200,6 +250,9 @@ impl From<&NewTask> for TaskCreate {
             tags: tags.clone(),
             list_id: list.map(|list| list.0),
             parent_id: parent.map(|parent| parent.0),
+            repeat: repeat.as_ref().map(ToString::to_string),
+            repeat_from: (*repeat_from != RepeatFrom::Due).then(|| repeat_from.as_str().to_owned()),
+            reminders: reminders.iter().map(ReminderBody::from).collect(),
         }
     }
 }
@@ -251,6 +304,26 @@ impl TaskPatch {
     /// How the tags change, if they do.
     pub fn tags(&self) -> Option<&TagChange> {
         self.tags.as_ref()
+    }
+
+    /// The new parent, if it changes (`Some(None)`: top level).
+    pub fn parent(&self) -> Option<Option<TaskId>> {
+        self.parent
+    }
+
+    /// The new repeat rule, if it changes (`Some(None)`: no longer repeats).
+    pub fn repeat(&self) -> Option<Option<&RepeatRule>> {
+        self.repeat.as_ref().map(Option::as_ref)
+    }
+
+    /// Where occurrences count from, if that changes.
+    pub fn repeat_from(&self) -> Option<RepeatFrom> {
+        self.repeat_from
+    }
+
+    /// The new reminders, if they change.
+    pub fn reminders(&self) -> Option<&[Reminder]> {
+        self.reminders.as_deref()
     }
 }
 
@@ -340,6 +413,30 @@ impl TaskPatchBuilder {
         self
     }
 
+    /// Makes it a subtask of this task (`None`: a top-level task).
+    pub fn parent(mut self, parent: Option<TaskId>) -> Self {
+        self.0.parent_id = Some(parent.map(|parent| parent.0));
+        self
+    }
+
+    /// Repeats by this rule from the due (`None`: no longer repeats).
+    pub fn repeat(mut self, rule: Option<&RepeatRule>) -> Self {
+        self.0.repeat = Some(rule.map(ToString::to_string));
+        self
+    }
+
+    /// Counts occurrences from the due or from the completion.
+    pub fn repeat_from(mut self, from: RepeatFrom) -> Self {
+        self.0.repeat_from = Some(from.as_str().to_owned());
+        self
+    }
+
+    /// Replaces the reminders (none: removes them all).
+    pub fn reminders<'r>(mut self, reminders: impl IntoIterator<Item = &'r Reminder>) -> Self {
+        self.0.reminders = Some(reminders.into_iter().map(ReminderBody::from).collect());
+        self
+    }
+
     /// The change, once every rule holds; otherwise every broken rule.
     pub fn build(self) -> Result<TaskPatch> {
         self.0.validate()
@@ -358,6 +455,9 @@ impl From<&TaskPatch> for TaskUpdate {
             tags,
             list,
             parent,
+            repeat,
+            repeat_from,
+            reminders,
         } = patch;
         let (due_date, due_at) = match due {
             Some(DueChange::Date(day)) => (Some(Some(day_text(*day))), None),
@@ -389,6 +489,13 @@ impl From<&TaskPatch> for TaskUpdate {
             remove_tags,
             list_id: list.map(|list| list.0),
             parent_id: parent.map(|parent| parent.map(|parent| parent.0)),
+            repeat: repeat
+                .as_ref()
+                .map(|rule| rule.as_ref().map(ToString::to_string)),
+            repeat_from: repeat_from.map(|from| from.as_str().to_owned()),
+            reminders: reminders
+                .as_ref()
+                .map(|reminders| reminders.iter().map(ReminderBody::from).collect()),
         }
     }
 }

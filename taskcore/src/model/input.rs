@@ -11,37 +11,12 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+pub use super::due::Due;
 use super::records::Task;
+use super::reminders::Reminder;
 use crate::planning::{Priority, Zone};
+use crate::repeat::{RepeatFrom, RepeatRule};
 use crate::types::{Description, Email, ListId, Password, TaskId, Title};
-
-/// When a task is due: on a calendar day (all day, in the owner's zone) or
-/// at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Due {
-    /// All day on this day, in the owner's time zone.
-    Date(NaiveDate),
-    /// At this instant.
-    At(DateTime<Utc>),
-}
-
-impl Due {
-    /// The day, if due on one.
-    pub fn date(self) -> Option<NaiveDate> {
-        match self {
-            Self::Date(day) => Some(day),
-            Self::At(_) => None,
-        }
-    }
-
-    /// The instant, if due at one.
-    pub fn at(self) -> Option<DateTime<Utc>> {
-        match self {
-            Self::At(instant) => Some(instant),
-            Self::Date(_) => None,
-        }
-    }
-}
 
 /// A task to create, checked: every value it holds passed its rules.
 ///
@@ -66,6 +41,12 @@ pub struct NewTask {
     pub(crate) list: Option<ListId>,
     /// The task it is a subtask of.
     pub(crate) parent: Option<TaskId>,
+    /// How it repeats (it then has a due).
+    pub(crate) repeat: Option<RepeatRule>,
+    /// Where its next occurrence counts from.
+    pub(crate) repeat_from: RepeatFrom,
+    /// Its reminders, normalised (leads only with a due).
+    pub(crate) reminders: Vec<Reminder>,
 }
 
 impl NewTask {
@@ -92,6 +73,12 @@ impl NewTask {
             list_id: Option<ListId>,
             #[serde(skip_serializing_if = "Option::is_none")]
             parent_id: Option<TaskId>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            repeat: Option<&'a RepeatRule>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            repeat_from: Option<RepeatFrom>,
+            #[serde(skip_serializing_if = "<[Reminder]>::is_empty")]
+            reminders: &'a [Reminder],
         }
         let Self {
             title,
@@ -102,6 +89,9 @@ impl NewTask {
             tags,
             list,
             parent,
+            repeat,
+            repeat_from,
+            reminders,
         } = self;
         let shape = Shape {
             title: title.as_str(),
@@ -113,6 +103,9 @@ impl NewTask {
             tags,
             list_id: *list,
             parent_id: *parent,
+            repeat: repeat.as_ref(),
+            repeat_from: (*repeat_from != RepeatFrom::Due).then_some(*repeat_from),
+            reminders,
         };
         serde_json::to_string(&shape).unwrap_or_default()
     }
@@ -173,12 +166,34 @@ pub struct TaskPatch {
     pub(crate) list: Option<ListId>,
     /// A new parent (`Some(None)`: top level).
     pub(crate) parent: Option<Option<TaskId>>,
+    /// A new repeat rule (`Some(None)`: no longer repeats).
+    pub(crate) repeat: Option<Option<RepeatRule>>,
+    /// Where the next occurrence counts from, from now on.
+    pub(crate) repeat_from: Option<RepeatFrom>,
+    /// New reminders, normalised (replacing the set).
+    pub(crate) reminders: Option<Vec<Reminder>>,
 }
 
 impl TaskPatch {
     /// True when the patch would change nothing.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// Whether storage reads the task before applying the patch: a change
+    /// of place or completion, of repeat or reminders (which need a due),
+    /// or one clearing a due.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    pub(crate) fn reads_task(&self) -> bool {
+        self.parent.is_some()
+            || self.list.is_some()
+            || self.completed == Some(true)
+            || self.repeat.is_some()
+            || self.reminders.is_some()
+            || matches!(
+                self.due,
+                Some(DueChange::ClearDate | DueChange::ClearAt | DueChange::ClearBoth)
+            )
     }
 
     /// `task` as it is once the patch is applied, as far as the patch
@@ -193,8 +208,20 @@ impl TaskPatch {
             tags,
             list,
             parent,
+            repeat,
+            repeat_from,
+            reminders,
         } = self;
         let mut task = task.clone();
+        if let Some(repeat) = repeat {
+            task.repeat.clone_from(repeat);
+        }
+        if let Some(repeat_from) = repeat_from {
+            task.repeat_from = *repeat_from;
+        }
+        if let Some(reminders) = reminders {
+            task.reminders.clone_from(reminders);
+        }
         if let Some(list) = list {
             task.list_id = *list;
         }

@@ -2,9 +2,11 @@
 //! storage takes to create and change them ([`NewTask`], [`TaskPatch`]).
 
 mod build;
+mod due;
 mod input;
 mod lists;
 mod records;
+mod reminders;
 
 pub use self::build::{NewTaskBuilder, TaskPatchBuilder};
 pub use self::input::{Due, DueChange, NewTask, NewUser, PasswordChange, TagChange, TaskPatch};
@@ -13,5 +15,7 @@ pub use self::lists::{
     list_name_key, parse_color, parse_list_name, parse_position,
 };
 pub use self::records::{
-    Change, ChangePage, Expect, Origin, TagCount, Task, TaskPage, TrashPage, TrashedTask, User,
+    Change, ChangePage, Completion, CompletionPage, Expect, Origin, TagCount, Task, TaskPage,
+    TrashPage, TrashedTask, User,
 };
+pub use self::reminders::{LEAD_MAX_SECONDS, Lead, REMINDERS_MAX, Reminder, normalise_reminders};

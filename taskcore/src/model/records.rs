@@ -4,7 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::due::Due;
+use super::reminders::Reminder;
 use crate::planning::Priority;
+use crate::repeat::{RepeatFrom, RepeatRule};
 use crate::types::{ListId, TaskId, UserId};
 
 /// A registered account, as shown to its owner. The password hash never leaves storage.
@@ -70,6 +73,21 @@ pub struct Task {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub parent_id: Option<TaskId>,
+    /// How the task repeats: an RRULE value (`FREQ=WEEKLY;BYDAY=MO`), in
+    /// normal form; `null` when it does not. Completing a repeating task
+    /// moves its due to the next occurrence and leaves it open.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "FREQ=WEEKLY;BYDAY=MO"))]
+    pub repeat: Option<RepeatRule>,
+    /// Where the next occurrence counts from: `due` (the series, as
+    /// scheduled) or `completion` (the day it was done).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "due"))]
+    pub repeat_from: RepeatFrom,
+    /// Reminders, leads (longest first) then instants (earliest first).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::wire::ReminderBody>))]
+    pub reminders: Vec<Reminder>,
     /// The owner's account id.
     #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 1))]
     pub owner_id: UserId,
@@ -84,8 +102,42 @@ pub struct Task {
     pub version: i64,
 }
 
+impl Due {
+    /// The due of `task`, if it has one.
+    pub fn of(task: &Task) -> Option<Self> {
+        match (task.due_date, task.due_at) {
+            (Some(day), _) => Some(Self::Date(day)),
+            (None, Some(at)) => Some(Self::At(at)),
+            (None, None) => None,
+        }
+    }
+}
+
 fn first_version() -> i64 {
     1
+}
+
+/// One completed occurrence of a repeating task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
+pub struct Completion {
+    /// The due of the occurrence done: a day (`2026-12-07`) or an instant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07"))]
+    pub due: Due,
+    /// When it was done (UTC).
+    pub completed_at: DateTime<Utc>,
+}
+
+/// One page of a task's completed occurrences, newest first, and how many
+/// there are in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CompletionPage {
+    /// The occurrences on this page.
+    pub completions: Vec<Completion>,
+    /// How many the task has.
+    pub total: u64,
 }
 
 /// What a conditional change expects of a task's current version: HTTP's
@@ -149,6 +201,9 @@ pub struct TrashPage {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "lowercase")]
 #[non_exhaustive]
+// Upserts are nearly every change a feed holds: boxing them would allocate
+// once per change to save space only deletions use.
+#[allow(clippy::large_enum_variant)]
 pub enum Change {
     /// The task was created, changed or restored: here it is, whole.
     Upsert {

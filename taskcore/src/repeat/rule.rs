@@ -249,6 +249,7 @@ fn write_list<T: fmt::Display>(
 
 /// Where a series is counted from when an occurrence is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum RepeatFrom {

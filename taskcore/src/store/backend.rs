@@ -15,8 +15,8 @@ use super::writer::WriteQueue;
 use crate::api_tokens::{ApiToken, ApiTokenId, Scopes};
 use crate::error::Result;
 use crate::model::{
-    Change, Expect, ListPatch, NewList, NewTask, Origin, TagCount, Task, TaskList, TaskPatch,
-    TrashedTask, User,
+    Change, Completion, Expect, ListPatch, NewList, NewTask, Origin, TagCount, Task, TaskList,
+    TaskPatch, TrashedTask, User,
 };
 use crate::planning::Zone;
 use crate::query::TaskQuery;
@@ -317,9 +317,23 @@ pub(crate) trait ListWork {
     ) -> Result<u64>;
 }
 
+/// Statements on one owner's repeating tasks, within a unit of task work.
+pub(crate) trait RepeatWork {
+    /// Moves a repeating task at a version `expect` admits to its next
+    /// occurrence without recording a completion.
+    fn skip(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task>;
+    /// A page of a live task's completed occurrences, newest first, and how
+    /// many there are.
+    fn completions(
+        &mut self,
+        id: TaskId,
+        page: crate::types::Page,
+    ) -> Result<(u64, Vec<Completion>)>;
+}
+
 /// Statements on one owner's tasks, within one unit of work. Dropped without
 /// [`TaskWork::commit`], the work is rolled back.
-pub(crate) trait TaskWork: ListWork {
+pub(crate) trait TaskWork: ListWork + RepeatWork {
     /// The owner's time zone; in write work, held against a concurrent
     /// change until the work ends.
     fn zone(&mut self) -> Result<Zone>;

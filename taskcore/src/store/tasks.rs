@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::export::ExportWriter;
 use crate::import::{CreatedTask, Document, ImportItem, ImportReport, ImportRun, Imported};
 use crate::model::{
-    ChangePage, Due, DueChange, Expect, NewList, NewTask, TagCount, Task, TaskPage, TaskPatch,
-    TrashPage, User,
+    ChangePage, CompletionPage, Due, DueChange, Expect, NewList, NewTask, TagCount, Task, TaskPage,
+    TaskPatch, TrashPage, User,
 };
 use crate::planning::Zone;
 use crate::query::{ChangeCursor, Cursor, TaskQuery};
@@ -182,16 +182,17 @@ impl<'a> OwnerTasks<'a> {
             } else if dry_run {
                 Imported::WouldCreate
             } else {
+                let in_zone = item.task_in(context.zone);
                 let placed;
                 let task = match item.list() {
                     Some(name) => {
                         placed = NewTask {
                             list: Some(import_list(&mut *work, name, context.now)?),
-                            ..item.task.clone()
+                            ..in_zone.clone().into_owned()
                         };
                         &placed
                     }
-                    None => &item.task,
+                    None => in_zone.as_ref(),
                 };
                 let parent = match item.parent_source() {
                     Some(source) => work.live_from_source(&source)?,
@@ -333,15 +334,34 @@ impl<'a> OwnerTasks<'a> {
         let (patch, expect) = (patch.clone(), expect.clone());
         self.write(move |tasks| {
             // Reading the task, its parent or its subtasks besides writing it.
-            let atomic = matches!(patch.due, Some(DueChange::Date(_)))
-                || patch.list.is_some()
-                || patch.parent.is_some()
-                || patch.completed == Some(true);
+            let atomic = matches!(patch.due, Some(DueChange::Date(_))) || patch.reads_task();
             let (mut work, context) = tasks.begin(atomic)?;
             let task = work.update(id, &patch, context, &expect)?;
             work.commit()?;
             Ok(task)
         })
+    }
+
+    /// Moves a repeating task at a version `expect` admits to its next
+    /// occurrence without recording a completion: a conflict when it does
+    /// not repeat, is done, or its series has no further occurrence.
+    pub fn skip(&self, id: TaskId, expect: &Expect) -> Result<Task> {
+        let expect = expect.clone();
+        self.write(move |tasks| {
+            let (mut work, context) = tasks.begin(true)?;
+            let task = work.skip(id, &expect, context)?;
+            work.commit()?;
+            Ok(task)
+        })
+    }
+
+    /// One page of a live task's completed occurrences, newest first, and
+    /// how many it has.
+    pub fn completions(&self, id: TaskId, page: Page) -> Result<CompletionPage> {
+        let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
+        let (total, completions) = work.completions(id, page)?;
+        work.commit()?;
+        Ok(CompletionPage { completions, total })
     }
 
     /// Moves a task to the trash.

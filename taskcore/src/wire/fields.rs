@@ -55,7 +55,10 @@ mod tests {
                 "due_at",
                 "tags",
                 "list_id",
-                "parent_id"
+                "parent_id",
+                "repeat",
+                "repeat_from",
+                "reminders"
             ]
         );
         assert!(declared_fields::<TaskUpdate>().contains(&"add_tags"));

@@ -13,6 +13,7 @@ mod fields;
 mod lenient;
 mod list;
 mod problem;
+mod repeating;
 pub mod routes;
 #[cfg(feature = "openapi")]
 pub mod rules;
@@ -26,6 +27,7 @@ pub use self::body::{Body, Checks, Valid};
 pub(crate) use self::fields::declared_fields;
 pub use self::list::{ListCreate, ListUpdate};
 pub use self::problem::{ErrorBody, ErrorDetail, ValidationDetail};
+pub use self::repeating::ReminderBody;
 #[cfg(feature = "openapi")]
 pub use self::task::Tag;
 pub use self::task::{TaskCreate, TaskUpdate};

@@ -80,6 +80,16 @@ pub const TASK: Route = Route {
     path: "/tasks/{id}",
     allow: "GET, PATCH, DELETE",
 };
+/// `GET`: a repeating task's completed occurrences, newest first.
+pub const COMPLETIONS: Route = Route {
+    path: "/tasks/{id}/completions",
+    allow: "GET",
+};
+/// `POST`: move a repeating task to its next occurrence, recording nothing.
+pub const SKIP: Route = Route {
+    path: "/tasks/{id}/skip",
+    allow: "POST",
+};
 /// `GET`: your tags with counts.
 pub const TAGS: Route = Route {
     path: "/tags",
@@ -133,7 +143,7 @@ pub const LIST: Route = Route {
 };
 
 /// Every route under the API prefix.
-pub const ALL: [Route; 23] = [
+pub const ALL: [Route; 25] = [
     REGISTER,
     REGISTRATION,
     LOGIN,
@@ -147,6 +157,8 @@ pub const ALL: [Route; 23] = [
     TOKEN,
     TASKS,
     TASK,
+    COMPLETIONS,
+    SKIP,
     LISTS,
     LIST,
     TAGS,

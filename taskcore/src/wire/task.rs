@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::body::{Body, Checks, nullable, nullable_whole, present, present_whole, whole};
+use super::repeating::{ReminderBody, check_reminders, check_repeat, check_repeat_from, needs_due};
 use crate::model::{Due, DueChange, NewTask, TagChange, Task, TaskPatch};
 use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
 use crate::types::{Description, Invalid, ListId, TaskId, Title};
@@ -80,6 +81,25 @@ pub struct TaskCreate {
     )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub parent_id: Option<i64>,
+    /// How the task repeats (it needs a due): an RFC 5545 RRULE value with
+    /// `FREQ` (DAILY, WEEKLY, MONTHLY, YEARLY), and optionally `INTERVAL`
+    /// (1–999), `BYDAY`, `BYMONTHDAY`, `BYMONTH`, and one of `COUNT` or
+    /// `UNTIL`; returned in normal form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 300, example = "FREQ=WEEKLY;BYDAY=MO")
+    )]
+    pub repeat: Option<String>,
+    /// Where the next occurrence counts from: `due` (the default) or
+    /// `completion`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::repeat::RepeatFrom>))]
+    pub repeat_from: Option<String>,
+    /// Reminders, at most 10 once duplicates are dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+    pub reminders: Vec<ReminderBody>,
 }
 
 /// Wire type: body of `PATCH /tasks/{id}`; only the fields present change.
@@ -176,6 +196,31 @@ pub struct TaskUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1))]
     pub parent_id: Option<Option<i64>>,
+    /// A new repeat rule (the task needs a due); `null`: it no longer
+    /// repeats. Setting it (or the due) starts the series at the due.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 300))]
+    pub repeat: Option<Option<String>>,
+    /// `due` or `completion`; `null` is refused.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::repeat::RepeatFrom))]
+    pub repeat_from: Option<String>,
+    /// Replaces the reminders; `[]` removes them all, `null` is refused.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ReminderBody>, max_items = 10))]
+    pub reminders: Option<Vec<ReminderBody>>,
 }
 
 impl Body for TaskCreate {
@@ -192,8 +237,35 @@ impl Body for TaskCreate {
             tags,
             list_id,
             parent_id,
+            repeat,
+            repeat_from,
+            reminders,
         } = self;
         let title = checks.field("title", Title::parse(&title));
+        let has_due = due_date.is_some() || due_at.is_some();
+        let repeat = match repeat {
+            Some(rule) => check_repeat(checks, &rule).map(Some),
+            None => Some(None),
+        };
+        if matches!(repeat, Some(Some(_))) && !has_due {
+            checks.field("repeat", Err::<(), _>(needs_due("A repeating task")));
+        }
+        let repeat_from = match repeat_from {
+            Some(from) => check_repeat_from(checks, &from),
+            None => Some(crate::repeat::RepeatFrom::Due),
+        };
+        let reminders = check_reminders(checks, &reminders);
+        if !has_due
+            && reminders
+                .iter()
+                .flatten()
+                .any(|reminder| reminder.is_relative())
+        {
+            checks.field(
+                "reminders",
+                Err::<(), _>(needs_due("A reminder before the due")),
+            );
+        }
         let parent = match parent_id {
             Some(id) => checks.field("parent_id", task_id_of(id)).map(Some),
             None => Some(None),
@@ -243,6 +315,9 @@ impl Body for TaskCreate {
             tags: tags?,
             list: list?,
             parent: parent?,
+            repeat: repeat?,
+            repeat_from: repeat_from?,
+            reminders: reminders?,
         })
     }
 }
@@ -290,7 +365,23 @@ impl Body for TaskUpdate {
             remove_tags,
             list_id,
             parent_id,
+            repeat,
+            repeat_from,
+            reminders,
         } = self;
+        let repeat = match repeat {
+            Some(Some(rule)) => check_repeat(checks, &rule).map(|rule| Some(Some(rule))),
+            Some(None) => Some(Some(None)),
+            None => Some(None),
+        };
+        let repeat_from = match repeat_from {
+            Some(from) => check_repeat_from(checks, &from).map(Some),
+            None => Some(None),
+        };
+        let reminders = match reminders {
+            Some(bodies) => check_reminders(checks, &bodies).map(Some),
+            None => Some(None),
+        };
         let parent = match parent_id {
             Some(Some(id)) => checks
                 .field("parent_id", task_id_of(id))
@@ -359,6 +450,9 @@ impl Body for TaskUpdate {
             tags: tags?,
             list: list?,
             parent: parent?,
+            repeat: repeat?,
+            repeat_from: repeat_from?,
+            reminders: reminders?,
         })
     }
 }
@@ -432,6 +526,9 @@ impl TaskUpdate {
             due_date,
             due_at,
             tags,
+            repeat,
+            repeat_from,
+            reminders,
         } = task;
         let (due_date, due_at) = match (due_date, due_at) {
             (Some(day), _) => (Some(Some(day.to_string())), None),
@@ -451,6 +548,9 @@ impl TaskUpdate {
             // A task read from a server before lists has none to go back to.
             list_id: (list_id.0 > 0).then_some(list_id.0),
             parent_id: Some(parent_id.map(|parent| parent.0)),
+            repeat: Some(repeat.as_ref().map(ToString::to_string)),
+            repeat_from: Some(repeat_from.as_str().to_owned()),
+            reminders: Some(reminders.iter().map(ReminderBody::from).collect()),
         }
     }
 }

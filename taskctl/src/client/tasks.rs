@@ -3,7 +3,7 @@
 use reqwest::blocking::RequestBuilder;
 use serde_json::Value;
 use taskcore::routes::{self, TAGS, TASK, TASKS};
-use taskcore::{TagCount, Task, TaskCreate, TaskQuery, TaskUpdate, TrashedTask};
+use taskcore::{Completion, TagCount, Task, TaskCreate, TaskQuery, TaskUpdate, TrashedTask};
 
 use super::connection::{Client, Fetched, TAGS_MAX_BYTES};
 use super::error::ClientError;
@@ -69,6 +69,21 @@ impl Client {
             total,
             next,
         })
+    }
+
+    /// `GET /tasks/{id}/completions`: the newest `limit` completed
+    /// occurrences of a repeating task.
+    pub fn completions(
+        &self,
+        id: i64,
+        limit: u32,
+    ) -> Result<Fetched<Vec<Completion>>, ClientError> {
+        let request = self
+            .http
+            .get(self.url(&routes::COMPLETIONS.with_id(id)))
+            .query(&[("limit", limit.to_string())]);
+        let response = self.send(request)?;
+        self.read(response)
     }
 
     /// `GET /tasks/{id}`.

@@ -20,6 +20,13 @@ pub struct ImportSummary {
     /// before this list sends none.
     #[serde(default)]
     pub created_tasks: Vec<taskcore::import::CreatedTask>,
+    /// Fields the server had no place for, with how many entries had each.
+    #[serde(default)]
+    pub dropped_fields: std::collections::BTreeMap<String, u64>,
+    /// Taskwarrior occurrences left out, each series imported as one
+    /// repeating task.
+    #[serde(default)]
+    pub recurring_occurrences: u64,
 }
 
 impl Client {

@@ -414,6 +414,26 @@ pub fn import(context: &Context, file: &std::path::Path, dry_run: bool) -> Resul
         tasks_counted(summary.created),
         summary.skipped
     ));
+    if summary.recurring_occurrences > 0 {
+        context.out.say(&format!(
+            "{} of recurring tasks left out: each series came in as one repeating task",
+            match summary.recurring_occurrences {
+                1 => "1 occurrence".to_owned(),
+                n => format!("{n} occurrences"),
+            }
+        ));
+    }
+    if !summary.dropped_fields.is_empty() {
+        let fields: Vec<String> = summary
+            .dropped_fields
+            .iter()
+            .map(|(name, count)| format!("{} ({count})", printable(name)))
+            .collect();
+        context.out.say(&format!(
+            "not kept, no place for them here: {}",
+            fields.join(", ")
+        ));
+    }
     for error in &summary.errors {
         let index = error["index"].as_u64().unwrap_or_default();
         let detail = match &error["detail"] {

@@ -213,6 +213,36 @@ pub(super) fn remember(context: &Context, tasks: &[Task]) -> Result<(), Failure>
     Ok(())
 }
 
+/// `tasks` with each subtask right under its parent (when the parent is
+/// among them), its title indented one step a level; the others in their
+/// order.
+fn as_tree(tasks: &[Task]) -> Vec<Task> {
+    let shown: std::collections::HashSet<taskcore::TaskId> =
+        tasks.iter().map(|task| task.id).collect();
+    let mut children: std::collections::HashMap<taskcore::TaskId, Vec<&Task>> =
+        std::collections::HashMap::new();
+    let mut tops = Vec::new();
+    for task in tasks {
+        match task.parent_id.filter(|parent| shown.contains(parent)) {
+            Some(parent) => children.entry(parent).or_default().push(task),
+            None => tops.push(task),
+        }
+    }
+    let mut ordered = Vec::with_capacity(tasks.len());
+    let mut stack: Vec<(&Task, usize)> = tops.into_iter().rev().map(|task| (task, 0)).collect();
+    while let Some((task, depth)) = stack.pop() {
+        let mut shown = task.clone();
+        if depth > 0 {
+            shown.title = format!("{}└ {}", "  ".repeat(depth - 1), task.title);
+        }
+        ordered.push(shown);
+        if let Some(below) = children.get(&task.id) {
+            stack.extend(below.iter().rev().map(|child| (*child, depth + 1)));
+        }
+    }
+    ordered
+}
+
 /// Which part of a listing to show, and how.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
@@ -221,6 +251,8 @@ pub struct Shape {
     pub page: Option<u64>,
     pub all: bool,
     pub wide: bool,
+    /// Subtasks under their parents.
+    pub tree: bool,
 }
 
 pub(super) fn list(context: &Context, filters: &ListFilters, shape: Shape) -> Result<(), Failure> {
@@ -230,6 +262,7 @@ pub(super) fn list(context: &Context, filters: &ListFilters, shape: Shape) -> Re
         page,
         all,
         wide,
+        tree,
     } = shape;
     let per_page = limit.unwrap_or(LIST_PAGE_SIZE);
     let skip = page.map_or(skip, |page| (page - 1).saturating_mul(u64::from(per_page)));
@@ -259,9 +292,10 @@ pub(super) fn list(context: &Context, filters: &ListFilters, shape: Shape) -> Re
         return Ok(());
     }
     if !tasks.is_empty() {
+        let shown = if tree { as_tree(&tasks) } else { tasks.clone() };
         context
             .out
-            .show(&context.out.tasks(&tasks, None, filters.columns(wide)));
+            .show(&context.out.tasks(&shown, None, filters.columns(wide)));
     }
     let shown = tasks.len() as u64;
     if total == 0 && filters.narrowed() {

@@ -78,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             tags,
             literal,
             list,
+            scheduling,
         } => {
             // `--due fri 5pm` unquoted: the time went to the title.
             if let (Some(due), [_, .., last]) = (&due, title.as_slice())
@@ -96,6 +97,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 tags,
                 literal,
                 list,
+                scheduling,
             };
             add(&context, adding)
         }
@@ -106,6 +108,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             page,
             all,
             wide,
+            tree,
         } => list(
             &context,
             &filters,
@@ -113,8 +116,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 limit,
                 skip,
                 page,
-                all,
+                all: all || tree,
                 wide,
+                tree,
             },
         ),
         Command::Next { limit, wide } => next(&context, limit, wide),
@@ -135,6 +139,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             untags,
             literal,
             list,
+            scheduling,
         } => {
             let changes = Changes {
                 literal,
@@ -146,6 +151,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 tags,
                 untags,
                 list,
+                scheduling,
             };
             match (id, filter) {
                 (Some(id), _) if changes.is_empty() => editor::edit_in_editor(&context, id),

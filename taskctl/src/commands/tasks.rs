@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use taskcore::{Priority, Task, TaskCreate, TaskUpdate};
+use taskcore::{Priority, ReminderBody, Task, TaskCreate, TaskUpdate};
 use taskctl::client::{ClientError, Fetched};
 use taskctl::journal::Undo;
 
@@ -13,6 +13,8 @@ use crate::choices::PriorityOrNone;
 use crate::context::{Authed, Context};
 use crate::failure::Failure;
 use crate::output::done_mark;
+use crate::repeating::{self, Every};
+use crate::task_args::Scheduling;
 use crate::when::{self, Due};
 
 /// `add`'s arguments.
@@ -25,6 +27,8 @@ pub(super) struct Adding {
     pub(super) literal: bool,
     /// A list's name.
     pub(super) list: Option<String>,
+    /// Parent, repeat and reminders.
+    pub(super) scheduling: Scheduling,
 }
 
 pub(super) fn add(context: &Context, adding: Adding) -> Result<(), Failure> {
@@ -36,6 +40,7 @@ pub(super) fn add(context: &Context, adding: Adding) -> Result<(), Failure> {
         mut tags,
         literal,
         list,
+        scheduling,
     } = adding;
     let title = title.as_str();
     let (title, title_tags) = if literal {
@@ -59,6 +64,28 @@ pub(super) fn add(context: &Context, adding: Adding) -> Result<(), Failure> {
         Some(Due::At(instant)) => new_task.due_at = Some(instant.to_rfc3339()),
         Some(Due::Clear) | None => {}
     }
+    let planned = scheduled(&scheduling)?;
+    if let Some(parent) = planned.parent {
+        new_task.parent_id = parent;
+    }
+    match planned.repeat {
+        Some(Some(rule)) => {
+            // A repeating task needs a due: today, unless one is given.
+            if new_task.due_date.is_none() && new_task.due_at.is_none() {
+                let today = when::local_zone().day_of(chrono::Utc::now());
+                new_task.due_date = Some(today.to_string());
+            }
+            new_task.repeat = Some(rule);
+        }
+        Some(None) => {
+            return Err(Failure::usage(
+                "--every none is for edit: add repeats only with a rule",
+            ));
+        }
+        None => {}
+    }
+    new_task.repeat_from = planned.repeat_from;
+    new_task.reminders = planned.reminders.unwrap_or_default();
     let client = context.client()?;
     if let Some(name) = list {
         new_task.list_id = Some(super::lists::named(&client, &name)?.id.0);
@@ -130,6 +157,80 @@ pub(super) fn show(context: &Context, id: i64) -> Result<(), Failure> {
     kept.journal.saw([&task.value]);
     kept.save();
     print_task(context, &task);
+    if !context.out.json {
+        show_around(context, &client, &task.value)?;
+    }
+    Ok(())
+}
+
+/// What `show` adds below a task: how it repeats and its last
+/// completions, its reminders and the next one, its subtasks.
+fn show_around(context: &Context, client: &Authed<'_>, task: &Task) -> Result<(), Failure> {
+    let (zone, now) = (when::local_zone(), chrono::Utc::now());
+    if let Some(rule) = &task.repeat {
+        let from = match task.repeat_from {
+            taskcore::repeat::RepeatFrom::Completion => "counted from when it is done",
+            _ => "counted from its due",
+        };
+        context.out.say(&format!(
+            "\nrepeats {}, {from}",
+            repeating::rule_words(rule)
+        ));
+        let done = client.call(|client| Ok(client.completions(task.id.0, 5)?))?;
+        for completion in &done.value {
+            let due = match completion.due {
+                taskcore::Due::Date(day) => day.to_string(),
+                taskcore::Due::At(at) => zone.format(at, "%Y-%m-%d %H:%M"),
+            };
+            context.out.say(&format!(
+                "  done {} (due {due})",
+                zone.format(completion.completed_at, "%Y-%m-%d %H:%M")
+            ));
+        }
+    }
+    if !task.reminders.is_empty() {
+        let due = match (task.due_date, task.due_at) {
+            (_, Some(at)) => Some(at),
+            (Some(day), None) => Some(zone.start_of(day)),
+            (None, None) => None,
+        };
+        let words: Vec<String> = task
+            .reminders
+            .iter()
+            .map(|reminder| repeating::reminder_words(reminder, zone))
+            .collect();
+        context
+            .out
+            .say(&format!("\nreminders: {}", words.join(", ")));
+        let next = task
+            .reminders
+            .iter()
+            .filter_map(|reminder| reminder.rings_at(due))
+            .filter(|at| *at > now)
+            .min();
+        if let Some(next) = next {
+            context.out.say(&format!(
+                "next reminder: {} ({})",
+                zone.format(next, "%Y-%m-%d %H:%M"),
+                crate::output::relative(next, now)
+            ));
+        }
+    }
+    let query = taskcore::TaskQuery::builder()
+        .parent(Some(task.id))
+        .build()
+        .map_err(|error| Failure::usage(error.to_string()))?;
+    let subtasks = client.call(|client| Ok(client.list_tasks(&query)?))?;
+    if !subtasks.tasks.is_empty() {
+        context
+            .out
+            .say(&format!("\nsubtasks ({}):", subtasks.total));
+        context.out.show(&context.out.tasks(
+            &subtasks.tasks,
+            None,
+            crate::output::TaskColumns::default(),
+        ));
+    }
     Ok(())
 }
 
@@ -146,6 +247,8 @@ pub(super) struct Changes {
     pub(super) untags: Vec<String>,
     /// A list's name to move to.
     pub(super) list: Option<String>,
+    /// Parent, repeat and reminders.
+    pub(super) scheduling: Scheduling,
 }
 
 impl Changes {
@@ -159,6 +262,7 @@ impl Changes {
             && self.tags.is_empty()
             && self.untags.is_empty()
             && self.list.is_none()
+            && self.scheduling.is_empty()
     }
 }
 
@@ -200,10 +304,15 @@ pub(super) fn patch_of(context: &Context, mut changes: Changes) -> Result<TaskUp
         let client = context.client()?;
         patch.list_id = Some(super::lists::named(&client, name)?.id.0);
     }
+    let planned = scheduled(&changes.scheduling)?;
+    patch.parent_id = planned.parent;
+    patch.repeat = planned.repeat;
+    patch.repeat_from = planned.repeat_from;
+    patch.reminders = planned.reminders;
     if patch.is_empty() {
         return Err(Failure::usage(
             "nothing to change: give --title, --description, --clear-description, --due, \
-             --priority, --tag, --untag or --list",
+             --priority, --tag, --untag, --list, --parent, --every, --after-done or --remind",
         ));
     }
     Ok(patch)
@@ -275,6 +384,73 @@ fn retryable(error: &ClientError) -> bool {
     )
 }
 
+/// What `--parent`, `--every`, `--after-done`, `--until`, `--times` and
+/// `--remind` ask for, as body fields: each `None` when not given.
+struct Planned {
+    parent: Option<Option<i64>>,
+    repeat: Option<Option<String>>,
+    repeat_from: Option<String>,
+    reminders: Option<Vec<ReminderBody>>,
+}
+
+fn scheduled(scheduling: &Scheduling) -> Result<Planned, Failure> {
+    let (zone, now) = (when::local_zone(), chrono::Utc::now());
+    let parent = match scheduling.parent.as_deref().map(str::trim) {
+        None => None,
+        Some("none") => Some(None),
+        Some(id) => Some(Some(
+            id.parse::<i64>()
+                .ok()
+                .filter(|id| *id >= 1)
+                .ok_or_else(|| {
+                    Failure::usage(format!("--parent {id:?}: give a task id, or none"))
+                })?,
+        )),
+    };
+    let repeat = match scheduling.every.as_deref().map(repeating::parse_every) {
+        None => None,
+        Some(Err(message)) => return Err(Failure::usage(message)),
+        Some(Ok(Every::Never)) => Some(None),
+        Some(Ok(Every::Rule(rule))) => {
+            let rule = repeating::with_end(
+                rule,
+                scheduling.until.as_deref(),
+                scheduling.times,
+                zone,
+                now,
+            )
+            .map_err(Failure::usage)?;
+            Some(Some(rule.to_string()))
+        }
+    };
+    // A new rule counts from the due unless --after-done says otherwise.
+    let repeat_from = if scheduling.after_done {
+        Some("completion".to_owned())
+    } else {
+        matches!(repeat, Some(Some(_))).then(|| "due".to_owned())
+    };
+    let reminders = match scheduling.reminders.as_slice() {
+        [] => None,
+        [none] if none.trim() == "none" => Some(Vec::new()),
+        typed => Some(
+            typed
+                .iter()
+                .map(|text| {
+                    repeating::parse_reminder(text, zone, now)
+                        .map(|reminder| ReminderBody::from(&reminder))
+                        .map_err(Failure::usage)
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    Ok(Planned {
+        parent,
+        repeat,
+        repeat_from,
+        reminders,
+    })
+}
+
 /// One task in full, or the API's JSON for it.
 fn print_task(context: &Context, task: &Fetched<Task>) {
     if context.out.json {
@@ -302,9 +478,21 @@ pub(super) fn set_completed(
             return Ok(None);
         };
         let verb = if completed { "done" } else { "reopened" };
+        // A repeating task done moves to its next due and stays open.
+        let next = match (&task.value.repeat, completed && !task.value.completed) {
+            (Some(_), true) => when::due_words(
+                task.value.due_date,
+                task.value.due_at,
+                when::local_zone(),
+                chrono::Utc::now(),
+            )
+            .map(|due| format!(" — repeats, next due {due}"))
+            .unwrap_or_default(),
+            _ => String::new(),
+        };
         context.out.say(&format!(
-            "{} {} {}: {}",
-            done_mark(task.value.completed),
+            "{} {} {}: {}{next}",
+            done_mark(completed),
             verb,
             task.value.id,
             task.value.title

@@ -12,6 +12,7 @@ pub(crate) mod health;
 mod home;
 pub(crate) mod lists;
 pub(crate) mod portability;
+pub(crate) mod repeating;
 mod responses;
 pub(crate) mod sessions;
 pub(crate) mod sync;
@@ -58,6 +59,8 @@ pub fn app(
                 .or(tokens::routes(state.clone()))
                 .unify()
                 .or(tasks::routes(state.clone()))
+                .unify()
+                .or(repeating::routes(state.clone()))
                 .unify()
                 .or(lists::routes(state.clone()))
                 .unify()

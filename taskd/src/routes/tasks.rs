@@ -366,7 +366,7 @@ pub async fn get_task(
 }
 
 /// A task as the body, with its ETag.
-fn with_etag(task: &Task) -> Response {
+pub(super) fn with_etag(task: &Task) -> Response {
     let mut response = warp::reply::json(task).into_response();
     response
         .headers_mut()

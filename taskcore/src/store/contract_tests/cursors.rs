@@ -114,7 +114,7 @@ contract! {
                 })
                 .collect();
             let document = json!({"format": "taskd-export", "version": 1, "tasks": tasks});
-            let (_, items, _) = crate::import::read(&document).expect("an export");
+            let items = crate::import::read(&document).expect("an export").items;
             store.tasks(owner).import_page(&items, false).expect("import");
             let stored = store.tasks(owner).list(&query("limit=100")).expect("list").total;
             for sort in SORTS {

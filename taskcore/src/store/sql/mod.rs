@@ -7,6 +7,7 @@ pub(crate) mod dialect;
 pub(crate) mod listing;
 pub(crate) mod lists;
 pub(crate) mod owner;
+pub(crate) mod repeating;
 pub(crate) mod statements;
 pub(crate) mod subtasks;
 pub(crate) mod table;

@@ -76,7 +76,7 @@ impl<C: Connection> OwnerUnit<C> {
 
     /// Why a change of task `id` that expected `expect` changed nothing:
     /// the task is not there, or is at another version.
-    fn refusal(&mut self, id: TaskId, expect: &Expect) -> Result<Error> {
+    pub(super) fn refusal(&mut self, id: TaskId, expect: &Expect) -> Result<Error> {
         Ok(match (self.get(id)?, expect) {
             (None, _) => Error::TaskNotFound,
             (Some(task), Expect::OneOf(_)) => Error::VersionMismatch {
@@ -238,9 +238,10 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         context: Context,
         expect: &Expect,
     ) -> Result<Task> {
-        // Only a change of place or completion reads the task first (the
-        // work is then one unit: see OwnerTasks::update_expecting).
-        if patch.parent.is_none() && patch.list.is_none() && patch.completed != Some(true) {
+        // Only a change of place, completion, repeat or reminders, or one
+        // clearing a due, reads the task first (the work is then one unit:
+        // see OwnerTasks::update_expecting).
+        if !patch.reads_task() {
             return match self.task(&Statements::<C::Dialect>::update(
                 self.owner, id, patch, context, expect,
             ))? {
@@ -271,6 +272,20 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 }
             }
             (_, None) => {}
+        }
+        let after = patch.applied_to(&before);
+        Self::check_needs_due(&after)?;
+        if patch.completed == Some(true)
+            && !before.completed
+            && after.repeat.is_some()
+            && let Some(task) = self.complete_occurrence(id, &after, &patch, context, expect)?
+        {
+            let moved = TaskPatch {
+                completed: None,
+                ..patch
+            };
+            self.follow(id, &task, &before, &moved, context)?;
+            return Ok(task);
         }
         let task = match self.task(&Statements::<C::Dialect>::update(
             self.owner, id, &patch, context, expect,

@@ -6,10 +6,18 @@ use chrono::{DateTime, Utc};
 use super::dialect::Dialect;
 use super::table::{EDITABLE, read_columns_text, task_columns};
 use super::value::{SqlValue, Statement};
-use crate::model::{DueChange, Expect, NewTask, Origin, TagChange, TaskPatch};
+use crate::model::{Due, DueChange, Expect, NewTask, Origin, TagChange, TaskPatch};
 use crate::planning::due_key;
 use crate::store::backend::Context;
 use crate::types::{TaskId, UserId};
+
+/// Where a repeating task's series starts, and how many of its
+/// occurrences were done or skipped since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Series {
+    pub anchor: Due,
+    pub done: i64,
+}
 
 /// The task statements of one dialect. Every one filters by its owner.
 pub(crate) struct Statements<D>(std::marker::PhantomData<D>);
@@ -53,6 +61,11 @@ impl<D: Dialect> Statements<D> {
             task.due.and_then(|due| due.at()),
             context.zone,
         ))));
+        // The series of a repeating task starts at its due.
+        names.push("anchor_date");
+        values.push(statement.bind::<D>(SqlValue::MaybeDate(task.due.and_then(|due| due.date()))));
+        names.push("anchor_at");
+        values.push(statement.bind::<D>(SqlValue::MaybeTime(task.due.and_then(|due| due.at()))));
         if let Some(origin) = origin {
             names.push("source");
             values.push(statement.bind::<D>(SqlValue::Text(Some(&origin.source))));
@@ -67,13 +80,28 @@ impl<D: Dialect> Statements<D> {
     }
 
     /// Changes the fields the patch names, what derives from them, and
-    /// `updated_at`.
+    /// `updated_at`. A change of due or repeat rule starts a repeating
+    /// task's series again at the (new) due.
     pub fn update<'a>(
         owner: UserId,
         id: TaskId,
         patch: &'a TaskPatch,
         context: Context,
         expect: &Expect,
+    ) -> Statement<'a> {
+        Self::update_series(owner, id, patch, context, expect, None)
+    }
+
+    /// [`Statements::update`], the series of a repeating task set to
+    /// `series` rather than following the patch: an occurrence done or
+    /// skipped moves the due, not where the series starts.
+    pub fn update_series<'a>(
+        owner: UserId,
+        id: TaskId,
+        patch: &'a TaskPatch,
+        context: Context,
+        expect: &Expect,
+        series: Option<Series>,
     ) -> Statement<'a> {
         let mut statement = Statement::new();
         let owner_id = owner;
@@ -117,6 +145,46 @@ impl<D: Dialect> Statements<D> {
             }
             Some(DueChange::ClearBoth) => assignments.push("due_key = NULL".to_owned()),
             None => {}
+        }
+        match series {
+            Some(series) => {
+                assignments.push(format!(
+                    "anchor_date = {}",
+                    statement.bind::<D>(SqlValue::MaybeDate(series.anchor.date()))
+                ));
+                assignments.push(format!(
+                    "anchor_at = {}",
+                    statement.bind::<D>(SqlValue::MaybeTime(series.anchor.at()))
+                ));
+                assignments.push(format!(
+                    "repeat_done = {}",
+                    statement.bind::<D>(SqlValue::Int(series.done))
+                ));
+            }
+            None => {
+                let anchor = match patch.due {
+                    Some(DueChange::Date(day)) => Some((
+                        statement.bind::<D>(SqlValue::MaybeDate(Some(day))),
+                        "NULL".to_owned(),
+                    )),
+                    Some(DueChange::At(instant)) => Some((
+                        "NULL".to_owned(),
+                        statement.bind::<D>(SqlValue::MaybeTime(Some(instant))),
+                    )),
+                    Some(DueChange::ClearDate) => Some(("NULL".to_owned(), "due_at".to_owned())),
+                    Some(DueChange::ClearAt) => Some(("due_date".to_owned(), "NULL".to_owned())),
+                    Some(DueChange::ClearBoth) => Some(("NULL".to_owned(), "NULL".to_owned())),
+                    None if patch.repeat.is_some() => {
+                        Some(("due_date".to_owned(), "due_at".to_owned()))
+                    }
+                    None => None,
+                };
+                if let Some((date, at)) = anchor {
+                    assignments.push(format!("anchor_date = {date}"));
+                    assignments.push(format!("anchor_at = {at}"));
+                    assignments.push("repeat_done = 0".to_owned());
+                }
+            }
         }
         if let Some(TagChange::Delta { add, remove }) = &patch.tags {
             let add = statement.bind::<D>(SqlValue::Tags(add));

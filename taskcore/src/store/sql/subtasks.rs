@@ -64,7 +64,7 @@ impl<C: Connection> OwnerUnit<C> {
         }
         let statement = Statements::<C::Dialect>::untrash(self.owner, id);
         self.unit.execute(&statement.sql, &statement.values)?;
-        Ok(())
+        self.forget_completions(id)
     }
 
     /// After task `id` changed from `before` to `task` by `patch`: its

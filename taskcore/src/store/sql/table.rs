@@ -17,8 +17,9 @@ use chrono::{DateTime, Utc};
 
 use super::value::{RowValues, SqlValue};
 use crate::error::Result;
-use crate::model::{DueChange, NewTask, TagChange, Task, TaskPatch, User};
+use crate::model::{DueChange, NewTask, Reminder, TagChange, Task, TaskPatch, User};
 use crate::planning::Priority;
+use crate::repeat::{RepeatFrom, RepeatRule};
 use crate::types::{ListId, TaskId, UserId};
 
 /// A column a client writes.
@@ -104,6 +105,38 @@ pub(crate) const EDITABLE: &[Editable] = &[
         },
     },
     Editable {
+        name: "repeat",
+        create: |task| match &task.repeat {
+            Some(rule) => SqlValue::OwnedText(rule.to_string()),
+            None => SqlValue::Text(None),
+        },
+        update: |patch| {
+            patch.repeat.as_ref().map(|repeat| match repeat {
+                Some(rule) => SqlValue::OwnedText(rule.to_string()),
+                None => SqlValue::Text(None),
+            })
+        },
+    },
+    Editable {
+        name: "repeat_from",
+        create: |task| SqlValue::Text(Some(task.repeat_from.as_str())),
+        update: |patch| {
+            patch
+                .repeat_from
+                .map(|from| SqlValue::Text(Some(from.as_str())))
+        },
+    },
+    Editable {
+        name: "reminders",
+        create: |task| SqlValue::OwnedText(reminders_text(&task.reminders)),
+        update: |patch| {
+            patch
+                .reminders
+                .as_ref()
+                .map(|reminders| SqlValue::OwnedText(reminders_text(reminders)))
+        },
+    },
+    Editable {
         name: "tags",
         create: |task| SqlValue::Tags(&task.tags),
         update: |patch| match &patch.tags {
@@ -121,8 +154,34 @@ const FIXED: [&str; 5] = ["id", "owner_id", "created_at", "updated_at", "version
 /// for their cursors ([`due_key_from_row`]).
 const DERIVED: [&str; 2] = ["completed_at", "due_key"];
 /// Columns a task keeps that rows never read: where an imported task came
-/// from. With the others, what a trashed task keeps.
-const KEPT: [&str; 1] = ["source"];
+/// from, and where a repeating task's series starts and how many of its
+/// occurrences are done (read when one is: [`Statements::series`]). With
+/// the others, what a trashed task keeps.
+///
+/// [`Statements::series`]: super::statements::Statements::series
+const KEPT: [&str; 4] = ["source", "anchor_date", "anchor_at", "repeat_done"];
+
+/// Reminders as the `reminders` column keeps them: JSON, as the API
+/// writes them.
+fn reminders_text(reminders: &[Reminder]) -> String {
+    serde_json::to_string(reminders).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The `reminders` column read back.
+fn reminders_from_text(text: &str) -> Result<Vec<Reminder>> {
+    serde_json::from_str(text)
+        .map_err(|error| crate::error::Error::storage(format!("unreadable reminders: {error}")))
+}
+
+/// The `repeat` column read back.
+fn repeat_from_text(text: Option<String>) -> Result<Option<RepeatRule>> {
+    text.map(|text| {
+        RepeatRule::parse(&text).map_err(|invalid| {
+            crate::error::Error::storage(format!("unreadable repeat: {}", invalid.msg))
+        })
+    })
+    .transpose()
+}
 
 /// How many columns a task row reads: [`FIXED`], [`EDITABLE`], [`DERIVED`].
 const READ: usize = FIXED.len() + EDITABLE.len() + DERIVED.len();
@@ -219,6 +278,11 @@ pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
         parent_id: row
             .optional_int(const { position("parent_id") })?
             .map(TaskId),
+        repeat: repeat_from_text(row.optional_text(const { position("repeat") })?)?,
+        // A value an older or newer build wrote reads as the default.
+        repeat_from: RepeatFrom::parse(&row.text(const { position("repeat_from") })?)
+            .unwrap_or_default(),
+        reminders: reminders_from_text(&row.text(const { position("reminders") })?)?,
     })
 }
 

@@ -513,6 +513,12 @@ impl<C: Connection> AccountWork for Unit<C> {
              WHERE deleted_at < ?1",
             &[Time(trashed_before)],
         )?;
+        // Their completed occurrences go with them.
+        self.execute(
+            "DELETE FROM task_completions WHERE task_id IN (
+             SELECT id FROM trashed_tasks WHERE deleted_at < ?1)",
+            &[Time(trashed_before)],
+        )?;
         let erased = self.execute(
             "DELETE FROM trashed_tasks WHERE deleted_at < ?1",
             &[Time(trashed_before)],

@@ -1,0 +1,29 @@
+-- Repeating tasks and reminders. `repeat` is an RRULE value in normal
+-- form; the series starts at the anchor (the due when the rule or the due
+-- was last set), and `repeat_done` counts the occurrences done or skipped
+-- since. Reminders are a JSON array, as the API writes them.
+ALTER TABLE tasks
+    ADD COLUMN repeat TEXT,
+    ADD COLUMN repeat_from TEXT NOT NULL DEFAULT 'due',
+    ADD COLUMN reminders TEXT NOT NULL DEFAULT '[]',
+    ADD COLUMN anchor_date DATE,
+    ADD COLUMN anchor_at TIMESTAMPTZ,
+    ADD COLUMN repeat_done BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE trashed_tasks
+    ADD COLUMN repeat TEXT,
+    ADD COLUMN repeat_from TEXT NOT NULL DEFAULT 'due',
+    ADD COLUMN reminders TEXT NOT NULL DEFAULT '[]',
+    ADD COLUMN anchor_date DATE,
+    ADD COLUMN anchor_at TIMESTAMPTZ,
+    ADD COLUMN repeat_done BIGINT NOT NULL DEFAULT 0;
+-- The occurrences of repeating tasks that were done, kept while the task
+-- is (live or in the trash).
+CREATE TABLE task_completions (
+    id           BIGSERIAL PRIMARY KEY,
+    owner_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    task_id      BIGINT NOT NULL,
+    due_date     DATE,
+    due_at       TIMESTAMPTZ,
+    completed_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX ix_completions_owner_task ON task_completions (owner_id, task_id, id);

@@ -1,0 +1,274 @@
+//! Repeating tasks in one owner's work: an occurrence done moves the due
+//! and is recorded, one skipped only moves it; and the rule that a repeat
+//! or a lead before the due needs a due.
+
+use super::owner::OwnerUnit;
+use super::statements::{Series, Statements};
+use super::value::{Connection, SqlResult, SqlValue, numbered};
+use crate::error::{Error, Result, Source, ValidationErrors};
+use crate::model::{Completion, Due, DueChange, Expect, Task, TaskPatch};
+use crate::repeat::Occurrence;
+use crate::store::backend::{Context, RepeatWork, TaskWork};
+use crate::types::{Page, TaskId};
+
+use SqlValue::{Int, MaybeDate, MaybeTime, Time};
+
+impl<C: Connection> OwnerUnit<C> {
+    /// A task as a change would leave it has a due when its repeat rule or a
+    /// lead before the due needs one; a 422 at that field otherwise.
+    pub(super) fn check_needs_due(task: &Task) -> Result<()> {
+        if task.due_date.is_some() || task.due_at.is_some() {
+            return Ok(());
+        }
+        let field = if task.repeat.is_some() {
+            ("repeat", "A repeating task")
+        } else if task.reminders.iter().any(|reminder| reminder.is_relative()) {
+            ("reminders", "A reminder before the due")
+        } else {
+            return Ok(());
+        };
+        Err(Error::Validation(ValidationErrors::single(
+            Source::Body,
+            field.0,
+            "value_error",
+            format!("{} needs a due: set due_date or due_at", field.1),
+        )))
+    }
+}
+
+/// The change that moves a task's due to `next`, and nothing else.
+fn moved_to(next: Due) -> TaskPatch {
+    TaskPatch {
+        due: Some(match next {
+            Due::Date(day) => DueChange::Date(day),
+            Due::At(at) => DueChange::At(at),
+        }),
+        ..TaskPatch::default()
+    }
+}
+
+impl<C: Connection> OwnerUnit<C> {
+    /// Where live task `id`'s series starts and how many occurrences are
+    /// done; `due` when the task kept no anchor.
+    fn series(&mut self, id: TaskId, due: Due) -> Result<Series> {
+        let found = self
+            .unit
+            .row(
+                "SELECT anchor_date, anchor_at, repeat_done FROM tasks
+                 WHERE id = ?1 AND owner_id = ?2",
+                &[Int(id.0), Int(self.owner.0)],
+                |row| Ok((row.optional_date(0)?, row.optional_time(1)?, row.int(2)?)),
+            )
+            .sql()?;
+        let (anchor, done) = match found {
+            Some((Some(day), _, done)) => (Due::Date(day), done),
+            Some((None, Some(at), done)) => (Due::At(at), done),
+            Some((None, None, done)) => (due, done),
+            None => (due, 0),
+        };
+        // An anchor of the other kind (the due went from a day to an
+        // instant by a change that kept the series): the due starts it.
+        let anchor = match (anchor, due) {
+            (Due::Date(_), Due::Date(_)) | (Due::At(_), Due::At(_)) => anchor,
+            _ => due,
+        };
+        Ok(Series { anchor, done })
+    }
+
+    /// Completing repeating task `id` (from `before`, as `patch` leaves
+    /// it: `after`) while its series goes on: the occurrence is recorded,
+    /// the due moves to the next, the task stays open and its done
+    /// subtasks open again. `None` when the series has no further
+    /// occurrence: the completion closes the task as any other.
+    pub(super) fn complete_occurrence(
+        &mut self,
+        id: TaskId,
+        after: &Task,
+        patch: &TaskPatch,
+        context: Context,
+        expect: &Expect,
+    ) -> Result<Option<Task>> {
+        let (Some(rule), Some(due)) = (after.repeat.as_ref(), Due::of(after)) else {
+            return Ok(None);
+        };
+        // A change of due or rule in the same patch starts the series there.
+        let series = if patch.due.is_some() || patch.repeat.is_some() {
+            Series {
+                anchor: due,
+                done: 0,
+            }
+        } else {
+            self.series(id, due)?
+        };
+        let done = series.done.saturating_add(1);
+        let occurrence = Occurrence {
+            anchor: series.anchor,
+            due,
+            at: context.now,
+            done: u32::try_from(done).unwrap_or(u32::MAX),
+            zone: context.zone,
+        };
+        let Some(next) = rule.next_due(after.repeat_from, &occurrence) else {
+            return Ok(None);
+        };
+        let moved = TaskPatch {
+            completed: None,
+            ..patch.clone()
+        };
+        let moved = TaskPatch {
+            due: moved_to(next).due,
+            ..moved
+        };
+        let statement = Statements::<C::Dialect>::update_series(
+            self.owner,
+            id,
+            &moved,
+            context,
+            expect,
+            Some(Series {
+                anchor: series.anchor,
+                done,
+            }),
+        );
+        let Some(task) = self.task(&statement)? else {
+            return Err(self.refusal(id, expect)?);
+        };
+        self.unit.execute(
+            "INSERT INTO task_completions (owner_id, task_id, due_date, due_at, completed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[
+                Int(self.owner.0),
+                Int(id.0),
+                MaybeDate(due.date()),
+                MaybeTime(due.at()),
+                Time(context.now),
+            ],
+        )?;
+        // The next occurrence starts with its subtasks to do.
+        let reopen = TaskPatch {
+            completed: Some(false),
+            ..TaskPatch::default()
+        };
+        for (descendant, _) in self.descendants(id)? {
+            if self.get(descendant)?.is_some_and(|child| child.completed) {
+                self.task(&Statements::<C::Dialect>::update(
+                    self.owner,
+                    descendant,
+                    &reopen,
+                    context,
+                    &Expect::Any,
+                ))?;
+            }
+        }
+        Ok(Some(task))
+    }
+
+    /// Forgets the completed occurrences of task `id` (erased for good).
+    pub(super) fn forget_completions(&mut self, id: TaskId) -> Result<()> {
+        self.unit.execute(
+            "DELETE FROM task_completions WHERE owner_id = ?1 AND task_id = ?2",
+            &[Int(self.owner.0), Int(id.0)],
+        )?;
+        Ok(())
+    }
+}
+
+impl<C: Connection> RepeatWork for OwnerUnit<C> {
+    fn skip(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task> {
+        let before = self.get(id)?.ok_or(Error::TaskNotFound)?;
+        if !expect.admits(before.version) {
+            return Err(Error::VersionMismatch {
+                current: before.version,
+            });
+        }
+        let (Some(rule), Some(due)) = (before.repeat.as_ref(), Due::of(&before)) else {
+            return Err(Error::Conflict(format!(
+                "Task {} does not repeat: there is no occurrence to skip",
+                id.0
+            )));
+        };
+        if before.completed {
+            return Err(Error::Conflict(format!(
+                "Task {} is done: its series has ended (reopen it to go on)",
+                id.0
+            )));
+        }
+        let series = self.series(id, due)?;
+        let done = series.done.saturating_add(1);
+        let occurrence = Occurrence {
+            anchor: series.anchor,
+            due,
+            at: context.now,
+            done: u32::try_from(done).unwrap_or(u32::MAX),
+            zone: context.zone,
+        };
+        let Some(next) = rule.skipped_due(before.repeat_from, &occurrence) else {
+            return Err(Error::Conflict(format!(
+                "Task {}'s series has no further occurrence: complete it or change its rule",
+                id.0
+            )));
+        };
+        let moved = moved_to(next);
+        let statement = Statements::<C::Dialect>::update_series(
+            self.owner,
+            id,
+            &moved,
+            context,
+            &Expect::OneOf(vec![before.version]),
+            Some(Series {
+                anchor: series.anchor,
+                done,
+            }),
+        );
+        match self.task(&statement)? {
+            Some(task) => Ok(task),
+            None => Err(self.refusal(id, expect)?),
+        }
+    }
+
+    fn completions(&mut self, id: TaskId, page: Page) -> Result<(u64, Vec<Completion>)> {
+        if self.get(id)?.is_none() {
+            return Err(Error::TaskNotFound);
+        }
+        let total = self
+            .unit
+            .row(
+                "SELECT COUNT(*) FROM task_completions WHERE owner_id = ?1 AND task_id = ?2",
+                &[Int(self.owner.0), Int(id.0)],
+                |row| row.int(0),
+            )
+            .sql()?
+            .unwrap_or_default();
+        let sql = numbered::<C::Dialect>(
+            "SELECT due_date, due_at, completed_at FROM task_completions
+             WHERE owner_id = ?1 AND task_id = ?2 ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+        )
+        .into_owned();
+        let mut completions = Vec::new();
+        self.unit
+            .connection
+            .rows(
+                &sql,
+                &[
+                    Int(self.owner.0),
+                    Int(id.0),
+                    Int(i64::from(page.limit())),
+                    Int(i64::try_from(page.skip()).unwrap_or(i64::MAX)),
+                ],
+                &mut |row| {
+                    let due = match (row.optional_date(0)?, row.optional_time(1)?) {
+                        (Some(day), _) => Due::Date(day),
+                        (None, Some(at)) => Due::At(at),
+                        (None, None) => return Ok(()),
+                    };
+                    completions.push(Completion {
+                        due,
+                        completed_at: row.time(2)?,
+                    });
+                    Ok(())
+                },
+            )
+            .sql()?;
+        Ok((u64::try_from(total).unwrap_or_default(), completions))
+    }
+}

@@ -1,0 +1,270 @@
+//! Repeating tasks and reminders over HTTP: the rule in normal form and
+//! its refusals, completion moving the due (from the series or from the
+//! completion day, across a clock change, until COUNT ends it), recorded
+//! occurrences, skipping, subtasks reopened, reminders kept in order, and
+//! an export keeping them. On both backends.
+
+use chrono::{Days, NaiveDate, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use taskd_tests::{Account, Server, error_locations};
+
+async fn task(server: &Server, account: &Account, body: Value) -> Value {
+    let (status, task) = server
+        .call(account, Method::POST, "/tasks", Some(body))
+        .await;
+    assert_eq!(status, 201, "{task}");
+    task
+}
+
+async fn complete(server: &Server, account: &Account, task: &Value) -> Value {
+    let (status, done) = server
+        .call(
+            account,
+            Method::PATCH,
+            &format!("/tasks/{}", task["id"]),
+            Some(json!({"completed": true})),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    done
+}
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().expect("a day")
+}
+
+taskd_tests::on_both_backends! {
+async fn a_repeat_rule_is_returned_in_normal_form_and_a_bad_one_is_refused_at_its_field() {
+    let server = Server::start();
+    let account = server.account("rules").await;
+    let weekly = task(&server, &account, json!({"title": "Bins", "due_date": "2030-01-07", "repeat": "byday=we,mo;freq=weekly"})).await;
+    assert_eq!(weekly["repeat"], "FREQ=WEEKLY;BYDAY=MO,WE");
+    assert_eq!(weekly["repeat_from"], "due");
+
+    for (body, field) in [
+        (json!({"title": "x", "repeat": "FREQ=DAILY"}), "body.repeat"),
+        (json!({"title": "x", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;BYSETPOS=1"}), "body.repeat"),
+        (json!({"title": "x", "due_date": "2030-01-07", "repeat": "FREQ=DAILY;COUNT=2;UNTIL=20300301"}), "body.repeat"),
+        (json!({"title": "x", "due_date": "2030-01-07", "repeat": "FREQ=HOURLY"}), "body.repeat"),
+        (json!({"title": "x", "due_date": "2030-01-07", "repeat": "FREQ=DAILY", "repeat_from": "sometimes"}), "body.repeat_from"),
+    ] {
+        let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(body.clone())).await;
+        assert_eq!((status, error_locations(&refused)), (422, vec![field.to_owned()]), "{body}");
+    }
+    let (_, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "x", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;BYSETPOS=1"}))).await;
+    assert!(refused["detail"][0]["msg"].as_str().expect("msg").contains("BYSETPOS"), "{refused}");
+
+    // A repeating task keeps a due: clearing it alone is refused, with
+    // the rule it is not.
+    let path = format!("/tasks/{}", weekly["id"]);
+    let (status, refused) = server.call(&account, Method::PATCH, &path, Some(json!({"due_date": null}))).await;
+    assert_eq!((status, error_locations(&refused)), (422, vec!["body.repeat".to_owned()]));
+    let plain = task(&server, &account, json!({"title": "Plain"})).await;
+    let (status, refused) = server.call(&account, Method::PATCH, &format!("/tasks/{}", plain["id"]), Some(json!({"repeat": "FREQ=DAILY"}))).await;
+    assert_eq!((status, error_locations(&refused)), (422, vec!["body.repeat".to_owned()]));
+    let (status, cleared) = server.call(&account, Method::PATCH, &path, Some(json!({"due_date": null, "repeat": null}))).await;
+    assert_eq!(status, 200, "{cleared}");
+    assert_eq!((cleared["repeat"].clone(), cleared["due_date"].clone()), (Value::Null, Value::Null));
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn completing_a_repeating_task_moves_its_due_records_the_occurrence_and_reopens_its_subtasks() {
+    let server = Server::start();
+    let account = server.account("weekly").await;
+    let bins = task(&server, &account, json!({"title": "Bins", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY"})).await;
+    let sort = task(&server, &account, json!({"title": "Sort glass", "parent_id": bins["id"]})).await;
+    complete(&server, &account, &sort).await;
+    let (_, feed) = server.call(&account, Method::GET, "/changes", None).await;
+    let cursor = feed["cursor"].as_str().expect("cursor").to_owned();
+
+    let stale = format!("\"{}\"", bins["version"]);
+    let (status, moved) = server
+        .call_with(&account, Method::PATCH, &format!("/tasks/{}", bins["id"]), &[("if-match", &stale)], Some(json!({"completed": true})))
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["due_date"], "2030-01-14");
+    assert_eq!((moved["completed"].clone(), moved["completed_at"].clone()), (json!(false), Value::Null));
+    assert_eq!(moved["version"], bins["version"].as_i64().expect("version") + 1);
+    let (_, sort) = server.call(&account, Method::GET, &format!("/tasks/{}", sort["id"]), None).await;
+    assert_eq!(sort["completed"], false, "the next occurrence starts with its subtasks to do");
+
+    // The same version again is refused: the completion moved it.
+    let (status, _) = server
+        .call_with(&account, Method::PATCH, &format!("/tasks/{}", bins["id"]), &[("if-match", &stale)], Some(json!({"completed": true})))
+        .await;
+    assert_eq!(status, 412);
+
+    let (status, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", bins["id"]), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(done.as_array().expect("list").len(), 1);
+    assert_eq!(done[0]["due"], "2030-01-07");
+    let (_, feed) = server.call(&account, Method::GET, &format!("/changes?since={cursor}"), None).await;
+    let ids: Vec<Value> = feed["changes"].as_array().expect("changes").iter().map(|change| change["task"]["id"].clone()).collect();
+    assert!(ids.contains(&bins["id"]) && ids.contains(&sort["id"]), "{feed}");
+
+    // Done three days late, a daily task moves to the day after it was done.
+    let today = Utc::now().date_naive();
+    let late = today.checked_sub_days(Days::new(3)).expect("day");
+    let water = task(&server, &account, json!({"title": "Water", "due_date": late.to_string(), "repeat": "FREQ=DAILY"})).await;
+    let moved = complete(&server, &account, &water).await;
+    let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", water["id"]), None).await;
+    let completed_on = done[0]["completed_at"].as_str().expect("time")[..10].parse::<NaiveDate>().expect("day");
+    assert_eq!(day(moved["due_date"].as_str().expect("due")), completed_on.checked_add_days(Days::new(1)).expect("day"));
+    assert_eq!(done[0]["due"], late.to_string());
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn a_series_from_the_completion_counts_from_the_day_it_was_done_and_count_ends_it() {
+    let server = Server::start();
+    let account = server.account("after-done").await;
+    let filter = task(&server, &account, json!({"title": "Filter", "due_date": "2030-06-01", "repeat": "FREQ=DAILY;INTERVAL=3", "repeat_from": "completion"})).await;
+    let moved = complete(&server, &account, &filter).await;
+    let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", filter["id"]), None).await;
+    let completed_on = done[0]["completed_at"].as_str().expect("time")[..10].parse::<NaiveDate>().expect("day");
+    assert_eq!(day(moved["due_date"].as_str().expect("due")), completed_on.checked_add_days(Days::new(3)).expect("day"));
+
+    // COUNT=2: the first completion moves it, the second closes it.
+    let twice = task(&server, &account, json!({"title": "Twice", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;COUNT=2"})).await;
+    let moved = complete(&server, &account, &twice).await;
+    assert_eq!((moved["completed"].clone(), moved["due_date"].clone()), (json!(false), json!("2030-01-14")));
+    let closed = complete(&server, &account, &twice).await;
+    assert_eq!((closed["completed"].clone(), closed["due_date"].clone()), (json!(true), json!("2030-01-14")));
+    assert!(closed["completed_at"].is_string());
+    // UNTIL before the next occurrence closes it at once.
+    let until = task(&server, &account, json!({"title": "Until", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;UNTIL=20300110"})).await;
+    assert_eq!(complete(&server, &account, &until).await["completed"], true);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn a_due_time_keeps_its_wall_clock_across_a_clock_change_and_skip_moves_without_recording() {
+    let server = Server::start();
+    let account = server.account("paris").await;
+    let (status, _) = server.call(&account, Method::PATCH, "/auth/me", Some(json!({"timezone": "Europe/Paris"}))).await;
+    assert_eq!(status, 200);
+    // Monday 09:00 in Paris, a week before summer time starts.
+    let call = task(&server, &account, json!({"title": "Call", "due_at": "2030-03-25T08:00:00Z", "repeat": "FREQ=WEEKLY", "reminders": [{"before": "PT15M"}]})).await;
+    let moved = complete(&server, &account, &call).await;
+    assert_eq!(moved["due_at"], "2030-04-01T07:00:00Z", "09:00 in Paris, summer time");
+    assert_eq!(moved["reminders"], json!([{"before": "PT15M"}]), "a lead follows the due");
+
+    let path = format!("/tasks/{}/skip", call["id"]);
+    let stale = format!("\"{}\"", call["version"]);
+    let (status, _) = server.call_with(&account, Method::POST, &path, &[("if-match", &stale)], None).await;
+    assert_eq!(status, 412);
+    let current = format!("\"{}\"", moved["version"]);
+    let (status, skipped) = server.call_with(&account, Method::POST, &path, &[("if-match", &current)], None).await;
+    assert_eq!(status, 200, "{skipped}");
+    assert_eq!(skipped["due_at"], "2030-04-08T07:00:00Z");
+    let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", call["id"]), None).await;
+    assert_eq!(done.as_array().expect("list").len(), 1, "a skip records nothing");
+
+    let plain = task(&server, &account, json!({"title": "Plain", "due_date": "2030-01-01"})).await;
+    let (status, refused) = server.call(&account, Method::POST, &format!("/tasks/{}/skip", plain["id"]), None).await;
+    assert_eq!(status, 409, "{refused}");
+    let stranger = server.account("stranger").await;
+    let (status, _) = server.call(&stranger, Method::POST, &path, None).await;
+    assert_eq!(status, 404);
+    let (status, _) = server.call(&stranger, Method::GET, &format!("/tasks/{}/completions", call["id"]), None).await;
+    assert_eq!(status, 404);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn reminders_are_kept_in_order_without_duplicates_and_a_lead_needs_a_due() {
+    let server = Server::start();
+    let account = server.account("reminders").await;
+    let gift = task(&server, &account, json!({"title": "Gift", "due_date": "2030-12-24", "reminders": [
+        {"at": "2030-12-20T08:00:00+01:00"}, {"before": "PT15M"}, {"before": "p1d"}, {"before": "PT900S"},
+    ]})).await;
+    assert_eq!(gift["reminders"], json!([{"before": "P1D"}, {"before": "PT15M"}, {"at": "2030-12-20T07:00:00Z"}]));
+
+    let eleven: Vec<Value> = (1..=11).map(|minutes| json!({"before": format!("PT{minutes}M")})).collect();
+    for body in [
+        json!({"title": "x", "reminders": [{"before": "PT15M"}]}),
+        json!({"title": "x", "due_date": "2030-01-01", "reminders": eleven}),
+        json!({"title": "x", "due_date": "2030-01-01", "reminders": [{"before": "PT15M", "at": "2030-01-01T00:00:00Z"}]}),
+        json!({"title": "x", "due_date": "2030-01-01", "reminders": [{"before": "P1Y"}]}),
+        json!({"title": "x", "due_date": "2030-01-01", "reminders": [{}]}),
+    ] {
+        let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(body.clone())).await;
+        assert_eq!((status, error_locations(&refused)), (422, vec!["body.reminders".to_owned()]), "{body}");
+    }
+    // An instant needs no due; ten is the most.
+    task(&server, &account, json!({"title": "At", "reminders": [{"at": "2030-01-01T09:00:00Z"}]})).await;
+    let ten: Vec<Value> = (1..=10).map(|minutes| json!({"before": format!("PT{minutes}M")})).collect();
+    task(&server, &account, json!({"title": "Ten", "due_date": "2030-01-01", "reminders": ten})).await;
+
+    // Clearing the due of a task with a lead is refused; replacing the
+    // reminders with none is not.
+    let path = format!("/tasks/{}", gift["id"]);
+    let (status, refused) = server.call(&account, Method::PATCH, &path, Some(json!({"due_date": null}))).await;
+    assert_eq!((status, error_locations(&refused)), (422, vec!["body.reminders".to_owned()]));
+    let (status, cleared) = server.call(&account, Method::PATCH, &path, Some(json!({"reminders": []}))).await;
+    assert_eq!((status, cleared["reminders"].clone()), (200, json!([])));
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn an_export_keeps_repeat_rules_and_reminders_and_an_import_restores_them() {
+    let server = Server::start();
+    let account = server.account("round-trip").await;
+    task(&server, &account, json!({"title": "Rent", "due_date": "2030-01-01", "repeat": "FREQ=MONTHLY;BYMONTHDAY=-1", "repeat_from": "completion", "reminders": [{"before": "P2D"}]})).await;
+    let export: Value = server.send(&account, Method::GET, "/export", None).await.json().await.expect("JSON");
+    let other = server.account("elsewhere").await;
+    let (status, report) = server.call(&other, Method::POST, "/import", Some(export)).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, tasks) = server.call(&other, Method::GET, "/tasks", None).await;
+    assert_eq!(tasks[0]["repeat"], "FREQ=MONTHLY;BYMONTHDAY=-1");
+    assert_eq!(tasks[0]["repeat_from"], "completion");
+    assert_eq!(tasks[0]["reminders"], json!([{"before": "P2D"}]));
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn a_taskwarrior_export_brings_projects_recurring_templates_and_names_what_it_drops() {
+    let server = Server::start();
+    let account = server.account("taskwarrior").await;
+    let (status, _) = server.call(&account, Method::PATCH, "/auth/me", Some(json!({"timezone": "Europe/Paris"}))).await;
+    assert_eq!(status, 200);
+    // Midnight in Paris is 23:00 UTC the day before (winter time).
+    let export = json!([
+        {"uuid": "t-1", "description": "Water plants", "status": "recurring", "recur": "weekly",
+         "due": "20300106T230000Z", "mask": "++-", "project": "Home", "entry": "20291201T000000Z"},
+        {"uuid": "i-1", "description": "Water plants", "status": "completed", "parent": "t-1", "imask": 0,
+         "recur": "weekly", "due": "20300106T230000Z", "end": "20300107T100000Z", "project": "Home"},
+        {"uuid": "i-2", "description": "Water plants", "status": "pending", "parent": "t-1", "imask": 2,
+         "recur": "weekly", "due": "20300120T230000Z", "project": "Home"},
+        {"uuid": "i-3", "description": "Water plants", "status": "pending", "parent": "t-1", "imask": 1,
+         "recur": "weekly", "due": "20300113T230000Z", "project": "Home"},
+        {"uuid": "p-1", "description": "Call plumber", "status": "pending", "project": "home",
+         "due": "20300110T080000Z", "wait": "20300101T000000Z", "scheduled": "20300102T000000Z",
+         "depends": "t-9", "estimate": "2h"},
+        {"uuid": "p-2", "description": "Blue moon", "status": "recurring", "recur": "every blue moon",
+         "due": "20291231T230000Z"},
+        {"uuid": "p-3", "description": "Later", "status": "waiting", "wait": "20300105T000000Z"}
+    ]);
+    let (status, report) = server.call(&account, Method::POST, "/import", Some(export)).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["created"], 4, "{report}");
+    assert_eq!(report["recurring_occurrences"], 3, "{report}");
+    assert_eq!(report["dropped_fields"], json!({"depends": 1, "estimate": 1, "recur": 1, "scheduled": 1, "wait": 2}));
+
+    let (_, tasks) = server.call(&account, Method::GET, "/tasks?sort=id", None).await;
+    let by_title = |title: &str| tasks.as_array().expect("tasks").iter().find(|task| task["title"] == title).cloned().expect("imported");
+    let water = by_title("Water plants");
+    assert_eq!(water["repeat"], "FREQ=WEEKLY");
+    assert_eq!(water["due_date"], "2030-01-14", "due when its next occurrence was, all day");
+    let plumber = by_title("Call plumber");
+    assert_eq!((plumber["due_at"].clone(), plumber["due_date"].clone()), (json!("2030-01-10T08:00:00Z"), Value::Null));
+    assert_eq!(plumber["list_id"], water["list_id"], "one list Home, named in any case");
+    let moon = by_title("Blue moon");
+    assert_eq!((moon["repeat"].clone(), moon["due_date"].clone()), (Value::Null, json!("2030-01-01")));
+    let (_, lists) = server.call(&account, Method::GET, "/lists", None).await;
+    let names: Vec<&str> = lists.as_array().expect("lists").iter().map(|list| list["name"].as_str().expect("name")).collect();
+    assert_eq!(names, ["Tasks", "Home"]);
+}
+}
