@@ -147,6 +147,10 @@ pub fn with_end(
     zone: Zone,
     now: DateTime<Utc>,
 ) -> Result<RepeatRule, String> {
+    // Neither given: the rule keeps the end it was typed with, if any.
+    if until.is_none() && times.is_none() {
+        return Ok(rule);
+    }
     let end = match (until, times) {
         (Some(until), _) => {
             let day: NaiveDate = match when::parse_due(until, zone, now)? {
@@ -228,7 +232,6 @@ pub fn rule_words(rule: &RepeatRule) -> String {
             .map(|day| {
                 let name = WEEKDAYS[day.weekday.num_days_from_monday() as usize].0;
                 match day.ordinal {
-                    Some(-1) => format!("last {name}"),
                     Some(n) => format!("{} {name}", nth(i32::from(n))),
                     None => name.to_owned(),
                 }
@@ -242,10 +245,23 @@ pub fn rule_words(rule: &RepeatRule) -> String {
             .iter()
             .map(|day| match day {
                 -1 => "the last day".to_owned(),
+                n if *n < 0 => format!("the {} day", nth(i32::from(*n))),
                 n => format!("the {}", nth(i32::from(*n))),
             })
             .collect();
         words.push_str(&format!(" on {}", days.join(", ")));
+    }
+    if !rule.by_month().is_empty() {
+        let months: Vec<String> = rule
+            .by_month()
+            .iter()
+            .map(|month| {
+                chrono::Month::try_from(*month)
+                    .map(|month| month.name()[..3].to_owned())
+                    .unwrap_or_else(|_| month.to_string())
+            })
+            .collect();
+        words.push_str(&format!(" in {}", months.join(", ")));
     }
     match rule.end() {
         Some(RepeatEnd::Count(count)) => words.push_str(&format!(" ({count} times)")),
@@ -259,6 +275,12 @@ pub fn rule_words(rule: &RepeatRule) -> String {
 }
 
 fn nth(n: i32) -> String {
+    if n < 0 {
+        return match n {
+            -1 => "last".to_owned(),
+            n => format!("{} last", nth(-n)),
+        };
+    }
     let suffix = match (n % 10, n % 100) {
         (1, 11) | (2, 12) | (3, 13) => "th",
         (1, _) => "st",

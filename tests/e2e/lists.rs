@@ -212,6 +212,13 @@ async fn an_export_carries_lists_by_name_and_an_import_makes_the_missing_ones() 
     let other_default = lists(&server, &other).await.iter().find(|list| list["name"] == "Tasks").expect("Tasks")["id"].clone();
     assert_eq!(placed, [("Loose".to_owned(), other_default), ("Paint".to_owned(), mine["id"].clone())]);
 
+    // Into a new account, the list is made with its colour and position.
+    let fresh = server.account("import-fresh").await;
+    let (status, _) = server.call(&fresh, Method::POST, "/import", Some(export.clone())).await;
+    assert_eq!(status, 200);
+    let made = lists(&server, &fresh).await.into_iter().find(|list| list["name"] == "Home").expect("made");
+    assert_eq!((made["color"].clone(), made["position"].clone()), (home["color"].clone(), home["position"].clone()));
+
     // Taskwarrior's project becomes a list of that name.
     let taskwarrior = json!([
         {"uuid": "5f7a3c52-8d0e-4a8b-9c1d-000000000001", "description": "Fix bike", "status": "pending",
@@ -224,5 +231,46 @@ async fn an_export_carries_lists_by_name_and_an_import_makes_the_missing_ones() 
     assert_eq!(report["errors"], json!([]), "a project no list could be named stays in the default list");
     let garage = lists(&server, &other).await.into_iter().find(|list| list["name"] == "Garage").expect("made");
     assert_eq!(garage["total"], 1);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn the_change_feed_tells_of_lists_made_changed_and_deleted() {
+    let server = Server::start();
+    let account = server.account("list-feed").await;
+    let (_, full) = server.call(&account, Method::GET, "/changes?lists=true", None).await;
+    let ops: Vec<(Value, Value)> = full["changes"].as_array().expect("changes").iter().map(|change| (change["op"].clone(), change["list"]["name"].clone())).collect();
+    assert_eq!(ops, [(json!("list_upsert"), json!("Tasks"))], "a full sync holds the default list");
+    let cursor = full["cursor"].as_str().expect("cursor").to_owned();
+
+    let (_, work) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "Work"}))).await;
+    let (_, old) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "Old"}))).await;
+    server.call(&account, Method::PATCH, &format!("/lists/{}", work["id"]), Some(json!({"name": "Office", "is_default": true}))).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/lists/{}", old["id"]), None).await;
+    assert_eq!(status, 204);
+    // A task put in a list changes its counts, not the list.
+    server.call(&account, Method::POST, "/tasks", Some(json!({"title": "Report"}))).await;
+
+    // Without lists=true, only tasks' changes come (as before lists).
+    let (_, tasks_only) = server.call(&account, Method::GET, &format!("/changes?since={cursor}"), None).await;
+    let ops: Vec<&str> = tasks_only["changes"].as_array().expect("changes").iter().map(|change| change["op"].as_str().expect("op")).collect();
+    assert_eq!(ops, ["upsert"]);
+    let (_, since) = server.call(&account, Method::GET, &format!("/changes?since={cursor}&lists=true"), None).await;
+    let seen: Vec<Value> = since["changes"].as_array().expect("changes").iter().map(|change| match change["op"].as_str() {
+        Some("list_upsert") => json!(["list_upsert", change["list"]["name"], change["list"]["is_default"]]),
+        Some("list_delete") => json!(["list_delete", change["id"]]),
+        Some(op) => json!([op, change["task"]["title"]]),
+        None => Value::Null,
+    }).collect();
+    assert_eq!(seen, [
+        json!(["list_upsert", "Office", true]),
+        json!(["list_upsert", "Tasks", false]),
+        json!(["list_delete", old["id"]]),
+        json!(["upsert", "Report"]),
+    ], "each list once, in its latest state, in commit order");
+    // Another user's feed tells of none of it.
+    let stranger = server.account("stranger").await;
+    let (_, theirs) = server.call(&stranger, Method::GET, "/changes?lists=true", None).await;
+    assert_eq!(theirs["changes"].as_array().expect("changes").len(), 1);
 }
 }

@@ -133,6 +133,24 @@ async fn a_series_from_the_completion_counts_from_the_day_it_was_done_and_count_
     let closed = complete(&server, &account, &twice).await;
     assert_eq!((closed["completed"].clone(), closed["due_date"].clone()), (json!(true), json!("2030-01-14")));
     assert!(closed["completed_at"].is_string());
+    let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", twice["id"]), None).await;
+    assert_eq!(done.as_array().expect("list").len(), 2, "the last occurrence is recorded too: {done}");
+
+    // Sending the due and the rule it has (as an undo does) keeps the
+    // series where it is: COUNT=3 still ends after three.
+    let thrice = task(&server, &account, json!({"title": "Thrice", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;COUNT=3"})).await;
+    complete(&server, &account, &thrice).await;
+    let (status, restated) = server
+        .call(&account, Method::PATCH, &format!("/tasks/{}", thrice["id"]), Some(json!({"title": "Thrice!", "due_date": "2030-01-14", "repeat": "FREQ=WEEKLY;COUNT=3"})))
+        .await;
+    assert_eq!((status, restated["due_date"].clone()), (200, json!("2030-01-14")));
+    let (status, _) = server
+        .call(&account, Method::PATCH, &format!("/tasks/{}", thrice["id"]), Some(json!({"due_date": "2030-01-14"})))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(complete(&server, &account, &thrice).await["due_date"], "2030-01-21");
+    let closed = complete(&server, &account, &thrice).await;
+    assert_eq!((closed["completed"].clone(), closed["due_date"].clone()), (json!(true), json!("2030-01-21")));
     // UNTIL before the next occurrence closes it at once.
     let until = task(&server, &account, json!({"title": "Until", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;UNTIL=20300110"})).await;
     assert_eq!(complete(&server, &account, &until).await["completed"], true);
@@ -245,13 +263,17 @@ async fn a_taskwarrior_export_brings_projects_recurring_templates_and_names_what
          "depends": "t-9", "estimate": "2h"},
         {"uuid": "p-2", "description": "Blue moon", "status": "recurring", "recur": "every blue moon",
          "due": "20291231T230000Z"},
-        {"uuid": "p-3", "description": "Later", "status": "waiting", "wait": "20300105T000000Z"}
+        {"uuid": "p-3", "description": "Later", "status": "waiting", "wait": "20300105T000000Z"},
+        {"uuid": "t-2", "description": "Hourly", "status": "recurring", "recur": "hourly",
+         "due": "20300101T080000Z"},
+        {"uuid": "i-9", "description": "Hourly", "status": "pending", "parent": "t-2",
+         "recur": "hourly", "due": "20300101T090000Z"}
     ]);
     let (status, report) = server.call(&account, Method::POST, "/import", Some(export)).await;
     assert_eq!(status, 200, "{report}");
-    assert_eq!(report["created"], 4, "{report}");
+    assert_eq!(report["created"], 5, "{report}");
     assert_eq!(report["recurring_occurrences"], 3, "{report}");
-    assert_eq!(report["dropped_fields"], json!({"depends": 1, "estimate": 1, "recur": 1, "scheduled": 1, "wait": 2}));
+    assert_eq!(report["dropped_fields"], json!({"depends": 1, "estimate": 1, "recur": 3, "scheduled": 1, "wait": 2}));
 
     let (_, tasks) = server.call(&account, Method::GET, "/tasks?sort=id", None).await;
     let by_title = |title: &str| tasks.as_array().expect("tasks").iter().find(|task| task["title"] == title).cloned().expect("imported");
@@ -261,10 +283,35 @@ async fn a_taskwarrior_export_brings_projects_recurring_templates_and_names_what
     let plumber = by_title("Call plumber");
     assert_eq!((plumber["due_at"].clone(), plumber["due_date"].clone()), (json!("2030-01-10T08:00:00Z"), Value::Null));
     assert_eq!(plumber["list_id"], water["list_id"], "one list Home, named in any case");
+    // A template no rule matches: its occurrence comes in, once, and it does not.
+    let hourly: Vec<&Value> = tasks.as_array().expect("tasks").iter().filter(|task| task["title"] == "Hourly").collect();
+    assert_eq!(hourly.len(), 1);
+    assert_eq!((hourly[0]["due_at"].clone(), hourly[0]["repeat"].clone()), (json!("2030-01-01T09:00:00Z"), Value::Null));
     let moon = by_title("Blue moon");
     assert_eq!((moon["repeat"].clone(), moon["due_date"].clone()), (Value::Null, json!("2030-01-01")));
     let (_, lists) = server.call(&account, Method::GET, "/lists", None).await;
     let names: Vec<&str> = lists.as_array().expect("lists").iter().map(|list| list["name"].as_str().expect("name")).collect();
     assert_eq!(names, ["Tasks", "Home"]);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn completions_sent_at_once_each_complete_one_occurrence() {
+    let server = Server::start();
+    let account = server.account("at-once").await;
+    let daily = task(&server, &account, json!({"title": "Stretch", "due_date": "2030-01-01", "repeat": "FREQ=DAILY"})).await;
+    let path = format!("/tasks/{}", daily["id"]);
+    let sends = (0..6).map(|_| server.call(&account, Method::PATCH, &path, Some(json!({"completed": true}))));
+    let answers = futures_util::future::join_all(sends).await;
+    let done = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert!(answers.iter().all(|(status, _)| *status == 200 || *status == 409), "{answers:?}");
+    assert!(done >= 1);
+    let (_, completions) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", daily["id"]), None).await;
+    let mut dues: Vec<String> = completions.as_array().expect("list").iter().map(|completion| completion["due"].as_str().expect("due").to_owned()).collect();
+    dues.sort();
+    let expected: Vec<String> = (0..done).map(|day| format!("2030-01-{:02}", day + 1)).collect();
+    assert_eq!(dues, expected, "one occurrence each, none twice");
+    let (_, now) = server.call(&account, Method::GET, &path, None).await;
+    assert_eq!(now["due_date"], format!("2030-01-{:02}", done + 1));
 }
 }

@@ -79,6 +79,21 @@ fn a_repeating_task_is_added_done_and_shown_with_its_next_due_and_reminders() {
     assert_eq!(water["repeat"], "FREQ=DAILY;COUNT=3;INTERVAL=3");
     assert_eq!(water["repeat_from"], "completion");
     assert!(water["due_date"].is_string(), "{water}");
+    let typed = json(
+        &taskctl,
+        &[
+            "add",
+            "Typed",
+            "--every",
+            "FREQ=DAILY;COUNT=3",
+            "--due",
+            "2030-01-07",
+        ],
+    );
+    assert_eq!(
+        typed["repeat"], "FREQ=DAILY;COUNT=3",
+        "a rule typed whole keeps its end"
+    );
     let until = json(
         &taskctl,
         &[
@@ -121,6 +136,7 @@ fn what_every_remind_and_parent_cannot_read_exits_2_naming_it() {
         ),
         (vec!["add", "x", "--parent", "abc"], "--parent"),
         (vec!["add", "x", "--until", "dec 31"], "--every"),
+        (vec!["add", "x", "--after-done"], "--every"),
     ] {
         let refused = taskctl.run(&args, None);
         assert_eq!(refused.code, Some(2), "{args:?}: {}", refused.stderr);

@@ -27,3 +27,5 @@ CREATE TABLE task_completions (
     completed_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX ix_completions_owner_task ON task_completions (owner_id, task_id, id);
+-- Erasing a trashed task forgets its occurrences.
+CREATE INDEX ix_completions_task ON task_completions (task_id);

@@ -16,6 +16,51 @@ use crate::types::Invalid;
 /// `tasks`.
 const HEAD_FIELDS: [&str; 4] = ["format", "version", "exported_at", "user"];
 
+/// Lists of taskd's export an import reads (their colour and position, for
+/// those it makes); more are read past, not kept.
+pub(super) const LISTS_KEPT: usize = 1000;
+
+/// One entry of a taskd export's `lists`: what an import gives a list it
+/// makes by that name.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct ExportedList {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+/// The first [`LISTS_KEPT`] entries of `lists`.
+struct Lists(Vec<ExportedList>);
+
+impl<'de> Deserialize<'de> for Lists {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Kept;
+        impl<'de> Visitor<'de> for Kept {
+            type Value = Lists;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a list of lists")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lists, A::Error> {
+                let mut kept = Vec::new();
+                while kept.len() < LISTS_KEPT {
+                    match seq.next_element::<ExportedList>()? {
+                        Some(list) => kept.push(list),
+                        None => return Ok(Lists(kept)),
+                    }
+                }
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lists(kept))
+            }
+        }
+        deserializer.deserialize_seq(Kept)
+    }
+}
+
 /// What the document is at its top level.
 #[derive(Debug, Default)]
 pub(super) enum Shape {
@@ -48,6 +93,8 @@ pub struct Document {
     pub(super) entries: Vec<Value>,
     /// How many entries there are in all.
     pub(super) counted: usize,
+    /// A taskd export's lists, as far as kept.
+    pub(super) lists: Vec<ExportedList>,
 }
 
 impl Document {
@@ -164,6 +211,7 @@ impl<'de> Deserialize<'de> for Document {
                     head: Map::new(),
                     entries: entries.kept,
                     counted: entries.counted,
+                    lists: Vec::new(),
                 })
             }
 
@@ -185,6 +233,8 @@ impl<'de> Deserialize<'de> for Document {
                             }
                             TasksValue::NotAList => Tasks::NotAList,
                         });
+                    } else if key == "lists" {
+                        document.lists = map.next_value::<Lists>()?.0;
                     } else if HEAD_FIELDS.contains(&key.as_str()) {
                         let value = map.next_value::<Value>()?;
                         document.head.insert(key, value);

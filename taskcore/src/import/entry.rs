@@ -33,6 +33,9 @@ pub(super) enum Read {
     /// A Taskwarrior occurrence of a recurring task imported as one
     /// repeating task: left out.
     Occurrence,
+    /// A Taskwarrior recurring template whose `recur` maps onto no rule:
+    /// left out (its occurrences come in as tasks), its `recur` reported.
+    UnmappedTemplate,
 }
 
 /// The checked task of a body, or its field errors.

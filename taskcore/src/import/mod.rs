@@ -76,6 +76,10 @@ pub struct ImportItem {
     pub(crate) parent_key: Option<String>,
     /// Whether a due at midnight in the owner's zone is all day.
     pub(crate) midnight_is_all_day: bool,
+    /// The colour and position the document gives its list, for a list
+    /// the import makes.
+    pub(crate) list_color: Option<String>,
+    pub(crate) list_position: Option<i64>,
 }
 
 impl ImportItem {
@@ -96,6 +100,16 @@ impl ImportItem {
             }),
             None => std::borrow::Cow::Borrowed(&self.task),
         }
+    }
+
+    /// The colour the document gives its list, for a list the import makes.
+    pub fn list_color(&self) -> Option<&str> {
+        self.list_color.as_deref()
+    }
+
+    /// The position the document gives its list, for a list the import makes.
+    pub fn list_position(&self) -> Option<i64> {
+        self.list_position
     }
 
     /// Its position in the file, from 0.
@@ -282,7 +296,24 @@ pub fn read_document(document: Document) -> Result<ReadDocument, Error> {
         head,
         entries,
         counted,
+        lists,
     } = document;
+    // The colour and position of each list the document names, by name
+    // ignoring case; values a list could not have are left out.
+    let styles: std::collections::HashMap<String, (Option<String>, Option<i64>)> = lists
+        .into_iter()
+        .filter_map(|list| {
+            let name = crate::model::parse_list_name(list.name.as_deref()?).ok()?;
+            let color = list
+                .color
+                .as_deref()
+                .and_then(|color| crate::model::parse_color(color).ok());
+            let position = list
+                .position
+                .and_then(|position| crate::model::parse_position(position).ok());
+            Some((crate::model::list_name_key(&name), (color, position)))
+        })
+        .collect();
     let (format, source_prefix) = match shape {
         Shape::Object(tasks) if head.get("format") == Some(&json!(EXPORT_FORMAT)) => {
             match head.get("version").and_then(Value::as_u64) {
@@ -359,9 +390,15 @@ pub fn read_document(document: Document) -> Result<ReadDocument, Error> {
         };
         match read {
             Ok(Read::Occurrence) => recurring_occurrences += 1,
+            Ok(Read::UnmappedTemplate) => count_dropped(&mut dropped_fields, vec!["recur".into()]),
             // A source the file names twice is imported once.
             Ok(Read::Task(mut read)) => {
                 count_dropped(&mut dropped_fields, std::mem::take(&mut read.dropped));
+                let style = read
+                    .list
+                    .as_deref()
+                    .and_then(|name| styles.get(&crate::model::list_name_key(name)))
+                    .cloned();
                 items.push(ImportItem {
                     index,
                     duplicate: !keys.insert(read.key.clone()),
@@ -374,6 +411,8 @@ pub fn read_document(document: Document) -> Result<ReadDocument, Error> {
                     list: read.list,
                     parent_key: read.parent,
                     midnight_is_all_day: read.midnight_is_all_day,
+                    list_color: style.as_ref().and_then(|style| style.0.clone()),
+                    list_position: style.and_then(|style| style.1),
                 });
             }
             Err(detail) => errors.push(ImportError { index, detail }),

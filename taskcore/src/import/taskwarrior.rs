@@ -47,6 +47,8 @@ pub(super) struct Recurrences {
 struct Template {
     rule: Option<RepeatRule>,
     next_due: Option<DateTime<Utc>>,
+    /// Whether the file holds any of its occurrences.
+    has_occurrences: bool,
 }
 
 impl Recurrences {
@@ -65,18 +67,23 @@ impl Recurrences {
                     Template {
                         rule,
                         next_due: None,
+                        has_occurrences: false,
                     },
                 );
             }
         }
         for entry in entries {
-            let pending = entry.get("status").and_then(Value::as_str) == Some("pending");
+            let pending = matches!(
+                entry.get("status").and_then(Value::as_str),
+                Some("pending" | "waiting")
+            );
             let parent = entry.get("parent").and_then(Value::as_str);
             let due = entry.get("due").and_then(taskwarrior_time);
-            if let (true, Some(parent), Some(due)) = (pending, parent, due)
-                && let Some(template) = templates.get_mut(parent)
-            {
-                template.next_due = Some(template.next_due.map_or(due, |next| next.min(due)));
+            if let Some(template) = parent.and_then(|parent| templates.get_mut(parent)) {
+                template.has_occurrences = true;
+                if let (true, Some(due)) = (pending, due) {
+                    template.next_due = Some(template.next_due.map_or(due, |next| next.min(due)));
+                }
             }
         }
         Self { templates }
@@ -90,6 +97,15 @@ impl Recurrences {
             .and_then(Value::as_str)
             .and_then(|parent| self.templates.get(parent))
             .is_some_and(|template| template.rule.is_some())
+    }
+
+    /// Whether an entry is a template whose `recur` maps onto no rule and
+    /// whose occurrences the file holds: they come in as tasks of their
+    /// own, and it does not.
+    fn is_unmapped_template(&self, uuid: &str) -> bool {
+        self.templates
+            .get(uuid)
+            .is_some_and(|template| template.rule.is_none() && template.has_occurrences)
     }
 }
 
@@ -132,6 +148,9 @@ pub(super) fn read(entry: &Value, recurrences: &Recurrences) -> Result<Read, Val
     }
     if recurrences.is_occurrence(object) {
         return Ok(Read::Occurrence);
+    }
+    if recurrences.is_unmapped_template(uuid) {
+        return Ok(Read::UnmappedTemplate);
     }
     let time = |name: &str| -> Result<Option<DateTime<Utc>>, Value> {
         match object.get(name) {

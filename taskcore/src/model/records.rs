@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::due::Due;
+use super::lists::TaskList;
 use super::reminders::Reminder;
 use crate::planning::Priority;
 use crate::repeat::{RepeatFrom, RepeatRule};
@@ -215,6 +216,22 @@ pub enum Change {
         /// The deleted task's id.
         #[cfg_attr(feature = "openapi", schema(value_type = i64))]
         id: TaskId,
+        /// When it was deleted (UTC).
+        deleted_at: DateTime<Utc>,
+    },
+    /// A list was made or changed: here it is, whole (its counts as they
+    /// are now; a change of counts alone is not a change of the list).
+    #[serde(rename = "list_upsert")]
+    ListUpsert {
+        /// The list as it is now.
+        list: TaskList,
+    },
+    /// A list was deleted.
+    #[serde(rename = "list_delete")]
+    ListDelete {
+        /// The deleted list's id.
+        #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+        id: ListId,
         /// When it was deleted (UTC).
         deleted_at: DateTime<Utc>,
     },

@@ -125,6 +125,9 @@ pub struct ChangeQuery {
     pub(crate) since: Option<ChangeCursor>,
     /// Changes per page, 1 to [`CHANGES_MAX_LIMIT`].
     pub(crate) limit: u32,
+    /// Whether lists' changes come too (`lists=true`): clients that know
+    /// only task changes ask without it.
+    pub(crate) lists: bool,
 }
 
 impl ChangeQuery {
@@ -156,8 +159,20 @@ impl ChangeQuery {
                 }
             },
         };
+        let lists = match last("lists").map(crate::types::parse_flag) {
+            None => false,
+            Some(Ok(lists)) => lists,
+            Some(Err(invalid)) => {
+                errors.add(Source::Query, "lists", invalid.kind, invalid.msg);
+                false
+            }
+        };
         if errors.is_empty() {
-            Ok(Self { since, limit })
+            Ok(Self {
+                since,
+                limit,
+                lists,
+            })
         } else {
             Err(errors)
         }
@@ -169,7 +184,11 @@ impl ChangeQuery {
     /// `since`, or from the start (a full sync).
     pub fn new(since: Option<ChangeCursor>, limit: u32) -> Result<Self, Invalid> {
         if (1..=CHANGES_MAX_LIMIT).contains(&limit) {
-            Ok(Self { since, limit })
+            Ok(Self {
+                since,
+                limit,
+                lists: false,
+            })
         } else {
             Err(Invalid::new(
                 "value_error",
@@ -188,12 +207,27 @@ impl ChangeQuery {
         self.limit
     }
 
+    /// Whether lists' changes come too.
+    pub fn lists(&self) -> bool {
+        self.lists
+    }
+
+    /// The same request, with lists' changes (`ListUpsert`, `ListDelete`)
+    /// or without.
+    #[must_use]
+    pub fn with_lists(self, lists: bool) -> Self {
+        Self { lists, ..self }
+    }
+
     /// The request as query-string pairs, as [`ChangeQuery::from_pairs`]
     /// reads them back: what a client sends.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![("limit", self.limit.to_string())];
         if let Some(since) = &self.since {
             pairs.push(("since", since.encode()));
+        }
+        if self.lists {
+            pairs.push(("lists", "true".to_owned()));
         }
         pairs
     }

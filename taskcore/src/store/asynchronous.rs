@@ -165,7 +165,11 @@ impl AsyncTasks {
     pub async fn changes(&self, query: ChangeQuery) -> Result<ChangePage> {
         let owner = self.owner;
         self.store
-            .run(move |store| store.tasks(owner).changes(query.since(), query.limit()))
+            .run(move |store| {
+                store
+                    .tasks(owner)
+                    .changes_of(query.since(), query.limit(), query.lists())
+            })
             .await
     }
 

@@ -384,7 +384,13 @@ pub(crate) trait TaskWork: ListWork + RepeatWork {
     fn change_counter(&mut self) -> Result<(i64, i64)>;
     /// The first `rows` changes after change `since`, each with its number,
     /// in change order; deletions only when `deletions`.
-    fn changes(&mut self, since: i64, rows: i64, deletions: bool) -> Result<Vec<(i64, Change)>>;
+    fn changes(
+        &mut self,
+        since: i64,
+        rows: i64,
+        deletions: bool,
+        lists: bool,
+    ) -> Result<Vec<(i64, Change)>>;
     /// Up to `rows` tasks, live and trashed, by id after `after`; trashed
     /// ones with when they were deleted.
     fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<(Task, Option<DateTime<Utc>>)>>;

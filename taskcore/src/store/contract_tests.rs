@@ -918,6 +918,8 @@ fn apply(replica: &mut std::collections::BTreeMap<i64, crate::model::Task>, page
             crate::model::Change::Delete { id, .. } => {
                 replica.remove(&id.0);
             }
+            // The replica holds tasks only.
+            _ => {}
         }
     }
 }
@@ -1101,7 +1103,7 @@ contract! {
             .iter()
             .filter_map(|change| match change {
                 crate::model::Change::Upsert { task } => Some(task.id),
-                crate::model::Change::Delete { .. } => None,
+                _ => None,
             })
             .collect::<Vec<_>>();
         // Changed twice, listed once, in its latest state; in commit order.

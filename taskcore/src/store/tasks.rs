@@ -187,7 +187,7 @@ impl<'a> OwnerTasks<'a> {
                 let task = match item.list() {
                     Some(name) => {
                         placed = NewTask {
-                            list: Some(import_list(&mut *work, name, context.now)?),
+                            list: Some(import_list(&mut *work, item, name, context.now)?),
                             ..in_zone.clone().into_owned()
                         };
                         &placed
@@ -421,6 +421,18 @@ impl<'a> OwnerTasks<'a> {
     /// holds at most `limit` changes, taken as 1 to
     /// [`CHANGES_MAX_LIMIT`](crate::query::CHANGES_MAX_LIMIT).
     pub fn changes(&self, since: Option<&ChangeCursor>, limit: u32) -> Result<ChangePage> {
+        self.changes_of(since, limit, false)
+    }
+
+    /// [`OwnerTasks::changes`], with the lists' changes among them when
+    /// `lists` (each list made or changed once, in its latest state, and
+    /// each deletion), in the same order and under the same cursors.
+    pub fn changes_of(
+        &self,
+        since: Option<&ChangeCursor>,
+        limit: u32,
+        lists: bool,
+    ) -> Result<ChangePage> {
         let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
         let (counter, forgotten) = work.change_counter()?;
         let (start, full_sync_from) = match since {
@@ -441,7 +453,7 @@ impl<'a> OwnerTasks<'a> {
         // documented above).
         let limit = limit.clamp(1, crate::query::CHANGES_MAX_LIMIT);
         let rows = i64::from(limit) + 1;
-        let mut changes = work.changes(start, rows, since.is_some())?;
+        let mut changes = work.changes(start, rows, since.is_some(), lists)?;
         work.commit()?;
         let has_more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
@@ -503,13 +515,24 @@ impl Store {
     }
 }
 
-/// The owner's list named `name` (ignoring case), made if there is none:
-/// where an imported task naming it goes.
-fn import_list(work: &mut dyn TaskWork, name: &str, now: DateTime<Utc>) -> Result<ListId> {
+/// The owner's list named `name` (ignoring case), made if there is none
+/// (as `item`'s document describes it): where an imported task naming it
+/// goes.
+fn import_list(
+    work: &mut dyn TaskWork,
+    item: &ImportItem,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<ListId> {
     if let Some(list) = work.list_named(name)? {
         return Ok(list);
     }
-    let list = NewList::new(name).map_err(|invalid| Error::Internal(invalid.msg))?;
+    // With the colour and position the document gives it.
+    let list = NewList {
+        color: item.list_color.clone(),
+        position: item.list_position,
+        ..NewList::new(name).map_err(|invalid| Error::Internal(invalid.msg))?
+    };
     Ok(work.insert_list(&list, now)?.id)
 }
 

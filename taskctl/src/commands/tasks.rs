@@ -64,6 +64,11 @@ pub(super) fn add(context: &Context, adding: Adding) -> Result<(), Failure> {
         Some(Due::At(instant)) => new_task.due_at = Some(instant.to_rfc3339()),
         Some(Due::Clear) | None => {}
     }
+    if scheduling.after_done && scheduling.every.is_none() {
+        return Err(Failure::usage(
+            "--after-done goes with --every: say how often it repeats",
+        ));
+    }
     let planned = scheduled(&scheduling)?;
     if let Some(parent) = planned.parent {
         new_task.parent_id = parent;
@@ -176,8 +181,12 @@ fn show_around(context: &Context, client: &Authed<'_>, task: &Task) -> Result<()
             "\nrepeats {}, {from}",
             repeating::rule_words(rule)
         ));
-        let done = client.call(|client| Ok(client.completions(task.id.0, 5)?))?;
-        for completion in &done.value {
+        // A server that cannot list them (an older one) leaves them out.
+        let done = client
+            .call(|client| Ok(client.completions(task.id.0, 5).ok()))?
+            .map(|done| done.value)
+            .unwrap_or_default();
+        for completion in &done {
             let due = match completion.due {
                 taskcore::Due::Date(day) => day.to_string(),
                 taskcore::Due::At(at) => zone.format(at, "%Y-%m-%d %H:%M"),
@@ -423,12 +432,9 @@ fn scheduled(scheduling: &Scheduling) -> Result<Planned, Failure> {
             Some(Some(rule.to_string()))
         }
     };
-    // A new rule counts from the due unless --after-done says otherwise.
-    let repeat_from = if scheduling.after_done {
-        Some("completion".to_owned())
-    } else {
-        matches!(repeat, Some(Some(_))).then(|| "due".to_owned())
-    };
+    // From the completion with --after-done; else as the task had it (a
+    // new task: from its due).
+    let repeat_from = scheduling.after_done.then(|| "completion".to_owned());
     let reminders = match scheduling.reminders.as_slice() {
         [] => None,
         [none] if none.trim() == "none" => Some(Vec::new()),

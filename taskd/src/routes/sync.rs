@@ -177,6 +177,10 @@ struct ChangesQuery {
     /// Changes to return, 1 to 1000.
     #[param(minimum = 1, maximum = 1000, default = 500)]
     limit: Option<i64>,
+    /// Also tell of lists made, changed (`list_upsert`) and deleted
+    /// (`list_delete`); without it, only tasks' changes come.
+    #[param(default = false)]
+    lists: Option<bool>,
 }
 
 /// What changed since a cursor, in commit order.
@@ -211,7 +215,9 @@ pub async fn list_changes(
     };
     let page: ChangePage = state
         .read(bearer, move |store, user| {
-            store.tasks(user).changes(query.since(), query.limit())
+            store
+                .tasks(user)
+                .changes_of(query.since(), query.limit(), query.lists())
         })
         .await?;
     Ok(warp::reply::json(&page).into_response())

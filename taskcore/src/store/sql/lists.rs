@@ -14,13 +14,13 @@ use crate::types::{ListId, TaskId};
 use SqlValue::{Bool, Int, Text, Time};
 
 /// The columns a list row reads, with its open and total counts last.
-const LIST_COLUMNS: &str = "l.id, l.name, l.color, l.position, l.is_default, \
+pub(super) const LIST_COLUMNS: &str = "l.id, l.name, l.color, l.position, l.is_default, \
      l.created_at, l.updated_at, l.version, \
      (SELECT COUNT(*) FROM tasks t WHERE t.owner_id = l.owner_id AND t.list_id = l.id \
          AND t.completed = ?2) AS open, \
      (SELECT COUNT(*) FROM tasks t WHERE t.owner_id = l.owner_id AND t.list_id = l.id) AS total";
 
-fn list_from_row(row: &dyn RowValues) -> Result<TaskList> {
+pub(super) fn list_from_row(row: &dyn RowValues) -> Result<TaskList> {
     Ok(TaskList {
         id: ListId(row.int(0)?),
         name: row.text(1)?,
@@ -183,9 +183,12 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
         };
         let key = list_name_key(&list.name);
         let inserted = self.unit.row(
-            "INSERT INTO lists (owner_id, name, name_key, color, position, is_default,
-                                created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+            &format!(
+                "INSERT INTO lists (owner_id, name, name_key, color, position, is_default,
+                                    created_at, updated_at, change_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, {}) RETURNING id",
+                C::Dialect::next_change("?1")
+            ),
             &[
                 Int(owner.0),
                 Text(Some(&list.name)),
@@ -248,10 +251,27 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
         }
         let patch = &patch;
         let owner = self.owner;
+        if patch.is_default == Some(true) {
+            // The default moves: the old one changes too. Held first (before
+            // this list and the change counter, the order a task put in a
+            // list takes them in), so that two lists made the default at
+            // once take turns.
+            self.unit
+                .row(
+                    &format!(
+                        "SELECT id FROM lists WHERE owner_id = ?1 AND is_default = ?2{}",
+                        C::Dialect::LOCK_FOR_UPDATE
+                    ),
+                    &[Int(owner.0), Bool(true)],
+                    |row| row.int(0),
+                )
+                .sql()?;
+        }
         let mut values = vec![Int(id.0), Int(owner.0), Time(now)];
         let mut assignments = vec![
             "updated_at = ?3".to_owned(),
             "version = version + 1".to_owned(),
+            format!("change_seq = {}", C::Dialect::next_change("?2")),
         ];
         let key = patch.name.as_deref().map(list_name_key);
         if let (Some(name), Some(key)) = (&patch.name, &key) {
@@ -297,21 +317,13 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
             Err(error) => return Err(error.into_error()),
         }
         if patch.is_default == Some(true) {
-            // The default moves: the old one changes too. Held first, so
-            // that two lists made the default at once take turns.
-            self.unit
-                .row(
-                    &format!(
-                        "SELECT id FROM lists WHERE owner_id = ?1 AND is_default = ?2{}",
-                        C::Dialect::LOCK_FOR_UPDATE
-                    ),
-                    &[Int(owner.0), Bool(true)],
-                    |row| row.int(0),
-                )
-                .sql()?;
             self.unit.execute(
-                "UPDATE lists SET is_default = ?3, updated_at = ?4, version = version + 1
-                 WHERE owner_id = ?1 AND is_default = ?2 AND id <> ?5",
+                &format!(
+                    "UPDATE lists SET is_default = ?3, updated_at = ?4, version = version + 1,
+                     change_seq = {}
+                     WHERE owner_id = ?1 AND is_default = ?2 AND id <> ?5",
+                    C::Dialect::next_change("?1")
+                ),
                 &[Int(owner.0), Bool(true), Bool(false), Time(now), Int(id.0)],
             )?;
             self.unit.execute(
@@ -405,17 +417,31 @@ impl<C: Connection> ListWork for OwnerUnit<C> {
         if deleted == 0 {
             return Err(Error::ListNotFound);
         }
+        // The feed tells of it.
+        self.unit.execute(
+            &format!(
+                "INSERT INTO deleted_lists (id, owner_id, deleted_at, change_seq)
+                 VALUES (?1, ?2, ?3, {})",
+                C::Dialect::next_change("?2")
+            ),
+            &[Int(id.0), Int(owner.0), Time(now)],
+        )?;
         Ok(ids.len() as u64)
     }
 }
 
 /// The statement that gives a new account its default list (`?1` the
-/// user, `?2` true, `?3` the time).
-pub(crate) const INSERT_DEFAULT_LIST: &str =
-    "INSERT INTO lists (owner_id, name, name_key, position, is_default, created_at, updated_at)
-     VALUES (?1, ?4, ?5, 1, ?2, ?3, ?3)";
+/// user, `?2` true, `?3` the time), its first change.
+pub(crate) fn insert_default_list<D: Dialect>() -> String {
+    format!(
+        "INSERT INTO lists (owner_id, name, name_key, position, is_default, created_at,
+                            updated_at, change_seq)
+         VALUES (?1, ?4, ?5, 1, ?2, ?3, ?3, {})",
+        D::next_change("?1")
+    )
+}
 
-/// The values of [`INSERT_DEFAULT_LIST`].
+/// The values of [`insert_default_list`].
 pub(crate) fn default_list_values(
     user: crate::types::UserId,
     now: DateTime<Utc>,

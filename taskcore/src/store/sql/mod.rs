@@ -4,9 +4,11 @@
 
 pub(crate) mod admin;
 pub(crate) mod dialect;
+pub(crate) mod list_feed;
 pub(crate) mod listing;
 pub(crate) mod lists;
 pub(crate) mod owner;
+pub(crate) mod read_update;
 pub(crate) mod repeating;
 pub(crate) mod statements;
 pub(crate) mod subtasks;

@@ -249,52 +249,7 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 None => Err(self.refusal(id, expect)?),
             };
         }
-        let Some(before) = self.get(id)? else {
-            return Err(Error::TaskNotFound);
-        };
-        let mut patch = patch.clone();
-        match (patch.parent, patch.list) {
-            (Some(Some(parent)), list) => {
-                let parents = self.check_parent(Some(id), parent)?;
-                if list.is_some_and(|list| list != parents) {
-                    return Err(Self::subtask_list());
-                }
-                self.holds_list(parents)?;
-                patch.list = (parents != before.list_id).then_some(parents);
-            }
-            (parent, Some(list)) => {
-                // Staying a subtask, it stays in its parent's list.
-                if before.parent_id.is_some() && parent.is_none() && list != before.list_id {
-                    return Err(Self::subtask_list());
-                }
-                if !self.holds_list(list)? {
-                    return Err(Self::unknown_list());
-                }
-            }
-            (_, None) => {}
-        }
-        let after = patch.applied_to(&before);
-        Self::check_needs_due(&after)?;
-        if patch.completed == Some(true)
-            && !before.completed
-            && after.repeat.is_some()
-            && let Some(task) = self.complete_occurrence(id, &after, &patch, context, expect)?
-        {
-            let moved = TaskPatch {
-                completed: None,
-                ..patch
-            };
-            self.follow(id, &task, &before, &moved, context)?;
-            return Ok(task);
-        }
-        let task = match self.task(&Statements::<C::Dialect>::update(
-            self.owner, id, &patch, context, expect,
-        ))? {
-            Some(task) => task,
-            None => return Err(self.refusal(id, expect)?),
-        };
-        self.follow(id, &task, &before, &patch, context)?;
-        Ok(task)
+        self.update_read(id, patch, context, expect)
     }
 
     fn tag_counts(&mut self) -> Result<Vec<TagCount>> {
@@ -433,7 +388,13 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
             .unwrap_or_default())
     }
 
-    fn changes(&mut self, since: i64, rows: i64, deletions: bool) -> Result<Vec<(i64, Change)>> {
+    fn changes(
+        &mut self,
+        since: i64,
+        rows: i64,
+        deletions: bool,
+        lists: bool,
+    ) -> Result<Vec<(i64, Change)>> {
         let mut changes = Vec::new();
         let statement = Statements::<C::Dialect>::changed(self.owner, since, rows);
         self.unit
@@ -472,6 +433,9 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                     )
                     .sql()?;
             }
+        }
+        if lists {
+            changes.extend(self.list_changes(since, rows, deletions)?);
         }
         changes.sort_by_key(|(change, _)| *change);
         changes.truncate(usize::try_from(rows).unwrap_or(usize::MAX));

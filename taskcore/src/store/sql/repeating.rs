@@ -75,21 +75,22 @@ impl<C: Connection> OwnerUnit<C> {
         Ok(Series { anchor, done })
     }
 
-    /// Completing repeating task `id` (from `before`, as `patch` leaves
-    /// it: `after`) while its series goes on: the occurrence is recorded,
-    /// the due moves to the next, the task stays open and its done
-    /// subtasks open again. `None` when the series has no further
-    /// occurrence: the completion closes the task as any other.
+    /// Completing repeating task `id` (as `patch` leaves it: `after`), at
+    /// the version `pinned` names, while its series goes on: the occurrence
+    /// is recorded, the due moves to the next, the task stays open and its
+    /// done subtasks open again. `Some(None)` when the series has no
+    /// further occurrence (the completion closes the task as any other);
+    /// `None` when the task is no longer at that version.
     pub(super) fn complete_occurrence(
         &mut self,
         id: TaskId,
         after: &Task,
         patch: &TaskPatch,
         context: Context,
-        expect: &Expect,
-    ) -> Result<Option<Task>> {
+        pinned: &Expect,
+    ) -> Result<Option<Option<Task>>> {
         let (Some(rule), Some(due)) = (after.repeat.as_ref(), Due::of(after)) else {
-            return Ok(None);
+            return Ok(Some(None));
         };
         // A change of due or rule in the same patch starts the series there.
         let series = if patch.due.is_some() || patch.repeat.is_some() {
@@ -109,7 +110,7 @@ impl<C: Connection> OwnerUnit<C> {
             zone: context.zone,
         };
         let Some(next) = rule.next_due(after.repeat_from, &occurrence) else {
-            return Ok(None);
+            return Ok(Some(None));
         };
         let moved = TaskPatch {
             completed: None,
@@ -124,26 +125,16 @@ impl<C: Connection> OwnerUnit<C> {
             id,
             &moved,
             context,
-            expect,
+            pinned,
             Some(Series {
                 anchor: series.anchor,
                 done,
             }),
         );
         let Some(task) = self.task(&statement)? else {
-            return Err(self.refusal(id, expect)?);
+            return Ok(None);
         };
-        self.unit.execute(
-            "INSERT INTO task_completions (owner_id, task_id, due_date, due_at, completed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[
-                Int(self.owner.0),
-                Int(id.0),
-                MaybeDate(due.date()),
-                MaybeTime(due.at()),
-                Time(context.now),
-            ],
-        )?;
+        self.record_completion(id, due, context.now)?;
         // The next occurrence starts with its subtasks to do.
         let reopen = TaskPatch {
             completed: Some(false),
@@ -160,21 +151,33 @@ impl<C: Connection> OwnerUnit<C> {
                 ))?;
             }
         }
-        Ok(Some(task))
+        Ok(Some(Some(task)))
     }
 
-    /// Forgets the completed occurrences of task `id` (erased for good).
-    pub(super) fn forget_completions(&mut self, id: TaskId) -> Result<()> {
+    /// Records that task `id`'s occurrence due at `due` was done at `at`.
+    pub(super) fn record_completion(
+        &mut self,
+        id: TaskId,
+        due: Due,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         self.unit.execute(
-            "DELETE FROM task_completions WHERE owner_id = ?1 AND task_id = ?2",
-            &[Int(self.owner.0), Int(id.0)],
+            "INSERT INTO task_completions (owner_id, task_id, due_date, due_at, completed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[
+                Int(self.owner.0),
+                Int(id.0),
+                MaybeDate(due.date()),
+                MaybeTime(due.at()),
+                Time(at),
+            ],
         )?;
         Ok(())
     }
-}
 
-impl<C: Connection> RepeatWork for OwnerUnit<C> {
-    fn skip(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task> {
+    /// One attempt at a skip, pinned to the version it read: `None` when
+    /// the task changed meanwhile.
+    fn skip_once(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Option<Task>> {
         let before = self.get(id)?.ok_or(Error::TaskNotFound)?;
         if !expect.admits(before.version) {
             return Err(Error::VersionMismatch {
@@ -220,10 +223,32 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
                 done,
             }),
         );
-        match self.task(&statement)? {
-            Some(task) => Ok(task),
-            None => Err(self.refusal(id, expect)?),
+        self.task(&statement)
+    }
+
+    /// Forgets the completed occurrences of task `id` (erased for good).
+    pub(super) fn forget_completions(&mut self, id: TaskId) -> Result<()> {
+        self.unit.execute(
+            "DELETE FROM task_completions WHERE owner_id = ?1 AND task_id = ?2",
+            &[Int(self.owner.0), Int(id.0)],
+        )?;
+        Ok(())
+    }
+}
+
+impl<C: Connection> RepeatWork for OwnerUnit<C> {
+    fn skip(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task> {
+        // Pinned to the version read; a change made meanwhile (PostgreSQL's
+        // writers run at once) makes it read again.
+        for _ in 0..4 {
+            if let Some(task) = self.skip_once(id, expect, context)? {
+                return Ok(task);
+            }
         }
+        Err(Error::Conflict(format!(
+            "Task {} kept changing while it was skipped: send it again",
+            id.0
+        )))
     }
 
     fn completions(&mut self, id: TaskId, page: Page) -> Result<(u64, Vec<Completion>)> {

@@ -162,27 +162,42 @@ impl<D: Dialect> Statements<D> {
                 ));
             }
             None => {
+                // A due sent again as it is keeps the series where it is.
                 let anchor = match patch.due {
-                    Some(DueChange::Date(day)) => Some((
-                        statement.bind::<D>(SqlValue::MaybeDate(Some(day))),
-                        "NULL".to_owned(),
-                    )),
-                    Some(DueChange::At(instant)) => Some((
-                        "NULL".to_owned(),
-                        statement.bind::<D>(SqlValue::MaybeTime(Some(instant))),
-                    )),
-                    Some(DueChange::ClearDate) => Some(("NULL".to_owned(), "due_at".to_owned())),
-                    Some(DueChange::ClearAt) => Some(("due_date".to_owned(), "NULL".to_owned())),
-                    Some(DueChange::ClearBoth) => Some(("NULL".to_owned(), "NULL".to_owned())),
+                    Some(DueChange::Date(day)) => {
+                        let day = statement.bind::<D>(SqlValue::MaybeDate(Some(day)));
+                        let same = format!("due_at IS NULL AND due_date = {day}");
+                        Some((
+                            format!("CASE WHEN {same} THEN anchor_date ELSE {day} END"),
+                            format!("CASE WHEN {same} THEN anchor_at END"),
+                            format!("CASE WHEN {same} THEN repeat_done ELSE 0 END"),
+                        ))
+                    }
+                    Some(DueChange::At(instant)) => {
+                        let at = statement.bind::<D>(SqlValue::MaybeTime(Some(instant)));
+                        let same = format!("due_at = {at}");
+                        Some((
+                            format!("CASE WHEN {same} THEN anchor_date END"),
+                            format!("CASE WHEN {same} THEN anchor_at ELSE {at} END"),
+                            format!("CASE WHEN {same} THEN repeat_done ELSE 0 END"),
+                        ))
+                    }
+                    Some(DueChange::ClearDate) => {
+                        Some(("NULL".into(), "due_at".into(), "0".into()))
+                    }
+                    Some(DueChange::ClearAt) => {
+                        Some(("due_date".into(), "NULL".into(), "0".into()))
+                    }
+                    Some(DueChange::ClearBoth) => Some(("NULL".into(), "NULL".into(), "0".into())),
                     None if patch.repeat.is_some() => {
-                        Some(("due_date".to_owned(), "due_at".to_owned()))
+                        Some(("due_date".into(), "due_at".into(), "0".into()))
                     }
                     None => None,
                 };
-                if let Some((date, at)) = anchor {
+                if let Some((date, at, done)) = anchor {
                     assignments.push(format!("anchor_date = {date}"));
                     assignments.push(format!("anchor_at = {at}"));
-                    assignments.push("repeat_done = 0".to_owned());
+                    assignments.push(format!("repeat_done = {done}"));
                 }
             }
         }

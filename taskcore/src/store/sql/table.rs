@@ -167,20 +167,21 @@ fn reminders_text(reminders: &[Reminder]) -> String {
     serde_json::to_string(reminders).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// The `reminders` column read back.
+/// The `reminders` column read back. One a later build wrote and this one
+/// cannot read is left out rather than failing every listing that holds
+/// the task (the column keeps it until the reminders are changed).
 fn reminders_from_text(text: &str) -> Result<Vec<Reminder>> {
-    serde_json::from_str(text)
-        .map_err(|error| crate::error::Error::storage(format!("unreadable reminders: {error}")))
+    let values: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+    Ok(values
+        .into_iter()
+        .filter_map(|value| serde_json::from_value(value).ok())
+        .collect())
 }
 
-/// The `repeat` column read back.
+/// The `repeat` column read back; a rule this build cannot read reads as
+/// none, as [`reminders_from_text`] does.
 fn repeat_from_text(text: Option<String>) -> Result<Option<RepeatRule>> {
-    text.map(|text| {
-        RepeatRule::parse(&text).map_err(|invalid| {
-            crate::error::Error::storage(format!("unreadable repeat: {}", invalid.msg))
-        })
-    })
-    .transpose()
+    Ok(text.and_then(|text| RepeatRule::parse(&text).ok()))
 }
 
 /// How many columns a task row reads: [`FIXED`], [`EDITABLE`], [`DERIVED`].

@@ -184,7 +184,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         };
         // Every account has a default list from the start.
         self.execute(
-            super::lists::INSERT_DEFAULT_LIST,
+            &super::lists::insert_default_list::<C::Dialect>(),
             &super::lists::default_list_values(user.id, created_at),
         )?;
         Ok(user)
@@ -499,7 +499,8 @@ impl<C: Connection> AccountWork for Unit<C> {
                 &numbered::<C::Dialect>(&format!(
                     "SELECT owner_id FROM change_counters WHERE owner_id IN (
                      SELECT owner_id FROM trashed_tasks WHERE deleted_at < ?1
-                     UNION SELECT owner_id FROM erased_tasks WHERE deleted_at < ?2)
+                     UNION SELECT owner_id FROM erased_tasks WHERE deleted_at < ?2
+                     UNION SELECT owner_id FROM deleted_lists WHERE deleted_at < ?2)
                  ORDER BY owner_id{}",
                     C::Dialect::LOCK_FOR_UPDATE
                 )),
@@ -532,6 +533,21 @@ impl<C: Connection> AccountWork for Unit<C> {
                  SELECT 1 FROM erased_tasks e
                  WHERE e.owner_id = change_counters.owner_id AND e.deleted_at < ?1
                    AND e.change_seq > change_counters.forgotten)",
+            &[Time(deleted_before)],
+        )?;
+        // And one from before a forgotten list deletion.
+        self.execute(
+            "UPDATE change_counters SET forgotten = (
+                 SELECT MAX(d.change_seq) FROM deleted_lists d
+                 WHERE d.owner_id = change_counters.owner_id AND d.deleted_at < ?1)
+             WHERE EXISTS (
+                 SELECT 1 FROM deleted_lists d
+                 WHERE d.owner_id = change_counters.owner_id AND d.deleted_at < ?1
+                   AND d.change_seq > change_counters.forgotten)",
+            &[Time(deleted_before)],
+        )?;
+        self.execute(
+            "DELETE FROM deleted_lists WHERE deleted_at < ?1",
             &[Time(deleted_before)],
         )?;
         let forgotten = self.execute(

@@ -241,6 +241,19 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM lists", [], |row| row.get(0))
             .expect("count");
         assert_eq!(lists, 2, "one default list per user");
+        // Migration 12 puts each list in its owner's feed after everything
+        // the feed held, and the counter past it.
+        let feed: Vec<(i64, i64, i64)> = connection
+            .prepare(
+                "SELECT l.owner_id, l.change_seq, c.seq FROM lists l
+                 JOIN change_counters c ON c.owner_id = l.owner_id ORDER BY l.owner_id",
+            )
+            .expect("prepare")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(feed, [(7, 10, 10), (8, 1, 1)]);
     }
 
     #[test]
