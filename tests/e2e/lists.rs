@@ -274,3 +274,67 @@ async fn the_change_feed_tells_of_lists_made_changed_and_deleted() {
     assert_eq!(theirs["changes"].as_array().expect("changes").len(), 1);
 }
 }
+
+/// `X-Total-Count` of a listing, and how many tasks it lists (all of them:
+/// every listing here holds fewer than a page).
+async fn total_and_listed(server: &Server, account: &Account, query: &str) -> (u64, usize) {
+    let response = server
+        .send(
+            account,
+            Method::GET,
+            &format!("/tasks?limit=200&{query}"),
+            None,
+        )
+        .await;
+    let total = response.headers()["x-total-count"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("count");
+    let tasks: Value = response.json().await.expect("JSON");
+    (total, tasks.as_array().expect("tasks").len())
+}
+
+taskd_tests::on_both_backends! {
+async fn a_lists_and_the_top_levels_totals_follow_every_change_of_place_and_completion() {
+    let server = Server::start();
+    let account = server.account("kept-counts").await;
+    let work = make_list(&server, &account, json!({"name": "Work"})).await;
+    let home = make_list(&server, &account, json!({"name": "Home"})).await;
+    let report = server.created(&account, json!({"title": "Report", "list_id": work["id"]})).await;
+    let draft = server.created(&account, json!({"title": "Draft", "parent_id": report["id"]})).await;
+    server.created(&account, json!({"title": "Review", "parent_id": draft["id"]})).await;
+    let paint = server.created(&account, json!({"title": "Paint", "list_id": home["id"]})).await;
+    server.created(&account, json!({"title": "Loose"})).await;
+    let moved = server.created(&account, json!({"title": "Moved", "list_id": home["id"]})).await;
+    let path = |task: &Value| format!("/tasks/{}", task["id"]);
+    // Completing cascades, moving takes a tree, a parent makes a subtask,
+    // the trash takes and gives back a subtree.
+    server.call(&account, Method::PATCH, &path(&report), Some(json!({"completed": true}))).await;
+    server.call(&account, Method::PATCH, &path(&draft), Some(json!({"completed": false, "parent_id": null}))).await;
+    server.call(&account, Method::PATCH, &path(&draft), Some(json!({"list_id": home["id"]}))).await;
+    server.call(&account, Method::PATCH, &path(&moved), Some(json!({"parent_id": paint["id"]}))).await;
+    server.call(&account, Method::DELETE, &path(&paint), None).await;
+    server.call(&account, Method::POST, &format!("/trash/{}/restore", paint["id"]), None).await;
+    server.call(&account, Method::DELETE, &path(&draft), None).await;
+    let gone = make_list(&server, &account, json!({"name": "Gone"})).await;
+    server.created(&account, json!({"title": "In gone", "list_id": gone["id"]})).await;
+    server.call(&account, Method::DELETE, &format!("/lists/{}?tasks=trash", gone["id"]), None).await;
+    server.call(&account, Method::POST, "/tasks", Some(json!({"title": "Done", "completed": true, "list_id": work["id"]}))).await;
+
+    for list in [&work, &home] {
+        for filter in ["", "&completed=false", "&completed=true"] {
+            let query = format!("list_id={}{filter}", list["id"]);
+            let (total, listed) = total_and_listed(&server, &account, &query).await;
+            assert_eq!(total, listed as u64, "{query}");
+        }
+    }
+    for filter in ["", "&completed=false", "&completed=true"] {
+        let query = format!("parent_id=none{filter}");
+        let (total, listed) = total_and_listed(&server, &account, &query).await;
+        assert_eq!(total, listed as u64, "{query}");
+    }
+    let (total, _) = total_and_listed(&server, &account, "parent_id=none").await;
+    assert_eq!(total, 4, "Report, Paint, Loose and Done (In gone is in the trash)");
+}
+}

@@ -9,14 +9,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use taskd_tests::{Account, Server, error_locations};
 
-async fn task(server: &Server, account: &Account, body: Value) -> Value {
-    let (status, task) = server
-        .call(account, Method::POST, "/tasks", Some(body))
-        .await;
-    assert_eq!(status, 201, "{task}");
-    task
-}
-
 async fn complete(server: &Server, account: &Account, task: &Value) -> Value {
     let (status, done) = server
         .call(
@@ -38,7 +30,7 @@ taskd_tests::on_both_backends! {
 async fn a_repeat_rule_is_returned_in_normal_form_and_a_bad_one_is_refused_at_its_field() {
     let server = Server::start();
     let account = server.account("rules").await;
-    let weekly = task(&server, &account, json!({"title": "Bins", "due_date": "2030-01-07", "repeat": "byday=we,mo;freq=weekly"})).await;
+    let weekly = server.created(&account, json!({"title": "Bins", "due_date": "2030-01-07", "repeat": "byday=we,mo;freq=weekly"})).await;
     assert_eq!(weekly["repeat"], "FREQ=WEEKLY;BYDAY=MO,WE");
     assert_eq!(weekly["repeat_from"], "due");
 
@@ -60,7 +52,7 @@ async fn a_repeat_rule_is_returned_in_normal_form_and_a_bad_one_is_refused_at_it
     let path = format!("/tasks/{}", weekly["id"]);
     let (status, refused) = server.call(&account, Method::PATCH, &path, Some(json!({"due_date": null}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.repeat".to_owned()]));
-    let plain = task(&server, &account, json!({"title": "Plain"})).await;
+    let plain = server.created(&account, json!({"title": "Plain"})).await;
     let (status, refused) = server.call(&account, Method::PATCH, &format!("/tasks/{}", plain["id"]), Some(json!({"repeat": "FREQ=DAILY"}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.repeat".to_owned()]));
     let (status, cleared) = server.call(&account, Method::PATCH, &path, Some(json!({"due_date": null, "repeat": null}))).await;
@@ -73,8 +65,8 @@ taskd_tests::on_both_backends! {
 async fn completing_a_repeating_task_moves_its_due_records_the_occurrence_and_reopens_its_subtasks() {
     let server = Server::start();
     let account = server.account("weekly").await;
-    let bins = task(&server, &account, json!({"title": "Bins", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY"})).await;
-    let sort = task(&server, &account, json!({"title": "Sort glass", "parent_id": bins["id"]})).await;
+    let bins = server.created(&account, json!({"title": "Bins", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY"})).await;
+    let sort = server.created(&account, json!({"title": "Sort glass", "parent_id": bins["id"]})).await;
     complete(&server, &account, &sort).await;
     let (_, feed) = server.call(&account, Method::GET, "/changes", None).await;
     let cursor = feed["cursor"].as_str().expect("cursor").to_owned();
@@ -107,7 +99,7 @@ async fn completing_a_repeating_task_moves_its_due_records_the_occurrence_and_re
     // Done three days late, a daily task moves to the day after it was done.
     let today = Utc::now().date_naive();
     let late = today.checked_sub_days(Days::new(3)).expect("day");
-    let water = task(&server, &account, json!({"title": "Water", "due_date": late.to_string(), "repeat": "FREQ=DAILY"})).await;
+    let water = server.created(&account, json!({"title": "Water", "due_date": late.to_string(), "repeat": "FREQ=DAILY"})).await;
     let moved = complete(&server, &account, &water).await;
     let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", water["id"]), None).await;
     let completed_on = done[0]["completed_at"].as_str().expect("time")[..10].parse::<NaiveDate>().expect("day");
@@ -120,14 +112,14 @@ taskd_tests::on_both_backends! {
 async fn a_series_from_the_completion_counts_from_the_day_it_was_done_and_count_ends_it() {
     let server = Server::start();
     let account = server.account("after-done").await;
-    let filter = task(&server, &account, json!({"title": "Filter", "due_date": "2030-06-01", "repeat": "FREQ=DAILY;INTERVAL=3", "repeat_from": "completion"})).await;
+    let filter = server.created(&account, json!({"title": "Filter", "due_date": "2030-06-01", "repeat": "FREQ=DAILY;INTERVAL=3", "repeat_from": "completion"})).await;
     let moved = complete(&server, &account, &filter).await;
     let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", filter["id"]), None).await;
     let completed_on = done[0]["completed_at"].as_str().expect("time")[..10].parse::<NaiveDate>().expect("day");
     assert_eq!(day(moved["due_date"].as_str().expect("due")), completed_on.checked_add_days(Days::new(3)).expect("day"));
 
     // COUNT=2: the first completion moves it, the second closes it.
-    let twice = task(&server, &account, json!({"title": "Twice", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;COUNT=2"})).await;
+    let twice = server.created(&account, json!({"title": "Twice", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;COUNT=2"})).await;
     let moved = complete(&server, &account, &twice).await;
     assert_eq!((moved["completed"].clone(), moved["due_date"].clone()), (json!(false), json!("2030-01-14")));
     let closed = complete(&server, &account, &twice).await;
@@ -138,7 +130,7 @@ async fn a_series_from_the_completion_counts_from_the_day_it_was_done_and_count_
 
     // Sending the due and the rule it has (as an undo does) keeps the
     // series where it is: COUNT=3 still ends after three.
-    let thrice = task(&server, &account, json!({"title": "Thrice", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;COUNT=3"})).await;
+    let thrice = server.created(&account, json!({"title": "Thrice", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;COUNT=3"})).await;
     complete(&server, &account, &thrice).await;
     let (status, restated) = server
         .call(&account, Method::PATCH, &format!("/tasks/{}", thrice["id"]), Some(json!({"title": "Thrice!", "due_date": "2030-01-14", "repeat": "FREQ=WEEKLY;COUNT=3"})))
@@ -152,7 +144,7 @@ async fn a_series_from_the_completion_counts_from_the_day_it_was_done_and_count_
     let closed = complete(&server, &account, &thrice).await;
     assert_eq!((closed["completed"].clone(), closed["due_date"].clone()), (json!(true), json!("2030-01-21")));
     // UNTIL before the next occurrence closes it at once.
-    let until = task(&server, &account, json!({"title": "Until", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;UNTIL=20300110"})).await;
+    let until = server.created(&account, json!({"title": "Until", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;UNTIL=20300110"})).await;
     assert_eq!(complete(&server, &account, &until).await["completed"], true);
 }
 }
@@ -164,7 +156,7 @@ async fn a_due_time_keeps_its_wall_clock_across_a_clock_change_and_skip_moves_wi
     let (status, _) = server.call(&account, Method::PATCH, "/auth/me", Some(json!({"timezone": "Europe/Paris"}))).await;
     assert_eq!(status, 200);
     // Monday 09:00 in Paris, a week before summer time starts.
-    let call = task(&server, &account, json!({"title": "Call", "due_at": "2030-03-25T08:00:00Z", "repeat": "FREQ=WEEKLY", "reminders": [{"before": "PT15M"}]})).await;
+    let call = server.created(&account, json!({"title": "Call", "due_at": "2030-03-25T08:00:00Z", "repeat": "FREQ=WEEKLY", "reminders": [{"before": "PT15M"}]})).await;
     let moved = complete(&server, &account, &call).await;
     assert_eq!(moved["due_at"], "2030-04-01T07:00:00Z", "09:00 in Paris, summer time");
     assert_eq!(moved["reminders"], json!([{"before": "PT15M"}]), "a lead follows the due");
@@ -180,7 +172,7 @@ async fn a_due_time_keeps_its_wall_clock_across_a_clock_change_and_skip_moves_wi
     let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", call["id"]), None).await;
     assert_eq!(done.as_array().expect("list").len(), 1, "a skip records nothing");
 
-    let plain = task(&server, &account, json!({"title": "Plain", "due_date": "2030-01-01"})).await;
+    let plain = server.created(&account, json!({"title": "Plain", "due_date": "2030-01-01"})).await;
     let (status, refused) = server.call(&account, Method::POST, &format!("/tasks/{}/skip", plain["id"]), None).await;
     assert_eq!(status, 409, "{refused}");
     let stranger = server.account("stranger").await;
@@ -195,7 +187,7 @@ taskd_tests::on_both_backends! {
 async fn reminders_are_kept_in_order_without_duplicates_and_a_lead_needs_a_due() {
     let server = Server::start();
     let account = server.account("reminders").await;
-    let gift = task(&server, &account, json!({"title": "Gift", "due_date": "2030-12-24", "reminders": [
+    let gift = server.created(&account, json!({"title": "Gift", "due_date": "2030-12-24", "reminders": [
         {"at": "2030-12-20T08:00:00+01:00"}, {"before": "PT15M"}, {"before": "p1d"}, {"before": "PT900S"},
     ]})).await;
     assert_eq!(gift["reminders"], json!([{"before": "P1D"}, {"before": "PT15M"}, {"at": "2030-12-20T07:00:00Z"}]));
@@ -212,9 +204,9 @@ async fn reminders_are_kept_in_order_without_duplicates_and_a_lead_needs_a_due()
         assert_eq!((status, error_locations(&refused)), (422, vec!["body.reminders".to_owned()]), "{body}");
     }
     // An instant needs no due; ten is the most.
-    task(&server, &account, json!({"title": "At", "reminders": [{"at": "2030-01-01T09:00:00Z"}]})).await;
+    server.created(&account, json!({"title": "At", "reminders": [{"at": "2030-01-01T09:00:00Z"}]})).await;
     let ten: Vec<Value> = (1..=10).map(|minutes| json!({"before": format!("PT{minutes}M")})).collect();
-    task(&server, &account, json!({"title": "Ten", "due_date": "2030-01-01", "reminders": ten})).await;
+    server.created(&account, json!({"title": "Ten", "due_date": "2030-01-01", "reminders": ten})).await;
 
     // Clearing the due of a task with a lead is refused; replacing the
     // reminders with none is not.
@@ -230,7 +222,7 @@ taskd_tests::on_both_backends! {
 async fn an_export_keeps_repeat_rules_and_reminders_and_an_import_restores_them() {
     let server = Server::start();
     let account = server.account("round-trip").await;
-    task(&server, &account, json!({"title": "Rent", "due_date": "2030-01-01", "repeat": "FREQ=MONTHLY;BYMONTHDAY=-1", "repeat_from": "completion", "reminders": [{"before": "P2D"}]})).await;
+    server.created(&account, json!({"title": "Rent", "due_date": "2030-01-01", "repeat": "FREQ=MONTHLY;BYMONTHDAY=-1", "repeat_from": "completion", "reminders": [{"before": "P2D"}]})).await;
     let export: Value = server.send(&account, Method::GET, "/export", None).await.json().await.expect("JSON");
     let other = server.account("elsewhere").await;
     let (status, report) = server.call(&other, Method::POST, "/import", Some(export)).await;
@@ -299,7 +291,7 @@ taskd_tests::on_both_backends! {
 async fn completions_sent_at_once_each_complete_one_occurrence() {
     let server = Server::start();
     let account = server.account("at-once").await;
-    let daily = task(&server, &account, json!({"title": "Stretch", "due_date": "2030-01-01", "repeat": "FREQ=DAILY"})).await;
+    let daily = server.created(&account, json!({"title": "Stretch", "due_date": "2030-01-01", "repeat": "FREQ=DAILY"})).await;
     let path = format!("/tasks/{}", daily["id"]);
     let sends = (0..6).map(|_| server.call(&account, Method::PATCH, &path, Some(json!({"completed": true}))));
     let answers = futures_util::future::join_all(sends).await;

@@ -7,14 +7,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use taskd_tests::{Account, Server, error_locations};
 
-async fn task(server: &Server, account: &Account, body: Value) -> Value {
-    let (status, task) = server
-        .call(account, Method::POST, "/tasks", Some(body))
-        .await;
-    assert_eq!(status, 201, "{task}");
-    task
-}
-
 async fn get(server: &Server, account: &Account, id: &Value) -> Value {
     let (status, task) = server
         .call(account, Method::GET, &format!("/tasks/{id}"), None)
@@ -28,8 +20,8 @@ async fn a_subtask_lives_in_its_parents_list_and_the_tree_has_at_most_five_level
     let server = Server::start();
     let account = server.account("subtasks").await;
     let (_, work) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "Work"}))).await;
-    let report = task(&server, &account, json!({"title": "Report", "list_id": work["id"]})).await;
-    let draft = task(&server, &account, json!({"title": "Draft", "parent_id": report["id"]})).await;
+    let report = server.created(&account, json!({"title": "Report", "list_id": work["id"]})).await;
+    let draft = server.created(&account, json!({"title": "Draft", "parent_id": report["id"]})).await;
     assert_eq!((draft["parent_id"].clone(), draft["list_id"].clone()), (report["id"].clone(), work["id"].clone()));
 
     // Refusals, each at its field.
@@ -51,10 +43,10 @@ async fn a_subtask_lives_in_its_parents_list_and_the_tree_has_at_most_five_level
     let (status, refused) = server.call(&account, Method::PATCH, &draft_path, Some(json!({"list_id": default_id}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.list_id".to_owned()]));
     let stranger = server.account("stranger").await;
-    let theirs = task(&server, &stranger, json!({"title": "Theirs"})).await;
+    let theirs = server.created(&stranger, json!({"title": "Theirs"})).await;
     let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": theirs["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]));
-    let gone = task(&server, &account, json!({"title": "Gone"})).await;
+    let gone = server.created(&account, json!({"title": "Gone"})).await;
     server.call(&account, Method::DELETE, &format!("/tasks/{}", gone["id"]), None).await;
     let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "x", "parent_id": gone["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]));
@@ -63,14 +55,14 @@ async fn a_subtask_lives_in_its_parents_list_and_the_tree_has_at_most_five_level
     let mut level = draft.clone();
     let mut levels = vec![report.clone(), draft.clone()];
     for depth in 3..=5 {
-        level = task(&server, &account, json!({"title": format!("Level {depth}"), "parent_id": level["id"]})).await;
+        level = server.created(&account, json!({"title": format!("Level {depth}"), "parent_id": level["id"]})).await;
         levels.push(level.clone());
     }
     let (status, refused) = server.call(&account, Method::POST, "/tasks", Some(json!({"title": "Level 6", "parent_id": level["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]));
     // Nor by moving a tree of two under the fourth level (the third is fine).
-    let other = task(&server, &account, json!({"title": "Other"})).await;
-    task(&server, &account, json!({"title": "Other's child", "parent_id": other["id"]})).await;
+    let other = server.created(&account, json!({"title": "Other"})).await;
+    server.created(&account, json!({"title": "Other's child", "parent_id": other["id"]})).await;
     let other_path = format!("/tasks/{}", other["id"]);
     let (status, refused) = server.call(&account, Method::PATCH, &other_path, Some(json!({"parent_id": levels[3]["id"]}))).await;
     assert_eq!((status, error_locations(&refused)), (422, vec!["body.parent_id".to_owned()]), "{refused}");
@@ -102,9 +94,9 @@ taskd_tests::on_both_backends! {
 async fn completing_a_parent_completes_its_subtasks_and_the_trash_takes_and_gives_back_the_tree() {
     let server = Server::start();
     let account = server.account("tree").await;
-    let trip = task(&server, &account, json!({"title": "Trip"})).await;
-    let pack = task(&server, &account, json!({"title": "Pack", "parent_id": trip["id"]})).await;
-    let socks = task(&server, &account, json!({"title": "Socks", "parent_id": pack["id"]})).await;
+    let trip = server.created(&account, json!({"title": "Trip"})).await;
+    let pack = server.created(&account, json!({"title": "Pack", "parent_id": trip["id"]})).await;
+    let socks = server.created(&account, json!({"title": "Socks", "parent_id": pack["id"]})).await;
     let (_, before) = server.call(&account, Method::GET, "/changes", None).await;
     let cursor = before["cursor"].as_str().expect("cursor").to_owned();
 
@@ -150,8 +142,8 @@ taskd_tests::on_both_backends! {
 async fn an_export_keeps_the_tree_when_imported_elsewhere() {
     let server = Server::start();
     let account = server.account("tree-export").await;
-    let trip = task(&server, &account, json!({"title": "Trip"})).await;
-    task(&server, &account, json!({"title": "Pack", "parent_id": trip["id"]})).await;
+    let trip = server.created(&account, json!({"title": "Trip"})).await;
+    server.created(&account, json!({"title": "Pack", "parent_id": trip["id"]})).await;
     let export: Value = server.send(&account, Method::GET, "/export", None).await.json().await.expect("JSON");
     let other = server.account("tree-import").await;
     let (status, report) = server.call(&other, Method::POST, "/import", Some(export)).await;

@@ -190,6 +190,15 @@ impl Server {
         self.call_with(account, method, path, &[], body).await
     }
 
+    /// `POST /tasks` as `account`, which must answer 201: the task.
+    pub async fn created(&self, account: &Account, body: Value) -> Value {
+        let (status, task) = self
+            .call(account, reqwest::Method::POST, "/tasks", Some(body))
+            .await;
+        assert_eq!(status, 201, "{task}");
+        task
+    }
+
     /// Like [`Server::call`], with extra header lines.
     pub async fn call_with(
         &self,

@@ -13,6 +13,16 @@ use crate::query::{Cursor, DueFilter, Filter, KeyValue, SortKey, TaskQuery, Time
 use crate::store::backend::Context;
 use crate::types::UserId;
 
+/// The column of a kept count (`total`, `open`) that counts the tasks a
+/// completion filter selects.
+fn kept_column(completed: Option<bool>) -> &'static str {
+    match completed {
+        None => "total",
+        Some(false) => "open",
+        Some(true) => "total - open",
+    }
+}
+
 impl<D: Dialect> Statements<D> {
     /// How many tasks match the query's filters. The common listings are
     /// counted without visiting each task: all or open or done tasks from
@@ -44,6 +54,26 @@ impl<D: Dialect> Statements<D> {
             // No row: no task carries the tag.
             statement.sql =
                 format!("SELECT {column} FROM tag_counts WHERE owner_id = {owner} AND tag = {tag}");
+            return statement;
+        }
+        // One list's kept counts, or the top-level tasks': open or done.
+        if let (true, Some(list)) = (
+            query.uses_only(&[Filter::Completed, Filter::List]),
+            query.list,
+        ) {
+            let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+            let list = statement.bind::<D>(SqlValue::Int(list.0));
+            let column = kept_column(query.completed);
+            // No row: the list never held a task.
+            statement.sql = format!(
+                "SELECT {column} FROM list_counts WHERE owner_id = {owner} AND list_id = {list}"
+            );
+            return statement;
+        }
+        if query.uses_only(&[Filter::Completed, Filter::Parent]) && query.parent == Some(None) {
+            let owner = statement.bind::<D>(SqlValue::Int(owner.0));
+            let column = kept_column(query.completed);
+            statement.sql = format!("SELECT {column} FROM top_counts WHERE owner_id = {owner}");
             return statement;
         }
         // A search alone, counted from the search index.

@@ -36,6 +36,22 @@ impl<C: Connection> OwnerUnit<C> {
     }
 }
 
+impl Series {
+    /// The occurrence due at `due` being done (or skipped) now, and how
+    /// many of the series' occurrences that makes.
+    fn occurrence(self, due: Due, context: Context) -> (Occurrence, i64) {
+        let done = self.done.saturating_add(1);
+        let occurrence = Occurrence {
+            anchor: self.anchor,
+            due,
+            at: context.now,
+            done: u32::try_from(done).unwrap_or(u32::MAX),
+            zone: context.zone,
+        };
+        (occurrence, done)
+    }
+}
+
 /// The change that moves a task's due to `next`, and nothing else.
 fn moved_to(next: Due) -> TaskPatch {
     TaskPatch {
@@ -101,14 +117,7 @@ impl<C: Connection> OwnerUnit<C> {
         } else {
             self.series(id, due)?
         };
-        let done = series.done.saturating_add(1);
-        let occurrence = Occurrence {
-            anchor: series.anchor,
-            due,
-            at: context.now,
-            done: u32::try_from(done).unwrap_or(u32::MAX),
-            zone: context.zone,
-        };
+        let (occurrence, done) = series.occurrence(due, context);
         let Some(next) = rule.next_due(after.repeat_from, &occurrence) else {
             return Ok(Some(None));
         };
@@ -197,14 +206,7 @@ impl<C: Connection> OwnerUnit<C> {
             )));
         }
         let series = self.series(id, due)?;
-        let done = series.done.saturating_add(1);
-        let occurrence = Occurrence {
-            anchor: series.anchor,
-            due,
-            at: context.now,
-            done: u32::try_from(done).unwrap_or(u32::MAX),
-            zone: context.zone,
-        };
+        let (occurrence, done) = series.occurrence(due, context);
         let Some(next) = rule.skipped_due(before.repeat_from, &occurrence) else {
             return Err(Error::Conflict(format!(
                 "Task {}'s series has no further occurrence: complete it or change its rule",
