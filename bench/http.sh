@@ -90,5 +90,15 @@ measure "GET /api/v1/tasks?limit=20" "${auth[@]}" "$base/api/v1/tasks?limit=20"
 measure "POST /api/v1/tasks" -s "$work/create.lua" "${auth[@]}" "$base/api/v1/tasks"
 measure "PATCH /api/v1/tasks/{id}" -s "$work/update.lua" "${auth[@]}" "$base/api/v1/tasks/1"
 measure "PATCH complete a repeating task" -s "$work/complete.lua" "${auth[@]}" "$base/api/v1/tasks/1"
+# One client completing repeating tasks while the others keep up the PATCH
+# write load: the completion's own latency under that load.
+wrk --latency -t1 -c$((CONNECTIONS - 1)) -d"$DURATION" -s "$work/update.lua" "${auth[@]}" \
+  "$base/api/v1/tasks/1" > "$work/load.out" &
+load=$!
+(CONNECTIONS=1 THREADS=1 run "complete a repeating task, 1 connection under $((CONNECTIONS - 1)) PATCHing" \
+  -s "$work/complete.lua" "${auth[@]}" "$base/api/v1/tasks/1") |
+  awk -F'|' 'BEGIN {OFS="|"} {print $1, $2, $3, " – ", $4, $5, $6, ""}'
+wait "$load"
+echo "(the PATCH load meanwhile: $(awk '/Requests\/sec/ {print $2}' "$work/load.out") requests/s, p99 $(awk '$1 == "99%" {print $2}' "$work/load.out"))"
 echo
 echo "taskd peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$pid/status")"
