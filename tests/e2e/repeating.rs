@@ -307,3 +307,31 @@ async fn completions_sent_at_once_each_complete_one_occurrence() {
     assert_eq!(now["due_date"], format!("2030-01-{:02}", done + 1));
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn a_time_the_clocks_skip_moves_one_occurrence_only_and_the_series_keeps_its_time() {
+    let server = Server::start();
+    let account = server.account("gap").await;
+    let (status, _) = server.call(&account, Method::PATCH, "/auth/me", Some(json!({"timezone": "Europe/Paris"}))).await;
+    assert_eq!(status, 200);
+    // Daily at 02:30 in Paris; on 31 March 2030 the clocks go from 02:00 to 03:00.
+    let task = server.created(&account, json!({"title": "Night shift", "due_at": "2030-03-29T01:30:00Z", "repeat": "FREQ=DAILY"})).await;
+    let mut dues = Vec::new();
+    for _ in 0..4 {
+        let moved = complete(&server, &account, &task).await;
+        dues.push(moved["due_at"].as_str().expect("a due").to_owned());
+    }
+    assert_eq!(
+        dues,
+        [
+            "2030-03-30T01:30:00Z", // 02:30, winter time
+            "2030-03-31T01:30:00Z", // 03:30 summer time: 02:30 does not exist that day
+            "2030-04-01T00:30:00Z", // 02:30 summer time again
+            "2030-04-02T00:30:00Z",
+        ]
+    );
+    let (status, skipped) = server.call(&account, Method::POST, &format!("/tasks/{}/skip", task["id"]), None).await;
+    assert_eq!(status, 200, "{skipped}");
+    assert_eq!(skipped["due_at"], "2030-04-03T00:30:00Z");
+}
+}

@@ -116,6 +116,35 @@ impl RepeatRule {
         }
     }
 
+    /// Where the series starts once the due has moved from `occurrence` to
+    /// `next`: `next` itself when that series is the same one, so that the
+    /// expansion of the next completion starts there rather than at the
+    /// series' first occurrence (its cost would grow with each occurrence
+    /// done); the occurrence's anchor otherwise.
+    ///
+    /// An occurrence of a series, taken as the start of the same rule, gives
+    /// the same later occurrences: the periods an `INTERVAL` steps over are
+    /// counted from the start, and the start's period is one of them. That
+    /// holds unless the series counts (`COUNT` counts from its first
+    /// occurrence), starts again at each completion (its anchor is not read),
+    /// or `next` is a wall-clock time the clocks skipped, moved forward by
+    /// the gap (a series started there would keep the later time).
+    pub fn anchor_after(&self, from: RepeatFrom, occurrence: &Occurrence, next: Due) -> Due {
+        let kept = occurrence.anchor;
+        if from != RepeatFrom::Due || matches!(self.end(), Some(RepeatEnd::Count(_))) {
+            return kept;
+        }
+        match (kept, next) {
+            (Due::Date(_), Due::Date(_)) => next,
+            (Due::At(anchor), Due::At(at)) => {
+                let tz = occurrence.zone.tz();
+                let same_time = anchor.with_timezone(&tz).time() == at.with_timezone(&tz).time();
+                if same_time { next } else { kept }
+            }
+            _ => kept,
+        }
+    }
+
     /// Whether `next` is within the rule's `UNTIL`, if it has one.
     fn before_until(&self, next: Due, zone: Zone) -> bool {
         let Some(RepeatEnd::Until(until)) = self.end() else {

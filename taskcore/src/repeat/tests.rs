@@ -548,3 +548,78 @@ fn taskwarrior_recur_values_become_rules_or_are_reported() {
         );
     }
 }
+
+#[test]
+fn a_series_started_again_at_its_next_occurrence_goes_on_as_before() {
+    // Each completion may move the series' start to the new due (so that the
+    // next expansion is short): walked 60 occurrences, done on time and
+    // done late, the dues are those of the series kept at its first start.
+    for (zone, rule, anchor) in [
+        ("UTC", "FREQ=DAILY", day("2026-12-01")),
+        ("UTC", "FREQ=DAILY;INTERVAL=3", day("2026-12-01")),
+        (
+            "UTC",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE",
+            day("2026-12-02"),
+        ),
+        (
+            "UTC",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=SU,MO",
+            day("2026-11-29"),
+        ),
+        ("UTC", "FREQ=MONTHLY;BYMONTHDAY=31", day("2026-01-31")),
+        ("UTC", "FREQ=MONTHLY;BYMONTHDAY=-1", day("2026-01-31")),
+        (
+            "UTC",
+            "FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR",
+            day("2026-01-30"),
+        ),
+        ("UTC", "FREQ=MONTHLY", day("2026-01-31")),
+        ("UTC", "FREQ=YEARLY", day("2028-02-29")),
+        (
+            "UTC",
+            "FREQ=YEARLY;INTERVAL=2;BYMONTH=3,9",
+            day("2026-03-10"),
+        ),
+        ("UTC", "FREQ=DAILY;UNTIL=20270115", day("2026-12-01")),
+        ("UTC", "FREQ=DAILY;COUNT=20", day("2026-12-01")),
+        ("Europe/Paris", "FREQ=DAILY", at("2026-03-20T01:30:00Z")),
+        ("Europe/Paris", "FREQ=DAILY", at("2026-10-20T08:00:00Z")),
+        (
+            "Europe/Paris",
+            "FREQ=WEEKLY;BYDAY=SU",
+            at("2026-03-01T01:30:00Z"),
+        ),
+        (
+            "America/New_York",
+            "FREQ=DAILY;INTERVAL=2",
+            at("2026-03-01T07:00:00Z"),
+        ),
+    ] {
+        let rule = RepeatRule::parse(rule).expect(rule);
+        let zone = Zone::parse(zone).expect("zone");
+        for late_days in [0, 3] {
+            let mut moved = anchor;
+            let mut due = anchor;
+            for done in 1..=60 {
+                let at = match due {
+                    Due::Date(day) => zone.start_of(day) + chrono::TimeDelta::hours(12),
+                    Due::At(at) => at,
+                } + chrono::TimeDelta::days(late_days);
+                let occurrence = |anchor| Occurrence {
+                    anchor,
+                    due,
+                    at,
+                    done,
+                    zone,
+                };
+                let expected = rule.next_due(FromDue, &occurrence(anchor));
+                let got = rule.next_due(FromDue, &occurrence(moved));
+                assert_eq!(got, expected, "{rule}, {late_days} days late, from {due:?}");
+                let Some(next) = expected else { break };
+                moved = rule.anchor_after(FromDue, &occurrence(moved), next);
+                due = next;
+            }
+        }
+    }
+}

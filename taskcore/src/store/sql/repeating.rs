@@ -136,7 +136,7 @@ impl<C: Connection> OwnerUnit<C> {
             context,
             pinned,
             Some(Series {
-                anchor: series.anchor,
+                anchor: rule.anchor_after(after.repeat_from, &occurrence, next),
                 done,
             }),
         );
@@ -221,7 +221,7 @@ impl<C: Connection> OwnerUnit<C> {
             context,
             &Expect::OneOf(vec![before.version]),
             Some(Series {
-                anchor: series.anchor,
+                anchor: rule.anchor_after(before.repeat_from, &occurrence, next),
                 done,
             }),
         );
