@@ -202,6 +202,12 @@ def before_call(ctx, case, **kwargs):
         for name in ("list_id", "parent_id"):
             if body.get(name) is not None:
                 del body[name]
+        # A UID is unique among the account's tasks (409 for one taken): a
+        # fresh one, as a client makes it, so that the fuzzer's repeated
+        # values do not collide (the end-to-end tests cover duplicates).
+        uid = body.get("uid")
+        if isinstance(uid, str) and 1 <= len(uid) <= 255 and uid.isprintable():
+            body["uid"] = str(uuid.uuid4())
         # A repeat rule is RRULE grammar and, like a reminder before the
         # due, needs the task to have a due, which on a change is the
         # task's state: neither is sent (the end-to-end tests cover both,

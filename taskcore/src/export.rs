@@ -117,6 +117,7 @@ mod tests {
             .expect("time");
         Task {
             id: TaskId(id),
+            uid: format!("uid-{id}"),
             owner_id: UserId(1),
             title: format!("t{id}"),
             description: None,

@@ -55,7 +55,9 @@ pub use store::{
     DatabaseUrl, IdempotencyKey, Login, OwnerLists, OwnerTasks, Pending, PoolStatus, Replay, Store,
     StoreOptions, Synchronous,
 };
-pub use types::{Description, Email, ListId, Page, Password, SessionId, TaskId, Title, UserId};
+pub use types::{
+    Description, Email, ListId, Page, Password, SessionId, TaskId, Title, Uid, UserId,
+};
 pub use wire::{
     AccountDelete, Body, ErrorBody, ErrorDetail, ListCreate, ListUpdate, LoginForm, LoginRequest,
     PasswordChangeRequest, RefreshRequest, ReminderBody, TaskCreate, TaskUpdate, Token, UserCreate,

@@ -232,6 +232,46 @@ impl Title {
     }
 }
 
+/// The most characters a task's UID has.
+pub const UID_MAX_CHARS: usize = 255;
+
+/// A task's UID: the identity iCalendar (RFC 5545) and CalDAV clients know
+/// it by, unique among its owner's tasks. 1 to 255 characters, none of
+/// them a control character, kept exactly as written (a UID is compared
+/// as is, case included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uid(String);
+
+impl Uid {
+    /// Checks a UID.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        if input.is_empty() {
+            return Err(Invalid::new(
+                "string_too_short",
+                "String should have at least 1 character",
+            ));
+        }
+        if input.chars().count() > UID_MAX_CHARS {
+            return Err(Invalid::new(
+                "string_too_long",
+                format!("String should have at most {UID_MAX_CHARS} characters"),
+            ));
+        }
+        if input.chars().any(char::is_control) {
+            return Err(Invalid::new(
+                "string_pattern_mismatch",
+                "A UID holds no control characters (line breaks, tabs, NUL)",
+            ));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The UID.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A task description: at most 2,000 characters, kept exactly as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);

@@ -469,6 +469,7 @@ mod tests {
         let now = Utc::now();
         Task {
             id: taskcore::TaskId(7),
+            uid: "uid-7".to_owned(),
             title: title.to_owned(),
             description: None,
             completed: false,

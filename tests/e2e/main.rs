@@ -35,5 +35,6 @@ mod taskctl_tls;
 mod taskctl_undo;
 mod tasks;
 mod tokens;
+mod uids;
 mod visible_sessions;
 mod writer;

@@ -175,6 +175,8 @@ pub(super) fn read(entry: &Value, recurrences: &Recurrences) -> Result<Read, Val
     };
     let mut dropped = Vec::new();
     let mut body = Map::new();
+    // Taskwarrior's identity for the task is its UID here.
+    body.insert("uid".into(), json!(uuid));
     body.insert(
         "title".into(),
         object.get("description").cloned().unwrap_or(Value::Null),

@@ -85,64 +85,16 @@ impl NewTask {
             ..TaskCreate::default()
         })
     }
-
-    /// The title, trimmed.
-    pub fn title(&self) -> &str {
-        self.title.as_str()
-    }
-
-    /// The description, if any.
-    pub fn description(&self) -> Option<&str> {
-        self.description.as_ref().map(Description::as_str)
-    }
-
-    /// Whether it starts out done.
-    pub fn completed(&self) -> bool {
-        self.completed
-    }
-
-    /// Its priority, if any.
-    pub fn priority(&self) -> Option<Priority> {
-        self.priority
-    }
-
-    /// When it is due, if ever.
-    pub fn due(&self) -> Option<Due> {
-        self.due
-    }
-
-    /// Its tags, normalised and sorted.
-    pub fn tags(&self) -> &[String] {
-        &self.tags
-    }
-
-    /// The list it goes in (`None`: the owner's default list).
-    pub fn list(&self) -> Option<ListId> {
-        self.list
-    }
-
-    /// The task it is a subtask of, if any.
-    pub fn parent(&self) -> Option<TaskId> {
-        self.parent
-    }
-
-    /// How it repeats, if it does.
-    pub fn repeat(&self) -> Option<&RepeatRule> {
-        self.repeat.as_ref()
-    }
-
-    /// Where its next occurrence counts from.
-    pub fn repeat_from(&self) -> RepeatFrom {
-        self.repeat_from
-    }
-
-    /// Its reminders, normalised.
-    pub fn reminders(&self) -> &[Reminder] {
-        &self.reminders
-    }
 }
 
 impl NewTaskBuilder {
+    /// With this UID (1 to 255 characters, no control characters), unique
+    /// among the owner's tasks; otherwise storage makes one.
+    pub fn uid(mut self, uid: impl Into<String>) -> Self {
+        self.0.uid = Some(uid.into());
+        self
+    }
+
     /// A subtask of this live task of the owner's (it goes in its list).
     pub fn parent(mut self, parent: TaskId) -> Self {
         self.0.parent_id = Some(parent.0);
@@ -228,6 +180,7 @@ impl NewTaskBuilder {
 impl From<&NewTask> for TaskCreate {
     fn from(task: &NewTask) -> Self {
         let NewTask {
+            uid,
             title,
             description,
             completed,
@@ -241,6 +194,7 @@ impl From<&NewTask> for TaskCreate {
             reminders,
         } = task;
         Self {
+            uid: uid.as_ref().map(|uid| uid.as_str().to_owned()),
             title: title.as_str().to_owned(),
             description: description.as_ref().map(|text| text.as_str().to_owned()),
             completed: *completed,

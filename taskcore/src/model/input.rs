@@ -16,7 +16,7 @@ use super::records::Task;
 use super::reminders::Reminder;
 use crate::planning::{Priority, Zone};
 use crate::repeat::{RepeatFrom, RepeatRule};
-use crate::types::{Description, Email, ListId, Password, TaskId, Title};
+use crate::types::{Description, Email, ListId, Password, TaskId, Title, Uid};
 
 /// A task to create, checked: every value it holds passed its rules.
 ///
@@ -24,6 +24,8 @@ use crate::types::{Description, Email, ListId, Password, TaskId, Title};
 /// [`TaskCreate`](crate::TaskCreate) body. The fields are read through methods of the same names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTask {
+    /// Its UID; `None`: storage makes one (a UUID).
+    pub(crate) uid: Option<Uid>,
     /// The title, trimmed.
     pub(crate) title: Title,
     /// The description, as written.
@@ -57,6 +59,8 @@ impl NewTask {
     pub fn fingerprint(&self) -> String {
         #[derive(Serialize)]
         struct Shape<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            uid: Option<&'a str>,
             title: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             description: Option<&'a str>,
@@ -81,6 +85,7 @@ impl NewTask {
             reminders: &'a [Reminder],
         }
         let Self {
+            uid,
             title,
             description,
             completed,
@@ -94,6 +99,7 @@ impl NewTask {
             reminders,
         } = self;
         let shape = Shape {
+            uid: uid.as_ref().map(Uid::as_str),
             title: title.as_str(),
             description: description.as_ref().map(Description::as_str),
             completed: *completed,
@@ -108,6 +114,69 @@ impl NewTask {
             reminders,
         };
         serde_json::to_string(&shape).unwrap_or_default()
+    }
+}
+
+impl NewTask {
+    // The fields, read (the builders are in `build`).
+    /// Its UID, when one was given (otherwise storage makes one).
+    pub fn uid(&self) -> Option<&str> {
+        self.uid.as_ref().map(Uid::as_str)
+    }
+
+    /// The title, trimmed.
+    pub fn title(&self) -> &str {
+        self.title.as_str()
+    }
+
+    /// The description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_ref().map(Description::as_str)
+    }
+
+    /// Whether it starts out done.
+    pub fn completed(&self) -> bool {
+        self.completed
+    }
+
+    /// Its priority, if any.
+    pub fn priority(&self) -> Option<Priority> {
+        self.priority
+    }
+
+    /// When it is due, if ever.
+    pub fn due(&self) -> Option<Due> {
+        self.due
+    }
+
+    /// Its tags, normalised and sorted.
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+
+    /// The list it goes in (`None`: the owner's default list).
+    pub fn list(&self) -> Option<ListId> {
+        self.list
+    }
+
+    /// The task it is a subtask of, if any.
+    pub fn parent(&self) -> Option<TaskId> {
+        self.parent
+    }
+
+    /// How it repeats, if it does.
+    pub fn repeat(&self) -> Option<&RepeatRule> {
+        self.repeat.as_ref()
+    }
+
+    /// Where its next occurrence counts from.
+    pub fn repeat_from(&self) -> RepeatFrom {
+        self.repeat_from
+    }
+
+    /// Its reminders, normalised.
+    pub fn reminders(&self) -> &[Reminder] {
+        &self.reminders
     }
 }
 

@@ -41,6 +41,15 @@ pub struct Task {
     /// Task id; never reused.
     #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 1))]
     pub id: TaskId,
+    /// The task's UID, its identity in iCalendar and CalDAV: given at
+    /// creation or made then (a UUID), unique among the owner's tasks, and
+    /// never changed.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "0b6f8a52-3c1e-4d2a-9f5e-2d8c4b7a1e90")
+    )]
+    pub uid: String,
     /// Title, 1 to 255 characters.
     #[cfg_attr(feature = "openapi", schema(example = "Buy milk"))]
     pub title: String,

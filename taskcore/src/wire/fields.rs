@@ -47,6 +47,7 @@ mod tests {
         assert_eq!(
             declared_fields::<TaskCreate>(),
             [
+                "uid",
                 "title",
                 "description",
                 "completed",

@@ -10,7 +10,7 @@ use super::body::{Body, Checks, nullable, nullable_whole, present, present_whole
 use super::repeating::{ReminderBody, check_reminders, check_repeat, check_repeat_from, needs_due};
 use crate::model::{Due, DueChange, NewTask, TagChange, Task, TaskPatch};
 use crate::planning::{Priority, parse_date, parse_instant, parse_tags};
-use crate::types::{Description, Invalid, ListId, TaskId, Title};
+use crate::types::{Description, Invalid, ListId, TaskId, Title, Uid};
 
 /// Schema of a tag in the OpenAPI document: format `tag`.
 #[cfg(feature = "openapi")]
@@ -23,6 +23,19 @@ pub struct Tag(String);
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskCreate {
+    /// The task's UID (its identity in iCalendar and CalDAV): 1 to 255
+    /// characters, no control characters, unique among your tasks (409 when
+    /// another has it). Absent: a UUID is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 255,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        )
+    )]
+    pub uid: Option<String>,
     /// Title: at most 255 characters, at least one of them not white space
     /// (Unicode White_Space, as the pattern lists), no NUL; stored trimmed.
     #[cfg_attr(
@@ -228,6 +241,7 @@ impl Body for TaskCreate {
 
     fn check(self, checks: &mut Checks) -> Option<NewTask> {
         let Self {
+            uid,
             title,
             description,
             completed,
@@ -241,6 +255,10 @@ impl Body for TaskCreate {
             repeat_from,
             reminders,
         } = self;
+        let uid = match uid {
+            Some(uid) => checks.field("uid", Uid::parse(&uid)).map(Some),
+            None => Some(None),
+        };
         let title = checks.field("title", Title::parse(&title));
         let has_due = due_date.is_some() || due_at.is_some();
         let repeat = match repeat {
@@ -307,6 +325,7 @@ impl Body for TaskCreate {
         };
         let tags = checks.field("tags", parse_tags(&tags));
         Some(NewTask {
+            uid: uid?,
             title: title?,
             description: description?,
             completed,
@@ -512,6 +531,8 @@ impl TaskUpdate {
     pub fn restoring(task: &Task) -> Self {
         let Task {
             id: _,
+            // Given once, at creation: a change never carries it.
+            uid: _,
             owner_id: _,
             created_at: _,
             updated_at: _,

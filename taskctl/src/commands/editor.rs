@@ -304,6 +304,7 @@ mod tests {
         let now = Utc::now();
         Task {
             id: taskcore::TaskId(62),
+            uid: "uid-62".to_owned(),
             title: "Write report".to_owned(),
             description: Some("First draft\nthen the figures".to_owned()),
             completed: false,

@@ -250,7 +250,7 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
         )),
         (status = 400, description = "A header cannot be read", body = ErrorDetail),
         Unauthorized,
-        (status = 409, description = "The key's first request is still in progress", body = ErrorDetail),
+        (status = 409, description = "Another of your tasks has the UID given, or the key's first request is still in progress", body = ErrorDetail),
         JsonBodyRefused,
         (status = 422, description = "Invalid task, or a key used for another body", body = ValidationDetail),
     )

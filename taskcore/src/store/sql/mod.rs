@@ -14,5 +14,6 @@ pub(crate) mod statements;
 pub(crate) mod subtasks;
 pub(crate) mod table;
 pub(crate) mod tokens;
+pub(crate) mod uids;
 pub(crate) mod unit;
 pub(crate) mod value;

@@ -6,7 +6,7 @@ use super::dialect::Dialect;
 use super::statements::Statements;
 use super::table::{task_from_row, trailing, user_columns, user_from_row};
 use super::unit::Unit;
-use super::value::{Connection, SqlResult, SqlValue, Statement, numbered};
+use super::value::{Connection, SqlError, SqlResult, SqlValue, Statement, numbered};
 use crate::error::{Error, Result};
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::{Zone, due_key};
@@ -194,12 +194,38 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
                 &placed
             }
         };
+        // An imported task keeps its UID unless one of the owner's tasks
+        // (an earlier import of the same file, say) has it already.
+        let renamed;
+        let task = match &task.uid {
+            Some(uid) if origin.is_some() && self.uid_taken(uid.as_str())? => {
+                renamed = NewTask {
+                    uid: None,
+                    ..task.clone()
+                };
+                &renamed
+            }
+            _ => task,
+        };
         let statement = Statements::<C::Dialect>::insert(self.owner, task, context, origin);
-        match self.unit.tasks(&statement) {
-            Ok(mut tasks) => tasks
+        let mut inserted = Vec::new();
+        let result = self
+            .unit
+            .connection
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                inserted.push(task_from_row(row)?);
+                Ok(())
+            });
+        match result {
+            Ok(()) => inserted
                 .pop()
                 .ok_or_else(|| Error::storage("INSERT returned no row".to_owned())),
-            Err(error) => Err(error),
+            // The one unique index on tasks: the owner's UIDs.
+            Err(SqlError::UniqueViolation) => Err(Error::Conflict(format!(
+                "Another of your tasks has the UID {:?}",
+                task.uid.as_ref().map_or("", |uid| uid.as_str())
+            ))),
+            Err(error) => Err(error.into_error()),
         }
     }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::dialect::Dialect;
-use super::table::{EDITABLE, read_columns_text, task_columns};
+use super::table::{EDITABLE, new_uid, read_columns_text, task_columns};
 use super::value::{SqlValue, Statement};
 use crate::model::{Due, DueChange, Expect, NewTask, Origin, TagChange, TaskPatch};
 use crate::planning::due_key;
@@ -304,12 +304,18 @@ impl<D: Dialect> Statements<D> {
         let id = statement.bind::<D>(SqlValue::Int(id.0));
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
         let default = statement.bind::<D>(SqlValue::Bool(true));
+        let fresh_uid = statement.bind::<D>(SqlValue::OwnedText(new_uid()));
         let names = Self::kept();
         let values: Vec<String> = names
             .iter()
             .map(|name| match *name {
                 "updated_at" => now.clone(),
                 "version" => "version + 1".to_owned(),
+                // A live task took its UID meanwhile: it comes back with a new one.
+                "uid" => format!(
+                    "CASE WHEN EXISTS (SELECT 1 FROM tasks WHERE owner_id = {owner} \
+                     AND uid = trashed_tasks.uid) THEN {fresh_uid} ELSE trashed_tasks.uid END"
+                ),
                 // Into the default list when its own is gone.
                 "parent_id" if top => format!(
                     "(SELECT id FROM tasks WHERE id = trashed_tasks.parent_id \

@@ -34,6 +34,15 @@ pub(crate) struct Editable {
 /// The columns clients write, in the order rows read them after [`FIXED`].
 pub(crate) const EDITABLE: &[Editable] = &[
     Editable {
+        name: "uid",
+        // Given at creation or made then; never changed.
+        create: |task| match &task.uid {
+            Some(uid) => SqlValue::Text(Some(uid.as_str())),
+            None => SqlValue::OwnedText(new_uid()),
+        },
+        update: |_| None,
+    },
+    Editable {
         name: "title",
         create: |task| SqlValue::Text(Some(task.title.as_str())),
         update: |patch| {
@@ -161,6 +170,11 @@ const DERIVED: [&str; 2] = ["completed_at", "due_key"];
 /// [`Statements::series`]: super::statements::Statements::series
 const KEPT: [&str; 4] = ["source", "anchor_date", "anchor_at", "repeat_done"];
 
+/// A new task's UID when its creator names none: a random UUID.
+pub(crate) fn new_uid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 /// Reminders as the `reminders` column keeps them: JSON, as the API
 /// writes them.
 fn reminders_text(reminders: &[Reminder]) -> String {
@@ -267,6 +281,7 @@ pub(crate) fn task_from_row(row: &dyn RowValues) -> Result<Task> {
         created_at: row.time(const { position("created_at") })?,
         updated_at: row.time(const { position("updated_at") })?,
         version: row.int(const { position("version") })?,
+        uid: row.text(const { position("uid") })?,
         title: row.text(const { position("title") })?,
         description: row.optional_text(const { position("description") })?,
         completed: row.flag(const { position("completed") })?,

@@ -254,6 +254,26 @@ mod tests {
             .collect::<Result<_, _>>()
             .expect("rows");
         assert_eq!(feed, [(7, 10, 10), (8, 1, 1)]);
+        // Migration 14 gives every task, live or trashed, a UUID of its own.
+        let uids: Vec<String> = connection
+            .prepare("SELECT uid FROM tasks UNION ALL SELECT uid FROM trashed_tasks")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(uids.len(), 3);
+        let distinct: std::collections::HashSet<&String> = uids.iter().collect();
+        assert_eq!(distinct.len(), 3, "{uids:?}");
+        for uid in &uids {
+            let groups: Vec<usize> = uid.split('-').map(str::len).collect();
+            assert_eq!(groups, [8, 4, 4, 4, 12], "{uid}");
+            assert_eq!(uid.chars().nth(14), Some('4'), "version 4: {uid}");
+            assert!(
+                matches!(uid.chars().nth(19), Some('8' | '9' | 'a' | 'b')),
+                "{uid}"
+            );
+        }
     }
 
     #[test]
