@@ -9,15 +9,16 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use taskd_tests::{Server, error_locations};
 
-/// Whether `text` is a random (version 4) UUID as taskd writes one.
-fn is_uuid_v4(text: &str) -> bool {
+/// Whether `text` is a UUID of `version` (4: random, as migration 14 gave
+/// existing tasks; 7: time-ordered, as taskd makes them), lower-case.
+fn is_uuid(text: &str, version: char) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     let lengths: Vec<usize> = parts.iter().map(|part| part.len()).collect();
     lengths == [8, 4, 4, 4, 12]
         && text
             .chars()
             .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-        && parts[2].starts_with('4')
+        && parts[2].starts_with(version)
         && parts[3].starts_with(['8', '9', 'a', 'b'])
 }
 
@@ -29,7 +30,7 @@ async fn every_task_gets_a_uid_or_keeps_the_one_given_and_a_duplicate_is_refused
     for n in 0..5 {
         let task = server.created(&account, json!({"title": format!("task {n}")})).await;
         let uid = task["uid"].as_str().expect("a uid").to_owned();
-        assert!(is_uuid_v4(&uid), "{uid}");
+        assert!(is_uuid(&uid, '7'), "{uid}");
         made.insert(uid);
     }
     assert_eq!(made.len(), 5, "each task its own");
@@ -87,7 +88,7 @@ async fn an_edit_keeps_the_uid_and_so_do_the_trash_and_a_restore() {
     let (status, back) = server.call(&account, Method::POST, &format!("/trash/{}/restore", task["id"]), None).await;
     assert_eq!(status, 200, "{back}");
     let renamed = back["uid"].as_str().expect("a uid");
-    assert!(is_uuid_v4(renamed), "{renamed}");
+    assert!(is_uuid(renamed, '7'), "{renamed}");
 }
 }
 
@@ -120,7 +121,7 @@ async fn an_export_carries_uids_and_an_import_keeps_those_not_taken() {
         .collect();
     assert_eq!(by_title["Mine"], "one@example.com");
     assert_eq!(by_title["Two"], second["uid"].as_str().expect("uid"), "not taken: kept");
-    assert!(is_uuid_v4(by_title["One"]), "taken: a new one, {}", by_title["One"]);
+    assert!(is_uuid(by_title["One"], '7'), "taken: a new one, {}", by_title["One"]);
 }
 }
 

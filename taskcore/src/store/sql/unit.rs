@@ -516,8 +516,8 @@ impl<C: Connection> AccountWork for Unit<C> {
         )?;
         // Their completed occurrences go with them.
         self.execute(
-            "DELETE FROM task_completions WHERE task_id IN (
-             SELECT id FROM trashed_tasks WHERE deleted_at < ?1)",
+            "DELETE FROM task_completions WHERE (owner_id, task_id) IN (
+             SELECT owner_id, id FROM trashed_tasks WHERE deleted_at < ?1)",
             &[Time(trashed_before)],
         )?;
         let erased = self.execute(

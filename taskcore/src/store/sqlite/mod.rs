@@ -277,6 +277,67 @@ mod tests {
     }
 
     #[test]
+    fn completed_occurrences_recorded_before_migration_15_are_kept() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("tasks.db");
+        {
+            let mut connection = Connection::open(&path).expect("open");
+            super::search::register_search_terms(&connection).expect("search terms");
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(14))
+                .run(&mut connection)
+                .expect("migrate to V14");
+            connection
+                .execute_batch(
+                    "INSERT INTO users (id, email, hashed_password, created_at)
+                         VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
+                     INSERT INTO task_completions (owner_id, task_id, due_date, completed_at)
+                         VALUES (7, 1, '2025-01-01', '2025-01-01T09:00:00Z'),
+                                (7, 1, '2025-01-02', '2025-01-02T09:00:00Z');",
+                )
+                .expect("occurrences of V14");
+        }
+        let location = SqliteLocation::File(path);
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("migrate");
+        let connection = store.pool.get().expect("connection");
+        let kept: Vec<(i64, String)> = connection
+            .prepare("SELECT id, due_date FROM task_completions ORDER BY id")
+            .expect("prepare")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            kept,
+            [(1, "2025-01-01".to_owned()), (2, "2025-01-02".to_owned())]
+        );
+        let indexes: Vec<String> = connection
+            .prepare("SELECT name FROM pragma_index_list('task_completions') ORDER BY name")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(indexes, ["ix_completions_owner_task"]);
+        // Numbered as any rowid table: no sqlite_sequence row is written.
+        connection
+            .execute(
+                "INSERT INTO task_completions (owner_id, task_id, due_date, completed_at)
+                 VALUES (7, 1, '2025-01-03', '2025-01-03T09:00:00Z')",
+                [],
+            )
+            .expect("insert");
+        let sequences: i64 = connection
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'task_completions'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("count");
+        assert_eq!(sequences, 0);
+    }
+
+    #[test]
     fn tasks_written_before_the_owner_search_index_are_found_after_it() {
         let directory = tempfile::tempdir().expect("tempdir");
         let path = directory.path().join("tasks.db");
