@@ -41,6 +41,7 @@ schemathesis.openapi.format(
 
 import datetime
 import string
+import unicodedata
 import uuid
 
 FIRST_DAY = datetime.date(2, 1, 1)
@@ -206,7 +207,11 @@ def before_call(ctx, case, **kwargs):
         # fresh one, as a client makes it, so that the fuzzer's repeated
         # values do not collide (the end-to-end tests cover duplicates).
         uid = body.get("uid")
-        if isinstance(uid, str) and 1 <= len(uid) <= 255 and uid.isprintable():
+        if (
+            isinstance(uid, str)
+            and 1 <= len(uid) <= 255
+            and not any(unicodedata.category(c) == "Cc" for c in uid)
+        ):
             body["uid"] = str(uuid.uuid4())
         # A repeat rule is RRULE grammar and, like a reminder before the
         # due, needs the task to have a due, which on a change is the

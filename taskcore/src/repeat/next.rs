@@ -128,7 +128,10 @@ impl RepeatRule {
     /// holds unless the series counts (`COUNT` counts from its first
     /// occurrence), starts again at each completion (its anchor is not read),
     /// or `next` is a wall-clock time the clocks skipped, moved forward by
-    /// the gap (a series started there would keep the later time).
+    /// the gap (a series started there would keep the later time). One
+    /// difference remains, by choice: after the owner changes time zone,
+    /// the series keeps the wall-clock time of its latest due in the new
+    /// zone, where one kept at its first start would keep that start's.
     pub fn anchor_after(&self, from: RepeatFrom, occurrence: &Occurrence, next: Due) -> Due {
         let kept = occurrence.anchor;
         if from != RepeatFrom::Due || matches!(self.end(), Some(RepeatEnd::Count(_))) {

@@ -272,7 +272,9 @@ fn sql_error(error: postgres::Error) -> SqlError {
             .and_then(|db| db.constraint())
             .is_some_and(|constraint| constraint == name)
     };
-    if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+    if error.code() == Some(&SqlState::UNIQUE_VIOLATION) && violated("ux_tasks_owner_uid") {
+        SqlError::UidTaken
+    } else if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         SqlError::UniqueViolation
     } else if error.code() == Some(&SqlState::CHECK_VIOLATION) && violated("tags_limit") {
         SqlError::TooManyTags

@@ -220,8 +220,7 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
             Ok(()) => inserted
                 .pop()
                 .ok_or_else(|| Error::storage("INSERT returned no row".to_owned())),
-            // The one unique index on tasks: the owner's UIDs.
-            Err(SqlError::UniqueViolation) => Err(Error::Conflict(format!(
+            Err(SqlError::UidTaken) => Err(Error::Conflict(format!(
                 "Another of your tasks has the UID {:?}",
                 task.uid.as_ref().map_or("", |uid| uid.as_str())
             ))),

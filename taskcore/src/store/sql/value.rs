@@ -65,6 +65,9 @@ impl<'a> Statement<'a> {
 pub(crate) enum SqlError {
     /// A unique index refused the row.
     UniqueViolation,
+    /// The owner's UID index refused the row: another of the owner's live
+    /// tasks has that UID.
+    UidTaken,
     /// A task would carry more tags than allowed (the `tags_limit` check).
     TooManyTags,
     /// Anything else.
@@ -89,6 +92,9 @@ impl SqlError {
     pub(crate) fn into_error(self) -> Error {
         match self {
             SqlError::UniqueViolation => Error::storage("a unique index refused a row".to_owned()),
+            SqlError::UidTaken => {
+                Error::Conflict("Another of your tasks has this task's UID".to_owned())
+            }
             SqlError::TooManyTags => Error::Validation(crate::ValidationErrors::single(
                 crate::Source::Body,
                 "add_tags",

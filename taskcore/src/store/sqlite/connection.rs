@@ -51,6 +51,12 @@ impl<C: DerefMut<Target = Connection>> sql::value::Connection for Held<C> {
 
 fn sql_error(error: rusqlite::Error) -> SqlError {
     match &error {
+        rusqlite::Error::SqliteFailure(failure, Some(message))
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                && message.contains("tasks.owner_id, tasks.uid") =>
+        {
+            SqlError::UidTaken
+        }
         rusqlite::Error::SqliteFailure(failure, _)
             if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
         {
