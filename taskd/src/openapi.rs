@@ -124,6 +124,38 @@ mod tests {
 
     use super::*;
 
+    /// Every `$ref` in the document names a schema the document holds: a
+    /// dangling one makes clients and fuzzers skip that part.
+    #[test]
+    fn every_reference_resolves() {
+        fn references<'v>(value: &'v serde_json::Value, found: &mut Vec<&'v str>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                        found.push(target);
+                    }
+                    map.values().for_each(|inner| references(inner, found));
+                }
+                serde_json::Value::Array(items) => {
+                    items.iter().for_each(|inner| references(inner, found));
+                }
+                _ => {}
+            }
+        }
+        let document = serde_json::to_value(document("taskd", "/api/v1")).expect("JSON");
+        let mut found = Vec::new();
+        references(&document, &mut found);
+        assert!(found.len() > 10, "{} references", found.len());
+        let dangling: Vec<&&str> = found
+            .iter()
+            .filter(|target| {
+                let pointer = target.trim_start_matches('#');
+                !target.starts_with("#/") || document.pointer(pointer).is_none()
+            })
+            .collect();
+        assert!(dangling.is_empty(), "{dangling:?}");
+    }
+
     /// Every route of the table is documented with exactly its methods, and
     /// nothing else is: a route cannot be served but undocumented, or the reverse.
     #[test]

@@ -281,6 +281,7 @@ enum DeleteTasks {
 struct DeleteQuery {
     /// `trash`: move the list's tasks (and so its subtasks) to the trash
     /// with it; without it, a list that still has tasks is refused (409).
+    #[param(inline)]
     tasks: Option<DeleteTasks>,
 }
 
