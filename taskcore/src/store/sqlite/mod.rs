@@ -189,34 +189,43 @@ mod tests {
         assert!(embedded >= 8, "{embedded} migrations");
     }
 
-    #[test]
-    fn the_lists_migration_puts_every_task_of_each_user_in_their_default_list() {
+    /// A database file migrated to `version` and holding `rows`, opened
+    /// as taskd opens it (which runs every later migration); the directory
+    /// goes when dropped.
+    fn opened_after(version: i32, rows: &str) -> (tempfile::TempDir, SqliteStore) {
         let directory = tempfile::tempdir().expect("tempdir");
         let path = directory.path().join("tasks.db");
         {
             let mut connection = Connection::open(&path).expect("open");
             super::search::register_search_terms(&connection).expect("search terms");
             embedded::migrations::runner()
-                .set_target(refinery::Target::Version(8))
+                .set_target(refinery::Target::Version(version))
                 .run(&mut connection)
-                .expect("migrate to V8");
+                .unwrap_or_else(|error| panic!("migrate to V{version}: {error}"));
             connection
-                .execute_batch(
-                    "INSERT INTO users (id, email, hashed_password, created_at)
-                         VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z'),
-                                (8, 'b@example.com', 'x', '2025-01-01T00:00:00Z');
-                     INSERT INTO tasks (id, title, owner_id, created_at, updated_at)
-                         VALUES (1, 'Pay rent', 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'),
-                                (2, 'Walk', 8, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
-                     INSERT INTO trashed_tasks (id, owner_id, created_at, updated_at, version,
-                             title, completed, priority, tags, deleted_at, change_seq)
-                         VALUES (3, 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', 1,
-                                 'Old', 0, 0, '', '2025-01-02T00:00:00Z', 9);",
-                )
-                .expect("tasks of V8");
+                .execute_batch(rows)
+                .unwrap_or_else(|error| panic!("rows of V{version}: {error}"));
         }
         let location = SqliteLocation::File(path);
         let store = SqliteStore::open(&location, &StoreOptions::default()).expect("migrate");
+        (directory, store)
+    }
+
+    #[test]
+    fn the_lists_migration_puts_every_task_of_each_user_in_their_default_list() {
+        let (_directory, store) = opened_after(
+            8,
+            "INSERT INTO users (id, email, hashed_password, created_at)
+                 VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z'),
+                        (8, 'b@example.com', 'x', '2025-01-01T00:00:00Z');
+             INSERT INTO tasks (id, title, owner_id, created_at, updated_at)
+                 VALUES (1, 'Pay rent', 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'),
+                        (2, 'Walk', 8, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
+             INSERT INTO trashed_tasks (id, owner_id, created_at, updated_at, version,
+                     title, completed, priority, tags, deleted_at, change_seq)
+                 VALUES (3, 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', 1,
+                         'Old', 0, 0, '', '2025-01-02T00:00:00Z', 9);",
+        );
         let connection = store.pool.get().expect("connection");
         let placed = |table: &str| -> Vec<(i64, String, bool)> {
             let mut statement = connection
@@ -278,27 +287,14 @@ mod tests {
 
     #[test]
     fn completed_occurrences_recorded_before_migration_15_are_kept() {
-        let directory = tempfile::tempdir().expect("tempdir");
-        let path = directory.path().join("tasks.db");
-        {
-            let mut connection = Connection::open(&path).expect("open");
-            super::search::register_search_terms(&connection).expect("search terms");
-            embedded::migrations::runner()
-                .set_target(refinery::Target::Version(14))
-                .run(&mut connection)
-                .expect("migrate to V14");
-            connection
-                .execute_batch(
-                    "INSERT INTO users (id, email, hashed_password, created_at)
-                         VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
-                     INSERT INTO task_completions (owner_id, task_id, due_date, completed_at)
-                         VALUES (7, 1, '2025-01-01', '2025-01-01T09:00:00Z'),
-                                (7, 1, '2025-01-02', '2025-01-02T09:00:00Z');",
-                )
-                .expect("occurrences of V14");
-        }
-        let location = SqliteLocation::File(path);
-        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("migrate");
+        let (_directory, store) = opened_after(
+            14,
+            "INSERT INTO users (id, email, hashed_password, created_at)
+                 VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
+             INSERT INTO task_completions (owner_id, task_id, due_date, completed_at)
+                 VALUES (7, 1, '2025-01-01', '2025-01-01T09:00:00Z'),
+                        (7, 1, '2025-01-02', '2025-01-02T09:00:00Z');",
+        );
         let connection = store.pool.get().expect("connection");
         let kept: Vec<(i64, String)> = connection
             .prepare("SELECT id, due_date FROM task_completions ORDER BY id")
@@ -339,26 +335,14 @@ mod tests {
 
     #[test]
     fn tasks_written_before_the_owner_search_index_are_found_after_it() {
-        let directory = tempfile::tempdir().expect("tempdir");
-        let path = directory.path().join("tasks.db");
-        {
-            let mut connection = Connection::open(&path).expect("open");
-            embedded::migrations::runner()
-                .set_target(refinery::Target::Version(4))
-                .run(&mut connection)
-                .expect("migrate to V4");
-            connection
-                .execute_batch(
-                    "INSERT INTO users (id, email, hashed_password, created_at)
-                         VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
-                     INSERT INTO tasks (title, description, owner_id, created_at, updated_at)
-                         VALUES ('Pay rent', 'by Friday', 7, '2025-01-01T00:00:00Z',
-                                 '2025-01-01T00:00:00Z');",
-                )
-                .expect("a task of V4");
-        }
-        let location = SqliteLocation::File(path);
-        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("migrate");
+        let (_directory, store) = opened_after(
+            4,
+            "INSERT INTO users (id, email, hashed_password, created_at)
+                 VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
+             INSERT INTO tasks (title, description, owner_id, created_at, updated_at)
+                 VALUES ('Pay rent', 'by Friday', 7, '2025-01-01T00:00:00Z',
+                         '2025-01-01T00:00:00Z');",
+        );
         let found = |text: &str| -> i64 {
             store
                 .pool
