@@ -335,3 +335,51 @@ async fn a_time_the_clocks_skip_moves_one_occurrence_only_and_the_series_keeps_i
     assert_eq!(skipped["due_at"], "2030-04-03T00:30:00Z");
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn completions_page_newest_first_and_stay_with_their_task_through_the_trash() {
+    let server = Server::start();
+    let account = server.account("history").await;
+    let walk = server.created(&account, json!({"title": "Walk", "due_date": "2030-01-01", "repeat": "FREQ=DAILY"})).await;
+    let water = server.created(&account, json!({"title": "Water", "due_date": "2030-01-01", "repeat": "FREQ=DAILY"})).await;
+    // Interleaved, as a day's completions are.
+    for round in 0..5 {
+        complete(&server, &account, &walk).await;
+        if round < 2 {
+            complete(&server, &account, &water).await;
+        }
+    }
+    let page = |task: &Value, query: &str| {
+        let path = format!("/tasks/{}/completions{query}", task["id"]);
+        let server = &server;
+        let account = &account;
+        async move {
+            let response = server.send_with(account, Method::GET, &path, &[], None).await;
+            assert_eq!(response.status(), 200);
+            let total = response.headers()["x-total-count"].to_str().expect("count").to_owned();
+            let listed: Vec<Value> = response.json().await.expect("JSON");
+            let dues: Vec<String> = listed.iter().map(|done| done["due"].as_str().expect("due").to_owned()).collect();
+            (total, dues)
+        }
+    };
+    assert_eq!(page(&walk, "?skip=1&limit=2").await, ("5".to_owned(), vec!["2030-01-04".to_owned(), "2030-01-03".to_owned()]));
+    assert_eq!(page(&walk, "?skip=4&limit=2").await, ("5".to_owned(), vec!["2030-01-01".to_owned()]));
+    assert_eq!(page(&walk, "?skip=5").await, ("5".to_owned(), vec![]));
+    assert_eq!(page(&water, "").await, ("2".to_owned(), vec!["2030-01-02".to_owned(), "2030-01-01".to_owned()]));
+
+    // Through the trash and back, the history stays and goes on.
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/tasks/{}", walk["id"]), None).await;
+    assert_eq!(status, 204);
+    let (status, restored) = server.call(&account, Method::POST, &format!("/trash/{}/restore", walk["id"]), None).await;
+    assert_eq!(status, 200, "{restored}");
+    complete(&server, &account, &restored).await;
+    let (total, dues) = page(&walk, "?limit=2").await;
+    assert_eq!((total.as_str(), dues.as_slice()), ("6", ["2030-01-06".to_owned(), "2030-01-05".to_owned()].as_slice()));
+
+    // Erased for good, it takes its own history and no other task's.
+    server.call(&account, Method::DELETE, &format!("/tasks/{}", walk["id"]), None).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/trash/{}", walk["id"]), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(page(&water, "").await, ("2".to_owned(), vec!["2030-01-02".to_owned(), "2030-01-01".to_owned()]));
+}
+}

@@ -163,23 +163,40 @@ impl<C: Connection> OwnerUnit<C> {
         Ok(Some(Some(task)))
     }
 
-    /// Records that task `id`'s occurrence due at `due` was done at `at`.
+    /// Records that task `id`'s occurrence due at `due` was done at `at`:
+    /// at the end of the completion log, chained to the task's previous
+    /// occurrence, and the task's newest. The log has no index by task, so
+    /// a batch of completions of different tasks writes the log's last page
+    /// rather than a leaf per task.
     pub(super) fn record_completion(
         &mut self,
         id: TaskId,
         due: Due,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
+        let recorded = self
+            .unit
+            .row(
+                "INSERT INTO task_completions
+                     (owner_id, task_id, previous_id, ordinal, due_date, due_at, completed_at)
+                 SELECT t.owner_id, t.id, t.last_completion, COALESCE(c.ordinal, 0) + 1, ?3, ?4, ?5
+                 FROM tasks t LEFT JOIN task_completions c ON c.id = t.last_completion
+                 WHERE t.owner_id = ?1 AND t.id = ?2
+                 RETURNING id",
+                &[
+                    Int(self.owner.0),
+                    Int(id.0),
+                    MaybeDate(due.date()),
+                    MaybeTime(due.at()),
+                    Time(at),
+                ],
+                |row| row.int(0),
+            )
+            .sql()?
+            .ok_or(Error::TaskNotFound)?;
         self.unit.execute(
-            "INSERT INTO task_completions (owner_id, task_id, due_date, due_at, completed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[
-                Int(self.owner.0),
-                Int(id.0),
-                MaybeDate(due.date()),
-                MaybeTime(due.at()),
-                Time(at),
-            ],
+            "UPDATE tasks SET last_completion = ?3 WHERE owner_id = ?1 AND id = ?2",
+            &[Int(self.owner.0), Int(id.0), Int(recorded)],
         )?;
         Ok(())
     }
@@ -228,14 +245,34 @@ impl<C: Connection> OwnerUnit<C> {
         self.task(&statement)
     }
 
-    /// Forgets the completed occurrences of task `id` (erased for good).
+    /// Forgets the completed occurrences of trashed task `id` (about to be
+    /// erased for good): its chain in the completion log, from the newest.
     pub(super) fn forget_completions(&mut self, id: TaskId) -> Result<()> {
         self.unit.execute(
-            "DELETE FROM task_completions WHERE owner_id = ?1 AND task_id = ?2",
+            &format!(
+                "{CHAINS} DELETE FROM task_completions WHERE id IN (SELECT id FROM chain)",
+                CHAINS = chains("trashed_tasks", "owner_id = ?1 AND id = ?2", "1 = 1")
+            ),
             &[Int(self.owner.0), Int(id.0)],
         )?;
         Ok(())
     }
+}
+
+/// The ids of the completion log's chains whose newest occurrences are the
+/// `last_completion` of the rows of `table` that `which` selects, as the
+/// table `chain (id, depth)`, newest first (depth 0), walked back while
+/// `deeper` holds.
+pub(super) fn chains(table: &str, which: &str, deeper: &str) -> String {
+    format!(
+        "WITH RECURSIVE chain (id, depth) AS (
+             SELECT last_completion, 0 FROM {table}
+             WHERE {which} AND last_completion IS NOT NULL
+             UNION ALL
+             SELECT c.previous_id, chain.depth + 1 FROM task_completions c
+             JOIN chain ON c.id = chain.id
+             WHERE c.previous_id IS NOT NULL AND {deeper})"
+    )
 }
 
 impl<C: Connection> RepeatWork for OwnerUnit<C> {
@@ -257,19 +294,29 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
         if self.get(id)?.is_none() {
             return Err(Error::TaskNotFound);
         }
+        // The newest occurrence counts them; the chain walks back from it
+        // as far as the page reaches.
         let total = self
             .unit
             .row(
-                "SELECT COUNT(*) FROM task_completions WHERE owner_id = ?1 AND task_id = ?2",
+                "SELECT c.ordinal FROM tasks t JOIN task_completions c ON c.id = t.last_completion
+                 WHERE t.owner_id = ?1 AND t.id = ?2",
                 &[Int(self.owner.0), Int(id.0)],
                 |row| row.int(0),
             )
             .sql()?
             .unwrap_or_default();
-        let sql = numbered::<C::Dialect>(
-            "SELECT due_date, due_at, completed_at FROM task_completions
-             WHERE owner_id = ?1 AND task_id = ?2 ORDER BY id DESC LIMIT ?3 OFFSET ?4",
-        )
+        let sql = numbered::<C::Dialect>(&format!(
+            "{CHAINS}
+             SELECT c.due_date, c.due_at, c.completed_at FROM chain
+             JOIN task_completions c ON c.id = chain.id
+             WHERE chain.depth >= ?4 ORDER BY chain.depth LIMIT ?3",
+            CHAINS = chains(
+                "tasks",
+                "owner_id = ?1 AND id = ?2",
+                "chain.depth + 1 < CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)"
+            ),
+        ))
         .into_owned();
         let mut completions = Vec::new();
         self.unit

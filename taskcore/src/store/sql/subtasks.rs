@@ -62,9 +62,11 @@ impl<C: Connection> OwnerUnit<C> {
         if erased == 0 {
             return Err(Error::TaskNotFound);
         }
+        // Its chain of occurrences starts at the trashed row: first them.
+        self.forget_completions(id)?;
         let statement = Statements::<C::Dialect>::untrash(self.owner, id);
         self.unit.execute(&statement.sql, &statement.values)?;
-        self.forget_completions(id)
+        Ok(())
     }
 
     /// After task `id` changed from `before` to `task` by `patch`: its

@@ -163,12 +163,19 @@ const FIXED: [&str; 5] = ["id", "owner_id", "created_at", "updated_at", "version
 /// for their cursors ([`due_key_from_row`]).
 const DERIVED: [&str; 2] = ["completed_at", "due_key"];
 /// Columns a task keeps that rows never read: where an imported task came
-/// from, and where a repeating task's series starts and how many of its
-/// occurrences are done (read when one is: [`Statements::series`]). With
-/// the others, what a trashed task keeps.
+/// from, where a repeating task's series starts and how many of its
+/// occurrences are done (read when one is: [`Statements::series`]), and its
+/// newest recorded occurrence, the head of its chain in the completion log.
+/// With the others, what a trashed task keeps.
 ///
 /// [`Statements::series`]: super::statements::Statements::series
-const KEPT: [&str; 4] = ["source", "anchor_date", "anchor_at", "repeat_done"];
+const KEPT: [&str; 5] = [
+    "source",
+    "anchor_date",
+    "anchor_at",
+    "repeat_done",
+    "last_completion",
+];
 
 /// A new task's UID when its creator names none: a time-ordered UUID
 /// (version 7), so that the owner's UID index takes new tasks at its end,

@@ -516,8 +516,10 @@ impl<C: Connection> AccountWork for Unit<C> {
         )?;
         // Their completed occurrences go with them.
         self.execute(
-            "DELETE FROM task_completions WHERE (owner_id, task_id) IN (
-             SELECT owner_id, id FROM trashed_tasks WHERE deleted_at < ?1)",
+            &format!(
+                "{} DELETE FROM task_completions WHERE id IN (SELECT id FROM chain)",
+                super::repeating::chains("trashed_tasks", "deleted_at < ?1", "1 = 1")
+            ),
             &[Time(trashed_before)],
         )?;
         let erased = self.execute(

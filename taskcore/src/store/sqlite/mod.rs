@@ -286,26 +286,46 @@ mod tests {
     }
 
     #[test]
-    fn completed_occurrences_recorded_before_migration_15_are_kept() {
+    fn completed_occurrences_recorded_before_migration_16_are_chained_to_their_task() {
         let (_directory, store) = opened_after(
             14,
             "INSERT INTO users (id, email, hashed_password, created_at)
                  VALUES (7, 'a@example.com', 'x', '2025-01-01T00:00:00Z');
+             INSERT INTO tasks (id, title, owner_id, created_at, updated_at, list_id, uid)
+                 VALUES (1, 'Walk', 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', 1, 'a');
+             INSERT INTO trashed_tasks (id, owner_id, created_at, updated_at, version,
+                     title, completed, priority, tags, deleted_at, change_seq, list_id, uid)
+                 VALUES (2, 7, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', 1,
+                         'Water', 0, 0, '', '2025-01-02T00:00:00Z', 9, 1, 'b');
              INSERT INTO task_completions (owner_id, task_id, due_date, completed_at)
                  VALUES (7, 1, '2025-01-01', '2025-01-01T09:00:00Z'),
+                        (7, 2, '2025-01-01', '2025-01-01T10:00:00Z'),
                         (7, 1, '2025-01-02', '2025-01-02T09:00:00Z');",
         );
         let connection = store.pool.get().expect("connection");
-        let kept: Vec<(i64, String)> = connection
-            .prepare("SELECT id, due_date FROM task_completions ORDER BY id")
+        let chained: Vec<(i64, i64, Option<i64>, i64)> = connection
+            .prepare("SELECT id, task_id, previous_id, ordinal FROM task_completions ORDER BY id")
             .expect("prepare")
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
             .expect("query")
             .collect::<Result<_, _>>()
             .expect("rows");
         assert_eq!(
-            kept,
-            [(1, "2025-01-01".to_owned()), (2, "2025-01-02".to_owned())]
+            chained,
+            [(1, 1, None, 1), (2, 2, None, 1), (3, 1, Some(1), 2)]
+        );
+        let newest = |table: &str| -> Option<i64> {
+            connection
+                .query_row(&format!("SELECT last_completion FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .expect("newest")
+        };
+        assert_eq!(
+            (newest("tasks"), newest("trashed_tasks")),
+            (Some(3), Some(2))
         );
         let indexes: Vec<String> = connection
             .prepare("SELECT name FROM pragma_index_list('task_completions') ORDER BY name")
@@ -314,15 +334,8 @@ mod tests {
             .expect("query")
             .collect::<Result<_, _>>()
             .expect("rows");
-        assert_eq!(indexes, ["ix_completions_owner_task"]);
-        // Numbered as any rowid table: no sqlite_sequence row is written.
-        connection
-            .execute(
-                "INSERT INTO task_completions (owner_id, task_id, due_date, completed_at)
-                 VALUES (7, 1, '2025-01-03', '2025-01-03T09:00:00Z')",
-                [],
-            )
-            .expect("insert");
+        assert_eq!(indexes, ["ix_completions_owner"]);
+        // Numbered as any rowid table (migration 15): no sqlite_sequence row.
         let sequences: i64 = connection
             .query_row(
                 "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'task_completions'",
@@ -331,6 +344,34 @@ mod tests {
             )
             .expect("count");
         assert_eq!(sequences, 0);
+        drop(connection);
+        // Read as taskd reads them: the live task's, newest first.
+        let mut work = store
+            .tasks(UserId(7), Mode::Snapshot)
+            .expect("owner's work");
+        let (total, page) = work
+            .completions(crate::types::TaskId(1), crate::types::Page::default())
+            .expect("completions");
+        let dues: Vec<String> = page
+            .iter()
+            .map(|completion| format!("{:?}", completion.due))
+            .collect();
+        assert_eq!(total, 2);
+        assert_eq!(dues, ["Date(2025-01-02)", "Date(2025-01-01)"]);
+        drop(work);
+        // Erasing the trashed task forgets its chain, and only its.
+        let mut work = store.tasks(UserId(7), Mode::Write).expect("owner's work");
+        work.erase(crate::types::TaskId(2)).expect("erase");
+        work.commit().expect("commit");
+        let connection = store.pool.get().expect("connection");
+        let left: Vec<i64> = connection
+            .prepare("SELECT id FROM task_completions ORDER BY id")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(left, [1, 3]);
     }
 
     #[test]
