@@ -16,6 +16,8 @@ pub mod api_tokens;
 pub mod auth;
 pub mod error;
 pub mod export;
+#[cfg(feature = "ical")]
+pub mod ical;
 pub mod import;
 pub mod model;
 pub mod planning;
