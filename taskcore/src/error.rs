@@ -103,6 +103,15 @@ pub enum Error {
     /// The password given to confirm a sensitive change is wrong.
     #[error("incorrect password")]
     WrongPassword,
+    /// An iCalendar object taskd does not take over CalDAV; `refusal` is
+    /// the precondition it fails, `message` says why.
+    #[error("{message}")]
+    CalendarObject {
+        /// The CalDAV precondition the object fails.
+        refusal: CalendarRefusal,
+        /// Why, for the client.
+        message: String,
+    },
     /// The database URL (or a TLS setting in it) cannot be used; the
     /// message says why and never shows the URL's password.
     #[error("{0}")]
@@ -117,6 +126,19 @@ pub enum Error {
     /// Hashing or signing failed, or a bug; not caused by the caller's input.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The CalDAV precondition (RFC 4791, 5.3.2) an object fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CalendarRefusal {
+    /// Not iCalendar, or a task taskd cannot hold as written
+    /// (`valid-calendar-data`).
+    InvalidData,
+    /// Something other than one task (`supported-calendar-component`).
+    Component,
+    /// Its UID is another of the owner's tasks' (`no-uid-conflict`).
+    UidConflict,
 }
 
 impl Error {
@@ -136,7 +158,7 @@ impl Error {
             | Error::InvalidToken
             | Error::InvalidRefreshToken
             | Error::SessionEnded(_) => 401,
-            Error::WrongPassword | Error::Forbidden(_) => 403,
+            Error::WrongPassword | Error::Forbidden(_) | Error::CalendarObject { .. } => 403,
             Error::CursorExpired => 410,
             Error::Storage(_) => 503,
             Error::DatabaseUrl(_) | Error::Io(_) | Error::Internal(_) => 500,

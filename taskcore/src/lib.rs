@@ -37,7 +37,9 @@ pub use wire::routes;
 pub use auth::{
     AccessClaims, BcryptRunner, IssuedToken, PasswordHasher, TokenAlgorithm, TokenKeys,
 };
-pub use error::{Error, FieldError, Result, SessionEnd, Source, StorageError, ValidationErrors};
+pub use error::{
+    CalendarRefusal, Error, FieldError, Result, SessionEnd, Source, StorageError, ValidationErrors,
+};
 pub use model::{
     Change, ChangePage, Completion, CompletionPage, Due, DueChange, Expect, Lead, ListPatch,
     NewList, NewTask, NewTaskBuilder, NewUser, Origin, PasswordChange, Reminder, TagChange,

@@ -122,6 +122,7 @@ fn domain_detail(error: &Error) -> String {
         }
         Error::InvalidRefreshToken => "Invalid, expired or revoked refresh token".into(),
         Error::WrongPassword => "Incorrect password".into(),
+        Error::CalendarObject { message, .. } => message.clone(),
         Error::Validation(_) => "Validation failed".into(),
         Error::Storage(failure) => {
             tracing::error!(error = %failure.with_causes(), "database failure");

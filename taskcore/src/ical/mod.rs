@@ -100,3 +100,13 @@ pub enum Refusal {
     #[error("{0}")]
     Component(String),
 }
+
+impl From<Refusal> for crate::Error {
+    fn from(refusal: Refusal) -> Self {
+        let (refusal, message) = match refusal {
+            Refusal::InvalidData(message) => (crate::CalendarRefusal::InvalidData, message),
+            Refusal::Component(message) => (crate::CalendarRefusal::Component, message),
+        };
+        crate::Error::CalendarObject { refusal, message }
+    }
+}

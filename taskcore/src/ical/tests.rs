@@ -1,7 +1,7 @@
 //! Objects as the clients write them, read and written back.
 
 use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 
 use super::{Refusal, Todo, read, write};
@@ -10,9 +10,16 @@ use crate::planning::Priority;
 use crate::repeat::{RepeatFrom, RepeatRule};
 use crate::types::{ListId, TaskId, UserId};
 
+/// An instant, UTC.
+fn at(year: i32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, hour, minute, second)
+        .single()
+        .expect("a valid instant")
+}
+
 /// A task as taskd would hold one read from `todo`.
 fn task_of(todo: &Todo) -> Task {
-    let made = Utc.with_ymd_and_hms(2030, 1, 1, 8, 0, 0).unwrap();
+    let made = at(2030, 1, 1, 8, 0, 0);
     Task {
         id: TaskId(7),
         uid: todo.uid.clone(),
@@ -166,16 +173,18 @@ fn a_tasks_org_object_gives_the_task_fields_it_maps() {
     assert_eq!(todo.parent_uid.as_deref(), Some("1855421917838410022"));
     assert_eq!(
         todo.due,
-        Some(Due::Date(NaiveDate::from_ymd_opt(2030, 12, 2).unwrap()))
+        Some(Due::Date(
+            NaiveDate::from_ymd_opt(2030, 12, 2).expect("valid")
+        ))
     );
     assert_eq!(
         todo.repeat,
-        Some(RepeatRule::parse("FREQ=WEEKLY;BYDAY=MO").unwrap())
+        Some(RepeatRule::parse("FREQ=WEEKLY;BYDAY=MO").expect("valid"))
     );
     assert_eq!(todo.repeat_from, RepeatFrom::Due);
     assert_eq!(
         todo.reminders,
-        [Reminder::Before(Lead::parse("PT15M").unwrap())]
+        [Reminder::Before(Lead::parse("PT15M").expect("valid"))]
     );
 }
 
@@ -199,17 +208,9 @@ fn a_thunderbird_object_keeps_its_zone_progress_and_alarm() {
     let written = thunderbird();
     let todo = read(&written, Paris).expect("read");
     // 09:00 in Berlin, in winter: 08:00 UTC.
-    assert_eq!(
-        todo.due,
-        Some(Due::At(Utc.with_ymd_and_hms(2030, 12, 1, 8, 0, 0).unwrap()))
-    );
+    assert_eq!(todo.due, Some(Due::At(at(2030, 12, 1, 8, 0, 0))));
     assert!(!todo.completed, "IN-PROCESS is not done");
-    assert_eq!(
-        todo.reminders,
-        [Reminder::At(
-            Utc.with_ymd_and_hms(2030, 11, 30, 17, 0, 0).unwrap()
-        )]
-    );
+    assert_eq!(todo.reminders, [Reminder::At(at(2030, 11, 30, 17, 0, 0))]);
     let back = write(&task_of(&todo), None, Some(&todo.kept), Paris);
     assert_eq!(todo_lines(&back), todo_lines(&written), "{back}");
     assert!(back.contains("BEGIN:VTIMEZONE"), "{back}");
@@ -247,7 +248,7 @@ fn an_edit_elsewhere_changes_the_properties_it_touches_and_keeps_the_rest() {
     assert!(!back.contains("Write the report\r\n"), "{back}");
 
     // Done elsewhere: STATUS and COMPLETED say so; the rest stays.
-    let done_at = Utc.with_ymd_and_hms(2030, 11, 28, 16, 30, 0).unwrap();
+    let done_at = at(2030, 11, 28, 16, 30, 0);
     task.completed = true;
     task.completed_at = Some(done_at);
     let back = write(&task, None, Some(&todo.kept), Paris);
@@ -258,7 +259,7 @@ fn an_edit_elsewhere_changes_the_properties_it_touches_and_keeps_the_rest() {
     assert!(!back.contains("IN-PROCESS"), "{back}");
 
     // A due moved elsewhere is written in UTC.
-    task.due_at = Some(Utc.with_ymd_and_hms(2030, 12, 3, 10, 0, 0).unwrap());
+    task.due_at = Some(at(2030, 12, 3, 10, 0, 0));
     let back = write(&task, None, Some(&todo.kept), Paris);
     assert!(back.contains("DUE:20301203T100000Z"), "{back}");
     assert!(
@@ -271,7 +272,7 @@ fn an_edit_elsewhere_changes_the_properties_it_touches_and_keeps_the_rest() {
 fn a_reminder_removed_elsewhere_takes_its_alarm_and_one_added_gets_a_new_one() {
     let todo = read(&tasks_org(), Paris).expect("read");
     let mut task = task_of(&todo);
-    task.reminders = vec![Reminder::Before(Lead::parse("P1D").unwrap())];
+    task.reminders = vec![Reminder::Before(Lead::parse("P1D").expect("valid"))];
     let back = write(&task, todo.parent_uid.as_deref(), Some(&todo.kept), Paris);
     assert!(!back.contains("Default Tasks.org description"), "{back}");
     let again = read(&back, Paris).expect("read back");
@@ -287,11 +288,11 @@ fn a_task_made_elsewhere_is_written_whole_and_reads_back_the_same() {
     task.description = None;
     task.priority = Some(Priority::High);
     task.due_date = None;
-    task.due_at = Some(Utc.with_ymd_and_hms(2030, 12, 1, 8, 30, 0).unwrap());
+    task.due_at = Some(at(2030, 12, 1, 8, 30, 0));
     task.repeat_from = RepeatFrom::Completion;
     task.reminders = vec![
-        Reminder::Before(Lead::parse("PT1H").unwrap()),
-        Reminder::At(Utc.with_ymd_and_hms(2030, 11, 30, 18, 0, 0).unwrap()),
+        Reminder::Before(Lead::parse("PT1H").expect("valid")),
+        Reminder::At(at(2030, 11, 30, 18, 0, 0)),
     ];
     let written = write(&task, Some("the-parent"), None, Paris);
     assert!(written.starts_with("BEGIN:VCALENDAR\r\n"), "{written}");
@@ -320,10 +321,7 @@ fn a_floating_time_is_read_in_the_owners_zone() {
     ]);
     let todo = read(&written, Paris).expect("read");
     // 09:00 in Paris, in summer: 07:00 UTC.
-    assert_eq!(
-        todo.due,
-        Some(Due::At(Utc.with_ymd_and_hms(2030, 7, 1, 7, 0, 0).unwrap()))
-    );
+    assert_eq!(todo.due, Some(Due::At(at(2030, 7, 1, 7, 0, 0))));
     let back = write(&task_of(&todo), None, Some(&todo.kept), Paris);
     assert!(
         back.contains("DUE:20300701T090000\r\n"),

@@ -5,6 +5,7 @@ mod build;
 mod due;
 mod input;
 mod lists;
+mod objects;
 mod records;
 mod reminders;
 
@@ -14,6 +15,7 @@ pub use self::lists::{
     DEFAULT_LIST_NAME, LIST_NAME_MAX_CHARS, LIST_POSITION_RANGE, ListPatch, NewList, TaskList,
     list_name_key, parse_color, parse_list_name, parse_position,
 };
+pub use self::objects::{ObjectEntry, PutCondition, PutOutcome, StoredObject, TaskObject};
 pub use self::records::{
     Change, ChangePage, Completion, CompletionPage, Expect, Origin, TagCount, Task, TaskPage,
     TrashPage, TrashedTask, User,

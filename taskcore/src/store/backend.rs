@@ -15,8 +15,8 @@ use super::writer::WriteQueue;
 use crate::api_tokens::{ApiToken, ApiTokenId, Scopes};
 use crate::error::Result;
 use crate::model::{
-    Change, Completion, Expect, ListPatch, NewList, NewTask, Origin, TagCount, Task, TaskList,
-    TaskPatch, TrashedTask, User,
+    Change, Completion, Expect, ListPatch, NewList, NewTask, ObjectEntry, Origin, StoredObject,
+    TagCount, Task, TaskList, TaskPatch, TrashedTask, User,
 };
 use crate::planning::Zone;
 use crate::query::TaskQuery;
@@ -331,9 +331,28 @@ pub(crate) trait RepeatWork {
     ) -> Result<(u64, Vec<Completion>)>;
 }
 
+/// CalDAV's statements on one owner's tasks, within a unit of task work.
+pub(crate) trait ObjectWork {
+    /// The live task whose resource is named `name`: the name its client
+    /// gave, or its UID with ".ics" when no client wrote it.
+    fn object_named(&mut self, name: &str) -> Result<Option<TaskId>>;
+    /// The live task with UID `uid`.
+    fn live_with_uid(&mut self, uid: &str) -> Result<Option<TaskId>>;
+    /// What CalDAV keeps of task `id`, if a client wrote it.
+    fn stored_object(&mut self, id: TaskId) -> Result<Option<StoredObject>>;
+    /// Keeps `object` for task `id`, replacing what was kept.
+    fn store_object(&mut self, id: TaskId, object: &StoredObject) -> Result<()>;
+    /// The tasks whose parent is the UID `uid`, not known when they came.
+    fn waiting_for(&mut self, uid: &str) -> Result<Vec<TaskId>>;
+    /// Task `id`'s parent is known now (or no longer awaited).
+    fn stop_waiting(&mut self, id: TaskId) -> Result<()>;
+    /// The live tasks of list `list` as resources, by id.
+    fn calendar(&mut self, list: ListId) -> Result<Vec<ObjectEntry>>;
+}
+
 /// Statements on one owner's tasks, within one unit of work. Dropped without
 /// [`TaskWork::commit`], the work is rolled back.
-pub(crate) trait TaskWork: ListWork + RepeatWork {
+pub(crate) trait TaskWork: ListWork + RepeatWork + ObjectWork {
     /// The owner's time zone; in write work, held against a concurrent
     /// change until the work ends.
     fn zone(&mut self) -> Result<Zone>;

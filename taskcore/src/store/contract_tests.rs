@@ -964,6 +964,7 @@ use crate::model::{ChangePage, Expect};
 mod cursors;
 mod export;
 mod full_sync;
+mod objects;
 
 contract! {
     fn versions_grow_with_every_change_and_conditional_changes_check_them(store: &Store) {

@@ -31,6 +31,7 @@ mod changes;
 mod database;
 mod limits;
 mod lists;
+mod objects;
 mod open;
 mod options;
 #[cfg(feature = "postgres")]

@@ -42,7 +42,7 @@ impl<'a> OwnerTasks<'a> {
         Self { store, owner }
     }
 
-    fn backend(&self) -> &'a dyn Backend {
+    pub(super) fn backend(&self) -> &'a dyn Backend {
         self.store.backend.as_ref()
     }
 
@@ -56,7 +56,7 @@ impl<'a> OwnerTasks<'a> {
     /// inside it and held against a concurrent change of zone (whose rewrite
     /// of due keys then sees this work's rows); other work runs as one
     /// statement.
-    fn begin(&self, atomic: bool) -> Result<(Box<dyn TaskWork + 'a>, Context)> {
+    pub(super) fn begin(&self, atomic: bool) -> Result<(Box<dyn TaskWork + 'a>, Context)> {
         let mode = if atomic { Mode::Write } else { Mode::Statement };
         let mut work = self.backend().tasks(self.owner, mode)?;
         let zone = if atomic {
@@ -69,7 +69,7 @@ impl<'a> OwnerTasks<'a> {
 
     /// Runs write work on these tasks the way the store writes: the one
     /// path of every method here that writes (see [`Store::write`]).
-    fn write<T, F>(&self, work: F) -> Result<T>
+    pub(super) fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(OwnerTasks<'_>) -> Result<T> + Send + 'static,

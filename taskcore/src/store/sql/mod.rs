@@ -7,6 +7,7 @@ pub(crate) mod dialect;
 pub(crate) mod list_feed;
 pub(crate) mod listing;
 pub(crate) mod lists;
+pub(crate) mod objects;
 pub(crate) mod owner;
 pub(crate) mod read_update;
 pub(crate) mod repeating;

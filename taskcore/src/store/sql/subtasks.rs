@@ -64,6 +64,7 @@ impl<C: Connection> OwnerUnit<C> {
         }
         // Its chain of occurrences starts at the trashed row: first them.
         self.forget_completions(id)?;
+        self.forget_object(id)?;
         let statement = Statements::<C::Dialect>::untrash(self.owner, id);
         self.unit.execute(&statement.sql, &statement.values)?;
         Ok(())

@@ -522,6 +522,12 @@ impl<C: Connection> AccountWork for Unit<C> {
             ),
             &[Time(trashed_before)],
         )?;
+        // And what CalDAV kept of them.
+        self.execute(
+            "DELETE FROM task_objects WHERE (owner_id, task_id) IN (
+             SELECT owner_id, id FROM trashed_tasks WHERE deleted_at < ?1)",
+            &[Time(trashed_before)],
+        )?;
         let erased = self.execute(
             "DELETE FROM trashed_tasks WHERE deleted_at < ?1",
             &[Time(trashed_before)],

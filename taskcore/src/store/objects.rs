@@ -1,0 +1,290 @@
+//! One owner's tasks as CalDAV resources: each list a calendar, each task
+//! an iCalendar object in it, named as its client named it. What a client
+//! wrote is kept whole; the task's fields are written over it when it is
+//! served (see [`crate::ical`]).
+
+use super::backend::{Mode, TaskWork};
+use super::tasks::OwnerTasks;
+use crate::error::{CalendarRefusal, Error, Result};
+use crate::ical::{self, Todo};
+use crate::model::{
+    Due, Expect, NewTask, ObjectEntry, PutCondition, PutOutcome, StoredObject, Task, TaskObject,
+    TaskPatch,
+};
+use crate::planning::Zone;
+use crate::types::{ListId, TaskId};
+
+impl OwnerTasks<'_> {
+    /// The live tasks of list `list` as resources (name and version), by
+    /// id; [`Error::ListNotFound`] when the owner has no such list.
+    pub fn calendar(&self, list: ListId) -> Result<Vec<ObjectEntry>> {
+        let mut work = self.backend().tasks(self.owner(), Mode::Snapshot)?;
+        if work.one_list(list)?.is_none() {
+            return Err(Error::ListNotFound);
+        }
+        let entries = work.calendar(list)?;
+        work.commit()?;
+        Ok(entries)
+    }
+
+    /// The tasks of list `list` named `names`, as CalDAV serves them, in
+    /// that order; `None` for a name no task of that list has.
+    pub fn objects(&self, list: ListId, names: &[String]) -> Result<Vec<Option<TaskObject>>> {
+        let mut work = self.backend().tasks(self.owner(), Mode::Snapshot)?;
+        let zone = work.zone()?;
+        let mut found = Vec::with_capacity(names.len());
+        for name in names {
+            found.push(served(work.as_mut(), list, name, zone)?);
+        }
+        work.commit()?;
+        Ok(found)
+    }
+
+    /// The task of list `list` named `name`, as CalDAV serves it.
+    pub fn object(&self, list: ListId, name: &str) -> Result<TaskObject> {
+        self.objects(list, &[name.to_owned()])?
+            .pop()
+            .flatten()
+            .ok_or(Error::TaskNotFound)
+    }
+
+    /// Writes the iCalendar object `text` as the task named `name` in list
+    /// `list`, as a CalDAV PUT does, if `condition` holds (else
+    /// [`Error::VersionMismatch`]): creates the task, or changes the
+    /// mapped fields that differ and keeps the object whole. A parent named
+    /// by a UID no task has yet is linked when that task comes.
+    pub fn put_object(
+        &self,
+        list: ListId,
+        name: &str,
+        text: &str,
+        condition: &PutCondition,
+    ) -> Result<PutOutcome> {
+        let (name, text, condition) = (name.to_owned(), text.to_owned(), condition.clone());
+        self.write(move |tasks| {
+            let (mut work, context) = tasks.begin(true)?;
+            if !work.holds_list(list)? {
+                return Err(Error::ListNotFound);
+            }
+            let todo = ical::read(&text, context.zone.tz())?;
+            let existing = match work.object_named(&name)? {
+                Some(id) => work.get(id)?.filter(|task| task.list_id == list),
+                None => None,
+            };
+            let parent = match &todo.parent_uid {
+                Some(uid) => work.live_with_uid(uid)?,
+                None => None,
+            };
+            let outcome = match existing {
+                Some(task) => {
+                    check(&condition, Some(task.version))?;
+                    if task.uid != todo.uid {
+                        return Err(uid_conflict(format!(
+                            "{name} holds the task with UID {}; an object keeps its UID",
+                            task.uid
+                        )));
+                    }
+                    let patch = changes(&task, &todo, parent)?;
+                    let expect = Expect::OneOf(vec![task.version]);
+                    let task = work.update(task.id, &patch, context, &expect)?;
+                    PutOutcome {
+                        task,
+                        created: false,
+                    }
+                }
+                None => {
+                    check(&condition, None)?;
+                    if work.live_with_uid(&todo.uid)?.is_some() {
+                        return Err(uid_conflict(format!(
+                            "Another of your tasks has the UID {}",
+                            todo.uid
+                        )));
+                    }
+                    let task = work.insert(&new_task(&todo, list, parent)?, context, None)?;
+                    PutOutcome {
+                        task,
+                        created: true,
+                    }
+                }
+            };
+            let waiting = todo.parent_uid.clone().filter(|_| parent.is_none());
+            work.store_object(
+                outcome.task.id,
+                &StoredObject::new(name.clone(), todo.kept.clone(), waiting),
+            )?;
+            // Subtasks that came before it are linked now.
+            for child in work.waiting_for(&todo.uid)? {
+                let patch = TaskPatch::builder().parent(Some(outcome.task.id)).build()?;
+                if work.update(child, &patch, context, &Expect::Any).is_ok() {
+                    work.stop_waiting(child)?;
+                }
+            }
+            let task = work.get(outcome.task.id)?.ok_or(Error::TaskNotFound)?;
+            work.commit()?;
+            Ok(PutOutcome { task, ..outcome })
+        })
+    }
+}
+
+/// The task of `list` named `name`, served: the object its client wrote
+/// with the task's fields over it, or the task written whole.
+fn served(
+    work: &mut dyn TaskWork,
+    list: ListId,
+    name: &str,
+    zone: Zone,
+) -> Result<Option<TaskObject>> {
+    let Some(id) = work.object_named(name)? else {
+        return Ok(None);
+    };
+    let Some(task) = work.get(id)?.filter(|task| task.list_id == list) else {
+        return Ok(None);
+    };
+    let stored = work.stored_object(id)?;
+    let parent_uid = match task.parent_id {
+        Some(parent) => work.get(parent)?.map(|parent| parent.uid),
+        None => stored.as_ref().and_then(|kept| kept.parent_uid.clone()),
+    };
+    let ical = ical::write(
+        &task,
+        parent_uid.as_deref(),
+        stored.as_ref().map(|kept| kept.object.as_str()),
+        zone.tz(),
+    );
+    Ok(Some(TaskObject {
+        task,
+        name: name.to_owned(),
+        ical,
+    }))
+}
+
+/// Whether a write's condition holds over the task at `version` (none:
+/// nothing there).
+fn check(condition: &PutCondition, version: Option<i64>) -> Result<()> {
+    let holds = match (condition, version) {
+        (PutCondition::Any, _) => true,
+        (PutCondition::Match(versions), Some(version)) => versions.contains(&version),
+        (PutCondition::Absent, None) => true,
+        _ => false,
+    };
+    if holds {
+        return Ok(());
+    }
+    Err(Error::VersionMismatch {
+        current: version.unwrap_or_default(),
+    })
+}
+
+fn uid_conflict(message: String) -> Error {
+    Error::CalendarObject {
+        refusal: CalendarRefusal::UidConflict,
+        message,
+    }
+}
+
+/// A task's rules broken by an object, as CalDAV refuses them.
+fn refused(error: Error) -> Error {
+    match error {
+        Error::Validation(errors) => Error::CalendarObject {
+            refusal: CalendarRefusal::InvalidData,
+            message: errors
+                .errors()
+                .iter()
+                .map(|error| {
+                    let field = error.loc.last().map(String::as_str).unwrap_or_default();
+                    format!("{}: {}", property_of(field), error.msg)
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        other => other,
+    }
+}
+
+/// The VTODO property a task field comes from, to name it in a refusal.
+fn property_of(field: &str) -> &str {
+    match field {
+        "uid" => "UID",
+        "title" => "SUMMARY",
+        "description" => "DESCRIPTION",
+        "priority" => "PRIORITY",
+        "due_date" | "due_at" => "DUE",
+        "tags" => "CATEGORIES",
+        "completed" => "STATUS",
+        "parent_id" => "RELATED-TO",
+        "repeat" | "repeat_from" => "RRULE",
+        "reminders" => "VALARM",
+        other => other,
+    }
+}
+
+/// The task an object makes in list `list`.
+fn new_task(todo: &Todo, list: ListId, parent: Option<TaskId>) -> Result<NewTask> {
+    let mut task = NewTask::builder(todo.title.clone())
+        .uid(todo.uid.clone())
+        .list(list)
+        .completed(todo.completed)
+        .priority(todo.priority)
+        .tags(&todo.tags)
+        .repeat_from(todo.repeat_from)
+        .reminders(&todo.reminders);
+    if let Some(description) = &todo.description {
+        task = task.description(description.clone());
+    }
+    task = match todo.due {
+        Some(Due::Date(day)) => task.due_date(day),
+        Some(Due::At(at)) => task.due_at(at),
+        None => task,
+    };
+    if let Some(rule) = &todo.repeat {
+        task = task.repeat(rule);
+    }
+    if let Some(parent) = parent {
+        task = task.parent(parent);
+    }
+    task.build().map_err(refused)
+}
+
+/// The change an object makes to `task`: each mapped field that differs
+/// (the title at least, so that the version moves when only what taskd
+/// keeps changed).
+fn changes(task: &Task, todo: &Todo, parent: Option<TaskId>) -> Result<TaskPatch> {
+    let mut patch = TaskPatch::builder().title(todo.title.clone());
+    if todo.description != task.description {
+        patch = patch.description(todo.description.clone());
+    }
+    if todo.completed != task.completed {
+        patch = patch.completed(todo.completed);
+    }
+    if todo.priority != task.priority {
+        patch = patch.priority(todo.priority);
+    }
+    if todo.due != Due::of(task) {
+        patch = match todo.due {
+            Some(Due::Date(day)) => patch.due_date(Some(day)),
+            Some(Due::At(at)) => patch.due_at(Some(at)),
+            None => patch.due_date(None),
+        };
+    }
+    if todo.tags != task.tags {
+        patch = patch.tags(&todo.tags);
+    }
+    if todo.repeat != task.repeat {
+        patch = patch.repeat(todo.repeat.as_ref());
+    }
+    if todo.repeat_from != task.repeat_from {
+        patch = patch.repeat_from(todo.repeat_from);
+    }
+    if todo.reminders != task.reminders {
+        patch = patch.reminders(&todo.reminders);
+    }
+    let parent = match (&todo.parent_uid, parent) {
+        // A parent not known yet leaves the task where it is until it comes.
+        (Some(_), None) => task.parent_id,
+        (_, parent) => parent,
+    };
+    if parent != task.parent_id {
+        patch = patch.parent(parent);
+    }
+    patch.build().map_err(refused)
+}
