@@ -5,6 +5,7 @@ mod bearer;
 mod client_address;
 mod conditional;
 mod cors;
+mod dav;
 mod etag;
 mod filters;
 mod limits;

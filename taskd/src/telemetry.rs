@@ -146,9 +146,26 @@ impl RouteTemplates {
             | "/redoc/redoc.standalone.js"
             | "/docs" => path.to_owned(),
             _ if path.starts_with("/docs/") => "/docs/{file}".to_owned(),
+            "/.well-known/caldav" => path.to_owned(),
+            _ if path.starts_with("/dav/") => dav_template(path),
             _ => "unmatched".to_owned(),
         }
     }
+}
+
+/// A CalDAV path as a route: the resource kind, never a user's ids or a
+/// task's name.
+fn dav_template(path: &str) -> String {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["", "dav"] => "/dav/",
+        ["", "dav", "principals", _] => "/dav/principals/{user}/",
+        ["", "dav", "calendars", _] => "/dav/calendars/{user}/",
+        ["", "dav", "calendars", _, _] => "/dav/calendars/{user}/{list}/",
+        ["", "dav", "calendars", _, _, _] => "/dav/calendars/{user}/{list}/{object}",
+        _ => "/dav/unmatched",
+    }
+    .to_owned()
 }
 
 /// Logs the request's line and records its metrics.

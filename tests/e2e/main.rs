@@ -4,6 +4,7 @@ mod administration;
 mod api_tokens;
 mod auth;
 mod backup;
+mod caldav;
 mod connections;
 mod devices;
 mod errors;

@@ -11,6 +11,8 @@ CREATE TABLE task_objects (
     parent_uid TEXT,
     PRIMARY KEY (owner_id, task_id)
 );
-CREATE UNIQUE INDEX ix_task_objects_name ON task_objects (owner_id, name);
+-- A name is looked up among the live tasks of one calendar (a trashed
+-- task keeps its row, and its name, for a restore).
+CREATE INDEX ix_task_objects_name ON task_objects (owner_id, name);
 CREATE INDEX ix_task_objects_waiting ON task_objects (owner_id, parent_uid)
     WHERE parent_uid IS NOT NULL;

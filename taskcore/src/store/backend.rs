@@ -333,9 +333,9 @@ pub(crate) trait RepeatWork {
 
 /// CalDAV's statements on one owner's tasks, within a unit of task work.
 pub(crate) trait ObjectWork {
-    /// The live task whose resource is named `name`: the name its client
-    /// gave, or its UID with ".ics" when no client wrote it.
-    fn object_named(&mut self, name: &str) -> Result<Option<TaskId>>;
+    /// The live task of list `list` whose resource is named `name`: the
+    /// name its client gave, or its UID with ".ics" when no client wrote it.
+    fn object_named(&mut self, list: ListId, name: &str) -> Result<Option<TaskId>>;
     /// The live task with UID `uid`.
     fn live_with_uid(&mut self, uid: &str) -> Result<Option<TaskId>>;
     /// What CalDAV keeps of task `id`, if a client wrote it.

@@ -67,7 +67,16 @@ impl OwnerTasks<'_> {
                 return Err(Error::ListNotFound);
             }
             let todo = ical::read(&text, context.zone.tz())?;
-            let existing = match work.object_named(&name)? {
+            if let Some(uid) = &todo.parent_uid
+                && crate::types::Uid::parse(uid).is_err()
+            {
+                return Err(Error::CalendarObject {
+                    refusal: CalendarRefusal::InvalidData,
+                    message: "RELATED-TO: a UID is 1 to 255 characters, without control characters"
+                        .to_owned(),
+                });
+            }
+            let existing = match work.object_named(list, &name)? {
                 Some(id) => work.get(id)?.filter(|task| task.list_id == list),
                 None => None,
             };
@@ -86,7 +95,9 @@ impl OwnerTasks<'_> {
                     }
                     let patch = changes(&task, &todo, parent)?;
                     let expect = Expect::OneOf(vec![task.version]);
-                    let task = work.update(task.id, &patch, context, &expect)?;
+                    let task = work
+                        .update(task.id, &patch, context, &expect)
+                        .map_err(refused)?;
                     PutOutcome {
                         task,
                         created: false,
@@ -100,7 +111,9 @@ impl OwnerTasks<'_> {
                             todo.uid
                         )));
                     }
-                    let task = work.insert(&new_task(&todo, list, parent)?, context, None)?;
+                    let task = work
+                        .insert(&new_task(&todo, list, parent)?, context, None)
+                        .map_err(refused)?;
                     PutOutcome {
                         task,
                         created: true,
@@ -134,7 +147,7 @@ fn served(
     name: &str,
     zone: Zone,
 ) -> Result<Option<TaskObject>> {
-    let Some(id) = work.object_named(name)? else {
+    let Some(id) = work.object_named(list, name)? else {
         return Ok(None);
     };
     let Some(task) = work.get(id)?.filter(|task| task.list_id == list) else {
@@ -263,7 +276,7 @@ fn changes(task: &Task, todo: &Todo, parent: Option<TaskId>) -> Result<TaskPatch
         patch = match todo.due {
             Some(Due::Date(day)) => patch.due_date(Some(day)),
             Some(Due::At(at)) => patch.due_at(Some(at)),
-            None => patch.due_date(None),
+            None => patch.due_date(None).due_at(None),
         };
     }
     if todo.tags != task.tags {

@@ -72,12 +72,15 @@ pub fn app(
                 .unify(),
         )
         .map(no_store);
+    let state_for_dav = state.clone();
     let routes = api
         .or(health::route(state.clone()).map(no_store))
         .unify()
         .or(health::metrics_route(state, metrics))
         .unify()
         .or(docs::routes(docs))
+        .unify()
+        .or(crate::dav::routes(state_for_dav))
         .unify()
         .or(home::routes())
         .unify()

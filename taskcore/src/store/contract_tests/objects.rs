@@ -121,6 +121,10 @@ contract! {
         let advanced = todo("bins", &["SUMMARY:Bins", "RRULE:FREQ=WEEKLY", "DUE;VALUE=DATE:20300121", "STATUS:NEEDS-ACTION"]);
         let taken = put(store, alice, list, "bins.ics", &advanced);
         assert!(!taken.completed);
+        // A timed task whose DUE the client removed has none.
+        put(store, alice, list, "call.ics", &todo("call", &["SUMMARY:Call", "DUE:20300107T090000Z"]));
+        let undue = put(store, alice, list, "call.ics", &todo("call", &["SUMMARY:Call"]));
+        assert_eq!((undue.due_at, undue.due_date), (None, None));
         assert_eq!(Due::of(&taken), Some(Due::Date(chrono::NaiveDate::from_ymd_opt(2030, 1, 21).expect("valid"))));
     }
 

@@ -15,14 +15,15 @@ use SqlValue::{Int, Text};
 pub(crate) const NAME_SUFFIX: &str = ".ics";
 
 impl<C: Connection> ObjectWork for OwnerUnit<C> {
-    fn object_named(&mut self, name: &str) -> Result<Option<TaskId>> {
+    fn object_named(&mut self, list: ListId, name: &str) -> Result<Option<TaskId>> {
         let named = self
             .unit
             .row(
                 "SELECT o.task_id FROM task_objects o
                  JOIN tasks t ON t.owner_id = o.owner_id AND t.id = o.task_id
-                 WHERE o.owner_id = ?1 AND o.name = ?2",
-                &[Int(self.owner.0), Text(Some(name))],
+                 WHERE o.owner_id = ?1 AND o.name = ?2 AND t.list_id = ?3
+                 ORDER BY o.task_id LIMIT 1",
+                &[Int(self.owner.0), Text(Some(name)), Int(list.0)],
                 |row| row.int(0),
             )
             .sql()?;
@@ -36,10 +37,11 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
         Ok(self
             .unit
             .row(
-                "SELECT t.id FROM tasks t WHERE t.owner_id = ?1 AND t.uid = ?2
+                "SELECT t.id FROM tasks t
+                 WHERE t.owner_id = ?1 AND t.uid = ?2 AND t.list_id = ?3
                  AND NOT EXISTS (SELECT 1 FROM task_objects o
                                  WHERE o.owner_id = t.owner_id AND o.task_id = t.id)",
-                &[Int(self.owner.0), Text(Some(uid))],
+                &[Int(self.owner.0), Text(Some(uid)), Int(list.0)],
                 |row| row.int(0),
             )
             .sql()?

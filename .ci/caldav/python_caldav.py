@@ -1,0 +1,72 @@
+"""python caldav (the RFC 4791 client library) against a taskd: discovery
+from the server's root URL, lists as calendars, todos created, read,
+completed, searched and deleted, and what taskd keeps of them.
+
+Usage: python3 python_caldav.py URL EMAIL APP_PASSWORD
+"""
+
+import datetime
+import sys
+
+import caldav
+
+url, email, app_password = sys.argv[1:4]
+client = caldav.DAVClient(url=url + "/", username=email, password=app_password)
+
+# Discovery from the root: the principal, then the calendars (one per list).
+principal = client.principal()
+calendars = principal.calendars()
+names = sorted(calendar.get_display_name() for calendar in calendars)
+assert names == ["Errands", "Tasks"], names
+calendar = next(c for c in calendars if c.get_display_name() == "Tasks")
+
+# A todo written by the client comes back with what it wrote.
+todo = calendar.save_todo(
+    summary="Buy milk",
+    due=datetime.date(2030, 12, 1),
+    priority=1,
+    categories=["shop"],
+    uid="milk-1",
+    location="Corner shop",
+)
+read_back = calendar.todo_by_uid("milk-1").icalendar_component
+assert str(read_back["summary"]) == "Buy milk", read_back
+assert str(read_back["location"]) == "Corner shop", read_back
+assert read_back["due"].dt == datetime.date(2030, 12, 1), read_back["due"]
+assert int(read_back["priority"]) == 1
+
+calendar.save_todo(summary="Call the bank", uid="bank-1")
+open_summaries = sorted(str(t.icalendar_component["summary"]) for t in calendar.todos())
+assert open_summaries == ["Buy milk", "Call the bank"], open_summaries
+
+# Completed: gone from the open todos, there with the completed ones.
+calendar.todo_by_uid("milk-1").complete()
+open_summaries = [str(t.icalendar_component["summary"]) for t in calendar.todos()]
+assert open_summaries == ["Call the bank"], open_summaries
+every = sorted(
+    str(t.icalendar_component["summary"]) for t in calendar.todos(include_completed=True)
+)
+assert every == ["Buy milk", "Call the bank"], every
+
+# An edit keeps what taskd does not map.
+milk = calendar.todo_by_uid("milk-1")
+milk.icalendar_component["summary"] = "Buy oat milk"
+milk.save()
+again = calendar.todo_by_uid("milk-1").icalendar_component
+assert str(again["summary"]) == "Buy oat milk"
+assert str(again["location"]) == "Corner shop"
+
+# Deleted: not found any more.
+calendar.todo_by_uid("bank-1").delete()
+left = sorted(
+    str(t.icalendar_component["summary"]) for t in calendar.todos(include_completed=True)
+)
+assert left == ["Buy oat milk"], left
+try:
+    calendar.todo_by_uid("bank-1")
+except caldav.lib.error.NotFoundError:
+    pass
+else:
+    raise AssertionError("a deleted todo is still found")
+
+print("python caldav: discovery, calendars, create, read, complete, search, edit, delete: ok")

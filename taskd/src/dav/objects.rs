@@ -1,0 +1,339 @@
+//! A calendar's objects: GET, PUT and DELETE of one, and the REPORTs that
+//! read several (calendar-multiget, calendar-query).
+
+use taskcore::model::{Expect, PutCondition, TaskObject};
+use taskcore::{AsyncStore, CalendarRefusal, Error};
+use warp::http::{Response, StatusCode, header};
+use warp::reply::Response as Reply;
+
+use super::paths::{Resource, from_href};
+use super::props::response;
+use super::xml::{self, CALDAV, DAV, Name, PropFilter, Report};
+use super::{Request, dav_error, status, xml_answer};
+
+/// Most hrefs one calendar-multiget may name.
+const MULTIGET_MAX: usize = 1_000;
+/// Most bytes one report answers with; past it the client is asked to
+/// narrow its request.
+const REPORT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// An error of the store, as CalDAV answers it.
+fn answer_error(error: Error) -> Reply {
+    match error {
+        Error::CalendarObject { refusal, message } => {
+            let element = match refusal {
+                CalendarRefusal::Component => "c:supported-calendar-component",
+                CalendarRefusal::UidConflict => "c:no-uid-conflict",
+                _ => "c:valid-calendar-data",
+            };
+            dav_error(StatusCode::FORBIDDEN, element, &message)
+        }
+        Error::VersionMismatch { .. } => status(StatusCode::PRECONDITION_FAILED),
+        Error::TaskNotFound => status(StatusCode::NOT_FOUND),
+        Error::ListNotFound => status(StatusCode::CONFLICT),
+        Error::Conflict(message) => Response::builder()
+            .status(StatusCode::CONFLICT)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(message.into())
+            .unwrap_or_default(),
+        Error::Storage(failure) => {
+            tracing::error!(error = %failure.with_causes(), "database failure");
+            status(StatusCode::SERVICE_UNAVAILABLE)
+        }
+        other => {
+            tracing::error!(error = %other, "CalDAV request failed");
+            status(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+pub(super) async fn get(request: &Request<'_>, resource: &Resource, head: bool) -> Reply {
+    let Resource::Object(_, list, name) = resource else {
+        return status(StatusCode::METHOD_NOT_ALLOWED);
+    };
+    let (user, list, name) = (request.user.id, *list, name.clone());
+    let found = AsyncStore::new(request.state.store.clone())
+        .run(move |store| store.tasks(user).object(list, &name))
+        .await;
+    match found {
+        Ok(object) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "text/calendar; charset=utf-8")
+            .header(header::ETAG, format!("\"{}\"", object.task.version))
+            .body(if head {
+                Default::default()
+            } else {
+                object.ical.into()
+            })
+            .unwrap_or_default(),
+        Err(error) => answer_error(error),
+    }
+}
+
+/// The condition of a write: `If-None-Match: *`, or the versions
+/// `If-Match` names (none it can read: a condition nothing meets).
+fn condition(request: &Request<'_>) -> PutCondition {
+    let header = |name| {
+        request
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
+    if header(header::IF_NONE_MATCH).is_some_and(|value| value.trim() == "*") {
+        return PutCondition::Absent;
+    }
+    match header(header::IF_MATCH) {
+        None => PutCondition::Any,
+        Some(value) if value.trim() == "*" => PutCondition::Any,
+        Some(value) => PutCondition::Match(
+            value
+                .split(',')
+                .filter_map(|tag| {
+                    tag.trim()
+                        .trim_start_matches("W/")
+                        .trim_matches('"')
+                        .parse()
+                        .ok()
+                })
+                .collect(),
+        ),
+    }
+}
+
+pub(super) async fn put(request: &Request<'_>, resource: &Resource) -> Reply {
+    let Resource::Object(_, list, name) = resource else {
+        return status(StatusCode::METHOD_NOT_ALLOWED);
+    };
+    let Ok(text) = std::str::from_utf8(request.body) else {
+        return dav_error(
+            StatusCode::FORBIDDEN,
+            "c:valid-calendar-data",
+            "The object is not UTF-8",
+        );
+    };
+    let (user, list, name, text) = (request.user.id, *list, name.clone(), text.to_owned());
+    let condition = condition(request);
+    let written = AsyncStore::new(request.state.store.clone())
+        .write(move |store| store.tasks(user).put_object(list, &name, &text, &condition))
+        .await;
+    match written {
+        // No ETag: what taskd serves is not byte for byte what the client
+        // sent (its stamps, the server's advance of a repeating task), so
+        // the client must read it back (RFC 4791, 5.3.4).
+        Ok(outcome) => status(if outcome.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::NO_CONTENT
+        }),
+        Err(error) => answer_error(error),
+    }
+}
+
+pub(super) async fn delete(request: &Request<'_>, resource: &Resource) -> Reply {
+    let Resource::Object(_, list, name) = resource else {
+        return dav_error(
+            StatusCode::FORBIDDEN,
+            "d:need-privileges",
+            "taskd does not delete lists over CalDAV: delete the list with taskctl or the API",
+        );
+    };
+    let expect = match condition(request) {
+        PutCondition::Match(versions) => Expect::OneOf(versions),
+        _ => Expect::Any,
+    };
+    let (user, list, name) = (request.user.id, *list, name.clone());
+    let deleted = AsyncStore::new(request.state.store.clone())
+        .write(move |store| {
+            let tasks = store.tasks(user);
+            let found = tasks.object(list, &name)?;
+            tasks.delete_expecting(found.task.id, &expect)
+        })
+        .await;
+    match deleted {
+        Ok(()) => status(StatusCode::NO_CONTENT),
+        Err(error) => answer_error(error),
+    }
+}
+
+pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply {
+    let Resource::Calendar(owner, list) = resource else {
+        return dav_error(
+            StatusCode::FORBIDDEN,
+            "d:supported-report",
+            "Reports are made on a calendar",
+        );
+    };
+    let report = match xml::report(request.body) {
+        Ok(report) => report,
+        Err(unreadable) => {
+            return dav_error(StatusCode::FORBIDDEN, "c:supported-filter", &unreadable.0);
+        }
+    };
+    let (user, list, owner) = (request.user.id, *list, *owner);
+    let (props, names, filters) = match report {
+        Report::Multiget { props, hrefs } => {
+            if hrefs.len() > MULTIGET_MAX {
+                return dav_error(
+                    StatusCode::FORBIDDEN,
+                    "d:number-of-matches-within-limits",
+                    &format!("A calendar-multiget names at most {MULTIGET_MAX} objects"),
+                );
+            }
+            (props, Some(hrefs), Some(Vec::new()))
+        }
+        Report::Query { props, filters } => (props, None, filters),
+        Report::Other(name) => {
+            return dav_error(
+                StatusCode::FORBIDDEN,
+                "d:supported-report",
+                &format!("taskd does not implement the report {}", name.local),
+            );
+        }
+    };
+    let asked = names.clone();
+    let found = AsyncStore::new(request.state.store.clone())
+        .run(move |store| {
+            let tasks = store.tasks(user);
+            let names: Vec<String> = match &asked {
+                Some(hrefs) => hrefs
+                    .iter()
+                    .map(|href| match from_href(href) {
+                        Some(Resource::Object(o, l, name)) if o == owner && l == list => name,
+                        // Never a name: reported as not found.
+                        _ => String::new(),
+                    })
+                    .collect(),
+                None => tasks
+                    .calendar(list)?
+                    .into_iter()
+                    .map(|entry| entry.name)
+                    .collect(),
+            };
+            let objects = tasks.objects(list, &names)?;
+            Ok(names.into_iter().zip(objects).collect::<Vec<_>>())
+        })
+        .await;
+    let found = match found {
+        Ok(found) => found,
+        Err(error) => return answer_error(error),
+    };
+    let mut body = String::from(xml::MULTISTATUS_START);
+    for (index, (name, object)) in found.into_iter().enumerate() {
+        if body.len() > REPORT_MAX_BYTES {
+            return dav_error(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "d:number-of-matches-within-limits",
+                "The answer would be too large: ask for fewer objects at a time",
+            );
+        }
+        match object {
+            Some(object) if passes(filters.as_deref(), &object.ical) => {
+                let href = Resource::Object(owner, list, name).href();
+                let values = object_values(&props, &object);
+                response(&mut body, &href, &values);
+            }
+            Some(_) => {}
+            None => {
+                let href = names
+                    .as_ref()
+                    .and_then(|hrefs| hrefs.get(index).cloned())
+                    .unwrap_or_else(|| Resource::Object(owner, list, name).href());
+                body.push_str(&format!(
+                    "<d:response><d:href>{}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>",
+                    xml::escape(&href)
+                ));
+            }
+        }
+    }
+    body.push_str(xml::MULTISTATUS_END);
+    xml_answer(StatusCode::MULTI_STATUS, body)
+}
+
+/// Whether an object passes a query's filters (`None`: a query for
+/// another component, which no task passes).
+fn passes(filters: Option<&[PropFilter]>, ical: &str) -> bool {
+    let Some(filters) = filters else {
+        return false;
+    };
+    filters
+        .iter()
+        .all(|filter| filter.passes(&todo_values(ical, &filter.property)))
+}
+
+/// The values of property `property` of the VTODO in `ical` (unfolded;
+/// each of a list property's values on its own).
+fn todo_values(ical: &str, property: &str) -> Vec<String> {
+    let unfolded = ical.replace("\r\n ", "").replace("\r\n\t", "");
+    let mut values = Vec::new();
+    let mut depth_in_todo = 0usize;
+    for line in unfolded.lines() {
+        match line {
+            "BEGIN:VTODO" => depth_in_todo = 1,
+            "END:VTODO" => depth_in_todo = 0,
+            _ if depth_in_todo > 0 && line.starts_with("BEGIN:") => depth_in_todo += 1,
+            _ if depth_in_todo > 1 && line.starts_with("END:") => depth_in_todo -= 1,
+            _ if depth_in_todo == 1 => {
+                let Some((head, value)) = split_line(line) else {
+                    continue;
+                };
+                let name = head.split(';').next().unwrap_or_default();
+                if name.eq_ignore_ascii_case(property) {
+                    if property == "CATEGORIES" {
+                        values.extend(value.split(',').map(|item| item.replace("\\,", ",")));
+                    } else {
+                        values.push(value.replace("\\,", ",").replace("\\;", ";"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    values
+}
+
+/// A content line's name with its parameters, and its value: split at the
+/// first colon outside a quoted parameter value.
+fn split_line(line: &str) -> Option<(&str, &str)> {
+    let mut quoted = false;
+    for (index, character) in line.char_indices() {
+        match character {
+            '"' => quoted = !quoted,
+            ':' if !quoted => return Some((&line[..index], &line[index + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The properties a report asks of one object.
+fn object_values(props: &[Name], object: &TaskObject) -> Vec<(Name, Option<String>)> {
+    let props = if props.is_empty() {
+        vec![
+            Name {
+                namespace: DAV.into(),
+                local: "getetag".into(),
+            },
+            Name {
+                namespace: CALDAV.into(),
+                local: "calendar-data".into(),
+            },
+        ]
+    } else {
+        props.to_vec()
+    };
+    props
+        .into_iter()
+        .map(|name| {
+            let value = if name.is(DAV, "getetag") {
+                Some(xml::escape(&format!("\"{}\"", object.task.version)))
+            } else if name.is(CALDAV, "calendar-data") {
+                Some(xml::escape(&object.ical))
+            } else if name.is(DAV, "getcontenttype") {
+                Some("text/calendar; charset=utf-8; component=VTODO".into())
+            } else {
+                None
+            };
+            (name, value)
+        })
+        .collect()
+}

@@ -1,0 +1,127 @@
+//! Where CalDAV's resources are: the root, a user's principal, the home of
+//! their calendars (one per list) and each task in a calendar.
+
+use taskcore::{ListId, UserId};
+
+/// The root of CalDAV; `/.well-known/caldav` points here.
+pub const ROOT: &str = "/dav/";
+
+/// A resource a CalDAV path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    Root,
+    Principal(UserId),
+    Home(UserId),
+    Calendar(UserId, ListId),
+    Object(UserId, ListId, String),
+}
+
+impl Resource {
+    /// The resource at `tail`, the path after `/dav/` (percent-encoded);
+    /// `None` for a path that names none.
+    pub fn at(tail: &str) -> Option<Self> {
+        let segments: Vec<&str> = tail.split('/').collect();
+        let user = |text: &str| text.parse::<i64>().ok().map(UserId);
+        let list = |text: &str| text.parse::<i64>().ok().map(ListId);
+        Some(match segments.as_slice() {
+            [""] => Self::Root,
+            ["principals", id] | ["principals", id, ""] => Self::Principal(user(id)?),
+            ["calendars", id] | ["calendars", id, ""] => Self::Home(user(id)?),
+            ["calendars", id, calendar] | ["calendars", id, calendar, ""] => {
+                Self::Calendar(user(id)?, list(calendar)?)
+            }
+            ["calendars", id, calendar, name] => {
+                let name = percent_encoding::percent_decode_str(name)
+                    .decode_utf8()
+                    .ok()?
+                    .into_owned();
+                if name.is_empty() || name.contains('/') {
+                    return None;
+                }
+                Self::Object(user(id)?, list(calendar)?, name)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Whose resource it is (none for the root).
+    pub fn owner(&self) -> Option<UserId> {
+        match self {
+            Self::Root => None,
+            Self::Principal(user)
+            | Self::Home(user)
+            | Self::Calendar(user, _)
+            | Self::Object(user, _, _) => Some(*user),
+        }
+    }
+
+    /// Its href.
+    pub fn href(&self) -> String {
+        match self {
+            Self::Root => ROOT.to_owned(),
+            Self::Principal(user) => format!("{ROOT}principals/{}/", user.0),
+            Self::Home(user) => format!("{ROOT}calendars/{}/", user.0),
+            Self::Calendar(user, list) => format!("{ROOT}calendars/{}/{}/", user.0, list.0),
+            Self::Object(user, list, name) => format!(
+                "{ROOT}calendars/{}/{}/{}",
+                user.0,
+                list.0,
+                percent_encoding::utf8_percent_encode(name, SEGMENT)
+            ),
+        }
+    }
+}
+
+/// What a path segment escapes: everything but unreserved characters and
+/// a few safe ones.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'@')
+    .remove(b'+');
+
+/// The resource an href in a request body names (a path, or a full URL).
+pub fn from_href(href: &str) -> Option<Resource> {
+    let path = match href.find("://") {
+        Some(scheme) => {
+            let rest = &href[scheme + 3..];
+            &rest[rest.find('/')?..]
+        }
+        None => href,
+    };
+    Resource::at(path.strip_prefix(ROOT)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_hrefs_name_the_same_resources() {
+        let object = Resource::Object(UserId(3), ListId(9), "a b/c.ics".replace('/', ""));
+        assert_eq!(object.href(), "/dav/calendars/3/9/a%20bc.ics");
+        assert_eq!(from_href(&object.href()), Some(object.clone()));
+        assert_eq!(
+            from_href("https://tasks.example.com/dav/calendars/3/9/a%20bc.ics"),
+            Some(object)
+        );
+        assert_eq!(Resource::at(""), Some(Resource::Root));
+        assert_eq!(
+            Resource::at("principals/3/"),
+            Some(Resource::Principal(UserId(3)))
+        );
+        assert_eq!(
+            Resource::at("calendars/3/9/"),
+            Some(Resource::Calendar(UserId(3), ListId(9)))
+        );
+        assert_eq!(Resource::at("calendars/x/9/"), None);
+        assert_eq!(
+            Resource::at("calendars/3/9/a%2Fb.ics"),
+            None,
+            "no slash in a name"
+        );
+        assert_eq!(Resource::at("elsewhere"), None);
+    }
+}

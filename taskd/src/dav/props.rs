@@ -1,0 +1,267 @@
+//! PROPFIND: what each resource says of itself, and of its members at
+//! Depth 1.
+
+use std::fmt::Write as _;
+
+use taskcore::model::{ObjectEntry, TaskList};
+use taskcore::{AsyncStore, ListId, User};
+use warp::http::StatusCode;
+use warp::reply::Response as Reply;
+
+use super::paths::Resource;
+use super::xml::{self, APPLE, CALDAV, CALENDARSERVER, DAV, Name, PropFind};
+use super::{Request, dav_error, status, xml_answer};
+
+/// Everything a PROPFIND may need of one user's calendars, read at once.
+struct Known {
+    lists: Vec<TaskList>,
+    /// Each listed calendar's resources (only the ones Depth asks about).
+    entries: Vec<(ListId, Vec<ObjectEntry>)>,
+}
+
+pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Reply {
+    let Some(depth) = request.depth() else {
+        return dav_error(
+            StatusCode::FORBIDDEN,
+            "d:propfind-finite-depth",
+            "Depth: infinity is not supported; ask with Depth 0 or 1",
+        );
+    };
+    let asked = match xml::propfind(request.body) {
+        Ok(asked) => asked,
+        Err(unreadable) => return dav_error(StatusCode::BAD_REQUEST, "d:propfind", &unreadable.0),
+    };
+    let user = request.user.clone();
+    let target = resource.clone();
+    let known = AsyncStore::new(request.state.store.clone())
+        .run(move |store| {
+            let lists = store.lists(user.id).all()?;
+            let mut entries = Vec::new();
+            let listed: Vec<ListId> = match &target {
+                Resource::Calendar(_, list) | Resource::Object(_, list, _) => vec![*list],
+                Resource::Home(_) if depth == 1 => lists.iter().map(|list| list.id).collect(),
+                _ => Vec::new(),
+            };
+            for list in listed {
+                match store.tasks(user.id).calendar(list) {
+                    Ok(found) => entries.push((list, found)),
+                    Err(taskcore::Error::ListNotFound) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(Known { lists, entries })
+        })
+        .await;
+    let Ok(known) = known else {
+        return status(StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let mut members = vec![resource.clone()];
+    match resource {
+        Resource::Calendar(owner, list) => {
+            let Some((_, entries)) = known.entries.iter().find(|(id, _)| id == list) else {
+                return status(StatusCode::NOT_FOUND);
+            };
+            if depth == 1 {
+                members.extend(
+                    entries
+                        .iter()
+                        .map(|entry| Resource::Object(*owner, *list, entry.name.clone())),
+                );
+            }
+        }
+        Resource::Object(_, list, name) => {
+            let found = known
+                .entries
+                .iter()
+                .find(|(id, _)| id == list)
+                .is_some_and(|(_, entries)| entries.iter().any(|entry| &entry.name == name));
+            if !found {
+                return status(StatusCode::NOT_FOUND);
+            }
+        }
+        Resource::Home(owner) if depth == 1 => {
+            members.extend(
+                known
+                    .lists
+                    .iter()
+                    .map(|list| Resource::Calendar(*owner, list.id)),
+            );
+        }
+        _ => {}
+    }
+    let mut body = String::from(xml::MULTISTATUS_START);
+    for member in &members {
+        let names = match &asked {
+            PropFind::All | PropFind::Names => every_property(member),
+            PropFind::Props(names) => names.clone(),
+        };
+        let values: Vec<(Name, Option<String>)> = names
+            .into_iter()
+            .map(|name| {
+                let value = if asked == PropFind::Names {
+                    Some(String::new())
+                } else {
+                    value(member, &name, request.user, &known)
+                };
+                (name, value)
+            })
+            .collect();
+        response(&mut body, &member.href(), &values);
+    }
+    body.push_str(xml::MULTISTATUS_END);
+    xml_answer(StatusCode::MULTI_STATUS, body)
+}
+
+/// One `response` of a multistatus: the properties found (200) and those
+/// not (404).
+pub(super) fn response(body: &mut String, href: &str, values: &[(Name, Option<String>)]) {
+    let _ = write!(body, "<d:response><d:href>{}</d:href>", xml::escape(href));
+    let found: Vec<_> = values.iter().filter(|(_, value)| value.is_some()).collect();
+    let missing: Vec<_> = values.iter().filter(|(_, value)| value.is_none()).collect();
+    if !found.is_empty() {
+        body.push_str("<d:propstat><d:prop>");
+        for (name, value) in found {
+            let value = value.as_deref().unwrap_or_default();
+            match xml::prefix(&name.namespace) {
+                Some(prefix) if value.is_empty() => {
+                    let _ = write!(body, "<{prefix}:{}/>", name.local);
+                }
+                Some(prefix) => {
+                    let _ = write!(body, "<{prefix}:{0}>{value}</{prefix}:{0}>", name.local);
+                }
+                None => body.push_str(&xml::empty_element(name)),
+            }
+        }
+        body.push_str("</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
+    }
+    if !missing.is_empty() {
+        body.push_str("<d:propstat><d:prop>");
+        for (name, _) in missing {
+            body.push_str(&xml::empty_element(name));
+        }
+        body.push_str("</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>");
+    }
+    body.push_str("</d:response>");
+}
+
+fn name(namespace: &str, local: &str) -> Name {
+    Name {
+        namespace: namespace.to_owned(),
+        local: local.to_owned(),
+    }
+}
+
+/// The properties `allprop` and `propname` give for `resource`.
+fn every_property(resource: &Resource) -> Vec<Name> {
+    let mut names = vec![
+        name(DAV, "resourcetype"),
+        name(DAV, "current-user-principal"),
+    ];
+    match resource {
+        Resource::Root | Resource::Principal(_) => {
+            names.extend([
+                name(DAV, "displayname"),
+                name(DAV, "principal-URL"),
+                name(CALDAV, "calendar-home-set"),
+            ]);
+        }
+        Resource::Home(_) => names.push(name(DAV, "displayname")),
+        Resource::Calendar(..) => names.extend([
+            name(DAV, "displayname"),
+            name(CALDAV, "supported-calendar-component-set"),
+            name(CALENDARSERVER, "getctag"),
+            name(APPLE, "calendar-color"),
+            name(APPLE, "calendar-order"),
+            name(DAV, "current-user-privilege-set"),
+            name(DAV, "supported-report-set"),
+        ]),
+        Resource::Object(..) => {
+            names.extend([name(DAV, "getetag"), name(DAV, "getcontenttype")]);
+        }
+    }
+    names
+}
+
+/// The XML inside property `name` of `resource`; `None` when it has none.
+fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option<String> {
+    let principal = Resource::Principal(user.id).href();
+    let href = |href: String| format!("<d:href>{}</d:href>", xml::escape(&href));
+    let list = |id: &ListId| known.lists.iter().find(|list| list.id == *id);
+    let entries = |id: &ListId| {
+        known
+            .entries
+            .iter()
+            .find(|(list, _)| list == id)
+            .map(|(_, entries)| entries)
+    };
+    Some(
+        match (name.namespace.as_str(), name.local.as_str(), resource) {
+            (DAV, "resourcetype", Resource::Principal(_)) => "<d:collection/><d:principal/>".into(),
+            (DAV, "resourcetype", Resource::Calendar(..)) => "<d:collection/><c:calendar/>".into(),
+            (DAV, "resourcetype", Resource::Object(..)) => String::new(),
+            (DAV, "resourcetype", _) => "<d:collection/>".into(),
+            (DAV, "current-user-principal", _) => href(principal),
+            (DAV, "principal-URL", Resource::Root | Resource::Principal(_)) => href(principal),
+            (DAV, "owner", _) => href(principal),
+            (CALDAV, "calendar-home-set", Resource::Root | Resource::Principal(_)) => {
+                href(Resource::Home(user.id).href())
+            }
+            (CALDAV, "calendar-user-address-set", Resource::Principal(_)) => {
+                href(format!("mailto:{}", user.email))
+            }
+            (DAV, "displayname", Resource::Root) => "taskd".into(),
+            (DAV, "displayname", Resource::Principal(_)) => xml::escape(&user.email),
+            (DAV, "displayname", Resource::Home(_)) => "Lists".into(),
+            (DAV, "displayname", Resource::Calendar(_, id)) => xml::escape(&list(id)?.name),
+            (CALDAV, "supported-calendar-component-set", Resource::Calendar(..)) => {
+                "<c:comp name=\"VTODO\"/>".into()
+            }
+            (CALDAV, "supported-calendar-data", Resource::Calendar(..)) => {
+                "<c:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>".into()
+            }
+            (CALDAV, "max-resource-size", Resource::Calendar(..)) => {
+                crate::filters::BODY_LIMIT.to_string()
+            }
+            (CALENDARSERVER, "getctag", Resource::Calendar(_, id)) => ctag(entries(id)?),
+            (APPLE, "calendar-color", Resource::Calendar(_, id)) => {
+                xml::escape(list(id)?.color.as_deref()?)
+            }
+            (APPLE, "calendar-order", Resource::Calendar(_, id)) => list(id)?.position.to_string(),
+            (DAV, "current-user-privilege-set", Resource::Calendar(..) | Resource::Object(..)) => {
+                ["read", "write", "write-content", "bind", "unbind"]
+                    .iter()
+                    .map(|privilege| format!("<d:privilege><d:{privilege}/></d:privilege>"))
+                    .collect()
+            }
+            (DAV, "current-user-privilege-set", _) => "<d:privilege><d:read/></d:privilege>".into(),
+            (DAV, "supported-report-set", Resource::Calendar(..)) => [
+                "c:calendar-multiget",
+                "c:calendar-query",
+            ]
+            .iter()
+            .map(|report| {
+                format!("<d:supported-report><d:report><{report}/></d:report></d:supported-report>")
+            })
+            .collect(),
+            (DAV, "getetag", Resource::Object(_, id, object)) => {
+                let entry = entries(id)?.iter().find(|entry| &entry.name == object)?;
+                xml::escape(&format!("\"{}\"", entry.version))
+            }
+            (DAV, "getcontenttype", Resource::Object(..)) => {
+                "text/calendar; charset=utf-8; component=VTODO".into()
+            }
+            _ => return None,
+        },
+    )
+}
+
+/// A calendar's ctag: changes whenever one of its tasks is added, changed
+/// or leaves it.
+fn ctag(entries: &[ObjectEntry]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for entry in entries {
+        (entry.id.0, entry.version).hash(&mut hasher);
+    }
+    format!("{}-{:016x}", entries.len(), hasher.finish())
+}

@@ -1,0 +1,536 @@
+//! WebDAV's XML: the request bodies taskd reads (PROPFIND and REPORT),
+//! parsed without DTDs or entities, and the multistatus it answers.
+
+use quick_xml::NsReader;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+
+/// WebDAV's namespace.
+pub const DAV: &str = "DAV:";
+/// CalDAV's namespace.
+pub const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
+/// The calendar server extensions' namespace (`getctag`).
+pub const CALENDARSERVER: &str = "http://calendarserver.org/ns/";
+/// Apple's iCal namespace (`calendar-color`, `calendar-order`).
+pub const APPLE: &str = "http://apple.com/ns/ical/";
+
+/// A property name: its namespace and local name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    pub namespace: String,
+    pub local: String,
+}
+
+impl Name {
+    pub fn is(&self, namespace: &str, local: &str) -> bool {
+        self.namespace == namespace && self.local == local
+    }
+}
+
+/// What a PROPFIND asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropFind {
+    /// Every property (no body, or `allprop`).
+    All,
+    /// The names of the properties (`propname`).
+    Names,
+    /// These properties.
+    Props(Vec<Name>),
+}
+
+/// A REPORT taskd reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// `calendar-multiget`: these hrefs, these properties.
+    Multiget {
+        props: Vec<Name>,
+        hrefs: Vec<String>,
+    },
+    /// `calendar-query`: the properties, and the filter on VTODO
+    /// properties (`None`: the query is for another component, so nothing
+    /// matches).
+    Query {
+        props: Vec<Name>,
+        filters: Option<Vec<PropFilter>>,
+    },
+    /// A report taskd does not implement, by name.
+    Other(Name),
+}
+
+/// A calendar-query's test of one VTODO property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropFilter {
+    /// The property, upper-case.
+    pub property: String,
+    /// What it tests.
+    pub test: PropTest,
+}
+
+/// What a prop-filter tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropTest {
+    /// The property is there.
+    Defined,
+    /// The property is not there (`is-not-defined`).
+    NotDefined,
+    /// A value of the property holds `text` (`text-match`); `negate`
+    /// reverses it; `exact_case` for the `i;octet` collation.
+    Text {
+        text: String,
+        negate: bool,
+        exact_case: bool,
+    },
+}
+
+impl PropFilter {
+    /// Whether a VTODO whose property has `values` (none: not there)
+    /// passes.
+    pub fn passes(&self, values: &[String]) -> bool {
+        match &self.test {
+            PropTest::Defined => !values.is_empty(),
+            PropTest::NotDefined => values.is_empty(),
+            PropTest::Text {
+                text,
+                negate,
+                exact_case,
+            } => {
+                let holds = |value: &String| {
+                    if *exact_case {
+                        value.contains(text.as_str())
+                    } else {
+                        value.to_lowercase().contains(&text.to_lowercase())
+                    }
+                };
+                // A missing property matches no text, negated or not.
+                !values.is_empty() && values.iter().any(holds) != *negate
+            }
+        }
+    }
+}
+
+/// Why a body cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable(pub String);
+
+/// One element of a body: how deep, its name, the text in it and its
+/// `name` attribute (a CalDAV filter's).
+struct Element {
+    depth: usize,
+    name: Name,
+    text: Option<String>,
+    attributes: Vec<(String, String)>,
+}
+
+impl Element {
+    fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The elements of `body` in order; a DTD is refused.
+fn elements(body: &[u8]) -> Result<Vec<Element>, Unreadable> {
+    let text = std::str::from_utf8(body).map_err(|_| Unreadable("The body is not UTF-8".into()))?;
+    let mut reader = NsReader::from_str(text);
+    let mut found = Vec::new();
+    let mut depth = 0usize;
+    loop {
+        let event = reader
+            .read_resolved_event()
+            .map_err(|error| Unreadable(format!("The body is not XML: {error}")))?;
+        match event {
+            (resolved, Event::Start(start)) => {
+                found.push(checked(element(depth, &resolved, &start))?);
+                depth += 1;
+            }
+            (resolved, Event::Empty(start)) => {
+                found.push(checked(element(depth, &resolved, &start))?);
+            }
+            (_, Event::End(_)) => depth = depth.saturating_sub(1),
+            (_, Event::Text(text)) => {
+                let decoded = text
+                    .decode()
+                    .map_err(|error| Unreadable(format!("The body is not XML: {error}")))?;
+                append(&mut found, &decoded);
+            }
+            (_, Event::CData(data)) => {
+                let decoded = data
+                    .decode()
+                    .map_err(|error| Unreadable(format!("The body is not XML: {error}")))?;
+                append(&mut found, &decoded);
+            }
+            (_, Event::GeneralRef(reference)) => {
+                let name = reference
+                    .decode()
+                    .map_err(|error| Unreadable(format!("The body is not XML: {error}")))?;
+                let resolved = match reference.resolve_char_ref() {
+                    Ok(Some(character)) => character.to_string(),
+                    _ => quick_xml::escape::resolve_predefined_entity(&name)
+                        .ok_or_else(|| Unreadable(format!("Unknown entity &{name};")))?
+                        .to_owned(),
+                };
+                append(&mut found, &resolved);
+            }
+            (_, Event::DocType(_)) => {
+                return Err(Unreadable("A DTD is not accepted".into()));
+            }
+            (_, Event::Eof) => break,
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// `element`, if its name is one taskd can write back.
+fn checked(element: Element) -> Result<Element, Unreadable> {
+    if is_plain_name(&element.name.local) {
+        Ok(element)
+    } else {
+        Err(Unreadable("An element name is not a plain XML name".into()))
+    }
+}
+
+/// Text inside the last element read.
+fn append(found: &mut [Element], text: &str) {
+    if let Some(last) = found.last_mut() {
+        last.text.get_or_insert_with(String::new).push_str(text);
+    }
+}
+
+/// Whether `name` is an XML name taskd can write back as it came.
+fn is_plain_name(name: &str) -> bool {
+    let mut characters = name.chars();
+    characters
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && characters.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn element(depth: usize, resolved: &ResolveResult<'_>, start: &BytesStart<'_>) -> Element {
+    let attributes = start
+        .attributes()
+        .with_checks(false)
+        .flatten()
+        .map(|attribute| {
+            (
+                String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned(),
+                String::from_utf8_lossy(&attribute.value).into_owned(),
+            )
+        })
+        .collect();
+    Element {
+        depth,
+        name: name_of(resolved, start.local_name().as_ref()),
+        text: None,
+        attributes,
+    }
+}
+
+fn name_of(resolved: &ResolveResult<'_>, local: &[u8]) -> Name {
+    let namespace = match resolved {
+        ResolveResult::Bound(namespace) => String::from_utf8_lossy(namespace.as_ref()).into_owned(),
+        _ => String::new(),
+    };
+    Name {
+        namespace,
+        local: String::from_utf8_lossy(local).into_owned(),
+    }
+}
+
+/// The properties named inside the first `prop` element of `elements`.
+fn props(elements: &[Element]) -> Vec<Name> {
+    let Some(start) = elements
+        .iter()
+        .position(|element| element.name.is(DAV, "prop"))
+    else {
+        return Vec::new();
+    };
+    let depth = elements[start].depth;
+    elements[start + 1..]
+        .iter()
+        .take_while(|element| element.depth > depth)
+        .filter(|element| element.depth == depth + 1)
+        .map(|element| element.name.clone())
+        .collect()
+}
+
+/// Reads a PROPFIND body (empty: every property).
+pub fn propfind(body: &[u8]) -> Result<PropFind, Unreadable> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(PropFind::All);
+    }
+    let elements = elements(body)?;
+    match elements.first() {
+        Some(root) if root.name.is(DAV, "propfind") => {}
+        _ => return Err(Unreadable("The body is not a DAV:propfind".into())),
+    }
+    if elements
+        .iter()
+        .any(|element| element.name.is(DAV, "propname"))
+    {
+        return Ok(PropFind::Names);
+    }
+    if elements
+        .iter()
+        .any(|element| element.name.is(DAV, "allprop"))
+    {
+        return Ok(PropFind::All);
+    }
+    Ok(PropFind::Props(props(&elements)))
+}
+
+/// Reads a REPORT body.
+pub fn report(body: &[u8]) -> Result<Report, Unreadable> {
+    let elements = elements(body)?;
+    let Some(root) = elements.first().map(|root| root.name.clone()) else {
+        return Err(Unreadable("The body names no report".into()));
+    };
+    if root.is(CALDAV, "calendar-multiget") {
+        let hrefs = elements
+            .iter()
+            .filter(|element| element.name.is(DAV, "href"))
+            .map(|element| element.text.clone().unwrap_or_default().trim().to_owned())
+            .collect();
+        return Ok(Report::Multiget {
+            props: props(&elements),
+            hrefs,
+        });
+    }
+    if root.is(CALDAV, "calendar-query") {
+        return query(&elements);
+    }
+    Ok(Report::Other(root))
+}
+
+/// A calendar-query: the VCALENDAR/VTODO component filters and their
+/// prop-filters (`is-not-defined`, `text-match`); a time range or a
+/// parameter filter is refused rather than ignored.
+fn query(elements: &[Element]) -> Result<Report, Unreadable> {
+    let mut filters = Vec::new();
+    let mut other_component = false;
+    let mut in_filter: Option<usize> = None;
+    // The prop-filter being read: its depth, property and test so far.
+    let mut open: Option<(usize, String, PropTest)> = None;
+    for element in elements {
+        if let Some((depth, property, test)) = open.take() {
+            if element.depth <= depth {
+                filters.push(PropFilter { property, test });
+            } else {
+                open = Some((depth, property, test));
+            }
+        }
+        if element.name.is(CALDAV, "filter") {
+            in_filter = Some(element.depth);
+            continue;
+        }
+        match in_filter {
+            Some(depth) if element.depth > depth => {}
+            // Outside the filter: the properties asked for, read above.
+            _ => {
+                in_filter = None;
+                continue;
+            }
+        }
+        if element.name.namespace != CALDAV {
+            continue;
+        }
+        match element.name.local.as_str() {
+            "comp-filter" => {
+                let component = element.attribute("name").unwrap_or_default();
+                if !component.eq_ignore_ascii_case("VCALENDAR")
+                    && !component.eq_ignore_ascii_case("VTODO")
+                {
+                    other_component = true;
+                }
+            }
+            "prop-filter" => {
+                let property = element.attribute("name").unwrap_or_default().to_uppercase();
+                open = Some((element.depth, property, PropTest::Defined));
+            }
+            "is-not-defined" if open.is_some() => {
+                if let Some((_, _, test)) = open.as_mut() {
+                    *test = PropTest::NotDefined;
+                }
+            }
+            "text-match" if open.is_some() => {
+                if let Some((_, _, test)) = open.as_mut() {
+                    *test = PropTest::Text {
+                        text: element.text.clone().unwrap_or_default(),
+                        negate: element
+                            .attribute("negate-condition")
+                            .is_some_and(|value| value.eq_ignore_ascii_case("yes")),
+                        exact_case: element.attribute("collation") == Some("i;octet"),
+                    };
+                }
+            }
+            other => {
+                return Err(Unreadable(format!(
+                    "taskd does not filter by {other} in a calendar-query"
+                )));
+            }
+        }
+    }
+    if let Some((_, property, test)) = open {
+        filters.push(PropFilter { property, test });
+    }
+    Ok(Report::Query {
+        props: props(elements),
+        filters: (!other_component).then_some(filters),
+    })
+}
+
+/// Text escaped for XML.
+pub fn escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
+/// The opening of a multistatus answer, with the namespaces taskd uses.
+pub const MULTISTATUS_START: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\" \
+xmlns:cs=\"http://calendarserver.org/ns/\" xmlns:ic=\"http://apple.com/ns/ical/\">";
+/// Its end.
+pub const MULTISTATUS_END: &str = "</d:multistatus>\n";
+
+/// The prefix taskd writes a namespace with.
+pub fn prefix(namespace: &str) -> Option<&'static str> {
+    match namespace {
+        DAV => Some("d"),
+        CALDAV => Some("c"),
+        CALENDARSERVER => Some("cs"),
+        APPLE => Some("ic"),
+        _ => None,
+    }
+}
+
+/// An empty element named `name`, with its namespace declared when taskd
+/// has no prefix for it.
+pub fn empty_element(name: &Name) -> String {
+    match prefix(&name.namespace) {
+        Some(prefix) => format!("<{prefix}:{}/>", name.local),
+        None if name.namespace.is_empty() => format!("<{} xmlns=\"\"/>", name.local),
+        None => format!(
+            "<x:{} xmlns:x=\"{}\"/>",
+            name.local,
+            escape(&name.namespace)
+        ),
+    }
+}
+
+/// A DAV error body naming the precondition `element` (prefixed), with a
+/// message for people.
+pub fn error_body(element: &str, message: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" \
+         xmlns:c=\"urn:ietf:params:xml:ns:caldav\"><{element}/>\
+         <d:responsedescription>{}</d:responsedescription></d:error>\n",
+        escape(message)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_propfind_names_its_properties_in_their_namespaces() {
+        let body = br#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+            <d:prop><d:displayname/><c:calendar-home-set/><x:odd xmlns:x="urn:x"/></d:prop></d:propfind>"#;
+        let PropFind::Props(props) = propfind(body).expect("read") else {
+            panic!("props")
+        };
+        assert_eq!(props.len(), 3);
+        assert!(props[0].is(DAV, "displayname"));
+        assert!(props[1].is(CALDAV, "calendar-home-set"));
+        assert!(props[2].is("urn:x", "odd"));
+        assert_eq!(propfind(b"").expect("empty"), PropFind::All);
+    }
+
+    #[test]
+    fn a_dtd_is_refused_and_an_entity_never_expanded() {
+        let body = br#"<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "boom">]><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#;
+        assert!(propfind(body).is_err());
+        let control =
+            br#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#;
+        assert_eq!(propfind(control).expect("read"), PropFind::All);
+        assert!(propfind(b"<d:propfind xmlns:d=\"DAV:\"><d:prop></d:propfind>").is_err());
+    }
+
+    #[test]
+    fn references_and_cdata_are_read_and_an_odd_name_refused() {
+        let body = br#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+            <d:href>/dav/a&amp;b&#46;ics</d:href><d:href><![CDATA[/dav/c<d.ics]]></d:href></c:calendar-multiget>"#;
+        let Report::Multiget { hrefs, .. } = report(body).expect("read") else {
+            panic!("multiget")
+        };
+        assert_eq!(hrefs, ["/dav/a&b.ics", "/dav/c<d.ics"]);
+        let unknown = br#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:href>&nope;</d:href></c:calendar-multiget>"#;
+        assert!(report(unknown).is_err());
+        let odd = "<d:propfind xmlns:d=\"DAV:\"><d:prop><d:na\u{e9}me/></d:prop></d:propfind>";
+        assert!(propfind(odd.as_bytes()).is_err());
+        let bare = Name {
+            namespace: String::new(),
+            local: "plain".into(),
+        };
+        assert_eq!(empty_element(&bare), "<plain xmlns=\"\"/>");
+    }
+
+    #[test]
+    fn a_multiget_gives_its_hrefs_and_a_query_its_open_filter() {
+        let body = br#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+            <d:prop><d:getetag/><c:calendar-data/></d:prop>
+            <d:href>/dav/calendars/1/2/a.ics</d:href><d:href> /dav/calendars/1/2/b%20c.ics </d:href>
+            </c:calendar-multiget>"#;
+        let Report::Multiget { props, hrefs } = report(body).expect("read") else {
+            panic!("multiget")
+        };
+        assert_eq!(props.len(), 2);
+        assert_eq!(
+            hrefs,
+            ["/dav/calendars/1/2/a.ics", "/dav/calendars/1/2/b%20c.ics"]
+        );
+        let query_body = br#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+            <d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO">
+            <c:prop-filter name="COMPLETED"><c:is-not-defined/></c:prop-filter></c:comp-filter></c:comp-filter></c:filter>
+            </c:calendar-query>"#;
+        let Report::Query {
+            props,
+            filters: Some(filters),
+        } = report(query_body).expect("read")
+        else {
+            panic!("a query of tasks")
+        };
+        assert_eq!(
+            props,
+            [Name {
+                namespace: DAV.into(),
+                local: "getetag".into()
+            }]
+        );
+        assert_eq!(
+            filters,
+            [PropFilter {
+                property: "COMPLETED".into(),
+                test: PropTest::NotDefined
+            }]
+        );
+        assert!(filters[0].passes(&[]) && !filters[0].passes(&["20301201T100000Z".into()]));
+        let status = PropFilter {
+            property: "STATUS".into(),
+            test: PropTest::Text {
+                text: "COMPLETED".into(),
+                negate: true,
+                exact_case: true,
+            },
+        };
+        assert!(status.passes(&["NEEDS-ACTION".into()]) && !status.passes(&["COMPLETED".into()]));
+        let ranged = br#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:filter>
+            <c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"><c:time-range start="20300101T000000Z"/>
+            </c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#;
+        assert!(
+            report(ranged).is_err(),
+            "a filter taskd does not apply is refused, not ignored"
+        );
+    }
+}

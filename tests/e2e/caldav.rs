@@ -1,0 +1,308 @@
+//! CalDAV against a real taskd: discovery, Basic with an app password,
+//! objects written, read and deleted with ETags and conditions, reports,
+//! refusals as DAV errors, and another user's resources never found.
+
+use base64::Engine;
+use reqwest::Method;
+use serde_json::{Value, json};
+use taskd_tests::{Account, Server, client};
+
+/// An app password: a token with the `caldav` scope (or `scopes`).
+async fn token(server: &Server, account: &Account, scopes: &[&str]) -> String {
+    let made: Value = client()
+        .post(format!("{}/auth/tokens", server.api))
+        .header("Authorization", account.bearer())
+        .json(&json!({"name": "phone", "scopes": scopes}))
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("JSON");
+    made["token"].as_str().expect("a token").to_owned()
+}
+
+fn basic(email: &str, secret: &str) -> String {
+    let pair = format!("{email}:{secret}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    text: String,
+}
+
+async fn dav(
+    server: &Server,
+    auth: Option<&str>,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let mut request = client()
+        .request(
+            Method::from_bytes(method.as_bytes()).expect("method"),
+            format!("{}{path}", server.base),
+        )
+        .body(body.to_owned());
+    if let Some(auth) = auth {
+        request = request.header("Authorization", auth);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("request");
+    Answer {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        text: response.text().await.expect("body"),
+    }
+}
+
+/// An account and its app password's Basic header.
+async fn phone(server: &Server, label: &str) -> (Account, String) {
+    let account = server.account(label).await;
+    let secret = token(server, &account, &["caldav"]).await;
+    let auth = basic(&account.email, &secret);
+    (account, auth)
+}
+
+async fn default_list(server: &Server, account: &Account) -> i64 {
+    let (_, lists) = server.call(account, Method::GET, "/lists", None).await;
+    lists
+        .as_array()
+        .expect("lists")
+        .iter()
+        .find(|list| list["is_default"] == true)
+        .expect("default")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+fn todo(uid: &str, lines: &[&str]) -> String {
+    let mut text = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VTODO\r\nUID:{uid}\r\n"
+    );
+    for line in lines {
+        text.push_str(line);
+        text.push_str("\r\n");
+    }
+    text.push_str("END:VTODO\r\nEND:VCALENDAR\r\n");
+    text
+}
+
+const PROPFIND_HOME: &str = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:current-user-principal/><c:calendar-home-set/></d:prop></d:propfind>"#;
+
+taskd_tests::on_both_backends! {
+async fn discovery_finds_the_principal_the_home_and_a_calendar_per_list() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "discovery").await;
+    let (status, _) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "Groceries", "color": "#00aa00"}))).await;
+    assert_eq!(status, 201);
+
+    let redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+        .get(format!("{}/.well-known/caldav", server.base)).send().await.expect("request");
+    assert_eq!(redirect.status().as_u16(), 301);
+    assert_eq!(redirect.headers()["location"], "/dav/");
+
+    let options = dav(&server, None, "OPTIONS", "/dav/", &[], "").await;
+    assert_eq!(options.status, 200);
+    let compliance = options.headers["dav"].to_str().expect("DAV");
+    assert!(compliance.contains("calendar-access"), "{compliance}");
+    assert!(options.headers["allow"].to_str().expect("Allow").contains("PROPFIND"));
+
+    let root = dav(&server, Some(&auth), "PROPFIND", "/dav/", &[("Depth", "0")], PROPFIND_HOME).await;
+    assert_eq!(root.status, 207, "{}", root.text);
+    let principal = format!("/dav/principals/{}/", account.id);
+    let home = format!("/dav/calendars/{}/", account.id);
+    assert!(root.text.contains(&format!("<d:current-user-principal><d:href>{principal}</d:href>")), "{}", root.text);
+    assert!(root.text.contains(&format!("<c:calendar-home-set><d:href>{home}</d:href>")), "{}", root.text);
+
+    let calendars = dav(&server, Some(&auth), "PROPFIND", &home, &[("Depth", "1")], "").await;
+    assert_eq!(calendars.status, 207, "{}", calendars.text);
+    let list = default_list(&server, &account).await;
+    assert!(calendars.text.contains(&format!("<d:href>{home}{list}/</d:href>")), "{}", calendars.text);
+    assert!(calendars.text.contains("<d:displayname>Groceries</d:displayname>"), "{}", calendars.text);
+    assert!(calendars.text.contains("<ic:calendar-color>#00AA00</ic:calendar-color>"), "{}", calendars.text);
+    assert!(calendars.text.contains("<c:comp name=\"VTODO\"/>"), "{}", calendars.text);
+    assert!(calendars.text.contains("<d:collection/><c:calendar/>"), "{}", calendars.text);
+    assert!(calendars.text.contains("<cs:getctag>"), "{}", calendars.text);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn only_an_app_password_with_its_accounts_email_lets_a_client_in() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "basic").await;
+    let ask = |auth: Option<String>| {
+        let server = &server;
+        async move { dav(server, auth.as_deref(), "PROPFIND", "/dav/", &[("Depth", "0")], "").await }
+    };
+    assert_eq!(ask(Some(auth.clone())).await.status, 207, "the control");
+    let none = ask(None).await;
+    assert_eq!(none.status, 401);
+    assert_eq!(none.headers["www-authenticate"].to_str().expect("header"), "Basic realm=\"taskd\", charset=\"UTF-8\"");
+    assert_eq!(ask(Some(basic(&account.email, &account.password))).await.status, 401, "the account password");
+    let reader = token(&server, &account, &["tasks:read"]).await;
+    assert_eq!(ask(Some(basic(&account.email, &reader))).await.status, 401, "a token without caldav");
+    let secret = auth.clone();
+    let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(secret.trim_start_matches("Basic ")).expect("base64")).expect("text");
+    let (_, app_password) = decoded.split_once(':').expect("pair");
+    assert_eq!(ask(Some(basic("someone@example.com", app_password))).await.status, 401, "another email");
+    assert_eq!(ask(Some(basic(&account.email.to_uppercase(), app_password))).await.status, 207, "the email in any case");
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn objects_are_written_read_and_deleted_with_etags_and_conditions() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "objects").await;
+    let list = default_list(&server, &account).await;
+    let path = format!("/dav/calendars/{}/{list}/walk%201.ics", account.id);
+    let text = todo("walk-1", &["SUMMARY:Walk", "X-APPLE-SORT-ORDER:12", "DUE;VALUE=DATE:20301201"]);
+    let created = dav(&server, Some(&auth), "PUT", &path, &[("If-None-Match", "*"), ("Content-Type", "text/calendar")], &text).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert!(created.headers.get("etag").is_none(), "taskd serves its own form: the client reads it back");
+    let again = dav(&server, Some(&auth), "PUT", &path, &[("If-None-Match", "*")], &text).await;
+    assert_eq!(again.status, 412);
+
+    let got = dav(&server, Some(&auth), "GET", &path, &[], "").await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.headers["etag"], "\"1\"");
+    assert!(got.headers["content-type"].to_str().expect("type").starts_with("text/calendar"));
+    assert!(got.text.contains("X-APPLE-SORT-ORDER:12"), "{}", got.text);
+
+    // The same task over REST.
+    let (_, tasks) = server.call(&account, Method::GET, "/tasks", None).await;
+    let task = tasks.as_array().expect("tasks").iter().find(|task| task["uid"] == "walk-1").expect("the task").clone();
+    assert_eq!((task["title"].clone(), task["due_date"].clone()), (json!("Walk"), json!("2030-12-01")));
+
+    let listing = dav(&server, Some(&auth), "PROPFIND", &format!("/dav/calendars/{}/{list}/", account.id), &[("Depth", "1")],
+        r#"<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>"#).await;
+    assert!(listing.text.contains(&format!("<d:href>{path}</d:href><d:propstat><d:prop><d:getetag>&quot;1&quot;</d:getetag>")), "{}", listing.text);
+
+    let changed = todo("walk-1", &["SUMMARY:Walk the dog", "X-APPLE-SORT-ORDER:12", "DUE;VALUE=DATE:20301201"]);
+    let stale = dav(&server, Some(&auth), "PUT", &path, &[("If-Match", "\"9\"")], &changed).await;
+    assert_eq!(stale.status, 412);
+    let put = dav(&server, Some(&auth), "PUT", &path, &[("If-Match", "\"1\"")], &changed).await;
+    assert_eq!(put.status, 204, "{}", put.text);
+    assert_eq!(dav(&server, Some(&auth), "GET", &path, &[], "").await.headers["etag"], "\"2\"");
+    let (_, task) = server.call(&account, Method::GET, &format!("/tasks/{}", task["id"]), None).await;
+    assert_eq!(task["title"], "Walk the dog");
+
+    let stale = dav(&server, Some(&auth), "DELETE", &path, &[("If-Match", "\"1\"")], "").await;
+    assert_eq!(stale.status, 412);
+    let deleted = dav(&server, Some(&auth), "DELETE", &path, &[("If-Match", "\"2\"")], "").await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(dav(&server, Some(&auth), "GET", &path, &[], "").await.status, 404);
+    let (_, trash) = server.call(&account, Method::GET, "/trash", None).await;
+    assert_eq!(trash[0]["uid"], "walk-1", "deleted over CalDAV, it is in the trash: {trash}");
+    // Its name is free for a new object while it waits there.
+    let reused = dav(&server, Some(&auth), "PUT", &path, &[("If-None-Match", "*")], &todo("walk-2", &["SUMMARY:Walk again"])).await;
+    assert_eq!(reused.status, 201, "{}", reused.text);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn what_taskd_does_not_take_is_refused_with_a_dav_error() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "refusals").await;
+    let list = default_list(&server, &account).await;
+    let calendar = format!("/dav/calendars/{}/{list}/", account.id);
+    let control = dav(&server, Some(&auth), "PUT", &format!("{calendar}one.ics"), &[], &todo("one", &["SUMMARY:One"])).await;
+    assert_eq!(control.status, 201);
+
+    let event = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:e\r\nDTSTART:20301201T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let refused = dav(&server, Some(&auth), "PUT", &format!("{calendar}event.ics"), &[], event).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.text.contains("<c:supported-calendar-component/>"), "{}", refused.text);
+    let same_uid = dav(&server, Some(&auth), "PUT", &format!("{calendar}two.ics"), &[], &todo("one", &["SUMMARY:Two"])).await;
+    assert_eq!(same_uid.status, 403);
+    assert!(same_uid.text.contains("<c:no-uid-conflict/>"), "{}", same_uid.text);
+    let long = format!("SUMMARY:{}", "x".repeat(300));
+    let too_long = dav(&server, Some(&auth), "PUT", &format!("{calendar}long.ics"), &[], &todo("long", &[&long])).await;
+    assert_eq!(too_long.status, 403);
+    assert!(too_long.text.contains("<c:valid-calendar-data/>") && too_long.text.contains("SUMMARY"), "{}", too_long.text);
+    let own_parent = dav(&server, Some(&auth), "PUT", &format!("{calendar}one.ics"), &[], &todo("one", &["SUMMARY:One", "RELATED-TO:one"])).await;
+    assert_eq!(own_parent.status, 403, "a task its own parent: {}", own_parent.text);
+    assert!(own_parent.text.contains("<c:valid-calendar-data/>") && own_parent.text.contains("RELATED-TO"), "{}", own_parent.text);
+    let garbage = dav(&server, Some(&auth), "PUT", &format!("{calendar}garbage.ics"), &[], "this is not iCalendar").await;
+    assert_eq!(garbage.status, 403);
+    assert!(garbage.text.contains("<c:valid-calendar-data/>"), "{}", garbage.text);
+
+    let infinite = dav(&server, Some(&auth), "PROPFIND", &calendar, &[("Depth", "infinity")], "").await;
+    assert_eq!(infinite.status, 403);
+    assert!(infinite.text.contains("<d:propfind-finite-depth/>"), "{}", infinite.text);
+    let dtd = r#"<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "y">]><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#;
+    assert_eq!(dav(&server, Some(&auth), "PROPFIND", &calendar, &[("Depth", "0")], dtd).await.status, 400);
+    let sync = r#"<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:prop><d:getetag/></d:prop></d:sync-collection>"#;
+    let report = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], sync).await;
+    assert_eq!(report.status, 403);
+    assert!(report.text.contains("<d:supported-report/>"), "{}", report.text);
+    let names = dav(&server, Some(&auth), "PROPFIND", &calendar, &[("Depth", "1")], r#"<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>"#).await;
+    assert_eq!(names.text.matches("<d:response>").count(), 2, "the calendar and one object: {}", names.text);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn another_users_calendars_and_objects_are_never_found() {
+    let server = Server::start();
+    let (alice, alice_auth) = phone(&server, "alice").await;
+    let (_, bob_auth) = phone(&server, "bob").await;
+    let list = default_list(&server, &alice).await;
+    let object = format!("/dav/calendars/{}/{list}/one.ics", alice.id);
+    assert_eq!(dav(&server, Some(&alice_auth), "PUT", &object, &[], &todo("one", &["SUMMARY:One"])).await.status, 201);
+    assert_eq!(dav(&server, Some(&alice_auth), "GET", &object, &[], "").await.status, 200, "the control");
+    for (method, path) in [
+        ("PROPFIND", format!("/dav/principals/{}/", alice.id)),
+        ("PROPFIND", format!("/dav/calendars/{}/", alice.id)),
+        ("PROPFIND", format!("/dav/calendars/{}/{list}/", alice.id)),
+        ("GET", object.clone()),
+        ("PUT", object.clone()),
+        ("DELETE", object.clone()),
+    ] {
+        let answer = dav(&server, Some(&bob_auth), method, &path, &[("Depth", "0")], &todo("one", &["SUMMARY:Mine"])).await;
+        assert_eq!(answer.status, 404, "{method} {path}: {}", answer.text);
+    }
+    let got = dav(&server, Some(&alice_auth), "GET", &object, &[], "").await;
+    assert!(got.text.contains("SUMMARY:One"), "{}", got.text);
+}
+}
+
+taskd_tests::on_both_backends! {
+async fn reports_fetch_objects_by_href_and_open_tasks_by_query() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "reports").await;
+    let list = default_list(&server, &account).await;
+    let calendar = format!("/dav/calendars/{}/{list}/", account.id);
+    dav(&server, Some(&auth), "PUT", &format!("{calendar}open.ics"), &[], &todo("open", &["SUMMARY:Open one"])).await;
+    dav(&server, Some(&auth), "PUT", &format!("{calendar}done.ics"), &[], &todo("done", &["SUMMARY:Done one", "STATUS:COMPLETED", "COMPLETED:20301201T100000Z"])).await;
+    server.created(&account, json!({"title": "Made over REST"})).await;
+
+    let multiget = format!(r#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+        <d:prop><d:getetag/><c:calendar-data/></d:prop>
+        <d:href>{calendar}open.ics</d:href><d:href>{calendar}missing.ics</d:href></c:calendar-multiget>"#);
+    let got = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], &multiget).await;
+    assert_eq!(got.status, 207, "{}", got.text);
+    assert!(got.text.contains("SUMMARY:Open one"), "{}", got.text);
+    assert!(!got.text.contains("Done one"), "{}", got.text);
+    assert!(got.text.contains(&format!("<d:href>{calendar}missing.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status>")), "{}", got.text);
+
+    let everything = r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>
+        <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"/></c:comp-filter></c:filter></c:calendar-query>"#;
+    let all = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], everything).await;
+    assert_eq!(all.text.matches("<d:response>").count(), 3, "{}", all.text);
+    assert!(all.text.contains("SUMMARY:Made over REST"), "{}", all.text);
+    let open = r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop>
+        <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"><c:prop-filter name="COMPLETED"><c:is-not-defined/></c:prop-filter>
+        </c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#;
+    let open = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], open).await;
+    assert_eq!(open.text.matches("<d:response>").count(), 2, "{}", open.text);
+    assert!(!open.text.contains("done.ics"), "{}", open.text);
+}
+}
