@@ -56,6 +56,17 @@ again = calendar.todo_by_uid("milk-1").icalendar_component
 assert str(again["summary"]) == "Buy oat milk"
 assert str(again["location"]) == "Corner shop"
 
+# Incremental sync on sync tokens: nothing, then exactly what changed.
+synced = calendar.objects_by_sync_token(load_objects=True)
+assert len(list(synced)) == 2
+unchanged = calendar.objects_by_sync_token(sync_token=synced.sync_token, load_objects=True)
+assert len(list(unchanged)) == 0, list(unchanged)
+calendar.save_todo(summary="Water the plants", uid="plants-1")
+changed = calendar.objects_by_sync_token(sync_token=synced.sync_token, load_objects=True)
+changed_summaries = [str(o.icalendar_component["summary"]) for o in changed]
+assert changed_summaries == ["Water the plants"], changed_summaries
+calendar.todo_by_uid("plants-1").delete()
+
 # Deleted: not found any more.
 calendar.todo_by_uid("bank-1").delete()
 left = sorted(
@@ -69,4 +80,4 @@ except caldav.lib.error.NotFoundError:
 else:
     raise AssertionError("a deleted todo is still found")
 
-print("python caldav: discovery, calendars, create, read, complete, search, edit, delete: ok")
+print("python caldav: discovery, calendars, create, read, complete, search, edit, sync tokens, delete: ok")

@@ -240,8 +240,8 @@ async fn what_taskd_does_not_take_is_refused_with_a_dav_error() {
     assert!(infinite.text.contains("<d:propfind-finite-depth/>"), "{}", infinite.text);
     let dtd = r#"<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "y">]><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#;
     assert_eq!(dav(&server, Some(&auth), "PROPFIND", &calendar, &[("Depth", "0")], dtd).await.status, 400);
-    let sync = r#"<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:prop><d:getetag/></d:prop></d:sync-collection>"#;
-    let report = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], sync).await;
+    let free_busy = r#"<c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav"><c:time-range start="20300101T000000Z" end="20300102T000000Z"/></c:free-busy-query>"#;
+    let report = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], free_busy).await;
     assert_eq!(report.status, 403);
     assert!(report.text.contains("<d:supported-report/>"), "{}", report.text);
     let names = dav(&server, Some(&auth), "PROPFIND", &calendar, &[("Depth", "1")], r#"<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>"#).await;
@@ -304,5 +304,64 @@ async fn reports_fetch_objects_by_href_and_open_tasks_by_query() {
     let open = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], open).await;
     assert_eq!(open.text.matches("<d:response>").count(), 2, "{}", open.text);
     assert!(!open.text.contains("done.ics"), "{}", open.text);
+}
+}
+
+/// A sync-collection REPORT from `token` (empty: a first sync): the
+/// answer, and the token it gives.
+async fn sync(server: &Server, auth: &str, calendar: &str, token: &str) -> (Answer, String) {
+    let body = format!(
+        r#"<d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#
+    );
+    let answer = dav(server, Some(auth), "REPORT", calendar, &[], &body).await;
+    let token = answer
+        .text
+        .split("<d:sync-token>")
+        .nth(1)
+        .and_then(|rest| rest.split("</d:sync-token>").next())
+        .unwrap_or_default()
+        .to_owned();
+    (answer, token)
+}
+
+taskd_tests::on_both_backends! {
+async fn a_sync_collection_reports_what_changed_since_its_token() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "sync").await;
+    let list = default_list(&server, &account).await;
+    let calendar = format!("/dav/calendars/{}/{list}/", account.id);
+    dav(&server, Some(&auth), "PUT", &format!("{calendar}a.ics"), &[], &todo("a", &["SUMMARY:A"])).await;
+    dav(&server, Some(&auth), "PUT", &format!("{calendar}b.ics"), &[], &todo("b", &["SUMMARY:B"])).await;
+
+    let (first, token) = sync(&server, &auth, &calendar, "").await;
+    assert_eq!(first.status, 207, "{}", first.text);
+    assert_eq!(first.text.matches("<d:response>").count(), 2, "{}", first.text);
+    assert!(token.starts_with("urn:taskd:sync:"), "{}", first.text);
+    let (nothing, same) = sync(&server, &auth, &calendar, &token).await;
+    assert_eq!(nothing.text.matches("<d:response>").count(), 0, "{}", nothing.text);
+    assert_eq!(same, token);
+    let listed = dav(&server, Some(&auth), "PROPFIND", &calendar, &[("Depth", "0")], r#"<d:propfind xmlns:d="DAV:"><d:prop><d:sync-token/></d:prop></d:propfind>"#).await;
+    assert!(listed.text.contains(&format!("<d:sync-token>{token}</d:sync-token>")), "{}", listed.text);
+
+    // A change over REST, a deletion over CalDAV, a task made over REST.
+    let (_, tasks) = server.call(&account, Method::GET, "/tasks", None).await;
+    let a = tasks.as_array().expect("tasks").iter().find(|task| task["uid"] == "a").expect("a").clone();
+    server.call(&account, Method::PATCH, &format!("/tasks/{}", a["id"]), Some(json!({"title": "A changed"}))).await;
+    assert_eq!(dav(&server, Some(&auth), "DELETE", &format!("{calendar}b.ics"), &[], "").await.status, 204);
+    let made = server.created(&account, json!({"title": "C"})).await;
+    let (changed, next) = sync(&server, &auth, &calendar, &token).await;
+    assert_eq!(changed.status, 207, "{}", changed.text);
+    assert!(changed.text.contains(&format!("<d:href>{calendar}a.ics</d:href><d:propstat><d:prop><d:getetag>&quot;2&quot;</d:getetag>")), "{}", changed.text);
+    assert!(changed.text.contains(&format!("<d:href>{calendar}b.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status>")), "{}", changed.text);
+    assert!(changed.text.contains(&format!("<d:href>{calendar}{}.ics</d:href>", made["uid"].as_str().expect("uid"))), "{}", changed.text);
+    assert_eq!(changed.text.matches("<d:response>").count(), 3, "{}", changed.text);
+    assert_ne!(next, token);
+
+    // A token taskd did not give, or from its future: start over.
+    for bad in ["urn:taskd:sync:999999", "http://example.com/sync/1", "garbage"] {
+        let (refused, _) = sync(&server, &auth, &calendar, bad).await;
+        assert_eq!(refused.status, 403, "{bad}");
+        assert!(refused.text.contains("<d:valid-sync-token/>"), "{}", refused.text);
+    }
 }
 }

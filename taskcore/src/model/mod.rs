@@ -15,7 +15,9 @@ pub use self::lists::{
     DEFAULT_LIST_NAME, LIST_NAME_MAX_CHARS, LIST_POSITION_RANGE, ListPatch, NewList, TaskList,
     list_name_key, parse_color, parse_list_name, parse_position,
 };
-pub use self::objects::{ObjectEntry, PutCondition, PutOutcome, StoredObject, TaskObject};
+pub use self::objects::{
+    CalendarChanges, ObjectEntry, PutCondition, PutOutcome, StoredObject, TaskObject,
+};
 pub use self::records::{
     Change, ChangePage, Completion, CompletionPage, Expect, Origin, TagCount, Task, TaskPage,
     TrashPage, TrashedTask, User,

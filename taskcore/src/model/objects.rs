@@ -77,3 +77,18 @@ pub enum PutCondition {
     /// Only where nothing is.
     Absent,
 }
+
+/// What changed in a calendar since a sync point (RFC 6578's
+/// sync-collection, built on the change feed's numbers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CalendarChanges {
+    /// The sync point this answer brings the client to.
+    pub token: i64,
+    /// The calendar's tasks made or changed since (all of them, for a
+    /// first sync).
+    pub changed: Vec<ObjectEntry>,
+    /// The names of resources that left it since: deleted, or moved to
+    /// another calendar (a name the client never had is harmless).
+    pub gone: Vec<String>,
+}

@@ -348,6 +348,8 @@ pub(crate) trait ObjectWork {
     fn stop_waiting(&mut self, id: TaskId) -> Result<()>;
     /// The live tasks of list `list` as resources, by id.
     fn calendar(&mut self, list: ListId) -> Result<Vec<ObjectEntry>>;
+    /// The resource name of task `id`, live or trashed.
+    fn name_of(&mut self, id: TaskId) -> Result<Option<String>>;
 }
 
 /// Statements on one owner's tasks, within one unit of work. Dropped without

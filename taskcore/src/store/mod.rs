@@ -56,6 +56,7 @@ pub use self::changes::{IdempotencyKey, KEY_HOURS, Replay};
 pub use self::database::Store;
 pub use self::limits::SharedCounters;
 pub use self::lists::OwnerLists;
+pub use self::objects::SYNC_CHANGES_MAX;
 pub use self::options::{PoolStatus, StoreOptions, Synchronous};
 pub use self::roster::{Invite, UserSummary};
 pub use self::tasks::{EXPORT_PAGE, OwnerTasks};

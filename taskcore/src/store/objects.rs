@@ -8,11 +8,14 @@ use super::tasks::OwnerTasks;
 use crate::error::{CalendarRefusal, Error, Result};
 use crate::ical::{self, Todo};
 use crate::model::{
-    Due, Expect, NewTask, ObjectEntry, PutCondition, PutOutcome, StoredObject, Task, TaskObject,
-    TaskPatch,
+    CalendarChanges, Change, Due, Expect, NewTask, ObjectEntry, PutCondition, PutOutcome,
+    StoredObject, Task, TaskObject, TaskPatch,
 };
 use crate::planning::Zone;
 use crate::types::{ListId, TaskId};
+
+/// Most changes one calendar sync reads; past it the client starts over.
+pub const SYNC_CHANGES_MAX: i64 = 10_000;
 
 impl OwnerTasks<'_> {
     /// The live tasks of list `list` as resources (name and version), by
@@ -25,6 +28,68 @@ impl OwnerTasks<'_> {
         let entries = work.calendar(list)?;
         work.commit()?;
         Ok(entries)
+    }
+
+    /// The owner's sync point now: the change feed's number.
+    pub fn sync_point(&self) -> Result<i64> {
+        let mut work = self.backend().tasks(self.owner(), Mode::Statement)?;
+        let (counter, _) = work.change_counter()?;
+        work.commit()?;
+        Ok(counter)
+    }
+
+    /// What changed in list `list`'s calendar since sync point `since`
+    /// (every task, for `None`). [`Error::CursorExpired`] when the point is
+    /// not one of the feed's, is before deletions it has forgotten, or is
+    /// so far back that a full sync is cheaper (more than
+    /// [`SYNC_CHANGES_MAX`] changes): the client starts over.
+    pub fn calendar_changes(&self, list: ListId, since: Option<i64>) -> Result<CalendarChanges> {
+        let mut work = self.backend().tasks(self.owner(), Mode::Snapshot)?;
+        if work.one_list(list)?.is_none() {
+            return Err(Error::ListNotFound);
+        }
+        let (counter, forgotten) = work.change_counter()?;
+        let Some(since) = since else {
+            let changed = work.calendar(list)?;
+            work.commit()?;
+            return Ok(CalendarChanges {
+                token: counter,
+                changed,
+                gone: Vec::new(),
+            });
+        };
+        if since < forgotten || since > counter || since < 0 {
+            return Err(Error::CursorExpired);
+        }
+        let changes = work.changes(since, SYNC_CHANGES_MAX + 1, true, false)?;
+        if changes.len() > SYNC_CHANGES_MAX as usize {
+            return Err(Error::CursorExpired);
+        }
+        let mut here = std::collections::HashSet::new();
+        let mut gone = Vec::new();
+        for (_, change) in changes {
+            let (id, in_list) = match change {
+                Change::Upsert { task } => (task.id, task.list_id == list),
+                Change::Delete { id, .. } => (id, false),
+                _ => continue,
+            };
+            if in_list {
+                here.insert(id);
+            } else if let Some(name) = work.name_of(id)? {
+                gone.push(name);
+            }
+        }
+        let changed = work
+            .calendar(list)?
+            .into_iter()
+            .filter(|entry| here.contains(&entry.id))
+            .collect();
+        work.commit()?;
+        Ok(CalendarChanges {
+            token: counter,
+            changed,
+            gone,
+        })
     }
 
     /// The tasks of list `list` named `names`, as CalDAV serves them, in

@@ -3,6 +3,7 @@
 //! of the `caldav` scope. The objects and their rules are taskcore's
 //! (`OwnerTasks::put_object` and friends); this is the protocol.
 
+mod answer;
 mod auth;
 mod objects;
 mod paths;
@@ -172,7 +173,7 @@ pub(super) fn status(status: StatusCode) -> Reply {
 
 /// A DAV error: `status`, with a body naming the precondition `element`.
 pub(super) fn dav_error(status: StatusCode, element: &str, message: &str) -> Reply {
-    xml_answer(status, xml::error_body(element, message))
+    xml_answer(status, answer::error_body(element, message))
 }
 
 /// An XML answer.

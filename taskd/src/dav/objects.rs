@@ -6,8 +6,8 @@ use taskcore::{AsyncStore, CalendarRefusal, Error};
 use warp::http::{Response, StatusCode, header};
 use warp::reply::Response as Reply;
 
+use super::answer;
 use super::paths::{Resource, from_href};
-use super::props::response;
 use super::xml::{self, CALDAV, DAV, Name, PropFilter, Report};
 use super::{Request, dav_error, status, xml_answer};
 
@@ -182,6 +182,9 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
             (props, Some(hrefs), Some(Vec::new()))
         }
         Report::Query { props, filters } => (props, None, filters),
+        Report::Sync { token, props } => {
+            return sync(request, owner, list, token.as_deref(), props).await;
+        }
         Report::Other(name) => {
             return dav_error(
                 StatusCode::FORBIDDEN,
@@ -217,7 +220,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
         Ok(found) => found,
         Err(error) => return answer_error(error),
     };
-    let mut body = String::from(xml::MULTISTATUS_START);
+    let mut body = String::from(answer::MULTISTATUS_START);
     for (index, (name, object)) in found.into_iter().enumerate() {
         if body.len() > REPORT_MAX_BYTES {
             return dav_error(
@@ -230,7 +233,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
             Some(object) if passes(filters.as_deref(), &object.ical) => {
                 let href = Resource::Object(owner, list, name).href();
                 let values = object_values(&props, &object);
-                response(&mut body, &href, &values);
+                answer::response(&mut body, &href, &values);
             }
             Some(_) => {}
             None => {
@@ -240,13 +243,112 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
                     .unwrap_or_else(|| Resource::Object(owner, list, name).href());
                 body.push_str(&format!(
                     "<d:response><d:href>{}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>",
-                    xml::escape(&href)
+                    answer::escape(&href)
                 ));
             }
         }
     }
-    body.push_str(xml::MULTISTATUS_END);
+    body.push_str(answer::MULTISTATUS_END);
     xml_answer(StatusCode::MULTI_STATUS, body)
+}
+
+/// The prefix of taskd's sync tokens; the feed's number follows.
+const SYNC_TOKEN_PREFIX: &str = "urn:taskd:sync:";
+
+/// A sync token as taskd writes it.
+pub(super) fn sync_token(point: i64) -> String {
+    format!("{SYNC_TOKEN_PREFIX}{point}")
+}
+
+/// A sync-collection: what changed in the calendar since the client's
+/// token, on the change feed's numbers; a token taskd did not write, or
+/// one the feed has forgotten, is refused so that the client starts over.
+async fn sync(
+    request: &Request<'_>,
+    owner: taskcore::UserId,
+    list: taskcore::ListId,
+    token: Option<&str>,
+    props: Vec<Name>,
+) -> Reply {
+    let since = match token {
+        None => None,
+        Some(token) => match token
+            .strip_prefix(SYNC_TOKEN_PREFIX)
+            .and_then(|point| point.parse::<i64>().ok())
+        {
+            Some(point) => Some(point),
+            None => return invalid_token(),
+        },
+    };
+    let user = request.user.id;
+    let with_data = props.iter().any(|name| name.is(CALDAV, "calendar-data"));
+    let found = AsyncStore::new(request.state.store.clone())
+        .run(move |store| {
+            let tasks = store.tasks(user);
+            let changes = tasks.calendar_changes(list, since)?;
+            let objects = if with_data {
+                let names: Vec<String> = changes
+                    .changed
+                    .iter()
+                    .map(|entry| entry.name.clone())
+                    .collect();
+                tasks.objects(list, &names)?
+            } else {
+                Vec::new()
+            };
+            Ok((changes, objects))
+        })
+        .await;
+    let (changes, objects) = match found {
+        Ok(found) => found,
+        Err(Error::CursorExpired) => return invalid_token(),
+        Err(error) => return answer_error(error),
+    };
+    let mut body = String::from(answer::MULTISTATUS_START);
+    for (index, entry) in changes.changed.iter().enumerate() {
+        if body.len() > REPORT_MAX_BYTES {
+            return dav_error(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "d:number-of-matches-within-limits",
+                "The answer would be too large: sync without calendar-data, then fetch",
+            );
+        }
+        let href = Resource::Object(owner, list, entry.name.clone()).href();
+        let values: Vec<(Name, Option<String>)> = match objects.get(index) {
+            Some(Some(object)) => object_values(&props, object),
+            _ => props
+                .iter()
+                .map(|name| {
+                    let value = name
+                        .is(DAV, "getetag")
+                        .then(|| answer::escape(&format!("\"{}\"", entry.version)));
+                    (name.clone(), value)
+                })
+                .collect(),
+        };
+        answer::response(&mut body, &href, &values);
+    }
+    for name in &changes.gone {
+        let href = Resource::Object(owner, list, name.clone()).href();
+        body.push_str(&format!(
+            "<d:response><d:href>{}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>",
+            answer::escape(&href)
+        ));
+    }
+    body.push_str(&format!(
+        "<d:sync-token>{}</d:sync-token>",
+        answer::escape(&sync_token(changes.token))
+    ));
+    body.push_str(answer::MULTISTATUS_END);
+    xml_answer(StatusCode::MULTI_STATUS, body)
+}
+
+fn invalid_token() -> Reply {
+    dav_error(
+        StatusCode::FORBIDDEN,
+        "d:valid-sync-token",
+        "This sync token is not one taskd gave, or is too old: sync again without one",
+    )
 }
 
 /// Whether an object passes a query's filters (`None`: a query for
@@ -325,9 +427,9 @@ fn object_values(props: &[Name], object: &TaskObject) -> Vec<(Name, Option<Strin
         .into_iter()
         .map(|name| {
             let value = if name.is(DAV, "getetag") {
-                Some(xml::escape(&format!("\"{}\"", object.task.version)))
+                Some(answer::escape(&format!("\"{}\"", object.task.version)))
             } else if name.is(CALDAV, "calendar-data") {
-                Some(xml::escape(&object.ical))
+                Some(answer::escape(&object.ical))
             } else if name.is(DAV, "getcontenttype") {
                 Some("text/calendar; charset=utf-8; component=VTODO".into())
             } else {

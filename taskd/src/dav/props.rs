@@ -1,13 +1,12 @@
 //! PROPFIND: what each resource says of itself, and of its members at
 //! Depth 1.
 
-use std::fmt::Write as _;
-
 use taskcore::model::{ObjectEntry, TaskList};
 use taskcore::{AsyncStore, ListId, User};
 use warp::http::StatusCode;
 use warp::reply::Response as Reply;
 
+use super::answer;
 use super::paths::Resource;
 use super::xml::{self, APPLE, CALDAV, CALENDARSERVER, DAV, Name, PropFind};
 use super::{Request, dav_error, status, xml_answer};
@@ -15,6 +14,8 @@ use super::{Request, dav_error, status, xml_answer};
 /// Everything a PROPFIND may need of one user's calendars, read at once.
 struct Known {
     lists: Vec<TaskList>,
+    /// The owner's sync point.
+    point: i64,
     /// Each listed calendar's resources (only the ones Depth asks about).
     entries: Vec<(ListId, Vec<ObjectEntry>)>,
 }
@@ -36,6 +37,7 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
     let known = AsyncStore::new(request.state.store.clone())
         .run(move |store| {
             let lists = store.lists(user.id).all()?;
+            let point = store.tasks(user.id).sync_point()?;
             let mut entries = Vec::new();
             let listed: Vec<ListId> = match &target {
                 Resource::Calendar(_, list) | Resource::Object(_, list, _) => vec![*list],
@@ -49,7 +51,11 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
                     Err(error) => return Err(error),
                 }
             }
-            Ok(Known { lists, entries })
+            Ok(Known {
+                lists,
+                point,
+                entries,
+            })
         })
         .await;
     let Ok(known) = known else {
@@ -89,7 +95,7 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
         }
         _ => {}
     }
-    let mut body = String::from(xml::MULTISTATUS_START);
+    let mut body = String::from(answer::MULTISTATUS_START);
     for member in &members {
         let names = match &asked {
             PropFind::All | PropFind::Names => every_property(member),
@@ -106,42 +112,10 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
                 (name, value)
             })
             .collect();
-        response(&mut body, &member.href(), &values);
+        answer::response(&mut body, &member.href(), &values);
     }
-    body.push_str(xml::MULTISTATUS_END);
+    body.push_str(answer::MULTISTATUS_END);
     xml_answer(StatusCode::MULTI_STATUS, body)
-}
-
-/// One `response` of a multistatus: the properties found (200) and those
-/// not (404).
-pub(super) fn response(body: &mut String, href: &str, values: &[(Name, Option<String>)]) {
-    let _ = write!(body, "<d:response><d:href>{}</d:href>", xml::escape(href));
-    let found: Vec<_> = values.iter().filter(|(_, value)| value.is_some()).collect();
-    let missing: Vec<_> = values.iter().filter(|(_, value)| value.is_none()).collect();
-    if !found.is_empty() {
-        body.push_str("<d:propstat><d:prop>");
-        for (name, value) in found {
-            let value = value.as_deref().unwrap_or_default();
-            match xml::prefix(&name.namespace) {
-                Some(prefix) if value.is_empty() => {
-                    let _ = write!(body, "<{prefix}:{}/>", name.local);
-                }
-                Some(prefix) => {
-                    let _ = write!(body, "<{prefix}:{0}>{value}</{prefix}:{0}>", name.local);
-                }
-                None => body.push_str(&xml::empty_element(name)),
-            }
-        }
-        body.push_str("</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
-    }
-    if !missing.is_empty() {
-        body.push_str("<d:propstat><d:prop>");
-        for (name, _) in missing {
-            body.push_str(&xml::empty_element(name));
-        }
-        body.push_str("</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>");
-    }
-    body.push_str("</d:response>");
 }
 
 fn name(namespace: &str, local: &str) -> Name {
@@ -170,6 +144,7 @@ fn every_property(resource: &Resource) -> Vec<Name> {
             name(DAV, "displayname"),
             name(CALDAV, "supported-calendar-component-set"),
             name(CALENDARSERVER, "getctag"),
+            name(DAV, "sync-token"),
             name(APPLE, "calendar-color"),
             name(APPLE, "calendar-order"),
             name(DAV, "current-user-privilege-set"),
@@ -185,7 +160,7 @@ fn every_property(resource: &Resource) -> Vec<Name> {
 /// The XML inside property `name` of `resource`; `None` when it has none.
 fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option<String> {
     let principal = Resource::Principal(user.id).href();
-    let href = |href: String| format!("<d:href>{}</d:href>", xml::escape(&href));
+    let href = |href: String| format!("<d:href>{}</d:href>", answer::escape(&href));
     let list = |id: &ListId| known.lists.iter().find(|list| list.id == *id);
     let entries = |id: &ListId| {
         known
@@ -210,9 +185,9 @@ fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option
                 href(format!("mailto:{}", user.email))
             }
             (DAV, "displayname", Resource::Root) => "taskd".into(),
-            (DAV, "displayname", Resource::Principal(_)) => xml::escape(&user.email),
+            (DAV, "displayname", Resource::Principal(_)) => answer::escape(&user.email),
             (DAV, "displayname", Resource::Home(_)) => "Lists".into(),
-            (DAV, "displayname", Resource::Calendar(_, id)) => xml::escape(&list(id)?.name),
+            (DAV, "displayname", Resource::Calendar(_, id)) => answer::escape(&list(id)?.name),
             (CALDAV, "supported-calendar-component-set", Resource::Calendar(..)) => {
                 "<c:comp name=\"VTODO\"/>".into()
             }
@@ -223,8 +198,11 @@ fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option
                 crate::filters::BODY_LIMIT.to_string()
             }
             (CALENDARSERVER, "getctag", Resource::Calendar(_, id)) => ctag(entries(id)?),
+            (DAV, "sync-token", Resource::Calendar(..)) => {
+                answer::escape(&super::objects::sync_token(known.point))
+            }
             (APPLE, "calendar-color", Resource::Calendar(_, id)) => {
-                xml::escape(list(id)?.color.as_deref()?)
+                answer::escape(list(id)?.color.as_deref()?)
             }
             (APPLE, "calendar-order", Resource::Calendar(_, id)) => list(id)?.position.to_string(),
             (DAV, "current-user-privilege-set", Resource::Calendar(..) | Resource::Object(..)) => {
@@ -245,7 +223,7 @@ fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option
             .collect(),
             (DAV, "getetag", Resource::Object(_, id, object)) => {
                 let entry = entries(id)?.iter().find(|entry| &entry.name == object)?;
-                xml::escape(&format!("\"{}\"", entry.version))
+                answer::escape(&format!("\"{}\"", entry.version))
             }
             (DAV, "getcontenttype", Resource::Object(..)) => {
                 "text/calendar; charset=utf-8; component=VTODO".into()

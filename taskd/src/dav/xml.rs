@@ -1,5 +1,5 @@
-//! WebDAV's XML: the request bodies taskd reads (PROPFIND and REPORT),
-//! parsed without DTDs or entities, and the multistatus it answers.
+//! WebDAV's XML as taskd reads it: PROPFIND and REPORT bodies, parsed
+//! without DTDs or entities (the answers are `answer.rs`'s).
 
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
@@ -52,6 +52,12 @@ pub enum Report {
     Query {
         props: Vec<Name>,
         filters: Option<Vec<PropFilter>>,
+    },
+    /// `sync-collection`: the client's sync token (none or empty: a first
+    /// sync) and the properties.
+    Sync {
+        token: Option<String>,
+        props: Vec<Name>,
     },
     /// A report taskd does not implement, by name.
     Other(Name),
@@ -301,6 +307,18 @@ pub fn report(body: &[u8]) -> Result<Report, Unreadable> {
     if root.is(CALDAV, "calendar-query") {
         return query(&elements);
     }
+    if root.is(DAV, "sync-collection") {
+        let token = elements
+            .iter()
+            .find(|element| element.name.is(DAV, "sync-token"))
+            .and_then(|element| element.text.clone())
+            .map(|token| token.trim().to_owned())
+            .filter(|token| !token.is_empty());
+        return Ok(Report::Sync {
+            token,
+            props: props(&elements),
+        });
+    }
     Ok(Report::Other(root))
 }
 
@@ -381,57 +399,10 @@ fn query(elements: &[Element]) -> Result<Report, Unreadable> {
     })
 }
 
-/// Text escaped for XML.
-pub fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
-}
-
-/// The opening of a multistatus answer, with the namespaces taskd uses.
-pub const MULTISTATUS_START: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
-<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\" \
-xmlns:cs=\"http://calendarserver.org/ns/\" xmlns:ic=\"http://apple.com/ns/ical/\">";
-/// Its end.
-pub const MULTISTATUS_END: &str = "</d:multistatus>\n";
-
-/// The prefix taskd writes a namespace with.
-pub fn prefix(namespace: &str) -> Option<&'static str> {
-    match namespace {
-        DAV => Some("d"),
-        CALDAV => Some("c"),
-        CALENDARSERVER => Some("cs"),
-        APPLE => Some("ic"),
-        _ => None,
-    }
-}
-
-/// An empty element named `name`, with its namespace declared when taskd
-/// has no prefix for it.
-pub fn empty_element(name: &Name) -> String {
-    match prefix(&name.namespace) {
-        Some(prefix) => format!("<{prefix}:{}/>", name.local),
-        None if name.namespace.is_empty() => format!("<{} xmlns=\"\"/>", name.local),
-        None => format!(
-            "<x:{} xmlns:x=\"{}\"/>",
-            name.local,
-            escape(&name.namespace)
-        ),
-    }
-}
-
-/// A DAV error body naming the precondition `element` (prefixed), with a
-/// message for people.
-pub fn error_body(element: &str, message: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" \
-         xmlns:c=\"urn:ietf:params:xml:ns:caldav\"><{element}/>\
-         <d:responsedescription>{}</d:responsedescription></d:error>\n",
-        escape(message)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dav::answer::empty_element;
 
     #[test]
     fn a_propfind_names_its_properties_in_their_namespaces() {
@@ -455,6 +426,20 @@ mod tests {
             br#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#;
         assert_eq!(propfind(control).expect("read"), PropFind::All);
         assert!(propfind(b"<d:propfind xmlns:d=\"DAV:\"><d:prop></d:propfind>").is_err());
+    }
+
+    #[test]
+    fn a_sync_collection_gives_its_token_and_properties() {
+        let first = br#"<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#;
+        let Report::Sync { token, props } = report(first).expect("read") else {
+            panic!("sync")
+        };
+        assert_eq!((token, props.len()), (None, 1));
+        let later = br#"<d:sync-collection xmlns:d="DAV:"><d:sync-token> urn:taskd:sync:12 </d:sync-token><d:prop/></d:sync-collection>"#;
+        let Report::Sync { token, .. } = report(later).expect("read") else {
+            panic!("sync")
+        };
+        assert_eq!(token.as_deref(), Some("urn:taskd:sync:12"));
     }
 
     #[test]

@@ -120,6 +120,21 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
         Ok(())
     }
 
+    fn name_of(&mut self, id: TaskId) -> Result<Option<String>> {
+        Ok(self
+            .unit
+            .row(
+                "SELECT COALESCE(
+                     (SELECT name FROM task_objects WHERE owner_id = ?1 AND task_id = ?2),
+                     (SELECT uid || '.ics' FROM tasks WHERE owner_id = ?1 AND id = ?2),
+                     (SELECT uid || '.ics' FROM trashed_tasks WHERE owner_id = ?1 AND id = ?2))",
+                &[Int(self.owner.0), Int(id.0)],
+                |row| row.optional_text(0),
+            )
+            .sql()?
+            .flatten())
+    }
+
     fn calendar(&mut self, list: ListId) -> Result<Vec<ObjectEntry>> {
         let mut entries = Vec::new();
         let sql = numbered::<C::Dialect>(
