@@ -80,4 +80,15 @@ except caldav.lib.error.NotFoundError:
 else:
     raise AssertionError("a deleted todo is still found")
 
-print("python caldav: discovery, calendars, create, read, complete, search, edit, sync tokens, delete: ok")
+# A calendar renamed (PROPPATCH) and one deleted, its list with it.
+from caldav.elements import dav
+
+errands = next(c for c in principal.calendars() if c.get_display_name() == "Errands")
+errands.set_properties([dav.DisplayName("Chores")])
+names = sorted(c.get_display_name() for c in principal.calendars())
+assert names == ["Chores", "Tasks"], names
+errands.delete()
+names = [c.get_display_name() for c in principal.calendars()]
+assert names == ["Tasks"], names
+
+print("python caldav: discovery, calendars, create, read, complete, search, edit, sync tokens, delete, calendars renamed and deleted: ok")

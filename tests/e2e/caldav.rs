@@ -365,3 +365,43 @@ async fn a_sync_collection_reports_what_changed_since_its_token() {
     }
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn a_calendar_is_renamed_recoloured_and_deleted_as_its_list() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "calendars").await;
+    let (_, errands) = server.call(&account, Method::POST, "/lists", Some(json!({"name": "Errands"}))).await;
+    let calendar = format!("/dav/calendars/{}/{}/", account.id, errands["id"]);
+    let patch = r##"<d:propertyupdate xmlns:d="DAV:" xmlns:ic="http://apple.com/ns/ical/"><d:set><d:prop>
+        <d:displayname>Shopping</d:displayname><ic:calendar-color>#FF8800FF</ic:calendar-color><ic:calendar-order>7</ic:calendar-order>
+        </d:prop></d:set></d:propertyupdate>"##;
+    let patched = dav(&server, Some(&auth), "PROPPATCH", &calendar, &[], patch).await;
+    assert_eq!(patched.status, 207, "{}", patched.text);
+    assert_eq!(patched.text.matches("HTTP/1.1 200 OK").count(), 3, "{}", patched.text);
+    let (_, list) = server.call(&account, Method::GET, &format!("/lists/{}", errands["id"]), None).await;
+    assert_eq!((list["name"].clone(), list["color"].clone(), list["position"].clone()), (json!("Shopping"), json!("#FF8800"), json!(7)));
+
+    // All or nothing: a property taskd cannot set fails the others.
+    let mixed = r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Other</d:displayname><d:getetag>x</d:getetag></d:prop></d:set></d:propertyupdate>"#;
+    let refused = dav(&server, Some(&auth), "PROPPATCH", &calendar, &[], mixed).await;
+    assert_eq!(refused.status, 207);
+    assert!(refused.text.contains("HTTP/1.1 403 Forbidden") && refused.text.contains("HTTP/1.1 424 Failed Dependency"), "{}", refused.text);
+    let (_, list) = server.call(&account, Method::GET, &format!("/lists/{}", errands["id"]), None).await;
+    assert_eq!(list["name"], "Shopping");
+    let taken = r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>tasks</d:displayname></d:prop></d:set></d:propertyupdate>"#;
+    let clash = dav(&server, Some(&auth), "PROPPATCH", &calendar, &[], taken).await;
+    assert!(clash.text.contains("HTTP/1.1 409 Conflict"), "a name another list has: {}", clash.text);
+
+    // Deleted: the list goes, its tasks to the trash; not the default one.
+    let put = dav(&server, Some(&auth), "PUT", &format!("{calendar}milk.ics"), &[], &todo("milk", &["SUMMARY:Milk"])).await;
+    assert_eq!(put.status, 201);
+    assert_eq!(dav(&server, Some(&auth), "DELETE", &calendar, &[], "").await.status, 204);
+    assert_eq!(dav(&server, Some(&auth), "PROPFIND", &calendar, &[("Depth", "0")], "").await.status, 404);
+    let (_, trash) = server.call(&account, Method::GET, "/trash", None).await;
+    assert_eq!(trash[0]["uid"], "milk", "{trash}");
+    let default = format!("/dav/calendars/{}/{}/", account.id, default_list(&server, &account).await);
+    let kept = dav(&server, Some(&auth), "DELETE", &default, &[], "").await;
+    assert_eq!(kept.status, 403);
+    assert!(kept.text.contains("default list"), "{}", kept.text);
+}
+}

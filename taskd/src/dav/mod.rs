@@ -5,6 +5,7 @@
 
 mod answer;
 mod auth;
+mod calendars;
 mod objects;
 mod paths;
 mod props;
@@ -26,7 +27,7 @@ use crate::filters::body;
 use crate::state::AppState;
 
 /// What `OPTIONS` and a 405 say taskd does on a CalDAV resource.
-const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
+const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT";
 /// The DAV compliance classes taskd implements.
 const COMPLIANCE: &str = "1, 3, calendar-access";
 
@@ -115,7 +116,20 @@ async fn serve(
         "REPORT" => objects::report(&request, &resource).await,
         "GET" | "HEAD" => objects::get(&request, &resource, method == Method::HEAD).await,
         "PUT" => objects::put(&request, &resource).await,
-        "DELETE" => objects::delete(&request, &resource).await,
+        "PROPPATCH" => match &resource {
+            Resource::Calendar(_, list) => {
+                calendars::proppatch(&request, *list, &resource.href()).await
+            }
+            _ => dav_error(
+                StatusCode::FORBIDDEN,
+                "d:cannot-modify-protected-property",
+                "Only a calendar's name, colour and order can be changed",
+            ),
+        },
+        "DELETE" => match &resource {
+            Resource::Calendar(_, list) => calendars::delete(&request, *list).await,
+            _ => objects::delete(&request, &resource).await,
+        },
         _ => Response::builder()
             .status(StatusCode::METHOD_NOT_ALLOWED)
             .header(header::ALLOW, ALLOW)

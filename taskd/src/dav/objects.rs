@@ -134,7 +134,7 @@ pub(super) async fn delete(request: &Request<'_>, resource: &Resource) -> Reply 
         return dav_error(
             StatusCode::FORBIDDEN,
             "d:need-privileges",
-            "taskd does not delete lists over CalDAV: delete the list with taskctl or the API",
+            "Only calendars and tasks are deleted",
         );
     };
     let expect = match condition(request) {

@@ -141,6 +141,7 @@ fn elements(body: &[u8]) -> Result<Vec<Element>, Unreadable> {
     let text = std::str::from_utf8(body).map_err(|_| Unreadable("The body is not UTF-8".into()))?;
     let mut reader = NsReader::from_str(text);
     let mut found = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
     let mut depth = 0usize;
     loop {
         let event = reader
@@ -149,23 +150,27 @@ fn elements(body: &[u8]) -> Result<Vec<Element>, Unreadable> {
         match event {
             (resolved, Event::Start(start)) => {
                 found.push(checked(element(depth, &resolved, &start))?);
+                open.push(found.len() - 1);
                 depth += 1;
             }
             (resolved, Event::Empty(start)) => {
                 found.push(checked(element(depth, &resolved, &start))?);
             }
-            (_, Event::End(_)) => depth = depth.saturating_sub(1),
+            (_, Event::End(_)) => {
+                open.pop();
+                depth = depth.saturating_sub(1);
+            }
             (_, Event::Text(text)) => {
                 let decoded = text
                     .decode()
                     .map_err(|error| Unreadable(format!("The body is not XML: {error}")))?;
-                append(&mut found, &decoded);
+                append(&mut found, &open, &decoded);
             }
             (_, Event::CData(data)) => {
                 let decoded = data
                     .decode()
                     .map_err(|error| Unreadable(format!("The body is not XML: {error}")))?;
-                append(&mut found, &decoded);
+                append(&mut found, &open, &decoded);
             }
             (_, Event::GeneralRef(reference)) => {
                 let name = reference
@@ -177,7 +182,7 @@ fn elements(body: &[u8]) -> Result<Vec<Element>, Unreadable> {
                         .ok_or_else(|| Unreadable(format!("Unknown entity &{name};")))?
                         .to_owned(),
                 };
-                append(&mut found, &resolved);
+                append(&mut found, &open, &resolved);
             }
             (_, Event::DocType(_)) => {
                 return Err(Unreadable("A DTD is not accepted".into()));
@@ -198,10 +203,11 @@ fn checked(element: Element) -> Result<Element, Unreadable> {
     }
 }
 
-/// Text inside the last element read.
-fn append(found: &mut [Element], text: &str) {
-    if let Some(last) = found.last_mut() {
-        last.text.get_or_insert_with(String::new).push_str(text);
+/// Text inside the element open now (`open`: the indexes of the elements
+/// started and not ended).
+fn append(found: &mut [Element], open: &[usize], text: &str) {
+    if let Some(inner) = open.last().and_then(|index| found.get_mut(*index)) {
+        inner.text.get_or_insert_with(String::new).push_str(text);
     }
 }
 
@@ -260,6 +266,37 @@ fn props(elements: &[Element]) -> Vec<Name> {
         .filter(|element| element.depth == depth + 1)
         .map(|element| element.name.clone())
         .collect()
+}
+
+/// A PROPPATCH: each property set (with its text) or removed (`None`).
+pub type PropPatch = Vec<(Name, Option<String>)>;
+
+/// Reads a PROPPATCH body.
+pub fn proppatch(body: &[u8]) -> Result<PropPatch, Unreadable> {
+    let elements = elements(body)?;
+    match elements.first() {
+        Some(root) if root.name.is(DAV, "propertyupdate") => {}
+        _ => return Err(Unreadable("The body is not a DAV:propertyupdate".into())),
+    }
+    let mut changes = Vec::new();
+    let mut setting = true;
+    let mut prop_depth = None;
+    for element in &elements {
+        if prop_depth.is_some_and(|depth| element.depth <= depth) {
+            prop_depth = None;
+        }
+        if element.name.is(DAV, "set") {
+            setting = true;
+        } else if element.name.is(DAV, "remove") {
+            setting = false;
+        } else if element.name.is(DAV, "prop") {
+            prop_depth = Some(element.depth);
+        } else if prop_depth.is_some_and(|depth| element.depth == depth + 1) {
+            let value = setting.then(|| element.text.clone().unwrap_or_default());
+            changes.push((element.name.clone(), value));
+        }
+    }
+    Ok(changes)
 }
 
 /// Reads a PROPFIND body (empty: every property).
@@ -426,6 +463,21 @@ mod tests {
             br#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#;
         assert_eq!(propfind(control).expect("read"), PropFind::All);
         assert!(propfind(b"<d:propfind xmlns:d=\"DAV:\"><d:prop></d:propfind>").is_err());
+    }
+
+    #[test]
+    fn a_proppatch_gives_what_it_sets_and_removes() {
+        let body = br#"<d:propertyupdate xmlns:d="DAV:" xmlns:ic="http://apple.com/ns/ical/">
+            <d:set><d:prop><d:displayname>Home</d:displayname><ic:calendar-color>#FF0000FF</ic:calendar-color></d:prop></d:set>
+            <d:remove><d:prop><ic:calendar-order/></d:prop></d:remove></d:propertyupdate>"#;
+        let changes = proppatch(body).expect("read");
+        assert_eq!(changes.len(), 3);
+        assert!(changes[0].0.is(DAV, "displayname") && changes[0].1.as_deref() == Some("Home"));
+        assert!(
+            changes[1].0.is(APPLE, "calendar-color")
+                && changes[1].1.as_deref() == Some("#FF0000FF")
+        );
+        assert!(changes[2].0.is(APPLE, "calendar-order") && changes[2].1.is_none());
     }
 
     #[test]
