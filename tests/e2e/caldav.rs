@@ -189,6 +189,8 @@ async fn objects_are_written_read_and_deleted_with_etags_and_conditions() {
     let changed = todo("walk-1", &["SUMMARY:Walk the dog", "X-APPLE-SORT-ORDER:12", "DUE;VALUE=DATE:20301201"]);
     let stale = dav(&server, Some(&auth), "PUT", &path, &[("If-Match", "\"9\"")], &changed).await;
     assert_eq!(stale.status, 412);
+    let weak = dav(&server, Some(&auth), "PUT", &path, &[("If-Match", "W/\"1\"")], &changed).await;
+    assert_eq!(weak.status, 412, "If-Match compares strongly");
     let put = dav(&server, Some(&auth), "PUT", &path, &[("If-Match", "\"1\"")], &changed).await;
     assert_eq!(put.status, 204, "{}", put.text);
     assert_eq!(dav(&server, Some(&auth), "GET", &path, &[], "").await.headers["etag"], "\"2\"");

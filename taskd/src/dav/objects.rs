@@ -88,10 +88,12 @@ fn condition(request: &Request<'_>) -> PutCondition {
         Some(value) => PutCondition::Match(
             value
                 .split(',')
+                // Strong comparison (RFC 9110, 13.1.1): a weak tag matches
+                // nothing.
                 .filter_map(|tag| {
                     tag.trim()
-                        .trim_start_matches("W/")
-                        .trim_matches('"')
+                        .strip_prefix('"')?
+                        .strip_suffix('"')?
                         .parse()
                         .ok()
                 })

@@ -5,6 +5,9 @@ use taskcore::{ListId, UserId};
 
 /// The root of CalDAV; `/.well-known/caldav` points here.
 pub const ROOT: &str = "/dav/";
+/// The longest resource name taskd keeps, in bytes (a client's names are
+/// UIDs with `.ics`, far shorter).
+pub const NAME_MAX_BYTES: usize = 255;
 
 /// A resource a CalDAV path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +38,11 @@ impl Resource {
                     .decode_utf8()
                     .ok()?
                     .into_owned();
-                if name.is_empty() || name.contains('/') {
+                if name.is_empty()
+                    || name.len() > NAME_MAX_BYTES
+                    || name.contains('/')
+                    || name.chars().any(char::is_control)
+                {
                     return None;
                 }
                 Self::Object(user(id)?, list(calendar)?, name)
@@ -123,5 +130,14 @@ mod tests {
             "no slash in a name"
         );
         assert_eq!(Resource::at("elsewhere"), None);
+        let long = format!("calendars/3/9/{}.ics", "a".repeat(252));
+        assert_eq!(Resource::at(&long), None, "a name over 255 bytes");
+        assert_eq!(
+            Resource::at("calendars/3/9/a%00b.ics"),
+            None,
+            "a control character"
+        );
+        let longest = format!("calendars/3/9/{}.ics", "a".repeat(251));
+        assert!(Resource::at(&longest).is_some(), "the control: 255 bytes");
     }
 }
