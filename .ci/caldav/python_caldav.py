@@ -1,6 +1,7 @@
 """python caldav (the RFC 4791 client library) against a taskd: discovery
 from the server's root URL, lists as calendars, todos created, read,
-completed, searched and deleted, and what taskd keeps of them.
+completed, searched and deleted, and what taskd keeps of them; calendars
+renamed, made (MKCALENDAR) and deleted.
 
 Usage: python3 python_caldav.py URL EMAIL APP_PASSWORD
 """
@@ -91,4 +92,23 @@ errands.delete()
 names = [c.get_display_name() for c in principal.calendars()]
 assert names == ["Tasks"], names
 
-print("python caldav: discovery, calendars, create, read, complete, search, edit, sync tokens, delete, calendars renamed and deleted: ok")
+# A calendar made by the client (MKCALENDAR), at the path it chose.
+made = principal.make_calendar(
+    name="Garden", cal_id="garden-1", supported_calendar_component_set=["VTODO"]
+)
+assert made.url.path.rstrip("/").endswith("/garden-1"), made.url
+made.save_todo(summary="Plant tulips", uid="tulips-1")
+garden = next(c for c in principal.calendars() if c.get_display_name() == "Garden")
+assert garden.url.path == made.url.path, (garden.url, made.url)
+assert [str(t.icalendar_component["summary"]) for t in garden.todos()] == ["Plant tulips"]
+try:
+    principal.make_calendar(name="Events", cal_id="events-1", supported_calendar_component_set=["VEVENT"])
+except caldav.lib.error.AuthorizationError:
+    pass
+else:
+    raise AssertionError("an events-only calendar was made")
+garden.delete()
+names = [c.get_display_name() for c in principal.calendars()]
+assert names == ["Tasks"], names
+
+print("python caldav: discovery, calendars, create, read, complete, search, edit, sync tokens, delete, calendars renamed, made and deleted: ok")

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use taskd_tests::{Account, Server, client};
 
 /// An app password: a token with the `caldav` scope (or `scopes`).
-async fn token(server: &Server, account: &Account, scopes: &[&str]) -> String {
+pub(crate) async fn token(server: &Server, account: &Account, scopes: &[&str]) -> String {
     let made: Value = client()
         .post(format!("{}/auth/tokens", server.api))
         .header("Authorization", account.bearer())
@@ -22,7 +22,7 @@ async fn token(server: &Server, account: &Account, scopes: &[&str]) -> String {
     made["token"].as_str().expect("a token").to_owned()
 }
 
-fn basic(email: &str, secret: &str) -> String {
+pub(crate) fn basic(email: &str, secret: &str) -> String {
     let pair = format!("{email}:{secret}");
     format!(
         "Basic {}",
@@ -30,13 +30,13 @@ fn basic(email: &str, secret: &str) -> String {
     )
 }
 
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
 }
 
-async fn dav(
+pub(crate) async fn dav(
     server: &Server,
     auth: Option<&str>,
     method: &str,
@@ -65,14 +65,14 @@ async fn dav(
 }
 
 /// An account and its app password's Basic header.
-async fn phone(server: &Server, label: &str) -> (Account, String) {
+pub(crate) async fn phone(server: &Server, label: &str) -> (Account, String) {
     let account = server.account(label).await;
     let secret = token(server, &account, &["caldav"]).await;
     let auth = basic(&account.email, &secret);
     (account, auth)
 }
 
-async fn default_list(server: &Server, account: &Account) -> i64 {
+pub(crate) async fn default_list(server: &Server, account: &Account) -> i64 {
     let (_, lists) = server.call(account, Method::GET, "/lists", None).await;
     lists
         .as_array()
@@ -84,7 +84,7 @@ async fn default_list(server: &Server, account: &Account) -> i64 {
         .expect("id")
 }
 
-fn todo(uid: &str, lines: &[&str]) -> String {
+pub(crate) fn todo(uid: &str, lines: &[&str]) -> String {
     let mut text = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VTODO\r\nUID:{uid}\r\n"
     );
@@ -132,6 +132,11 @@ async fn discovery_finds_the_principal_the_home_and_a_calendar_per_list() {
     assert!(calendars.text.contains("<c:comp name=\"VTODO\"/>"), "{}", calendars.text);
     assert!(calendars.text.contains("<d:collection/><c:calendar/>"), "{}", calendars.text);
     assert!(calendars.text.contains("<cs:getctag>"), "{}", calendars.text);
+    // DAVx5 syncs by sync-collection only when the calendar lists it.
+    for report in ["c:calendar-multiget", "c:calendar-query", "d:sync-collection"] {
+        let listed = format!("<d:report><{report}/></d:report>");
+        assert!(calendars.text.contains(&listed), "{report}: {}", calendars.text);
+    }
 }
 }
 

@@ -5,6 +5,7 @@ mod api_tokens;
 mod auth;
 mod backup;
 mod caldav;
+mod caldav_making;
 mod connections;
 mod devices;
 mod errors;

@@ -154,6 +154,34 @@ pub fn parse_position(position: i64) -> Result<i64, Invalid> {
     }
 }
 
+/// The longest path segment a client may choose for a calendar, in bytes.
+pub const CALENDAR_NAME_MAX_BYTES: usize = 255;
+
+/// The path segment a CalDAV client chose for a calendar it made: 1 to
+/// 255 bytes, no slash, no control characters, and not all digits (a list
+/// no client named is at its id, so a number is never a chosen name).
+pub fn parse_calendar_name(text: &str) -> Result<String, Invalid> {
+    if text.is_empty() || text.len() > CALENDAR_NAME_MAX_BYTES {
+        return Err(Invalid::new(
+            "string_too_long",
+            format!("A calendar's path segment has 1 to {CALENDAR_NAME_MAX_BYTES} bytes"),
+        ));
+    }
+    if text.contains('/') || text.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            "string_pattern_mismatch",
+            "A calendar's path segment holds no slash and no control characters",
+        ));
+    }
+    if text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(Invalid::new(
+            "string_pattern_mismatch",
+            "A calendar's path segment is not a number: numbers are lists' ids",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +200,15 @@ mod tests {
         }
         assert!(parse_position(-1).is_err());
         assert_eq!(parse_position(3), Ok(3));
+    }
+
+    #[test]
+    fn a_calendar_segment_is_a_name_never_a_number() {
+        assert_eq!(parse_calendar_name("0b7e-Work").as_deref(), Ok("0b7e-Work"));
+        assert!(parse_calendar_name(&"a".repeat(255)).is_ok());
+        for wrong in ["", "12", "a/b", "a\nb"] {
+            assert!(parse_calendar_name(wrong).is_err(), "{wrong:?}");
+        }
+        assert!(parse_calendar_name(&"a".repeat(256)).is_err());
     }
 }

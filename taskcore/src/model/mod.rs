@@ -12,8 +12,9 @@ mod reminders;
 pub use self::build::{NewTaskBuilder, TaskPatchBuilder};
 pub use self::input::{Due, DueChange, NewTask, NewUser, PasswordChange, TagChange, TaskPatch};
 pub use self::lists::{
-    DEFAULT_LIST_NAME, LIST_NAME_MAX_CHARS, LIST_POSITION_RANGE, ListPatch, NewList, TaskList,
-    list_name_key, parse_color, parse_list_name, parse_position,
+    CALENDAR_NAME_MAX_BYTES, DEFAULT_LIST_NAME, LIST_NAME_MAX_CHARS, LIST_POSITION_RANGE,
+    ListPatch, NewList, TaskList, list_name_key, parse_calendar_name, parse_color, parse_list_name,
+    parse_position,
 };
 pub use self::objects::{
     CalendarChanges, ObjectEntry, PutCondition, PutOutcome, StoredObject, TaskObject,

@@ -331,6 +331,20 @@ pub(crate) trait RepeatWork {
     ) -> Result<(u64, Vec<Completion>)>;
 }
 
+/// CalDAV's statements on one owner's calendars (its lists), within a
+/// unit of task work.
+pub(crate) trait CalendarWork {
+    /// The path segments clients chose for the owner's lists (a list not
+    /// named here is at its id).
+    fn calendar_names(&mut self) -> Result<Vec<(ListId, String)>>;
+    /// The list at path segment `segment`: the one a client named so, or
+    /// the list with that id when no client named it.
+    fn list_at(&mut self, segment: &str) -> Result<Option<ListId>>;
+    /// Names list `list`'s calendar `name` (a checked segment); a name
+    /// another of the owner's calendars has is a conflict.
+    fn name_calendar(&mut self, list: ListId, name: &str) -> Result<()>;
+}
+
 /// CalDAV's statements on one owner's tasks, within a unit of task work.
 pub(crate) trait ObjectWork {
     /// The live task of list `list` whose resource is named `name`: the
@@ -354,7 +368,7 @@ pub(crate) trait ObjectWork {
 
 /// Statements on one owner's tasks, within one unit of work. Dropped without
 /// [`TaskWork::commit`], the work is rolled back.
-pub(crate) trait TaskWork: ListWork + RepeatWork + ObjectWork {
+pub(crate) trait TaskWork: ListWork + RepeatWork + ObjectWork + CalendarWork {
     /// The owner's time zone; in write work, held against a concurrent
     /// change until the work ends.
     fn zone(&mut self) -> Result<Zone>;

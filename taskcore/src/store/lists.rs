@@ -11,8 +11,8 @@ use crate::types::{ListId, UserId};
 /// One owner's lists. The owner id must come from an authenticated source.
 #[derive(Debug, Clone, Copy)]
 pub struct OwnerLists<'a> {
-    store: &'a Store,
-    owner: UserId,
+    pub(super) store: &'a Store,
+    pub(super) owner: UserId,
 }
 
 impl Store {

@@ -27,6 +27,7 @@ mod api_tokens;
 mod asynchronous;
 mod backend;
 mod backup;
+mod calendars;
 mod changes;
 mod database;
 mod limits;

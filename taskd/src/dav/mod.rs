@@ -27,9 +27,10 @@ use crate::filters::body;
 use crate::state::AppState;
 
 /// What `OPTIONS` and a 405 say taskd does on a CalDAV resource.
-const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT";
+const ALLOW: &str =
+    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL";
 /// The DAV compliance classes taskd implements.
-const COMPLIANCE: &str = "1, 3, calendar-access";
+const COMPLIANCE: &str = "1, 3, calendar-access, extended-mkcol";
 
 /// `/.well-known/caldav` and everything under `/dav/`.
 pub fn routes(state: AppState) -> BoxedFilter<(Reply,)> {
@@ -116,9 +117,11 @@ async fn serve(
         "REPORT" => objects::report(&request, &resource).await,
         "GET" | "HEAD" => objects::get(&request, &resource, method == Method::HEAD).await,
         "PUT" => objects::put(&request, &resource).await,
+        "MKCALENDAR" => calendars::make(&request, &resource, false).await,
+        "MKCOL" => calendars::make(&request, &resource, true).await,
         "PROPPATCH" => match &resource {
-            Resource::Calendar(_, list) => {
-                calendars::proppatch(&request, *list, &resource.href()).await
+            Resource::Calendar(_, segment) => {
+                calendars::proppatch(&request, segment, &resource.href()).await
             }
             _ => dav_error(
                 StatusCode::FORBIDDEN,
@@ -127,7 +130,7 @@ async fn serve(
             ),
         },
         "DELETE" => match &resource {
-            Resource::Calendar(_, list) => calendars::delete(&request, *list).await,
+            Resource::Calendar(_, segment) => calendars::delete(&request, segment).await,
             _ => objects::delete(&request, &resource).await,
         },
         _ => Response::builder()

@@ -7,7 +7,7 @@ use warp::http::{Response, StatusCode, header};
 use warp::reply::Response as Reply;
 
 use super::answer;
-use super::paths::{Resource, from_href};
+use super::paths::{Resource, from_href, list_at};
 use super::xml::{self, CALDAV, DAV, Name, PropFilter, Report};
 use super::{Request, dav_error, status, xml_answer};
 
@@ -47,13 +47,24 @@ fn answer_error(error: Error) -> Reply {
     }
 }
 
+/// A missing calendar, for a resource in it: the resource is not found.
+fn not_found(error: Error) -> Error {
+    match error {
+        Error::ListNotFound => Error::TaskNotFound,
+        other => other,
+    }
+}
+
 pub(super) async fn get(request: &Request<'_>, resource: &Resource, head: bool) -> Reply {
     let Resource::Object(_, list, name) = resource else {
         return status(StatusCode::METHOD_NOT_ALLOWED);
     };
-    let (user, list, name) = (request.user.id, *list, name.clone());
+    let (user, calendar, name) = (request.user.id, list.clone(), name.clone());
     let found = AsyncStore::new(request.state.store.clone())
-        .run(move |store| store.tasks(user).object(list, &name))
+        .run(move |store| {
+            let list = list_at(store, user, &calendar).map_err(not_found)?;
+            store.tasks(user).object(list, &name)
+        })
         .await;
     match found {
         Ok(object) => Response::builder()
@@ -113,10 +124,15 @@ pub(super) async fn put(request: &Request<'_>, resource: &Resource) -> Reply {
             "The object is not UTF-8",
         );
     };
-    let (user, list, name, text) = (request.user.id, *list, name.clone(), text.to_owned());
+    let (user, calendar) = (request.user.id, list.clone());
+    let (name, text) = (name.clone(), text.to_owned());
     let condition = condition(request);
     let written = AsyncStore::new(request.state.store.clone())
-        .write(move |store| store.tasks(user).put_object(list, &name, &text, &condition))
+        .write(move |store| {
+            // No calendar there: 409 (RFC 4918, 9.7.1).
+            let list = list_at(store, user, &calendar)?;
+            store.tasks(user).put_object(list, &name, &text, &condition)
+        })
         .await;
     match written {
         // No ETag: what taskd serves is not byte for byte what the client
@@ -143,9 +159,10 @@ pub(super) async fn delete(request: &Request<'_>, resource: &Resource) -> Reply 
         PutCondition::Match(versions) => Expect::OneOf(versions),
         _ => Expect::Any,
     };
-    let (user, list, name) = (request.user.id, *list, name.clone());
+    let (user, calendar, name) = (request.user.id, list.clone(), name.clone());
     let deleted = AsyncStore::new(request.state.store.clone())
         .write(move |store| {
+            let list = list_at(store, user, &calendar).map_err(not_found)?;
             let tasks = store.tasks(user);
             let found = tasks.object(list, &name)?;
             tasks.delete_expecting(found.task.id, &expect)
@@ -171,7 +188,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
             return dav_error(StatusCode::FORBIDDEN, "c:supported-filter", &unreadable.0);
         }
     };
-    let (user, list, owner) = (request.user.id, *list, *owner);
+    let (user, calendar, owner) = (request.user.id, list.clone(), *owner);
     let (props, names, filters) = match report {
         Report::Multiget { props, hrefs } => {
             if hrefs.len() > MULTIGET_MAX {
@@ -185,7 +202,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
         }
         Report::Query { props, filters } => (props, None, filters),
         Report::Sync { token, props } => {
-            return sync(request, owner, list, token.as_deref(), props).await;
+            return sync(request, owner, calendar, token.as_deref(), props).await;
         }
         Report::Other(name) => {
             return dav_error(
@@ -195,15 +212,16 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
             );
         }
     };
-    let asked = names.clone();
+    let (asked, within) = (names.clone(), calendar.clone());
     let found = AsyncStore::new(request.state.store.clone())
         .run(move |store| {
+            let list = list_at(store, user, &within).map_err(not_found)?;
             let tasks = store.tasks(user);
             let names: Vec<String> = match &asked {
                 Some(hrefs) => hrefs
                     .iter()
                     .map(|href| match from_href(href) {
-                        Some(Resource::Object(o, l, name)) if o == owner && l == list => name,
+                        Some(Resource::Object(o, c, name)) if o == owner && c == within => name,
                         // Never a name: reported as not found.
                         _ => String::new(),
                     })
@@ -233,7 +251,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
         }
         match object {
             Some(object) if passes(filters.as_deref(), &object.ical) => {
-                let href = Resource::Object(owner, list, name).href();
+                let href = Resource::Object(owner, calendar.clone(), name).href();
                 let values = object_values(&props, &object);
                 answer::response(&mut body, &href, &values);
             }
@@ -242,7 +260,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
                 let href = names
                     .as_ref()
                     .and_then(|hrefs| hrefs.get(index).cloned())
-                    .unwrap_or_else(|| Resource::Object(owner, list, name).href());
+                    .unwrap_or_else(|| Resource::Object(owner, calendar.clone(), name).href());
                 body.push_str(&format!(
                     "<d:response><d:href>{}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>",
                     answer::escape(&href)
@@ -268,7 +286,7 @@ pub(super) fn sync_token(point: i64) -> String {
 async fn sync(
     request: &Request<'_>,
     owner: taskcore::UserId,
-    list: taskcore::ListId,
+    calendar: String,
     token: Option<&str>,
     props: Vec<Name>,
 ) -> Reply {
@@ -284,8 +302,10 @@ async fn sync(
     };
     let user = request.user.id;
     let with_data = props.iter().any(|name| name.is(CALDAV, "calendar-data"));
+    let within = calendar.clone();
     let found = AsyncStore::new(request.state.store.clone())
         .run(move |store| {
+            let list = list_at(store, user, &within).map_err(not_found)?;
             let tasks = store.tasks(user);
             let changes = tasks.calendar_changes(list, since)?;
             let objects = if with_data {
@@ -315,7 +335,7 @@ async fn sync(
                 "The answer would be too large: sync without calendar-data, then fetch",
             );
         }
-        let href = Resource::Object(owner, list, entry.name.clone()).href();
+        let href = Resource::Object(owner, calendar.clone(), entry.name.clone()).href();
         let values: Vec<(Name, Option<String>)> = match objects.get(index) {
             Some(Some(object)) => object_values(&props, object),
             _ => props
@@ -331,7 +351,7 @@ async fn sync(
         answer::response(&mut body, &href, &values);
     }
     for name in &changes.gone {
-        let href = Resource::Object(owner, list, name.clone()).href();
+        let href = Resource::Object(owner, calendar.clone(), name.clone()).href();
         body.push_str(&format!(
             "<d:response><d:href>{}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>",
             answer::escape(&href)

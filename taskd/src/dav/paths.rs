@@ -1,7 +1,7 @@
 //! Where CalDAV's resources are: the root, a user's principal, the home of
 //! their calendars (one per list) and each task in a calendar.
 
-use taskcore::{ListId, UserId};
+use taskcore::{Error, ListId, Store, UserId};
 
 /// The root of CalDAV; `/.well-known/caldav` points here.
 pub const ROOT: &str = "/dav/";
@@ -15,8 +15,11 @@ pub enum Resource {
     Root,
     Principal(UserId),
     Home(UserId),
-    Calendar(UserId, ListId),
-    Object(UserId, ListId, String),
+    /// A calendar, by its path segment: the one its client chose at
+    /// MKCALENDAR, or its list's id.
+    Calendar(UserId, String),
+    /// An object, by its calendar's segment and its own name.
+    Object(UserId, String, String),
 }
 
 impl Resource {
@@ -25,30 +28,26 @@ impl Resource {
     pub fn at(tail: &str) -> Option<Self> {
         let segments: Vec<&str> = tail.split('/').collect();
         let user = |text: &str| text.parse::<i64>().ok().map(UserId);
-        let list = |text: &str| text.parse::<i64>().ok().map(ListId);
         Some(match segments.as_slice() {
             [""] => Self::Root,
             ["principals", id] | ["principals", id, ""] => Self::Principal(user(id)?),
             ["calendars", id] | ["calendars", id, ""] => Self::Home(user(id)?),
             ["calendars", id, calendar] | ["calendars", id, calendar, ""] => {
-                Self::Calendar(user(id)?, list(calendar)?)
+                Self::Calendar(user(id)?, segment(calendar)?)
             }
             ["calendars", id, calendar, name] => {
-                let name = percent_encoding::percent_decode_str(name)
-                    .decode_utf8()
-                    .ok()?
-                    .into_owned();
-                if name.is_empty()
-                    || name.len() > NAME_MAX_BYTES
-                    || name.contains('/')
-                    || name.chars().any(char::is_control)
-                {
-                    return None;
-                }
-                Self::Object(user(id)?, list(calendar)?, name)
+                Self::Object(user(id)?, segment(calendar)?, segment(name)?)
             }
             _ => return None,
         })
+    }
+
+    /// The calendar this resource is or is in.
+    pub fn calendar(&self) -> Option<&str> {
+        match self {
+            Self::Calendar(_, calendar) | Self::Object(_, calendar, _) => Some(calendar),
+            _ => None,
+        }
     }
 
     /// Whose resource it is (none for the root).
@@ -68,15 +67,42 @@ impl Resource {
             Self::Root => ROOT.to_owned(),
             Self::Principal(user) => format!("{ROOT}principals/{}/", user.0),
             Self::Home(user) => format!("{ROOT}calendars/{}/", user.0),
-            Self::Calendar(user, list) => format!("{ROOT}calendars/{}/{}/", user.0, list.0),
-            Self::Object(user, list, name) => format!(
+            Self::Calendar(user, calendar) => format!(
+                "{ROOT}calendars/{}/{}/",
+                user.0,
+                percent_encoding::utf8_percent_encode(calendar, SEGMENT)
+            ),
+            Self::Object(user, calendar, name) => format!(
                 "{ROOT}calendars/{}/{}/{}",
                 user.0,
-                list.0,
+                percent_encoding::utf8_percent_encode(calendar, SEGMENT),
                 percent_encoding::utf8_percent_encode(name, SEGMENT)
             ),
         }
     }
+}
+
+/// A path segment, decoded: a name of at most [`NAME_MAX_BYTES`], with
+/// no slash and no control character (`None` otherwise: it names nothing).
+fn segment(text: &str) -> Option<String> {
+    let name = percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    let fits = !name.is_empty()
+        && name.len() <= NAME_MAX_BYTES
+        && !name.contains('/')
+        && !name.chars().any(char::is_control);
+    fits.then_some(name)
+}
+
+/// The list whose calendar is at `segment` (in a store closure);
+/// [`Error::ListNotFound`] when there is none.
+pub fn list_at(store: &Store, user: UserId, segment: &str) -> Result<ListId, Error> {
+    store
+        .lists(user)
+        .at_calendar(segment)?
+        .ok_or(Error::ListNotFound)
 }
 
 /// What a path segment escapes: everything but unreserved characters and
@@ -107,7 +133,7 @@ mod tests {
 
     #[test]
     fn paths_and_hrefs_name_the_same_resources() {
-        let object = Resource::Object(UserId(3), ListId(9), "a b/c.ics".replace('/', ""));
+        let object = Resource::Object(UserId(3), "9".into(), "a b/c.ics".replace('/', ""));
         assert_eq!(object.href(), "/dav/calendars/3/9/a%20bc.ics");
         assert_eq!(from_href(&object.href()), Some(object.clone()));
         assert_eq!(
@@ -121,9 +147,17 @@ mod tests {
         );
         assert_eq!(
             Resource::at("calendars/3/9/"),
-            Some(Resource::Calendar(UserId(3), ListId(9)))
+            Some(Resource::Calendar(UserId(3), "9".into()))
         );
+        let chosen = Resource::Calendar(UserId(3), "Work é".into());
+        assert_eq!(chosen.href(), "/dav/calendars/3/Work%20%C3%A9/");
+        assert_eq!(from_href(&chosen.href()), Some(chosen));
         assert_eq!(Resource::at("calendars/x/9/"), None);
+        assert_eq!(
+            Resource::at("calendars/3/a%00b/"),
+            None,
+            "a control character"
+        );
         assert_eq!(
             Resource::at("calendars/3/9/a%2Fb.ics"),
             None,

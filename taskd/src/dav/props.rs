@@ -13,11 +13,13 @@ use super::{Request, dav_error, status, xml_answer};
 
 /// Everything a PROPFIND may need of one user's calendars, read at once.
 struct Known {
-    lists: Vec<TaskList>,
+    /// Every list, with its calendar's path segment.
+    calendars: Vec<(TaskList, String)>,
     /// The owner's sync point.
     point: i64,
-    /// Each listed calendar's resources (only the ones Depth asks about).
-    entries: Vec<(ListId, Vec<ObjectEntry>)>,
+    /// Each listed calendar's resources, by segment (only the calendars
+    /// Depth asks about).
+    entries: Vec<(String, Vec<ObjectEntry>)>,
 }
 
 pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Reply {
@@ -36,23 +38,30 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
     let target = resource.clone();
     let known = AsyncStore::new(request.state.store.clone())
         .run(move |store| {
-            let lists = store.lists(user.id).all()?;
+            let calendars = store.lists(user.id).calendars()?;
             let point = store.tasks(user.id).sync_point()?;
             let mut entries = Vec::new();
-            let listed: Vec<ListId> = match &target {
-                Resource::Calendar(_, list) | Resource::Object(_, list, _) => vec![*list],
-                Resource::Home(_) if depth == 1 => lists.iter().map(|list| list.id).collect(),
-                _ => Vec::new(),
+            let listed: Vec<(ListId, String)> = match target.calendar() {
+                Some(segment) => calendars
+                    .iter()
+                    .filter(|(_, at)| at == segment)
+                    .map(|(list, at)| (list.id, at.clone()))
+                    .collect(),
+                None if matches!(target, Resource::Home(_)) && depth == 1 => calendars
+                    .iter()
+                    .map(|(list, at)| (list.id, at.clone()))
+                    .collect(),
+                None => Vec::new(),
             };
-            for list in listed {
+            for (list, segment) in listed {
                 match store.tasks(user.id).calendar(list) {
-                    Ok(found) => entries.push((list, found)),
+                    Ok(found) => entries.push((segment, found)),
                     Err(taskcore::Error::ListNotFound) => {}
                     Err(error) => return Err(error),
                 }
             }
             Ok(Known {
-                lists,
+                calendars,
                 point,
                 entries,
             })
@@ -71,7 +80,7 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
                 members.extend(
                     entries
                         .iter()
-                        .map(|entry| Resource::Object(*owner, *list, entry.name.clone())),
+                        .map(|entry| Resource::Object(*owner, list.clone(), entry.name.clone())),
                 );
             }
         }
@@ -88,9 +97,9 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
         Resource::Home(owner) if depth == 1 => {
             members.extend(
                 known
-                    .lists
+                    .calendars
                     .iter()
-                    .map(|list| Resource::Calendar(*owner, list.id)),
+                    .map(|(_, segment)| Resource::Calendar(*owner, segment.clone())),
             );
         }
         _ => {}
@@ -161,12 +170,18 @@ fn every_property(resource: &Resource) -> Vec<Name> {
 fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option<String> {
     let principal = Resource::Principal(user.id).href();
     let href = |href: String| format!("<d:href>{}</d:href>", answer::escape(&href));
-    let list = |id: &ListId| known.lists.iter().find(|list| list.id == *id);
-    let entries = |id: &ListId| {
+    let list = |segment: &String| {
+        known
+            .calendars
+            .iter()
+            .find(|(_, at)| at == segment)
+            .map(|(list, _)| list)
+    };
+    let entries = |segment: &String| {
         known
             .entries
             .iter()
-            .find(|(list, _)| list == id)
+            .find(|(at, _)| at == segment)
             .map(|(_, entries)| entries)
     };
     Some(
@@ -215,6 +230,7 @@ fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option
             (DAV, "supported-report-set", Resource::Calendar(..)) => [
                 "c:calendar-multiget",
                 "c:calendar-query",
+                "d:sync-collection",
             ]
             .iter()
             .map(|report| {

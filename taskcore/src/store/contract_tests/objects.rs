@@ -3,8 +3,9 @@
 //! user's calendar never found.
 
 use super::*;
-use crate::model::{PutCondition, Task};
+use crate::model::{Expect, NewList, PutCondition, Task};
 use crate::types::ListId;
+use crate::wire::{Body, ListCreate};
 use crate::{CalendarRefusal, Due};
 
 fn default_list(store: &Store, owner: UserId) -> ListId {
@@ -163,5 +164,42 @@ contract! {
             .expect("the name is free");
         assert!(second.created);
         assert_eq!(tasks.object(list, "same.ics").expect("object").task.uid, "second");
+    }
+}
+
+contract! {
+    fn a_calendar_a_client_made_is_at_the_segment_it_chose_and_gone_with_its_list(store: &Store) {
+        let (alice, bob) = two_users(store);
+        let lists = store.lists(alice);
+        let default = default_list(store, alice);
+        // A list no client named is at its id.
+        assert_eq!(lists.at_calendar(&default.0.to_string()).expect("at"), Some(default));
+        let work = ListCreate::from_json(&serde_json::json!({"name": "Work", "color": "#00aa00"}))
+            .expect("work");
+        let made = lists.create_calendar("5f1c-work", &work).expect("made");
+        assert_eq!((made.name.as_str(), made.color.as_deref()), ("Work", Some("#00AA00")));
+        assert_eq!(lists.at_calendar("5f1c-work").expect("at"), Some(made.id));
+        assert_eq!(lists.at_calendar(&made.id.0.to_string()).expect("at"), None, "one place only");
+        let calendars = lists.calendars().expect("calendars");
+        let segments: Vec<&str> = calendars.iter().map(|(_, segment)| segment.as_str()).collect();
+        assert_eq!(segments, [default.0.to_string().as_str(), "5f1c-work"]);
+
+        // Refused: a segment taken, a name taken, a number; nothing made.
+        let taken = lists.create_calendar("5f1c-work", &NewList::new("Other").expect("name"));
+        assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+        let named = lists.create_calendar("other", &NewList::new("work").expect("name"));
+        assert!(matches!(named, Err(Error::Conflict(_))), "{named:?}");
+        let number = lists.create_calendar("77", &NewList::new("Numbers").expect("name"));
+        assert!(matches!(number, Err(Error::Validation(_))), "{number:?}");
+        assert_eq!(lists.all().expect("lists").len(), 2);
+
+        // Another user's segment is not found, and theirs are their own.
+        assert_eq!(store.lists(bob).at_calendar("5f1c-work").expect("at"), None);
+        store.lists(bob).create_calendar("5f1c-work", &NewList::new("Work").expect("name")).expect("bob's own");
+
+        // Deleting the list frees its segment.
+        lists.delete_expecting(made.id, &Expect::Any, true).expect("deleted");
+        assert_eq!(lists.at_calendar("5f1c-work").expect("at"), None);
+        lists.create_calendar("5f1c-work", &NewList::new("Work").expect("name")).expect("made again");
     }
 }

@@ -3,6 +3,7 @@
 //! and a dialect that each backend supplies.
 
 pub(crate) mod admin;
+pub(crate) mod calendars;
 pub(crate) mod dialect;
 pub(crate) mod list_feed;
 pub(crate) mod listing;
