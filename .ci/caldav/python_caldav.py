@@ -1,7 +1,7 @@
 """python caldav (the RFC 4791 client library) against a taskd: discovery
 from the server's root URL, lists as calendars, todos created, read,
 completed, searched and deleted, and what taskd keeps of them; calendars
-renamed, made (MKCALENDAR) and deleted.
+renamed, made (MKCALENDAR) and deleted; a search by time range.
 
 Usage: python3 python_caldav.py URL EMAIL APP_PASSWORD
 """
@@ -48,6 +48,19 @@ every = sorted(
     str(t.icalendar_component["summary"]) for t in calendar.todos(include_completed=True)
 )
 assert every == ["Buy milk", "Call the bank"], every
+
+# A search by time range: what is due in it.
+calendar.save_todo(summary="Dentist", uid="dentist-1", due=datetime.datetime(2030, 6, 10, 17, 0, tzinfo=datetime.timezone.utc))
+calendar.save_todo(summary="Taxes", uid="taxes-1", due=datetime.datetime(2030, 6, 17, 9, 0, tzinfo=datetime.timezone.utc))
+found = calendar.search(
+    todo=True,
+    start=datetime.datetime(2030, 6, 10, tzinfo=datetime.timezone.utc),
+    end=datetime.datetime(2030, 6, 11, tzinfo=datetime.timezone.utc),
+)
+found_summaries = sorted(str(t.icalendar_component["summary"]) for t in found)
+assert "Dentist" in found_summaries and "Taxes" not in found_summaries, found_summaries
+for uid in ("dentist-1", "taxes-1"):
+    calendar.todo_by_uid(uid).delete()
 
 # An edit keeps what taskd does not map.
 milk = calendar.todo_by_uid("milk-1")
@@ -111,4 +124,4 @@ garden.delete()
 names = [c.get_display_name() for c in principal.calendars()]
 assert names == ["Tasks"], names
 
-print("python caldav: discovery, calendars, create, read, complete, search, edit, sync tokens, delete, calendars renamed, made and deleted: ok")
+print("python caldav: discovery, calendars, create, read, complete, search, time range, edit, sync tokens, delete, calendars renamed, made and deleted: ok")

@@ -314,6 +314,42 @@ async fn reports_fetch_objects_by_href_and_open_tasks_by_query() {
 }
 }
 
+taskd_tests::on_both_backends! {
+async fn a_query_with_a_time_range_finds_the_tasks_that_happen_in_it() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "time-range").await;
+    let list = default_list(&server, &account).await;
+    let calendar = format!("/dav/calendars/{}/{list}/", account.id);
+    for (name, lines) in [
+        ("meeting", &["SUMMARY:Meeting", "DUE:20300610T170000Z"][..]),
+        ("later", &["SUMMARY:Later", "DUE:20300617T090000Z"]),
+        ("done", &["SUMMARY:Done", "STATUS:COMPLETED", "COMPLETED:20300601T100000Z"]),
+        ("span", &["SUMMARY:Span", "DTSTART:20300601T090000Z", "DUE:20300620T090000Z"]),
+    ] {
+        let put = dav(&server, Some(&auth), "PUT", &format!("{calendar}{name}.ics"), &[], &todo(name, lines)).await;
+        assert_eq!(put.status, 201, "{name}: {}", put.text);
+    }
+    server.created(&account, json!({"title": "Timed", "due_at": "2030-06-10T08:00:00Z"})).await;
+    server.created(&account, json!({"title": "Daily", "due_at": "2030-06-01T09:00:00Z", "repeat": "FREQ=DAILY"})).await;
+    server.created(&account, json!({"title": "Weekly", "due_at": "2030-06-04T09:00:00Z", "repeat": "FREQ=WEEKLY"})).await;
+
+    let query = |range: &str| format!(r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data/></d:prop>
+        <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO">{range}</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#);
+    let found = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")],
+        &query(r#"<c:time-range start="20300610T000000Z" end="20300611T000000Z"/>"#)).await;
+    assert_eq!(found.status, 207, "{}", found.text);
+    let mut titles: Vec<&str> = found.text.split("SUMMARY:").skip(1).filter_map(|rest| rest.split("\r\n").next()).collect();
+    titles.sort_unstable();
+    // June 10th, 2030 (a Monday): the weekly task falls on Tuesdays.
+    assert_eq!(titles, ["Daily", "Meeting", "Span", "Timed"], "{}", found.text);
+
+    let refused = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")],
+        &query(r#"<c:time-range start="June 10th"/>"#)).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(refused.text.contains("time-range bound"), "{}", refused.text);
+}
+}
+
 /// A sync-collection REPORT from `token` (empty: a first sync): the
 /// answer, and the token it gives.
 async fn sync(server: &Server, auth: &str, calendar: &str, token: &str) -> (Answer, String) {

@@ -35,6 +35,7 @@
 
 mod mapped;
 mod read;
+mod span;
 mod write;
 
 #[cfg(test)]
@@ -48,6 +49,7 @@ use crate::repeat::{RepeatFrom, RepeatRule};
 
 pub use mapped::REPEAT_FROM_PROPERTY;
 pub use read::read;
+pub use span::{TimeRange, overlaps};
 pub use write::write;
 
 /// The `PRODID` of an object taskd writes whole (a task made over REST).

@@ -128,7 +128,7 @@ const ONCE: [ICalendarProperty; 9] = [
 ];
 
 /// The one VTODO of `calendar`, which holds nothing else but time zones.
-fn the_todo(calendar: &ICalendar) -> Result<&ICalendarComponent, Refusal> {
+pub(super) fn the_todo(calendar: &ICalendar) -> Result<&ICalendarComponent, Refusal> {
     let root = calendar
         .components
         .first()

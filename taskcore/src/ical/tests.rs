@@ -511,3 +511,255 @@ proptest::proptest! {
         }
     }
 }
+
+/// A VTODO with `lines`, for the time-range table.
+fn dated(lines: &[&str]) -> String {
+    let mut text = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VTODO\r\nUID:t\r\nSUMMARY:T\r\n",
+    );
+    for line in lines {
+        text.push_str(line);
+        text.push_str("\r\n");
+    }
+    text.push_str("END:VTODO\r\nEND:VCALENDAR\r\n");
+    text
+}
+
+#[test]
+fn a_time_range_is_tested_as_rfc_4791_tells_for_each_kind_of_todo() {
+    use super::{TimeRange, overlaps};
+    let paris = crate::Zone::parse("Europe/Paris").expect("zone");
+    let utc = crate::Zone::default();
+    let range = |from: DateTime<Utc>, to: DateTime<Utc>| TimeRange::new(Some(from), Some(to));
+    // December 10th, the whole day in UTC.
+    let day = range(at(2026, 12, 10, 0, 0, 0), at(2026, 12, 11, 0, 0, 0));
+    let cases: &[(&str, &[&str], crate::Zone, TimeRange, bool)] = &[
+        // DTSTART and DURATION: the span overlaps.
+        (
+            "start+duration across the start",
+            &["DTSTART:20261209T230000Z", "DURATION:PT2H"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "start+duration before",
+            &["DTSTART:20261209T200000Z", "DURATION:PT2H"],
+            utc,
+            day,
+            false,
+        ),
+        // DTSTART and DUE.
+        (
+            "start and due around the day",
+            &["DTSTART:20261201T090000Z", "DUE:20261220T090000Z"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "start and due after the day",
+            &["DTSTART:20261211T090000Z", "DUE:20261220T090000Z"],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "start and due ending at the start",
+            &["DTSTART:20261201T090000Z", "DUE:20261210T000000Z"],
+            utc,
+            day,
+            false,
+        ),
+        // DTSTART alone: the start is in the range (the end exclusive).
+        (
+            "start alone inside",
+            &["DTSTART:20261210T120000Z"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "start alone at the end",
+            &["DTSTART:20261211T000000Z"],
+            utc,
+            day,
+            false,
+        ),
+        // DUE alone: start < DUE <= end.
+        ("due inside", &["DUE:20261210T170000Z"], utc, day, true),
+        ("due at the end", &["DUE:20261211T000000Z"], utc, day, true),
+        (
+            "due at the start",
+            &["DUE:20261210T000000Z"],
+            utc,
+            day,
+            false,
+        ),
+        // A date, and a floating time, are read in the owner's zone: the
+        // 11th starts at 23:00 UTC on the 10th in Paris.
+        (
+            "a date due in Paris",
+            &["DUE;VALUE=DATE:20261211"],
+            paris,
+            day,
+            true,
+        ),
+        (
+            "the same date in UTC",
+            &["DUE;VALUE=DATE:20261211"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "a date due the day after in UTC",
+            &["DUE;VALUE=DATE:20261212"],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "a floating time in Paris",
+            &["DUE:20261211T003000"],
+            paris,
+            day,
+            true,
+        ),
+        (
+            "a floating time in UTC",
+            &["DUE:20261211T003000"],
+            utc,
+            day,
+            false,
+        ),
+        // Neither: COMPLETED and CREATED.
+        (
+            "completed inside",
+            &["COMPLETED:20261210T100000Z"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "completed after",
+            &["COMPLETED:20261212T100000Z"],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "created before, completed after",
+            &["CREATED:20261201T100000Z", "COMPLETED:20261212T100000Z"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "created and completed before",
+            &["CREATED:20261201T100000Z", "COMPLETED:20261202T100000Z"],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "created before the end",
+            &["CREATED:20261201T100000Z"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "created after the end",
+            &["CREATED:20261212T100000Z"],
+            utc,
+            day,
+            false,
+        ),
+        ("nothing: always", &[], utc, day, true),
+        // Open sides.
+        (
+            "due after an open-ended start",
+            &["DUE:20270101T000000Z"],
+            utc,
+            TimeRange::new(Some(at(2026, 12, 10, 0, 0, 0)), None),
+            true,
+        ),
+        (
+            "due before an open start's end",
+            &["DUE:20200101T000000Z"],
+            utc,
+            TimeRange::new(None, Some(at(2026, 12, 10, 0, 0, 0))),
+            true,
+        ),
+        // A repeating task happens at each occurrence from its due on.
+        (
+            "daily, a later day",
+            &["DUE:20261201T090000Z", "RRULE:FREQ=DAILY"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "weekly on Tuesdays, a Thursday",
+            &["DUE:20261201T090000Z", "RRULE:FREQ=WEEKLY"],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "weekly, the Thursday of a Thursday series",
+            &["DUE:20261203T090000Z", "RRULE:FREQ=WEEKLY"],
+            utc,
+            day,
+            true,
+        ),
+        (
+            "daily until before the day",
+            &[
+                "DUE:20261201T090000Z",
+                "RRULE:FREQ=DAILY;UNTIL=20261205T090000Z",
+            ],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "daily all-day, a later day",
+            &["DUE;VALUE=DATE:20261201", "RRULE:FREQ=DAILY"],
+            paris,
+            day,
+            true,
+        ),
+        (
+            "daily, a range before its due",
+            &["DUE:20261220T090000Z", "RRULE:FREQ=DAILY"],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "daily but done: its own due only",
+            &[
+                "DUE:20261201T090000Z",
+                "RRULE:FREQ=DAILY",
+                "STATUS:COMPLETED",
+                "COMPLETED:20261201T100000Z",
+            ],
+            utc,
+            day,
+            false,
+        ),
+        (
+            "monthly on the 31st skips short months",
+            &["DUE:20261031T090000Z", "RRULE:FREQ=MONTHLY;BYMONTHDAY=31"],
+            utc,
+            range(at(2026, 11, 1, 0, 0, 0), at(2026, 12, 1, 0, 0, 0)),
+            false,
+        ),
+    ];
+    for (name, lines, zone, range, expected) in cases {
+        assert_eq!(overlaps(&dated(lines), *zone, range), *expected, "{name}");
+    }
+    assert!(!overlaps("not iCalendar", utc, &day), "unreadable: never");
+}

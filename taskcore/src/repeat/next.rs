@@ -148,6 +148,22 @@ impl RepeatRule {
         }
     }
 
+    /// The first occurrence of the series started at `start` that begins
+    /// strictly after `after` (an all-day one: on a later day than
+    /// `after`'s), within `UNTIL`; `None` past it. `COUNT` is not counted:
+    /// the series' earlier occurrences are not known here.
+    pub fn occurrence_after(&self, start: Due, zone: Zone, after: DateTime<Utc>) -> Option<Due> {
+        let next = match start {
+            Due::Date(day) => {
+                let from = zone.day_of(after).checked_add_days(Days::new(1))?;
+                first_day(self, day, None, from.max(day)).map(Due::Date)
+            }
+            Due::At(at) if at > after => Some(Due::At(at)),
+            Due::At(at) => first_instant(self, at, zone, None, after).map(Due::At),
+        }?;
+        self.before_until(next, zone).then_some(next)
+    }
+
     /// Whether `next` is within the rule's `UNTIL`, if it has one.
     fn before_until(&self, next: Due, zone: Zone) -> bool {
         let Some(RepeatEnd::Until(until)) = self.end() else {

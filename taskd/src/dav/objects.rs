@@ -1,6 +1,7 @@
 //! A calendar's objects: GET, PUT and DELETE of one, and the REPORTs that
 //! read several (calendar-multiget, calendar-query).
 
+use taskcore::ical::TimeRange;
 use taskcore::model::{Expect, PutCondition, TaskObject};
 use taskcore::{AsyncStore, CalendarRefusal, Error};
 use warp::http::{Response, StatusCode, header};
@@ -189,7 +190,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
         }
     };
     let (user, calendar, owner) = (request.user.id, list.clone(), *owner);
-    let (props, names, filters) = match report {
+    let (props, names, filters, range) = match report {
         Report::Multiget { props, hrefs } => {
             if hrefs.len() > MULTIGET_MAX {
                 return dav_error(
@@ -198,9 +199,13 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
                     &format!("A calendar-multiget names at most {MULTIGET_MAX} objects"),
                 );
             }
-            (props, Some(hrefs), Some(Vec::new()))
+            (props, Some(hrefs), Some(Vec::new()), None)
         }
-        Report::Query { props, filters } => (props, None, filters),
+        Report::Query {
+            props,
+            filters,
+            range,
+        } => (props, None, filters, range),
         Report::Sync { token, props } => {
             return sync(request, owner, calendar, token.as_deref(), props).await;
         }
@@ -240,6 +245,8 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
         Ok(found) => found,
         Err(error) => return answer_error(error),
     };
+    // Dates and floating times are read in the owner's zone.
+    let zone = taskcore::Zone::parse(&request.user.timezone).unwrap_or_default();
     let mut body = String::from(answer::MULTISTATUS_START);
     for (index, (name, object)) in found.into_iter().enumerate() {
         if body.len() > REPORT_MAX_BYTES {
@@ -250,7 +257,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
             );
         }
         match object {
-            Some(object) if passes(filters.as_deref(), &object.ical) => {
+            Some(object) if passes(filters.as_deref(), range.as_ref(), zone, &object.ical) => {
                 let href = Resource::Object(owner, calendar.clone(), name).href();
                 let values = object_values(&props, &object);
                 answer::response(&mut body, &href, &values);
@@ -374,14 +381,20 @@ fn invalid_token() -> Reply {
 }
 
 /// Whether an object passes a query's filters (`None`: a query for
-/// another component, which no task passes).
-fn passes(filters: Option<&[PropFilter]>, ical: &str) -> bool {
+/// another component, which no task passes) and its time range.
+fn passes(
+    filters: Option<&[PropFilter]>,
+    range: Option<&TimeRange>,
+    zone: taskcore::Zone,
+    ical: &str,
+) -> bool {
     let Some(filters) = filters else {
         return false;
     };
     filters
         .iter()
         .all(|filter| filter.passes(&todo_values(ical, &filter.property)))
+        && range.is_none_or(|range| taskcore::ical::overlaps(ical, zone, range))
 }
 
 /// The values of property `property` of the VTODO in `ical` (unfolded;

@@ -1,9 +1,11 @@
 //! WebDAV's XML as taskd reads it: PROPFIND and REPORT bodies, parsed
 //! without DTDs or entities (the answers are `answer.rs`'s).
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
+use taskcore::ical::TimeRange;
 
 /// WebDAV's namespace.
 pub const DAV: &str = "DAV:";
@@ -52,6 +54,8 @@ pub enum Report {
     Query {
         props: Vec<Name>,
         filters: Option<Vec<PropFilter>>,
+        /// The VTODO's `time-range`, if the query has one.
+        range: Option<TimeRange>,
     },
     /// `sync-collection`: the client's sync token (none or empty: a first
     /// sync) and the properties.
@@ -431,10 +435,12 @@ pub fn report(body: &[u8]) -> Result<Report, Unreadable> {
 }
 
 /// A calendar-query: the VCALENDAR/VTODO component filters and their
-/// prop-filters (`is-not-defined`, `text-match`); a time range or a
-/// parameter filter is refused rather than ignored.
+/// prop-filters (`is-not-defined`, `text-match`) and its `time-range`; a
+/// time range on a property or a parameter filter is refused rather than
+/// ignored.
 fn query(elements: &[Element]) -> Result<Report, Unreadable> {
     let mut filters = Vec::new();
+    let mut range = None;
     let mut other_component = false;
     let mut in_filter: Option<usize> = None;
     // The prop-filter being read: its depth, property and test so far.
@@ -475,6 +481,18 @@ fn query(elements: &[Element]) -> Result<Report, Unreadable> {
                 let property = element.attribute("name").unwrap_or_default().to_uppercase();
                 open = Some((element.depth, property, PropTest::Defined));
             }
+            "time-range" if open.is_none() => {
+                let bound = |key: &str| -> Result<Option<DateTime<Utc>>, Unreadable> {
+                    element.attribute(key).map(utc_time).transpose()
+                };
+                let (start, end) = (bound("start")?, bound("end")?);
+                if start.is_none() && end.is_none() {
+                    return Err(Unreadable(
+                        "A time-range needs a start, an end or both".into(),
+                    ));
+                }
+                range = Some(TimeRange::new(start, end));
+            }
             "is-not-defined" if open.is_some() => {
                 if let Some((_, _, test)) = open.as_mut() {
                     *test = PropTest::NotDefined;
@@ -504,7 +522,20 @@ fn query(elements: &[Element]) -> Result<Report, Unreadable> {
     Ok(Report::Query {
         props: props(elements),
         filters: (!other_component).then_some(filters),
+        range,
     })
+}
+
+/// A time-range bound: a UTC date-time in iCalendar's form
+/// (`20261204T080000Z`).
+fn utc_time(text: &str) -> Result<DateTime<Utc>, Unreadable> {
+    NaiveDateTime::parse_from_str(text.trim(), "%Y%m%dT%H%M%SZ")
+        .map(|at| at.and_utc())
+        .map_err(|_| {
+            Unreadable(format!(
+                "A time-range bound is a UTC date-time such as 20261204T080000Z, not {text:?}"
+            ))
+        })
 }
 
 #[cfg(test)]

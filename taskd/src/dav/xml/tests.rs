@@ -143,6 +143,7 @@ fn a_multiget_gives_its_hrefs_and_a_query_its_open_filter() {
     let Report::Query {
         props,
         filters: Some(filters),
+        range: None,
     } = report(query_body).expect("read")
     else {
         panic!("a query of tasks")
@@ -178,4 +179,31 @@ fn a_multiget_gives_its_hrefs_and_a_query_its_open_filter() {
         report(ranged).is_err(),
         "a filter taskd does not apply is refused, not ignored"
     );
+}
+
+#[test]
+fn a_query_time_range_is_read_and_a_bad_bound_refused() {
+    let body = |range: &str| {
+        format!(
+            r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop>
+            <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO">{range}</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#
+        )
+    };
+    let Ok(Report::Query {
+        range: Some(range), ..
+    }) = report(body(r#"<c:time-range start="20261210T000000Z"/>"#).as_bytes())
+    else {
+        panic!("a query with a range")
+    };
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 12, 10)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc());
+    assert_eq!((range.start, range.end), (start, None));
+    for refused in [
+        r#"<c:time-range start="2026-12-10"/>"#,
+        r#"<c:time-range/>"#,
+        r#"<c:prop-filter name="DUE"><c:time-range start="20261210T000000Z"/></c:prop-filter>"#,
+    ] {
+        assert!(report(body(refused).as_bytes()).is_err(), "{refused}");
+    }
 }
