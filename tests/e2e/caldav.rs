@@ -350,6 +350,37 @@ async fn a_query_with_a_time_range_finds_the_tasks_that_happen_in_it() {
 }
 }
 
+taskd_tests::on_both_backends! {
+async fn a_report_returns_only_the_parts_of_each_object_its_calendar_data_selects() {
+    let server = Server::start();
+    let (account, auth) = phone(&server, "selection").await;
+    let list = default_list(&server, &account).await;
+    let calendar = format!("/dav/calendars/{}/{list}/", account.id);
+    let written = todo("walk", &["SUMMARY:Walk", "LOCATION:Park", "DUE:20301201T090000Z", "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT15M", "END:VALARM"]);
+    assert_eq!(dav(&server, Some(&auth), "PUT", &format!("{calendar}walk.ics"), &[], &written).await.status, 201);
+    let multiget = |data: &str| format!(r#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+        <d:prop><d:getetag/>{data}</d:prop><d:href>{calendar}walk.ics</d:href></c:calendar-multiget>"#);
+
+    let chosen = multiget(r#"<c:calendar-data><c:comp name="VCALENDAR"><c:prop name="VERSION"/>
+        <c:comp name="VTODO"><c:prop name="UID"/><c:prop name="SUMMARY"/></c:comp></c:comp></c:calendar-data>"#);
+    let got = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], &chosen).await;
+    assert_eq!(got.status, 207, "{}", got.text);
+    assert!(got.text.contains("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:walk\r\nSUMMARY:Walk\r\nEND:VTODO\r\nEND:VCALENDAR"), "{}", got.text);
+    for left_out in ["LOCATION", "DUE", "VALARM", "PRODID"] {
+        assert!(!got.text.contains(left_out), "{left_out}: {}", got.text);
+    }
+    // The control: a plain calendar-data is the whole object.
+    let whole = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], &multiget("<c:calendar-data/>")).await;
+    for kept in ["LOCATION:Park", "DUE:20301201T090000Z", "BEGIN:VALARM", "PRODID"] {
+        assert!(whole.text.contains(kept), "{kept}: {}", whole.text);
+    }
+    let json = multiget(r#"<c:calendar-data content-type="application/calendar+json"/>"#);
+    let refused = dav(&server, Some(&auth), "REPORT", &calendar, &[("Depth", "1")], &json).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(refused.text.contains("c:supported-calendar-data"), "{}", refused.text);
+}
+}
+
 /// A sync-collection REPORT from `token` (empty: a first sync): the
 /// answer, and the token it gives.
 async fn sync(server: &Server, auth: &str, calendar: &str, token: &str) -> (Answer, String) {

@@ -5,6 +5,7 @@
 
 mod answer;
 mod auth;
+mod calendar_data;
 mod calendars;
 mod objects;
 mod paths;

@@ -8,8 +8,9 @@ use warp::http::{Response, StatusCode, header};
 use warp::reply::Response as Reply;
 
 use super::answer;
+use super::calendar_data::select;
 use super::paths::{Resource, from_href, list_at};
-use super::xml::{self, CALDAV, DAV, Name, PropFilter, Report};
+use super::xml::{self, CALDAV, DAV, Name, PropFilter, Report, Selection};
 use super::{Request, dav_error, status, xml_answer};
 
 /// Most hrefs one calendar-multiget may name.
@@ -189,6 +190,17 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
             return dav_error(StatusCode::FORBIDDEN, "c:supported-filter", &unreadable.0);
         }
     };
+    let selection = match xml::calendar_data(request.body) {
+        Ok(selection) => selection,
+        Err(unreadable) => {
+            return dav_error(
+                StatusCode::FORBIDDEN,
+                "c:supported-calendar-data",
+                &unreadable.0,
+            );
+        }
+    };
+    let selection = selection.as_ref();
     let (user, calendar, owner) = (request.user.id, list.clone(), *owner);
     let (props, names, filters, range) = match report {
         Report::Multiget { props, hrefs } => {
@@ -207,7 +219,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
             range,
         } => (props, None, filters, range),
         Report::Sync { token, props } => {
-            return sync(request, owner, calendar, token.as_deref(), props).await;
+            return sync(request, owner, calendar, token.as_deref(), props, selection).await;
         }
         Report::Other(name) => {
             return dav_error(
@@ -259,7 +271,7 @@ pub(super) async fn report(request: &Request<'_>, resource: &Resource) -> Reply 
         match object {
             Some(object) if passes(filters.as_deref(), range.as_ref(), zone, &object.ical) => {
                 let href = Resource::Object(owner, calendar.clone(), name).href();
-                let values = object_values(&props, &object);
+                let values = object_values(&props, &object, selection);
                 answer::response(&mut body, &href, &values);
             }
             Some(_) => {}
@@ -296,6 +308,7 @@ async fn sync(
     calendar: String,
     token: Option<&str>,
     props: Vec<Name>,
+    selection: Option<&Selection>,
 ) -> Reply {
     let since = match token {
         None => None,
@@ -344,7 +357,7 @@ async fn sync(
         }
         let href = Resource::Object(owner, calendar.clone(), entry.name.clone()).href();
         let values: Vec<(Name, Option<String>)> = match objects.get(index) {
-            Some(Some(object)) => object_values(&props, object),
+            Some(Some(object)) => object_values(&props, object, selection),
             _ => props
                 .iter()
                 .map(|name| {
@@ -442,8 +455,13 @@ fn split_line(line: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// The properties a report asks of one object.
-fn object_values(props: &[Name], object: &TaskObject) -> Vec<(Name, Option<String>)> {
+/// The properties `props` of `object` (its ETag and whole object when
+/// none are named), its calendar-data cut to `selection`.
+fn object_values(
+    props: &[Name],
+    object: &TaskObject,
+    selection: Option<&Selection>,
+) -> Vec<(Name, Option<String>)> {
     let props = if props.is_empty() {
         vec![
             Name {
@@ -464,7 +482,10 @@ fn object_values(props: &[Name], object: &TaskObject) -> Vec<(Name, Option<Strin
             let value = if name.is(DAV, "getetag") {
                 Some(answer::escape(&format!("\"{}\"", object.task.version)))
             } else if name.is(CALDAV, "calendar-data") {
-                Some(answer::escape(&object.ical))
+                Some(answer::escape(&match selection {
+                    Some(selection) => select(&object.ical, selection),
+                    None => object.ical.clone(),
+                }))
             } else if name.is(DAV, "getcontenttype") {
                 Some("text/calendar; charset=utf-8; component=VTODO".into())
             } else {

@@ -1,11 +1,16 @@
-//! WebDAV's XML as taskd reads it: PROPFIND and REPORT bodies, parsed
-//! without DTDs or entities (the answers are `answer.rs`'s).
+//! WebDAV's XML as taskd reads it: PROPFIND, PROPPATCH, MKCALENDAR and
+//! REPORT bodies (`selection.rs`: a calendar-data's parts), parsed without
+//! DTDs or entities (the answers are `answer.rs`'s).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use taskcore::ical::TimeRange;
+
+mod selection;
+
+pub use selection::{PropSelection, Selection, calendar_data};
 
 /// WebDAV's namespace.
 pub const DAV: &str = "DAV:";
