@@ -31,6 +31,12 @@ todo = calendar.save_todo(
     location="Corner shop",
 )
 read_back = calendar.todo_by_uid("milk-1").icalendar_component
+# Every property it wrote, with the value it wrote (but the stamp).
+for name, value in todo.icalendar_component.property_items(recursive=False):
+    if name in ("BEGIN", "END", "DTSTAMP"):
+        continue
+    kept = [v.to_ical() for n, v in read_back.property_items(recursive=False) if n == name]
+    assert value.to_ical() in kept, (name, value.to_ical(), kept)
 assert str(read_back["summary"]) == "Buy milk", read_back
 assert str(read_back["location"]) == "Corner shop", read_back
 assert read_back["due"].dt == datetime.date(2030, 12, 1), read_back["due"]
