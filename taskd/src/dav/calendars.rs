@@ -27,10 +27,7 @@ fn list_change(changes: &[(Name, Option<String>)]) -> Result<Map<String, Value>,
                 body.insert("name".into(), Value::String(text.clone()));
             }
             (APPLE, "calendar-color", Some(text)) => {
-                // Apple writes #RRGGBBAA; a list's colour is #RRGGBB.
-                let text = text.trim();
-                let color = if text.len() == 9 { &text[..7] } else { text };
-                body.insert("color".into(), Value::String(color.to_owned()));
+                body.insert("color".into(), Value::String(list_color(text)));
             }
             (APPLE, "calendar-color", None) => {
                 body.insert("color".into(), Value::Null);
@@ -48,6 +45,20 @@ fn list_change(changes: &[(Name, Option<String>)]) -> Result<Map<String, Value>,
         Ok(body)
     } else {
         Err(refused)
+    }
+}
+
+/// A calendar colour as a list's: Apple's `#RRGGBBAA` and any CSS colour
+/// (`blue`, `rgb(0 0 255)`) as `#RRGGBB`, its alpha dropped; anything else
+/// as it came, for the list's rules to refuse.
+fn list_color(text: &str) -> String {
+    let text = text.trim();
+    match csscolorparser::parse(text) {
+        Ok(color) => {
+            let [red, green, blue, _] = color.to_rgba8();
+            format!("#{red:02X}{green:02X}{blue:02X}")
+        }
+        Err(_) => text.to_owned(),
     }
 }
 
@@ -365,4 +376,22 @@ fn property_failure(root: &str, statuses: &[(Name, &str, Option<&str>)]) -> Stri
     }
     body.push_str(&format!("</{root}>\n"));
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_color;
+
+    #[test]
+    fn a_calendar_colour_becomes_a_lists_hex_colour() {
+        assert_eq!(list_color("#FF8800FF"), "#FF8800", "Apple's, alpha dropped");
+        assert_eq!(list_color(" #ff8800 "), "#FF8800");
+        assert_eq!(list_color("blue"), "#0000FF", "a CSS name");
+        assert_eq!(list_color("rgb(0 128 0)"), "#008000");
+        assert_eq!(
+            list_color("not a colour"),
+            "not a colour",
+            "left for the rules to refuse"
+        );
+    }
 }
