@@ -59,7 +59,8 @@ for _ in $(seq 100); do
 done
 radicale_base="http://127.0.0.1:$radicale_port"
 radicale_calendar="/bench/tasks/"
-curl -fsS -u "bench:x" -X MKCOL "$radicale_base/bench/" > /dev/null
+# Radicale makes the principal's collection at the first request.
+curl -fsS -u "bench:x" -X PROPFIND -H "Depth: 0" "$radicale_base/bench/" > /dev/null
 curl -fsS -u "bench:x" -X MKCALENDAR "$radicale_base$radicale_calendar" > /dev/null
 
 echo "seeding $TASKS tasks into each server…" >&2

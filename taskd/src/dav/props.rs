@@ -70,18 +70,18 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
     let Ok(known) = known else {
         return status(StatusCode::SERVICE_UNAVAILABLE);
     };
-    let mut members = vec![resource.clone()];
+    // Each member, with its version when it is an object.
+    let mut members: Vec<(Resource, Option<i64>)> = vec![(resource.clone(), None)];
     match resource {
         Resource::Calendar(owner, list) => {
             let Some((_, entries)) = known.entries.iter().find(|(id, _)| id == list) else {
                 return status(StatusCode::NOT_FOUND);
             };
             if depth == 1 {
-                members.extend(
-                    entries
-                        .iter()
-                        .map(|entry| Resource::Object(*owner, list.clone(), entry.name.clone())),
-                );
+                members.extend(entries.iter().map(|entry| {
+                    let member = Resource::Object(*owner, list.clone(), entry.name.clone());
+                    (member, Some(entry.version))
+                }));
             }
         }
         Resource::Object(_, list, name) => {
@@ -89,23 +89,24 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
                 .entries
                 .iter()
                 .find(|(id, _)| id == list)
-                .is_some_and(|(_, entries)| entries.iter().any(|entry| &entry.name == name));
-            if !found {
+                .and_then(|(_, entries)| entries.iter().find(|entry| &entry.name == name));
+            let Some(entry) = found else {
                 return status(StatusCode::NOT_FOUND);
-            }
+            };
+            members[0].1 = Some(entry.version);
         }
         Resource::Home(owner) if depth == 1 => {
             members.extend(
                 known
                     .calendars
                     .iter()
-                    .map(|(_, segment)| Resource::Calendar(*owner, segment.clone())),
+                    .map(|(_, segment)| (Resource::Calendar(*owner, segment.clone()), None)),
             );
         }
         _ => {}
     }
     let mut body = String::from(answer::MULTISTATUS_START);
-    for member in &members {
+    for (member, version) in &members {
         let names = match &asked {
             PropFind::All | PropFind::Names => every_property(member),
             PropFind::Props(names) => names.clone(),
@@ -116,7 +117,7 @@ pub(super) async fn propfind(request: &Request<'_>, resource: &Resource) -> Repl
                 let value = if asked == PropFind::Names {
                     Some(String::new())
                 } else {
-                    value(member, &name, request.user, &known)
+                    value(member, *version, &name, request.user, &known)
                 };
                 (name, value)
             })
@@ -166,8 +167,15 @@ fn every_property(resource: &Resource) -> Vec<Name> {
     names
 }
 
-/// The XML inside property `name` of `resource`; `None` when it has none.
-fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option<String> {
+/// The XML inside property `name` of `resource` (an object's `version`
+/// given); `None` when it has none.
+fn value(
+    resource: &Resource,
+    version: Option<i64>,
+    name: &Name,
+    user: &User,
+    known: &Known,
+) -> Option<String> {
     let principal = Resource::Principal(user.id).href();
     let href = |href: String| format!("<d:href>{}</d:href>", answer::escape(&href));
     let list = |segment: &String| {
@@ -237,10 +245,7 @@ fn value(resource: &Resource, name: &Name, user: &User, known: &Known) -> Option
                 format!("<d:supported-report><d:report><{report}/></d:report></d:supported-report>")
             })
             .collect(),
-            (DAV, "getetag", Resource::Object(_, id, object)) => {
-                let entry = entries(id)?.iter().find(|entry| &entry.name == object)?;
-                answer::escape(&format!("\"{}\"", entry.version))
-            }
+            (DAV, "getetag", Resource::Object(..)) => format!("&quot;{}&quot;", version?),
             (DAV, "getcontenttype", Resource::Object(..)) => {
                 "text/calendar; charset=utf-8; component=VTODO".into()
             }
