@@ -24,24 +24,29 @@ pub fn write(
     kept: Option<&str>,
     zone: chrono_tz::Tz,
 ) -> String {
-    let original = kept
+    let mut calendar = kept
         .and_then(|kept| ICalendar::parse(kept).ok())
         .filter(|calendar| todo_index(calendar).is_some())
         .unwrap_or_else(|| fresh(task));
-    let zones = Zones {
-        resolver: original.build_tz_resolver(),
-        owner: zone,
-    };
-    let Some(index) = todo_index(&original) else {
+    let Some(index) = todo_index(&calendar) else {
         return String::new();
     };
-    let todo = &original.components[index];
-    let fields = Fields { task, parent_uid };
-    let entries = fields.entries(todo, &zones);
-
-    let mut calendar = original.clone();
+    // Read from the object as written (its time zones resolve its times),
+    // then written over it.
+    let (entries, alarms) = {
+        let zones = Zones {
+            resolver: calendar.build_tz_resolver(),
+            owner: zone,
+        };
+        let todo = &calendar.components[index];
+        let fields = Fields { task, parent_uid };
+        (
+            fields.entries(todo, &zones),
+            Alarms::of(&calendar, index, &zones, task),
+        )
+    };
     calendar.components[index].entries = entries;
-    alarms(&mut calendar, index, &original, &zones, task);
+    alarms.apply(&mut calendar, index, &task.title);
     calendar.to_string()
 }
 
@@ -253,42 +258,51 @@ impl Fields<'_> {
     }
 }
 
-/// The VTODO's alarms: each the client wrote stays while the task keeps
-/// the reminder it is (or always, when taskd has no reminder like it);
-/// each reminder no alarm is gets a new one.
-fn alarms(
-    calendar: &mut ICalendar,
-    index: usize,
-    original: &ICalendar,
-    zones: &Zones<'_>,
-    task: &Task,
-) {
-    let todo = &original.components[index];
-    let has_start = todo.property(&ICalendarProperty::Dtstart).is_some();
-    let mut unmatched: Vec<Reminder> = task.reminders.clone();
-    let mut gone = Vec::new();
-    for id in &todo.component_ids {
-        let Some(alarm) = original
-            .component_by_id(*id)
-            .filter(|child| child.component_type == ICalendarComponentType::VAlarm)
-        else {
-            continue;
-        };
-        if let Some(reminder) = mapped::reminder(alarm, has_start, zones) {
-            match unmatched.iter().position(|kept| *kept == reminder) {
-                Some(found) => {
-                    unmatched.remove(found);
+/// How a task's reminders change a VTODO's alarms: each the client wrote
+/// stays while the task keeps the reminder it is (or always, when taskd has
+/// no reminder like it); each reminder no alarm is gets a new one.
+struct Alarms {
+    /// Reminders no alarm of the object rings: new alarms.
+    added: Vec<Reminder>,
+    /// Alarms ringing at a time the task no longer reminds of.
+    gone: Vec<u32>,
+}
+
+impl Alarms {
+    /// The alarms the VTODO at `index` of `calendar` needs for `task`'s
+    /// reminders: an alarm that rings at one of them stays as written.
+    fn of(calendar: &ICalendar, index: usize, zones: &Zones<'_>, task: &Task) -> Self {
+        let todo = &calendar.components[index];
+        let has_start = todo.property(&ICalendarProperty::Dtstart).is_some();
+        let mut added: Vec<Reminder> = task.reminders.clone();
+        let mut gone = Vec::new();
+        for id in &todo.component_ids {
+            let Some(alarm) = calendar
+                .component_by_id(*id)
+                .filter(|child| child.component_type == ICalendarComponentType::VAlarm)
+            else {
+                continue;
+            };
+            if let Some(reminder) = mapped::reminder(alarm, has_start, zones) {
+                match added.iter().position(|kept| *kept == reminder) {
+                    Some(found) => {
+                        added.remove(found);
+                    }
+                    None => gone.push(*id),
                 }
-                None => gone.push(*id),
             }
         }
+        Self { added, gone }
     }
-    for reminder in unmatched {
-        let id = u32::try_from(calendar.components.len()).unwrap_or(u32::MAX);
-        calendar.components.push(new_alarm(reminder, &task.title));
-        calendar.components[index].component_ids.push(id);
+
+    fn apply(self, calendar: &mut ICalendar, index: usize, title: &str) {
+        for reminder in self.added {
+            let id = u32::try_from(calendar.components.len()).unwrap_or(u32::MAX);
+            calendar.components.push(new_alarm(reminder, title));
+            calendar.components[index].component_ids.push(id);
+        }
+        calendar.remove_component_ids(&self.gone);
     }
-    calendar.remove_component_ids(&gone);
 }
 
 /// A display alarm ringing at `reminder`.

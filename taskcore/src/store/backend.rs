@@ -346,20 +346,32 @@ pub(crate) trait CalendarWork {
 }
 
 /// CalDAV's statements on one owner's tasks, within a unit of task work.
+/// A task as CalDAV serves it: the task, what CalDAV keeps of it (if a
+/// client wrote it), and the UID its object names as its parent (the live
+/// parent's, else one not known yet).
+#[derive(Debug)]
+pub(crate) struct ServedTask {
+    pub task: Task,
+    pub stored: Option<StoredObject>,
+    pub parent_uid: Option<String>,
+}
+
 pub(crate) trait ObjectWork {
     /// The live task of list `list` whose resource is named `name`: the
     /// name its client gave, or its UID with ".ics" when no client wrote it.
     fn object_named(&mut self, list: ListId, name: &str) -> Result<Option<TaskId>>;
     /// The live task with UID `uid`.
     fn live_with_uid(&mut self, uid: &str) -> Result<Option<TaskId>>;
-    /// What CalDAV keeps of task `id`, if a client wrote it.
-    fn stored_object(&mut self, id: TaskId) -> Result<Option<StoredObject>>;
     /// Keeps `object` for task `id`, replacing what was kept.
     fn store_object(&mut self, id: TaskId, object: &StoredObject) -> Result<()>;
     /// The tasks whose parent is the UID `uid`, not known when they came.
     fn waiting_for(&mut self, uid: &str) -> Result<Vec<TaskId>>;
     /// Task `id`'s parent is known now (or no longer awaited).
     fn stop_waiting(&mut self, id: TaskId) -> Result<()>;
+    /// Live tasks `ids` of list `list`, each with what CalDAV keeps of it
+    /// and its parent's UID, in one read; an id not live in that list is
+    /// left out.
+    fn served(&mut self, list: ListId, ids: &[TaskId]) -> Result<Vec<ServedTask>>;
     /// The live tasks of list `list` as resources, by id.
     fn calendar(&mut self, list: ListId) -> Result<Vec<ObjectEntry>>;
     /// The resource name of task `id`, live or trashed.

@@ -3,7 +3,9 @@
 //! wrote is kept whole; the task's fields are written over it when it is
 //! served (see [`crate::ical`]).
 
-use super::backend::{Mode, TaskWork};
+use std::collections::HashMap;
+
+use super::backend::{Mode, ServedTask};
 use super::tasks::OwnerTasks;
 use crate::error::{CalendarRefusal, Error, Result};
 use crate::ical::{self, Todo};
@@ -97,12 +99,26 @@ impl OwnerTasks<'_> {
     pub fn objects(&self, list: ListId, names: &[String]) -> Result<Vec<Option<TaskObject>>> {
         let mut work = self.backend().tasks(self.owner(), Mode::Snapshot)?;
         let zone = work.zone()?;
-        let mut found = Vec::with_capacity(names.len());
+        let mut ids = Vec::with_capacity(names.len());
         for name in names {
-            found.push(served(work.as_mut(), list, name, zone)?);
+            ids.push(work.object_named(list, name)?);
         }
+        let known: Vec<TaskId> = ids.iter().flatten().copied().collect();
+        let mut served: HashMap<TaskId, ServedTask> = work
+            .served(list, &known)?
+            .into_iter()
+            .map(|served| (served.task.id, served))
+            .collect();
         work.commit()?;
-        Ok(found)
+        // Written once the snapshot is given back: the objects are read.
+        Ok(names
+            .iter()
+            .zip(ids)
+            .map(|(name, id)| {
+                let found = served.remove(&id?)?;
+                Some(object(found, name, zone))
+            })
+            .collect())
     }
 
     /// The task of list `list` named `name`, as CalDAV serves it.
@@ -204,36 +220,21 @@ impl OwnerTasks<'_> {
     }
 }
 
-/// The task of `list` named `name`, served: the object its client wrote
-/// with the task's fields over it, or the task written whole.
-fn served(
-    work: &mut dyn TaskWork,
-    list: ListId,
-    name: &str,
-    zone: Zone,
-) -> Result<Option<TaskObject>> {
-    let Some(id) = work.object_named(list, name)? else {
-        return Ok(None);
-    };
-    let Some(task) = work.get(id)?.filter(|task| task.list_id == list) else {
-        return Ok(None);
-    };
-    let stored = work.stored_object(id)?;
-    let parent_uid = match task.parent_id {
-        Some(parent) => work.get(parent)?.map(|parent| parent.uid),
-        None => stored.as_ref().and_then(|kept| kept.parent_uid.clone()),
-    };
+/// A task read for serving, as CalDAV serves it under `name`: the object
+/// its client wrote with the task's fields over it, or the task written
+/// whole.
+fn object(served: ServedTask, name: &str, zone: Zone) -> TaskObject {
     let ical = ical::write(
-        &task,
-        parent_uid.as_deref(),
-        stored.as_ref().map(|kept| kept.object.as_str()),
+        &served.task,
+        served.parent_uid.as_deref(),
+        served.stored.as_ref().map(|kept| kept.object.as_str()),
         zone.tz(),
     );
-    Ok(Some(TaskObject {
-        task,
+    TaskObject {
+        task: served.task,
         name: name.to_owned(),
         ical,
-    }))
+    }
 }
 
 /// Whether a write's condition holds over the task at `version` (none:

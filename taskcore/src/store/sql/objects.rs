@@ -3,16 +3,25 @@
 //! named by a UID no task has yet.
 
 use super::owner::OwnerUnit;
-use super::value::{Connection, SqlResult, SqlValue, numbered};
+use super::table::{read_columns_of_t, task_from_row, trailing};
+use super::value::{Connection, SqlResult, SqlValue, Statement, numbered};
 use crate::error::Result;
 use crate::model::{ObjectEntry, StoredObject};
-use crate::store::backend::ObjectWork;
+use crate::store::backend::{ObjectWork, ServedTask};
 use crate::types::{ListId, TaskId};
 
 use SqlValue::{Int, Text};
 
 /// The resource name of a task no client wrote: its UID with ".ics".
 pub(crate) const NAME_SUFFIX: &str = ".ics";
+
+/// The tasks whose object names `?2` as a parent's UID not known yet.
+pub(crate) const WAITING_FOR: &str =
+    "SELECT task_id FROM task_objects WHERE owner_id = ?1 AND parent_uid = ?2 ORDER BY task_id";
+
+/// Most tasks one statement of [`ObjectWork::served`] reads (a multiget
+/// names up to 1,000; each is a bound value).
+const SERVED_AT_ONCE: usize = 250;
 
 impl<C: Connection> ObjectWork for OwnerUnit<C> {
     fn object_named(&mut self, list: ListId, name: &str) -> Result<Option<TaskId>> {
@@ -60,23 +69,6 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
             .map(TaskId))
     }
 
-    fn stored_object(&mut self, id: TaskId) -> Result<Option<StoredObject>> {
-        self.unit
-            .row(
-                "SELECT name, object, parent_uid FROM task_objects
-                 WHERE owner_id = ?1 AND task_id = ?2",
-                &[Int(self.owner.0), Int(id.0)],
-                |row| {
-                    Ok(StoredObject {
-                        name: row.text(0)?,
-                        object: row.text(1)?,
-                        parent_uid: row.optional_text(2)?,
-                    })
-                },
-            )
-            .sql()
-    }
-
     fn store_object(&mut self, id: TaskId, object: &StoredObject) -> Result<()> {
         self.unit.execute(
             "DELETE FROM task_objects WHERE owner_id = ?1 AND task_id = ?2",
@@ -98,10 +90,7 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
 
     fn waiting_for(&mut self, uid: &str) -> Result<Vec<TaskId>> {
         let mut waiting = Vec::new();
-        let sql = numbered::<C::Dialect>(
-            "SELECT task_id FROM task_objects WHERE owner_id = ?1 AND parent_uid = ?2
-             ORDER BY task_id",
-        );
+        let sql = numbered::<C::Dialect>(WAITING_FOR);
         self.unit
             .connection
             .rows(&sql, &[Int(self.owner.0), Text(Some(uid))], &mut |row| {
@@ -133,6 +122,53 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
             )
             .sql()?
             .flatten())
+    }
+
+    fn served(&mut self, list: ListId, ids: &[TaskId]) -> Result<Vec<ServedTask>> {
+        let mut served = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(SERVED_AT_ONCE) {
+            let mut statement = Statement::new();
+            let owner = statement.bind::<C::Dialect>(Int(self.owner.0));
+            let list = statement.bind::<C::Dialect>(Int(list.0));
+            let ids = chunk
+                .iter()
+                .map(|id| statement.bind::<C::Dialect>(Int(id.0)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            statement.sql = format!(
+                "SELECT {}, o.name, o.object, o.parent_uid, p.uid FROM tasks t
+                 LEFT JOIN task_objects o ON o.owner_id = t.owner_id AND o.task_id = t.id
+                 LEFT JOIN tasks p ON p.owner_id = t.owner_id AND p.id = t.parent_id
+                 WHERE t.owner_id = {owner} AND t.list_id = {list} AND t.id IN ({ids})",
+                read_columns_of_t()
+            );
+            self.unit
+                .connection
+                .rows(&statement.sql, &statement.values, &mut |row| {
+                    let task = task_from_row(row)?;
+                    let stored = match row.optional_text(const { trailing(0) })? {
+                        Some(name) => Some(StoredObject {
+                            name,
+                            object: row.text(const { trailing(1) })?,
+                            parent_uid: row.optional_text(const { trailing(2) })?,
+                        }),
+                        None => None,
+                    };
+                    // A parent in the trash is named by no one.
+                    let parent_uid = match task.parent_id {
+                        Some(_) => row.optional_text(const { trailing(3) })?,
+                        None => stored.as_ref().and_then(|kept| kept.parent_uid.clone()),
+                    };
+                    served.push(ServedTask {
+                        task,
+                        stored,
+                        parent_uid,
+                    });
+                    Ok(())
+                })
+                .sql()?;
+        }
+        Ok(served)
     }
 
     fn calendar(&mut self, list: ListId) -> Result<Vec<ObjectEntry>> {

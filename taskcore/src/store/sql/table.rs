@@ -228,6 +228,18 @@ pub(crate) fn read_columns_text() -> &'static str {
     &COLUMNS
 }
 
+/// [`read_columns`] of the task table a statement calls `t` (where it
+/// joins others); joined once.
+pub(crate) fn read_columns_of_t() -> &'static str {
+    static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+        read_columns()
+            .map(|column| format!("t.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    &COLUMNS
+}
+
 /// Every column of the task table: those rows read, then [`KEPT`]. What
 /// `tasks` and `trashed_tasks` hold besides their bookkeeping.
 pub(crate) fn task_columns() -> impl Iterator<Item = &'static str> {

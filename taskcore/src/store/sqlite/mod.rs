@@ -189,6 +189,33 @@ mod tests {
         assert!(embedded >= 8, "{embedded} migrations");
     }
 
+    #[test]
+    fn waiting_subtasks_are_found_through_their_index_not_every_object_of_the_owner() {
+        // Every CalDAV PUT asks for them: an owner-wide search made a PUT
+        // cost as much as the owner's whole calendar (migration 20).
+        let directory = tempfile::tempdir().expect("tempdir");
+        let location = SqliteLocation::File(directory.path().join("tasks.db"));
+        let store = SqliteStore::open(&location, &StoreOptions::default()).expect("open");
+        let connection = store.pool.get().expect("connection");
+        let plan: Vec<String> = connection
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                crate::store::sql::objects::WAITING_FOR
+            ))
+            .expect("prepare")
+            .query_map((1, "parent-uid"), |row| row.get(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            plan,
+            [
+                "SEARCH task_objects USING COVERING INDEX ix_task_objects_waiting \
+                 (owner_id=? AND parent_uid=?)"
+            ]
+        );
+    }
+
     /// A database file migrated to `version` and holding `rows`, opened
     /// as taskd opens it (which runs every later migration); the directory
     /// goes when dropped.
