@@ -346,13 +346,13 @@ pub(crate) trait CalendarWork {
 }
 
 /// CalDAV's statements on one owner's tasks, within a unit of task work.
-/// A task as CalDAV serves it: the task, what CalDAV keeps of it (if a
-/// client wrote it), and the UID its object names as its parent (the live
-/// parent's, else one not known yet).
+/// A task as CalDAV serves it: the task, whether a client wrote its
+/// object, and the UID its object names as its parent (the live parent's,
+/// else one not known yet).
 #[derive(Debug)]
 pub(crate) struct ServedTask {
     pub task: Task,
-    pub stored: Option<StoredObject>,
+    pub written: bool,
     pub parent_uid: Option<String>,
 }
 
@@ -368,10 +368,11 @@ pub(crate) trait ObjectWork {
     fn waiting_for(&mut self, uid: &str) -> Result<Vec<TaskId>>;
     /// Task `id`'s parent is known now (or no longer awaited).
     fn stop_waiting(&mut self, id: TaskId) -> Result<()>;
-    /// Live tasks `ids` of list `list`, each with what CalDAV keeps of it
-    /// and its parent's UID, in one read; an id not live in that list is
-    /// left out.
+    /// Live tasks `ids` of list `list` as CalDAV serves them, in one read;
+    /// an id not live in that list is left out.
     fn served(&mut self, list: ListId, ids: &[TaskId]) -> Result<Vec<ServedTask>>;
+    /// The object a client last wrote for task `id`, if one did.
+    fn written_object(&mut self, id: TaskId) -> Result<Option<String>>;
     /// The live tasks of list `list` as resources, by id.
     fn calendar(&mut self, list: ListId) -> Result<Vec<ObjectEntry>>;
     /// The resource name of task `id`, live or trashed.

@@ -81,18 +81,16 @@ fn postgres() -> Option<TestDatabase> {
         .expect("create database");
     let mut config = admin.clone();
     config.dbname(&name);
-    let store = Store {
-        backend: std::sync::Arc::new(
-            self::postgres::PostgresStore::open_config(
-                config,
-                &self::postgres::tls::split_tls_options("postgresql://")
-                    .expect("defaults")
-                    .1,
-                &StoreOptions::default(),
-            )
-            .expect("open"),
-        ),
-    };
+    let store = Store::new(std::sync::Arc::new(
+        self::postgres::PostgresStore::open_config(
+            config,
+            &self::postgres::tls::split_tls_options("postgresql://")
+                .expect("defaults")
+                .1,
+            &StoreOptions::default(),
+        )
+        .expect("open"),
+    ));
     Some(TestDatabase {
         store,
         postgres: Some((admin, name)),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::backend::Backend;
 use super::options::PoolStatus;
+use super::served::ServedObjects;
 use crate::error::Result;
 
 /// The database: accounts and sessions and, through [`Store::tasks`], each
@@ -16,9 +17,18 @@ use crate::error::Result;
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) backend: Arc<dyn Backend>,
+    /// Objects CalDAV served, shared by the clones.
+    pub(crate) served: Arc<ServedObjects>,
 }
 
 impl Store {
+    pub(crate) fn new(backend: Arc<dyn Backend>) -> Self {
+        Self {
+            backend,
+            served: Arc::new(ServedObjects::new()),
+        }
+    }
+
     /// How many pooled connections are in use and idle; does not block.
     pub fn pool_status(&self) -> PoolStatus {
         self.backend.pool_status()

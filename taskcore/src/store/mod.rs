@@ -38,6 +38,7 @@ mod options;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod roster;
+mod served;
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;

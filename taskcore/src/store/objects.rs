@@ -4,8 +4,10 @@
 //! served (see [`crate::ical`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::backend::{Mode, ServedTask};
+use super::backend::Mode;
+use super::served::ServedKey;
 use super::tasks::OwnerTasks;
 use crate::error::{CalendarRefusal, Error, Result};
 use crate::ical::{self, Todo};
@@ -13,7 +15,6 @@ use crate::model::{
     CalendarChanges, Change, Due, Expect, NewTask, ObjectEntry, PutCondition, PutOutcome,
     StoredObject, Task, TaskObject, TaskPatch,
 };
-use crate::planning::Zone;
 use crate::types::{ListId, TaskId};
 
 /// Most changes one calendar sync reads; past it the client starts over.
@@ -104,19 +105,41 @@ impl OwnerTasks<'_> {
             ids.push(work.object_named(list, name)?);
         }
         let known: Vec<TaskId> = ids.iter().flatten().copied().collect();
-        let mut served: HashMap<TaskId, ServedTask> = work
-            .served(list, &known)?
-            .into_iter()
-            .map(|served| (served.task.id, served))
-            .collect();
+        let mut found = HashMap::with_capacity(known.len());
+        for served in work.served(list, &known)? {
+            let key = ServedKey::new(&served.task, served.parent_uid.as_deref(), zone);
+            // What a client wrote is read only for an object not remembered.
+            let text = match self.served_objects().get(&key) {
+                Some(text) => Text::Remembered(text),
+                None if served.written => Text::Unwritten(work.written_object(served.task.id)?),
+                None => Text::Unwritten(None),
+            };
+            found.insert(served.task.id, (served, key, text));
+        }
         work.commit()?;
         // Written once the snapshot is given back: the objects are read.
         Ok(names
             .iter()
             .zip(ids)
             .map(|(name, id)| {
-                let found = served.remove(&id?)?;
-                Some(object(found, name, zone))
+                let (served, key, text) = found.remove(&id?)?;
+                let ical = match text {
+                    Text::Remembered(text) => text,
+                    Text::Unwritten(kept) => {
+                        let text = ical::write(
+                            &served.task,
+                            served.parent_uid.as_deref(),
+                            kept.as_deref(),
+                            zone.tz(),
+                        );
+                        self.served_objects().remember(key, text)
+                    }
+                };
+                Some(TaskObject {
+                    task: served.task,
+                    name: name.clone(),
+                    ical: ical.to_string(),
+                })
             })
             .collect())
     }
@@ -220,21 +243,11 @@ impl OwnerTasks<'_> {
     }
 }
 
-/// A task read for serving, as CalDAV serves it under `name`: the object
-/// its client wrote with the task's fields over it, or the task written
-/// whole.
-fn object(served: ServedTask, name: &str, zone: Zone) -> TaskObject {
-    let ical = ical::write(
-        &served.task,
-        served.parent_uid.as_deref(),
-        served.stored.as_ref().map(|kept| kept.object.as_str()),
-        zone.tz(),
-    );
-    TaskObject {
-        task: served.task,
-        name: name.to_owned(),
-        ical,
-    }
+/// A served object's text: remembered, or to be written over what its
+/// client wrote (none: a task made elsewhere).
+enum Text {
+    Remembered(Arc<str>),
+    Unwritten(Option<String>),
 }
 
 /// Whether a write's condition holds over the task at `version` (none:

@@ -41,7 +41,7 @@ impl Store {
             #[allow(unreachable_patterns)] // Reached in builds without a backend.
             other => return Err(missing_backend(other)),
         };
-        Ok(Self { backend })
+        Ok(Self::new(backend))
     }
 }
 

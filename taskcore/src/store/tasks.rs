@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::backend::{Backend, Context, Mode, TaskWork};
 use super::changes::{IdempotencyKey, Replay};
 use super::database::{Store, now};
+use super::served::ServedObjects;
 use super::sql::listing::{key_value, order};
 use crate::error::{Error, Result};
 use crate::export::ExportWriter;
@@ -40,6 +41,11 @@ pub struct OwnerTasks<'a> {
 impl<'a> OwnerTasks<'a> {
     pub(super) fn new(store: &'a Store, owner: UserId) -> Self {
         Self { store, owner }
+    }
+
+    /// The objects CalDAV served, remembered.
+    pub(super) fn served_objects(&self) -> &'a ServedObjects {
+        &self.store.served
     }
 
     pub(super) fn backend(&self) -> &'a dyn Backend {

@@ -3,7 +3,7 @@
 //! user's calendar never found.
 
 use super::*;
-use crate::model::{Expect, NewList, PutCondition, Task};
+use crate::model::{Expect, NewList, PutCondition, Task, TaskPatch};
 use crate::types::ListId;
 use crate::wire::{Body, ListCreate};
 use crate::{CalendarRefusal, Due};
@@ -164,6 +164,45 @@ contract! {
             .expect("the name is free");
         assert!(second.created);
         assert_eq!(tasks.object(list, "same.ics").expect("object").task.uid, "second");
+    }
+
+    fn an_object_served_again_is_written_from_the_task_as_it_is_now(store: &Store) {
+        // Served objects are remembered: each serving must still be what
+        // writing the object afresh gives.
+        let (alice, _) = two_users(store);
+        let list = default_list(store, alice);
+        let tasks = store.tasks(alice);
+        let text = todo("tea", &["SUMMARY:Tea", "DUE:20261224T090000", "PERCENT-COMPLETE:40"]);
+        let made = put(store, alice, list, "tea.ics", &text);
+        let fresh = |task: &Task, zone: &str| {
+            crate::ical::write(task, None, Some(&text), crate::Zone::parse(zone).expect("zone").tz())
+        };
+        let first = tasks.object(list, "tea.ics").expect("object");
+        assert_eq!(first.ical, fresh(&made, "UTC"));
+        assert_eq!(tasks.object(list, "tea.ics").expect("again").ical, first.ical);
+
+        // A change over the API.
+        let renamed = tasks
+            .update(made.id, &TaskPatch::builder().title("Green tea").build().expect("patch"))
+            .expect("update");
+        let served = tasks.object(list, "tea.ics").expect("renamed");
+        assert!(served.ical.contains("SUMMARY:Green tea"), "{}", served.ical);
+        assert!(served.ical.contains("PERCENT-COMPLETE:40"), "{}", served.ical);
+        assert_eq!(served.ical, fresh(&renamed, "UTC"));
+
+        // The owner's zone: the floating DUE no longer says the task's due.
+        tasks.set_zone(crate::Zone::parse("Asia/Tokyo").expect("zone")).expect("zone");
+        let moved = tasks.object(list, "tea.ics").expect("in Tokyo");
+        assert_eq!(moved.ical, fresh(&renamed, "Asia/Tokyo"));
+        assert_ne!(moved.ical, served.ical);
+
+        // Erased, and the same name and UID written again: another task.
+        tasks.delete(made.id).expect("trash");
+        tasks.erase(made.id).expect("erase");
+        let other = todo("tea", &["SUMMARY:Black tea"]);
+        put(store, alice, list, "tea.ics", &other);
+        let again = tasks.object(list, "tea.ics").expect("written again");
+        assert!(again.ical.contains("SUMMARY:Black tea"), "{}", again.ical);
     }
 }
 

@@ -69,6 +69,16 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
             .map(TaskId))
     }
 
+    fn written_object(&mut self, id: TaskId) -> Result<Option<String>> {
+        self.unit
+            .row(
+                "SELECT object FROM task_objects WHERE owner_id = ?1 AND task_id = ?2",
+                &[Int(self.owner.0), Int(id.0)],
+                |row| row.text(0),
+            )
+            .sql()
+    }
+
     fn store_object(&mut self, id: TaskId, object: &StoredObject) -> Result<()> {
         self.unit.execute(
             "DELETE FROM task_objects WHERE owner_id = ?1 AND task_id = ?2",
@@ -135,8 +145,10 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
                 .map(|id| statement.bind::<C::Dialect>(Int(id.0)))
                 .collect::<Vec<_>>()
                 .join(", ");
+            // The objects' texts are read only for those not remembered.
             statement.sql = format!(
-                "SELECT {}, o.name, o.object, o.parent_uid, p.uid FROM tasks t
+                "SELECT {}, o.task_id, o.parent_uid, p.uid
+                 FROM tasks t
                  LEFT JOIN task_objects o ON o.owner_id = t.owner_id AND o.task_id = t.id
                  LEFT JOIN tasks p ON p.owner_id = t.owner_id AND p.id = t.parent_id
                  WHERE t.owner_id = {owner} AND t.list_id = {list} AND t.id IN ({ids})",
@@ -146,22 +158,14 @@ impl<C: Connection> ObjectWork for OwnerUnit<C> {
                 .connection
                 .rows(&statement.sql, &statement.values, &mut |row| {
                     let task = task_from_row(row)?;
-                    let stored = match row.optional_text(const { trailing(0) })? {
-                        Some(name) => Some(StoredObject {
-                            name,
-                            object: row.text(const { trailing(1) })?,
-                            parent_uid: row.optional_text(const { trailing(2) })?,
-                        }),
-                        None => None,
-                    };
                     // A parent in the trash is named by no one.
                     let parent_uid = match task.parent_id {
-                        Some(_) => row.optional_text(const { trailing(3) })?,
-                        None => stored.as_ref().and_then(|kept| kept.parent_uid.clone()),
+                        Some(_) => row.optional_text(const { trailing(2) })?,
+                        None => row.optional_text(const { trailing(1) })?,
                     };
                     served.push(ServedTask {
                         task,
-                        stored,
+                        written: row.optional_int(const { trailing(0) })?.is_some(),
                         parent_uid,
                     });
                     Ok(())

@@ -37,9 +37,7 @@ pub(super) fn start_writer(path: &Path, settings: &ConnectionSettings) -> Result
         checkpoints,
         commits: AtomicU32::new(0),
     });
-    let store = Store {
-        backend: backend.clone(),
-    };
+    let store = Store::new(backend.clone());
     queue::start(store, backend)
         .map_err(|error| Error::storage(format!("cannot start the SQLite writer: {error}")))
 }
