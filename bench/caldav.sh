@@ -67,29 +67,29 @@ echo "seeding $TASKS tasks into each server…" >&2
 "$venv/bin/python" bench/caldav_seed.py seed "$base" "$taskd_calendar" "$email" "$app_password" "$TASKS"
 "$venv/bin/python" bench/caldav_seed.py seed "$radicale_base" "$radicale_calendar" bench x "$TASKS"
 
-# The wrk scripts, per server: $1 calendar path, $2 sync token.
+# A wrk script sending one XML request: $1 file, $2 method, $3 Depth (or
+# none), $4 body.
+xml_script() {
+  {
+    echo "wrk.method = \"$2\""
+    [ -n "$3" ] && echo "wrk.headers[\"Depth\"] = \"$3\""
+    echo 'wrk.headers["Content-Type"] = "application/xml"'
+    echo "wrk.body = '$4'"
+  } > "$1"
+}
+
+# The wrk scripts, per server: $1 scripts' folder, $2 calendar path, $3 sync token.
 scripts() {
   local dir=$1 calendar=$2 token=$3
   mkdir -p "$dir"
-  cat > "$dir/propfind.lua" <<LUA
-wrk.method = "PROPFIND"
-wrk.headers["Depth"] = "1"
-wrk.headers["Content-Type"] = "application/xml"
-wrk.body = '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>'
-LUA
   local hrefs=""
   for n in $(seq 1 10 1000); do hrefs+="<d:href>${calendar}task-$n.ics</d:href>"; done
-  cat > "$dir/multiget.lua" <<LUA
-wrk.method = "REPORT"
-wrk.headers["Depth"] = "1"
-wrk.headers["Content-Type"] = "application/xml"
-wrk.body = '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>$hrefs</c:calendar-multiget>'
-LUA
-  cat > "$dir/sync.lua" <<LUA
-wrk.method = "REPORT"
-wrk.headers["Content-Type"] = "application/xml"
-wrk.body = '<d:sync-collection xmlns:d="DAV:"><d:sync-token>$token</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>'
-LUA
+  xml_script "$dir/propfind.lua" PROPFIND 1 \
+    '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>'
+  xml_script "$dir/multiget.lua" REPORT 1 \
+    "<c:calendar-multiget xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\"><d:prop><d:getetag/><c:calendar-data/></d:prop>$hrefs</c:calendar-multiget>"
+  xml_script "$dir/sync.lua" REPORT "" \
+    "<d:sync-collection xmlns:d=\"DAV:\"><d:sync-token>$token</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"
   cat > "$dir/put-new.lua" <<'LUA'
 -- Each request a new task, named and UID'd by thread and count.
 local n = 0

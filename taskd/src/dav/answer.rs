@@ -1,8 +1,6 @@
 //! WebDAV's XML as taskd writes it: the multistatus, its responses and
 //! properties, and DAV error bodies.
 
-use std::fmt::Write as _;
-
 use super::xml::{APPLE, CALDAV, CALENDARSERVER, DAV, Name};
 
 /// Text escaped for XML.
@@ -45,26 +43,42 @@ pub fn empty_element(name: &Name) -> String {
 /// One `response` of a multistatus: the properties found (200) and those
 /// not (404).
 pub fn response(body: &mut String, href: &str, values: &[(Name, Option<String>)]) {
-    let _ = write!(body, "<d:response><d:href>{}</d:href>", escape(href));
-    let found: Vec<_> = values.iter().filter(|(_, value)| value.is_some()).collect();
-    let missing: Vec<_> = values.iter().filter(|(_, value)| value.is_none()).collect();
-    if !found.is_empty() {
+    body.push_str("<d:response><d:href>");
+    body.push_str(&quick_xml::escape::escape(href));
+    body.push_str("</d:href>");
+    let found = || {
+        values
+            .iter()
+            .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+    };
+    if found().next().is_some() {
         body.push_str("<d:propstat><d:prop>");
-        for (name, value) in found {
-            let value = value.as_deref().unwrap_or_default();
+        for (name, value) in found() {
             match prefix(&name.namespace) {
-                Some(prefix) if value.is_empty() => {
-                    let _ = write!(body, "<{prefix}:{}/>", name.local);
-                }
                 Some(prefix) => {
-                    let _ = write!(body, "<{prefix}:{0}>{value}</{prefix}:{0}>", name.local);
+                    push_open(body, prefix, &name.local);
+                    if value.is_empty() {
+                        body.push_str("/>");
+                        continue;
+                    }
+                    body.push('>');
+                    body.push_str(value);
+                    body.push_str("</");
+                    body.push_str(prefix);
+                    body.push(':');
+                    body.push_str(&name.local);
+                    body.push('>');
                 }
                 None => body.push_str(&empty_element(name)),
             }
         }
         body.push_str("</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
     }
-    if !missing.is_empty() {
+    let mut missing = values
+        .iter()
+        .filter(|(_, value)| value.is_none())
+        .peekable();
+    if missing.peek().is_some() {
         body.push_str("<d:propstat><d:prop>");
         for (name, _) in missing {
             body.push_str(&empty_element(name));
@@ -72,6 +86,14 @@ pub fn response(body: &mut String, href: &str, values: &[(Name, Option<String>)]
         body.push_str("</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>");
     }
     body.push_str("</d:response>");
+}
+
+/// `<prefix:local`, an element's opening left open.
+fn push_open(body: &mut String, prefix: &str, local: &str) {
+    body.push('<');
+    body.push_str(prefix);
+    body.push(':');
+    body.push_str(local);
 }
 
 /// A DAV error body naming the precondition `element` (prefixed), with a

@@ -63,23 +63,46 @@ impl Resource {
 
     /// Its href.
     pub fn href(&self) -> String {
+        let mut href = String::with_capacity(64);
+        href.push_str(ROOT);
         match self {
-            Self::Root => ROOT.to_owned(),
-            Self::Principal(user) => format!("{ROOT}principals/{}/", user.0),
-            Self::Home(user) => format!("{ROOT}calendars/{}/", user.0),
-            Self::Calendar(user, calendar) => format!(
-                "{ROOT}calendars/{}/{}/",
-                user.0,
-                percent_encoding::utf8_percent_encode(calendar, SEGMENT)
-            ),
-            Self::Object(user, calendar, name) => format!(
-                "{ROOT}calendars/{}/{}/{}",
-                user.0,
-                percent_encoding::utf8_percent_encode(calendar, SEGMENT),
-                percent_encoding::utf8_percent_encode(name, SEGMENT)
-            ),
+            Self::Root => return href,
+            Self::Principal(user) => {
+                href.push_str("principals");
+                push_id(&mut href, *user);
+            }
+            Self::Home(user) => {
+                href.push_str("calendars");
+                push_id(&mut href, *user);
+            }
+            Self::Calendar(user, calendar) => {
+                href.push_str("calendars");
+                push_id(&mut href, *user);
+                push_segment(&mut href, calendar);
+            }
+            Self::Object(user, calendar, name) => {
+                href.push_str("calendars");
+                push_id(&mut href, *user);
+                push_segment(&mut href, calendar);
+                push_segment(&mut href, name);
+                return href;
+            }
         }
+        href.push('/');
+        href
     }
+}
+
+/// `/` and a user's id.
+fn push_id(href: &mut String, user: UserId) {
+    use std::fmt::Write as _;
+    let _ = write!(href, "/{}", user.0);
+}
+
+/// `/` and `segment`, percent-encoded.
+fn push_segment(href: &mut String, segment: &str) {
+    href.push('/');
+    href.extend(percent_encoding::utf8_percent_encode(segment, SEGMENT));
 }
 
 /// A path segment, decoded: a name of at most [`NAME_MAX_BYTES`], with
@@ -152,6 +175,13 @@ mod tests {
         let chosen = Resource::Calendar(UserId(3), "Work é".into());
         assert_eq!(chosen.href(), "/dav/calendars/3/Work%20%C3%A9/");
         assert_eq!(from_href(&chosen.href()), Some(chosen));
+        let hrefs = [
+            Resource::Root,
+            Resource::Principal(UserId(3)),
+            Resource::Home(UserId(3)),
+        ]
+        .map(|resource| resource.href());
+        assert_eq!(hrefs, ["/dav/", "/dav/principals/3/", "/dav/calendars/3/"]);
         assert_eq!(Resource::at("calendars/x/9/"), None);
         assert_eq!(
             Resource::at("calendars/3/a%00b/"),
