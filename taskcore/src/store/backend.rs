@@ -345,7 +345,6 @@ pub(crate) trait CalendarWork {
     fn name_calendar(&mut self, list: ListId, name: &str) -> Result<()>;
 }
 
-/// CalDAV's statements on one owner's tasks, within a unit of task work.
 /// A task as CalDAV serves it: the task, whether a client wrote its
 /// object, and the UID its object names as its parent (the live parent's,
 /// else one not known yet).
@@ -356,6 +355,7 @@ pub(crate) struct ServedTask {
     pub parent_uid: Option<String>,
 }
 
+/// CalDAV's statements on one owner's tasks, within a unit of task work.
 pub(crate) trait ObjectWork {
     /// The live task of list `list` whose resource is named `name`: the
     /// name its client gave, or its UID with ".ics" when no client wrote it.
@@ -368,8 +368,8 @@ pub(crate) trait ObjectWork {
     fn waiting_for(&mut self, uid: &str) -> Result<Vec<TaskId>>;
     /// Task `id`'s parent is known now (or no longer awaited).
     fn stop_waiting(&mut self, id: TaskId) -> Result<()>;
-    /// Live tasks `ids` of list `list` as CalDAV serves them, in one read;
-    /// an id not live in that list is left out.
+    /// Live tasks `ids` of list `list` as CalDAV serves them, a few
+    /// hundred to a statement; an id not live in that list is left out.
     fn served(&mut self, list: ListId, ids: &[TaskId]) -> Result<Vec<ServedTask>>;
     /// The object a client last wrote for task `id`, if one did.
     fn written_object(&mut self, id: TaskId) -> Result<Option<String>>;

@@ -118,25 +118,29 @@ impl OwnerTasks<'_> {
         }
         work.commit()?;
         // Written once the snapshot is given back: the objects are read.
+        // A name may come twice (a client's repeated href).
         Ok(names
             .iter()
             .zip(ids)
             .map(|(name, id)| {
-                let (served, key, text) = found.remove(&id?)?;
+                let (served, key, text) = found.get(&id?)?;
                 let ical = match text {
-                    Text::Remembered(text) => text,
-                    Text::Unwritten(kept) => {
-                        let text = ical::write(
-                            &served.task,
-                            served.parent_uid.as_deref(),
-                            kept.as_deref(),
-                            zone.tz(),
-                        );
-                        self.served_objects().remember(key, text)
-                    }
+                    Text::Remembered(text) => text.clone(),
+                    Text::Unwritten(kept) => match self.served_objects().get(key) {
+                        Some(text) => text,
+                        None => {
+                            let text = ical::write(
+                                &served.task,
+                                served.parent_uid.as_deref(),
+                                kept.as_deref(),
+                                zone.tz(),
+                            );
+                            self.served_objects().remember(key.clone(), text)
+                        }
+                    },
                 };
                 Some(TaskObject {
-                    task: served.task,
+                    task: served.task.clone(),
                     name: name.clone(),
                     ical: ical.to_string(),
                 })

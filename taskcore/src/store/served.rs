@@ -8,7 +8,7 @@
 //! and the owner's time zone. A change makes a new key; the old entry is
 //! never read again and ages out.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use quick_cache::Weighter;
@@ -23,15 +23,18 @@ pub const SERVED_OBJECTS_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The served objects of every owner, within [`SERVED_OBJECTS_BYTES`].
 pub(crate) struct ServedObjects {
-    cache: Cache<ServedKey, Arc<str>, ByBytes>,
+    /// Made at the first object served (a store that serves none, such
+    /// as the SQLite writer's, holds nothing).
+    cache: OnceLock<Cache<ServedKey, Arc<str>, ByBytes>>,
 }
 
 impl std::fmt::Debug for ServedObjects {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cache = self.cache.get();
         formatter
             .debug_struct("ServedObjects")
-            .field("objects", &self.cache.len())
-            .field("bytes", &self.cache.weight())
+            .field("objects", &cache.map_or(0, Cache::len))
+            .field("bytes", &cache.map_or(0, Cache::weight))
             .finish()
     }
 }
@@ -79,22 +82,28 @@ impl Weighter<ServedKey, Arc<str>> for ByBytes {
 
 impl ServedObjects {
     pub(crate) fn new() -> Self {
-        // About 1 KiB an object: the number only sizes the cache's tables.
-        let estimated = usize::try_from(SERVED_OBJECTS_BYTES / 1024).unwrap_or(usize::MAX);
         Self {
-            cache: Cache::with_weighter(estimated, SERVED_OBJECTS_BYTES, ByBytes),
+            cache: OnceLock::new(),
         }
+    }
+
+    fn cache(&self) -> &Cache<ServedKey, Arc<str>, ByBytes> {
+        self.cache.get_or_init(|| {
+            // About 1 KiB an object: the number only sizes the tables.
+            let estimated = usize::try_from(SERVED_OBJECTS_BYTES / 1024).unwrap_or(usize::MAX);
+            Cache::with_weighter(estimated, SERVED_OBJECTS_BYTES, ByBytes)
+        })
     }
 
     /// The object written from `key`, if remembered.
     pub(crate) fn get(&self, key: &ServedKey) -> Option<Arc<str>> {
-        self.cache.get(key)
+        self.cache().get(key)
     }
 
     /// Remembers `text`, the object written from `key`.
     pub(crate) fn remember(&self, key: ServedKey, text: String) -> Arc<str> {
         let text: Arc<str> = text.into();
-        self.cache.insert(key, text.clone());
+        self.cache().insert(key, text.clone());
         text
     }
 }
@@ -123,9 +132,13 @@ mod tests {
         let written = 4 * SERVED_OBJECTS_BYTES / 65_536;
         for task in 0..i64::try_from(written).expect("a count") {
             served.remember(key(task), object.clone());
-            assert!(served.cache.weight() <= SERVED_OBJECTS_BYTES);
+            assert!(served.cache().weight() <= SERVED_OBJECTS_BYTES);
         }
-        assert!(served.cache.len() < usize::try_from(written).expect("a count") / 3);
+        let held = served.cache().len();
+        assert!(
+            held > 0 && held < usize::try_from(written).expect("a count") / 3,
+            "{held}"
+        );
     }
 
     #[test]
