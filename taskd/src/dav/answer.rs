@@ -44,6 +44,7 @@ pub fn empty_element(name: &Name) -> String {
 /// not (404).
 pub fn response(body: &mut String, href: &str, values: &[(Name, Option<String>)]) {
     body.push_str("<d:response><d:href>");
+    // Escaped in place: most hrefs have nothing to escape.
     body.push_str(&quick_xml::escape::escape(href));
     body.push_str("</d:href>");
     let found = || {
@@ -55,20 +56,25 @@ pub fn response(body: &mut String, href: &str, values: &[(Name, Option<String>)]
         body.push_str("<d:propstat><d:prop>");
         for (name, value) in found() {
             match prefix(&name.namespace) {
-                Some(prefix) => {
-                    push_open(body, prefix, &name.local);
-                    if value.is_empty() {
-                        body.push_str("/>");
-                        continue;
-                    }
-                    body.push('>');
-                    body.push_str(value);
-                    body.push_str("</");
-                    body.push_str(prefix);
-                    body.push(':');
-                    body.push_str(&name.local);
-                    body.push('>');
+                Some(prefix) if value.is_empty() => {
+                    push_all(body, &["<", prefix, ":", &name.local, "/>"]);
                 }
+                Some(prefix) => push_all(
+                    body,
+                    &[
+                        "<",
+                        prefix,
+                        ":",
+                        &name.local,
+                        ">",
+                        value,
+                        "</",
+                        prefix,
+                        ":",
+                        &name.local,
+                        ">",
+                    ],
+                ),
                 None => body.push_str(&empty_element(name)),
             }
         }
@@ -88,12 +94,11 @@ pub fn response(body: &mut String, href: &str, values: &[(Name, Option<String>)]
     body.push_str("</d:response>");
 }
 
-/// `<prefix:local`, an element's opening left open.
-fn push_open(body: &mut String, prefix: &str, local: &str) {
-    body.push('<');
-    body.push_str(prefix);
-    body.push(':');
-    body.push_str(local);
+/// `parts` one after another.
+fn push_all(body: &mut String, parts: &[&str]) {
+    for part in parts {
+        body.push_str(part);
+    }
 }
 
 /// A DAV error body naming the precondition `element` (prefixed), with a
