@@ -959,6 +959,7 @@ fn every_task(store: &Store, owner: UserId) -> std::collections::BTreeMap<i64, c
 
 use crate::model::{ChangePage, Expect};
 
+mod completions;
 mod cursors;
 mod export;
 mod full_sync;

@@ -198,7 +198,7 @@ impl WriteQueue {
 
 /// What the writer needs of its connection besides the store over it.
 pub(super) trait Transactions: Send + Sync {
-    /// Runs statements without parameters (BEGIN, SAVEPOINT, COMMIT…).
+    /// Runs one statement without parameters (BEGIN, SAVEPOINT, COMMIT…).
     fn execute(&self, sql: &str) -> Result<()>;
     /// Whether a transaction is open (SQLite ends one itself on some
     /// errors, such as a full disk).

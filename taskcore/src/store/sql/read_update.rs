@@ -5,11 +5,12 @@
 //! writers run at once) makes it read again, as if it had come after.
 
 use super::owner::OwnerUnit;
+use super::repeating::Stored;
 use super::statements::Statements;
 use super::value::Connection;
 use crate::error::{Error, Result};
 use crate::model::{Due, DueChange, Expect, Task, TaskPatch};
-use crate::store::backend::{Context, ListWork, TaskWork};
+use crate::store::backend::{Context, ListWork};
 use crate::types::TaskId;
 
 /// How many times a change is read again when the task changed meanwhile.
@@ -44,7 +45,7 @@ impl<C: Connection> OwnerUnit<C> {
         expect: &Expect,
     ) -> Result<Task> {
         for _ in 1..ATTEMPTS {
-            let Some(before) = self.get(id)? else {
+            let Some((before, stored)) = self.get_with_series(id)? else {
                 return Err(Error::TaskNotFound);
             };
             if !expect.admits(before.version) {
@@ -52,7 +53,7 @@ impl<C: Connection> OwnerUnit<C> {
                     current: before.version,
                 });
             }
-            match self.update_from(id, patch, context, &before)? {
+            match self.update_from(id, patch, context, (&before, stored))? {
                 Some(task) => return Ok(task),
                 // Changed meanwhile: read it again.
                 None => continue,
@@ -71,7 +72,7 @@ impl<C: Connection> OwnerUnit<C> {
         id: TaskId,
         patch: &TaskPatch,
         context: Context,
-        before: &Task,
+        (before, stored): (&Task, Stored),
     ) -> Result<Option<Task>> {
         let pinned = Expect::OneOf(vec![before.version]);
         let mut patch = without_restated(patch, before);
@@ -99,7 +100,7 @@ impl<C: Connection> OwnerUnit<C> {
         Self::check_needs_due(&after)?;
         let completes = patch.completed == Some(true) && !before.completed;
         if completes && after.repeat.is_some() {
-            match self.complete_occurrence(id, &after, &patch, context, &pinned)? {
+            match self.complete_occurrence(id, (&after, stored), &patch, context, &pinned)? {
                 Some(Some(task)) => {
                     let moved = TaskPatch {
                         completed: None,

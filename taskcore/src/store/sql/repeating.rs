@@ -3,7 +3,10 @@
 //! or a lead before the due needs a due.
 
 use super::owner::OwnerUnit;
-use super::statements::{Series, Statements};
+use std::sync::LazyLock;
+
+use super::statements::{Series, Statements, Step};
+use super::table::{read_columns_text, task_from_row, trailing};
 use super::value::{Connection, SqlResult, SqlValue, numbered};
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{Completion, Due, DueChange, Expect, Task, TaskPatch};
@@ -36,6 +39,31 @@ impl<C: Connection> OwnerUnit<C> {
     }
 }
 
+/// Where a task's series starts and how many of its occurrences are done,
+/// as its row keeps them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stored {
+    anchor: Option<Due>,
+    done: i64,
+}
+
+impl Stored {
+    /// The series of a task now due at `due`: it starts at `due` when the
+    /// row kept no anchor, or one of the other kind (the due went from a
+    /// day to an instant by a change that kept the series).
+    fn series(self, due: Due) -> Series {
+        let anchor = match (self.anchor, due) {
+            (Some(anchor @ Due::Date(_)), Due::Date(_))
+            | (Some(anchor @ Due::At(_)), Due::At(_)) => anchor,
+            _ => due,
+        };
+        Series {
+            anchor,
+            done: self.done,
+        }
+    }
+}
+
 impl Series {
     /// The occurrence due at `due` being done (or skipped) now, and how
     /// many of the series' occurrences that makes.
@@ -64,31 +92,31 @@ fn moved_to(next: Due) -> TaskPatch {
 }
 
 impl<C: Connection> OwnerUnit<C> {
-    /// Where live task `id`'s series starts and how many occurrences are
-    /// done; `due` when the task kept no anchor.
-    fn series(&mut self, id: TaskId, due: Due) -> Result<Series> {
-        let found = self
-            .unit
-            .row(
-                "SELECT anchor_date, anchor_at, repeat_done FROM tasks
+    /// Live task `id` and where its series stands, in one read.
+    pub(super) fn get_with_series(&mut self, id: TaskId) -> Result<Option<(Task, Stored)>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {}, anchor_date, anchor_at, repeat_done FROM tasks
                  WHERE id = ?1 AND owner_id = ?2",
-                &[Int(id.0), Int(self.owner.0)],
-                |row| Ok((row.optional_date(0)?, row.optional_time(1)?, row.int(2)?)),
+                read_columns_text()
             )
-            .sql()?;
-        let (anchor, done) = match found {
-            Some((Some(day), _, done)) => (Due::Date(day), done),
-            Some((None, Some(at), done)) => (Due::At(at), done),
-            Some((None, None, done)) => (due, done),
-            None => (due, 0),
-        };
-        // An anchor of the other kind (the due went from a day to an
-        // instant by a change that kept the series): the due starts it.
-        let anchor = match (anchor, due) {
-            (Due::Date(_), Due::Date(_)) | (Due::At(_), Due::At(_)) => anchor,
-            _ => due,
-        };
-        Ok(Series { anchor, done })
+        });
+        self.unit
+            .row(&SQL, &[Int(id.0), Int(self.owner.0)], |row| {
+                let stored = Stored {
+                    anchor: match (
+                        row.optional_date(const { trailing(0) })?,
+                        row.optional_time(const { trailing(1) })?,
+                    ) {
+                        (Some(day), _) => Some(Due::Date(day)),
+                        (None, Some(at)) => Some(Due::At(at)),
+                        (None, None) => None,
+                    },
+                    done: row.int(const { trailing(2) })?,
+                };
+                Ok((task_from_row(row)?, stored))
+            })
+            .sql()
     }
 
     /// Completing repeating task `id` (as `patch` leaves it: `after`), at
@@ -100,7 +128,7 @@ impl<C: Connection> OwnerUnit<C> {
     pub(super) fn complete_occurrence(
         &mut self,
         id: TaskId,
-        after: &Task,
+        (after, stored): (&Task, Stored),
         patch: &TaskPatch,
         context: Context,
         pinned: &Expect,
@@ -115,7 +143,7 @@ impl<C: Connection> OwnerUnit<C> {
                 done: 0,
             }
         } else {
-            self.series(id, due)?
+            stored.series(due)
         };
         let (occurrence, done) = series.occurrence(due, context);
         let Some(next) = rule.next_due(after.repeat_from, &occurrence) else {
@@ -129,21 +157,31 @@ impl<C: Connection> OwnerUnit<C> {
             due: moved_to(next).due,
             ..moved
         };
+        // Recorded first, so that the task's own update names it as the
+        // newest: one write of the task row.
+        let recorded = self.insert_completion(id, due, context.now)?;
         let statement = Statements::<C::Dialect>::update_series(
             self.owner,
             id,
             &moved,
             context,
             pinned,
-            Some(Series {
-                anchor: rule.anchor_after(after.repeat_from, &occurrence, next),
-                done,
+            Some(Step {
+                series: Series {
+                    anchor: rule.anchor_after(after.repeat_from, &occurrence, next),
+                    done,
+                },
+                completion: Some(recorded),
             }),
         );
         let Some(task) = self.task(&statement)? else {
+            // Changed meanwhile (PostgreSQL): the caller reads it again.
+            self.unit.execute(
+                "DELETE FROM task_completions WHERE owner_id = ?1 AND id = ?2",
+                &[Int(self.owner.0), Int(recorded)],
+            )?;
             return Ok(None);
         };
-        self.record_completion(id, due, context.now)?;
         // The next occurrence starts with its subtasks to do.
         let reopen = TaskPatch {
             completed: Some(false),
@@ -174,8 +212,24 @@ impl<C: Connection> OwnerUnit<C> {
         due: Due,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        let recorded = self
-            .unit
+        let recorded = self.insert_completion(id, due, at)?;
+        self.unit.execute(
+            "UPDATE tasks SET last_completion = ?3 WHERE owner_id = ?1 AND id = ?2",
+            &[Int(self.owner.0), Int(id.0), Int(recorded)],
+        )?;
+        Ok(())
+    }
+
+    /// Adds task `id`'s occurrence due at `due`, done at `at`, to the end
+    /// of the completion log, chained to the task's newest, and returns
+    /// its id; the task does not name it yet.
+    fn insert_completion(
+        &mut self,
+        id: TaskId,
+        due: Due,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64> {
+        self.unit
             .row(
                 "INSERT INTO task_completions
                      (owner_id, task_id, previous_id, ordinal, due_date, due_at, completed_at)
@@ -193,18 +247,13 @@ impl<C: Connection> OwnerUnit<C> {
                 |row| row.int(0),
             )
             .sql()?
-            .ok_or(Error::TaskNotFound)?;
-        self.unit.execute(
-            "UPDATE tasks SET last_completion = ?3 WHERE owner_id = ?1 AND id = ?2",
-            &[Int(self.owner.0), Int(id.0), Int(recorded)],
-        )?;
-        Ok(())
+            .ok_or(Error::TaskNotFound)
     }
 
     /// One attempt at a skip, pinned to the version it read: `None` when
     /// the task changed meanwhile.
     fn skip_once(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Option<Task>> {
-        let before = self.get(id)?.ok_or(Error::TaskNotFound)?;
+        let (before, stored) = self.get_with_series(id)?.ok_or(Error::TaskNotFound)?;
         if !expect.admits(before.version) {
             return Err(Error::VersionMismatch {
                 current: before.version,
@@ -222,8 +271,7 @@ impl<C: Connection> OwnerUnit<C> {
                 id.0
             )));
         }
-        let series = self.series(id, due)?;
-        let (occurrence, done) = series.occurrence(due, context);
+        let (occurrence, done) = stored.series(due).occurrence(due, context);
         let Some(next) = rule.skipped_due(before.repeat_from, &occurrence) else {
             return Err(Error::Conflict(format!(
                 "Task {}'s series has no further occurrence: complete it or change its rule",
@@ -237,9 +285,12 @@ impl<C: Connection> OwnerUnit<C> {
             &moved,
             context,
             &Expect::OneOf(vec![before.version]),
-            Some(Series {
-                anchor: rule.anchor_after(before.repeat_from, &occurrence, next),
-                done,
+            Some(Step {
+                series: Series {
+                    anchor: rule.anchor_after(before.repeat_from, &occurrence, next),
+                    done,
+                },
+                completion: None,
             }),
         );
         self.task(&statement)

@@ -19,6 +19,15 @@ pub(crate) struct Series {
     pub done: i64,
 }
 
+/// A repeating task's step to its next occurrence: where its series
+/// starts and how many are done after the step, and the completed
+/// occurrence the step recorded (none for a skip).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step {
+    pub series: Series,
+    pub completion: Option<i64>,
+}
+
 /// The task statements of one dialect. Every one filters by its owner.
 pub(crate) struct Statements<D>(std::marker::PhantomData<D>);
 
@@ -92,8 +101,8 @@ impl<D: Dialect> Statements<D> {
         Self::update_series(owner, id, patch, context, expect, None)
     }
 
-    /// [`Statements::update`], the series of a repeating task set to
-    /// `series` rather than following the patch: an occurrence done or
+    /// [`Statements::update`], the series of a repeating task set by
+    /// `step` rather than following the patch: an occurrence done or
     /// skipped moves the due, not where the series starts.
     pub fn update_series<'a>(
         owner: UserId,
@@ -101,7 +110,7 @@ impl<D: Dialect> Statements<D> {
         patch: &'a TaskPatch,
         context: Context,
         expect: &Expect,
-        series: Option<Series>,
+        step: Option<Step>,
     ) -> Statement<'a> {
         let mut statement = Statement::new();
         let owner_id = owner;
@@ -146,8 +155,8 @@ impl<D: Dialect> Statements<D> {
             Some(DueChange::ClearBoth) => assignments.push("due_key = NULL".to_owned()),
             None => {}
         }
-        match series {
-            Some(series) => {
+        match step {
+            Some(Step { series, completion }) => {
                 assignments.push(format!(
                     "anchor_date = {}",
                     statement.bind::<D>(SqlValue::MaybeDate(series.anchor.date()))
@@ -160,6 +169,12 @@ impl<D: Dialect> Statements<D> {
                     "repeat_done = {}",
                     statement.bind::<D>(SqlValue::Int(series.done))
                 ));
+                if let Some(completion) = completion {
+                    assignments.push(format!(
+                        "last_completion = {}",
+                        statement.bind::<D>(SqlValue::Int(completion))
+                    ));
+                }
             }
             None => {
                 // A due sent again as it is keeps the series where it is.

@@ -114,6 +114,20 @@ impl<C: Connection> OwnerUnit<C> {
     /// The live descendants of task `id` (not itself), each with its level
     /// below it (1: a child), parents before their children.
     pub(super) fn descendants(&mut self, id: TaskId) -> Result<Vec<(TaskId, usize)>> {
+        // Most tasks have no subtasks: one index probe answers for them,
+        // where the walk below would set up its queue and its sort.
+        let has_children = self
+            .unit
+            .row(
+                "SELECT id FROM tasks WHERE owner_id = ?1 AND parent_id = ?2 LIMIT 1",
+                &[Int(self.owner.0), Int(id.0)],
+                |row| row.int(0),
+            )
+            .sql()?
+            .is_some();
+        if !has_children {
+            return Ok(Vec::new());
+        }
         let sql = numbered::<C::Dialect>(
             "WITH RECURSIVE tree (id, level) AS (
                  SELECT id, CAST(1 AS BIGINT) FROM tasks WHERE owner_id = ?1 AND parent_id = ?2

@@ -119,7 +119,7 @@ impl From<Error> for SqlError {
 pub(crate) trait Connection {
     type Dialect: Dialect;
 
-    /// Runs statements without parameters (BEGIN, COMMIT, ROLLBACK).
+    /// Runs one statement without parameters (BEGIN, COMMIT, ROLLBACK).
     fn batch(&mut self, sql: &str) -> Result<()>;
     /// Runs a statement and hands each row it returns to `each`.
     fn rows(

@@ -20,7 +20,13 @@ impl<C: DerefMut<Target = Connection>> sql::value::Connection for Held<C> {
     type Dialect = Sqlite;
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        self.0.execute_batch(sql).db()
+        // One statement each time (BEGIN, SAVEPOINT, COMMIT…), on every
+        // write: kept prepared as the others are.
+        self.0
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .db()?;
+        Ok(())
     }
 
     fn rows(

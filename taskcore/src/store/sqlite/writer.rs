@@ -117,7 +117,11 @@ impl Backend for WriterBackend {
 
 impl Transactions for WriterBackend {
     fn execute(&self, sql: &str) -> Result<()> {
-        self.lock().execute_batch(sql).db()
+        self.lock()
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .db()?;
+        Ok(())
     }
 
     fn in_transaction(&self) -> bool {
