@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::types::{PASSWORD_MAX_BYTES, SessionId, UserId};
 
+mod verified;
+
+use verified::Verified;
+
 /// Lowest bcrypt cost accepted (fast; for tests only).
 pub const BCRYPT_MIN_COST: u32 = 4;
 /// Highest bcrypt cost accepted.
@@ -238,7 +242,11 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     verifying: Vec<VerifyingKey>,
     validation: Validation,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    leeway: i64,
     lifetime: Duration,
+    /// Tokens these keys verified; shared by clones, dropped with a new key.
+    verified: Arc<Verified>,
 }
 
 impl fmt::Debug for TokenKeys {
@@ -275,9 +283,10 @@ impl TokenKeys {
         // another one (or with `none`) is refused before its claims are read.
         validation.algorithms = vec![algorithm.jwt()];
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.leeway = TOKEN_LEEWAY_SECONDS.min(lifetime.as_secs() / 10);
+        // Time is checked on every use, remembered token or not (`in_time`).
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let leeway = TOKEN_LEEWAY_SECONDS.min(lifetime.as_secs() / 10);
         let key_id = key_id(secret);
         Self {
             algorithm,
@@ -288,7 +297,9 @@ impl TokenKeys {
             }],
             key_id,
             validation,
+            leeway: i64::try_from(leeway).unwrap_or(i64::MAX),
             lifetime,
+            verified: Arc::new(Verified::new()),
         }
     }
 
@@ -301,6 +312,7 @@ impl TokenKeys {
                 id,
                 key: DecodingKey::from_secret(previous),
             });
+            self.verified = Arc::new(Verified::new());
         }
         self
     }
@@ -342,6 +354,33 @@ impl TokenKeys {
     /// returns the user and session it names. Whether the session is still
     /// live is for the store to say.
     pub fn verify(&self, token: &str) -> Result<AccessClaims> {
+        self.verify_at(token, Utc::now().timestamp())
+    }
+
+    /// [`TokenKeys::verify`] at `now` (seconds since the epoch). A token
+    /// whose signature these keys checked before is not checked again.
+    fn verify_at(&self, token: &str, now: i64) -> Result<AccessClaims> {
+        let (claims, remembered) = match self.verified.get(token) {
+            Some(claims) => (claims, true),
+            None => (self.signed_claims(token)?, false),
+        };
+        self.in_time(&claims, now)?;
+        let access = match claims.sub.parse::<i64>() {
+            Ok(id) if id > 0 && claims.sid > 0 => AccessClaims {
+                user: UserId(id),
+                session: SessionId(claims.sid),
+                token_id: claims.jti.clone(),
+            },
+            _ => return Err(Error::InvalidToken),
+        };
+        if !remembered {
+            self.verified.remember(token, claims);
+        }
+        Ok(access)
+    }
+
+    /// The claims of `token` once its key and signature are checked.
+    fn signed_claims(&self, token: &str) -> Result<Claims> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Error::InvalidToken)?;
         let key = header
             .kid
@@ -349,20 +388,21 @@ impl TokenKeys {
             .ok_or(Error::InvalidToken)?;
         let data = jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation)
             .map_err(|_| Error::InvalidToken)?;
-        let claims = data.claims;
-        let now = Utc::now().timestamp();
-        // A token issued in the future (beyond the leeway) was not issued by us.
-        if claims.iat > now.saturating_add(TOKEN_LEEWAY_SECONDS as i64) {
+        Ok(data.claims)
+    }
+
+    /// Refuses a token at `now` that has expired, is not yet valid, or was
+    /// issued in the future (beyond the leeway: not issued by us).
+    fn in_time(&self, claims: &Claims, now: i64) -> Result<()> {
+        let expired = claims.exp < now.saturating_sub(self.leeway);
+        let early = claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.saturating_add(self.leeway));
+        let future = claims.iat > now.saturating_add(TOKEN_LEEWAY_SECONDS as i64);
+        if expired || early || future {
             return Err(Error::InvalidToken);
         }
-        match claims.sub.parse::<i64>() {
-            Ok(id) if id > 0 && claims.sid > 0 => Ok(AccessClaims {
-                user: UserId(id),
-                session: SessionId(claims.sid),
-                token_id: claims.jti,
-            }),
-            _ => Err(Error::InvalidToken),
-        }
+        Ok(())
     }
 }
 
@@ -510,6 +550,25 @@ mod tests {
             let token = sign(&claims, Algorithm::HS256, SECRET);
             assert!(keys().verify(&token).is_err(), "{claims} should be refused");
         }
+    }
+
+    #[test]
+    fn a_token_verified_before_is_still_refused_once_it_expires() {
+        let keys = TokenKeys::new(SECRET, TokenAlgorithm::HS256, Duration::from_secs(3600));
+        let now = Utc::now().timestamp();
+        let token = keys.issue(UserId(7), SessionId(3)).expect("issue").token;
+        assert_eq!(
+            keys.verify_at(&token, now).expect("in time").user,
+            UserId(7)
+        );
+        // Remembered now; the control: within the 30 s leeway past its expiry.
+        assert!(keys.verify_at(&token, now + 3600 + 29).is_ok());
+        assert!(matches!(
+            keys.verify_at(&token, now + 3600 + 32),
+            Err(Error::InvalidToken)
+        ));
+        // A clone shares what was verified, and checks time as well.
+        assert!(keys.clone().verify_at(&token, now + 3600 + 32).is_err());
     }
 
     #[test]
