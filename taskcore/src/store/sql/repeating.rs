@@ -2,9 +2,9 @@
 //! and is recorded, one skipped only moves it; and the rule that a repeat
 //! or a lead before the due needs a due.
 
-use super::owner::OwnerUnit;
 use std::sync::LazyLock;
 
+use super::owner::OwnerUnit;
 use super::statements::{Series, Statements, Step};
 use super::table::{read_columns_text, task_from_row, trailing};
 use super::value::{Connection, SqlResult, SqlValue, numbered};
