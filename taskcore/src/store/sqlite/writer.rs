@@ -17,6 +17,7 @@ use crate::store::database::Store;
 use crate::store::options::PoolStatus;
 use crate::store::sql::owner::OwnerUnit;
 use crate::store::sql::unit::Unit;
+use crate::store::sql::value::Connection as _;
 use crate::store::writer::{self as queue, Transactions, WriteQueue};
 use crate::types::UserId;
 
@@ -117,11 +118,8 @@ impl Backend for WriterBackend {
 
 impl Transactions for WriterBackend {
     fn execute(&self, sql: &str) -> Result<()> {
-        self.lock()
-            .prepare_cached(sql)
-            .and_then(|mut statement| statement.execute([]))
-            .db()?;
-        Ok(())
+        // As every unit of work runs its own (kept prepared).
+        Held(self.lock()).batch(sql)
     }
 
     fn in_transaction(&self) -> bool {
