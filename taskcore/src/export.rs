@@ -1,7 +1,13 @@
 //! taskd's export document, written a piece at a time:
 //! `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},
 //! "lists":[{"name","color","position","is_default"}],"tasks":[…]}`, each task as the API
-//! shows it with its list's name as `list`, and a trashed one with `deleted_at`.
+//! shows it with its list's name as `list`, and a trashed one with `deleted_at`. A task
+//! with completed occurrences has them as `completions` (`[{"due","completed_at"}]`,
+//! newest first, at most
+//! [`EXPORTED_COMPLETIONS`](crate::import::EXPORTED_COMPLETIONS)); a repeating task whose
+//! series has moved on has `series` (`{"anchor","done"}`: the due its rule counts from and
+//! how many of its occurrences were done or skipped), so that a `COUNT` goes on where it
+//! was.
 //!
 //! taskd's `GET /export` and [`OwnerTasks::export`] both write it with
 //! [`ExportWriter`], so the two cannot drift; [`import`](crate::import)
@@ -14,8 +20,36 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::import::{EXPORT_FORMAT, EXPORT_VERSION};
-use crate::model::{Task, TaskList, TrashedTask, User};
+use crate::model::{Completion, Series, Task, TaskList, TrashedTask, User};
 use crate::types::ListId;
+
+/// One task as an export holds it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ExportedTask {
+    /// The task.
+    pub task: Task,
+    /// When it went to the trash, for a trashed one.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Its completed occurrences, newest first (the newest
+    /// [`EXPORTED_COMPLETIONS`](crate::import::EXPORTED_COMPLETIONS)).
+    pub completions: Vec<Completion>,
+    /// Where its series stands, for a repeating task whose series has moved
+    /// on from its due.
+    pub series: Option<Series>,
+}
+
+impl ExportedTask {
+    /// A task with no history.
+    pub fn new(task: Task, deleted_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            task,
+            deleted_at,
+            completions: Vec::new(),
+            series: None,
+        }
+    }
+}
 
 /// Writes an export document in pieces: [`start`](ExportWriter::start),
 /// then each page of tasks, then [`finish`](ExportWriter::finish).
@@ -62,32 +96,42 @@ impl ExportWriter {
     }
 
     /// The next tasks as list items: each live task, or a trashed one with
-    /// when it was deleted.
-    pub fn page(&mut self, page: &[(Task, Option<DateTime<Utc>>)]) -> String {
+    /// when it was deleted, with its history.
+    pub fn page(&mut self, page: &[ExportedTask]) -> String {
         let mut text = String::new();
-        for (task, deleted_at) in page {
+        for exported in page {
             if self.written > 0 {
                 text.push(',');
             }
-            let item = match deleted_at {
+            self.written += 1;
+            let task = &exported.task;
+            let item = match exported.deleted_at {
                 Some(deleted_at) => serde_json::to_string(&TrashedTask {
                     task: task.clone(),
-                    deleted_at: *deleted_at,
+                    deleted_at,
                 }),
                 None => serde_json::to_string(task),
             };
             let item = item.unwrap_or_default();
+            let Some(open) = item.strip_suffix('}') else {
+                text.push_str(&item);
+                continue;
+            };
+            text.push_str(open);
             // The list by name: ids are this account's own.
-            match (self.names.get(&task.list_id), item.strip_suffix('}')) {
-                (Some(name), Some(open)) => {
-                    text.push_str(open);
-                    text.push_str(",\"list\":");
-                    text.push_str(name);
-                    text.push('}');
-                }
-                _ => text.push_str(&item),
+            if let Some(name) = self.names.get(&task.list_id) {
+                text.push_str(",\"list\":");
+                text.push_str(name);
             }
-            self.written += 1;
+            if !exported.completions.is_empty() {
+                text.push_str(",\"completions\":");
+                text.push_str(&serde_json::to_string(&exported.completions).unwrap_or_default());
+            }
+            if let Some(series) = exported.series {
+                text.push_str(",\"series\":");
+                text.push_str(&serde_json::to_string(&series).unwrap_or_default());
+            }
+            text.push('}');
         }
         text
     }
@@ -108,6 +152,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::model::Due;
     use crate::types::{TaskId, UserId};
 
     fn task(id: i64) -> Task {
@@ -153,9 +198,22 @@ mod tests {
         }]))
         .expect("lists");
         let (mut writer, mut text) = ExportWriter::start(&user, &lists);
-        text.push_str(&writer.page(&[(task(1), None), (task(2), deleted)]));
+        let mut repeating = ExportedTask::new(task(3), None);
+        let due = Due::Date(chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("day"));
+        repeating.completions = vec![Completion {
+            due,
+            completed_at: Utc
+                .with_ymd_and_hms(2026, 1, 5, 8, 0, 0)
+                .single()
+                .expect("time"),
+        }];
+        repeating.series = Some(Series::new(due, 1));
+        text.push_str(&writer.page(&[
+            ExportedTask::new(task(1), None),
+            ExportedTask::new(task(2), deleted),
+        ]));
         text.push_str(&writer.page(&[]));
-        text.push_str(&writer.page(&[(task(3), None)]));
+        text.push_str(&writer.page(&[repeating]));
         assert_eq!(writer.written(), 3);
         text.push_str(writer.finish());
         let document: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
@@ -172,6 +230,17 @@ mod tests {
         assert_eq!(document["tasks"][0]["list"], "Tasks \"home\"");
         assert!(document["tasks"][1].get("list").is_none());
         assert_eq!(document["lists"][0]["is_default"], true);
+        // History only where there is some.
+        assert!(document["tasks"][0].get("completions").is_none());
+        assert!(document["tasks"][0].get("series").is_none());
+        assert_eq!(
+            document["tasks"][2]["completions"],
+            serde_json::json!([{"due": "2026-01-05", "completed_at": "2026-01-05T08:00:00Z"}])
+        );
+        assert_eq!(
+            document["tasks"][2]["series"],
+            serde_json::json!({"anchor": "2026-01-05", "done": 1})
+        );
         let (empty, head) = ExportWriter::start(&user, &[]);
         let nothing: serde_json::Value =
             serde_json::from_str(&format!("{head}{}", empty.finish())).expect("JSON");

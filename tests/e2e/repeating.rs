@@ -383,3 +383,62 @@ async fn completions_page_newest_first_and_stay_with_their_task_through_the_tras
     assert_eq!(page(&water, "").await, ("2".to_owned(), vec!["2030-01-02".to_owned(), "2030-01-01".to_owned()]));
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn an_export_keeps_each_series_history_and_count_and_an_import_goes_on_from_there() {
+    let server = Server::start();
+    let account = server.account("history-out").await;
+    let thrice = server.created(&account, json!({"title": "Thrice", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY;COUNT=3"})).await;
+    complete(&server, &account, &thrice).await;
+    let walk = server.created(&account, json!({"title": "Walk", "due_at": "2030-01-01T07:00:00Z", "repeat": "FREQ=DAILY"})).await;
+    complete(&server, &account, &walk).await;
+    complete(&server, &account, &walk).await;
+    let (status, _) = server.call(&account, Method::DELETE, &format!("/tasks/{}", walk["id"]), None).await;
+    assert_eq!(status, 204);
+    server.created(&account, json!({"title": "Plain"})).await;
+
+    let export: Value = server.send(&account, Method::GET, "/export", None).await.json().await.expect("JSON");
+    let exported = |title: &str| {
+        export["tasks"].as_array().expect("tasks").iter().find(|task| task["title"] == title).expect("exported")
+    };
+    assert_eq!(exported("Thrice")["completions"][0]["due"], "2030-01-07");
+    assert_eq!(exported("Thrice")["series"], json!({"anchor": "2030-01-07", "done": 1}));
+    let walked: Vec<&str> = exported("Walk")["completions"].as_array().expect("completions").iter().map(|done| done["due"].as_str().expect("due")).collect();
+    assert_eq!(walked, ["2030-01-02T07:00:00+00:00", "2030-01-01T07:00:00+00:00"], "newest first");
+    assert!(exported("Plain").get("completions").is_none() && exported("Plain").get("series").is_none());
+
+    let other = server.account("history-in").await;
+    let (status, report) = server.call(&other, Method::POST, "/import", Some(export.clone())).await;
+    assert_eq!((status, report["created"].clone(), report["errors"].clone()), (200, json!(3), json!([])));
+    let (_, tasks) = server.call(&other, Method::GET, "/tasks?q=Thrice", None).await;
+    let imported = tasks[0].clone();
+    let (_, done) = server.call(&other, Method::GET, &format!("/tasks/{}/completions", imported["id"]), None).await;
+    assert_eq!(done.as_array().map(|done| done.len()), Some(1), "{done}");
+    assert_eq!(done[0]["due"], "2030-01-07");
+    // COUNT=3 counts the occurrence done before the export: two more close it.
+    assert_eq!(complete(&server, &other, &imported).await["due_date"], "2030-01-21");
+    let closed = complete(&server, &other, &imported).await;
+    assert_eq!((closed["completed"].clone(), closed["due_date"].clone()), (json!(true), json!("2030-01-21")));
+
+    // The trashed one brings its history back with it when restored.
+    let (_, trash) = server.call(&other, Method::GET, "/trash", None).await;
+    let trashed = trash.as_array().expect("trash").iter().find(|task| task["title"] == "Walk").expect("trashed").clone();
+    let (status, restored) = server.call(&other, Method::POST, &format!("/trash/{}/restore", trashed["id"]), None).await;
+    assert_eq!(status, 200, "{restored}");
+    let (_, done) = server.call(&other, Method::GET, &format!("/tasks/{}/completions", restored["id"]), None).await;
+    let dues: Vec<&str> = done.as_array().expect("completions").iter().map(|done| done["due"].as_str().expect("due")).collect();
+    assert_eq!(dues, ["2030-01-02T07:00:00+00:00", "2030-01-01T07:00:00+00:00"]);
+
+    // A history no series could have is refused with its entry, by field.
+    let mut broken = export.clone();
+    for task in broken["tasks"].as_array_mut().expect("tasks") {
+        if task["title"] == "Thrice" {
+            task["completions"][0]["due"] = json!("next tuesday");
+            task["id"] = json!(9_999_999);
+        }
+    }
+    let (status, report) = server.call(&other, Method::POST, "/import?dry_run=true", Some(broken)).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report["errors"][0]["detail"].to_string().contains("completions"), "{report}");
+}
+}

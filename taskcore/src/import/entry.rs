@@ -24,6 +24,8 @@ pub(super) struct Entry {
     pub midnight_is_all_day: bool,
     /// The entry's fields taskd has no place for, by name.
     pub dropped: Vec<String>,
+    /// What taskd's export kept of its history.
+    pub history: super::history::History,
 }
 
 /// What reading one entry gave.

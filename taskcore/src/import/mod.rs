@@ -4,7 +4,9 @@
 
 mod document;
 mod entry;
+mod history;
 mod run;
+mod taskd;
 mod taskwarrior;
 
 use std::sync::Arc;
@@ -13,22 +15,25 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::error::Error;
 use crate::model::{Due, NewTask, Origin};
 use crate::planning::Zone;
 use crate::types::Email;
-use crate::wire::{TaskCreate, declared_fields};
 pub use document::Document;
 use document::{Shape, Tasks};
-use entry::{Entry, Read, checked, in_stored_years, list_name};
+use entry::Read;
+pub(crate) use history::History;
 pub use run::{IMPORT_PAGE, ImportRun};
 
 /// The `format` of taskd's export document.
 pub const EXPORT_FORMAT: &str = "taskd-export";
 /// The export document's version this build writes and reads.
 pub const EXPORT_VERSION: u64 = 1;
+/// The most completed occurrences taskd's export holds per task (its
+/// newest) and an import keeps: an export page stays a few MiB at most.
+pub const EXPORTED_COMPLETIONS: u32 = 1000;
 /// The most entries one import takes.
 pub const IMPORT_MAX_ENTRIES: usize = 100_000;
 /// The most refused entries a report lists one by one.
@@ -80,6 +85,8 @@ pub struct ImportItem {
     /// the import makes.
     pub(crate) list_color: Option<String>,
     pub(crate) list_position: Option<i64>,
+    /// What taskd's export kept of its history.
+    pub(crate) history: History,
 }
 
 impl ImportItem {
@@ -110,6 +117,16 @@ impl ImportItem {
     /// The position the document gives its list, for a list the import makes.
     pub fn list_position(&self) -> Option<i64> {
         self.list_position
+    }
+
+    /// Its completed occurrences, newest first, as taskd's export kept them.
+    pub fn completions(&self) -> &[crate::model::Completion] {
+        &self.history.completions
+    }
+
+    /// Where its series stands, as taskd's export kept it.
+    pub fn series(&self) -> Option<crate::model::Series> {
+        self.history.series
     }
 
     /// Its position in the file, from 0.
@@ -206,8 +223,9 @@ pub struct ImportReport {
     pub created_tasks: Vec<CreatedTask>,
     /// Fields of the file that taskd has no place for (Taskwarrior's
     /// `wait`, `scheduled`, `depends`, its user-defined attributes, a
-    /// `recur` that maps onto no repeat rule), by name, with how many
-    /// entries carried each.
+    /// `recur` that maps onto no repeat rule; `completions` past the newest
+    /// an import keeps of a taskd entry), by name, with how many entries
+    /// carried each.
     #[serde(default)]
     pub dropped_fields: BTreeMap<String, u64>,
     /// Taskwarrior occurrences of recurring tasks left out: each template
@@ -385,7 +403,7 @@ pub fn read_document(document: Document) -> Result<ReadDocument, Error> {
     // are not all held at once.
     for (index, entry) in entries.into_iter().enumerate() {
         let read = match format {
-            ImportFormat::Taskd => from_taskd(&entry),
+            ImportFormat::Taskd => taskd::read(&entry),
             ImportFormat::Taskwarrior => taskwarrior::read(&entry, &recurrences),
         };
         match read {
@@ -413,6 +431,7 @@ pub fn read_document(document: Document) -> Result<ReadDocument, Error> {
                     midnight_is_all_day: read.midnight_is_all_day,
                     list_color: style.as_ref().and_then(|style| style.0.clone()),
                     list_position: style.and_then(|style| style.1),
+                    history: read.history,
                 });
             }
             Err(detail) => errors.push(ImportError { index, detail }),
@@ -463,55 +482,6 @@ fn refused(message: &str) -> Error {
         "value_error",
         message,
     ))
-}
-
-fn from_taskd(entry: &Value) -> Result<Read, Value> {
-    let Some(object) = entry.as_object() else {
-        return Err(json!("Not a task object"));
-    };
-    let id = object
-        .get("id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| json!("A task without an id"))?;
-    let instant = |name: &str| -> Result<Option<DateTime<Utc>>, Value> {
-        match object.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => match DateTime::parse_from_rfc3339(text) {
-                Ok(time) => in_stored_years(name, time.with_timezone(&Utc)).map(Some),
-                Err(_) => Err(json!(format!("{name} is not an RFC 3339 date-time"))),
-            },
-            Some(_) => Err(json!(format!("{name} is not an RFC 3339 date-time"))),
-        }
-    };
-    // Every field a new task takes, as the export wrote it (read from the
-    // body's derive once, not per entry).
-    static FIELDS: std::sync::LazyLock<&[&str]> =
-        std::sync::LazyLock::new(declared_fields::<TaskCreate>);
-    // A list id is the exporting account's: the list goes by its name.
-    let body: Map<String, Value> = FIELDS
-        .iter()
-        .filter(|name| **name != "list_id" && **name != "parent_id")
-        .filter_map(|name| {
-            object
-                .get(*name)
-                .map(|value| ((*name).to_owned(), value.clone()))
-        })
-        .collect();
-    let task = checked(&Value::Object(body))?;
-    Ok(Read::Task(Box::new(Entry {
-        task,
-        list: list_name(object, "list")?,
-        parent: object
-            .get("parent_id")
-            .and_then(Value::as_i64)
-            .map(|parent| parent.to_string()),
-        key: id.to_string(),
-        created_at: instant("created_at")?,
-        completed_at: instant("completed_at")?,
-        deleted_at: instant("deleted_at")?,
-        midnight_is_all_day: false,
-        dropped: Vec::new(),
-    })))
 }
 
 #[cfg(test)]

@@ -251,5 +251,6 @@ pub(super) fn read(entry: &Value, recurrences: &Recurrences) -> Result<Read, Val
         deleted_at: deleted.then(|| end.unwrap_or_else(Utc::now)),
         midnight_is_all_day: true,
         dropped,
+        history: Default::default(),
     })))
 }

@@ -20,7 +20,7 @@ pub use self::objects::{
     CalendarChanges, ObjectEntry, PutCondition, PutOutcome, StoredObject, TaskObject,
 };
 pub use self::records::{
-    Change, ChangePage, Completion, CompletionPage, Expect, Origin, TagCount, Task, TaskPage,
-    TrashPage, TrashedTask, User,
+    Change, ChangePage, Completion, CompletionPage, Expect, Origin, Series, TagCount, Task,
+    TaskPage, TrashPage, TrashedTask, User,
 };
 pub use self::reminders::{LEAD_MAX_SECONDS, Lead, REMINDERS_MAX, Reminder, normalise_reminders};

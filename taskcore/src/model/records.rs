@@ -139,6 +139,24 @@ pub struct Completion {
     pub completed_at: DateTime<Utc>,
 }
 
+/// Where a repeating task's series stands: the due its rule counts from
+/// and how many of its occurrences were done or skipped since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Series {
+    /// The first occurrence of the series.
+    pub anchor: Due,
+    /// How many occurrences were done or skipped.
+    pub done: u32,
+}
+
+impl Series {
+    /// The series from `anchor`, `done` occurrences on.
+    pub fn new(anchor: Due, done: u32) -> Self {
+        Self { anchor, done }
+    }
+}
+
 /// One page of a task's completed occurrences, newest first, and how many
 /// there are in all.
 #[derive(Debug, Clone, PartialEq, Eq)]

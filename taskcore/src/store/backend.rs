@@ -14,9 +14,10 @@ use super::roster::{Invite, UserSummary};
 use super::writer::WriteQueue;
 use crate::api_tokens::{ApiToken, ApiTokenId, Scopes};
 use crate::error::Result;
+use crate::export::ExportedTask;
 use crate::model::{
-    Change, Completion, Expect, ListPatch, NewList, NewTask, ObjectEntry, Origin, StoredObject,
-    TagCount, Task, TaskList, TaskPatch, TrashedTask, User,
+    Change, Completion, Expect, ListPatch, NewList, NewTask, ObjectEntry, Origin, Series,
+    StoredObject, TagCount, Task, TaskList, TaskPatch, TrashedTask, User,
 };
 use crate::planning::Zone;
 use crate::query::TaskQuery;
@@ -329,6 +330,15 @@ pub(crate) trait RepeatWork {
         id: TaskId,
         page: crate::types::Page,
     ) -> Result<(u64, Vec<Completion>)>;
+    /// Gives task `id`, just imported, the history an export kept: its
+    /// completed occurrences (newest first) and, for a repeating task,
+    /// where its series stands. Its version stays as it is.
+    fn restore_history(
+        &mut self,
+        id: TaskId,
+        completions: &[Completion],
+        series: Option<Series>,
+    ) -> Result<()>;
 }
 
 /// CalDAV's statements on one owner's calendars (its lists), within a
@@ -440,8 +450,8 @@ pub(crate) trait TaskWork: ListWork + RepeatWork + ObjectWork + CalendarWork {
         lists: bool,
     ) -> Result<Vec<(i64, Change)>>;
     /// Up to `rows` tasks, live and trashed, by id after `after`; trashed
-    /// ones with when they were deleted.
-    fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<(Task, Option<DateTime<Utc>>)>>;
+    /// ones with when they were deleted; each with its history.
+    fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<ExportedTask>>;
     /// The live task that came from this source, if any.
     fn live_from_source(&mut self, source: &str) -> Result<Option<TaskId>>;
     /// Whether a task (live, trashed or erased) came from this source.

@@ -8,7 +8,7 @@ use super::database::{Store, now};
 use super::served::ServedObjects;
 use super::sql::listing::{key_value, order};
 use crate::error::{Error, Result};
-use crate::export::ExportWriter;
+use crate::export::{ExportWriter, ExportedTask};
 use crate::import::{CreatedTask, Document, ImportItem, ImportReport, ImportRun, Imported};
 use crate::model::{
     ChangePage, CompletionPage, Due, DueChange, Expect, NewList, NewTask, TagCount, Task, TaskPage,
@@ -130,8 +130,8 @@ impl<'a> OwnerTasks<'a> {
         let mut after = TaskId(0);
         loop {
             let page = self.export_page(after, EXPORT_PAGE)?;
-            let Some((last, _)) = page.last() else { break };
-            after = last.id;
+            let Some(last) = page.last() else { break };
+            after = last.task.id;
             written(out.write_all(writer.page(&page).as_bytes()))?;
         }
         let count = writer.written();
@@ -221,6 +221,10 @@ impl<'a> OwnerTasks<'a> {
                     }
                     None => work.insert(task, context, Some(&origin))?,
                 };
+                if !item.history.is_empty() {
+                    let history = &item.history;
+                    work.restore_history(task.id, &history.completions, history.series)?;
+                }
                 // Into the trash now: the trash keeps it, and the change
                 // feed tells of it, from the import on, whenever the
                 // source deleted it.
@@ -479,15 +483,12 @@ impl<'a> OwnerTasks<'a> {
     }
 
     /// Up to `rows` of the owner's tasks, live and trashed, by id after
-    /// `after`, each trashed one with when it was deleted: an export reads
-    /// these page by page. A task moved to or from the trash meanwhile is
-    /// still read once: its id does not change.
-    pub fn export_page(
-        &self,
-        after: TaskId,
-        rows: u32,
-    ) -> Result<Vec<(Task, Option<DateTime<Utc>>)>> {
-        let mut work = self.backend().tasks(self.owner, Mode::Statement)?;
+    /// `after`, each trashed one with when it was deleted, and each with
+    /// its history (from one snapshot): an export reads these page by page.
+    /// A task moved to or from the trash meanwhile is still read once: its
+    /// id does not change.
+    pub fn export_page(&self, after: TaskId, rows: u32) -> Result<Vec<ExportedTask>> {
+        let mut work = self.backend().tasks(self.owner, Mode::Snapshot)?;
         let tasks = work.exported(after, i64::from(rows))?;
         work.commit()?;
         Ok(tasks)

@@ -212,7 +212,7 @@ async fn write_export(
         // meanwhile: the executor only passes the text on.
         let page = blocking(move || {
             let page = page_store.tasks(owner).export_page(from, EXPORT_PAGE)?;
-            let last = page.last().map(|(task, _)| task.id);
+            let last = page.last().map(|exported| exported.task.id);
             let text = writer.page(&page);
             Ok((writer, text, last))
         })
@@ -249,8 +249,15 @@ struct ExportDocument {
     /// Whose tasks these are: `email` and `timezone`.
     #[schema(value_type = Option<Object>)]
     user: Option<Value>,
-    /// Each task as the API shows it, a trashed one with `deleted_at`;
-    /// checked one by one, as a Taskwarrior export's entries are.
+    /// The lists (`name`, `color`, `position`, `is_default`): an import
+    /// makes a list its tasks name with that colour and position.
+    #[schema(value_type = Option<Vec<Object>>)]
+    lists: Option<Vec<Value>>,
+    /// Each task as the API shows it, a trashed one with `deleted_at`, with
+    /// its list by name (`list`), its completed occurrences (`completions`:
+    /// `[{"due","completed_at"}]`, newest first) and where its series stands
+    /// (`series`: `{"anchor","done"}`); checked one by one, as a
+    /// Taskwarrior export's entries are.
     #[schema(value_type = Vec<Value>)]
     tasks: Vec<Value>,
 }

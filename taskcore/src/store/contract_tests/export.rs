@@ -18,9 +18,9 @@ contract! {
         loop {
             let page = tasks.export_page(after, 2).expect("a page");
             assert!(page.len() <= 2);
-            let Some((last, _)) = page.last() else { break };
-            after = last.id;
-            seen.extend(page.into_iter().map(|(task, deleted_at)| (task.id, deleted_at.is_some())));
+            let Some(last) = page.last() else { break };
+            after = last.task.id;
+            seen.extend(page.into_iter().map(|exported| (exported.task.id, exported.deleted_at.is_some())));
         }
         let expected: Vec<_> = made
             .iter()

@@ -8,6 +8,7 @@ use super::table::{task_from_row, trailing, user_columns, user_from_row};
 use super::unit::Unit;
 use super::value::{Connection, SqlError, SqlResult, SqlValue, Statement, numbered};
 use crate::error::{Error, Result};
+use crate::export::ExportedTask;
 use crate::model::{Change, Expect, NewTask, Origin, TagCount, Task, TaskPatch, TrashedTask, User};
 use crate::planning::{Zone, due_key};
 use crate::query::TaskQuery;
@@ -467,20 +468,8 @@ impl<C: Connection> TaskWork for OwnerUnit<C> {
         Ok(changes)
     }
 
-    fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<(Task, Option<DateTime<Utc>>)>> {
-        let statement = Statements::<C::Dialect>::exported(self.owner, after.0, rows);
-        let mut tasks = Vec::new();
-        self.unit
-            .connection
-            .rows(&statement.sql, &statement.values, &mut |row| {
-                tasks.push((
-                    task_from_row(row)?,
-                    row.optional_time(const { trailing(0) })?,
-                ));
-                Ok(())
-            })
-            .sql()?;
-        Ok(tasks)
+    fn exported(&mut self, after: TaskId, rows: i64) -> Result<Vec<ExportedTask>> {
+        self.exported_with_history(after, rows)
     }
 
     fn live_from_source(&mut self, source: &str) -> Result<Option<TaskId>> {

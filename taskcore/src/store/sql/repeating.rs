@@ -7,8 +7,10 @@ use std::sync::LazyLock;
 use super::owner::OwnerUnit;
 use super::statements::{Series, Statements, Step};
 use super::table::{read_columns_text, task_from_row, trailing};
-use super::value::{Connection, SqlResult, SqlValue, numbered};
+use super::value::{Connection, RowValues, SqlResult, SqlValue, numbered};
 use crate::error::{Error, Result, Source, ValidationErrors};
+use crate::export::ExportedTask;
+use crate::import::EXPORTED_COMPLETIONS;
 use crate::model::{Completion, Due, DueChange, Expect, Task, TaskPatch};
 use crate::repeat::Occurrence;
 use crate::store::backend::{Context, RepeatWork, TaskWork};
@@ -44,10 +46,33 @@ impl<C: Connection> OwnerUnit<C> {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Stored {
     anchor: Option<Due>,
-    done: i64,
+    done: u32,
 }
 
 impl Stored {
+    /// As the row keeps it from column `first` on: `anchor_date`,
+    /// `anchor_at`, `repeat_done`.
+    fn from_row(row: &dyn RowValues, first: usize) -> Result<Self> {
+        let anchor = match (row.optional_date(first)?, row.optional_time(first + 1)?) {
+            (Some(day), _) => Some(Due::Date(day)),
+            (None, Some(at)) => Some(Due::At(at)),
+            (None, None) => None,
+        };
+        Ok(Self {
+            anchor,
+            done: u32::try_from(row.int(first + 2)?).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// The series an export keeps for `task`: none for a task that does
+    /// not repeat or whose series starts at its due with nothing done.
+    fn exported(self, task: &Task) -> Option<Series> {
+        let due = Due::of(task)?;
+        task.repeat.as_ref()?;
+        let series = self.series(due);
+        (series != Series::new(due, 0)).then_some(series)
+    }
+
     /// The series of a task now due at `due`: it starts at `due` when the
     /// row kept no anchor, or one of the other kind (the due went from a
     /// day to an instant by a change that kept the series).
@@ -57,27 +82,22 @@ impl Stored {
             | (Some(anchor @ Due::At(_)), Due::At(_)) => anchor,
             _ => due,
         };
-        Series {
-            anchor,
-            done: self.done,
-        }
+        Series::new(anchor, self.done)
     }
 }
 
-impl Series {
-    /// The occurrence due at `due` being done (or skipped) now, and how
-    /// many of the series' occurrences that makes.
-    fn occurrence(self, due: Due, context: Context) -> (Occurrence, i64) {
-        let done = self.done.saturating_add(1);
-        let occurrence = Occurrence {
-            anchor: self.anchor,
-            due,
-            at: context.now,
-            done: u32::try_from(done).unwrap_or(u32::MAX),
-            zone: context.zone,
-        };
-        (occurrence, done)
-    }
+/// The occurrence due at `due` of `series` being done (or skipped) now, and
+/// how many of the series' occurrences that makes.
+fn occurrence(series: Series, due: Due, context: Context) -> (Occurrence, u32) {
+    let done = series.done.saturating_add(1);
+    let occurrence = Occurrence {
+        anchor: series.anchor,
+        due,
+        at: context.now,
+        done,
+        zone: context.zone,
+    };
+    (occurrence, done)
 }
 
 /// The change that moves a task's due to `next`, and nothing else.
@@ -103,17 +123,7 @@ impl<C: Connection> OwnerUnit<C> {
         });
         self.unit
             .row(&SQL, &[Int(id.0), Int(self.owner.0)], |row| {
-                let stored = Stored {
-                    anchor: match (
-                        row.optional_date(const { trailing(0) })?,
-                        row.optional_time(const { trailing(1) })?,
-                    ) {
-                        (Some(day), _) => Some(Due::Date(day)),
-                        (None, Some(at)) => Some(Due::At(at)),
-                        (None, None) => None,
-                    },
-                    done: row.int(const { trailing(2) })?,
-                };
+                let stored = Stored::from_row(row, const { trailing(0) })?;
                 Ok((task_from_row(row)?, stored))
             })
             .sql()
@@ -138,14 +148,11 @@ impl<C: Connection> OwnerUnit<C> {
         };
         // A change of due or rule in the same patch starts the series there.
         let series = if patch.due.is_some() || patch.repeat.is_some() {
-            Series {
-                anchor: due,
-                done: 0,
-            }
+            Series::new(due, 0)
         } else {
             stored.series(due)
         };
-        let (occurrence, done) = series.occurrence(due, context);
+        let (occurrence, done) = occurrence(series, due, context);
         let Some(next) = rule.next_due(after.repeat_from, &occurrence) else {
             return Ok(Some(None));
         };
@@ -167,10 +174,10 @@ impl<C: Connection> OwnerUnit<C> {
             context,
             pinned,
             Some(Step {
-                series: Series {
-                    anchor: rule.anchor_after(after.repeat_from, &occurrence, next),
+                series: Series::new(
+                    rule.anchor_after(after.repeat_from, &occurrence, next),
                     done,
-                },
+                ),
                 completion: Some(recorded),
             }),
         );
@@ -271,7 +278,7 @@ impl<C: Connection> OwnerUnit<C> {
                 id.0
             )));
         }
-        let (occurrence, done) = stored.series(due).occurrence(due, context);
+        let (occurrence, done) = occurrence(stored.series(due), due, context);
         let Some(next) = rule.skipped_due(before.repeat_from, &occurrence) else {
             return Err(Error::Conflict(format!(
                 "Task {}'s series has no further occurrence: complete it or change its rule",
@@ -286,10 +293,10 @@ impl<C: Connection> OwnerUnit<C> {
             context,
             &Expect::OneOf(vec![before.version]),
             Some(Step {
-                series: Series {
-                    anchor: rule.anchor_after(before.repeat_from, &occurrence, next),
+                series: Series::new(
+                    rule.anchor_after(before.repeat_from, &occurrence, next),
                     done,
-                },
+                ),
                 completion: None,
             }),
         );
@@ -369,31 +376,124 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
             ),
         ))
         .into_owned();
-        let mut completions = Vec::new();
-        self.unit
-            .connection
-            .rows(
-                &sql,
+        let completions = self.completions_read(
+            &sql,
+            &[
+                Int(self.owner.0),
+                Int(id.0),
+                Int(i64::from(page.limit())),
+                Int(i64::try_from(page.skip()).unwrap_or(i64::MAX)),
+            ],
+        )?;
+        Ok((u64::try_from(total).unwrap_or_default(), completions))
+    }
+
+    fn restore_history(
+        &mut self,
+        id: TaskId,
+        completions: &[Completion],
+        series: Option<Series>,
+    ) -> Result<()> {
+        // Oldest first: each is chained to the one before, as if done here.
+        for done in completions.iter().rev() {
+            self.record_completion(id, done.due, done.completed_at)?;
+        }
+        if let Some(series) = series {
+            self.unit.execute(
+                "UPDATE tasks SET anchor_date = ?3, anchor_at = ?4, repeat_done = ?5
+                 WHERE owner_id = ?1 AND id = ?2 AND repeat IS NOT NULL",
                 &[
                     Int(self.owner.0),
                     Int(id.0),
-                    Int(i64::from(page.limit())),
-                    Int(i64::try_from(page.skip()).unwrap_or(i64::MAX)),
+                    MaybeDate(series.anchor.date()),
+                    MaybeTime(series.anchor.at()),
+                    Int(i64::from(series.done)),
                 ],
-                &mut |row| {
-                    let due = match (row.optional_date(0)?, row.optional_time(1)?) {
-                        (Some(day), _) => Due::Date(day),
-                        (None, Some(at)) => Due::At(at),
-                        (None, None) => return Ok(()),
-                    };
-                    completions.push(Completion {
-                        due,
-                        completed_at: row.time(2)?,
-                    });
-                    Ok(())
-                },
-            )
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A completed occurrence from a row's `due_date`, `due_at` and
+/// `completed_at`; none for a row without a due.
+fn completion_from_row(row: &dyn RowValues) -> Result<Option<Completion>> {
+    let due = match (row.optional_date(0)?, row.optional_time(1)?) {
+        (Some(day), _) => Due::Date(day),
+        (None, Some(at)) => Due::At(at),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Completion {
+        due,
+        completed_at: row.time(2)?,
+    }))
+}
+
+impl<C: Connection> OwnerUnit<C> {
+    /// Up to `rows` tasks, live and trashed, by id after `after`, each with
+    /// its history: what an export reads.
+    pub(super) fn exported_with_history(
+        &mut self,
+        after: TaskId,
+        rows: i64,
+    ) -> Result<Vec<ExportedTask>> {
+        let statement = Statements::<C::Dialect>::exported(self.owner, after.0, rows);
+        let mut tasks = Vec::new();
+        self.unit
+            .connection
+            .rows(&statement.sql, &statement.values, &mut |row| {
+                let task = task_from_row(row)?;
+                let deleted_at = row.optional_time(const { trailing(0) })?;
+                let stored = Stored::from_row(row, const { trailing(1) })?;
+                let newest = row.optional_int(const { trailing(4) })?;
+                tasks.push((ExportedTask::new(task, deleted_at), stored, newest));
+                Ok(())
+            })
             .sql()?;
-        Ok((u64::try_from(total).unwrap_or_default(), completions))
+        tasks
+            .into_iter()
+            .map(|(mut exported, stored, newest)| {
+                exported.series = stored.exported(&exported.task);
+                if let Some(newest) = newest {
+                    exported.completions = self.completions_from(newest, EXPORTED_COMPLETIONS)?;
+                }
+                Ok(exported)
+            })
+            .collect()
+    }
+
+    /// Up to `rows` completed occurrences of one task, newest first, from
+    /// its newest, `newest`: what an export keeps of its history.
+    pub(super) fn completions_from(&mut self, newest: i64, rows: u32) -> Result<Vec<Completion>> {
+        let sql = numbered::<C::Dialect>(
+            "WITH RECURSIVE chain (id, depth) AS (
+                     SELECT id, 0 FROM task_completions WHERE owner_id = ?1 AND id = ?2
+                     UNION ALL
+                     SELECT c.previous_id, chain.depth + 1 FROM task_completions c
+                     JOIN chain ON c.id = chain.id
+                     WHERE c.previous_id IS NOT NULL AND chain.depth + 1 < CAST(?3 AS BIGINT))
+                 SELECT c.due_date, c.due_at, c.completed_at FROM chain
+                 JOIN task_completions c ON c.id = chain.id
+                 ORDER BY chain.depth",
+        )
+        .into_owned();
+        self.completions_read(
+            &sql,
+            &[Int(self.owner.0), Int(newest), Int(i64::from(rows))],
+        )
+    }
+
+    /// The completed occurrences `sql` reads (`due_date`, `due_at`,
+    /// `completed_at`), in its order.
+    fn completions_read(&mut self, sql: &str, values: &[SqlValue]) -> Result<Vec<Completion>> {
+        let mut completions = Vec::new();
+        self.unit
+            .connection
+            .rows(sql, values, &mut |row| {
+                completions.extend(completion_from_row(row)?);
+                Ok(())
+            })
+            .sql()?;
+        Ok(completions)
     }
 }

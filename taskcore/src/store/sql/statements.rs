@@ -6,18 +6,12 @@ use chrono::{DateTime, Utc};
 use super::dialect::Dialect;
 use super::table::{EDITABLE, new_uid, read_columns_text, task_columns};
 use super::value::{SqlValue, Statement};
-use crate::model::{Due, DueChange, Expect, NewTask, Origin, TagChange, TaskPatch};
+use crate::model::{DueChange, Expect, NewTask, Origin, TagChange, TaskPatch};
 use crate::planning::due_key;
 use crate::store::backend::Context;
 use crate::types::{TaskId, UserId};
 
-/// Where a repeating task's series starts, and how many of its
-/// occurrences were done or skipped since.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Series {
-    pub anchor: Due,
-    pub done: i64,
-}
+pub(crate) use crate::model::Series;
 
 /// A repeating task's step to its next occurrence: where its series
 /// starts and how many are done after the step, and the completed
@@ -167,7 +161,7 @@ impl<D: Dialect> Statements<D> {
                 ));
                 assignments.push(format!(
                     "repeat_done = {}",
-                    statement.bind::<D>(SqlValue::Int(series.done))
+                    statement.bind::<D>(SqlValue::Int(i64::from(series.done)))
                 ));
                 if let Some(completion) = completion {
                     assignments.push(format!(
@@ -409,13 +403,16 @@ impl<D: Dialect> Statements<D> {
     }
 
     /// A page of every task, live and trashed, by id after `after`: what an
-    /// export reads. Each with when it was deleted (NULL for live ones).
+    /// export reads. Each with when it was deleted (NULL for live ones),
+    /// then where its series stands (`anchor_date`, `anchor_at`,
+    /// `repeat_done`) and its newest completed occurrence.
     pub fn exported(owner: UserId, after: i64, rows: i64) -> Statement<'static> {
         let mut statement = Statement::new();
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
         let after = statement.bind::<D>(SqlValue::Int(after));
         let rows = statement.bind::<D>(SqlValue::Int(rows));
         let columns = Self::columns();
+        let history = "anchor_date, anchor_at, repeat_done, last_completion";
         // Each side reads at most a page from its (owner_id, id) index: a
         // limit only outside the union made every page read every task
         // after it (an export of 100,000 tasks read 5 billion rows). The
@@ -424,12 +421,13 @@ impl<D: Dialect> Statements<D> {
         statement.sql = format!(
             "SELECT * FROM (
                  SELECT * FROM (
-                     SELECT {columns}, CASE WHEN 0 = 1 THEN updated_at END AS deleted_at FROM tasks
+                     SELECT {columns}, CASE WHEN 0 = 1 THEN updated_at END AS deleted_at,
+                         {history} FROM tasks
                      WHERE owner_id = {owner} AND id > {after}
                      ORDER BY id LIMIT {rows}) AS live
                  UNION ALL
                  SELECT * FROM (
-                     SELECT {columns}, deleted_at FROM trashed_tasks
+                     SELECT {columns}, deleted_at, {history} FROM trashed_tasks
                      WHERE owner_id = {owner} AND id > {after}
                      ORDER BY id LIMIT {rows}) AS trashed) AS every_task
              ORDER BY id LIMIT {rows}"
