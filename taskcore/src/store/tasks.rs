@@ -485,6 +485,8 @@ impl<'a> OwnerTasks<'a> {
     /// Up to `rows` of the owner's tasks, live and trashed, by id after
     /// `after`, each trashed one with when it was deleted, and each with
     /// its history (from one snapshot): an export reads these page by page.
+    /// A page ends early once its tasks' histories hold 10,000 completed
+    /// occurrences; the next page starts after its last task.
     /// A task moved to or from the trash meanwhile is still read once: its
     /// id does not change.
     pub fn export_page(&self, after: TaskId, rows: u32) -> Result<Vec<ExportedTask>> {

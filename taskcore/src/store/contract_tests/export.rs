@@ -64,3 +64,33 @@ contract! {
         assert_eq!(refused.field_errors()[0].kind, "json_invalid");
     }
 }
+
+contract! {
+    fn an_export_page_of_long_histories_ends_early_and_the_next_goes_on_after_it(store: &Store) {
+        let (alice, _) = two_users(store);
+        let tasks = store.tasks(alice);
+        // Eleven repeating tasks, each with as long a history as an export
+        // keeps, brought in by an import.
+        let history: Vec<serde_json::Value> = (0..crate::import::EXPORTED_COMPLETIONS)
+            .map(|_| serde_json::json!({"due": "2030-01-01", "completed_at": "2030-01-01T08:00:00Z"}))
+            .collect();
+        let entries: Vec<serde_json::Value> = (1..=11)
+            .map(|n| serde_json::json!({
+                "id": n, "title": format!("daily {n}"), "due_date": "2030-01-02",
+                "repeat": "FREQ=DAILY", "completions": history,
+            }))
+            .collect();
+        let document = serde_json::json!({"format": "taskd-export", "version": 1, "tasks": entries});
+        let report = tasks.import(document.to_string().as_bytes(), false).expect("import");
+        assert_eq!((report.created, report.errors.len()), (11, 0));
+
+        let first = tasks.export_page(TaskId(0), 100).expect("a page");
+        assert_eq!(first.len(), 10, "ten histories fill a page");
+        assert!(first.iter().all(|exported| exported.completions.len() == history.len()));
+        let last = first.last().expect("a task").task.id;
+        let second = tasks.export_page(last, 100).expect("the next page");
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0].task.title, "daily 11");
+        assert_eq!(second[0].completions.len(), history.len());
+    }
+}

@@ -100,6 +100,10 @@ fn occurrence(series: Series, due: Due, context: Context) -> (Occurrence, u32) {
     (occurrence, done)
 }
 
+/// Completed occurrences after which a page of an export ends, whatever
+/// its number of tasks: ten tasks' longest histories, under a MiB.
+pub(crate) const PAGE_COMPLETIONS: usize = 10 * EXPORTED_COMPLETIONS as usize;
+
 /// The change that moves a task's due to `next`, and nothing else.
 fn moved_to(next: Due) -> TaskPatch {
     TaskPatch {
@@ -394,9 +398,36 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
         completions: &[Completion],
         series: Option<Series>,
     ) -> Result<()> {
-        // Oldest first: each is chained to the one before, as if done here.
-        for done in completions.iter().rev() {
-            self.record_completion(id, done.due, done.completed_at)?;
+        // Oldest first: each is chained to the one before, as if done here;
+        // the task names the newest once all are in.
+        let mut previous = None;
+        for (ordinal, done) in (1..).zip(completions.iter().rev()) {
+            let recorded = self
+                .unit
+                .row(
+                    "INSERT INTO task_completions
+                         (owner_id, task_id, previous_id, ordinal, due_date, due_at, completed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     RETURNING id",
+                    &[
+                        Int(self.owner.0),
+                        Int(id.0),
+                        SqlValue::MaybeInt(previous),
+                        Int(ordinal),
+                        MaybeDate(done.due.date()),
+                        MaybeTime(done.due.at()),
+                        Time(done.completed_at),
+                    ],
+                    |row| row.int(0),
+                )
+                .sql()?;
+            previous = recorded;
+        }
+        if let Some(newest) = previous {
+            self.unit.execute(
+                "UPDATE tasks SET last_completion = ?3 WHERE owner_id = ?1 AND id = ?2",
+                &[Int(self.owner.0), Int(id.0), Int(newest)],
+            )?;
         }
         if let Some(series) = series {
             self.unit.execute(
@@ -450,16 +481,21 @@ impl<C: Connection> OwnerUnit<C> {
                 Ok(())
             })
             .sql()?;
-        tasks
-            .into_iter()
-            .map(|(mut exported, stored, newest)| {
-                exported.series = stored.exported(&exported.task);
-                if let Some(newest) = newest {
-                    exported.completions = self.completions_from(newest, EXPORTED_COMPLETIONS)?;
-                }
-                Ok(exported)
-            })
-            .collect()
+        let mut page = Vec::with_capacity(tasks.len());
+        let mut occurrences = 0;
+        for (mut exported, stored, newest) in tasks {
+            // A page of long histories ends early; the next starts after it.
+            if occurrences >= PAGE_COMPLETIONS {
+                break;
+            }
+            exported.series = stored.exported(&exported.task);
+            if let Some(newest) = newest {
+                exported.completions = self.completions_from(newest, EXPORTED_COMPLETIONS)?;
+                occurrences += exported.completions.len();
+            }
+            page.push(exported);
+        }
+        Ok(page)
     }
 
     /// Up to `rows` completed occurrences of one task, newest first, from
