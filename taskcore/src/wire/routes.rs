@@ -185,13 +185,26 @@ impl Route {
     /// Whether `path` (under the prefix, without query) is served by this
     /// route: its segments equal, `{id}` matching any one non-empty segment.
     pub fn matches(&self, path: &str) -> bool {
-        let mut template = self.path.split('/');
-        let mut actual = path.split('/');
+        // One pass over both, byte by byte: every request's path is matched
+        // against the table to name its route in logs and metrics.
+        let (mut template, mut path) = (self.path.as_bytes(), path.as_bytes());
         loop {
-            match (template.next(), actual.next()) {
+            if let Some(rest) = template.strip_prefix(b"{id}") {
+                let segment = path
+                    .iter()
+                    .position(|&byte| byte == b'/')
+                    .unwrap_or(path.len());
+                if segment == 0 {
+                    return false;
+                }
+                (template, path) = (rest, &path[segment..]);
+                continue;
+            }
+            match (template.split_first(), path.split_first()) {
                 (None, None) => return true,
-                (Some("{id}"), Some(segment)) if !segment.is_empty() => {}
-                (Some(expected), Some(segment)) if expected == segment => {}
+                (Some((expected, template_rest)), Some((byte, path_rest))) if expected == byte => {
+                    (template, path) = (template_rest, path_rest);
+                }
                 _ => return false,
             }
         }
@@ -213,6 +226,11 @@ mod tests {
         assert_eq!(Route::find("/tasks"), Some(TASKS));
         assert_eq!(Route::find("/tasks/"), None);
         assert_eq!(Route::find("/tasks/42/x"), None);
+        assert_eq!(Route::find("/tasks//completions"), None);
+        assert_eq!(Route::find("/tasks/42/completions"), Some(COMPLETIONS));
+        assert_eq!(Route::find("/tasks/42/completions/"), None);
+        assert_eq!(Route::find("/task"), None);
+        assert_eq!(Route::find(""), None);
         assert_eq!(Route::find("/auth/me"), Some(ME));
         assert_eq!(TASK.with_id(7), "/tasks/7");
         assert_eq!(ME.methods().collect::<Vec<_>>(), ["GET", "PATCH", "DELETE"]);

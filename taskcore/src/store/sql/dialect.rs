@@ -70,7 +70,7 @@ impl Dialect for Numbered {
     const LOCK_FOR_SHARE: &'static str = "";
 
     fn placeholder(number: usize) -> String {
-        format!("${number}")
+        placeholder('$', number)
     }
 
     fn sort_expression(key: SortKey, _descending: bool) -> &'static str {
@@ -117,5 +117,35 @@ pub(crate) fn context() -> crate::store::backend::Context {
     crate::store::backend::Context {
         now: chrono::Utc::now(),
         zone: crate::planning::Zone::default(),
+    }
+}
+
+/// The placeholder of parameter `number` after `sign`: `?3`, `$12`. Built
+/// by hand: every bound value of every statement has one.
+pub(crate) fn placeholder(sign: char, number: usize) -> String {
+    let mut text = String::with_capacity(6);
+    text.push(sign);
+    let digits = text.len();
+    let mut rest = number;
+    loop {
+        let digit = u8::try_from(rest % 10).unwrap_or_default();
+        text.insert(digits, char::from(b'0' + digit));
+        rest /= 10;
+        if rest == 0 {
+            return text;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_placeholder_is_its_sign_then_its_number() {
+        for number in [0, 1, 9, 10, 42, 100, 1234, usize::MAX] {
+            assert_eq!(placeholder('?', number), format!("?{number}"));
+            assert_eq!(placeholder('$', number), format!("${number}"));
+        }
     }
 }

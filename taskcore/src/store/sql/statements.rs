@@ -22,6 +22,21 @@ pub(crate) struct Step {
     pub completion: Option<i64>,
 }
 
+/// The `SET` list of an update, written as it grows.
+struct Assignments(String);
+
+impl Assignments {
+    /// Adds one assignment, given in pieces.
+    fn push(&mut self, pieces: &[&str]) {
+        if !self.0.is_empty() {
+            self.0.push_str(", ");
+        }
+        for piece in pieces {
+            self.0.push_str(piece);
+        }
+    }
+}
+
 /// The task statements of one dialect. Every one filters by its owner.
 pub(crate) struct Statements<D>(std::marker::PhantomData<D>);
 
@@ -106,68 +121,68 @@ impl<D: Dialect> Statements<D> {
         expect: &Expect,
         step: Option<Step>,
     ) -> Statement<'a> {
+        // Written into one string, piece by piece: every change of a task
+        // builds its statement here.
         let mut statement = Statement::new();
         let owner_id = owner;
         let owner = statement.bind::<D>(SqlValue::Int(owner_id.0));
-        let mut assignments = vec![
-            format!(
-                "updated_at = {}",
-                statement.bind::<D>(SqlValue::Time(context.now))
-            ),
-            "version = version + 1".to_owned(),
-            format!("change_seq = {}", D::next_change(&owner)),
-        ];
+        let mut set = Assignments(String::with_capacity(1024));
+        let now = statement.bind::<D>(SqlValue::Time(context.now));
+        set.push(&["updated_at = ", &now]);
+        set.push(&["version = version + 1"]);
+        set.push(&["change_seq = ", &D::next_change(&owner)]);
         for column in EDITABLE {
             if let Some(value) = (column.update)(patch) {
-                assignments.push(format!("{} = {}", column.name, statement.bind::<D>(value)));
+                set.push(&[column.name, " = ", &statement.bind::<D>(value)]);
             }
         }
         // Set when the task becomes done, kept while it stays done.
         match patch.completed {
-            Some(true) => assignments.push(format!(
-                "completed_at = COALESCE(completed_at, {})",
-                statement.bind::<D>(SqlValue::Time(context.now))
-            )),
-            Some(false) => assignments.push("completed_at = NULL".to_owned()),
+            Some(true) => set.push(&[
+                "completed_at = COALESCE(completed_at, ",
+                &statement.bind::<D>(SqlValue::Time(context.now)),
+                ")",
+            ]),
+            Some(false) => set.push(&["completed_at = NULL"]),
             None => {}
         }
         // The right-hand sides read the row as it was before this change.
         match patch.due {
-            Some(DueChange::Date(day)) => assignments.push(format!(
-                "due_key = {}",
-                statement.bind::<D>(SqlValue::MaybeTime(due_key(Some(day), None, context.zone)))
-            )),
-            Some(DueChange::At(instant)) => assignments.push(format!(
-                "due_key = {}",
-                statement.bind::<D>(SqlValue::Time(instant))
-            )),
-            // Whatever the task had, its key is now its due_at (or none).
-            Some(DueChange::ClearDate) => assignments.push("due_key = due_at".to_owned()),
-            Some(DueChange::ClearAt) => {
-                assignments.push("due_key = CASE WHEN due_at IS NULL THEN due_key END".to_owned())
+            Some(DueChange::Date(day)) => set.push(&[
+                "due_key = ",
+                &statement.bind::<D>(SqlValue::MaybeTime(due_key(Some(day), None, context.zone))),
+            ]),
+            Some(DueChange::At(instant)) => {
+                set.push(&["due_key = ", &statement.bind::<D>(SqlValue::Time(instant))])
             }
-            Some(DueChange::ClearBoth) => assignments.push("due_key = NULL".to_owned()),
+            // Whatever the task had, its key is now its due_at (or none).
+            Some(DueChange::ClearDate) => set.push(&["due_key = due_at"]),
+            Some(DueChange::ClearAt) => {
+                set.push(&["due_key = CASE WHEN due_at IS NULL THEN due_key END"])
+            }
+            Some(DueChange::ClearBoth) => set.push(&["due_key = NULL"]),
             None => {}
         }
         match step {
             Some(Step { series, completion }) => {
-                assignments.push(format!(
-                    "anchor_date = {}",
-                    statement.bind::<D>(SqlValue::MaybeDate(series.anchor.date()))
-                ));
-                assignments.push(format!(
-                    "anchor_at = {}",
-                    statement.bind::<D>(SqlValue::MaybeTime(series.anchor.at()))
-                ));
-                assignments.push(format!(
-                    "repeat_done = {}",
-                    statement.bind::<D>(SqlValue::Int(i64::from(series.done)))
-                ));
+                let anchor = series.anchor;
+                set.push(&[
+                    "anchor_date = ",
+                    &statement.bind::<D>(SqlValue::MaybeDate(anchor.date())),
+                ]);
+                set.push(&[
+                    "anchor_at = ",
+                    &statement.bind::<D>(SqlValue::MaybeTime(anchor.at())),
+                ]);
+                set.push(&[
+                    "repeat_done = ",
+                    &statement.bind::<D>(SqlValue::Int(i64::from(series.done))),
+                ]);
                 if let Some(completion) = completion {
-                    assignments.push(format!(
-                        "last_completion = {}",
-                        statement.bind::<D>(SqlValue::Int(completion))
-                    ));
+                    set.push(&[
+                        "last_completion = ",
+                        &statement.bind::<D>(SqlValue::Int(completion)),
+                    ]);
                 }
             }
             None => {
@@ -204,24 +219,32 @@ impl<D: Dialect> Statements<D> {
                     None => None,
                 };
                 if let Some((date, at, done)) = anchor {
-                    assignments.push(format!("anchor_date = {date}"));
-                    assignments.push(format!("anchor_at = {at}"));
-                    assignments.push(format!("repeat_done = {done}"));
+                    set.push(&["anchor_date = ", &date]);
+                    set.push(&["anchor_at = ", &at]);
+                    set.push(&["repeat_done = ", &done]);
                 }
             }
         }
         if let Some(TagChange::Delta { add, remove }) = &patch.tags {
             let add = statement.bind::<D>(SqlValue::Tags(add));
             let remove = statement.bind::<D>(SqlValue::Tags(remove));
-            assignments.push(format!("tags = {}", D::tags_delta(&add, &remove)));
+            set.push(&["tags = ", &D::tags_delta(&add, &remove)]);
         }
         let id = statement.bind::<D>(SqlValue::Int(id.0));
         let expected = Self::expected(&mut statement, expect);
-        statement.sql = format!(
-            "UPDATE tasks SET {} WHERE id = {id} AND owner_id = {owner}{expected} RETURNING {}",
-            assignments.join(", "),
-            Self::columns()
-        );
+        let Assignments(assignments) = set;
+        statement.sql = [
+            "UPDATE tasks SET ",
+            &assignments,
+            " WHERE id = ",
+            &id,
+            " AND owner_id = ",
+            &owner,
+            &expected,
+            " RETURNING ",
+            Self::columns(),
+        ]
+        .concat();
         statement
     }
 

@@ -15,7 +15,7 @@ impl Dialect for Sqlite {
     const LOCK_FOR_SHARE: &'static str = "";
 
     fn placeholder(number: usize) -> String {
-        format!("?{number}")
+        crate::store::sql::dialect::placeholder('?', number)
     }
 
     fn sort_expression(key: SortKey, descending: bool) -> &'static str {
