@@ -347,3 +347,56 @@ fn edit_alone_opens_the_task_in_the_editor_and_sends_only_what_changed() {
         "their change stays: {task}"
     );
 }
+
+#[test]
+fn edit_in_the_editor_sets_how_a_task_repeats_and_reminds() {
+    let server = Server::start();
+    let (mut taskctl, _) = Taskctl::registered(&server, "editor-repeat", PASSWORD);
+    let id = add(&taskctl, &["Water the plants"]).to_string();
+    let directory = tempfile::tempdir().expect("tempdir");
+    let edit = script(
+        directory.path(),
+        "repeat.sh",
+        "sed -i -e 's/^due: .*/due: 2030-01-07/' -e 's/^repeat: .*/repeat: 3 days/' \\\n  -e 's/^repeat from: .*/repeat from: done/' -e 's/^remind: .*/remind: 1h, 2d/' \"$1\"",
+    );
+    taskctl.set_env("EDITOR", &edit);
+    let (code, screen) = taskctl.on_a_terminal(&server.base, &["edit", &id], "");
+    assert_eq!(code, Some(0), "{screen}");
+    let task = tasks(&taskctl)["Water the plants"].clone();
+    assert_eq!(task["due_date"], "2030-01-07");
+    assert_eq!(task["repeat"], "FREQ=DAILY;INTERVAL=3");
+    assert_eq!(task["repeat_from"], "completion");
+    assert_eq!(
+        task["reminders"],
+        json!([{"before": "P2D"}, {"before": "PT1H"}])
+    );
+
+    // The form shows them back as it takes them: saved as it was, nothing changes.
+    let check = script(
+        directory.path(),
+        "check.sh",
+        "grep -q '^repeat: FREQ=DAILY;INTERVAL=3$' \"$1\" && grep -q '^repeat from: done$' \"$1\" \\\n  && grep -q '^remind: 2d, 1h$' \"$1\" || echo 'title: the form was not as written' > \"$1\"",
+    );
+    taskctl.set_env("EDITOR", &check);
+    let (code, screen) = taskctl.on_a_terminal(&server.base, &["edit", &id], "");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains(&format!("task {id} is unchanged")),
+        "{screen}"
+    );
+
+    // Stopped and silenced from the form.
+    let stop = script(
+        directory.path(),
+        "stop.sh",
+        "sed -i -e 's/^repeat: .*/repeat: none/' -e 's/^remind: .*/remind: none/' \"$1\"",
+    );
+    taskctl.set_env("EDITOR", &stop);
+    let (code, screen) = taskctl.on_a_terminal(&server.base, &["edit", &id], "");
+    assert_eq!(code, Some(0), "{screen}");
+    let task = tasks(&taskctl)["Water the plants"].clone();
+    assert_eq!(
+        (task["repeat"].clone(), task["reminders"].clone()),
+        (json!(null), json!([]))
+    );
+}

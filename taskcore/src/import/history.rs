@@ -19,6 +19,7 @@ pub(crate) struct History {
 
 impl History {
     /// Whether there is nothing to restore.
+    #[cfg(feature = "store")]
     pub fn is_empty(&self) -> bool {
         self.completions.is_empty() && self.series.is_none()
     }

@@ -9,7 +9,10 @@ use std::os::fd::AsFd;
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
+use taskcore::model::{Reminder, normalise_reminders};
 use taskcore::planning::parse_tag;
+use taskcore::repeat::RepeatFrom;
+use taskcore::wire::ReminderBody;
 use taskcore::{Priority, Task, TaskList, TaskUpdate, Zone};
 
 use super::devices::{Change, Kept, Outcome, guarded};
@@ -18,6 +21,7 @@ use crate::context::Context;
 use crate::failure::{Failure, exit};
 use crate::fit::one_line;
 use crate::prompt;
+use crate::repeating::{self, Every};
 use crate::when::{self, Due};
 
 /// The editor to run, when there is a terminal to run it on: $VISUAL,
@@ -140,6 +144,47 @@ fn due_text(task: &Task, zone: Zone) -> String {
     }
 }
 
+/// How the task repeats, as the form writes it: its rule, or none.
+fn repeat_text(task: &Task) -> String {
+    task.repeat
+        .as_ref()
+        .map_or_else(|| "none".to_owned(), ToString::to_string)
+}
+
+/// Where the next due is counted from, as the form writes it.
+fn repeat_from_text(task: &Task) -> &'static str {
+    match task.repeat_from {
+        RepeatFrom::Completion => "done",
+        _ => "due",
+    }
+}
+
+/// The reminders as the form writes them, each as `--remind` takes it: a
+/// lead (`15m`, `2d`) or a moment in `zone`; commas between; or none.
+fn reminders_text(task: &Task, zone: Zone) -> String {
+    if task.reminders.is_empty() {
+        return "none".to_owned();
+    }
+    let written: Vec<String> = task
+        .reminders
+        .iter()
+        .map(|reminder| match reminder {
+            Reminder::Before(lead) => {
+                let seconds = lead.seconds();
+                let unit = [(604_800, "w"), (86_400, "d"), (3_600, "h"), (60, "m")]
+                    .into_iter()
+                    .find(|(size, _)| seconds > 0 && seconds % size == 0);
+                match unit {
+                    Some((size, unit)) => format!("{}{unit}", seconds / size),
+                    None => format!("{seconds}s"),
+                }
+            }
+            Reminder::At(at) => zone.format(*at, "%Y-%m-%d %H:%M"),
+        })
+        .collect();
+    written.join(", ")
+}
+
 /// The task as a form.
 pub fn write_form(task: &Task, zone: Zone, lists: &[TaskList]) -> String {
     let priority = task.priority.map_or("none", Priority::as_str);
@@ -155,17 +200,26 @@ pub fn write_form(task: &Task, zone: Zone, lists: &[TaskList]) -> String {
          # due: YYYY-MM-DD (all day), YYYY-MM-DD HH:MM ({zone}), fri 17:00, +3d … or none\n\
          # priority: high, medium, low (h, m, l) or none · tags: words, a space between\n\
          # list: one of {names}\n\
+         # repeat: day, 3 days, week, mon,wed, month, month on the 15th, FREQ=… or none\n\
+         # repeat from: due, or done (the next due counted from the day it is done)\n\
+         # remind: 15m, 1h, 1d, 1w before the due, or YYYY-MM-DD HH:MM; commas between; or none\n\
          title: {title}\n\
          list: {list}\n\
          due: {due}\n\
          priority: {priority}\n\
          tags: {tags}\n\
+         repeat: {repeat}\n\
+         repeat from: {repeat_from}\n\
+         remind: {remind}\n\
          description:\n\
          {description}\n",
         id = task.id.0,
         zone = zone.name(),
         title = one_line(&task.title),
         due = due_text(task, zone),
+        repeat = repeat_text(task),
+        repeat_from = repeat_from_text(task),
+        remind = reminders_text(task, zone),
         tags = task.tags.join(" "),
         names = names.join(", "),
         description = task.description.as_deref().unwrap_or_default(),
@@ -275,10 +329,47 @@ pub fn read_form(
                     patch.list_id = Some(list.id.0);
                 }
             }
+            "repeat" if value == repeat_text(task) => {}
+            "repeat" => {
+                match repeating::parse_every(if value.is_empty() { "none" } else { value })? {
+                    Every::Never if task.repeat.is_none() => {}
+                    Every::Never => patch.repeat = Some(None),
+                    Every::Rule(rule) if task.repeat.as_ref() == Some(&rule) => {}
+                    Every::Rule(rule) => patch.repeat = Some(Some(rule.to_string())),
+                }
+            }
+            "repeat from" if value == repeat_from_text(task) => {}
+            "repeat from" => {
+                let from = match value.to_lowercase().as_str() {
+                    "due" => RepeatFrom::Due,
+                    "done" | "completion" => RepeatFrom::Completion,
+                    _ => {
+                        return Err(format!(
+                            "'{value}' is not where a repeat counts from: due or done"
+                        ));
+                    }
+                };
+                if from != task.repeat_from {
+                    patch.repeat_from = Some(from.as_str().to_owned());
+                }
+            }
+            "remind" if value == reminders_text(task, zone) => {}
+            "remind" => {
+                let wanted = match value.trim() {
+                    "" | "none" => Vec::new(),
+                    listed => listed
+                        .split(',')
+                        .map(|typed| repeating::parse_reminder(typed, zone, now))
+                        .collect::<Result<Vec<Reminder>, String>>()?,
+                };
+                if normalise_reminders(wanted.clone()) != task.reminders {
+                    patch.reminders = Some(wanted.iter().map(ReminderBody::from).collect());
+                }
+            }
             other => {
                 return Err(format!(
                     "'{other}' is not a field of the form \
-                     (title, list, due, priority, tags, description)"
+                     (title, list, due, priority, tags, repeat, repeat from, remind, description)"
                 ));
             }
         }
@@ -376,6 +467,71 @@ mod tests {
                 "First draft\nthen the figures\n# not a comment here".to_owned()
             ))
         );
+    }
+
+    #[test]
+    fn repeat_its_start_and_reminders_are_fields_of_the_form_too() {
+        let paris = Zone::parse("Europe/Paris").expect("zone");
+        let now = Utc::now();
+        let mut weekly = task();
+        weekly.repeat =
+            Some(taskcore::repeat::RepeatRule::parse("FREQ=WEEKLY;BYDAY=MO").expect("rule"));
+        weekly.reminders = normalise_reminders(vec![
+            Reminder::Before(taskcore::model::Lead::from_seconds(900).expect("lead")),
+            Reminder::At("2026-12-24T08:00:00Z".parse().expect("instant")),
+        ]);
+        let form = write_form(&weekly, paris, &lists());
+        assert!(form.contains("\nrepeat: FREQ=WEEKLY;BYDAY=MO\n"), "{form}");
+        assert!(form.contains("\nrepeat from: due\n"), "{form}");
+        assert!(form.contains("\nremind: 15m, 2026-12-24 09:00\n"), "{form}");
+        let read = |form: &str| read_form(form, &weekly, paris, now, &lists());
+        assert!(read(&form).expect("read").is_empty(), "left as it was");
+        // The same rule and reminders written another way change nothing.
+        let same = form
+            .replace("repeat: FREQ=WEEKLY;BYDAY=MO", "repeat: mon")
+            .replace(
+                "remind: 15m, 2026-12-24 09:00",
+                "remind: 2026-12-24 09:00, 15m, 15m",
+            );
+        assert!(read(&same).expect("read").is_empty(), "{same}");
+
+        let changed = form
+            .replace("repeat: FREQ=WEEKLY;BYDAY=MO", "repeat: 2 weeks")
+            .replace("repeat from: due", "repeat from: done")
+            .replace("remind: 15m, 2026-12-24 09:00", "remind: 1h");
+        let patch = read(&changed).expect("read");
+        assert_eq!(
+            patch.repeat,
+            Some(Some("FREQ=WEEKLY;INTERVAL=2".to_owned()))
+        );
+        assert_eq!(patch.repeat_from.as_deref(), Some("completion"));
+        assert_eq!(
+            serde_json::to_value(&patch.reminders).expect("JSON"),
+            serde_json::json!([{"before": "PT1H"}])
+        );
+        let cleared = form
+            .replace("repeat: FREQ=WEEKLY;BYDAY=MO", "repeat: none")
+            .replace("remind: 15m, 2026-12-24 09:00", "remind:");
+        let patch = read(&cleared).expect("read");
+        assert_eq!(patch.repeat, Some(None));
+        assert_eq!(patch.reminders.map(|reminders| reminders.len()), Some(0));
+
+        for (from, to, said) in [
+            (
+                "repeat: FREQ=WEEKLY;BYDAY=MO",
+                "repeat: sometimes",
+                "sometimes",
+            ),
+            (
+                "repeat from: due",
+                "repeat from: later",
+                "'later' is not where a repeat counts from",
+            ),
+            ("remind: 15m, 2026-12-24 09:00", "remind: 15m, soon", "soon"),
+        ] {
+            let error = read(&form.replace(from, to)).expect_err(to);
+            assert!(error.contains(said), "{to}: {error}");
+        }
     }
 
     #[test]
