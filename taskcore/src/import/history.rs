@@ -6,7 +6,7 @@ use chrono::Datelike;
 use serde_json::{Map, Value, json};
 
 use super::EXPORTED_COMPLETIONS;
-use crate::model::{Completion, Due, Series};
+use crate::model::{Completion, Due, NewTask, Series};
 
 /// A task's history as an entry holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,17 +25,22 @@ impl History {
     }
 }
 
-/// The history of a taskd export's entry, and whether it held more
-/// completed occurrences than an import keeps (the newest
-/// [`EXPORTED_COMPLETIONS`] are kept); or why it cannot be read.
-pub(super) fn read(object: &Map<String, Value>) -> Result<(History, bool), Value> {
+/// The history of a taskd export's entry for `task`, and what of it has no
+/// place (`completions` past the newest [`EXPORTED_COMPLETIONS`], a
+/// `series` of a task that does not repeat); or why it cannot be read.
+pub(super) fn read(
+    object: &Map<String, Value>,
+    task: &NewTask,
+) -> Result<(History, Vec<String>), Value> {
     let mut history = History::default();
-    let mut cut = false;
+    let mut dropped = Vec::new();
     match object.get("completions") {
         None | Some(Value::Null) => {}
         Some(Value::Array(listed)) => {
             let kept = usize::try_from(EXPORTED_COMPLETIONS).unwrap_or(usize::MAX);
-            cut = listed.len() > kept;
+            if listed.len() > kept {
+                dropped.push("completions".to_owned());
+            }
             history.completions = listed
                 .iter()
                 .take(kept)
@@ -62,7 +67,28 @@ pub(super) fn read(object: &Map<String, Value>) -> Result<(History, bool), Value
         )),
         Some(_) => return Err(json!("series is not an object")),
     };
-    Ok((history, cut))
+    match (history.series, task.due) {
+        (Some(_), _) if task.repeat.is_none() => {
+            history.series = None;
+            dropped.push("series".to_owned());
+        }
+        // The series starts at a due of the task's kind, not after it.
+        (Some(series), Some(due)) => match (series.anchor, due) {
+            (Due::Date(anchor), Due::Date(day)) if anchor <= day => {}
+            (Due::At(anchor), Due::At(at)) if anchor <= at => {}
+            (Due::Date(_), Due::Date(_)) | (Due::At(_), Due::At(_)) => {
+                return Err(json!("series.anchor is after the task's due"));
+            }
+            (Due::Date(_), Due::At(_)) => {
+                return Err(json!("series.anchor is a day; the task is due at a time"));
+            }
+            (Due::At(_), Due::Date(_)) => {
+                return Err(json!("series.anchor is a time; the task is due on a day"));
+            }
+        },
+        _ => {}
+    }
+    Ok((history, dropped))
 }
 
 /// Completed occurrence `index` of a list.
@@ -126,14 +152,27 @@ fn in_stored_years(name: &str, due: Due) -> Result<Due, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::Body as _;
 
     fn object(value: Value) -> Map<String, Value> {
         value.as_object().cloned().expect("an object")
     }
 
+    /// A weekly task due on 2030-01-14.
+    fn weekly() -> NewTask {
+        crate::wire::TaskCreate::from_json(&json!({
+            "title": "t", "due_date": "2030-01-14", "repeat": "FREQ=WEEKLY"
+        }))
+        .expect("a task")
+    }
+
+    fn read(object: &Map<String, Value>) -> Result<(History, Vec<String>), Value> {
+        super::read(object, &weekly())
+    }
+
     #[test]
     fn a_history_reads_back_as_written_and_nothing_is_none() {
-        let (history, cut) = read(&object(json!({
+        let (history, dropped) = read(&object(json!({
             "completions": [
                 {"due": "2030-01-14", "completed_at": "2030-01-14T08:00:00Z"},
                 {"due": "2030-01-07T09:00:00+01:00", "completed_at": "2030-01-07T08:30:00Z"}
@@ -141,7 +180,7 @@ mod tests {
             "series": {"anchor": "2030-01-07", "done": 2}
         })))
         .expect("a history");
-        assert!(!cut);
+        assert!(dropped.is_empty());
         assert_eq!(history.completions.len(), 2);
         assert_eq!(
             history.completions[1].due.at().map(|at| at.to_rfc3339()),
@@ -181,12 +220,30 @@ mod tests {
         );
         assert!(refused(json!({"series": {"done": 1}})).contains("series.anchor"));
         assert!(refused(json!({"series": []})).contains("series is not an object"));
+        assert!(
+            refused(json!({"series": {"anchor": "2030-01-21", "done": 1}}))
+                .contains("series.anchor is after the task's due")
+        );
+        assert!(
+            refused(json!({"series": {"anchor": "2030-01-07T09:00:00Z", "done": 1}}))
+                .contains("the task is due on a day")
+        );
+        // A task that does not repeat has no series to keep: it is named.
+        let plain =
+            crate::wire::TaskCreate::from_json(&json!({"title": "t", "due_date": "2030-01-14"}))
+                .expect("a task");
+        let (history, dropped) = super::read(
+            &object(json!({"series": {"anchor": "2030-01-07", "done": 1}})),
+            &plain,
+        )
+        .expect("read");
+        assert_eq!((history.series, dropped), (None, vec!["series".to_owned()]));
 
         let many: Vec<Value> = (0..EXPORTED_COMPLETIONS + 5)
             .map(|_| json!({"due": "2030-01-01", "completed_at": "2030-01-01T00:00:00Z"}))
             .collect();
-        let (history, cut) = read(&object(json!({"completions": many}))).expect("read");
-        assert!(cut);
+        let (history, dropped) = read(&object(json!({"completions": many}))).expect("read");
+        assert_eq!(dropped, ["completions"]);
         assert_eq!(history.completions.len(), EXPORTED_COMPLETIONS as usize);
     }
 }

@@ -34,6 +34,10 @@ pub const EXPORT_VERSION: u64 = 1;
 /// The most completed occurrences taskd's export holds per task (its
 /// newest) and an import keeps: an export page stays a few MiB at most.
 pub const EXPORTED_COMPLETIONS: u32 = 1000;
+/// Completed occurrences after which a page of an export or of an import
+/// ends, whatever its number of tasks: ten tasks' longest histories, under
+/// a MiB of text and one short write.
+pub const PAGE_COMPLETIONS: usize = 10 * EXPORTED_COMPLETIONS as usize;
 /// The most entries one import takes.
 pub const IMPORT_MAX_ENTRIES: usize = 100_000;
 /// The most refused entries a report lists one by one.

@@ -7,7 +7,8 @@
 use std::collections::VecDeque;
 
 use super::{
-    Document, ImportError, ImportFormat, ImportItem, ImportReport, Imported, read_document,
+    Document, ImportError, ImportFormat, ImportItem, ImportReport, Imported, PAGE_COMPLETIONS,
+    read_document,
 };
 use crate::error::Error;
 
@@ -49,10 +50,21 @@ impl ImportRun {
             items.into_iter().partition(|item| !item.duplicate);
         report.skipped += repeats.len() as u64;
         let entries = items.len();
+        // A page ends at IMPORT_PAGE tasks, or earlier once their histories
+        // hold PAGE_COMPLETIONS occurrences: each page is one write.
         let mut pages = VecDeque::new();
-        let mut items = items.into_iter().peekable();
-        while items.peek().is_some() {
-            pages.push_back(items.by_ref().take(IMPORT_PAGE).collect());
+        let mut page = Vec::new();
+        let mut occurrences = 0;
+        for item in items {
+            occurrences += item.history.completions.len();
+            page.push(item);
+            if page.len() == IMPORT_PAGE || occurrences >= PAGE_COMPLETIONS {
+                pages.push_back(std::mem::take(&mut page));
+                occurrences = 0;
+            }
+        }
+        if !page.is_empty() {
+            pages.push_back(page);
         }
         Self {
             format,
@@ -99,5 +111,35 @@ impl ImportRun {
     /// The report, once every page is written.
     pub fn finish(self) -> ImportReport {
         self.report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_long_histories_ends_early() {
+        let history: Vec<serde_json::Value> = (0..crate::import::EXPORTED_COMPLETIONS)
+            .map(|_| serde_json::json!({"due": "2030-01-01", "completed_at": "2030-01-01T08:00:00Z"}))
+            .collect();
+        let mut entries: Vec<serde_json::Value> = (1..=11)
+            .map(|n| {
+                serde_json::json!({"id": n, "title": "daily", "due_date": "2030-01-02",
+                 "repeat": "FREQ=DAILY", "completions": history})
+            })
+            .collect();
+        entries.extend((12..=20).map(|n| serde_json::json!({"id": n, "title": "plain"})));
+        let document =
+            serde_json::json!({"format": "taskd-export", "version": 1, "tasks": entries});
+        let read = crate::import::read(&document).expect("a document");
+        let mut run = ImportRun::from_items(read.format, read.items, read.errors);
+        let sizes: Vec<usize> =
+            std::iter::from_fn(|| run.next_page().map(|page| page.len())).collect();
+        assert_eq!(
+            sizes,
+            [10, 10],
+            "ten histories fill a page; the rest go on in the next"
+        );
     }
 }

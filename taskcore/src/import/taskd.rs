@@ -42,7 +42,7 @@ pub(super) fn read(entry: &Value) -> Result<Read, Value> {
         })
         .collect();
     let task = checked(&Value::Object(body))?;
-    let (history, cut) = history::read(object)?;
+    let (history, dropped) = history::read(object, &task)?;
     Ok(Read::Task(Box::new(Entry {
         task,
         list: list_name(object, "list")?,
@@ -55,12 +55,7 @@ pub(super) fn read(entry: &Value) -> Result<Read, Value> {
         completed_at: instant("completed_at")?,
         deleted_at: instant("deleted_at")?,
         midnight_is_all_day: false,
-        // Completed occurrences past the newest an import keeps.
-        dropped: if cut {
-            vec!["completions".to_owned()]
-        } else {
-            Vec::new()
-        },
+        dropped,
         history,
     })))
 }

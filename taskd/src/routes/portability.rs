@@ -28,8 +28,9 @@ use crate::transfers::{Refusal, Slot};
 /// The largest import body: 20 MiB, on this route only.
 pub const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;
 // Tasks are exported EXPORT_PAGE (taskcore's) per database hop and per
-// piece of the body: a piece is at most about 2 MiB, and an export holds
-// two waiting for its client and one being written.
+// piece of the body, fewer when their histories pass PAGE_COMPLETIONS
+// occurrences: a piece is at most about 3 MiB, and an export holds two
+// waiting for its client and one being written.
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let export = path(EXPORT).and(
@@ -98,6 +99,9 @@ fn busy(kind: &'static str, refusal: Refusal) -> ApiError {
 
 /// Download every task of yours, open, done and trashed, as one JSON document:
 /// `{"format":"taskd-export","version":1,"exported_at","user":{"email","timezone"},"lists":[…],"tasks":[…]}`.
+/// Each task carries its list's name (`list`), its completed occurrences
+/// (`completions`, newest first, at most 1,000) and where its series stands
+/// (`series`), where it has them.
 ///
 /// Each task is as the API shows it with its list's name as `list` (an
 /// import puts it in the list of that name, made if missing), a trashed one

@@ -292,7 +292,7 @@ impl Dialect for Postgres {
     const LOCK_FOR_SHARE: &'static str = " FOR SHARE";
 
     fn placeholder(number: usize) -> String {
-        format!("${number}")
+        crate::store::sql::dialect::placeholder('$', number)
     }
 
     fn begin(mode: Mode) -> Option<&'static str> {

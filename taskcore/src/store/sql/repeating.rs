@@ -10,7 +10,7 @@ use super::table::{read_columns_text, task_from_row, trailing};
 use super::value::{Connection, RowValues, SqlResult, SqlValue, numbered};
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::export::ExportedTask;
-use crate::import::EXPORTED_COMPLETIONS;
+use crate::import::{EXPORTED_COMPLETIONS, PAGE_COMPLETIONS};
 use crate::model::{Completion, Due, DueChange, Expect, Task, TaskPatch};
 use crate::repeat::Occurrence;
 use crate::store::backend::{Context, RepeatWork, TaskWork};
@@ -99,10 +99,6 @@ fn occurrence(series: Series, due: Due, context: Context) -> (Occurrence, u32) {
     };
     (occurrence, done)
 }
-
-/// Completed occurrences after which a page of an export ends, whatever
-/// its number of tasks: ten tasks' longest histories, under a MiB.
-pub(crate) const PAGE_COMPLETIONS: usize = 10 * EXPORTED_COMPLETIONS as usize;
 
 /// The change that moves a task's due to `next`, and nothing else.
 fn moved_to(next: Due) -> TaskPatch {
