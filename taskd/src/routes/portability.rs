@@ -239,6 +239,9 @@ async fn write_export(
     deliver(&producer, &mut pace, piece).await;
 }
 
+/// taskd's export document. Its `lists` (each `name`, `color`, `position`,
+/// `is_default`), when given, lend the lists an import makes their colour
+/// and position.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[allow(dead_code)] // Documents a body; `taskcore::import::read` reads it.
 struct ExportDocument {
@@ -253,10 +256,6 @@ struct ExportDocument {
     /// Whose tasks these are: `email` and `timezone`.
     #[schema(value_type = Option<Object>)]
     user: Option<Value>,
-    /// The lists (`name`, `color`, `position`, `is_default`): an import
-    /// makes a list its tasks name with that colour and position.
-    #[schema(value_type = Option<Vec<Object>>)]
-    lists: Option<Vec<Value>>,
     /// Each task as the API shows it, a trashed one with `deleted_at`, with
     /// its list by name (`list`), its completed occurrences (`completions`:
     /// `[{"due","completed_at"}]`, newest first) and where its series stands
