@@ -67,26 +67,19 @@ pub(super) fn read(
         )),
         Some(_) => return Err(json!("series is not an object")),
     };
-    match (history.series, task.due) {
-        (Some(_), _) if task.repeat.is_none() => {
-            history.series = None;
-            dropped.push("series".to_owned());
-        }
-        // The series starts at a due of the task's kind, not after it.
-        (Some(series), Some(due)) => match (series.anchor, due) {
-            (Due::Date(anchor), Due::Date(day)) if anchor <= day => {}
-            (Due::At(anchor), Due::At(at)) if anchor <= at => {}
-            (Due::Date(_), Due::Date(_)) | (Due::At(_), Due::At(_)) => {
-                return Err(json!("series.anchor is after the task's due"));
-            }
-            (Due::Date(_), Due::At(_)) => {
-                return Err(json!("series.anchor is a day; the task is due at a time"));
-            }
-            (Due::At(_), Due::Date(_)) => {
-                return Err(json!("series.anchor is a time; the task is due on a day"));
-            }
-        },
-        _ => {}
+    // A series belongs to a repeating task, and starts at a due of the
+    // task's kind no later than its due; one that does not is left out
+    // (the task starts its series at its due) and named.
+    let fits = |series: Series| match (series.anchor, task.due) {
+        (Due::Date(anchor), Some(Due::Date(day))) => anchor <= day,
+        (Due::At(anchor), Some(Due::At(at))) => anchor <= at,
+        _ => false,
+    };
+    if let Some(series) = history.series
+        && (task.repeat.is_none() || !fits(series))
+    {
+        history.series = None;
+        dropped.push("series".to_owned());
     }
     Ok((history, dropped))
 }
@@ -220,24 +213,29 @@ mod tests {
         );
         assert!(refused(json!({"series": {"done": 1}})).contains("series.anchor"));
         assert!(refused(json!({"series": []})).contains("series is not an object"));
-        assert!(
-            refused(json!({"series": {"anchor": "2030-01-21", "done": 1}}))
-                .contains("series.anchor is after the task's due")
-        );
-        assert!(
-            refused(json!({"series": {"anchor": "2030-01-07T09:00:00Z", "done": 1}}))
-                .contains("the task is due on a day")
-        );
-        // A task that does not repeat has no series to keep: it is named.
-        let plain =
-            crate::wire::TaskCreate::from_json(&json!({"title": "t", "due_date": "2030-01-14"}))
-                .expect("a task");
-        let (history, dropped) = super::read(
-            &object(json!({"series": {"anchor": "2030-01-07", "done": 1}})),
-            &plain,
-        )
-        .expect("read");
-        assert_eq!((history.series, dropped), (None, vec!["series".to_owned()]));
+        // A series that does not fit its task is named and left out.
+        for (series, task) in [
+            (json!({"anchor": "2030-01-21", "done": 1}), weekly()),
+            (
+                json!({"anchor": "2030-01-07T09:00:00Z", "done": 1}),
+                weekly(),
+            ),
+            (
+                json!({"anchor": "2030-01-07", "done": 1}),
+                crate::wire::TaskCreate::from_json(
+                    &json!({"title": "t", "due_date": "2030-01-14"}),
+                )
+                .expect("a task that does not repeat"),
+            ),
+        ] {
+            let (history, dropped) =
+                super::read(&object(json!({"series": series})), &task).expect("read");
+            assert_eq!(
+                (history.series, dropped),
+                (None, vec!["series".to_owned()]),
+                "{series}"
+            );
+        }
 
         let many: Vec<Value> = (0..EXPORTED_COMPLETIONS + 5)
             .map(|_| json!({"due": "2030-01-01", "completed_at": "2030-01-01T00:00:00Z"}))
