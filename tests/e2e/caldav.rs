@@ -479,3 +479,77 @@ async fn a_calendar_is_renamed_recoloured_and_deleted_as_its_list() {
     assert!(kept.text.contains("default list"), "{}", kept.text);
 }
 }
+
+/// The REST view of the task a CalDAV client wrote with UID `uid`.
+async fn task_with_uid(server: &Server, account: &Account, uid: &str) -> Value {
+    let (_, tasks) = server
+        .call(account, Method::GET, "/tasks?limit=100", None)
+        .await;
+    tasks
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|task| task["uid"] == uid)
+        .expect("the task")
+        .clone()
+}
+
+fn completed_at(task: &Value) -> chrono::DateTime<chrono::Utc> {
+    task["completed_at"]
+        .as_str()
+        .expect("completed_at")
+        .parse()
+        .expect("a time")
+}
+
+taskd_tests::on_both_backends! {
+async fn a_completion_time_a_client_sends_is_kept_and_one_still_to_come_is_now() {
+    use chrono::{Duration, Utc};
+    let server = Server::start();
+    let (account, auth) = phone(&server, "completed-at").await;
+    let calendar = format!("/dav/calendars/{}/{}/", account.id, default_list(&server, &account).await);
+    let put = |name: &'static str, lines: Vec<String>| {
+        let (server, auth, calendar) = (&server, &auth, &calendar);
+        async move {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let answer = dav(server, Some(auth), "PUT", &format!("{calendar}{name}.ics"), &[], &todo(name, &lines)).await;
+            assert!(answer.status == 201 || answer.status == 204, "{name}: {} {}", answer.status, answer.text);
+        }
+    };
+    let now = Utc::now();
+    let stamp = |at: chrono::DateTime<Utc>| at.format("%Y%m%dT%H%M%SZ").to_string();
+    let done_offline = (now - Duration::hours(30)).with_nanosecond(0).expect("a time");
+    use chrono::Timelike;
+
+    // Done on the phone a day ago, synced now: the phone's time is kept,
+    // on a task the server had open and on one it never saw.
+    put("plants", vec!["SUMMARY:Water the plants".into()]).await;
+    put("plants", vec!["SUMMARY:Water the plants".into(), "STATUS:COMPLETED".into(), format!("COMPLETED:{}", stamp(done_offline))]).await;
+    assert_eq!(completed_at(&task_with_uid(&server, &account, "plants").await), done_offline);
+    put("letter", vec!["SUMMARY:Post the letter".into(), "STATUS:COMPLETED".into(), format!("COMPLETED:{}", stamp(done_offline))]).await;
+    assert_eq!(completed_at(&task_with_uid(&server, &account, "letter").await), done_offline);
+
+    // The control: a time still to come (a clock ahead) is taken as now.
+    let before = Utc::now();
+    put("ahead", vec!["SUMMARY:Ahead".into(), "STATUS:COMPLETED".into(), "COMPLETED:20991231T000000Z".into()]).await;
+    let ahead = completed_at(&task_with_uid(&server, &account, "ahead").await);
+    assert!(ahead >= before - Duration::seconds(1) && ahead <= Utc::now(), "{ahead}");
+
+    // A daily task due three days ago, done two days ago: the next due is
+    // the day after it was done, and the occurrence records that time.
+    let today = now.date_naive();
+    let due = today - Duration::days(3);
+    let done = (today - Duration::days(2)).and_hms_opt(12, 0, 0).expect("noon").and_utc();
+    let daily = || vec!["SUMMARY:Stretch".to_owned(), format!("DUE;VALUE=DATE:{}", due.format("%Y%m%d")), "RRULE:FREQ=DAILY".to_owned()];
+    put("stretch", daily()).await;
+    let mut completing = daily();
+    completing.extend(["STATUS:COMPLETED".to_owned(), format!("COMPLETED:{}", stamp(done))]);
+    put("stretch", completing).await;
+    let stretch = task_with_uid(&server, &account, "stretch").await;
+    assert_eq!(stretch["completed"], false, "{stretch}");
+    assert_eq!(stretch["due_date"], (today - Duration::days(1)).to_string(), "{stretch}");
+    let (_, occurrences) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", stretch["id"]), None).await;
+    assert_eq!(occurrences[0]["due"], due.to_string(), "{occurrences}");
+    assert_eq!(occurrences[0]["completed_at"].as_str().expect("a time").parse::<chrono::DateTime<Utc>>().expect("a time"), done);
+}
+}

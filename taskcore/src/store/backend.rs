@@ -34,6 +34,26 @@ pub(crate) struct Context {
     pub now: DateTime<Utc>,
     /// The owner's time zone (UTC when the work does not need it).
     pub zone: Zone,
+    /// When a completion this change makes happened, when its client kept
+    /// that (a CalDAV app done offline); `now` otherwise.
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+impl Context {
+    /// At `now`, in `zone`.
+    pub fn at(now: DateTime<Utc>, zone: Zone) -> Self {
+        Self {
+            now,
+            zone,
+            done_at: None,
+        }
+    }
+
+    /// The time a completion in this change is recorded at: the client's,
+    /// never later than now.
+    pub fn completion_time(&self) -> DateTime<Utc> {
+        self.done_at.map_or(self.now, |at| at.min(self.now))
+    }
 }
 
 /// How a unit of work meets the others running at the same time.

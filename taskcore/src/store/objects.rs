@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::backend::Mode;
+use super::backend::{Context, Mode};
 use super::served::ServedKey;
 use super::tasks::OwnerTasks;
 use crate::error::{CalendarRefusal, Error, Result};
@@ -175,6 +175,12 @@ impl OwnerTasks<'_> {
                 return Err(Error::ListNotFound);
             }
             let todo = ical::read(&text, context.zone.tz())?;
+            // A task done on the client when it was offline keeps the time
+            // it was done (COMPLETED): a repeating one's next due counts from it.
+            let context = Context {
+                done_at: todo.completed_at.filter(|_| todo.completed),
+                ..context
+            };
             if let Some(uid) = &todo.parent_uid
                 && crate::types::Uid::parse(uid).is_err()
             {

@@ -70,7 +70,7 @@ impl<'a> OwnerTasks<'a> {
         } else {
             Zone::default()
         };
-        Ok((work, Context { now: now(), zone }))
+        Ok((work, Context::at(now(), zone)))
     }
 
     /// Runs write work on these tasks the way the store writes: the one
@@ -158,10 +158,7 @@ impl<'a> OwnerTasks<'a> {
     fn import_here(&self, items: &[ImportItem], dry_run: bool) -> Result<Vec<Imported>> {
         let mode = if dry_run { Mode::Snapshot } else { Mode::Write };
         let mut work = self.backend().tasks(self.owner, mode)?;
-        let context = Context {
-            now: now(),
-            zone: work.zone()?,
-        };
+        let context = Context::at(now(), work.zone()?);
         // The owner's own export names its tasks by id: one still here
         // (live or trashed) is not made twice; one erased since is.
         let own = crate::import::own_source_prefix(&work.owner_email()?);
@@ -274,7 +271,7 @@ impl<'a> OwnerTasks<'a> {
         } else {
             Zone::default()
         };
-        let created = work.insert(task, Context { now, zone }, None)?;
+        let created = work.insert(task, Context::at(now, zone), None)?;
         let body = serde_json::to_string(&created)
             .map_err(|error| Error::Internal(format!("cannot write a task: {error}")))?;
         if !work.remember_create(key.as_str(), &request, &created, &body, since)? {
@@ -297,7 +294,7 @@ impl<'a> OwnerTasks<'a> {
         } else {
             Zone::default()
         };
-        let context = Context { now: now(), zone };
+        let context = Context::at(now(), zone);
         let total = work.count(query, context)?;
         let many = total >= MANY_TASKS;
         let mut keyed = work.list(query, context, many)?;

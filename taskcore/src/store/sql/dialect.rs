@@ -114,10 +114,7 @@ impl Dialect for Numbered {
 /// The context of a unit test of the SQL builders: now, in UTC.
 #[cfg(test)]
 pub(crate) fn context() -> crate::store::backend::Context {
-    crate::store::backend::Context {
-        now: chrono::Utc::now(),
-        zone: crate::planning::Zone::default(),
-    }
+    crate::store::backend::Context::at(chrono::Utc::now(), crate::planning::Zone::default())
 }
 
 /// The placeholder of parameter `number` after `sign`: `?3`, `$12`. Built

@@ -124,7 +124,7 @@ impl<C: Connection> OwnerUnit<C> {
             && after.repeat.is_some()
             && let Some(due) = Due::of(&after)
         {
-            self.record_completion(id, due, context.now)?;
+            self.record_completion(id, due, context.completion_time())?;
         }
         self.follow(id, &task, before, &patch, context)?;
         Ok(Some(task))

@@ -93,7 +93,7 @@ fn occurrence(series: Series, due: Due, context: Context) -> (Occurrence, u32) {
     let occurrence = Occurrence {
         anchor: series.anchor,
         due,
-        at: context.now,
+        at: context.completion_time(),
         done,
         zone: context.zone,
     };
@@ -166,7 +166,7 @@ impl<C: Connection> OwnerUnit<C> {
         };
         // Recorded first, so that the task's own update names it as the
         // newest: one write of the task row.
-        let recorded = self.insert_completion(id, due, context.now)?;
+        let recorded = self.insert_completion(id, due, context.completion_time())?;
         let statement = Statements::<C::Dialect>::update_series(
             self.owner,
             id,

@@ -69,7 +69,7 @@ impl<D: Dialect> Statements<D> {
         let completed_at = task.completed.then(|| {
             origin
                 .and_then(|origin| origin.completed_at)
-                .unwrap_or(context.now)
+                .unwrap_or(context.completion_time())
         });
         names.push("completed_at");
         values.push(statement.bind::<D>(SqlValue::MaybeTime(completed_at)));
@@ -140,7 +140,7 @@ impl<D: Dialect> Statements<D> {
         match patch.completed {
             Some(true) => set.push(&[
                 "completed_at = COALESCE(completed_at, ",
-                &statement.bind::<D>(SqlValue::Time(context.now)),
+                &statement.bind::<D>(SqlValue::Time(context.completion_time())),
                 ")",
             ]),
             Some(false) => set.push(&["completed_at = NULL"]),

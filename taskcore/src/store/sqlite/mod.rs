@@ -442,10 +442,10 @@ mod tests {
         tasks
             .insert(
                 &crate::model::NewTask::new("t").expect("valid"),
-                crate::store::backend::Context {
-                    now: chrono::Utc::now(),
-                    zone: crate::planning::Zone::default(),
-                },
+                crate::store::backend::Context::at(
+                    chrono::Utc::now(),
+                    crate::planning::Zone::default(),
+                ),
                 None,
             )
             .expect("task");
