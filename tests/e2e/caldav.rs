@@ -204,6 +204,9 @@ async fn objects_are_written_read_and_deleted_with_etags_and_conditions() {
 
     let stale = dav(&server, Some(&auth), "DELETE", &path, &[("If-Match", "\"1\"")], "").await;
     assert_eq!(stale.status, 412);
+    // `If-None-Match: *` holds only where nothing is: never for a delete.
+    let only_if_absent = dav(&server, Some(&auth), "DELETE", &path, &[("If-None-Match", "*")], "").await;
+    assert_eq!(only_if_absent.status, 412, "{}", only_if_absent.text);
     let deleted = dav(&server, Some(&auth), "DELETE", &path, &[("If-Match", "\"2\"")], "").await;
     assert_eq!(deleted.status, 204);
     assert_eq!(dav(&server, Some(&auth), "GET", &path, &[], "").await.status, 404);

@@ -159,6 +159,9 @@ pub(super) async fn delete(request: &Request<'_>, resource: &Resource) -> Reply 
     };
     let expect = match condition(request) {
         PutCondition::Match(versions) => Expect::OneOf(versions),
+        // `If-None-Match: *` holds only where nothing is, and a delete needs
+        // something there: 412 for an object, 404 without one.
+        PutCondition::Absent => Expect::OneOf(Vec::new()),
         _ => Expect::Any,
     };
     let (user, calendar, name) = (request.user.id, list.clone(), name.clone());
