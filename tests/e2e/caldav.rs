@@ -524,13 +524,30 @@ async fn a_completion_time_a_client_sends_is_kept_and_one_still_to_come_is_now()
     let done_offline = (now - Duration::hours(30)).with_nanosecond(0).expect("a time");
     use chrono::Timelike;
 
-    // Done on the phone a day ago, synced now: the phone's time is kept,
-    // on a task the server had open and on one it never saw.
-    put("plants", vec!["SUMMARY:Water the plants".into()]).await;
-    put("plants", vec!["SUMMARY:Water the plants".into(), "STATUS:COMPLETED".into(), format!("COMPLETED:{}", stamp(done_offline))]).await;
-    assert_eq!(completed_at(&task_with_uid(&server, &account, "plants").await), done_offline);
-    put("letter", vec!["SUMMARY:Post the letter".into(), "STATUS:COMPLETED".into(), format!("COMPLETED:{}", stamp(done_offline))]).await;
+    // Done on the phone a day ago, synced now: the phone's time is kept, on
+    // a task the server never saw (made no later than it was done) and on
+    // one it had open.
+    let done = |at: chrono::DateTime<Utc>| vec!["STATUS:COMPLETED".to_owned(), format!("COMPLETED:{}", stamp(at))];
+    put("letter", [vec!["SUMMARY:Post the letter".to_owned()], done(done_offline)].concat()).await;
     assert_eq!(completed_at(&task_with_uid(&server, &account, "letter").await), done_offline);
+    put("plants", [vec!["SUMMARY:Water the plants".to_owned()], done(done_offline - Duration::hours(18))].concat()).await;
+    put("plants", vec!["SUMMARY:Water the plants".into()]).await;
+    assert_eq!(task_with_uid(&server, &account, "plants").await["completed"], false);
+    put("plants", [vec!["SUMMARY:Water the plants".to_owned()], done(done_offline)].concat()).await;
+    assert_eq!(completed_at(&task_with_uid(&server, &account, "plants").await), done_offline);
+
+    // Made no later than it was done.
+    let letter = task_with_uid(&server, &account, "letter").await;
+    assert_eq!(letter["created_at"].as_str().expect("created_at").parse::<chrono::DateTime<Utc>>().expect("a time"), done_offline, "{letter}");
+    // Never done before it was made, nor in a year taskd does not keep.
+    put("early", vec!["SUMMARY:Early".into()]).await;
+    put("early", vec!["SUMMARY:Early".into(), "STATUS:COMPLETED".into(), "COMPLETED:20000101T000000Z".into()]).await;
+    let early = task_with_uid(&server, &account, "early").await;
+    assert_eq!(early["completed_at"], early["created_at"], "{early}");
+    let before = Utc::now();
+    put("ancient", vec!["SUMMARY:Ancient".into(), "STATUS:COMPLETED".into(), "COMPLETED:00010101T000000Z".into()]).await;
+    let ancient = completed_at(&task_with_uid(&server, &account, "ancient").await);
+    assert!(ancient >= before - Duration::seconds(1), "{ancient}");
 
     // The control: a time still to come (a clock ahead) is taken as now.
     let before = Utc::now();
@@ -542,17 +559,17 @@ async fn a_completion_time_a_client_sends_is_kept_and_one_still_to_come_is_now()
     // the day after it was done, and the occurrence records that time.
     let today = now.date_naive();
     let due = today - Duration::days(3);
-    let done = (today - Duration::days(2)).and_hms_opt(12, 0, 0).expect("noon").and_utc();
+    let done_at = (today - Duration::days(2)).and_hms_opt(12, 0, 0).expect("noon").and_utc();
     let daily = || vec!["SUMMARY:Stretch".to_owned(), format!("DUE;VALUE=DATE:{}", due.format("%Y%m%d")), "RRULE:FREQ=DAILY".to_owned()];
+    // Made three days ago (done once then, before it repeated).
+    put("stretch", [vec!["SUMMARY:Stretch".to_owned()], done(due.and_hms_opt(8, 0, 0).expect("8:00").and_utc())].concat()).await;
     put("stretch", daily()).await;
-    let mut completing = daily();
-    completing.extend(["STATUS:COMPLETED".to_owned(), format!("COMPLETED:{}", stamp(done))]);
-    put("stretch", completing).await;
+    put("stretch", [daily(), done(done_at)].concat()).await;
     let stretch = task_with_uid(&server, &account, "stretch").await;
     assert_eq!(stretch["completed"], false, "{stretch}");
     assert_eq!(stretch["due_date"], (today - Duration::days(1)).to_string(), "{stretch}");
     let (_, occurrences) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", stretch["id"]), None).await;
     assert_eq!(occurrences[0]["due"], due.to_string(), "{occurrences}");
-    assert_eq!(occurrences[0]["completed_at"].as_str().expect("a time").parse::<chrono::DateTime<Utc>>().expect("a time"), done);
+    assert_eq!(occurrences[0]["completed_at"].as_str().expect("a time").parse::<chrono::DateTime<Utc>>().expect("a time"), done_at);
 }
 }

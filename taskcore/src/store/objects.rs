@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::Datelike;
+
 use super::backend::{Context, Mode};
 use super::served::ServedKey;
 use super::tasks::OwnerTasks;
@@ -15,6 +17,7 @@ use crate::model::{
     CalendarChanges, Change, Due, Expect, NewTask, ObjectEntry, PutCondition, PutOutcome,
     StoredObject, Task, TaskObject, TaskPatch,
 };
+use crate::planning::YEARS;
 use crate::types::{ListId, TaskId};
 
 /// Most changes one calendar sync reads; past it the client starts over.
@@ -176,9 +179,12 @@ impl OwnerTasks<'_> {
             }
             let todo = ical::read(&text, context.zone.tz())?;
             // A task done on the client when it was offline keeps the time
-            // it was done (COMPLETED): a repeating one's next due counts from it.
+            // it was done (COMPLETED): a repeating one's next due counts from
+            // it. A time outside the years taskd keeps counts as now.
             let context = Context {
-                done_at: todo.completed_at.filter(|_| todo.completed),
+                done_at: todo
+                    .completed_at
+                    .filter(|at| todo.completed && YEARS.contains(&at.year())),
                 ..context
             };
             if let Some(uid) = &todo.parent_uid
@@ -209,6 +215,11 @@ impl OwnerTasks<'_> {
                     }
                     let patch = changes(&task, &todo, parent)?;
                     let expect = Expect::OneOf(vec![task.version]);
+                    // Not done before it was made.
+                    let context = Context {
+                        done_at: context.done_at.map(|at| at.max(task.created_at)),
+                        ..context
+                    };
                     let task = work
                         .update(task.id, &patch, context, &expect)
                         .map_err(refused)?;

@@ -54,9 +54,17 @@ impl<D: Dialect> Statements<D> {
     ) -> Statement<'a> {
         let mut statement = Statement::new();
         let owner = statement.bind::<D>(SqlValue::Int(owner.0));
-        let created = origin
-            .and_then(|origin| origin.created_at)
-            .unwrap_or(context.now);
+        let completed_at = task.completed.then(|| {
+            origin
+                .and_then(|origin| origin.completed_at)
+                .unwrap_or(context.completion_time())
+        });
+        let created = match origin {
+            Some(origin) => origin.created_at.unwrap_or(context.now),
+            // A task that arrives done (a client's, done while offline) was
+            // made no later than it was done.
+            None => completed_at.unwrap_or(context.now),
+        };
         let created = statement.bind::<D>(SqlValue::Time(created));
         let now = statement.bind::<D>(SqlValue::Time(context.now));
         let change = D::next_change(&owner);
@@ -66,11 +74,6 @@ impl<D: Dialect> Statements<D> {
             names.push(column.name);
             values.push(statement.bind::<D>((column.create)(task)));
         }
-        let completed_at = task.completed.then(|| {
-            origin
-                .and_then(|origin| origin.completed_at)
-                .unwrap_or(context.completion_time())
-        });
         names.push("completed_at");
         values.push(statement.bind::<D>(SqlValue::MaybeTime(completed_at)));
         names.push("due_key");
