@@ -159,6 +159,15 @@ fn repeat_from_text(task: &Task) -> &'static str {
     }
 }
 
+/// An error of the reader a form's line shares with a flag (`--every`),
+/// said of the line (`repeat`).
+fn on_line(line: &str, flag: &str, message: &str) -> String {
+    let said = message.strip_prefix(flag).map_or(message, |rest| {
+        rest.strip_prefix(':').unwrap_or(rest).trim_start()
+    });
+    format!("{line}: {said}")
+}
+
 /// The reminders as the form writes them, each as `--remind` takes it: a
 /// lead (`15m`, `2d`) or a moment in `zone`; commas between; or none.
 fn reminders_text(task: &Task, zone: Zone) -> String {
@@ -345,7 +354,10 @@ pub fn read_form(
             }
             "repeat" if value == repeat_text(task) => {}
             "repeat" => {
-                match repeating::parse_every(if value.is_empty() { "none" } else { value })? {
+                let typed = if value.is_empty() { "none" } else { value };
+                let every = repeating::parse_every(typed)
+                    .map_err(|message| on_line("repeat", "--every", &message))?;
+                match every {
                     Every::Never if task.repeat.is_none() => {}
                     Every::Never => patch.repeat = Some(None),
                     Every::Rule(rule) if task.repeat.as_ref() == Some(&rule) => {}
@@ -359,7 +371,7 @@ pub fn read_form(
                     "done" | "completion" => RepeatFrom::Completion,
                     _ => {
                         return Err(format!(
-                            "'{value}' is not where a repeat counts from: due or done"
+                            "repeat from: '{value}' is not where a repeat counts from: due or done"
                         ));
                     }
                 };
@@ -373,7 +385,10 @@ pub fn read_form(
                     "" | "none" => Vec::new(),
                     listed => listed
                         .split(',')
-                        .map(|typed| repeating::parse_reminder(typed, zone, now))
+                        .map(|typed| {
+                            repeating::parse_reminder(typed, zone, now)
+                                .map_err(|message| on_line("remind", "--remind", &message))
+                        })
                         .collect::<Result<Vec<Reminder>, String>>()?,
                 };
                 if normalise_reminders(wanted.clone()) != task.reminders {

@@ -156,6 +156,10 @@ fn repeat_its_start_and_reminders_are_fields_of_the_form_too() {
     ] {
         let error = read(&form.replace(from, to)).expect_err(to);
         assert!(error.contains(said), "{to}: {error}");
+        // The form's own line is named, not the flag that reads the same.
+        let line = to.split(':').next().expect("a line");
+        assert!(error.starts_with(&format!("{line}:")), "{to}: {error}");
+        assert!(!error.contains("--"), "{to}: {error}");
     }
 }
 
