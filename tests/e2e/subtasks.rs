@@ -155,3 +155,26 @@ async fn an_export_keeps_the_tree_when_imported_elsewhere() {
     assert_ne!(trip["id"], Value::Null);
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn a_repeating_subtask_closes_with_its_parent_and_a_repeating_parent_closes_none() {
+    let server = Server::start();
+    let account = server.account("repeating-subtasks").await;
+    let move_house = server.created(&account, json!({"title": "Move house"})).await;
+    let water = server.created(&account, json!({"title": "Water the plants", "parent_id": move_house["id"], "due_date": "2030-01-07", "repeat": "FREQ=DAILY"})).await;
+    let (status, _) = server.call(&account, Method::PATCH, &format!("/tasks/{}", move_house["id"]), Some(json!({"completed": true}))).await;
+    assert_eq!(status, 200);
+    let closed = get(&server, &account, &water["id"]).await;
+    assert_eq!((closed["completed"].clone(), closed["due_date"].clone()), (json!(true), json!("2030-01-07")), "{closed}");
+    let (_, occurrences) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", water["id"]), None).await;
+    assert_eq!(occurrences, json!([]), "closed with its parent, not an occurrence done");
+
+    // The control: a repeating parent moves on, and its subtask stays open.
+    let review = server.created(&account, json!({"title": "Weekly review", "due_date": "2030-01-07", "repeat": "FREQ=WEEKLY"})).await;
+    let inbox = server.created(&account, json!({"title": "Empty the inbox", "parent_id": review["id"], "due_date": "2030-01-07", "repeat": "FREQ=DAILY"})).await;
+    let (_, moved) = server.call(&account, Method::PATCH, &format!("/tasks/{}", review["id"]), Some(json!({"completed": true}))).await;
+    assert_eq!((moved["completed"].clone(), moved["due_date"].clone()), (json!(false), json!("2030-01-14")), "{moved}");
+    let open = get(&server, &account, &inbox["id"]).await;
+    assert_eq!((open["completed"].clone(), open["due_date"].clone()), (json!(false), json!("2030-01-07")), "{open}");
+}
+}
