@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taskcore::{AsyncStore, PasswordHasher, Store, TokenKeys, UserId};
+use taskcore::{AsyncStore, Expect, PasswordHasher, Store, TokenKeys, UserId};
 
 use crate::bearer::{Access, Bearer};
 
@@ -131,5 +131,40 @@ impl AppState {
             .await
             .map_err(ApiError::from)?;
         Err(error)
+    }
+
+    /// Answers `error` (a refused body) in the order RFC 9110 (13.2.2)
+    /// gives: once the bearer may write, a resource whose current version
+    /// `expect` does not admit is 412 first, and the body is judged only
+    /// under a condition that holds. `version` reads that version (`None`:
+    /// nothing there, and the body is judged as without a condition).
+    pub async fn refuse_content<T, F>(
+        &self,
+        bearer: Bearer,
+        expect: Expect,
+        version: F,
+        error: ApiError,
+    ) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Store, UserId) -> taskcore::Result<Option<i64>> + Send + 'static,
+    {
+        if matches!(expect, Expect::Any) {
+            return self.refuse(bearer, Access::Write, error).await;
+        }
+        let current = AsyncStore::new(self.store.clone())
+            .run(move |store| {
+                let user = bearer.user(store, Access::Write)?;
+                version(store, user.id)
+            })
+            .await
+            .map_err(ApiError::from)?;
+        match current {
+            Some(current) if !expect.admits(current) => {
+                Err(ApiError::Domain(taskcore::Error::VersionMismatch {
+                    current,
+                }))
+            }
+            _ => Err(error),
+        }
     }
 }

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use taskd_tests::{Account, Server, ServerOptions, error_locations};
 
-fn etag(response: &reqwest::Response) -> Option<String> {
+pub(crate) fn etag(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
         .get("etag")

@@ -17,6 +17,7 @@ mod lists;
 mod observability;
 mod planning;
 mod postgres_tls;
+mod preconditions;
 mod process;
 mod repeating;
 mod scale_out;

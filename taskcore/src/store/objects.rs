@@ -161,7 +161,7 @@ impl OwnerTasks<'_> {
 
     /// Writes the iCalendar object `text` as the task named `name` in list
     /// `list`, as a CalDAV PUT does, if `condition` holds (else
-    /// [`Error::VersionMismatch`]): creates the task, or changes the
+    /// [`Error::VersionMismatch`], whatever the text): creates the task, or changes the
     /// mapped fields that differ and keeps the object whole. A parent named
     /// by a UID no task has yet is linked when that task comes.
     pub fn put_object(
@@ -177,6 +177,12 @@ impl OwnerTasks<'_> {
             if !work.holds_list(list)? {
                 return Err(Error::ListNotFound);
             }
+            // The condition is judged before the data (RFC 9110, 13.2.2).
+            let existing = match work.object_named(list, &name)? {
+                Some(id) => work.get(id)?.filter(|task| task.list_id == list),
+                None => None,
+            };
+            check(&condition, existing.as_ref().map(|task| task.version))?;
             let todo = ical::read(&text, context.zone.tz())?;
             // A task done on the client when it was offline keeps the time
             // it was done (COMPLETED): a repeating one's next due counts from
@@ -196,17 +202,12 @@ impl OwnerTasks<'_> {
                         .to_owned(),
                 });
             }
-            let existing = match work.object_named(list, &name)? {
-                Some(id) => work.get(id)?.filter(|task| task.list_id == list),
-                None => None,
-            };
             let parent = match &todo.parent_uid {
                 Some(uid) => work.live_with_uid(uid)?,
                 None => None,
             };
             let outcome = match existing {
                 Some(task) => {
-                    check(&condition, Some(task.version))?;
                     if task.uid != todo.uid {
                         return Err(uid_conflict(format!(
                             "{name} holds the task with UID {}; an object keeps its UID",
@@ -229,7 +230,6 @@ impl OwnerTasks<'_> {
                     }
                 }
                 None => {
-                    check(&condition, None)?;
                     if work.live_with_uid(&todo.uid)?.is_some() {
                         return Err(uid_conflict(format!(
                             "Another of your tasks has the UID {}",

@@ -5,7 +5,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::Value;
 use taskcore::routes::{self, LIST, LISTS};
-use taskcore::{Body, ListCreate, ListId, ListUpdate, TaskList};
+use taskcore::{Body, Error, ListCreate, ListId, ListUpdate, Store, TaskList};
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
@@ -250,12 +250,20 @@ pub async fn update_list(
     body: Result<Value, ApiError>,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let checked = body
-        .and_then(|body| Ok(ListUpdate::from_json(&body)?))
-        .and_then(|patch| Ok((patch, expectation(&state, if_match.as_deref())?)));
-    let (patch, expect) = match checked {
-        Ok(checked) => checked,
+    let expect = match expectation(&state, if_match.as_deref()) {
+        Ok(expect) => expect,
         Err(error) => return state.refuse(bearer, Access::Write, error).await,
+    };
+    let patch = match body.and_then(|body| Ok(ListUpdate::from_json(&body)?)) {
+        Ok(patch) => patch,
+        Err(error) => {
+            let version = move |store: &Store, user| match store.lists(user).get(ListId(id)) {
+                Ok(list) => Ok(Some(list.version)),
+                Err(Error::ListNotFound) => Ok(None),
+                Err(error) => Err(error),
+            };
+            return state.refuse_content(bearer, expect, version, error).await;
+        }
     };
     let list = state
         .write(bearer, move |store, user| {

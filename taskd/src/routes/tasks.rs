@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use taskcore::{
-    Body, Error, Expect, IdempotencyKey, TagCount, Task, TaskCreate, TaskId, TaskUpdate,
+    Body, Error, Expect, IdempotencyKey, Store, TagCount, Task, TaskCreate, TaskId, TaskUpdate,
 };
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, StatusCode, header};
@@ -420,12 +420,20 @@ pub async fn update_task(
     body: Result<Value, ApiError>,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let checked = body
-        .and_then(|body| Ok(TaskUpdate::from_json(&body)?))
-        .and_then(|patch| Ok((patch, expectation(&state, if_match.as_deref())?)));
-    let (patch, expect) = match checked {
-        Ok(checked) => checked,
+    let expect = match expectation(&state, if_match.as_deref()) {
+        Ok(expect) => expect,
         Err(error) => return state.refuse(bearer, Access::Write, error).await,
+    };
+    let patch = match body.and_then(|body| Ok(TaskUpdate::from_json(&body)?)) {
+        Ok(patch) => patch,
+        Err(error) => {
+            let version = move |store: &Store, user| match store.tasks(user).get(TaskId(id)) {
+                Ok(task) => Ok(Some(task.version)),
+                Err(Error::TaskNotFound) => Ok(None),
+                Err(error) => Err(error),
+            };
+            return state.refuse_content(bearer, expect, version, error).await;
+        }
     };
     let task = state
         .write(bearer, move |store, user| {
