@@ -15,12 +15,12 @@
 //! time the clocks skip that day is read with the offset before the gap,
 //! as RFC 5545 says (02:30 becomes 03:30).
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
-use rrule::{RRule, RRuleSet, Tz, Unvalidated};
+use chrono::{DateTime, Days, Month, NaiveDate, NaiveTime, TimeZone, Utc};
+use rrule::{NWeekday, RRule, RRuleSet, Tz};
 
 use crate::model::Due;
 use crate::planning::Zone;
-use crate::repeat::rule::{RepeatEnd, RepeatFrom, RepeatRule, Until};
+use crate::repeat::rule::{Frequency, RepeatEnd, RepeatFrom, RepeatRule, Until};
 
 /// Where a repeating task stands when one of its occurrences is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,13 +180,37 @@ impl RepeatRule {
 
 /// The series as the crate expands it, started at `start`: the rule
 /// without its end, with `COUNT` when the series counts from its start.
+/// Built from the rule's checked parts: its text is not parsed again at
+/// every completion.
 fn series(rule: &RepeatRule, start: DateTime<Tz>, count: Option<u32>) -> Option<RRuleSet> {
-    let mut text = rule.without_end().to_string();
+    let frequency = match rule.frequency() {
+        Frequency::Daily => rrule::Frequency::Daily,
+        Frequency::Weekly => rrule::Frequency::Weekly,
+        Frequency::Monthly => rrule::Frequency::Monthly,
+        Frequency::Yearly => rrule::Frequency::Yearly,
+    };
+    let weekdays = rule
+        .by_day()
+        .iter()
+        .map(|day| match day.ordinal {
+            Some(ordinal) => NWeekday::Nth(i16::from(ordinal), day.weekday),
+            None => NWeekday::Every(day.weekday),
+        })
+        .collect();
+    let months = rule
+        .by_month()
+        .iter()
+        .map(|&month| Month::try_from(month).ok())
+        .collect::<Option<Vec<_>>>()?;
+    let mut parts = RRule::new(frequency)
+        .interval(rule.interval())
+        .by_weekday(weekdays)
+        .by_month_day(rule.by_month_day().to_vec())
+        .by_month(&months);
     if let Some(count) = count {
-        text.push_str(&format!(";COUNT={count}"));
+        parts = parts.count(count);
     }
-    let parsed: RRule<Unvalidated> = text.parse().ok()?;
-    parsed.build(start).ok()
+    parts.build(start).ok()
 }
 
 /// The first day of the all-day series started on `anchor` that is on or

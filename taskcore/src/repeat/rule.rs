@@ -170,16 +170,6 @@ impl RepeatRule {
         self.end = end;
         self
     }
-
-    /// The rule without its end, in normal form: what the occurrence
-    /// engine expands.
-    #[cfg(feature = "repeat")]
-    pub(crate) fn without_end(&self) -> Self {
-        Self {
-            end: None,
-            ..self.clone()
-        }
-    }
 }
 
 impl fmt::Display for RepeatRule {
