@@ -33,6 +33,11 @@ pub enum Undo {
         from: Option<i64>,
         before: Box<TaskUpdate>,
     },
+    /// An occurrence of a repeating task was done, taking the task from
+    /// version `from` to `version`: undone by taking the occurrence back
+    /// (the server puts the due back and counts it no more), if still at
+    /// `version`.
+    Completed { id: i64, version: i64, from: i64 },
     /// A task was deleted (at version `from`): undone by restoring it from
     /// the trash.
     Deleted {
@@ -141,10 +146,16 @@ impl Journal {
                     Undo::Added { id: task, version }
                     | Undo::Edited {
                         id: task, version, ..
+                    }
+                    | Undo::Completed {
+                        id: task, version, ..
                     } if *task == id && *version == from => {
                         *version = to;
                     }
-                    Undo::Added { .. } | Undo::Edited { .. } | Undo::Deleted { .. } => {}
+                    Undo::Added { .. }
+                    | Undo::Edited { .. }
+                    | Undo::Completed { .. }
+                    | Undo::Deleted { .. } => {}
                 }
             }
         }

@@ -44,6 +44,7 @@ use crate::routes;
         routes::tasks::list_tags,
         routes::repeating::list_completions,
         routes::repeating::skip_occurrence,
+        routes::repeating::uncomplete_occurrence,
         routes::lists::list_lists,
         routes::lists::create_list,
         routes::lists::get_list,

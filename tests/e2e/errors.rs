@@ -209,6 +209,7 @@ async fn docs_are_served_from_the_binary_and_the_schema_matches_the_routes() {
             "/api/v1/tasks/{id}",
             "/api/v1/tasks/{id}/completions",
             "/api/v1/tasks/{id}/skip",
+            "/api/v1/tasks/{id}/uncomplete",
             "/api/v1/trash",
             "/api/v1/trash/{id}",
             "/api/v1/trash/{id}/restore"

@@ -441,3 +441,61 @@ async fn an_export_keeps_each_series_history_and_count_and_an_import_goes_on_fro
     assert!(report["errors"][0]["detail"].to_string().contains("completions"), "{report}");
 }
 }
+
+taskd_tests::on_both_backends! {
+async fn uncomplete_takes_back_the_newest_occurrence_and_the_series_counts_one_fewer() {
+    let server = Server::start();
+    let account = server.account("uncomplete").await;
+    // Daily from 2030-01-07, twice.
+    let twice = server.created(&account, json!({"title": "Twice", "due_date": "2030-01-07", "repeat": "FREQ=DAILY;COUNT=2"})).await;
+    let path = format!("/tasks/{}/uncomplete", twice["id"]);
+    let completions = format!("/tasks/{}/completions", twice["id"]);
+    let (status, refused) = server.call(&account, Method::POST, &path, None).await;
+    assert_eq!(status, 409, "nothing done yet: {refused}");
+
+    let moved = complete(&server, &account, &twice).await;
+    assert_eq!(moved["due_date"], "2030-01-08");
+    let stale = format!("\"{}\"", twice["version"]);
+    let (status, refused) = server.call_with(&account, Method::POST, &path, &[("if-match", &stale)], None).await;
+    assert_eq!(status, 412, "{refused}");
+    let current = format!("\"{}\"", moved["version"]);
+    let (status, back) = server.call_with(&account, Method::POST, &path, &[("if-match", &current)], None).await;
+    assert_eq!(status, 200, "{back}");
+    assert_eq!((back["due_date"].clone(), back["completed"].clone()), (json!("2030-01-07"), json!(false)));
+    assert!(back["version"].as_i64() > moved["version"].as_i64(), "{back}");
+    let (_, done) = server.call(&account, Method::GET, &completions, None).await;
+    assert_eq!(done, json!([]), "the occurrence is no longer recorded");
+
+    // COUNT still counts from the 7th: the second done ends the series.
+    let moved = complete(&server, &account, &back).await;
+    assert_eq!(moved["due_date"], "2030-01-08");
+    let closed = complete(&server, &account, &moved).await;
+    assert_eq!((closed["completed"].clone(), closed["due_date"].clone()), (json!(true), json!("2030-01-08")));
+    // The occurrence that ended it, taken back: open again, at that occurrence.
+    let (status, reopened) = server.call(&account, Method::POST, &path, None).await;
+    assert_eq!(status, 200, "{reopened}");
+    assert_eq!(
+        (reopened["completed"].clone(), reopened["completed_at"].clone(), reopened["due_date"].clone()),
+        (json!(false), Value::Null, json!("2030-01-08"))
+    );
+    let (_, done) = server.call(&account, Method::GET, &completions, None).await;
+    assert_eq!(done.as_array().expect("list").len(), 1, "{done}");
+    let closed = complete(&server, &account, &reopened).await;
+    assert_eq!(closed["completed"], true, "still its last occurrence");
+
+    // A timed due goes back to its instant.
+    let call = server.created(&account, json!({"title": "Call", "due_at": "2030-03-25T08:00:00Z", "repeat": "FREQ=WEEKLY"})).await;
+    let moved = complete(&server, &account, &call).await;
+    assert_eq!(moved["due_at"], "2030-04-01T08:00:00Z");
+    let (status, back) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", call["id"]), None).await;
+    assert_eq!((status, back["due_at"].clone()), (200, json!("2030-03-25T08:00:00Z")), "{back}");
+
+    let plain = server.created(&account, json!({"title": "Plain", "due_date": "2030-01-01"})).await;
+    complete(&server, &account, &plain).await;
+    let (status, refused) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", plain["id"]), None).await;
+    assert_eq!(status, 409, "a task that does not repeat records no occurrence: {refused}");
+    let stranger = server.account("stranger").await;
+    let (status, _) = server.call(&stranger, Method::POST, &format!("/tasks/{}/uncomplete", call["id"]), None).await;
+    assert_eq!(status, 404);
+}
+}

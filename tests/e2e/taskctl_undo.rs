@@ -400,3 +400,79 @@ fn edit_in_the_editor_sets_how_a_task_repeats_and_reminds() {
         (json!(null), json!([]))
     );
 }
+
+/// The occurrences `show` lists as done (its newest five).
+fn done_lines(taskctl: &Taskctl, id: &str) -> usize {
+    let shown = taskctl.run(&["show", id], None).success();
+    shown
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("  done ") && line.contains("(due "))
+        .count()
+}
+
+#[test]
+fn undoing_done_on_a_repeating_task_takes_the_occurrence_back_and_keeps_the_count() {
+    let server = Server::start();
+    let (taskctl, _) = Taskctl::registered(&server, "undo-repeating", PASSWORD);
+    // Daily from 2030-01-07, three times: the 7th, the 8th and the 9th.
+    let id = add(
+        &taskctl,
+        &[
+            "Stretch",
+            "--due",
+            "2030-01-07",
+            "--every",
+            "day",
+            "--times",
+            "3",
+        ],
+    )
+    .to_string();
+    taskctl.run(&["done", &id], None).success();
+    taskctl.run(&["done", &id], None).success();
+    assert_eq!(tasks(&taskctl)["Stretch"]["due_date"], "2030-01-09");
+    assert_eq!(done_lines(&taskctl, &id), 2);
+
+    let undone = taskctl.run(&["undo"], None).success();
+    assert!(
+        undone.stdout.contains(&format!(
+            "undid done of task {id}: Stretch, due Tue 8 Jan 2030 again"
+        )),
+        "{}",
+        undone.stdout
+    );
+    let task = tasks(&taskctl)["Stretch"].clone();
+    assert_eq!(
+        (task["due_date"].clone(), task["completed"].clone()),
+        (json!("2030-01-08"), json!(false))
+    );
+    assert_eq!(
+        done_lines(&taskctl, &id),
+        1,
+        "the occurrence is no longer done"
+    );
+
+    // The series still ends after its third occurrence.
+    taskctl.run(&["done", &id], None).success();
+    assert_eq!(tasks(&taskctl)["Stretch"]["due_date"], "2030-01-09");
+    taskctl.run(&["done", &id], None).success();
+    let closed = tasks(&taskctl)["Stretch"].clone();
+    assert_eq!(
+        (closed["due_date"].clone(), closed["completed"].clone()),
+        (json!("2030-01-09"), json!(true)),
+        "the third occurrence done ends the series"
+    );
+    assert_eq!(done_lines(&taskctl, &id), 3);
+
+    // The done that ended it, undone: open again at its last occurrence.
+    taskctl.run(&["undo"], None).success();
+    let reopened = tasks(&taskctl)["Stretch"].clone();
+    assert_eq!(
+        (reopened["due_date"].clone(), reopened["completed"].clone()),
+        (json!("2030-01-09"), json!(false))
+    );
+    assert_eq!(done_lines(&taskctl, &id), 2);
+    taskctl.run(&["done", &id], None).success();
+    assert_eq!(tasks(&taskctl)["Stretch"]["completed"], true);
+}

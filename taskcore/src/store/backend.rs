@@ -343,6 +343,10 @@ pub(crate) trait RepeatWork {
     /// Moves a repeating task at a version `expect` admits to its next
     /// occurrence without recording a completion.
     fn skip(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task>;
+    /// Takes back the newest completed occurrence of a repeating task at a
+    /// version `expect` admits: the task is open again at that
+    /// occurrence's due, and its series counts it no more.
+    fn uncomplete(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task>;
     /// A page of a live task's completed occurrences, newest first, and how
     /// many there are.
     fn completions(

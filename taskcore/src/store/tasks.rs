@@ -362,6 +362,22 @@ impl<'a> OwnerTasks<'a> {
         })
     }
 
+    /// Takes back the newest completed occurrence of a repeating task at a
+    /// version `expect` admits (what undoing its completion means): the
+    /// occurrence is no longer recorded, the task is open again at its due,
+    /// and `COUNT` counts it no more. The subtasks opened again for the
+    /// next occurrence stay open. A conflict when the task does not repeat
+    /// or has no completed occurrence.
+    pub fn uncomplete(&self, id: TaskId, expect: &Expect) -> Result<Task> {
+        let expect = expect.clone();
+        self.write(move |tasks| {
+            let (mut work, context) = tasks.begin(true)?;
+            let task = work.uncomplete(id, &expect, context)?;
+            work.commit()?;
+            Ok(task)
+        })
+    }
+
     /// One page of a live task's completed occurrences, newest first, and
     /// how many it has.
     pub fn completions(&self, id: TaskId, page: Page) -> Result<CompletionPage> {

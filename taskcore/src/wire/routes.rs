@@ -90,6 +90,11 @@ pub const SKIP: Route = Route {
     path: "/tasks/{id}/skip",
     allow: "POST",
 };
+/// `POST`: take back a repeating task's newest completed occurrence.
+pub const UNCOMPLETE: Route = Route {
+    path: "/tasks/{id}/uncomplete",
+    allow: "POST",
+};
 /// `GET`: your tags with counts.
 pub const TAGS: Route = Route {
     path: "/tags",
@@ -143,7 +148,7 @@ pub const LIST: Route = Route {
 };
 
 /// Every route under the API prefix.
-pub const ALL: [Route; 25] = [
+pub const ALL: [Route; 26] = [
     REGISTER,
     REGISTRATION,
     LOGIN,
@@ -159,6 +164,7 @@ pub const ALL: [Route; 25] = [
     TASK,
     COMPLETIONS,
     SKIP,
+    UNCOMPLETE,
     LISTS,
     LIST,
     TAGS,

@@ -115,6 +115,18 @@ impl Client {
         self.read(response)
     }
 
+    /// `POST /tasks/{id}/uncomplete` with `If-Match`: takes back a
+    /// repeating task's newest completed occurrence, only if the task is
+    /// still at `version` ([`ClientError::Changed`] otherwise).
+    pub fn uncomplete_task_at(&self, id: i64, version: i64) -> Result<Fetched<Task>, ClientError> {
+        let request = self
+            .http
+            .post(self.url(&routes::UNCOMPLETE.with_id(id)))
+            .header(reqwest::header::IF_MATCH, format!("\"{version}\""));
+        let response = self.send(request)?;
+        self.read(response)
+    }
+
     /// `DELETE /tasks/{id}`: moves the task to the trash.
     pub fn delete_task(&self, id: i64) -> Result<(), ClientError> {
         self.send(self.http.delete(self.url(&TASK.with_id(id))))?;

@@ -153,8 +153,24 @@ fn attempt(
 
 fn record(kept: &mut Kept, before: &Task, after: Option<&Fetched<Task>>, change: Change<'_>) {
     match (change, after) {
-        (Change::Patch(_), Some(after)) => {
+        (Change::Patch(patch), Some(after)) => {
             kept.journal.saw([&after.value]);
+            // A repeating task done recorded the occurrence (and moved on
+            // to the next, or ended its series): the server takes it back,
+            // which a patch restoring the fields cannot (it would start the
+            // series again at the due and leave the occurrence recorded).
+            let done_only = TaskUpdate {
+                completed: Some(true),
+                ..TaskUpdate::default()
+            };
+            if after.value.repeat.is_some() && !before.completed && *patch == done_only {
+                kept.journal.record(Undo::Completed {
+                    id: before.id.0,
+                    version: after.value.version,
+                    from: before.version,
+                });
+                return;
+            }
             kept.journal.record(Undo::Edited {
                 id: before.id.0,
                 version: after.value.version,

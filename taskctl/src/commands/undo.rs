@@ -135,45 +135,69 @@ fn undo_list(context: &Context, kept: &mut Kept) -> Result<(), Failure> {
     Ok(())
 }
 
-fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<String, Failure> {
-    let changed_since = |id: i64| {
-        Failure::new(
+/// What a conditional call answered for task `id`: its value, or why the
+/// change was not undone.
+fn answered<T>(id: i64, outcome: Result<Result<T, ClientError>, Failure>) -> Result<T, Failure> {
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(ClientError::Changed { .. })) => Err(Failure::new(
             exit::REFUSED,
             format!("task {id} {CHANGED_SINCE}; not undone (run: taskctl show {id})"),
-        )
-    };
+        )),
+        Ok(Err(error)) => Err(Failure::for_task(id, error)),
+        Err(failure) => Err(failure),
+    }
+}
+
+fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<String, Failure> {
     match change {
         Undo::Added { id, version } => {
-            match client.call(|client| unless_unauthorized(client.delete_task_at(*id, *version))) {
-                Ok(Ok(())) => {
-                    kept.journal.forget(*id);
-                    Ok(format!("undid adding task {id}: it is in the trash"))
-                }
-                Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
-                Ok(Err(error)) => Err(Failure::for_task(*id, error)),
-                Err(failure) => Err(failure),
-            }
+            answered(
+                *id,
+                client.call(|client| unless_unauthorized(client.delete_task_at(*id, *version))),
+            )?;
+            kept.journal.forget(*id);
+            Ok(format!("undid adding task {id}: it is in the trash"))
         }
         Undo::Edited {
             id,
             version,
             from,
             before,
-        } => match client.call(|client| Ok(client.update_task_at(*id, *version, before))) {
-            Ok(Ok(task)) => {
-                kept.journal.saw([&task.value]);
-                if let Some(from) = from {
-                    kept.journal.rebase(*id, *from, task.value.version);
-                }
-                Ok(format!(
-                    "undid the change of task {id}: {}",
-                    task.value.title
-                ))
+        } => {
+            let task = answered(
+                *id,
+                client.call(|client| Ok(client.update_task_at(*id, *version, before))),
+            )?;
+            kept.journal.saw([&task.value]);
+            if let Some(from) = from {
+                kept.journal.rebase(*id, *from, task.value.version);
             }
-            Ok(Err(ClientError::Changed { .. })) => Err(changed_since(*id)),
-            Ok(Err(error)) => Err(Failure::for_task(*id, error)),
-            Err(failure) => Err(failure),
-        },
+            Ok(format!(
+                "undid the change of task {id}: {}",
+                task.value.title
+            ))
+        }
+        Undo::Completed { id, version, from } => {
+            let task = answered(
+                *id,
+                client.call(|client| Ok(client.uncomplete_task_at(*id, *version))),
+            )?;
+            kept.journal.saw([&task.value]);
+            kept.journal.rebase(*id, *from, task.value.version);
+            let due = crate::when::due_words(
+                task.value.due_date,
+                task.value.due_at,
+                crate::when::local_zone(),
+                chrono::Utc::now(),
+            )
+            .map(|due| format!(", due {due} again"))
+            .unwrap_or_default();
+            Ok(format!(
+                "undid done of task {id}: {}{due}",
+                task.value.title
+            ))
+        }
         Undo::Deleted { id, from } => {
             let task = client.call(|client| {
                 client.restore_task(*id).map_err(|error| match error {

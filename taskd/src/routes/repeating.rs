@@ -1,14 +1,14 @@
-//! `/tasks/{id}/completions` and `/tasks/{id}/skip`: the occurrences of a
-//! repeating task.
+//! `/tasks/{id}/completions`, `/tasks/{id}/skip` and
+//! `/tasks/{id}/uncomplete`: the occurrences of a repeating task.
 
-use taskcore::routes::{self, COMPLETIONS, SKIP};
-use taskcore::{Completion, Page, TaskId};
+use taskcore::routes::{self, COMPLETIONS, SKIP, UNCOMPLETE};
+use taskcore::{Completion, Expect, OwnerTasks, Page, Task, TaskId};
 use warp::filters::BoxedFilter;
 use warp::http::HeaderValue;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use super::responses::Unauthorized;
+use super::responses::{IfMatchRefused, Unauthorized};
 use super::tasks::{IfMatch, expectation, with_etag};
 use super::wiring::{as_bearer, method_not_allowed, path_with_id};
 use crate::bearer::{Access, Bearer};
@@ -48,7 +48,21 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(method_not_allowed(SKIP.allow))
         .map(|_id: i64, response: Response| response))
     .unify();
-    completions.or(skip).unify().boxed()
+    let uncomplete = as_bearer!(
+        path_with_id(UNCOMPLETE)
+            .and(warp::post())
+            .and(auth())
+            .and(header_list("if-match")),
+        state,
+        (id),
+        (if_match),
+        uncomplete_occurrence
+    )
+    .or(path_with_id(UNCOMPLETE)
+        .and(method_not_allowed(UNCOMPLETE.allow))
+        .map(|_id: i64, response: Response| response))
+    .unify();
+    completions.or(skip).unify().or(uncomplete).unify().boxed()
 }
 
 #[derive(utoipa::IntoParams)]
@@ -116,14 +130,10 @@ pub async fn list_completions(
         (status = 200, description = "The task at its next occurrence", body = taskcore::Task, headers(
             ("ETag" = String, description = "The task's version in quotes"),
         )),
-        (status = 400, description = "If-Match is not a list of entity tags", body = ErrorDetail),
         Unauthorized,
+        IfMatchRefused,
         (status = 404, description = "No such task among yours", body = ErrorDetail),
         (status = 409, description = "The task does not repeat, is done, or its series has ended", body = ErrorDetail),
-        (status = 412, description = "The task is at another version; nothing changed", body = ErrorDetail, headers(
-            ("ETag" = String, description = "The task's current version in quotes"),
-        )),
-        (status = 428, description = "The server requires If-Match", body = ErrorDetail),
     )
 )]
 pub async fn skip_occurrence(
@@ -132,14 +142,63 @@ pub async fn skip_occurrence(
     if_match: Option<String>,
     state: AppState,
 ) -> Result<Response, ApiError> {
+    step(TaskId(id), bearer, if_match, state, |tasks, id, expect| {
+        tasks.skip(id, expect)
+    })
+    .await
+}
+
+/// A step along task `id`'s series (`step`), if `If-Match` admits the
+/// version it finds; the task as the step leaves it.
+async fn step(
+    id: TaskId,
+    bearer: Bearer,
+    if_match: Option<String>,
+    state: AppState,
+    step: fn(&OwnerTasks<'_>, TaskId, &Expect) -> taskcore::Result<Task>,
+) -> Result<Response, ApiError> {
     let expect = match expectation(&state, if_match.as_deref()) {
         Ok(expect) => expect,
         Err(error) => return state.refuse(bearer, Access::Write, error).await,
     };
     let task = state
         .write(bearer, move |store, user| {
-            store.tasks(user).skip(TaskId(id), &expect)
+            step(&store.tasks(user), id, &expect)
         })
         .await?;
     Ok(with_etag(&task))
+}
+
+/// Take back a repeating task's newest completed occurrence.
+///
+/// What undoing a completion means for a repeating task: the occurrence is
+/// no longer recorded, the task is open again at its due, and `COUNT`
+/// counts it no more (a task that occurrence closed is open again). The
+/// subtasks opened for the next occurrence stay as they are. With
+/// `If-Match`, only if the task is still at a version it names (412
+/// otherwise, and nothing changes).
+#[utoipa::path(
+    post, path = routes::UNCOMPLETE.path, tag = "tasks",
+    params(("id" = i64, Path, description = "Task id"), IfMatch),
+    security(("OAuth2PasswordBearer" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The task at the occurrence taken back", body = taskcore::Task, headers(
+            ("ETag" = String, description = "The task's version in quotes"),
+        )),
+        Unauthorized,
+        IfMatchRefused,
+        (status = 404, description = "No such task among yours", body = ErrorDetail),
+        (status = 409, description = "The task does not repeat or has no completed occurrence", body = ErrorDetail),
+    )
+)]
+pub async fn uncomplete_occurrence(
+    id: i64,
+    bearer: Bearer,
+    if_match: Option<String>,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    step(TaskId(id), bearer, if_match, state, |tasks, id, expect| {
+        tasks.uncomplete(id, expect)
+    })
+    .await
 }

@@ -23,3 +23,18 @@ pub enum JsonBodyRefused {
     #[response(status = 415, description = "Body is not JSON")]
     NotJson(ErrorDetail),
 }
+
+/// 400, 412 and 428 of a route that honours `If-Match`.
+#[derive(utoipa::IntoResponses)]
+pub enum IfMatchRefused {
+    #[response(status = 400, description = "If-Match is not a list of entity tags")]
+    NotTags(ErrorDetail),
+    #[response(
+        status = 412,
+        description = "The task is at another version; nothing changed",
+        headers(("ETag" = String, description = "The task's current version in quotes"))
+    )]
+    Stale(ErrorDetail),
+    #[response(status = 428, description = "The server requires If-Match")]
+    Required(ErrorDetail),
+}

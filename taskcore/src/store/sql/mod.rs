@@ -5,6 +5,7 @@
 pub(crate) mod admin;
 pub(crate) mod calendars;
 pub(crate) mod dialect;
+pub(crate) mod history;
 pub(crate) mod list_feed;
 pub(crate) mod listing;
 pub(crate) mod lists;

@@ -124,7 +124,8 @@ impl<C: Connection> OwnerUnit<C> {
             && after.repeat.is_some()
             && let Some(due) = Due::of(&after)
         {
-            self.record_completion(id, due, context.completion_time())?;
+            let series = stored.patched(&patch, due);
+            self.record_completion(id, due, context.completion_time(), series)?;
         }
         self.follow(id, &task, before, &patch, context)?;
         Ok(Some(task))

@@ -9,8 +9,6 @@ use super::statements::{Series, Statements, Step};
 use super::table::{read_columns_text, task_from_row, trailing};
 use super::value::{Connection, RowValues, SqlResult, SqlValue, numbered};
 use crate::error::{Error, Result, Source, ValidationErrors};
-use crate::export::ExportedTask;
-use crate::import::{EXPORTED_COMPLETIONS, PAGE_COMPLETIONS};
 use crate::model::{Completion, Due, DueChange, Expect, Task, TaskPatch};
 use crate::repeat::Occurrence;
 use crate::store::backend::{Context, RepeatWork, TaskWork};
@@ -52,7 +50,7 @@ pub(super) struct Stored {
 impl Stored {
     /// As the row keeps it from column `first` on: `anchor_date`,
     /// `anchor_at`, `repeat_done`.
-    fn from_row(row: &dyn RowValues, first: usize) -> Result<Self> {
+    pub(super) fn from_row(row: &dyn RowValues, first: usize) -> Result<Self> {
         let anchor = match (row.optional_date(first)?, row.optional_time(first + 1)?) {
             (Some(day), _) => Some(Due::Date(day)),
             (None, Some(at)) => Some(Due::At(at)),
@@ -66,11 +64,22 @@ impl Stored {
 
     /// The series an export keeps for `task`: none for a task that does
     /// not repeat or whose series starts at its due with nothing done.
-    fn exported(self, task: &Task) -> Option<Series> {
+    pub(super) fn exported(self, task: &Task) -> Option<Series> {
         let due = Due::of(task)?;
         task.repeat.as_ref()?;
         let series = self.series(due);
         (series != Series::new(due, 0)).then_some(series)
+    }
+
+    /// The series of a task due at `due` once `patch` is made, before an
+    /// occurrence is done: a change of due or rule in the same patch starts
+    /// it at the due.
+    pub(super) fn patched(self, patch: &TaskPatch, due: Due) -> Series {
+        if patch.due.is_some() || patch.repeat.is_some() {
+            Series::new(due, 0)
+        } else {
+            self.series(due)
+        }
     }
 
     /// The series of a task now due at `due`: it starts at `due` when the
@@ -98,6 +107,28 @@ fn occurrence(series: Series, due: Due, context: Context) -> (Occurrence, u32) {
         zone: context.zone,
     };
     (occurrence, done)
+}
+
+/// Where the series of a task stood before the occurrence due at `due`
+/// was done, for an occurrence recorded without it (before the log kept it,
+/// or brought by an import), from where it stands now: an open task moved
+/// on and counted the occurrence; one done ended its series with it, which
+/// did not count it. A series moved on starts at its latest due (the same
+/// occurrences from there), so one that starts after `due` starts at `due`.
+fn derived_before(stored: Stored, completed: bool, due: Due) -> Series {
+    let now = stored.series(due);
+    let later = match (now.anchor, due) {
+        (Due::Date(anchor), Due::Date(day)) => anchor > day,
+        (Due::At(anchor), Due::At(at)) => anchor > at,
+        _ => false,
+    };
+    let anchor = if later { due } else { now.anchor };
+    let done = if completed {
+        now.done
+    } else {
+        now.done.saturating_sub(1)
+    };
+    Series::new(anchor, done)
 }
 
 /// The change that moves a task's due to `next`, and nothing else.
@@ -146,12 +177,7 @@ impl<C: Connection> OwnerUnit<C> {
         let (Some(rule), Some(due)) = (after.repeat.as_ref(), Due::of(after)) else {
             return Ok(Some(None));
         };
-        // A change of due or rule in the same patch starts the series there.
-        let series = if patch.due.is_some() || patch.repeat.is_some() {
-            Series::new(due, 0)
-        } else {
-            stored.series(due)
-        };
+        let series = stored.patched(patch, due);
         let (occurrence, done) = occurrence(series, due, context);
         let Some(next) = rule.next_due(after.repeat_from, &occurrence) else {
             return Ok(Some(None));
@@ -166,7 +192,7 @@ impl<C: Connection> OwnerUnit<C> {
         };
         // Recorded first, so that the task's own update names it as the
         // newest: one write of the task row.
-        let recorded = self.insert_completion(id, due, context.completion_time())?;
+        let recorded = self.insert_completion(id, due, context.completion_time(), series)?;
         let statement = Statements::<C::Dialect>::update_series(
             self.owner,
             id,
@@ -178,7 +204,7 @@ impl<C: Connection> OwnerUnit<C> {
                     rule.anchor_after(after.repeat_from, &occurrence, next),
                     done,
                 ),
-                completion: Some(recorded),
+                newest: Some(Some(recorded)),
             }),
         );
         let Some(task) = self.task(&statement)? else {
@@ -208,18 +234,19 @@ impl<C: Connection> OwnerUnit<C> {
         Ok(Some(Some(task)))
     }
 
-    /// Records that task `id`'s occurrence due at `due` was done at `at`:
-    /// at the end of the completion log, chained to the task's previous
-    /// occurrence, and the task's newest. The log has no index by task, so
-    /// a batch of completions of different tasks writes the log's last page
-    /// rather than a leaf per task.
+    /// Records that task `id`'s occurrence due at `due` was done at `at`,
+    /// its series at `series` until then: at the end of the completion log,
+    /// chained to the task's previous occurrence, and the task's newest.
+    /// The log has no index by task, so a batch of completions of different
+    /// tasks writes the log's last page rather than a leaf per task.
     pub(super) fn record_completion(
         &mut self,
         id: TaskId,
         due: Due,
         at: chrono::DateTime<chrono::Utc>,
+        series: Series,
     ) -> Result<()> {
-        let recorded = self.insert_completion(id, due, at)?;
+        let recorded = self.insert_completion(id, due, at, series)?;
         self.unit.execute(
             "UPDATE tasks SET last_completion = ?3 WHERE owner_id = ?1 AND id = ?2",
             &[Int(self.owner.0), Int(id.0), Int(recorded)],
@@ -228,19 +255,23 @@ impl<C: Connection> OwnerUnit<C> {
     }
 
     /// Adds task `id`'s occurrence due at `due`, done at `at`, to the end
-    /// of the completion log, chained to the task's newest, and returns
+    /// of the completion log, chained to the task's newest, with where the
+    /// series stood before it (what taking it back puts back), and returns
     /// its id; the task does not name it yet.
     fn insert_completion(
         &mut self,
         id: TaskId,
         due: Due,
         at: chrono::DateTime<chrono::Utc>,
+        series: Series,
     ) -> Result<i64> {
         self.unit
             .row(
                 "INSERT INTO task_completions
-                     (owner_id, task_id, previous_id, ordinal, due_date, due_at, completed_at)
-                 SELECT t.owner_id, t.id, t.last_completion, COALESCE(c.ordinal, 0) + 1, ?3, ?4, ?5
+                     (owner_id, task_id, previous_id, ordinal, due_date, due_at, completed_at,
+                      anchor_date, anchor_at, repeat_done)
+                 SELECT t.owner_id, t.id, t.last_completion, COALESCE(c.ordinal, 0) + 1, ?3, ?4, ?5,
+                        ?6, ?7, ?8
                  FROM tasks t LEFT JOIN task_completions c ON c.id = t.last_completion
                  WHERE t.owner_id = ?1 AND t.id = ?2
                  RETURNING id",
@@ -250,6 +281,9 @@ impl<C: Connection> OwnerUnit<C> {
                     MaybeDate(due.date()),
                     MaybeTime(due.at()),
                     Time(at),
+                    MaybeDate(series.anchor.date()),
+                    MaybeTime(series.anchor.at()),
+                    Int(i64::from(series.done)),
                 ],
                 |row| row.int(0),
             )
@@ -297,10 +331,88 @@ impl<C: Connection> OwnerUnit<C> {
                     rule.anchor_after(before.repeat_from, &occurrence, next),
                     done,
                 ),
-                completion: None,
+                newest: None,
             }),
         );
         self.task(&statement)
+    }
+
+    /// One attempt at taking back the newest completed occurrence, pinned
+    /// to the version it read: `None` when the task changed meanwhile.
+    fn uncomplete_once(
+        &mut self,
+        id: TaskId,
+        expect: &Expect,
+        context: Context,
+    ) -> Result<Option<Task>> {
+        let (before, stored) = self.get_with_series(id)?.ok_or(Error::TaskNotFound)?;
+        if !expect.admits(before.version) {
+            return Err(Error::VersionMismatch {
+                current: before.version,
+            });
+        }
+        if before.repeat.is_none() {
+            return Err(Error::Conflict(format!(
+                "Task {} does not repeat: it has no completed occurrence to take back \
+                 (reopen it with completed: false)",
+                id.0
+            )));
+        }
+        let newest = self
+            .unit
+            .row(
+                "SELECT c.id, c.previous_id, c.due_date, c.due_at,
+                        c.anchor_date, c.anchor_at, c.repeat_done
+                 FROM tasks t JOIN task_completions c ON c.id = t.last_completion
+                 WHERE t.owner_id = ?1 AND t.id = ?2",
+                &[Int(self.owner.0), Int(id.0)],
+                |row| {
+                    let due = match (row.optional_date(2)?, row.optional_time(3)?) {
+                        (Some(day), _) => Some(Due::Date(day)),
+                        (None, Some(at)) => Some(Due::At(at)),
+                        (None, None) => None,
+                    };
+                    let kept = match row.optional_int(6)? {
+                        Some(_) => Some(Stored::from_row(row, 4)?),
+                        None => None,
+                    };
+                    Ok((row.int(0)?, row.optional_int(1)?, due, kept))
+                },
+            )
+            .sql()?;
+        let Some((completion, previous, Some(due), kept)) = newest else {
+            return Err(Error::Conflict(format!(
+                "Task {} has no completed occurrence to take back",
+                id.0
+            )));
+        };
+        let series = match kept {
+            Some(kept) => kept.series(due),
+            None => derived_before(stored, before.completed, due),
+        };
+        let back = TaskPatch {
+            completed: before.completed.then_some(false),
+            ..moved_to(due)
+        };
+        let statement = Statements::<C::Dialect>::update_series(
+            self.owner,
+            id,
+            &back,
+            context,
+            &Expect::OneOf(vec![before.version]),
+            Some(Step {
+                series,
+                newest: Some(previous),
+            }),
+        );
+        let Some(task) = self.task(&statement)? else {
+            return Ok(None);
+        };
+        self.unit.execute(
+            "DELETE FROM task_completions WHERE owner_id = ?1 AND id = ?2",
+            &[Int(self.owner.0), Int(completion)],
+        )?;
+        Ok(Some(task))
     }
 
     /// Forgets the completed occurrences of trashed task `id` (about to be
@@ -344,6 +456,18 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
         }
         Err(Error::Conflict(format!(
             "Task {} kept changing while it was skipped: send it again",
+            id.0
+        )))
+    }
+
+    fn uncomplete(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task> {
+        for _ in 0..4 {
+            if let Some(task) = self.uncomplete_once(id, expect, context)? {
+                return Ok(task);
+            }
+        }
+        Err(Error::Conflict(format!(
+            "Task {} kept changing while its completion was taken back: send it again",
             id.0
         )))
     }
@@ -439,93 +563,5 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
             )?;
         }
         Ok(())
-    }
-}
-
-/// A completed occurrence from a row's `due_date`, `due_at` and
-/// `completed_at`; none for a row without a due.
-fn completion_from_row(row: &dyn RowValues) -> Result<Option<Completion>> {
-    let due = match (row.optional_date(0)?, row.optional_time(1)?) {
-        (Some(day), _) => Due::Date(day),
-        (None, Some(at)) => Due::At(at),
-        (None, None) => return Ok(None),
-    };
-    Ok(Some(Completion {
-        due,
-        completed_at: row.time(2)?,
-    }))
-}
-
-impl<C: Connection> OwnerUnit<C> {
-    /// Up to `rows` tasks, live and trashed, by id after `after`, each with
-    /// its history: what an export reads.
-    pub(super) fn exported_with_history(
-        &mut self,
-        after: TaskId,
-        rows: i64,
-    ) -> Result<Vec<ExportedTask>> {
-        let statement = Statements::<C::Dialect>::exported(self.owner, after.0, rows);
-        let mut tasks = Vec::new();
-        self.unit
-            .connection
-            .rows(&statement.sql, &statement.values, &mut |row| {
-                let task = task_from_row(row)?;
-                let deleted_at = row.optional_time(const { trailing(0) })?;
-                let stored = Stored::from_row(row, const { trailing(1) })?;
-                let newest = row.optional_int(const { trailing(4) })?;
-                tasks.push((ExportedTask::new(task, deleted_at), stored, newest));
-                Ok(())
-            })
-            .sql()?;
-        let mut page = Vec::with_capacity(tasks.len());
-        let mut occurrences = 0;
-        for (mut exported, stored, newest) in tasks {
-            // A page of long histories ends early; the next starts after it.
-            if occurrences >= PAGE_COMPLETIONS {
-                break;
-            }
-            exported.series = stored.exported(&exported.task);
-            if let Some(newest) = newest {
-                exported.completions = self.completions_from(newest, EXPORTED_COMPLETIONS)?;
-                occurrences += exported.completions.len();
-            }
-            page.push(exported);
-        }
-        Ok(page)
-    }
-
-    /// Up to `rows` completed occurrences of one task, newest first, from
-    /// its newest, `newest`: what an export keeps of its history.
-    pub(super) fn completions_from(&mut self, newest: i64, rows: u32) -> Result<Vec<Completion>> {
-        let sql = numbered::<C::Dialect>(
-            "WITH RECURSIVE chain (id, depth) AS (
-                     SELECT id, 0 FROM task_completions WHERE owner_id = ?1 AND id = ?2
-                     UNION ALL
-                     SELECT c.previous_id, chain.depth + 1 FROM task_completions c
-                     JOIN chain ON c.id = chain.id
-                     WHERE c.previous_id IS NOT NULL AND chain.depth + 1 < CAST(?3 AS BIGINT))
-                 SELECT c.due_date, c.due_at, c.completed_at FROM chain
-                 JOIN task_completions c ON c.id = chain.id
-                 ORDER BY chain.depth",
-        )
-        .into_owned();
-        self.completions_read(
-            &sql,
-            &[Int(self.owner.0), Int(newest), Int(i64::from(rows))],
-        )
-    }
-
-    /// The completed occurrences `sql` reads (`due_date`, `due_at`,
-    /// `completed_at`), in its order.
-    fn completions_read(&mut self, sql: &str, values: &[SqlValue]) -> Result<Vec<Completion>> {
-        let mut completions = Vec::new();
-        self.unit
-            .connection
-            .rows(sql, values, &mut |row| {
-                completions.extend(completion_from_row(row)?);
-                Ok(())
-            })
-            .sql()?;
-        Ok(completions)
     }
 }

@@ -13,13 +13,14 @@ use crate::types::{TaskId, UserId};
 
 pub(crate) use crate::model::Series;
 
-/// A repeating task's step to its next occurrence: where its series
-/// starts and how many are done after the step, and the completed
-/// occurrence the step recorded (none for a skip).
+/// A repeating task's step along its series: where the series starts and
+/// how many are done after the step, and the task's newest completed
+/// occurrence when the step changes it (the one a completion recorded; the
+/// one before, or none, when one is taken back; unchanged by a skip).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Step {
     pub series: Series,
-    pub completion: Option<i64>,
+    pub newest: Option<Option<i64>>,
 }
 
 /// The `SET` list of an update, written as it grows.
@@ -167,7 +168,7 @@ impl<D: Dialect> Statements<D> {
             None => {}
         }
         match step {
-            Some(Step { series, completion }) => {
+            Some(Step { series, newest }) => {
                 let anchor = series.anchor;
                 set.push(&[
                     "anchor_date = ",
@@ -181,10 +182,10 @@ impl<D: Dialect> Statements<D> {
                     "repeat_done = ",
                     &statement.bind::<D>(SqlValue::Int(i64::from(series.done))),
                 ]);
-                if let Some(completion) = completion {
+                if let Some(newest) = newest {
                     set.push(&[
                         "last_completion = ",
-                        &statement.bind::<D>(SqlValue::Int(completion)),
+                        &statement.bind::<D>(SqlValue::MaybeInt(newest)),
                     ]);
                 }
             }
