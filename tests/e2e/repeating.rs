@@ -490,6 +490,22 @@ async fn uncomplete_takes_back_the_newest_occurrence_and_the_series_counts_one_f
     let (status, back) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", call["id"]), None).await;
     assert_eq!((status, back["due_at"].clone()), (200, json!("2030-03-25T08:00:00Z")), "{back}");
 
+    // Moved on from where the occurrence left it, it is no longer taken back.
+    let skipped = server.created(&account, json!({"title": "Skipped", "due_date": "2030-01-07", "repeat": "FREQ=DAILY"})).await;
+    complete(&server, &account, &skipped).await;
+    let (status, _) = server.call(&account, Method::POST, &format!("/tasks/{}/skip", skipped["id"]), None).await;
+    assert_eq!(status, 200);
+    let (status, refused) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", skipped["id"]), None).await;
+    assert_eq!(status, 409, "skipped since: {refused}");
+    let ruled = server.created(&account, json!({"title": "Ruled", "due_date": "2030-01-07", "repeat": "FREQ=DAILY;COUNT=5"})).await;
+    complete(&server, &account, &ruled).await;
+    let (status, _) = server.call(&account, Method::PATCH, &format!("/tasks/{}", ruled["id"]), Some(json!({"repeat": "FREQ=DAILY;COUNT=10"}))).await;
+    assert_eq!(status, 200);
+    let (status, refused) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", ruled["id"]), None).await;
+    assert_eq!(status, 409, "its rule changed since: {refused}");
+    let (_, done) = server.call(&account, Method::GET, &format!("/tasks/{}/completions", ruled["id"]), None).await;
+    assert_eq!(done.as_array().expect("list").len(), 1, "still recorded: {done}");
+
     let plain = server.created(&account, json!({"title": "Plain", "due_date": "2030-01-01"})).await;
     complete(&server, &account, &plain).await;
     let (status, refused) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", plain["id"]), None).await;

@@ -476,3 +476,33 @@ fn undoing_done_on_a_repeating_task_takes_the_occurrence_back_and_keeps_the_coun
     taskctl.run(&["done", &id], None).success();
     assert_eq!(tasks(&taskctl)["Stretch"]["completed"], true);
 }
+
+#[test]
+fn a_done_whose_series_moved_on_without_a_new_version_is_not_taken_back() {
+    let server = Server::start();
+    let (mut taskctl, _) = Taskctl::registered(&server, "undo-moved-on", PASSWORD);
+    taskctl.set_env("TZ", "UTC");
+    // Weekly at 09:00 UTC, a week before Paris moves its clocks on.
+    let id = add(
+        &taskctl,
+        &["Call", "--due", "2030-03-25 09:00", "--every", "week"],
+    )
+    .to_string();
+    taskctl.run(&["done", &id], None).success();
+    assert_eq!(tasks(&taskctl)["Call"]["due_at"], "2030-04-01T09:00:00Z");
+    // In Paris the series keeps 10:00 Paris time, which is 08:00 UTC in
+    // summer: the due it moved to is no longer the one it would move to.
+    taskctl.run(&["timezone", "Europe/Paris"], None).success();
+
+    let refused = taskctl.run(&["undo"], None);
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused.stderr.contains(&format!(
+            "task {id} was changed elsewhere since; not undone"
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(tasks(&taskctl)["Call"]["due_at"], "2030-04-01T09:00:00Z");
+    assert_eq!(done_lines(&taskctl, &id), 1, "still recorded");
+}

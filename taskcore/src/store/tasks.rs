@@ -365,9 +365,10 @@ impl<'a> OwnerTasks<'a> {
     /// Takes back the newest completed occurrence of a repeating task at a
     /// version `expect` admits (what undoing its completion means): the
     /// occurrence is no longer recorded, the task is open again at its due,
-    /// and `COUNT` counts it no more. The subtasks opened again for the
-    /// next occurrence stay open. A conflict when the task does not repeat
-    /// or has no completed occurrence.
+    /// and `COUNT` counts it no more. Its subtasks stay as they are. A
+    /// conflict when the task does not repeat, has no completed
+    /// occurrence, or no longer stands where doing it left it (skipped
+    /// since, or its due, rule or the owner's zone changed).
     pub fn uncomplete(&self, id: TaskId, expect: &Expect) -> Result<Task> {
         let expect = expect.clone();
         self.write(move |tasks| {

@@ -179,10 +179,35 @@ fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<Strin
             ))
         }
         Undo::Completed { id, version, from } => {
-            let task = answered(
-                *id,
-                client.call(|client| Ok(client.uncomplete_task_at(*id, *version))),
-            )?;
+            let outcome = client.call(|client| Ok(client.uncomplete_task_at(*id, *version)));
+            match &outcome {
+                // A task that is there, and a server without the route.
+                Ok(Err(ClientError::NotFound { .. }))
+                    if client.call(|client| Ok(client.task(*id).is_ok()))? =>
+                {
+                    return Err(Failure::new(
+                        exit::REFUSED,
+                        format!(
+                            "this taskd cannot take back a repeating task's occurrence (it is \
+                             older than taskctl); task {id} not undone, kept to undo once taskd \
+                             is upgraded"
+                        ),
+                    ));
+                }
+                // Moved on since without a new version (the account's time
+                // zone changed): refused for good.
+                Ok(Err(ClientError::Refused {
+                    status: 409,
+                    detail,
+                })) => {
+                    return Err(Failure::new(
+                        exit::REFUSED,
+                        format!("task {id} {CHANGED_SINCE}; not undone ({detail})"),
+                    ));
+                }
+                _ => {}
+            }
+            let task = answered(*id, outcome)?;
             kept.journal.saw([&task.value]);
             kept.journal.rebase(*id, *from, task.value.version);
             let due = crate::when::due_words(

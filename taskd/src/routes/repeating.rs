@@ -173,8 +173,8 @@ async fn step(
 ///
 /// What undoing a completion means for a repeating task: the occurrence is
 /// no longer recorded, the task is open again at its due, and `COUNT`
-/// counts it no more (a task that occurrence closed is open again). The
-/// subtasks opened for the next occurrence stay as they are. With
+/// counts it no more (a task that occurrence closed is open again), while
+/// the task stands where doing it left it. Its subtasks stay as they are. With
 /// `If-Match`, only if the task is still at a version it names (412
 /// otherwise, and nothing changes).
 #[utoipa::path(
@@ -188,7 +188,7 @@ async fn step(
         Unauthorized,
         IfMatchRefused,
         (status = 404, description = "No such task among yours", body = ErrorDetail),
-        (status = 409, description = "The task does not repeat or has no completed occurrence", body = ErrorDetail),
+        (status = 409, description = "The task does not repeat, has no completed occurrence, or has moved on since it was done (a skip, a new due or rule)", body = ErrorDetail),
     )
 )]
 pub async fn uncomplete_occurrence(

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use super::owner::OwnerUnit;
 use super::statements::{Series, Statements, Step};
 use super::table::{read_columns_text, task_from_row, trailing};
-use super::value::{Connection, RowValues, SqlResult, SqlValue, numbered};
+use super::value::{Connection, RowValues, SqlResult, SqlValue};
 use crate::error::{Error, Result, Source, ValidationErrors};
 use crate::model::{Completion, Due, DueChange, Expect, Task, TaskPatch};
 use crate::repeat::Occurrence;
@@ -107,6 +107,18 @@ fn occurrence(series: Series, due: Due, context: Context) -> (Occurrence, u32) {
         zone: context.zone,
     };
     (occurrence, done)
+}
+
+/// A task's newest completed occurrence, as the completion log keeps it.
+struct Newest {
+    id: i64,
+    /// The occurrence before it, if any.
+    previous: Option<i64>,
+    due: Due,
+    completed_at: chrono::DateTime<chrono::Utc>,
+    /// Where the series stood before it was done; none for one recorded
+    /// before the log kept it (migration 21), or imported.
+    series: Option<Stored>,
 }
 
 /// Where the series of a task stood before the occurrence due at `due`
@@ -351,45 +363,52 @@ impl<C: Connection> OwnerUnit<C> {
                 current: before.version,
             });
         }
-        if before.repeat.is_none() {
+        let Some(rule) = before.repeat.as_ref() else {
             return Err(Error::Conflict(format!(
                 "Task {} does not repeat: it has no completed occurrence to take back \
                  (reopen it with completed: false)",
                 id.0
             )));
-        }
-        let newest = self
-            .unit
-            .row(
-                "SELECT c.id, c.previous_id, c.due_date, c.due_at,
-                        c.anchor_date, c.anchor_at, c.repeat_done
-                 FROM tasks t JOIN task_completions c ON c.id = t.last_completion
-                 WHERE t.owner_id = ?1 AND t.id = ?2",
-                &[Int(self.owner.0), Int(id.0)],
-                |row| {
-                    let due = match (row.optional_date(2)?, row.optional_time(3)?) {
-                        (Some(day), _) => Some(Due::Date(day)),
-                        (None, Some(at)) => Some(Due::At(at)),
-                        (None, None) => None,
-                    };
-                    let kept = match row.optional_int(6)? {
-                        Some(_) => Some(Stored::from_row(row, 4)?),
-                        None => None,
-                    };
-                    Ok((row.int(0)?, row.optional_int(1)?, due, kept))
-                },
-            )
-            .sql()?;
-        let Some((completion, previous, Some(due), kept)) = newest else {
+        };
+        let Some(newest) = self.newest_completion(id)? else {
             return Err(Error::Conflict(format!(
                 "Task {} has no completed occurrence to take back",
                 id.0
             )));
         };
-        let series = match kept {
+        let due = newest.due;
+        let series = match newest.series {
             Some(kept) => kept.series(due),
             None => derived_before(stored, before.completed, due),
         };
+        // Only while the task stands where doing that occurrence left it:
+        // a skip since, or a change of its due, rule or zone, moved it on
+        // from there, and taking the occurrence back would undo that too.
+        let done = Occurrence {
+            anchor: series.anchor,
+            due,
+            at: newest.completed_at,
+            done: series.done.saturating_add(1),
+            zone: context.zone,
+        };
+        let (left_at, left_series) = match rule.next_due(before.repeat_from, &done) {
+            Some(next) => {
+                let anchor = rule.anchor_after(before.repeat_from, &done, next);
+                ((next, false), Series::new(anchor, done.done))
+            }
+            None => ((due, true), series),
+        };
+        let now = Due::of(&before).map(|at| (at, before.completed));
+        // (A series derived from where it stands agrees with it.)
+        let stands = now == Some(left_at)
+            && (newest.series.is_none() || stored.series(left_at.0) == left_series);
+        if !stands {
+            return Err(Error::Conflict(format!(
+                "Task {} has changed since its newest occurrence was done (skipped, or its \
+                 due or rule changed): that occurrence is no longer taken back",
+                id.0
+            )));
+        }
         let back = TaskPatch {
             completed: before.completed.then_some(false),
             ..moved_to(due)
@@ -402,7 +421,7 @@ impl<C: Connection> OwnerUnit<C> {
             &Expect::OneOf(vec![before.version]),
             Some(Step {
                 series,
-                newest: Some(previous),
+                newest: Some(newest.previous),
             }),
         );
         let Some(task) = self.task(&statement)? else {
@@ -410,39 +429,43 @@ impl<C: Connection> OwnerUnit<C> {
         };
         self.unit.execute(
             "DELETE FROM task_completions WHERE owner_id = ?1 AND id = ?2",
-            &[Int(self.owner.0), Int(completion)],
+            &[Int(self.owner.0), Int(newest.id)],
         )?;
         Ok(Some(task))
     }
 
-    /// Forgets the completed occurrences of trashed task `id` (about to be
-    /// erased for good): its chain in the completion log, from the newest.
-    pub(super) fn forget_completions(&mut self, id: TaskId) -> Result<()> {
-        self.unit.execute(
-            &format!(
-                "{CHAINS} DELETE FROM task_completions WHERE id IN (SELECT id FROM chain)",
-                CHAINS = chains("trashed_tasks", "owner_id = ?1 AND id = ?2", "1 = 1")
-            ),
-            &[Int(self.owner.0), Int(id.0)],
-        )?;
-        Ok(())
+    /// Task `id`'s newest completed occurrence, if it has one with a due.
+    fn newest_completion(&mut self, id: TaskId) -> Result<Option<Newest>> {
+        let newest = self
+            .unit
+            .row(
+                "SELECT c.id, c.previous_id, c.due_date, c.due_at, c.completed_at,
+                        c.anchor_date, c.anchor_at, c.repeat_done
+                 FROM tasks t JOIN task_completions c ON c.id = t.last_completion
+                 WHERE t.owner_id = ?1 AND t.id = ?2",
+                &[Int(self.owner.0), Int(id.0)],
+                |row| {
+                    let due = match (row.optional_date(2)?, row.optional_time(3)?) {
+                        (Some(day), _) => Due::Date(day),
+                        (None, Some(at)) => Due::At(at),
+                        (None, None) => return Ok(None),
+                    };
+                    let series = match row.optional_int(7)? {
+                        Some(_) => Some(Stored::from_row(row, 5)?),
+                        None => None,
+                    };
+                    Ok(Some(Newest {
+                        id: row.int(0)?,
+                        previous: row.optional_int(1)?,
+                        due,
+                        completed_at: row.time(4)?,
+                        series,
+                    }))
+                },
+            )
+            .sql()?;
+        Ok(newest.flatten())
     }
-}
-
-/// The ids of the completion log's chains whose newest occurrences are the
-/// `last_completion` of the rows of `table` that `which` selects, as the
-/// table `chain (id, depth)`, newest first (depth 0), walked back while
-/// `deeper` holds.
-pub(super) fn chains(table: &str, which: &str, deeper: &str) -> String {
-    format!(
-        "WITH RECURSIVE chain (id, depth) AS (
-             SELECT last_completion, 0 FROM {table}
-             WHERE {which} AND last_completion IS NOT NULL
-             UNION ALL
-             SELECT c.previous_id, chain.depth + 1 FROM task_completions c
-             JOIN chain ON c.id = chain.id
-             WHERE c.previous_id IS NOT NULL AND {deeper})"
-    )
 }
 
 impl<C: Connection> RepeatWork for OwnerUnit<C> {
@@ -473,43 +496,7 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
     }
 
     fn completions(&mut self, id: TaskId, page: Page) -> Result<(u64, Vec<Completion>)> {
-        if self.get(id)?.is_none() {
-            return Err(Error::TaskNotFound);
-        }
-        // The newest occurrence counts them; the chain walks back from it
-        // as far as the page reaches.
-        let total = self
-            .unit
-            .row(
-                "SELECT c.ordinal FROM tasks t JOIN task_completions c ON c.id = t.last_completion
-                 WHERE t.owner_id = ?1 AND t.id = ?2",
-                &[Int(self.owner.0), Int(id.0)],
-                |row| row.int(0),
-            )
-            .sql()?
-            .unwrap_or_default();
-        let sql = numbered::<C::Dialect>(&format!(
-            "{CHAINS}
-             SELECT c.due_date, c.due_at, c.completed_at FROM chain
-             JOIN task_completions c ON c.id = chain.id
-             WHERE chain.depth >= ?4 ORDER BY chain.depth LIMIT ?3",
-            CHAINS = chains(
-                "tasks",
-                "owner_id = ?1 AND id = ?2",
-                "chain.depth + 1 < CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT)"
-            ),
-        ))
-        .into_owned();
-        let completions = self.completions_read(
-            &sql,
-            &[
-                Int(self.owner.0),
-                Int(id.0),
-                Int(i64::from(page.limit())),
-                Int(i64::try_from(page.skip()).unwrap_or(i64::MAX)),
-            ],
-        )?;
-        Ok((u64::try_from(total).unwrap_or_default(), completions))
+        self.completions_page(id, page)
     }
 
     fn restore_history(
@@ -518,50 +505,6 @@ impl<C: Connection> RepeatWork for OwnerUnit<C> {
         completions: &[Completion],
         series: Option<Series>,
     ) -> Result<()> {
-        // Oldest first: each is chained to the one before, as if done here;
-        // the task names the newest once all are in.
-        let mut previous = None;
-        for (ordinal, done) in (1..).zip(completions.iter().rev()) {
-            let recorded = self
-                .unit
-                .row(
-                    "INSERT INTO task_completions
-                         (owner_id, task_id, previous_id, ordinal, due_date, due_at, completed_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     RETURNING id",
-                    &[
-                        Int(self.owner.0),
-                        Int(id.0),
-                        SqlValue::MaybeInt(previous),
-                        Int(ordinal),
-                        MaybeDate(done.due.date()),
-                        MaybeTime(done.due.at()),
-                        Time(done.completed_at),
-                    ],
-                    |row| row.int(0),
-                )
-                .sql()?;
-            previous = recorded;
-        }
-        if let Some(newest) = previous {
-            self.unit.execute(
-                "UPDATE tasks SET last_completion = ?3 WHERE owner_id = ?1 AND id = ?2",
-                &[Int(self.owner.0), Int(id.0), Int(newest)],
-            )?;
-        }
-        if let Some(series) = series {
-            self.unit.execute(
-                "UPDATE tasks SET anchor_date = ?3, anchor_at = ?4, repeat_done = ?5
-                 WHERE owner_id = ?1 AND id = ?2 AND repeat IS NOT NULL",
-                &[
-                    Int(self.owner.0),
-                    Int(id.0),
-                    MaybeDate(series.anchor.date()),
-                    MaybeTime(series.anchor.at()),
-                    Int(i64::from(series.done)),
-                ],
-            )?;
-        }
-        Ok(())
+        self.restore_completions(id, completions, series)
     }
 }

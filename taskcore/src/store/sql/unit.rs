@@ -518,7 +518,7 @@ impl<C: Connection> AccountWork for Unit<C> {
         self.execute(
             &format!(
                 "{} DELETE FROM task_completions WHERE id IN (SELECT id FROM chain)",
-                super::repeating::chains("trashed_tasks", "deleted_at < ?1", "1 = 1")
+                super::history::chains("trashed_tasks", "deleted_at < ?1", "1 = 1")
             ),
             &[Time(trashed_before)],
         )?;
