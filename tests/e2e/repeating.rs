@@ -490,6 +490,14 @@ async fn uncomplete_takes_back_the_newest_occurrence_and_the_series_counts_one_f
     let (status, back) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", call["id"]), None).await;
     assert_eq!((status, back["due_at"].clone()), (200, json!("2030-03-25T08:00:00Z")), "{back}");
 
+    // Reopened and done again, the occurrence that ended it is recorded once.
+    let (status, _) = server.call(&account, Method::PATCH, &format!("/tasks/{}", twice["id"]), Some(json!({"completed": false}))).await;
+    assert_eq!(status, 200);
+    let (status, again) = server.call(&account, Method::PATCH, &format!("/tasks/{}", twice["id"]), Some(json!({"completed": true}))).await;
+    assert_eq!((status, again["completed"].clone()), (200, json!(true)));
+    let (_, done) = server.call(&account, Method::GET, &completions, None).await;
+    assert_eq!(done.as_array().expect("list").len(), 2, "the 7th and the 8th, once each: {done}");
+
     // Moved on from where the occurrence left it, it is no longer taken back.
     let skipped = server.created(&account, json!({"title": "Skipped", "due_date": "2030-01-07", "repeat": "FREQ=DAILY"})).await;
     complete(&server, &account, &skipped).await;

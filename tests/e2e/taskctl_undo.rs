@@ -475,6 +475,13 @@ fn undoing_done_on_a_repeating_task_takes_the_occurrence_back_and_keeps_the_coun
     assert_eq!(done_lines(&taskctl, &id), 2);
     taskctl.run(&["done", &id], None).success();
     assert_eq!(tasks(&taskctl)["Stretch"]["completed"], true);
+
+    // Reopened, then that undone: done again, its last occurrence once.
+    taskctl.run(&["undone", &id], None).success();
+    assert_eq!(tasks(&taskctl)["Stretch"]["completed"], false);
+    taskctl.run(&["undo"], None).success();
+    assert_eq!(tasks(&taskctl)["Stretch"]["completed"], true);
+    assert_eq!(done_lines(&taskctl, &id), 3);
 }
 
 #[test]

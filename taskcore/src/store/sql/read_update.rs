@@ -125,7 +125,7 @@ impl<C: Connection> OwnerUnit<C> {
             && let Some(due) = Due::of(&after)
         {
             let series = stored.patched(&patch, due);
-            self.record_completion(id, due, context.completion_time(), series)?;
+            self.record_last_completion(id, due, context.completion_time(), series)?;
         }
         self.follow(id, &task, before, &patch, context)?;
         Ok(Some(task))

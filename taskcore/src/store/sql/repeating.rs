@@ -246,18 +246,26 @@ impl<C: Connection> OwnerUnit<C> {
         Ok(Some(Some(task)))
     }
 
-    /// Records that task `id`'s occurrence due at `due` was done at `at`,
-    /// its series at `series` until then: at the end of the completion log,
-    /// chained to the task's previous occurrence, and the task's newest.
-    /// The log has no index by task, so a batch of completions of different
-    /// tasks writes the log's last page rather than a leaf per task.
-    pub(super) fn record_completion(
+    /// Records that task `id`'s occurrence due at `due`, the last of its
+    /// series, was done at `at`, its series at `series` until then: at the
+    /// end of the completion log, chained to the task's previous
+    /// occurrence, and the task's newest. Once only: a task its series
+    /// ended, reopened and done again, keeps the one record. (The log has
+    /// no index by task, so a batch of completions of different tasks
+    /// writes the log's last page rather than a leaf per task.)
+    pub(super) fn record_last_completion(
         &mut self,
         id: TaskId,
         due: Due,
         at: chrono::DateTime<chrono::Utc>,
         series: Series,
     ) -> Result<()> {
+        if self
+            .newest_completion(id)?
+            .is_some_and(|newest| newest.due == due)
+        {
+            return Ok(());
+        }
         let recorded = self.insert_completion(id, due, at, series)?;
         self.unit.execute(
             "UPDATE tasks SET last_completion = ?3 WHERE owner_id = ?1 AND id = ?2",
