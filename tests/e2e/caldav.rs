@@ -44,6 +44,18 @@ pub(crate) async fn dav(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Answer {
+    dav_bytes(server, auth, method, path, headers, body.as_bytes()).await
+}
+
+/// [`dav`] with a body that need not be text.
+pub(crate) async fn dav_bytes(
+    server: &Server,
+    auth: Option<&str>,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
     let mut request = client()
         .request(
             Method::from_bytes(method.as_bytes()).expect("method"),

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use taskd_tests::Server;
 
-use crate::caldav::{dav, default_list, phone, todo};
+use crate::caldav::{dav, dav_bytes, default_list, phone, todo};
 use crate::devices::etag;
 
 taskd_tests::on_both_backends! {
@@ -77,5 +77,13 @@ async fn a_caldav_put_with_a_failed_condition_is_412_before_its_calendar_data_is
     let current = dav(&server, Some(&auth), "PUT", &path, &[("If-Match", "\"1\"")], unreadable).await;
     assert_eq!(current.status, 403, "{}", current.text);
     assert!(current.text.contains("<d:error"), "a DAV precondition names why: {}", current.text);
+
+    // Data that is not even text: the condition still comes first.
+    let binary = b"BEGIN:VCALENDAR\r\n\xff\xfe\r\nEND:VCALENDAR\r\n";
+    let stale = dav_bytes(&server, Some(&auth), "PUT", &path, &[("If-Match", "\"9\"")], binary).await;
+    assert_eq!(stale.status, 412, "{}", stale.text);
+    let current = dav_bytes(&server, Some(&auth), "PUT", &path, &[("If-Match", "\"1\"")], binary).await;
+    assert_eq!(current.status, 403, "{}", current.text);
+    assert!(current.text.contains("not UTF-8"), "{}", current.text);
 }
 }

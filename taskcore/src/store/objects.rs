@@ -159,6 +159,24 @@ impl OwnerTasks<'_> {
             .ok_or(Error::TaskNotFound)
     }
 
+    /// Whether `condition` holds for the object named `name` in list `list`
+    /// as it is now; [`Error::VersionMismatch`] when it does not. A PUT is
+    /// judged by its condition before its data (RFC 9110, 13.2.2): this
+    /// answers first for data that cannot even be read as text.
+    pub fn check_object_condition(
+        &self,
+        list: ListId,
+        name: &str,
+        condition: &PutCondition,
+    ) -> Result<()> {
+        let version = match self.object(list, name) {
+            Ok(found) => Some(found.task.version),
+            Err(Error::TaskNotFound) => None,
+            Err(other) => return Err(other),
+        };
+        check(condition, version)
+    }
+
     /// Writes the iCalendar object `text` as the task named `name` in list
     /// `list`, as a CalDAV PUT does, if `condition` holds (else
     /// [`Error::VersionMismatch`], whatever the text): creates the task, or changes the

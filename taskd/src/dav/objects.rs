@@ -120,11 +120,25 @@ pub(super) async fn put(request: &Request<'_>, resource: &Resource) -> Reply {
         return status(StatusCode::METHOD_NOT_ALLOWED);
     };
     let Ok(text) = std::str::from_utf8(request.body) else {
-        return dav_error(
-            StatusCode::FORBIDDEN,
-            "c:valid-calendar-data",
-            "The object is not UTF-8",
-        );
+        // The condition is judged before the data (RFC 9110, 13.2.2).
+        let (user, calendar, name) = (request.user.id, list.clone(), name.clone());
+        let condition = condition(request);
+        let judged = AsyncStore::new(request.state.store.clone())
+            .run(move |store| {
+                let list = list_at(store, user, &calendar)?;
+                store
+                    .tasks(user)
+                    .check_object_condition(list, &name, &condition)
+            })
+            .await;
+        return match judged {
+            Ok(()) => dav_error(
+                StatusCode::FORBIDDEN,
+                "c:valid-calendar-data",
+                "The object is not UTF-8",
+            ),
+            Err(error) => answer_error(error),
+        };
     };
     let (user, calendar) = (request.user.id, list.clone());
     let (name, text) = (name.clone(), text.to_owned());
