@@ -498,6 +498,23 @@ async fn uncomplete_takes_back_the_newest_occurrence_and_the_series_counts_one_f
     let (_, done) = server.call(&account, Method::GET, &completions, None).await;
     assert_eq!(done.as_array().expect("list").len(), 2, "the 7th and the 8th, once each: {done}");
 
+    // Counted from the completion and done the day before its due, a
+    // daily task stays due that day: its last occurrence, done there, is
+    // another occurrence of the same due, recorded and taken back as one.
+    let tomorrow = Utc::now().date_naive().checked_add_days(Days::new(1)).expect("a day").to_string();
+    let early = server.created(&account, json!({"title": "Early", "due_date": tomorrow, "repeat": "FREQ=DAILY;COUNT=2", "repeat_from": "completion"})).await;
+    let again = complete(&server, &account, &early).await;
+    assert_eq!((again["due_date"].as_str(), again["completed"].clone()), (Some(tomorrow.as_str()), json!(false)));
+    let ended = complete(&server, &account, &again).await;
+    assert_eq!(ended["completed"], true);
+    let early_done = format!("/tasks/{}/completions", early["id"]);
+    let (_, done) = server.call(&account, Method::GET, &early_done, None).await;
+    assert_eq!(done.as_array().expect("list").len(), 2, "{done}");
+    let (status, back) = server.call(&account, Method::POST, &format!("/tasks/{}/uncomplete", early["id"]), None).await;
+    assert_eq!((status, back["completed"].clone()), (200, json!(false)), "{back}");
+    let (_, done) = server.call(&account, Method::GET, &early_done, None).await;
+    assert_eq!(done.as_array().expect("list").len(), 1, "{done}");
+
     // Moved on from where the occurrence left it, it is no longer taken back.
     let skipped = server.created(&account, json!({"title": "Skipped", "due_date": "2030-01-07", "repeat": "FREQ=DAILY"})).await;
     complete(&server, &account, &skipped).await;

@@ -183,7 +183,11 @@ fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<Strin
             match &outcome {
                 // A task that is there, and a server without the route.
                 Ok(Err(ClientError::NotFound { .. }))
-                    if client.call(|client| Ok(client.task(*id).is_ok()))? =>
+                    if client.call(|client| match client.task(*id) {
+                        Ok(_) => Ok(true),
+                        Err(ClientError::NotFound { .. }) => Ok(false),
+                        Err(error) => Err(Failure::from(error)),
+                    })? =>
                 {
                     return Err(Failure::new(
                         exit::REFUSED,
@@ -195,11 +199,12 @@ fn undo_one(client: &Authed<'_>, kept: &mut Kept, change: &Undo) -> Result<Strin
                     ));
                 }
                 // Moved on since without a new version (the account's time
-                // zone changed): refused for good.
+                // zone changed): refused for good. (One that kept changing
+                // while it was taken back is tried again.)
                 Ok(Err(ClientError::Refused {
                     status: 409,
                     detail,
-                })) => {
+                })) if !detail.contains("kept changing") => {
                     return Err(Failure::new(
                         exit::REFUSED,
                         format!("task {id} {CHANGED_SINCE}; not undone ({detail})"),

@@ -260,10 +260,11 @@ impl<C: Connection> OwnerUnit<C> {
         at: chrono::DateTime<chrono::Utc>,
         series: Series,
     ) -> Result<()> {
-        if self
-            .newest_completion(id)?
-            .is_some_and(|newest| newest.due == due)
-        {
+        // The same occurrence closed again: the same due, and the series
+        // where it stood when that was recorded.
+        if self.newest_completion(id)?.is_some_and(|newest| {
+            newest.due == due && newest.series.map(|kept| kept.series(due)) == Some(series)
+        }) {
             return Ok(());
         }
         let recorded = self.insert_completion(id, due, at, series)?;
