@@ -513,3 +513,81 @@ fn a_done_whose_series_moved_on_without_a_new_version_is_not_taken_back() {
     assert_eq!(tasks(&taskctl)["Call"]["due_at"], "2030-04-01T09:00:00Z");
     assert_eq!(done_lines(&taskctl, &id), 1, "still recorded");
 }
+
+/// A taskd from before `/uncomplete` (a fake: no older taskd runs here)
+/// that has task 7, or, with `has_task` false, does not.
+fn older_taskd(has_task: bool) -> taskd_tests::FakeServer {
+    use taskd_tests::{Answer, FakeServer};
+    FakeServer::start(move |request| {
+        if request.starts_with("GET /api/v1/tasks/7 ") && has_task {
+            let task = json!({
+                "id": 7, "title": "Stretch", "description": null, "completed": false,
+                "owner_id": 1, "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z", "version": 4,
+            });
+            Answer::json("200 OK", &[], &task.to_string())
+        } else if request.starts_with("GET /api/v1/tasks/7 ") {
+            Answer::json("404 Not Found", &[], r#"{"detail":"Task not found"}"#)
+        } else {
+            Answer::json("404 Not Found", &[], r#"{"detail":"Not Found"}"#)
+        }
+    })
+}
+
+/// A journal whose newest command is a `done 7` that undo takes back.
+fn journal_of_a_done(taskctl: &Taskctl, server: &str) {
+    let journal = json!({
+        "owner": format!("jane@example.com@{server}"),
+        "seen": {"7": 4},
+        "history": [{
+            "command": "done 7", "at": "2026-12-01T09:00:00Z",
+            "changes": [{"kind": "completed", "id": 7, "version": 4, "from": 3}],
+        }],
+    });
+    std::fs::write(
+        taskctl.config_dir().join("journal.json"),
+        journal.to_string(),
+    )
+    .expect("write the journal");
+}
+
+/// `taskctl undo` of a `done 7` against [`older_taskd`], and the history
+/// `undo --list` shows after it.
+fn undo_against_an_older_taskd(has_task: bool) -> (taskd_tests::Run, Value) {
+    let older = older_taskd(has_task);
+    let taskctl = Taskctl::for_url(&older.url());
+    taskctl.save_session("jane@example.com");
+    journal_of_a_done(&taskctl, &older.url());
+    let refused = taskctl.run(&["undo"], None);
+    let history = taskctl
+        .run(&["--json", "undo", "--list"], None)
+        .success()
+        .json();
+    (refused, history)
+}
+
+#[test]
+fn undo_of_a_done_against_a_taskd_too_old_to_take_it_back_says_so_and_keeps_it() {
+    let (refused, history) = undo_against_an_older_taskd(true);
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused
+            .stderr
+            .contains("this taskd cannot take back a repeating task's occurrence"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        history[0]["command"], "done 7",
+        "kept to undo later: {history}"
+    );
+
+    // The control: the task itself is gone, and the change with it.
+    let (refused, history) = undo_against_an_older_taskd(false);
+    assert!(
+        refused.stderr.contains("task 7 not found"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(history, json!([]), "dropped for good");
+}
