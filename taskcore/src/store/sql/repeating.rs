@@ -443,6 +443,26 @@ impl<C: Connection> OwnerUnit<C> {
         Ok(Some(task))
     }
 
+    /// A step along task `id`'s series, each attempt pinned to the version
+    /// it read: a change made meanwhile (PostgreSQL's writers run at once)
+    /// makes it read again, and after four a conflict says `during` what.
+    fn pinned(
+        &mut self,
+        id: TaskId,
+        during: &str,
+        mut attempt: impl FnMut(&mut Self) -> Result<Option<Task>>,
+    ) -> Result<Task> {
+        for _ in 0..4 {
+            if let Some(task) = attempt(self)? {
+                return Ok(task);
+            }
+        }
+        Err(Error::Conflict(format!(
+            "Task {} kept changing while {during}: send it again",
+            id.0
+        )))
+    }
+
     /// Task `id`'s newest completed occurrence, if it has one with a due.
     fn newest_completion(&mut self, id: TaskId) -> Result<Option<Newest>> {
         let newest = self
@@ -479,29 +499,15 @@ impl<C: Connection> OwnerUnit<C> {
 
 impl<C: Connection> RepeatWork for OwnerUnit<C> {
     fn skip(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task> {
-        // Pinned to the version read; a change made meanwhile (PostgreSQL's
-        // writers run at once) makes it read again.
-        for _ in 0..4 {
-            if let Some(task) = self.skip_once(id, expect, context)? {
-                return Ok(task);
-            }
-        }
-        Err(Error::Conflict(format!(
-            "Task {} kept changing while it was skipped: send it again",
-            id.0
-        )))
+        self.pinned(id, "it was skipped", |unit| {
+            unit.skip_once(id, expect, context)
+        })
     }
 
     fn uncomplete(&mut self, id: TaskId, expect: &Expect, context: Context) -> Result<Task> {
-        for _ in 0..4 {
-            if let Some(task) = self.uncomplete_once(id, expect, context)? {
-                return Ok(task);
-            }
-        }
-        Err(Error::Conflict(format!(
-            "Task {} kept changing while its completion was taken back: send it again",
-            id.0
-        )))
+        self.pinned(id, "its completion was taken back", |unit| {
+            unit.uncomplete_once(id, expect, context)
+        })
     }
 
     fn completions(&mut self, id: TaskId, page: Page) -> Result<(u64, Vec<Completion>)> {
