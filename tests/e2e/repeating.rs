@@ -501,11 +501,20 @@ async fn uncomplete_takes_back_the_newest_occurrence_and_the_series_counts_one_f
     // Counted from the completion and done the day before its due, a
     // daily task stays due that day: its last occurrence, done there, is
     // another occurrence of the same due, recorded and taken back as one.
-    let tomorrow = Utc::now().date_naive().checked_add_days(Days::new(1)).expect("a day").to_string();
-    let early = server.created(&account, json!({"title": "Early", "due_date": tomorrow, "repeat": "FREQ=DAILY;COUNT=2", "repeat_from": "completion"})).await;
-    let again = complete(&server, &account, &early).await;
+    // "The day before" is today in UTC, the account's zone: a run that
+    // crosses midnight between creating the task and completing it does
+    // the case again on the new day.
+    let (early, tomorrow, again, ended) = loop {
+        let today = Utc::now().date_naive();
+        let tomorrow = today.checked_add_days(Days::new(1)).expect("a day").to_string();
+        let early = server.created(&account, json!({"title": "Early", "due_date": tomorrow, "repeat": "FREQ=DAILY;COUNT=2", "repeat_from": "completion"})).await;
+        let again = complete(&server, &account, &early).await;
+        let ended = complete(&server, &account, &again).await;
+        if Utc::now().date_naive() == today {
+            break (early, tomorrow, again, ended);
+        }
+    };
     assert_eq!((again["due_date"].as_str(), again["completed"].clone()), (Some(tomorrow.as_str()), json!(false)));
-    let ended = complete(&server, &account, &again).await;
     assert_eq!(ended["completed"], true);
     let early_done = format!("/tasks/{}/completions", early["id"]);
     let (_, done) = server.call(&account, Method::GET, &early_done, None).await;
